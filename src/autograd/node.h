@@ -1,0 +1,76 @@
+/* node.h: the autograd tape. Each differentiable op that sees an input requiring grad
+ * records one node: its backward function, edges to the producers of its inputs, and
+ * the tensors backward needs (saved with their version, to catch in-place misuse). */
+#ifndef DLT_NODE_H
+#define DLT_NODE_H
+
+#include "core/tensor.h"
+
+#define DLT_NODE_MAXIN 8
+#define DLT_NODE_MAXSAVED 8
+
+typedef struct dlt_node dlt_node;
+
+/* gout has the output's shape and dtype. For each input i with n->next[i] set, store a
+ * new reference in gin[i] (shape of input i) or leave it NULL for "no gradient".
+ * Returns 0, or -1 with dlt_error set. */
+typedef int (*dlt_backward_fn)(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin);
+
+typedef struct dlt_edge {
+  dlt_node *node;    /* retained: the producer of a non-leaf input */
+  dlt_tensor *leaf;  /* retained: a leaf that requires grad (gradient accumulates in .grad) */
+} dlt_edge;
+
+struct dlt_node {
+  int refcount;
+  const char *name;                 /* "MulBackward", shown in errors and anomaly reports */
+  dlt_backward_fn backward;
+  int ninputs;
+  dlt_edge next[DLT_NODE_MAXIN];    /* edge i is empty when input i needs no gradient */
+  int in_ndim[DLT_NODE_MAXIN];      /* each input's shape and dtype, for broadcasting grads */
+  int64_t in_shape[DLT_NODE_MAXIN][DLT_MAXDIM];
+  dlt_dtype in_dtype[DLT_NODE_MAXIN];
+  int nsaved;
+  dlt_tensor *saved[DLT_NODE_MAXSAVED];   /* aliases without grad_fn: no reference cycles */
+  uint32_t saved_version[DLT_NODE_MAXSAVED];
+  double f[6];                      /* op parameters (scalar operand, eps, slope, ...) */
+  int64_t i[6];
+  void *ctx;                        /* op-specific data freed with free_ctx */
+  void (*free_ctx)(void *);
+  bool released;                    /* saved tensors freed after backward */
+  /* engine scratch */
+  dlt_tensor *gradbuf;
+  int deps;
+};
+
+/* grad mode (dlt.no_grad turns it off) */
+bool dlt_grad_enabled(void);
+void dlt_set_grad_enabled(bool on);
+/* true when an op on t must record */
+bool dlt_needs_grad(const dlt_tensor *t);
+
+/* A node for an op over inputs, or NULL when none needs grad (or grad mode is off;
+ * also NULL on allocation failure, with *err set to -1). */
+dlt_node *dlt_node_new(const char *name, dlt_backward_fn fn, int ninputs, const dlt_tensor *const *inputs, int *err);
+/* Saves t for backward; returns its slot. */
+int dlt_node_save(dlt_node *n, const dlt_tensor *t);
+/* Fetches saved slot k, failing if it was modified in place since it was saved. */
+const dlt_tensor *dlt_node_saved(dlt_node *n, int k);
+/* Makes n the grad_fn of out (consumes the caller's reference to n). */
+void dlt_node_attach(dlt_node *n, dlt_tensor *out);
+void dlt_node_release(dlt_node *n);
+
+/* Runs backward from root. grad NULL means 1 (root must have one element).
+ * Leaves' .grad accumulate. The graph's saved tensors are freed unless retain_graph. */
+int dlt_backward(dlt_tensor *root, const dlt_tensor *grad, bool retain_graph);
+
+/* Fails naming fn when an in-place op would corrupt autograd: a leaf that requires grad
+ * while grad mode is on. */
+int dlt_check_inplace(const char *fn, const dlt_tensor *t);
+
+/* anomaly mode: after each forward op and backward node, check for NaN/Inf */
+void dlt_set_anomaly(bool on);
+bool dlt_anomaly_enabled(void);
+int dlt_anomaly_check(const char *opname, const char *phase, const dlt_tensor *t);
+
+#endif

@@ -1,0 +1,51 @@
+/* error.c: the engine's last error message, and allocation that reports instead of aborting. */
+#include "core/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static _Thread_local char errbuf[512];
+
+const char *dlt_error(void) { return errbuf[0] ? errbuf : "unknown error"; }
+
+static void vset(const char *fmt, va_list ap) { vsnprintf(errbuf, sizeof errbuf, fmt, ap); }
+
+void *dlt_fail(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vset(fmt, ap);
+  va_end(ap);
+  return NULL;
+}
+
+int dlt_failn(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vset(fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+void *dlt_malloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p) dlt_fail("cannot allocate %zu bytes", n);
+  return p;
+}
+
+void *dlt_calloc(size_t count, size_t size) {
+  size_t n;
+  if (!dlt_mul_size(count, size, &n)) return NULL;
+  void *p = calloc(n ? n : 1, 1);
+  if (!p) dlt_fail("cannot allocate %zu bytes", n);
+  return p;
+}
+
+int dlt_mul_size(size_t a, size_t b, size_t *out) {
+  if (b && a > (size_t)-1 / b) {
+    dlt_fail("cannot allocate %zu x %zu bytes: size overflows", a, b);
+    return 0;
+  }
+  *out = a * b;
+  return 1;
+}

@@ -1,0 +1,19 @@
+/* error.h: how the engine reports a failure without knowing about Lua: the failing
+ * function returns NULL (or -1) and leaves a message naming itself and the values. */
+#ifndef DLT_ERROR_H
+#define DLT_ERROR_H
+
+#include <stddef.h>
+
+const char *dlt_error(void);
+/* formats the message; returns NULL so callers can `return dlt_fail(...)` */
+void *dlt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int dlt_failn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* returns -1 */
+
+/* malloc/calloc that fail with "cannot allocate N bytes" */
+void *dlt_malloc(size_t n);
+void *dlt_calloc(size_t count, size_t size);
+/* n*size without overflow; false (with the error set) if it overflows */
+int dlt_mul_size(size_t a, size_t b, size_t *out);
+
+#endif

@@ -1,0 +1,104 @@
+/* tensor.h: dlt's core object, a strided view over refcounted storage, and the
+ * creation, view and element-access functions every other layer builds on. */
+#ifndef DLT_TENSOR_H
+#define DLT_TENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+#define DLT_MAXDIM 8
+
+typedef enum { DLT_FLOAT32 = 0, DLT_FLOAT64 = 1 } dlt_dtype;
+
+typedef struct dlt_storage {
+  void *data;
+  size_t nbytes;
+  int refcount;
+  uint32_t version;  /* bumped by every in-place write; autograd compares saved versions */
+} dlt_storage;
+
+struct dlt_node;
+
+/* Indices and dims in C are 0-based; the Lua bindings translate from 1-based.
+ * Ownership: every function returning dlt_tensor* hands the caller one reference. */
+typedef struct dlt_tensor {
+  int refcount;
+  dlt_dtype dtype;
+  int ndim;
+  int64_t shape[DLT_MAXDIM];
+  int64_t stride[DLT_MAXDIM];  /* in elements */
+  int64_t offset;              /* in elements, into storage */
+  dlt_storage *storage;
+  /* autograd */
+  bool requires_grad;
+  struct dlt_tensor *grad;     /* owned; NULL until a backward reaches a leaf */
+  struct dlt_node *grad_fn;    /* owned; NULL for leaves */
+} dlt_tensor;
+
+/* bytes of tensor storage currently allocated (the Lua bindings feed this to the GC) */
+extern size_t dlt_live_bytes;
+
+const char *dlt_dtype_name(dlt_dtype d);
+size_t dlt_dtype_size(dlt_dtype d);
+dlt_dtype dlt_default_dtype(void);
+void dlt_set_default_dtype(dlt_dtype d);
+dlt_dtype dlt_promote(dlt_dtype a, dlt_dtype b);
+
+dlt_tensor *dlt_retain(dlt_tensor *t);
+void dlt_release(dlt_tensor *t);
+
+/* creation; shape may have ndim 0 (a scalar). All fail with NULL and dlt_error(). */
+dlt_tensor *dlt_empty(int ndim, const int64_t *shape, dlt_dtype dtype);
+dlt_tensor *dlt_zeros(int ndim, const int64_t *shape, dlt_dtype dtype);
+dlt_tensor *dlt_full(int ndim, const int64_t *shape, double v, dlt_dtype dtype);
+dlt_tensor *dlt_empty_like(const dlt_tensor *t);
+dlt_tensor *dlt_zeros_like(const dlt_tensor *t);
+dlt_tensor *dlt_scalar(double v, dlt_dtype dtype);
+dlt_tensor *dlt_from_doubles(const double *v, int ndim, const int64_t *shape, dlt_dtype dtype);
+dlt_tensor *dlt_arange(double start, double stop, double step, dlt_dtype dtype);
+dlt_tensor *dlt_linspace(double a, double b, int64_t n, dlt_dtype dtype);
+dlt_tensor *dlt_logspace(double a, double b, int64_t n, double base, dlt_dtype dtype);
+dlt_tensor *dlt_eye(int64_t n, int64_t m, dlt_dtype dtype);
+
+/* queries */
+int64_t dlt_numel(const dlt_tensor *t);
+bool dlt_is_contiguous(const dlt_tensor *t);
+bool dlt_same_shape(const dlt_tensor *a, const dlt_tensor *b);
+static inline void *dlt_data(const dlt_tensor *t) {
+  return (char *)t->storage->data + (size_t)t->offset * dlt_dtype_size(t->dtype);
+}
+/* "{3,4}" into buf; returns buf */
+char *dlt_shape_str(const dlt_tensor *t, char *buf, size_t n);
+char *dlt_dims_str(int ndim, const int64_t *shape, char *buf, size_t n);
+/* normalizes a possibly negative 0-based dim against ndim; -1 with an error if out of range */
+int dlt_wrap_dim(const char *fn, int dim, int ndim);
+
+/* element access by 0-based multi-index (no bounds checks: callers check) */
+double dlt_get(const dlt_tensor *t, const int64_t *idx);
+void dlt_set(dlt_tensor *t, const int64_t *idx, double v);
+double dlt_get_flat(const dlt_tensor *t, int64_t i);   /* i-th element in row-major order */
+double dlt_item(const dlt_tensor *t);                  /* first element */
+void dlt_bump_version(dlt_tensor *t);
+
+/* views: share storage with t */
+dlt_tensor *dlt_alias(dlt_tensor *t);  /* a new header over the same elements */
+dlt_tensor *dlt_view(dlt_tensor *t, int ndim, const int64_t *shape);    /* one -1 allowed */
+dlt_tensor *dlt_reshape(dlt_tensor *t, int ndim, const int64_t *shape); /* view or copy */
+dlt_tensor *dlt_transpose(dlt_tensor *t, int d1, int d2);
+dlt_tensor *dlt_permute(dlt_tensor *t, const int *dims);
+dlt_tensor *dlt_unsqueeze(dlt_tensor *t, int dim);
+dlt_tensor *dlt_squeeze(dlt_tensor *t, int dim);  /* dim < 0 with all=true: every size-1 dim */
+dlt_tensor *dlt_squeeze_all(dlt_tensor *t);
+dlt_tensor *dlt_narrow(dlt_tensor *t, int dim, int64_t start, int64_t len);
+dlt_tensor *dlt_select(dlt_tensor *t, int dim, int64_t i);
+dlt_tensor *dlt_expand(dlt_tensor *t, int ndim, const int64_t *shape); /* -1 keeps a size */
+dlt_tensor *dlt_flatten(dlt_tensor *t);
+/* copies */
+dlt_tensor *dlt_contiguous(dlt_tensor *t);  /* t itself (retained) when already contiguous */
+dlt_tensor *dlt_clone(const dlt_tensor *t);
+dlt_tensor *dlt_to_dtype(dlt_tensor *t, dlt_dtype dtype); /* t retained when same dtype */
+
+#endif

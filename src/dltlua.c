@@ -1,0 +1,2 @@
+/* dltlua.c: the dlt interpreter (being written). */
+int main(void) { return 0; }

@@ -1,0 +1,44 @@
+/* common.h: what every binding file shares: the tensor userdata, argument helpers
+ * and the open functions that luaopen_dlt calls to fill the dlt table. */
+#ifndef DLT_LUA_COMMON_H
+#define DLT_LUA_COMMON_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "core/tensor.h"
+
+#define DLT_TENSOR_MT "dlt.Tensor"
+
+/* The tensor userdata is a box holding one reference to a dlt_tensor. */
+dlt_tensor *dlt_lua_checktensor(lua_State *L, int idx);
+dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx);
+/* Pushes t, taking over the caller's reference; t NULL raises the engine's error.
+ * Tells Lua's GC about the new storage bytes, so loops of temporaries stay bounded. */
+void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t);
+/* Raises the engine's last error (dlt_error()) as a Lua error. */
+int dlt_lua_error(lua_State *L);
+/* A tensor from a tensor, a number, or a (nested) table of numbers at idx; a new
+ * reference either way (release it). dtype applies to numbers and tables. */
+dlt_tensor *dlt_lua_totensor(lua_State *L, int idx, dlt_dtype dtype);
+/* Numbers from a tensor, table or number at idx into a malloc'd array (free it). */
+double *dlt_lua_todoubles(lua_State *L, int idx, int64_t *n);
+
+/* Options tables: fails with "fn: unknown option 'key'" for keys not in allowed
+ * (a NULL-terminated list). idx may be absent or nil. */
+void dlt_lua_checkoptions(lua_State *L, int idx, const char *fn, const char *const *allowed);
+double dlt_lua_optnumber(lua_State *L, int idx, const char *key, double def);
+int dlt_lua_optboolean(lua_State *L, int idx, const char *key, int def);
+const char *dlt_lua_optstring(lua_State *L, int idx, const char *key, const char *def);
+
+/* Each area fills its part of the dlt table (at stack index dlt). */
+void dlt_open_tensor(lua_State *L, int dlt);
+void dlt_open_autograd(lua_State *L, int dlt);
+void dlt_open_nn(lua_State *L, int dlt);
+void dlt_open_optim(lua_State *L, int dlt);
+void dlt_open_plot(lua_State *L, int dlt);
+void dlt_open_io(lua_State *L, int dlt);
+
+int luaopen_dlt(lua_State *L);
+
+#endif

@@ -1,0 +1,4 @@
+/* io.c: the io area of the dlt table (being written by its owner). */
+#include "lua/common.h"
+
+void dlt_open_io(lua_State *L, int dlt) { (void)L; (void)dlt; }
