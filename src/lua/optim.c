@@ -1,4 +1,185 @@
-/* optim.c: the optim area of the dlt table (being written by its owner). */
-#include "lua/common.h"
+/* optim.c: the C half of dlt.optim: one Lua function per fused update kernel (called
+ * once per parameter tensor by lua/dlt/optim.lua) and the state helpers it needs. The
+ * optimizer classes, schedulers, EarlyStopping and lr_find are written in Lua. */
+#include <string.h>
 
-void dlt_open_optim(lua_State *L, int dlt) { (void)L; (void)dlt; }
+#include "lua/common.h"
+#include "optim/optim.h"
+
+static dlt_tensor *opttensor(lua_State *L, int idx) {
+  return lua_isnoneornil(L, idx) ? NULL : dlt_lua_checktensor(L, idx);
+}
+
+/* sgd(p, buf|nil, first, lr, momentum, dampening, weight_decay, nesterov, maximize) */
+static int k_sgd(lua_State *L) {
+  dlt_tensor *p = dlt_lua_checktensor(L, 1), *buf = opttensor(L, 2);
+  dlt_sgd_opts o = {luaL_checknumber(L, 4), luaL_checknumber(L, 5), luaL_checknumber(L, 6),
+                    luaL_checknumber(L, 7), lua_toboolean(L, 8), lua_toboolean(L, 9)};
+  if (dlt_sgd_step(p, p->grad, buf, lua_toboolean(L, 3), &o) < 0) return dlt_lua_error(L);
+  return 0;
+}
+
+/* adam(p, m, v, vmax|nil, step, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize,
+ * decoupled) */
+static int k_adam(lua_State *L) {
+  dlt_tensor *p = dlt_lua_checktensor(L, 1), *m = dlt_lua_checktensor(L, 2);
+  dlt_tensor *v = dlt_lua_checktensor(L, 3), *vmax = opttensor(L, 4);
+  lua_Integer step = luaL_checkinteger(L, 5);
+  dlt_adam_opts o = {luaL_checknumber(L, 6), luaL_checknumber(L, 7), luaL_checknumber(L, 8),
+                     luaL_checknumber(L, 9), luaL_checknumber(L, 10), lua_toboolean(L, 11),
+                     lua_toboolean(L, 12), lua_toboolean(L, 13)};
+  if (o.amsgrad && !vmax) return luaL_error(L, "Adam.step: amsgrad needs max_exp_avg_sq");
+  if (!o.amsgrad) vmax = NULL;
+  if (dlt_adam_step(p, p->grad, m, v, vmax, step, &o) < 0) return dlt_lua_error(L);
+  return 0;
+}
+
+/* nadam(p, m, v, step, mu_product, lr, beta1, beta2, eps, weight_decay, momentum_decay)
+ * returns the new mu_product */
+static int k_nadam(lua_State *L) {
+  dlt_tensor *p = dlt_lua_checktensor(L, 1), *m = dlt_lua_checktensor(L, 2);
+  dlt_tensor *v = dlt_lua_checktensor(L, 3);
+  lua_Integer step = luaL_checkinteger(L, 4);
+  double mu_product = luaL_checknumber(L, 5);
+  dlt_nadam_opts o = {luaL_checknumber(L, 6), luaL_checknumber(L, 7), luaL_checknumber(L, 8),
+                      luaL_checknumber(L, 9), luaL_checknumber(L, 10), luaL_checknumber(L, 11)};
+  if (dlt_nadam_step(p, p->grad, m, v, step, &mu_product, &o) < 0) return dlt_lua_error(L);
+  lua_pushnumber(L, mu_product);
+  return 1;
+}
+
+/* rmsprop(p, square_avg, buf|nil, grad_avg|nil, lr, alpha, eps, weight_decay, momentum,
+ * centered, maximize) */
+static int k_rmsprop(lua_State *L) {
+  dlt_tensor *p = dlt_lua_checktensor(L, 1), *s = dlt_lua_checktensor(L, 2);
+  dlt_tensor *buf = opttensor(L, 3), *ga = opttensor(L, 4);
+  dlt_rmsprop_opts o = {luaL_checknumber(L, 5), luaL_checknumber(L, 6), luaL_checknumber(L, 7),
+                        luaL_checknumber(L, 8), luaL_checknumber(L, 9), lua_toboolean(L, 10),
+                        lua_toboolean(L, 11)};
+  if (dlt_rmsprop_step(p, p->grad, s, buf, ga, &o) < 0) return dlt_lua_error(L);
+  return 0;
+}
+
+/* adagrad(p, sum, step, lr, lr_decay, weight_decay, eps, maximize) */
+static int k_adagrad(lua_State *L) {
+  dlt_tensor *p = dlt_lua_checktensor(L, 1), *sum = dlt_lua_checktensor(L, 2);
+  lua_Integer step = luaL_checkinteger(L, 3);
+  dlt_adagrad_opts o = {luaL_checknumber(L, 4), luaL_checknumber(L, 5), luaL_checknumber(L, 6),
+                        luaL_checknumber(L, 7), lua_toboolean(L, 8)};
+  if (dlt_adagrad_step(p, p->grad, sum, step, &o) < 0) return dlt_lua_error(L);
+  return 0;
+}
+
+/* adadelta(p, square_avg, acc_delta, lr, rho, eps, weight_decay, maximize) */
+static int k_adadelta(lua_State *L) {
+  dlt_tensor *p = dlt_lua_checktensor(L, 1), *s = dlt_lua_checktensor(L, 2);
+  dlt_tensor *acc = dlt_lua_checktensor(L, 3);
+  dlt_adadelta_opts o = {luaL_checknumber(L, 4), luaL_checknumber(L, 5), luaL_checknumber(L, 6),
+                         luaL_checknumber(L, 7), lua_toboolean(L, 8)};
+  if (dlt_adadelta_step(p, p->grad, s, acc, &o) < 0) return dlt_lua_error(L);
+  return 0;
+}
+
+/* has_grad(p): whether p.grad is set, without making a userdata for it */
+static int k_has_grad(lua_State *L) {
+  lua_pushboolean(L, dlt_lua_checktensor(L, 1)->grad != NULL);
+  return 1;
+}
+
+/* param_problem(p): nil for a tensor an optimizer can update, else why not */
+static int k_param_problem(lua_State *L) {
+  dlt_tensor *p = dlt_lua_testtensor(L, 1);
+  if (!p) lua_pushstring(L, "is not a tensor");
+  else if (p->grad_fn) lua_pushstring(L, "is not a leaf tensor (it has a grad_fn)");
+  else if (!p->requires_grad) lua_pushstring(L, "does not require grad");
+  else lua_pushnil(L);
+  return 1;
+}
+
+/* state(p, value): a contiguous tensor like p filled with value */
+static int k_state(lua_State *L) {
+  dlt_tensor *p = dlt_lua_checktensor(L, 1);
+  dlt_lua_pushtensor(L, dlt_optim_state(p, luaL_optnumber(L, 2, 0)));
+  return 1;
+}
+
+/* clone(t[, like]): a detached contiguous copy of t, in like's dtype when given */
+static int k_clone(lua_State *L) {
+  dlt_tensor *t = dlt_lua_checktensor(L, 1), *like = opttensor(L, 2);
+  dlt_dtype dtype = like ? like->dtype : t->dtype;
+  if (dtype == t->dtype && dlt_is_contiguous(t)) {
+    dlt_tensor *c = dlt_empty(t->ndim, t->shape, t->dtype);
+    if (c) memcpy(dlt_data(c), dlt_data(t), (size_t)dlt_numel(t) * dlt_dtype_size(t->dtype));
+    dlt_lua_pushtensor(L, c);
+  } else {
+    /* a strided t is copied by dlt_contiguous, a contiguous one by the dtype change */
+    dlt_tensor *c = dlt_contiguous(t), *d = c ? dlt_to_dtype(c, dtype) : NULL;
+    dlt_release(c);
+    dlt_lua_pushtensor(L, d);
+  }
+  return 1;
+}
+
+/* id(t): a light userdata naming the tensor itself, the same for every userdata box
+ * of it (a key for duplicate checks) */
+static int k_id(lua_State *L) {
+  lua_pushlightuserdata(L, dlt_lua_checktensor(L, 1));
+  return 1;
+}
+
+/* same_shape(a, b) */
+static int k_same_shape(lua_State *L) {
+  lua_pushboolean(L, dlt_same_shape(dlt_lua_checktensor(L, 1), dlt_lua_checktensor(L, 2)));
+  return 1;
+}
+
+/* shape_str(t): "{3,4}" for error messages */
+static int k_shape_str(lua_State *L) {
+  char buf[128];
+  lua_pushstring(L, dlt_shape_str(dlt_lua_checktensor(L, 1), buf, sizeof buf));
+  return 1;
+}
+
+/* zero_grad(p, set_to_none): PyTorch 1.13's default zeroes the gradient in place */
+static int k_zero_grad(lua_State *L) {
+  dlt_tensor *p = dlt_lua_checktensor(L, 1), *g = p->grad;
+  if (!g) return 0;
+  if (lua_toboolean(L, 2) || !dlt_is_contiguous(g) || g->grad_fn) {
+    dlt_tensor *z = lua_toboolean(L, 2) ? NULL : dlt_zeros(g->ndim, g->shape, g->dtype);
+    if (!z && !lua_toboolean(L, 2)) return dlt_lua_error(L);
+    p->grad = z;
+    dlt_release(g);
+    return 0;
+  }
+  memset(dlt_data(g), 0, (size_t)dlt_numel(g) * dlt_dtype_size(g->dtype));
+  dlt_bump_version(g);
+  return 0;
+}
+
+static const luaL_Reg kernels[] = {
+  {"sgd", k_sgd},
+  {"adam", k_adam},
+  {"nadam", k_nadam},
+  {"rmsprop", k_rmsprop},
+  {"adagrad", k_adagrad},
+  {"adadelta", k_adadelta},
+  {"has_grad", k_has_grad},
+  {"param_problem", k_param_problem},
+  {"state", k_state},
+  {"clone", k_clone},
+  {"id", k_id},
+  {"same_shape", k_same_shape},
+  {"shape_str", k_shape_str},
+  {"zero_grad", k_zero_grad},
+  {NULL, NULL}
+};
+
+/* dlt.optim (filled by lua/dlt/optim.lua); the kernels are the module "dlt.optim_kernels" */
+void dlt_open_optim(lua_State *L, int dlt) {
+  lua_newtable(L);
+  lua_setfield(L, dlt, "optim");
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  luaL_newlib(L, kernels);
+  lua_setfield(L, -2, "dlt.optim_kernels");
+  lua_pop(L, 1);
+}

@@ -1,0 +1,776 @@
+-- lr_scheduler.lua: dlt.optim.lr_scheduler, torch.optim.lr_scheduler's schedulers with
+-- their recursive ("chainable") forms, so the learning rates equal PyTorch's to the
+-- rounding, epoch by epoch. A scheduler writes opt.param_groups[i].lr on each step().
+local dlt = require "dlt"
+
+local optim = dlt.optim
+local M = {}
+
+local REQUIRED = {}
+
+local function num(v)
+  if v ~= v then return "nan" end
+  return string.format("%.10g", v)
+end
+
+-- Checks opts against spec (key -> default, or REQUIRED) and returns the filled table.
+-- Every scheduler also takes last_epoch (-1) and verbose (false).
+local function options(name, opts, spec)
+  if opts ~= nil and type(opts) ~= "table" then
+    error(name .. ": options must be a table, got " .. type(opts), 3)
+  end
+  opts = opts or {}
+  local out = { last_epoch = -1, verbose = false }
+  for k, v in pairs(opts) do
+    if spec[k] == nil and out[k] == nil then
+      error(string.format("%s: unknown option '%s'", name, tostring(k)), 3)
+    end
+    out[k] = v
+  end
+  for k, v in pairs(spec) do
+    if out[k] == nil then
+      if v == REQUIRED then error(string.format("%s: missing option '%s'", name, k), 3) end
+      out[k] = v
+    end
+  end
+  return out
+end
+
+local function check_optimizer(name, opt)
+  if not optim.is_optimizer(opt) then
+    local what = type(opt) == "table" and "a table" or type(opt)
+    error(string.format("%s: %s is not an Optimizer", name, what), 3)
+  end
+end
+
+local function expect(cond, name, msg)
+  if not cond then error(name .. ": " .. msg, 3) end
+end
+
+local function is_int(v)
+  return math.type(v) == "integer" or (type(v) == "number" and v == math.floor(v) and
+    v == v and v ~= math.huge and v ~= -math.huge)
+end
+
+-- an epoch as PyTorch's verbose messages print it
+local function epoch_str(epoch)
+  if math.type(epoch) == "integer" then return string.format("%05d", epoch) end
+  return string.format("%.2f", epoch)
+end
+
+local function group_lrs(opt)
+  local out = {}
+  for i, g in ipairs(opt.param_groups) do out[i] = g.lr end
+  return out
+end
+
+-- a per-group list from a number or a list of #groups numbers
+local function per_group(name, key, opt, v)
+  local n = #opt.param_groups
+  if type(v) == "table" then
+    expect(#v == n, name, string.format("expected %d values for %s, got %d", n, key, #v))
+    local out = {}
+    for i = 1, n do
+      expect(type(v[i]) == "number", name, key .. " must hold numbers")
+      out[i] = v[i]
+    end
+    return out
+  end
+  expect(type(v) == "number", name, key .. " must be a number or a list of numbers")
+  local out = {}
+  for i = 1, n do out[i] = v end
+  return out
+end
+
+-- count of sorted list entries <= x (Python's bisect_right)
+local function bisect_right(list, x)
+  local n = 0
+  for _, v in ipairs(list) do
+    if v <= x then n = n + 1 end
+  end
+  return n
+end
+
+---------------------------------------------------------------------------------------
+-- the base: PyTorch's _LRScheduler
+
+local LRScheduler = {}
+LRScheduler.__index = LRScheduler
+
+
+local function class(name, base)
+  local cls = setmetatable({}, { __index = base or LRScheduler })
+  cls.__index = cls
+  cls.__tostring = function(self) return self.name end
+  cls.name = name
+  return cls
+end
+
+local function init(self, opt, o)
+  self.optimizer = opt
+  self.verbose = o.verbose
+  expect(is_int(o.last_epoch), self.name, "last_epoch must be an integer")
+  if o.last_epoch == -1 then
+    for _, g in ipairs(opt.param_groups) do
+      if g.initial_lr == nil then g.initial_lr = g.lr end
+    end
+  else
+    for i, g in ipairs(opt.param_groups) do
+      if g.initial_lr == nil then
+        error(string.format("%s: param 'initial_lr' is not specified in param_groups[%d] " ..
+          "when resuming an optimizer", self.name, i), 3)
+      end
+    end
+  end
+  self.base_lrs = {}
+  for i, g in ipairs(opt.param_groups) do self.base_lrs[i] = g.initial_lr end
+  self.last_epoch = o.last_epoch
+  self:_initial_step()
+end
+
+function LRScheduler:_initial_step()
+  self._step_count = 0
+  self:step()
+end
+
+function LRScheduler:_set_lrs(values, epoch)
+  for i, g in ipairs(self.optimizer.param_groups) do
+    g.lr = values[i]
+    if self.verbose then
+      if epoch == nil then
+        print(string.format("Adjusting learning rate of group %d to %.4e.", i, values[i]))
+      else
+        print(string.format("Epoch %s: adjusting learning rate of group %d to %.4e.",
+          epoch_str(epoch), i, values[i]))
+      end
+    end
+  end
+  self._last_lr = group_lrs(self.optimizer)
+end
+
+-- sched:step() advances one epoch; sched:step(epoch) (deprecated in PyTorch) jumps to
+-- an epoch with the closed form where the scheduler has one
+function LRScheduler:step(epoch)
+  if epoch ~= nil and type(epoch) ~= "number" then
+    error(self.name .. ".step: epoch must be a number, got " .. type(epoch), 2)
+  end
+  self._step_count = self._step_count + 1
+  local values
+  if epoch == nil then
+    self.last_epoch = self.last_epoch + 1
+    values = self:get_lr()
+  else
+    self.last_epoch = epoch
+    values = self._closed_form and self:_closed_form() or self:get_lr()
+  end
+  self:_set_lrs(values, epoch)
+end
+
+function LRScheduler:get_last_lr()
+  local out = {}
+  for i, v in ipairs(self._last_lr) do out[i] = v end
+  return out
+end
+
+-- every field but the optimizer and functions, copied one level deep
+function LRScheduler:state_dict()
+  local sd = {}
+  for k, v in pairs(self) do
+    if k ~= "optimizer" and type(v) ~= "function" and k ~= "_schedulers" then
+      if type(v) == "table" then
+        local c = {}
+        for i, x in pairs(v) do
+          if type(x) ~= "function" then c[i] = x end
+        end
+        v = c
+      end
+      sd[k] = v
+    end
+  end
+  if self._schedulers then
+    sd._schedulers = {}
+    for i, s in ipairs(self._schedulers) do sd._schedulers[i] = s:state_dict() end
+  end
+  return sd
+end
+
+function LRScheduler:load_state_dict(sd)
+  if type(sd) ~= "table" then
+    error(self.name .. ".load_state_dict: expected a table, got " .. type(sd), 2)
+  end
+  for k, v in pairs(sd) do
+    if k == "_schedulers" then
+      for i, s in ipairs(v) do self._schedulers[i]:load_state_dict(s) end
+    elseif k == "lr_lambdas" then
+      -- functions are not saved; the scheduler keeps its own
+    elseif type(v) == "table" then
+      local c = {}
+      for i, x in pairs(v) do c[i] = x end
+      self[k] = c
+    else
+      self[k] = v
+    end
+  end
+end
+
+
+
+---------------------------------------------------------------------------------------
+
+local LambdaLR = class("LambdaLR")
+local MultiplicativeLR = class("MultiplicativeLR", LambdaLR)
+
+local function lambda_scheduler(cls, opt, opts)
+  local name = cls.name
+  check_optimizer(name, opt)
+  local o = options(name, opts, { lr_lambda = REQUIRED })
+  local self = setmetatable({}, cls)
+  self.lr_lambdas = {}
+  local n = #opt.param_groups
+  if type(o.lr_lambda) == "table" then
+    expect(#o.lr_lambda == n, name,
+      string.format("expected %d lr_lambdas, but got %d", n, #o.lr_lambda))
+    for i = 1, n do self.lr_lambdas[i] = o.lr_lambda[i] end
+  else
+    for i = 1, n do self.lr_lambdas[i] = o.lr_lambda end
+  end
+  for i = 1, n do
+    expect(type(self.lr_lambdas[i]) == "function", name,
+      "lr_lambda must be a function or a list of functions")
+  end
+  init(self, opt, o)
+  return self
+end
+
+function M.LambdaLR(opt, opts) return lambda_scheduler(LambdaLR, opt, opts) end
+function M.MultiplicativeLR(opt, opts) return lambda_scheduler(MultiplicativeLR, opt, opts) end
+
+local function call_lambda(self, i)
+  local f = self.lr_lambdas[i](self.last_epoch)
+  if type(f) ~= "number" then
+    error(string.format("%s: lr_lambda returned %s for epoch %d, expected a number", self.name,
+      type(f), self.last_epoch), 4)
+  end
+  return f
+end
+
+function LambdaLR:get_lr()
+  local out = {}
+  for i, base in ipairs(self.base_lrs) do out[i] = base * call_lambda(self, i) end
+  return out
+end
+
+function MultiplicativeLR:get_lr()
+  local out = group_lrs(self.optimizer)
+  if self.last_epoch > 0 then
+    for i in ipairs(out) do out[i] = out[i] * call_lambda(self, i) end
+  end
+  return out
+end
+
+local StepLR = class("StepLR")
+function M.StepLR(opt, opts)
+  check_optimizer("StepLR", opt)
+  local o = options("StepLR", opts, { step_size = REQUIRED, gamma = 0.1 })
+  expect(is_int(o.step_size) and o.step_size > 0, "StepLR",
+    "step_size must be a positive integer, got " .. tostring(o.step_size))
+  expect(type(o.gamma) == "number", "StepLR", "gamma must be a number")
+  local self = setmetatable({ step_size = math.tointeger(o.step_size), gamma = o.gamma }, StepLR)
+  init(self, opt, o)
+  return self
+end
+
+function StepLR:get_lr()
+  local out = group_lrs(self.optimizer)
+  if self.last_epoch == 0 or self.last_epoch % self.step_size ~= 0 then return out end
+  for i in ipairs(out) do out[i] = out[i] * self.gamma end
+  return out
+end
+
+function StepLR:_closed_form()
+  local out = {}
+  for i, base in ipairs(self.base_lrs) do
+    out[i] = base * self.gamma ^ (self.last_epoch // self.step_size)
+  end
+  return out
+end
+
+local MultiStepLR = class("MultiStepLR")
+function M.MultiStepLR(opt, opts)
+  check_optimizer("MultiStepLR", opt)
+  local o = options("MultiStepLR", opts, { milestones = REQUIRED, gamma = 0.1 })
+  expect(type(o.milestones) == "table", "MultiStepLR", "milestones must be a list of integers")
+  expect(type(o.gamma) == "number", "MultiStepLR", "gamma must be a number")
+  local counts, sorted = {}, {}
+  for i, m in ipairs(o.milestones) do
+    expect(is_int(m), "MultiStepLR", "milestones must be a list of integers")
+    m = math.tointeger(m)
+    counts[m] = (counts[m] or 0) + 1
+    sorted[i] = m
+  end
+  table.sort(sorted)
+  local self = setmetatable({ milestones = counts, sorted_milestones = sorted, gamma = o.gamma },
+    MultiStepLR)
+  init(self, opt, o)
+  return self
+end
+
+function MultiStepLR:get_lr()
+  local out = group_lrs(self.optimizer)
+  local c = self.milestones[self.last_epoch]
+  if not c then return out end
+  for i in ipairs(out) do out[i] = out[i] * self.gamma ^ c end
+  return out
+end
+
+function MultiStepLR:_closed_form()
+  local out = {}
+  local k = bisect_right(self.sorted_milestones, self.last_epoch)
+  for i, base in ipairs(self.base_lrs) do out[i] = base * self.gamma ^ k end
+  return out
+end
+
+local ConstantLR = class("ConstantLR")
+function M.ConstantLR(opt, opts)
+  check_optimizer("ConstantLR", opt)
+  local o = options("ConstantLR", opts, { factor = 1 / 3, total_iters = 5 })
+  expect(type(o.factor) == "number" and o.factor >= 0 and o.factor <= 1, "ConstantLR",
+    "constant multiplicative factor expected to be between 0 and 1")
+  expect(is_int(o.total_iters), "ConstantLR", "total_iters must be an integer")
+  local self = setmetatable({ factor = o.factor, total_iters = o.total_iters }, ConstantLR)
+  init(self, opt, o)
+  return self
+end
+
+function ConstantLR:get_lr()
+  local out = group_lrs(self.optimizer)
+  for i in ipairs(out) do
+    if self.last_epoch == 0 then
+      out[i] = out[i] * self.factor
+    elseif self.last_epoch == self.total_iters then
+      out[i] = out[i] * (1.0 / self.factor)
+    end
+  end
+  return out
+end
+
+function ConstantLR:_closed_form()
+  local out = {}
+  for i, base in ipairs(self.base_lrs) do
+    local f = self.last_epoch >= self.total_iters and 1 or 0
+    out[i] = base * (self.factor + f * (1 - self.factor))
+  end
+  return out
+end
+
+local LinearLR = class("LinearLR")
+function M.LinearLR(opt, opts)
+  check_optimizer("LinearLR", opt)
+  local o = options("LinearLR", opts, { start_factor = 1 / 3, end_factor = 1.0, total_iters = 5 })
+  expect(type(o.start_factor) == "number" and o.start_factor > 0 and o.start_factor <= 1,
+    "LinearLR", "starting multiplicative factor expected to be greater than 0 and less or " ..
+    "equal to 1, got " .. tostring(o.start_factor))
+  expect(type(o.end_factor) == "number" and o.end_factor >= 0 and o.end_factor <= 1, "LinearLR",
+    "ending multiplicative factor expected to be between 0 and 1, got " .. tostring(o.end_factor))
+  expect(is_int(o.total_iters) and o.total_iters > 0, "LinearLR",
+    "total_iters must be a positive integer")
+  local self = setmetatable({ start_factor = o.start_factor, end_factor = o.end_factor,
+    total_iters = o.total_iters }, LinearLR)
+  init(self, opt, o)
+  return self
+end
+
+function LinearLR:get_lr()
+  local out = group_lrs(self.optimizer)
+  local s, e, n, t = self.start_factor, self.end_factor, self.total_iters, self.last_epoch
+  if t == 0 then
+    for i in ipairs(out) do out[i] = out[i] * s end
+  elseif t <= n then
+    for i in ipairs(out) do
+      out[i] = out[i] * (1. + (e - s) / (n * s + (t - 1) * (e - s)))
+    end
+  end
+  return out
+end
+
+function LinearLR:_closed_form()
+  local out = {}
+  local s, e, n = self.start_factor, self.end_factor, self.total_iters
+  for i, base in ipairs(self.base_lrs) do
+    out[i] = base * (s + (e - s) * math.min(n, self.last_epoch) / n)
+  end
+  return out
+end
+
+local ExponentialLR = class("ExponentialLR")
+function M.ExponentialLR(opt, opts)
+  check_optimizer("ExponentialLR", opt)
+  local o = options("ExponentialLR", opts, { gamma = REQUIRED })
+  expect(type(o.gamma) == "number", "ExponentialLR", "gamma must be a number")
+  local self = setmetatable({ gamma = o.gamma }, ExponentialLR)
+  init(self, opt, o)
+  return self
+end
+
+function ExponentialLR:get_lr()
+  local out = group_lrs(self.optimizer)
+  if self.last_epoch == 0 then return out end
+  for i in ipairs(out) do out[i] = out[i] * self.gamma end
+  return out
+end
+
+function ExponentialLR:_closed_form()
+  local out = {}
+  for i, base in ipairs(self.base_lrs) do out[i] = base * self.gamma ^ self.last_epoch end
+  return out
+end
+
+local CosineAnnealingLR = class("CosineAnnealingLR")
+function M.CosineAnnealingLR(opt, opts)
+  check_optimizer("CosineAnnealingLR", opt)
+  local o = options("CosineAnnealingLR", opts, { T_max = REQUIRED, eta_min = 0 })
+  expect(type(o.T_max) == "number" and o.T_max > 0, "CosineAnnealingLR",
+    "T_max must be a positive number, got " .. tostring(o.T_max))
+  expect(type(o.eta_min) == "number", "CosineAnnealingLR", "eta_min must be a number")
+  local self = setmetatable({ T_max = o.T_max, eta_min = o.eta_min }, CosineAnnealingLR)
+  init(self, opt, o)
+  return self
+end
+
+-- PyTorch's recursive form: each lr follows from the previous one
+function CosineAnnealingLR:get_lr()
+  local out = group_lrs(self.optimizer)
+  local t, T, emin, pi = self.last_epoch, self.T_max, self.eta_min, math.pi
+  if t == 0 then return out end
+  for i, lr in ipairs(out) do
+    local base = self.base_lrs[i]
+    if self._step_count == 1 and t > 0 then
+      out[i] = emin + (base - emin) * (1 + math.cos(t * pi / T)) / 2
+    elseif (t - 1 - T) % (2 * T) == 0 then
+      out[i] = lr + (base - emin) * (1 - math.cos(pi / T)) / 2
+    else
+      out[i] = (1 + math.cos(pi * t / T)) / (1 + math.cos(pi * (t - 1) / T)) * (lr - emin) + emin
+    end
+  end
+  return out
+end
+
+function CosineAnnealingLR:_closed_form()
+  local out = {}
+  for i, base in ipairs(self.base_lrs) do
+    out[i] = self.eta_min + (base - self.eta_min) *
+      (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+  end
+  return out
+end
+
+local WarmRestarts = class("CosineAnnealingWarmRestarts")
+function M.CosineAnnealingWarmRestarts(opt, opts)
+  local name = "CosineAnnealingWarmRestarts"
+  check_optimizer(name, opt)
+  local o = options(name, opts, { T_0 = REQUIRED, T_mult = 1, eta_min = 0 })
+  expect(is_int(o.T_0) and o.T_0 > 0, name,
+    "expected positive integer T_0, but got " .. tostring(o.T_0))
+  expect(is_int(o.T_mult) and o.T_mult >= 1, name,
+    "expected integer T_mult >= 1, but got " .. tostring(o.T_mult))
+  expect(type(o.eta_min) == "number", name, "eta_min must be a number")
+  local self = setmetatable({ T_0 = math.tointeger(o.T_0), T_i = math.tointeger(o.T_0),
+    T_mult = math.tointeger(o.T_mult), eta_min = o.eta_min, T_cur = o.last_epoch }, WarmRestarts)
+  init(self, opt, o)
+  return self
+end
+
+function WarmRestarts:get_lr()
+  local out = {}
+  for i, base in ipairs(self.base_lrs) do
+    out[i] = self.eta_min + (base - self.eta_min) *
+      (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+  end
+  return out
+end
+
+-- step() advances one epoch; step(epoch) accepts fractional epochs, as PyTorch's
+function WarmRestarts:step(epoch)
+  if epoch ~= nil and type(epoch) ~= "number" then
+    error(self.name .. ".step: epoch must be a number, got " .. type(epoch), 2)
+  end
+  if epoch == nil and self.last_epoch < 0 then epoch = 0 end
+  if epoch == nil then
+    epoch = self.last_epoch + 1
+    self.T_cur = self.T_cur + 1
+    if self.T_cur >= self.T_i then
+      self.T_cur = self.T_cur - self.T_i
+      self.T_i = self.T_i * self.T_mult
+    end
+  else
+    if epoch < 0 then
+      error(self.name .. ".step: expected non-negative epoch, but got " .. num(epoch), 2)
+    end
+    if epoch >= self.T_0 then
+      if self.T_mult == 1 then
+        self.T_cur = math.fmod(epoch, self.T_0)
+      else
+        local n = math.floor(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+        self.T_cur = epoch - self.T_0 * (self.T_mult ^ n - 1) / (self.T_mult - 1)
+        self.T_i = self.T_0 * math.tointeger(self.T_mult ^ n)
+      end
+    else
+      self.T_i = self.T_0
+      self.T_cur = epoch
+    end
+  end
+  self._step_count = (self._step_count or 0) + 1
+  self.last_epoch = math.floor(epoch)
+  self:_set_lrs(self:get_lr(), nil)
+end
+
+local OneCycleLR = class("OneCycleLR")
+function M.OneCycleLR(opt, opts)
+  local name = "OneCycleLR"
+  check_optimizer(name, opt)
+  local o = options(name, opts, { max_lr = REQUIRED, total_steps = false, epochs = false,
+    steps_per_epoch = false, pct_start = 0.3, anneal_strategy = "cos", cycle_momentum = true,
+    base_momentum = 0.85, max_momentum = 0.95, div_factor = 25., final_div_factor = 1e4,
+    three_phase = false })
+  local self = setmetatable({}, OneCycleLR)
+  if o.total_steps then
+    expect(is_int(o.total_steps) and o.total_steps > 0, name,
+      "expected positive integer total_steps, but got " .. tostring(o.total_steps))
+    self.total_steps = math.tointeger(o.total_steps)
+  elseif o.epochs or o.steps_per_epoch then
+    expect(is_int(o.epochs) and o.epochs > 0, name,
+      "expected positive integer epochs, but got " .. tostring(o.epochs))
+    expect(is_int(o.steps_per_epoch) and o.steps_per_epoch > 0, name,
+      "expected positive integer steps_per_epoch, but got " .. tostring(o.steps_per_epoch))
+    self.total_steps = math.tointeger(o.epochs * o.steps_per_epoch)
+  else
+    error(name .. ": you must define either total_steps OR (epochs AND steps_per_epoch)", 2)
+  end
+  local n, pct = self.total_steps, o.pct_start
+  expect(type(pct) == "number" and pct >= 0 and pct <= 1, name,
+    "expected pct_start between 0 and 1, but got " .. tostring(pct))
+  if o.three_phase then
+    self._phases = {
+      { end_step = pct * n - 1, start_lr = "initial_lr", end_lr = "max_lr",
+        start_momentum = "max_momentum", end_momentum = "base_momentum" },
+      { end_step = 2 * pct * n - 2, start_lr = "max_lr", end_lr = "initial_lr",
+        start_momentum = "base_momentum", end_momentum = "max_momentum" },
+      { end_step = n - 1, start_lr = "initial_lr", end_lr = "min_lr",
+        start_momentum = "max_momentum", end_momentum = "max_momentum" },
+    }
+  else
+    self._phases = {
+      { end_step = pct * n - 1, start_lr = "initial_lr", end_lr = "max_lr",
+        start_momentum = "max_momentum", end_momentum = "base_momentum" },
+      { end_step = n - 1, start_lr = "max_lr", end_lr = "min_lr",
+        start_momentum = "base_momentum", end_momentum = "max_momentum" },
+    }
+  end
+  expect(o.anneal_strategy == "cos" or o.anneal_strategy == "linear", name,
+    "anneal_strategy must be one of 'cos' or 'linear', instead got " .. tostring(o.anneal_strategy))
+  self.anneal_strategy = o.anneal_strategy
+  expect(type(o.div_factor) == "number" and type(o.final_div_factor) == "number", name,
+    "div_factor and final_div_factor must be numbers")
+  local max_lrs = per_group(name, "max_lr", opt, o.max_lr)
+  if o.last_epoch == -1 then
+    for i, g in ipairs(opt.param_groups) do
+      g.initial_lr = max_lrs[i] / o.div_factor
+      g.max_lr = max_lrs[i]
+      g.min_lr = g.initial_lr / o.final_div_factor
+    end
+  end
+  self.cycle_momentum = o.cycle_momentum
+  if o.cycle_momentum then
+    local d = opt.defaults
+    expect(d.momentum ~= nil or d.betas ~= nil, name,
+      "optimizer must support momentum with `cycle_momentum` option enabled")
+    self.use_beta1 = d.betas ~= nil
+    local maxm = per_group(name, "max_momentum", opt, o.max_momentum)
+    local basem = per_group(name, "base_momentum", opt, o.base_momentum)
+    if o.last_epoch == -1 then
+      for i, g in ipairs(opt.param_groups) do
+        if self.use_beta1 then g.betas = { maxm[i], g.betas[2] } else g.momentum = maxm[i] end
+        g.max_momentum = maxm[i]
+        g.base_momentum = basem[i]
+      end
+    end
+  end
+  init(self, opt, o)
+  return self
+end
+
+function OneCycleLR:_anneal(start, stop, pct)
+  if self.anneal_strategy == "cos" then
+    return stop + (start - stop) / 2.0 * (math.cos(math.pi * pct) + 1)
+  end
+  return (stop - start) * pct + start
+end
+
+function OneCycleLR:get_lr()
+  local step = self.last_epoch
+  if step > self.total_steps then
+    error(string.format("OneCycleLR: tried to step %d times; the specified number of total " ..
+      "steps is %d", step + 1, self.total_steps), 0)
+  end
+  local out = {}
+  for gi, g in ipairs(self.optimizer.param_groups) do
+    local start_step, lr, mom = 0, nil, nil
+    for i, ph in ipairs(self._phases) do
+      if step <= ph.end_step or i == #self._phases then
+        local pct = (step - start_step) / (ph.end_step - start_step)
+        lr = self:_anneal(g[ph.start_lr], g[ph.end_lr], pct)
+        if self.cycle_momentum then
+          mom = self:_anneal(g[ph.start_momentum], g[ph.end_momentum], pct)
+        end
+        break
+      end
+      start_step = ph.end_step
+    end
+    out[gi] = lr
+    if self.cycle_momentum then
+      if self.use_beta1 then g.betas = { mom, g.betas[2] } else g.momentum = mom end
+    end
+  end
+  return out
+end
+
+-- OneCycleLR's "stepped past total_steps" error must carry the caller's position
+function OneCycleLR:step(epoch)
+  local ok, err = pcall(LRScheduler.step, self, epoch)
+  if not ok then error(err, 2) end
+end
+
+local SequentialLR = class("SequentialLR")
+function M.SequentialLR(opt, opts)
+  local name = "SequentialLR"
+  check_optimizer(name, opt)
+  local o = options(name, opts, { schedulers = REQUIRED, milestones = REQUIRED })
+  local scheds, ms = o.schedulers, o.milestones
+  expect(type(scheds) == "table" and #scheds > 0, name, "schedulers must be a list of schedulers")
+  expect(type(ms) == "table", name, "milestones must be a list of integers")
+  for i, s in ipairs(scheds) do
+    expect(type(s) == "table" and s.optimizer == opt, name, "Sequential Schedulers expects all " ..
+      "schedulers to belong to the same optimizer, but got scheduler " .. i ..
+      " to be different than the optimizer passed in")
+  end
+  expect(#ms == #scheds - 1, name, string.format("Sequential Schedulers expects number of " ..
+    "schedulers provided to be one more than the number of milestone points, but got number " ..
+    "of schedulers %d and the number of milestones to be equal to %d", #scheds, #ms))
+  for _, m in ipairs(ms) do expect(is_int(m), name, "milestones must be a list of integers") end
+  local self = setmetatable({ optimizer = opt, _schedulers = {}, _milestones = {} }, SequentialLR)
+  for i, s in ipairs(scheds) do self._schedulers[i] = s end
+  for i, m in ipairs(ms) do self._milestones[i] = m end
+  self.last_epoch = o.last_epoch + 1
+  for _, g in ipairs(opt.param_groups) do g.lr = g.initial_lr end
+  for _, s in ipairs(self._schedulers) do s.last_epoch = s.last_epoch - 1 end
+  self._schedulers[1]:_initial_step()
+  self._last_lr = self._schedulers[1]:get_last_lr()
+  return self
+end
+
+function SequentialLR:step()
+  self.last_epoch = self.last_epoch + 1
+  local idx = bisect_right(self._milestones, self.last_epoch)
+  local s = self._schedulers[idx + 1]
+  if idx > 0 and self._milestones[idx] == self.last_epoch then
+    s:step(0)
+  else
+    s:step()
+  end
+  self._last_lr = s:get_last_lr()
+end
+
+local ChainedScheduler = class("ChainedScheduler")
+function M.ChainedScheduler(schedulers)
+  expect(type(schedulers) == "table" and #schedulers > 0, "ChainedScheduler",
+    "expected a list of schedulers")
+  local self = setmetatable({ _schedulers = {} }, ChainedScheduler)
+  for i, s in ipairs(schedulers) do
+    expect(type(s) == "table" and s.optimizer ~= nil, "ChainedScheduler",
+      "element " .. i .. " is not a scheduler")
+    self._schedulers[i] = s
+  end
+  self.optimizer = schedulers[1].optimizer
+  self._last_lr = group_lrs(self.optimizer)
+  return self
+end
+
+function ChainedScheduler:step()
+  for _, s in ipairs(self._schedulers) do s:step() end
+  self._last_lr = group_lrs(self.optimizer)
+end
+
+---------------------------------------------------------------------------------------
+
+local Plateau = class("ReduceLROnPlateau")
+function M.ReduceLROnPlateau(opt, opts)
+  local name = "ReduceLROnPlateau"
+  local o = options(name, opts, { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4,
+    threshold_mode = "rel", cooldown = 0, min_lr = 0, eps = 1e-8 })
+  expect(type(o.factor) == "number" and o.factor < 1.0, name, "factor should be < 1.0")
+  check_optimizer(name, opt)
+  expect(o.mode == "min" or o.mode == "max", name, "mode " .. tostring(o.mode) .. " is unknown!")
+  expect(o.threshold_mode == "rel" or o.threshold_mode == "abs", name,
+    "threshold mode " .. tostring(o.threshold_mode) .. " is unknown!")
+  for _, k in ipairs({ "patience", "threshold", "cooldown", "eps" }) do
+    expect(type(o[k]) == "number", name, k .. " must be a number")
+  end
+  local self = setmetatable({ optimizer = opt, factor = o.factor, patience = o.patience,
+    verbose = o.verbose, cooldown = o.cooldown, cooldown_counter = 0, mode = o.mode,
+    threshold = o.threshold, threshold_mode = o.threshold_mode, eps = o.eps, last_epoch = 0,
+    min_lrs = per_group(name, "min_lr", opt, o.min_lr) }, Plateau)
+  self.mode_worse = o.mode == "min" and math.huge or -math.huge
+  self.best = self.mode_worse
+  self.num_bad_epochs = 0
+  self._last_lr = group_lrs(opt)
+  return self
+end
+
+function Plateau:is_better(a, best)
+  if self.mode == "min" and self.threshold_mode == "rel" then
+    return a < best * (1. - self.threshold)
+  elseif self.mode == "min" then
+    return a < best - self.threshold
+  elseif self.threshold_mode == "rel" then
+    return a > best * (self.threshold + 1.)
+  end
+  return a > best + self.threshold
+end
+
+-- sched:step(metric): metric is a number or a one-element tensor
+function Plateau:step(metric, epoch)
+  if type(metric) == "userdata" and metric.item then metric = metric:item() end
+  if type(metric) ~= "number" then
+    error("ReduceLROnPlateau.step: metric must be a number, got " .. type(metric), 2)
+  end
+  epoch = epoch or self.last_epoch + 1
+  self.last_epoch = epoch
+  if self:is_better(metric, self.best) then
+    self.best = metric
+    self.num_bad_epochs = 0
+  else
+    self.num_bad_epochs = self.num_bad_epochs + 1
+  end
+  if self.cooldown_counter > 0 then
+    self.cooldown_counter = self.cooldown_counter - 1
+    self.num_bad_epochs = 0
+  end
+  if self.num_bad_epochs > self.patience then
+    for i, g in ipairs(self.optimizer.param_groups) do
+      local old = g.lr
+      local new = math.max(old * self.factor, self.min_lrs[i])
+      if old - new > self.eps then
+        g.lr = new
+        if self.verbose then
+          print(string.format("Epoch %s: reducing learning rate of group %d to %.4e.",
+            epoch_str(epoch), i, new))
+        end
+      end
+    end
+    self.cooldown_counter = self.cooldown
+    self.num_bad_epochs = 0
+  end
+  self._last_lr = group_lrs(self.optimizer)
+end
+
+return M

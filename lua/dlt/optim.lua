@@ -1,0 +1,521 @@
+-- optim.lua: the optimizers of dlt.optim, as torch.optim: parameter groups with their
+-- own options, lazily created state, state_dict/load_state_dict. Each step reads the
+-- group's values afresh (schedulers and users change them) and runs one fused C
+-- kernel (src/optim) per parameter tensor.
+local dlt = require "dlt"
+local K = require "dlt.optim_kernels"
+
+local optim = dlt.optim
+
+local function num(v)
+  if v ~= v then return "nan" end
+  return string.format("%.10g", v)
+end
+
+-- keys a group table may carry besides the options: written by schedulers
+local scheduler_keys = {
+  initial_lr = true, max_lr = true, min_lr = true, max_momentum = true, base_momentum = true,
+}
+
+local Optimizer = {}
+Optimizer.__index = Optimizer
+local classes = {}
+
+-- true for an instance of any optimizer class
+function optim.is_optimizer(x)
+  return type(x) == "table" and classes[getmetatable(x)] == true
+end
+
+-- opt.state: per-parameter state keyed by the tensor's identity, so that
+-- opt.state[p] finds it from any userdata of p
+local state_mt = {
+  __index = function(t, k)
+    if type(k) == "userdata" and K.param_problem(k) ~= "is not a tensor" then
+      return rawget(t, K.id(k))
+    end
+  end,
+}
+
+local function copy_value(v)
+  if type(v) ~= "table" then return v end
+  local c = {}
+  for k, x in pairs(v) do c[k] = x end
+  return c
+end
+
+-- checks one option value's type against its spec: "number", "boolean" or "betas"
+-- (a list of two numbers); raises without a position
+local function check_value(cls, where, key, v)
+  local kind = cls.spec[key]
+  if kind == "betas" then
+    if type(v) ~= "table" or type(v[1]) ~= "number" or type(v[2]) ~= "number" or #v ~= 2 then
+      error(string.format("%s: option '%s' must be a list of two numbers%s", cls.name, key,
+        where), 0)
+    end
+  elseif type(v) ~= kind then
+    error(string.format("%s: option '%s' must be a %s%s, got %s", cls.name, key, kind, where,
+      type(v)), 0)
+  end
+end
+
+-- PyTorch's range checks, worded as torch.optim words them
+local checks = {
+  lr = function(v) if not (v >= 0) then return "invalid learning rate: " .. num(v) end end,
+  eps = function(v) if not (v >= 0) then return "invalid epsilon value: " .. num(v) end end,
+  weight_decay = function(v)
+    if not (v >= 0) then return "invalid weight_decay value: " .. num(v) end
+  end,
+  momentum = function(v) if not (v >= 0) then return "invalid momentum value: " .. num(v) end end,
+  alpha = function(v) if not (v >= 0) then return "invalid alpha value: " .. num(v) end end,
+  lr_decay = function(v) if not (v >= 0) then return "invalid lr_decay value: " .. num(v) end end,
+  initial_accumulator_value = function(v)
+    if not (v >= 0) then return "invalid initial_accumulator_value value: " .. num(v) end
+  end,
+  momentum_decay = function(v)
+    if not (v >= 0) then return "invalid momentum_decay value: " .. num(v) end
+  end,
+  rho = function(v) if not (v >= 0 and v <= 1) then return "invalid rho value: " .. num(v) end end,
+  betas = function(v)
+    for i = 1, 2 do
+      if not (v[i] >= 0 and v[i] < 1) then
+        return string.format("invalid beta parameter at index %d: %s", i, num(v[i]))
+      end
+    end
+  end,
+}
+
+local function check_group(cls, group, where)
+  for key in pairs(cls.spec) do
+    local v = group[key]
+    if v == nil then
+      error(string.format("%s: parameter group%s didn't specify a value of required " ..
+        "optimization parameter %s", cls.name, where, key), 0)
+    end
+    check_value(cls, where, key, v)
+    local msg = checks[key] and checks[key](v)
+    if msg then error(cls.name .. ": " .. msg .. where, 0) end
+  end
+  if cls.check then
+    local msg = cls.check(group)
+    if msg then error(cls.name .. ": " .. msg .. where, 0) end
+  end
+end
+
+local function is_tensor(x)
+  return type(x) == "userdata" and K.param_problem(x) ~= "is not a tensor"
+end
+
+-- adds a group; errors carry no position (the public callers add theirs)
+local function add_group(self, group)
+  local cls = getmetatable(self)
+  if type(group) ~= "table" then
+    error(cls.name .. ": a parameter group must be a table, got " .. type(group), 0)
+  end
+  local gi = #self.param_groups + 1
+  local where = string.format(" (param_groups[%d])", gi)
+  local params = group.params
+  if is_tensor(params) then params = { params } end
+  if type(params) ~= "table" then
+    error(cls.name .. ": parameter group " .. gi .. " has no 'params' list", 0)
+  end
+  local g = { params = {} }
+  for k, v in pairs(group) do
+    if k ~= "params" then
+      if cls.spec[k] == nil and not scheduler_keys[k] then
+        error(string.format("%s: unknown option '%s'%s", cls.name, tostring(k), where), 0)
+      end
+      g[k] = copy_value(v)
+    end
+  end
+  for k, v in pairs(self.defaults) do
+    if g[k] == nil then g[k] = copy_value(v) end
+  end
+  if #params == 0 then error(cls.name .. ": optimizer got an empty parameter list", 0) end
+  local ids = {}
+  for i, p in ipairs(params) do
+    local problem = K.param_problem(p)
+    if problem then
+      error(string.format("%s: parameter %d of group %d %s", cls.name, i, gi, problem), 0)
+    end
+    local id = K.id(p)
+    if self._ids[id] or ids[id] then
+      error(cls.name .. ": some parameters appear more than once (parameter " .. i ..
+        " of group " .. gi .. ")", 0)
+    end
+    ids[id] = true
+    g.params[i] = p
+  end
+  check_group(cls, g, where)
+  for id in pairs(ids) do self._ids[id] = true end
+  self.param_groups[gi] = g
+  if cls.eager_state then
+    for _, p in ipairs(g.params) do
+      self.state[K.id(p)] = cls.init_state(p, g)
+    end
+  end
+end
+
+-- opt:add_param_group({params = tensor or list, option = value, ...}); options the
+-- group lacks come from opt.defaults
+function Optimizer:add_param_group(group)
+  local ok, err = pcall(add_group, self, group)
+  if not ok then error(err, 2) end
+end
+
+-- the group's current values, checked (users and schedulers may have changed them)
+local function hyper(cls, group, gi)
+  for key, kind in pairs(cls.spec) do
+    local v = group[key]
+    if kind == "betas" then
+      if type(v) ~= "table" or type(v[1]) ~= "number" or type(v[2]) ~= "number" then
+        error(string.format("%s.step: param_groups[%d].%s must be a list of two numbers",
+          cls.name, gi, key), 3)
+      end
+    elseif type(v) ~= kind then
+      error(string.format("%s.step: param_groups[%d].%s must be a %s, got %s", cls.name, gi,
+        key, kind, type(v)), 3)
+    end
+  end
+  return group
+end
+
+-- opt:step([closure]): closure re-evaluates the model and returns the loss
+function Optimizer:step(closure)
+  local cls = getmetatable(self)
+  local loss
+  if closure ~= nil then
+    if type(closure) ~= "function" then
+      error(cls.name .. ".step: closure must be a function, got " .. type(closure), 2)
+    end
+    loss = closure()
+  end
+  for gi, group in ipairs(self.param_groups) do
+    local h = hyper(cls, group, gi)
+    for _, p in ipairs(group.params) do
+      if K.has_grad(p) then
+        local id = K.id(p)
+        local st = rawget(self.state, id)
+        if not st then
+          st = cls.init_state(p, h)
+          self.state[id] = st
+        end
+        cls.update(p, st, h)
+      end
+    end
+  end
+  return loss
+end
+
+-- opt:zero_grad([set_to_none]): zeroes every gradient in place (PyTorch 1.13's
+-- default), or drops them with set_to_none = true (also as {set_to_none = true})
+function Optimizer:zero_grad(set_to_none)
+  if type(set_to_none) == "table" then set_to_none = set_to_none.set_to_none end
+  for _, group in ipairs(self.param_groups) do
+    for _, p in ipairs(group.params) do K.zero_grad(p, set_to_none) end
+  end
+end
+
+-- {state = {[i] = {step = n, exp_avg = tensor, ...}}, param_groups = {{lr = ...,
+-- params = {i, ...}}}} with parameters numbered 1.. across the groups; tensors are
+-- copies, so the dict keeps this moment however training goes on.
+function Optimizer:state_dict()
+  local state, groups, index = {}, {}, 0
+  for gi, group in ipairs(self.param_groups) do
+    local g = { params = {} }
+    for k, v in pairs(group) do
+      if k ~= "params" then g[k] = copy_value(v) end
+    end
+    for pi, p in ipairs(group.params) do
+      index = index + 1
+      g.params[pi] = index
+      local st = rawget(self.state, K.id(p))
+      if st then
+        local s = {}
+        for k, v in pairs(st) do
+          s[k] = type(v) == "userdata" and K.clone(v) or v
+        end
+        state[index] = s
+      end
+    end
+    groups[gi] = g
+  end
+  return { state = state, param_groups = groups }
+end
+
+function Optimizer:load_state_dict(sd)
+  local cls = getmetatable(self)
+  local fn = cls.name .. ".load_state_dict"
+  if type(sd) ~= "table" or type(sd.param_groups) ~= "table" or type(sd.state) ~= "table" then
+    error(fn .. ": expected a table with 'state' and 'param_groups'", 2)
+  end
+  if #sd.param_groups ~= #self.param_groups then
+    error(string.format("%s: loaded state dict has %d parameter groups, the optimizer has %d",
+      fn, #sd.param_groups, #self.param_groups), 2)
+  end
+  for gi, g in ipairs(sd.param_groups) do
+    if type(g.params) ~= "table" or #g.params ~= #self.param_groups[gi].params then
+      error(string.format("%s: loaded state dict contains a parameter group %d that doesn't " ..
+        "match the size of optimizer's group", fn, gi), 2)
+    end
+  end
+  -- check every state tensor before changing anything
+  local new_state = setmetatable({}, state_mt)
+  for gi, g in ipairs(sd.param_groups) do
+    for pi, index in ipairs(g.params) do
+      local p = self.param_groups[gi].params[pi]
+      local s = sd.state[index]
+      if s ~= nil then
+        local st = {}
+        for k, v in pairs(s) do
+          if type(v) == "userdata" then
+            if not K.same_shape(v, p) then
+              error(string.format("%s: state '%s' of parameter %d has shape %s, the parameter %s",
+                fn, k, index, K.shape_str(v), K.shape_str(p)), 2)
+            end
+            st[k] = K.clone(v, p)
+          else
+            st[k] = copy_value(v)
+          end
+        end
+        new_state[K.id(p)] = st
+      end
+    end
+  end
+  for gi, g in ipairs(sd.param_groups) do
+    local live = self.param_groups[gi]
+    for k in pairs(live) do
+      if k ~= "params" then live[k] = nil end
+    end
+    for k, v in pairs(g) do
+      if k ~= "params" then live[k] = copy_value(v) end
+    end
+  end
+  self.state = new_state
+end
+
+local function fmt_value(v)
+  if type(v) == "table" then
+    local parts = {}
+    for i, x in ipairs(v) do parts[i] = fmt_value(x) end
+    return "(" .. table.concat(parts, ", ") .. ")"
+  elseif type(v) == "number" then
+    return num(v)
+  end
+  return tostring(v)
+end
+
+-- PyTorch's printout: the class name and each group's options, sorted
+function Optimizer:__tostring()
+  local cls = getmetatable(self)
+  local lines = { cls.name .. " (" }
+  for gi, group in ipairs(self.param_groups) do
+    lines[#lines + 1] = "Parameter Group " .. gi
+    local keys = {}
+    for k in pairs(group) do
+      if k ~= "params" then keys[#keys + 1] = k end
+    end
+    table.sort(keys)
+    for _, k in ipairs(keys) do
+      lines[#lines + 1] = "    " .. k .. ": " .. fmt_value(group[k])
+    end
+  end
+  lines[#lines + 1] = ")"
+  return table.concat(lines, "\n")
+end
+
+-- Defines optimizer class `name`: spec maps option -> kind, defaults option -> value
+-- (nil: required), init_state(p, group) and update(p, state, group) run per tensor.
+local function define(name, def)
+  local cls = setmetatable({}, { __index = Optimizer })
+  cls.__index = cls
+  cls.__tostring = Optimizer.__tostring
+  cls.name = name
+  cls.spec, cls.check = def.spec, def.check
+  cls.init_state, cls.update, cls.eager_state = def.init_state, def.update, def.eager_state
+  classes[cls] = true
+  optim[name] = function(params, opts)
+    if opts ~= nil and type(opts) ~= "table" then
+      error(name .. ": options must be a table, got " .. type(opts), 2)
+    end
+    opts = opts or {}
+    local defaults = {}
+    for k, v in pairs(def.defaults) do defaults[k] = copy_value(v) end
+    for k, v in pairs(opts) do
+      if cls.spec[k] == nil then
+        error(string.format("%s: unknown option '%s'", name, tostring(k)), 2)
+      end
+      defaults[k] = copy_value(v)
+    end
+    local self = setmetatable({ param_groups = {}, state = setmetatable({}, state_mt),
+      defaults = defaults, _ids = {} }, cls)
+    -- check the options themselves, as PyTorch's constructors do
+    for k, v in pairs(defaults) do
+      local ok, err = pcall(check_value, cls, "", k, v)
+      if not ok then error(err, 2) end
+      local msg = checks[k] and checks[k](v)
+      if msg then error(name .. ": " .. msg, 2) end
+    end
+    local msg = cls.check and cls.check(defaults)
+    if msg then error(name .. ": " .. msg, 2) end
+    if is_tensor(params) then
+      error(name .. ": params must be a list of tensors or of group tables, got a single " ..
+        "tensor (wrap it: {t})", 2)
+    end
+    if type(params) ~= "table" then
+      error(name .. ": params must be a list of tensors or of group tables, got " ..
+        type(params), 2)
+    end
+    if #params == 0 then error(name .. ": optimizer got an empty parameter list", 2) end
+    local ok, err
+    if type(params[1]) ~= "table" then
+      ok, err = pcall(add_group, self, { params = params })
+    else
+      ok, err = pcall(function()
+        for _, g in ipairs(params) do add_group(self, g) end
+      end)
+    end
+    if not ok then error(err, 2) end
+    return self
+  end
+  return cls
+end
+
+local function state_or_new(st, key, p, v)
+  local t = st[key]
+  if not t then
+    t = K.state(p, v or 0)
+    st[key] = t
+  end
+  return t
+end
+
+define("SGD", {
+  spec = { lr = "number", momentum = "number", dampening = "number", weight_decay = "number",
+    nesterov = "boolean", maximize = "boolean" },
+  defaults = { momentum = 0, dampening = 0, weight_decay = 0, nesterov = false, maximize = false },
+  check = function(g)
+    if g.nesterov and (g.momentum <= 0 or g.dampening ~= 0) then
+      return "Nesterov momentum requires a momentum and zero dampening"
+    end
+  end,
+  init_state = function() return {} end,
+  update = function(p, st, g)
+    local buf, first = nil, false
+    if g.momentum ~= 0 then
+      buf = st.momentum_buffer
+      if not buf then
+        buf, first = K.state(p), true
+        st.momentum_buffer = buf
+      end
+    end
+    K.sgd(p, buf, first, g.lr, g.momentum, g.dampening, g.weight_decay, g.nesterov, g.maximize)
+  end,
+})
+
+local adam_spec = { lr = "number", betas = "betas", eps = "number", weight_decay = "number",
+  amsgrad = "boolean", maximize = "boolean" }
+
+local function adam_update(decoupled)
+  return function(p, st, g)
+    local step = st.step + 1
+    local m, v = state_or_new(st, "exp_avg", p), state_or_new(st, "exp_avg_sq", p)
+    local vmax = g.amsgrad and state_or_new(st, "max_exp_avg_sq", p) or nil
+    K.adam(p, m, v, vmax, step, g.lr, g.betas[1], g.betas[2], g.eps, g.weight_decay, g.amsgrad,
+      g.maximize, decoupled)
+    st.step = step
+  end
+end
+
+local function adam_init(p, g)
+  local st = { step = 0, exp_avg = K.state(p), exp_avg_sq = K.state(p) }
+  if g.amsgrad then st.max_exp_avg_sq = K.state(p) end
+  return st
+end
+
+define("Adam", {
+  spec = adam_spec,
+  defaults = { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = 0, amsgrad = false,
+    maximize = false },
+  init_state = adam_init,
+  update = adam_update(false),
+})
+
+define("AdamW", {
+  spec = adam_spec,
+  defaults = { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = 1e-2,
+    amsgrad = false, maximize = false },
+  init_state = adam_init,
+  update = adam_update(true),
+})
+
+define("NAdam", {
+  spec = { lr = "number", betas = "betas", eps = "number", weight_decay = "number",
+    momentum_decay = "number" },
+  defaults = { lr = 2e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = 0,
+    momentum_decay = 4e-3 },
+  init_state = function(p)
+    return { step = 0, mu_product = 1.0, exp_avg = K.state(p), exp_avg_sq = K.state(p) }
+  end,
+  update = function(p, st, g)
+    local step = st.step + 1
+    local m, v = state_or_new(st, "exp_avg", p), state_or_new(st, "exp_avg_sq", p)
+    st.mu_product = K.nadam(p, m, v, step, st.mu_product, g.lr, g.betas[1], g.betas[2], g.eps,
+      g.weight_decay, g.momentum_decay)
+    st.step = step
+  end,
+})
+
+define("RMSprop", {
+  spec = { lr = "number", alpha = "number", eps = "number", weight_decay = "number",
+    momentum = "number", centered = "boolean", maximize = "boolean" },
+  defaults = { lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0, momentum = 0,
+    centered = false, maximize = false },
+  init_state = function(p, g)
+    local st = { step = 0, square_avg = K.state(p) }
+    if g.momentum > 0 then st.momentum_buffer = K.state(p) end
+    if g.centered then st.grad_avg = K.state(p) end
+    return st
+  end,
+  update = function(p, st, g)
+    local s = state_or_new(st, "square_avg", p)
+    local buf = g.momentum > 0 and state_or_new(st, "momentum_buffer", p) or nil
+    local ga = g.centered and state_or_new(st, "grad_avg", p) or nil
+    K.rmsprop(p, s, buf, ga, g.lr, g.alpha, g.eps, g.weight_decay, g.momentum, g.centered,
+      g.maximize)
+    st.step = st.step + 1
+  end,
+})
+
+define("Adagrad", {
+  spec = { lr = "number", lr_decay = "number", weight_decay = "number",
+    initial_accumulator_value = "number", eps = "number", maximize = "boolean" },
+  defaults = { lr = 1e-2, lr_decay = 0, weight_decay = 0, initial_accumulator_value = 0,
+    eps = 1e-10, maximize = false },
+  eager_state = true, -- PyTorch creates Adagrad's state in the constructor
+  init_state = function(p, g)
+    return { step = 0, sum = K.state(p, g.initial_accumulator_value) }
+  end,
+  update = function(p, st, g)
+    local step = st.step + 1
+    K.adagrad(p, state_or_new(st, "sum", p, g.initial_accumulator_value), step, g.lr, g.lr_decay,
+      g.weight_decay, g.eps, g.maximize)
+    st.step = step
+  end,
+})
+
+define("Adadelta", {
+  spec = { lr = "number", rho = "number", eps = "number", weight_decay = "number",
+    maximize = "boolean" },
+  defaults = { lr = 1.0, rho = 0.9, eps = 1e-6, weight_decay = 0, maximize = false },
+  init_state = function(p)
+    return { step = 0, square_avg = K.state(p), acc_delta = K.state(p) }
+  end,
+  update = function(p, st, g)
+    K.adadelta(p, state_or_new(st, "square_avg", p), state_or_new(st, "acc_delta", p), g.lr,
+      g.rho, g.eps, g.weight_decay, g.maximize)
+    st.step = st.step + 1
+  end,
+})
+
+
+return optim

@@ -1,0 +1,103 @@
+/* adam.c: Adam, AdamW and NAdam, as torch.optim (single-tensor form):
+ *   Adam:  g += wd*p (AdamW instead p *= 1 - lr*wd); m = b1*m + (1-b1)*g;
+ *          v = b2*v + (1-b2)*g*g; vmax = max(vmax, v) with amsgrad;
+ *          p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)
+ *   NAdam: mu_t = b1*(1 - 0.5*0.96^(t*psi)); m, v as Adam; d = sqrt(v/(1-b2^t)) + eps;
+ *          p -= lr*(1-mu_t)/(1-prod mu) * g/d + lr*mu_{t+1}/(1-prod mu*mu_{t+1}) * m/d */
+#include <math.h>
+
+#include "optim/optim.h"
+
+/* p, g, m, v, vmax are (n,) of type T; vmax NULL unless amsgrad */
+#define ADAM_KERNEL(T, SQRT, NAME)                                                 \
+  static void NAME(T *p, const T *g, T *m, T *v, T *vmax, int64_t n, int64_t t,   \
+                   const dlt_adam_opts *o) {                                      \
+    const double bc1 = 1 - pow(o->beta1, (double)t);                              \
+    const double bc2 = 1 - pow(o->beta2, (double)t);                              \
+    const T b1 = (T)o->beta1, b2 = (T)o->beta2;                                   \
+    const T c1 = (T)(1 - o->beta1), c2 = (T)(1 - o->beta2);                       \
+    const T wd = (T)o->weight_decay, decay = (T)(1 - o->lr * o->weight_decay);    \
+    const T bc2_sqrt = (T)sqrt(bc2), eps = (T)o->eps;                             \
+    const T neg_step = (T)(-(o->lr / bc1));                                       \
+    const bool l2 = o->weight_decay != 0 && !o->decoupled;                        \
+    for (int64_t i = 0; i < n; i++) {                                              \
+      T gi = o->maximize ? -g[i] : g[i];                                           \
+      if (o->decoupled) p[i] = p[i] * decay;                                       \
+      if (l2) gi = gi + wd * p[i];                                                 \
+      m[i] = m[i] * b1;                                                            \
+      m[i] = m[i] + c1 * gi;                                                       \
+      v[i] = v[i] * b2;                                                            \
+      v[i] = v[i] + c2 * gi * gi;                                                  \
+      T vi = v[i];                                                                 \
+      if (vmax) { if (vi > vmax[i] || vi != vi) vmax[i] = vi; vi = vmax[i]; }      \
+      T denom = SQRT(vi) / bc2_sqrt + eps;                                         \
+      p[i] = p[i] + neg_step * m[i] / denom;                                       \
+    }                                                                              \
+  }
+
+ADAM_KERNEL(float, sqrtf, adam_f32)
+ADAM_KERNEL(double, sqrt, adam_f64)
+
+int dlt_adam_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *m, dlt_tensor *v,
+                  dlt_tensor *vmax, int64_t step, const dlt_adam_opts *o) {
+  dlt_optim_io io;
+  dlt_tensor *st[3] = {m, v, vmax};
+  const char *fn = o->decoupled ? "AdamW.step" : "Adam.step";
+  if (!m || !v) return dlt_failn("%s: missing state", fn);
+  if (dlt_optim_begin(fn, p, g, st, 3, &io) < 0) return -1;
+  void *x = vmax ? dlt_data(vmax) : NULL;
+  if (p->dtype == DLT_FLOAT64) adam_f64(io.pd, io.gd, dlt_data(m), dlt_data(v), x, io.n, step, o);
+  else adam_f32(io.pd, io.gd, dlt_data(m), dlt_data(v), x, io.n, step, o);
+  dlt_optim_end(&io);
+  return 0;
+}
+
+/* p, g, m, v are (n,) of type T; a and b are the coefficients of g/d and m/d */
+#define NADAM_KERNEL(T, SQRT, NAME)                                                \
+  static void NAME(T *p, const T *g, T *m, T *v, int64_t n, double bc2,           \
+                   double a, double b, const dlt_nadam_opts *o) {                 \
+    const T b1 = (T)o->beta1, b2 = (T)o->beta2, wd = (T)o->weight_decay;          \
+    const T c1 = (T)(1 - o->beta1), c2 = (T)(1 - o->beta2);                       \
+    const T tbc2 = (T)bc2, eps = (T)o->eps, ta = (T)a, tb = (T)b;                 \
+    for (int64_t i = 0; i < n; i++) {                                              \
+      T gi = g[i];                                                                 \
+      if (o->weight_decay != 0) gi = gi + wd * p[i];                               \
+      m[i] = m[i] * b1;                                                            \
+      m[i] = m[i] + c1 * gi;                                                       \
+      v[i] = v[i] * b2;                                                            \
+      v[i] = v[i] + c2 * gi * gi;                                                  \
+      T denom = SQRT(v[i] / tbc2) + eps;                                           \
+      p[i] = p[i] + ta * gi / denom;                                               \
+      p[i] = p[i] + tb * m[i] / denom;                                             \
+    }                                                                              \
+  }
+
+NADAM_KERNEL(float, sqrtf, nadam_f32)
+NADAM_KERNEL(double, sqrt, nadam_f64)
+
+/* x rounded to the dtype of PyTorch's 0-dim state tensors (the default dtype) */
+static double state_round(double x) {
+  return dlt_default_dtype() == DLT_FLOAT64 ? x : (double)(float)x;
+}
+
+int dlt_nadam_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *m, dlt_tensor *v,
+                   int64_t step, double *mu_product, const dlt_nadam_opts *o) {
+  dlt_optim_io io;
+  dlt_tensor *st[2] = {m, v};
+  if (!m || !v) return dlt_failn("NAdam.step: missing state");
+  if (dlt_optim_begin("NAdam.step", p, g, st, 2, &io) < 0) return -1;
+  double t = (double)step;
+  double bc2 = 1 - pow(o->beta2, t);
+  double mu = o->beta1 * (1. - 0.5 * pow(0.96, t * o->momentum_decay));
+  double mu_next = o->beta1 * (1. - 0.5 * pow(0.96, (t + 1) * o->momentum_decay));
+  /* mu_product is a 0-dim tensor: each product rounds to its dtype, the scalar too */
+  double prod = state_round(*mu_product * state_round(mu));
+  double prod_next = state_round(state_round(prod * state_round(mu)) * state_round(mu_next));
+  double a = -o->lr * (1. - mu) / (1. - prod);
+  double b = -o->lr * mu_next / (1. - prod_next);
+  if (p->dtype == DLT_FLOAT64) nadam_f64(io.pd, io.gd, dlt_data(m), dlt_data(v), io.n, bc2, a, b, o);
+  else nadam_f32(io.pd, io.gd, dlt_data(m), dlt_data(v), io.n, bc2, a, b, o);
+  *mu_product = prod;
+  dlt_optim_end(&io);
+  return 0;
+}

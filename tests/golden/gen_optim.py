@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""gen_optim.py: PyTorch trajectories of every optimizer under every option, written to
+tests/fixtures/optim.lua. Run with Debian's /usr/bin/python3 (torch 1.13).
+
+The objective is a Rosenbrock chain with b = 10 (non-quadratic); its gradient is set
+in closed form with the same float operations the Lua test uses, so the gradients are
+bitwise equal and only the optimizers are compared. Cases with maximize=true are given
+the gradient of -f, so they climb -f to the same minimum of f."""
+import math
+import re
+import os
+
+import torch
+import torch.optim as optim
+
+STEPS = 40
+X0 = [-0.8, 1.3, 0.4]
+Y0 = [1.5, -0.5]
+
+
+def rosen_grad(x):
+    """gradient of sum_i (1 - x_i)^2 + 10 (x_{i+1} - x_i^2)^2, in the Lua test's order"""
+    g = [0.0] * len(x)
+    for i in range(len(x) - 1):
+        a = 1 - x[i]
+        b = x[i + 1] - x[i] * x[i]
+        g[i] = g[i] + (-2 * a - 40 * x[i] * b)
+        g[i + 1] = g[i + 1] + 20 * b
+    return g
+
+
+def set_grads(params, sign=1):
+    """sign -1 gives the gradient of -f, which the maximize=True cases climb"""
+    for p in params:
+        g = rosen_grad(p.detach().tolist())
+        p.grad = torch.tensor([sign * v for v in g], dtype=p.dtype)
+
+
+def lua(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return "%.17g" % v
+    if isinstance(v, str):
+        return '"%s"' % v
+    if isinstance(v, (list, tuple)):
+        return "{" + ", ".join(lua(x) for x in v) + "}"
+    if isinstance(v, dict):
+        return "{" + ", ".join("%s = %s" % (k, lua(v[k])) for k in sorted(v)) + "}"
+    raise TypeError(type(v))
+
+
+CASES = [
+    ("SGD", {"lr": 0.01}),
+    ("SGD", {"lr": 0.01, "momentum": 0.9}),
+    ("SGD", {"lr": 0.01, "momentum": 0.9, "dampening": 0.5}),
+    ("SGD", {"lr": 0.01, "momentum": 0.9, "nesterov": True}),
+    ("SGD", {"lr": 0.01, "weight_decay": 0.1}),
+    ("SGD", {"lr": 0.01, "momentum": 0.8, "weight_decay": 0.1, "nesterov": True}),
+    ("SGD", {"lr": 0.001, "momentum": 0.5, "maximize": True}),
+    ("RMSprop", {}),
+    ("RMSprop", {"lr": 0.001, "alpha": 0.9, "eps": 1e-6}),
+    ("RMSprop", {"momentum": 0.9}),
+    ("RMSprop", {"centered": True}),
+    ("RMSprop", {"centered": True, "momentum": 0.5, "weight_decay": 0.1}),
+    ("RMSprop", {"weight_decay": 0.2, "maximize": True, "lr": 0.001}),
+    ("Adam", {"lr": 0.05}),
+    ("Adam", {}),
+    ("Adam", {"lr": 0.05, "amsgrad": True}),
+    ("Adam", {"lr": 0.05, "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True}),
+    ("Adam", {"lr": 0.05, "betas": (0.5, 0.9), "eps": 1e-6}),
+    ("Adam", {"lr": 0.01, "maximize": True}),
+    ("AdamW", {"lr": 0.05}),
+    ("AdamW", {"lr": 0.05, "weight_decay": 0.5}),
+    ("AdamW", {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True, "betas": (0.8, 0.99)}),
+    ("Adagrad", {"lr": 0.1}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.05}),
+    ("Adagrad", {"lr": 0.1, "weight_decay": 0.1, "initial_accumulator_value": 0.5}),
+    ("Adagrad", {"eps": 1e-3, "maximize": True}),
+    ("NAdam", {"lr": 0.05}),
+    ("NAdam", {}),
+    ("NAdam", {"lr": 0.05, "weight_decay": 0.1}),
+    ("NAdam", {"lr": 0.05, "momentum_decay": 0.01, "betas": (0.8, 0.99), "eps": 1e-6}),
+    ("Adadelta", {}),
+    ("Adadelta", {"lr": 0.5, "rho": 0.95}),
+    ("Adadelta", {"weight_decay": 0.1, "eps": 1e-4, "maximize": True}),
+]
+
+# one float32 run per optimizer (PyTorch's float32 kernels may fuse multiply-adds, so
+# the Lua test compares these to a float32 tolerance)
+CASES32 = [
+    ("SGD", {"lr": 0.01, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5}),
+    ("Adam", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.01}),
+    ("AdamW", {"lr": 0.05}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.01}),
+    ("NAdam", {"lr": 0.05}),
+    ("Adadelta", {"lr": 1.0}),
+]
+
+
+def run(name, opts, dtype, steps=STEPS):
+    x = torch.tensor(X0, dtype=dtype, requires_grad=True)
+    opt = getattr(optim, name)([x], **opts)
+    traj = []
+    for _ in range(steps):
+        opt.zero_grad()
+        set_grads([x], -1 if opts.get("maximize") else 1)
+        opt.step()
+        traj.append(x.detach().tolist())
+    return traj
+
+
+def lua_opts(opts):
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in opts.items()}
+
+
+def groups_case():
+    """two parameter groups with their own options"""
+    x = torch.tensor(X0, dtype=torch.float64, requires_grad=True)
+    y = torch.tensor(Y0, dtype=torch.float64, requires_grad=True)
+    out = []
+    for name, defaults, g2 in [
+        ("SGD", {"lr": 0.01, "momentum": 0.9}, {"lr": 0.002, "nesterov": True}),
+        ("Adam", {"lr": 0.05}, {"lr": 0.01, "betas": (0.5, 0.8), "amsgrad": True}),
+        ("RMSprop", {"lr": 0.01}, {"centered": True, "weight_decay": 0.1}),
+    ]:
+        x = torch.tensor(X0, dtype=torch.float64, requires_grad=True)
+        y = torch.tensor(Y0, dtype=torch.float64, requires_grad=True)
+        g2p = dict(g2)
+        g2p["params"] = [y]
+        opt = getattr(optim, name)([{"params": [x]}, g2p], **defaults)
+        tx, ty = [], []
+        for _ in range(STEPS):
+            opt.zero_grad()
+            set_grads([x, y])
+            opt.step()
+            tx.append(x.detach().tolist())
+            ty.append(y.detach().tolist())
+        out.append({"optim": name, "opts": lua_opts(defaults), "group2": lua_opts(g2),
+                    "x": tx, "y": ty})
+    return out
+
+
+def scheduled_case():
+    """optimizers whose param_groups are changed each step by a scheduler"""
+    out = []
+    for name, opts, sched, sopts in [
+        ("SGD", {"lr": 0.005, "momentum": 0.9}, "StepLR", {"step_size": 10, "gamma": 0.5}),
+        ("Adam", {"lr": 0.05}, "OneCycleLR", {"max_lr": 0.1, "total_steps": STEPS}),
+        ("SGD", {"lr": 0.001, "momentum": 0.9}, "OneCycleLR",
+         {"max_lr": 0.01, "total_steps": STEPS, "anneal_strategy": "linear"}),
+        ("RMSprop", {"lr": 0.01}, "CosineAnnealingLR", {"T_max": 15}),
+    ]:
+        x = torch.tensor(X0, dtype=torch.float64, requires_grad=True)
+        opt = getattr(optim, name)([x], **opts)
+        sc = getattr(optim.lr_scheduler, sched)(opt, **sopts)
+        traj = []
+        for _ in range(STEPS):
+            opt.zero_grad()
+            set_grads([x])
+            opt.step()
+            sc.step()
+            traj.append(x.detach().tolist())
+        out.append({"optim": name, "opts": lua_opts(opts), "sched": sched,
+                    "sched_opts": sopts, "traj": traj})
+    return out
+
+
+def main():
+    lines = ["-- generated by tests/golden/gen_optim.py with torch %s; do not edit" % torch.__version__,
+             "return {",
+             "  steps = %d," % STEPS,
+             "  x0 = %s," % lua(X0),
+             "  y0 = %s," % lua(Y0),
+             "  cases = {"]
+    for dtype, cases in [(torch.float64, CASES), (torch.float32, CASES32)]:
+        for name, opts in cases:
+            traj = run(name, opts, dtype)
+            for row in traj:
+                assert all(math.isfinite(v) for v in row), (name, opts)
+            d = "float64" if dtype == torch.float64 else "float32"
+            lines.append("    {optim = %s, dtype = %s, opts = %s,\n     traj = %s}," % (
+                lua(name), lua(d), lua(lua_opts(opts)), lua(traj)))
+    lines.append("  },")
+    lines.append("  groups = {")
+    for c in groups_case():
+        lines.append("    %s," % lua(c))
+    lines.append("  },")
+    lines.append("  scheduled = {")
+    for c in scheduled_case():
+        lines.append("    %s," % lua(c))
+    lines.append("  },")
+    lines.append("}")
+    here = os.path.dirname(os.path.abspath(__file__))
+    path = os.path.join(here, "..", "fixtures", "optim.lua")
+    text = "\n".join(lines)
+    assert re.search(r"[^\w.](inf|nan)\b", text) is None, "a diverging case"
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

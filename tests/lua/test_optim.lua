@@ -1,0 +1,245 @@
+-- test_optim.lua: every optimizer under every option against PyTorch's trajectories
+-- (tests/fixtures/optim.lua from tests/golden/gen_optim.py), 40 steps on a Rosenbrock
+-- chain with the gradient set in closed form: float64 to 1e-9 relative, float32 to
+-- 1e-5. Also param groups, schedulers writing param_groups, step(closure),
+-- zero_grad and state_dict resumption.
+package.path = "tests/lua/?.lua;" .. package.path
+local T = require "harness"
+local dlt = require "dlt"
+local optim = dlt.optim
+local F = dofile("tests/fixtures/optim.lua")
+
+-- gradient of sum_i (1 - x_i)^2 + 10 (x_{i+1} - x_i^2)^2, in the generator's order
+local function rosen_grad(x)
+  local g = {}
+  for i = 1, #x do g[i] = 0.0 end
+  for i = 1, #x - 1 do
+    local a = 1 - x[i]
+    local b = x[i + 1] - x[i] * x[i]
+    g[i] = g[i] + (-2 * a - 40 * x[i] * b)
+    g[i + 1] = g[i + 1] + 20 * b
+  end
+  return g
+end
+
+local function set_grad(p, sign)
+  local g = rosen_grad(p:totable())
+  for i = 1, #g do g[i] = (sign or 1) * g[i] end
+  p.grad = dlt.tensor(g, { dtype = p.dtype })
+end
+
+local function describe(c)
+  local keys = {}
+  for k, v in pairs(c.opts) do
+    keys[#keys + 1] = k .. "=" .. (type(v) == "table" and ("{" .. table.concat(v, ",") .. "}")
+      or tostring(v))
+  end
+  table.sort(keys)
+  return string.format("%s(%s) %s", c.optim, table.concat(keys, " "), c.dtype)
+end
+
+local function tol(dtype) return dtype == "float64" and 1e-9 or 1e-5 end
+
+for _, c in ipairs(F.cases) do
+  local name = describe(c)
+  local sign = c.opts.maximize and -1 or 1
+  T.test(name .. " matches PyTorch for " .. F.steps .. " steps", function()
+    local x = dlt.tensor(F.x0, { dtype = c.dtype, requires_grad = true })
+    local opt = optim[c.optim]({ x }, c.opts)
+    for s = 1, F.steps do
+      opt:zero_grad()
+      set_grad(x, sign)
+      opt:step()
+      T.close(x, c.traj[s], tol(c.dtype), 1e-12, name .. " step " .. s)
+    end
+  end)
+  T.test(name .. " resumed from state_dict at step 15 continues exactly", function()
+    local x = dlt.tensor(F.x0, { dtype = c.dtype, requires_grad = true })
+    local opt = optim[c.optim]({ x }, c.opts)
+    for _ = 1, 15 do
+      opt:zero_grad()
+      set_grad(x, sign)
+      opt:step()
+    end
+    local sd = opt:state_dict()
+    -- a fresh parameter and optimizer, as a new process would have
+    local y = dlt.tensor(x:totable(), { dtype = c.dtype, requires_grad = true })
+    local opt2 = optim[c.optim]({ y }, c.opts)
+    -- keep training the first one a little: the dict must not follow it
+    set_grad(x, sign)
+    opt:step()
+    opt2:load_state_dict(sd)
+    for s = 16, F.steps do
+      opt2:zero_grad()
+      set_grad(y, sign)
+      opt2:step()
+      T.close(y, c.traj[s], tol(c.dtype), 1e-12, name .. " resumed step " .. s)
+    end
+  end)
+end
+
+T.test("step(closure) evaluates the closure, returns its loss and steps", function()
+  local c = F.cases[2]
+  local x = dlt.tensor(F.x0, { dtype = "float64", requires_grad = true })
+  local opt = optim[c.optim]({ x }, c.opts)
+  for s = 1, F.steps do
+    local calls = 0
+    local loss = opt:step(function()
+      calls = calls + 1
+      opt:zero_grad()
+      set_grad(x)
+      return 42 + s
+    end)
+    T.eq(loss, 42 + s, "closure's loss")
+    T.eq(calls, 1, "closure calls")
+    T.close(x, c.traj[s], 1e-9, 1e-12, "closure step " .. s)
+  end
+end)
+
+for _, c in ipairs(F.groups) do
+  T.test(c.optim .. " with two param groups of their own options matches PyTorch", function()
+    local x = dlt.tensor(F.x0, { dtype = "float64", requires_grad = true })
+    local y = dlt.tensor(F.y0, { dtype = "float64", requires_grad = true })
+    local g2 = { params = { y } }
+    for k, v in pairs(c.group2) do g2[k] = v end
+    local opt = optim[c.optim]({ { params = { x } }, g2 }, c.opts)
+    T.eq(#opt.param_groups, 2, "groups")
+    T.eq(opt.param_groups[2].lr, c.group2.lr or c.opts.lr, "group 2 lr")
+    T.eq(opt.param_groups[1].lr, c.opts.lr, "group 1 lr from the defaults")
+    for s = 1, F.steps do
+      opt:zero_grad()
+      set_grad(x)
+      set_grad(y)
+      opt:step()
+      T.close(x, c.x[s], 1e-9, 1e-12, "x step " .. s)
+      T.close(y, c.y[s], 1e-9, 1e-12, "y step " .. s)
+    end
+  end)
+end
+
+for _, c in ipairs(F.scheduled) do
+  T.test(c.optim .. " driven by " .. c.sched .. " (param_groups read each step) matches PyTorch",
+    function()
+      local x = dlt.tensor(F.x0, { dtype = "float64", requires_grad = true })
+      local opt = optim[c.optim]({ x }, c.opts)
+      local sched = optim.lr_scheduler[c.sched](opt, c.sched_opts)
+      for s = 1, F.steps do
+        opt:zero_grad()
+        set_grad(x)
+        opt:step()
+        sched:step()
+        T.close(x, c.traj[s], 1e-9, 1e-12, "step " .. s)
+      end
+    end)
+end
+
+T.test("param_groups[1].lr written from Lua takes effect on the next step", function()
+  local x = dlt.tensor({ 1.0, 2.0 }, { dtype = "float64", requires_grad = true })
+  local opt = optim.SGD({ x }, { lr = 0.1 })
+  x.grad = dlt.tensor({ 1.0, -1.0 }, { dtype = "float64" })
+  opt:step()
+  T.close(x, { 0.9, 2.1 }, 1e-15)
+  opt.param_groups[1].lr = 0.5
+  opt:step()
+  T.close(x, { 0.4, 2.6 }, 1e-15)
+  T.eq(opt.defaults.lr, 0.1, "defaults keep the constructor's value")
+end)
+
+T.test("a parameter without a gradient is skipped and gets no state", function()
+  local x = dlt.tensor({ 1.0 }, { dtype = "float64", requires_grad = true })
+  local y = dlt.tensor({ 2.0 }, { dtype = "float64", requires_grad = true })
+  local opt = optim.Adam({ x, y }, { lr = 0.1 })
+  x.grad = dlt.tensor({ 1.0 }, { dtype = "float64" })
+  opt:step()
+  T.close(y, { 2.0 }, 0, 0)
+  T.close(x, { 1 - 0.1 / (1 + 1e-8) }, 1e-15) -- Adam's first step: lr*g/(|g| + eps)
+  local sd = opt:state_dict()
+  T.eq(sd.state[1].step, 1, "x's step")
+  T.eq(sd.state[2], nil, "no state for y")
+  T.eq(sd.param_groups[1].params[2], 2, "parameters numbered across the groups")
+  T.eq(opt.state[x].step, 1, "opt.state[p] finds p's state")
+  T.close(opt.state[x].exp_avg, { 0.1 }, 1e-15)
+  T.eq(opt.state[y], nil, "opt.state[y]")
+end)
+
+T.test("zero_grad zeroes in place by default and drops with set_to_none", function()
+  local x = dlt.tensor({ 1.0, 2.0 }, { requires_grad = true })
+  local opt = optim.SGD({ x }, { lr = 0.1 })
+  x.grad = dlt.tensor({ 3.0, 4.0 })
+  opt:zero_grad()
+  T.close(x.grad, { 0, 0 }, 0, 0)
+  opt:zero_grad(true)
+  T.eq(x.grad, nil, "grad after set_to_none")
+  x.grad = dlt.tensor({ 3.0, 4.0 })
+  opt:zero_grad({ set_to_none = true })
+  T.eq(x.grad, nil, "grad after {set_to_none=true}")
+end)
+
+T.test("a strided (transposed) parameter is updated in place", function()
+  local base = dlt.tensor({ { 1.0, 2.0, 3.0 }, { 4.0, 5.0, 6.0 } }, { dtype = "float64" })
+  local w = base:t()
+  w:requires_grad_()
+  local opt = optim.SGD({ w }, { lr = 0.5, momentum = 0.9 })
+  w.grad = dlt.ones(3, 2, { dtype = "float64" })
+  opt:step()
+  opt:step()
+  -- two steps with momentum: p - 0.5*1 - 0.5*(0.9 + 1)
+  T.close(base, { { 1 - 1.45, 2 - 1.45, 3 - 1.45 }, { 4 - 1.45, 5 - 1.45, 6 - 1.45 } }, 1e-15)
+  T.close(w, { { 1 - 1.45, 4 - 1.45 }, { 2 - 1.45, 5 - 1.45 }, { 3 - 1.45, 6 - 1.45 } }, 1e-15)
+end)
+
+T.test("add_param_group adds a group that takes the defaults", function()
+  local x = dlt.tensor({ 1.0 }, { requires_grad = true })
+  local y = dlt.tensor({ 1.0 }, { requires_grad = true })
+  local opt = optim.SGD({ x }, { lr = 0.1, momentum = 0.5 })
+  opt:add_param_group({ params = y, lr = 0.01 })
+  T.eq(#opt.param_groups, 2)
+  T.eq(opt.param_groups[2].momentum, 0.5, "momentum from the defaults")
+  T.eq(opt.param_groups[2].lr, 0.01)
+  T.raises(function() opt:add_param_group({ params = { x } }) end, "more than once")
+end)
+
+T.test("defaults equal PyTorch's", function()
+  local function d(name, opts)
+    local x = dlt.tensor({ 1.0 }, { requires_grad = true })
+    return optim[name]({ x }, opts).defaults
+  end
+  local a = d("Adam")
+  T.eq(a.lr, 1e-3); T.eq(a.betas[1], 0.9); T.eq(a.betas[2], 0.999); T.eq(a.eps, 1e-8)
+  T.eq(a.weight_decay, 0); T.eq(a.amsgrad, false)
+  local w = d("AdamW")
+  T.eq(w.weight_decay, 1e-2); T.eq(w.lr, 1e-3)
+  local r = d("RMSprop")
+  T.eq(r.lr, 1e-2); T.eq(r.alpha, 0.99); T.eq(r.eps, 1e-8); T.eq(r.momentum, 0)
+  T.eq(r.centered, false)
+  local g = d("Adagrad")
+  T.eq(g.lr, 1e-2); T.eq(g.lr_decay, 0); T.eq(g.eps, 1e-10)
+  local n = d("NAdam")
+  T.eq(n.lr, 2e-3); T.eq(n.momentum_decay, 4e-3)
+  local e = d("Adadelta")
+  T.eq(e.lr, 1.0); T.eq(e.rho, 0.9); T.eq(e.eps, 1e-6)
+  local s = d("SGD", { lr = 0.1 })
+  T.eq(s.momentum, 0); T.eq(s.dampening, 0); T.eq(s.nesterov, false)
+end)
+
+T.test("a step allocates nothing on the Lua side once the state exists", function()
+  local ps = {}
+  for i = 1, 4 do
+    ps[i] = dlt.zeros(16, { requires_grad = true })
+    ps[i].grad = dlt.ones(16)
+  end
+  for _, name in ipairs({ "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "Adadelta" }) do
+    local opt = optim[name](ps, { lr = 0.01, momentum = (name == "SGD" or name == "RMSprop")
+      and 0.9 or nil })
+    opt:step()
+    collectgarbage("collect")
+    collectgarbage("stop")
+    local before = collectgarbage("count")
+    for _ = 1, 200 do opt:step() end
+    local grown = collectgarbage("count") - before
+    collectgarbage("restart")
+    T.eq(grown < 1, true, name .. " grew the Lua heap by " .. grown .. " KB in 200 steps")
+  end
+end)
+
+T.run()

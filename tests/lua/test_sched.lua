@@ -1,0 +1,156 @@
+-- test_sched.lua: every scheduler's learning rates (and OneCycleLR's momentum) over
+-- 100 epochs against PyTorch's (tests/fixtures/sched.lua from tests/golden/gen_sched.py)
+-- to 1e-9 relative, two param groups each; plus the notebook's warmup-then-cosine.
+package.path = "tests/lua/?.lua;" .. package.path
+local T = require "harness"
+local dlt = require "dlt"
+local optim = dlt.optim
+local S = optim.lr_scheduler
+local F = dofile("tests/fixtures/sched.lua")
+
+-- the generator's named lambdas
+local LAMBDAS = {
+  exp095 = function(e) return 0.95 ^ e end,
+  warmup_cosine = function(e)
+    if e < 10 then return e / 10 end
+    return 0.5 * (1 + math.cos(math.pi * (e - 10) / 90))
+  end,
+  step_half = function(e) return 0.5 ^ (e // 25) end,
+  mult097 = function() return 0.97 end,
+}
+
+local function make_opt(kind)
+  local a = dlt.zeros(2, { requires_grad = true })
+  local b = dlt.zeros(3, { requires_grad = true })
+  if kind == "Adam" then
+    return optim.Adam({ { params = { a } }, { params = { b }, lr = 0.05 } }, { lr = 0.1 })
+  end
+  return optim.SGD({ { params = { a } }, { params = { b }, lr = 0.05 } },
+    { lr = 0.1, momentum = 0.9 })
+end
+
+local function build(opt, name, opts)
+  local o = {}
+  for k, v in pairs(opts) do o[k] = v end
+  if name == "LambdaLR" or name == "MultiplicativeLR" then
+    if type(o.lr_lambda) == "table" then
+      local fs = {}
+      for i, n in ipairs(o.lr_lambda) do fs[i] = LAMBDAS[n] end
+      o.lr_lambda = fs
+    else
+      o.lr_lambda = LAMBDAS[o.lr_lambda]
+    end
+  elseif name == "SequentialLR" then
+    local list = {}
+    for i, s in ipairs(o.schedulers) do list[i] = build(opt, s.name, s.opts) end
+    o.schedulers = list
+  end
+  return S[name](opt, o)
+end
+
+local function describe(c)
+  local parts = {}
+  for k, v in pairs(c.opts) do
+    if type(v) ~= "table" then parts[#parts + 1] = k .. "=" .. tostring(v) end
+  end
+  table.sort(parts)
+  return c.sched .. "(" .. table.concat(parts, " ") .. ") on " .. c.optim
+end
+
+for ci, c in ipairs(F.cases) do
+  T.test(string.format("#%d %s matches PyTorch for %d epochs", ci, describe(c), F.epochs),
+    function()
+      local opt = make_opt(c.optim)
+      local sched = build(opt, c.sched, c.opts)
+      for e = 1, F.epochs do
+        local lrs, moms = {}, {}
+        for i, g in ipairs(opt.param_groups) do
+          lrs[i] = g.lr
+          moms[i] = c.optim == "Adam" and g.betas[1] or g.momentum
+        end
+        T.close(lrs, c.lr[e], 1e-9, 0, "lr at epoch " .. e)
+        T.close(sched:get_last_lr(), c.last[e], 1e-9, 0, "get_last_lr at epoch " .. e)
+        T.close(moms, c.momentum[e], 1e-9, 0, "momentum at epoch " .. e)
+        if c.sched == "ReduceLROnPlateau" then sched:step(F.metrics[e]) else sched:step() end
+      end
+    end)
+end
+
+T.test("the notebook's warmup-then-cosine is LambdaLR and SequentialLR", function()
+  local function warmup_cosine_schedule(epoch, warmup, total, max_lr)
+    if epoch < warmup then return max_lr * (epoch / warmup) end
+    local progress = (epoch - warmup) / (total - warmup)
+    return max_lr * 0.5 * (1 + math.cos(math.pi * progress))
+  end
+  local x = dlt.zeros(1, { requires_grad = true })
+  local opt = optim.SGD({ x }, { lr = 0.1 })
+  local sched = S.LambdaLR(opt, { lr_lambda = function(e)
+    return warmup_cosine_schedule(e, 10, 100, 1.0)
+  end })
+  for e = 0, 99 do
+    T.close(opt.param_groups[1].lr, warmup_cosine_schedule(e, 10, 100, 0.1), 1e-12, 1e-15,
+      "LambdaLR epoch " .. e)
+    sched:step()
+  end
+  -- with SequentialLR: linear warmup from lr/10, then cosine over the rest
+  local opt2 = optim.SGD({ dlt.zeros(1, { requires_grad = true }) }, { lr = 0.1 })
+  local seq = S.SequentialLR(opt2, {
+    schedulers = { S.LinearLR(opt2, { start_factor = 0.1, total_iters = 10 }),
+      S.CosineAnnealingLR(opt2, { T_max = 90 }) },
+    milestones = { 10 } })
+  for e = 0, 99 do
+    local want = e < 10 and 0.1 * (0.1 + 0.9 * e / 10)
+      or 0.1 * 0.5 * (1 + math.cos(math.pi * (e - 10) / 90))
+    T.close(opt2.param_groups[1].lr, want, 1e-9, 1e-15, "SequentialLR epoch " .. e)
+    seq:step()
+  end
+end)
+
+T.test("OneCycleLR stepped past total_steps is an error with PyTorch's count", function()
+  local opt = make_opt("SGD")
+  local sched = S.OneCycleLR(opt, { max_lr = 0.1, total_steps = 10 })
+  for _ = 1, 10 do sched:step() end
+  local err = T.raises(function() sched:step() end, "tried to step 12 times")
+  T.eq(err:find("total steps is 10", 1, true) ~= nil, true, "names total_steps")
+  T.eq(F.onecycle_error:lower():find("tried to step 12 times", 1, true) ~= nil, true,
+    "PyTorch's count")
+end)
+
+T.test("scheduler state_dict/load_state_dict resumes the schedule", function()
+  local opt = make_opt("SGD")
+  local sched = S.CosineAnnealingLR(opt, { T_max = 20, eta_min = 0.001 })
+  for _ = 1, 7 do sched:step() end
+  local sd, osd = sched:state_dict(), opt:state_dict()
+  local ref = {}
+  for e = 1, 30 do sched:step(); ref[e] = sched:get_last_lr() end
+  local opt2 = make_opt("SGD")
+  opt2:load_state_dict(osd)
+  local sched2 = S.CosineAnnealingLR(opt2, { T_max = 20, eta_min = 0.001 })
+  sched2:load_state_dict(sd)
+  for _, g in ipairs(opt2.param_groups) do g.lr = g.lr end
+  for e = 1, 30 do
+    sched2:step()
+    T.close(sched2:get_last_lr(), ref[e], 1e-12, 0, "resumed epoch " .. e)
+  end
+end)
+
+T.test("ReduceLROnPlateau accepts a one-element tensor metric", function()
+  local opt = make_opt("SGD")
+  local sched = S.ReduceLROnPlateau(opt, { patience = 0 })
+  sched:step(dlt.tensor(1.0))
+  sched:step(dlt.tensor(2.0))
+  T.close(sched:get_last_lr(), { 0.01, 0.005 }, 1e-12)
+end)
+
+T.test("ChainedScheduler steps every scheduler each epoch", function()
+  local opt = make_opt("SGD")
+  local chained = S.ChainedScheduler({ S.ExponentialLR(opt, { gamma = 0.9 }),
+    S.StepLR(opt, { step_size = 3, gamma = 0.5 }) })
+  for e = 1, 9 do
+    chained:step()
+    local want = 0.1 * 0.9 ^ e * 0.5 ^ (e // 3)
+    T.close(chained:get_last_lr()[1], want, 1e-12, 0, "epoch " .. e)
+  end
+end)
+
+T.run()
