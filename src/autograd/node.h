@@ -41,6 +41,9 @@ struct dlt_node {
   /* engine scratch */
   dlt_tensor *gradbuf;
   int deps;
+  bool gradbuf_owned;               /* gradbuf is the engine's own sum, safe to add into */
+  bool queued;                      /* reached by the backward in progress */
+  dlt_node *link;                   /* work lists of dlt_backward and dlt_node_release */
 };
 
 /* grad mode (dlt.no_grad turns it off) */
