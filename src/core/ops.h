@@ -55,9 +55,10 @@ dlt_tensor *dlt_max_dim(const dlt_tensor *t, int dim, bool keepdim, bool is_min,
 /* variance with Bessel's correction when unbiased */
 dlt_tensor *dlt_var(const dlt_tensor *t, int dim, bool keepdim, bool unbiased);
 dlt_tensor *dlt_norm(const dlt_tensor *t, double p, int dim, bool keepdim);
-/* sums t down to a shape it was broadcast from (the gradient of broadcasting) */
+/* sums t down to a shape it was broadcast from (the gradient of broadcasting);
+ * t itself (retained) when no dim needs summing */
 dlt_tensor *dlt_sum_to(const dlt_tensor *t, int ndim, const int64_t *shape);
-/* along the last dim of a contiguous view, numerically stable */
+/* softmax or log-softmax along any dim and strides; subtracts the max for stability */
 dlt_tensor *dlt_softmax(const dlt_tensor *t, int dim, bool log);
 
 /* linear algebra (OpenBLAS / LAPACK) */

@@ -83,7 +83,7 @@ dlt_tensor *dlt_empty(int ndim, const int64_t *shape, dlt_dtype dtype) {
   dlt_tensor *t = header_new(s, dtype);
   if (!t) { storage_release(s); return NULL; }
   t->ndim = ndim;
-  memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);
+  if (ndim > 0) memcpy(t->shape, shape, sizeof(int64_t) * (size_t)ndim);  /* shape may be NULL for a scalar */
   set_contiguous_strides(t);
   return t;
 }
@@ -150,8 +150,9 @@ char *dlt_dims_str(int ndim, const int64_t *shape, char *buf, size_t n) {
 char *dlt_shape_str(const dlt_tensor *t, char *buf, size_t n) { return dlt_dims_str(t->ndim, t->shape, buf, n); }
 
 int dlt_wrap_dim(const char *fn, int dim, int ndim) {
-  int d = dim < 0 ? dim + ndim : dim;
-  if (d < 0 || d >= (ndim ? ndim : 1))
+  int n = ndim ? ndim : 1;  /* a 0-D tensor takes dim 0 or -1, as in PyTorch */
+  int d = dim < 0 ? dim + n : dim;
+  if (d < 0 || d >= n)
     return dlt_failn("%s: dimension %d out of range for a %d-D tensor", fn, dim >= 0 ? dim + 1 : dim, ndim);
   return d;
 }

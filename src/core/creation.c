@@ -1,0 +1,92 @@
+/* creation.c: ranges and the identity (arange, linspace, logspace, eye), computed as
+ * PyTorch does so values match it element for element. */
+#include <math.h>
+
+#include "core/tensor.h"
+
+static void put(dlt_tensor *t, int64_t i, double v) {
+  if (t->dtype == DLT_FLOAT32) ((float *)t->storage->data)[i] = (float)v;
+  else ((double *)t->storage->data)[i] = v;
+}
+
+/* PyTorch 1.13's CPU range kernels (AVX2 build): pairs of 32-byte vectors, each filled
+ * as base + lane * step with the base computed per vector, then the tail element by
+ * element; base and tail are fused multiply-adds. We do the same, so values match
+ * torch's bit for bit. */
+#define VLANES(T) ((int64_t)(32 / sizeof(T)))
+
+/* arange works in double for both dtypes (its lanes fused too), rounding to the dtype */
+#define DEF_ARANGE(T)                                                                   \
+  static void arange_##T(T *p, double start, double step, int64_t n) {                  \
+    int64_t i = 0;                                                                      \
+    for (const int64_t nvec = n / (2 * VLANES(T)) * (2 * VLANES(T)); i < nvec; i += VLANES(T)) { \
+      T base = (T)fma(step, (double)i, start);                                          \
+      for (int64_t l = 0; l < VLANES(T); l++) p[i + l] = (T)fma((double)l, step, (double)base); \
+    }                                                                                   \
+    for (; i < n; i++) p[i] = (T)fma(step, (double)i, start);                           \
+  }
+DEF_ARANGE(float)
+DEF_ARANGE(double)
+
+dlt_tensor *dlt_arange(double start, double stop, double step, dlt_dtype dtype) {
+  if (!isfinite(start) || !isfinite(stop)) return dlt_fail("arange: bounds must be finite, got %g and %g", start, stop);
+  if (step == 0 || step != step) return dlt_fail("arange: step must be nonzero, got %g", step);
+  if ((step > 0 && stop < start) || (step < 0 && stop > start))
+    return dlt_fail("arange: upper bound %g and lower bound %g are inconsistent with step sign %g", stop, start, step);
+  double len = ceil((stop - start) / step);
+  if (len > 1e12) return dlt_fail("arange: %g elements is too many", len);
+  int64_t n = (int64_t)len;
+  dlt_tensor *t = dlt_empty(1, &n, dtype);
+  if (t && dtype == DLT_FLOAT32) arange_float(t->storage->data, start, step, n);
+  else if (t) arange_double(t->storage->data, start, step, n);
+  return t;
+}
+
+/* linspace works in the dtype: the first half counts up from a, the second down from
+ * b, so both ends are exact. fma##S is fmaf or fma. */
+#define DEF_LINSPACE(T, S)                                                              \
+  static T lin_at_##T(T a, T b, T step, int64_t i, int64_t n) {                         \
+    return i < n / 2 ? fma##S(step, (T)i, a) : fma##S(-step, (T)(n - i - 1), b);        \
+  }                                                                                     \
+  static void linspace_##T(T *p, T a, T b, int64_t n) {                                 \
+    T step = (b - a) / (T)(n - 1);                                                      \
+    int64_t i = 0;                                                                      \
+    for (const int64_t nvec = n / (2 * VLANES(T)) * (2 * VLANES(T)); i < nvec; i += VLANES(T)) { \
+      T base = lin_at_##T(a, b, step, i, n);                                            \
+      for (int64_t l = 0; l < VLANES(T); l++) p[i + l] = base + (T)l * step;            \
+    }                                                                                   \
+    for (; i < n; i++) p[i] = lin_at_##T(a, b, step, i, n);                             \
+  }
+DEF_LINSPACE(float, f)
+DEF_LINSPACE(double, )
+
+dlt_tensor *dlt_linspace(double a, double b, int64_t n, dlt_dtype dtype) {
+  if (n < 0) return dlt_fail("linspace: number of steps must be non-negative, got %lld", (long long)n);
+  dlt_tensor *t = dlt_empty(1, &n, dtype);
+  if (!t || n == 0) return t;
+  if (n == 1) put(t, 0, a);
+  else if (dtype == DLT_FLOAT32) linspace_float(t->storage->data, (float)a, (float)b, n);
+  else linspace_double(t->storage->data, a, b, n);
+  return t;
+}
+
+dlt_tensor *dlt_logspace(double a, double b, int64_t n, double base, dlt_dtype dtype) {
+  if (n < 0) return dlt_fail("logspace: number of steps must be non-negative, got %lld", (long long)n);
+  dlt_tensor *t = dlt_empty(1, &n, dtype);
+  if (!t) return NULL;
+  double step = n > 1 ? (b - a) / (double)(n - 1) : 0;
+  int64_t half = n / 2;
+  for (int64_t i = 0; i < n; i++)
+    put(t, i, pow(base, i < half ? a + step * (double)i : b - step * (double)(n - i - 1)));
+  if (n == 1) put(t, 0, pow(base, a));
+  return t;
+}
+
+dlt_tensor *dlt_eye(int64_t n, int64_t m, dlt_dtype dtype) {
+  if (m < 0) m = n;
+  if (n < 0) return dlt_fail("eye: n must be non-negative, got %lld", (long long)n);
+  int64_t shape[2] = {n, m};
+  dlt_tensor *t = dlt_zeros(2, shape, dtype);
+  for (int64_t i = 0; t && i < n && i < m; i++) put(t, i * m + i, 1);
+  return t;
+}

@@ -1,0 +1,61 @@
+/* io.h: tensors to and from files: safetensors (dlt.save/dlt.load), NumPy .npy and CSV.
+ * Loaders validate every byte they use and never read past the input; savers write a
+ * temporary file beside the target and rename it, so a failed save leaves nothing. */
+#ifndef DLT_IO_H
+#define DLT_IO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/tensor.h"
+
+/* Named tensors, in file order, plus the optional string metadata of safetensors. */
+typedef struct {
+  int n;
+  char **names;           /* n NUL-terminated names */
+  dlt_tensor **tensors;   /* n owned references */
+  int nmeta;
+  char **meta_keys;       /* "__metadata__" entries, nmeta each */
+  char **meta_values;
+} dlt_tensor_dict;
+
+void dlt_tensor_dict_free(dlt_tensor_dict *d);
+
+/* safetensors: F32/F64 tensors are written as such; n may be 0. Names must be unique
+ * and not "__metadata__". Metadata may be NULL with nmeta 0. */
+int dlt_save_safetensors(const char *path, int n, const char *const *names,
+                         dlt_tensor *const *ts, int nmeta, const char *const *meta_keys,
+                         const char *const *meta_values);
+dlt_tensor_dict *dlt_load_safetensors(const char *path);
+/* parses a whole safetensors file held in memory; what names it in messages */
+dlt_tensor_dict *dlt_parse_safetensors(const void *buf, size_t len, const char *what);
+
+/* NumPy .npy: writes version 1.0 ('<f4' or '<f8', C order); reads 1.0/2.0/3.0,
+ * either byte order, C or Fortran order, floats, ints and bools (converted). */
+int dlt_save_npy(const char *path, const dlt_tensor *t);
+dlt_tensor *dlt_load_npy(const char *path);
+dlt_tensor *dlt_parse_npy(const void *buf, size_t len, const char *what);
+
+/* CSV of numbers, comma separated, optional header row. */
+enum { DLT_CSV_HEADER_AUTO = -1, DLT_CSV_NO_HEADER = 0, DLT_CSV_HEADER = 1 };
+typedef struct {
+  dlt_tensor *data;   /* (rows, cols), owned */
+  int ncols;
+  char **colnames;    /* ncols names when the file had a header row, else NULL */
+} dlt_csv;
+/* header: one of the enum above; AUTO takes the first row as a header when any of its
+ * cells is not a number. Messages start with "load_csv:". */
+dlt_csv *dlt_load_csv(const char *path, int header, dlt_dtype dtype);
+dlt_csv *dlt_parse_csv(const char *buf, size_t len, int header, dlt_dtype dtype, const char *what);
+void dlt_csv_free(dlt_csv *c);
+
+/* Shared by the formats (io_safetensors.c). A whole regular file into a malloc'd
+ * buffer; fn and path name the failure. */
+void *dlt_read_file(const char *fn, const char *path, size_t *len);
+/* Writes a file atomically: fill(f, ctx) writes a temporary file next to path, which is
+ * then renamed onto path; on any failure the temporary is removed and path untouched. */
+int dlt_write_atomic(const char *fn, const char *path, int (*fill)(FILE *f, void *ctx), void *ctx);
+/* writes t's elements in row-major order as little-endian values of its dtype */
+int dlt_write_tensor_data(FILE *f, const dlt_tensor *t);
+
+#endif

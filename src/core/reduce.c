@@ -1,0 +1,300 @@
+/* reduce.c: sums, means, products, max/min (with indices), all/any, variance, norms,
+ * sum_to (the gradient of broadcasting) and softmax. A contiguous input is seen as
+ * (outer, K, inner) with the K dims reduced; float32 accumulates in double. */
+#pragma GCC optimize("O3")
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ops.h"
+#include "core/strided.h"
+
+/* internal reductions beyond dlt_redop: norms and the variance */
+enum { R_NORM2 = 100, R_NORM1, R_NORMINF, R_NORMNINF, R_NORM0, R_NORMP, R_VAR };
+
+typedef struct {
+  int op;
+  double p;         /* norm order or variance correction */
+  int64_t outer, K, inner;
+  double *acc;      /* inner accumulators */
+  int64_t *idx;     /* inner argmax/argmin positions */
+} red_ctx;
+
+/* sum of x[0..K) (squared when sq) in eight independent double lanes, which vectorize
+ * and round less than one running sum */
+#define DEF_ROWSUM(T)                                                                   \
+  DLT_VEC_CLONES static double rowsum_##T(const T *x, int64_t K, bool sq) {             \
+    double s[8] = {0};                                                                  \
+    int64_t k = 0;                                                                      \
+    if (sq) for (; k + 8 <= K; k += 8) for (int j = 0; j < 8; j++) s[j] += (double)x[k + j] * x[k + j]; \
+    else for (; k + 8 <= K; k += 8) for (int j = 0; j < 8; j++) s[j] += x[k + j];       \
+    for (; k < K; k++) s[0] += sq ? (double)x[k] * x[k] : x[k];                         \
+    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));           \
+  }
+DEF_ROWSUM(float)
+DEF_ROWSUM(double)
+
+/* x is (outer, K, inner); out and oidx are (outer, inner) */
+#define DEF_REDUCE(T)                                                                      \
+  DLT_VEC_CLONES static void reduce_##T(red_ctx *c, const T *x, T *out, T *oidx) {                       \
+    const int64_t K = c->K, inner = c->inner;                                              \
+    double *acc = c->acc;                                                                  \
+    int64_t *ix = c->idx;                                                                  \
+    for (int64_t o = 0; o < c->outer; o++) {                                               \
+      const T *xo = x + o * K * inner;                                                     \
+      int op = c->op;                                                                      \
+      double init = op == DLT_RPROD || op == DLT_RALL ? 1 : 0;                 \
+      for (int64_t i = 0; i < inner; i++) { acc[i] = init; ix[i] = 0; }                    \
+      if (op == DLT_RMAX || op == DLT_RMIN || op == DLT_RARGMAX || op == DLT_RARGMIN || op == R_NORMNINF) \
+        for (int64_t i = 0; i < inner; i++) acc[i] = op == R_NORMNINF ? fabs((double)xo[i]) : xo[i]; \
+      switch (op) {                                                                        \
+        case DLT_RSUM: case DLT_RMEAN:                                                     \
+          if (inner == 1) { acc[0] = rowsum_##T(xo, K, false); break; }                    \
+          for (int64_t k = 0; k < K; k++)                                                  \
+            for (int64_t i = 0; i < inner; i++) acc[i] += xo[k * inner + i];               \
+          break;                                                                           \
+        case DLT_RPROD:                                                                    \
+          for (int64_t k = 0; k < K; k++)                                                  \
+            for (int64_t i = 0; i < inner; i++) acc[i] *= xo[k * inner + i];               \
+          break;                                                                           \
+        case DLT_RMAX: case DLT_RARGMAX:  /* the first NaN wins and stays */               \
+          for (int64_t k = 1; k < K; k++)                                                  \
+            for (int64_t i = 0; i < inner; i++) {                                          \
+              double v = xo[k * inner + i];                                                \
+              if (acc[i] == acc[i] && (v > acc[i] || v != v)) { acc[i] = v; ix[i] = k; }   \
+            }                                                                              \
+          break;                                                                           \
+        case DLT_RMIN: case DLT_RARGMIN:                                                   \
+          for (int64_t k = 1; k < K; k++)                                                  \
+            for (int64_t i = 0; i < inner; i++) {                                          \
+              double v = xo[k * inner + i];                                                \
+              if (acc[i] == acc[i] && (v < acc[i] || v != v)) { acc[i] = v; ix[i] = k; }   \
+            }                                                                              \
+          break;                                                                           \
+        case DLT_RALL: case DLT_RANY:                                                      \
+          for (int64_t k = 0; k < K; k++)                                                  \
+            for (int64_t i = 0; i < inner; i++) {                                          \
+              bool nz = xo[k * inner + i] != 0;                                            \
+              if (op == DLT_RALL ? !nz : nz) acc[i] = op == DLT_RANY;                      \
+            }                                                                              \
+          break;                                                                           \
+        case R_NORM2:                                                                      \
+          if (inner == 1) { acc[0] = rowsum_##T(xo, K, true); break; }                     \
+          for (int64_t k = 0; k < K; k++)                                                  \
+            for (int64_t i = 0; i < inner; i++) { double v = xo[k * inner + i]; acc[i] += v * v; } \
+          break;                                                                           \
+        case R_NORM1:                                                                      \
+          for (int64_t k = 0; k < K; k++)                                                  \
+            for (int64_t i = 0; i < inner; i++) acc[i] += fabs((double)xo[k * inner + i]); \
+          break;                                                                           \
+        case R_NORMINF: case R_NORMNINF:                                                   \
+          for (int64_t k = 0; k < K; k++)                                                  \
+            for (int64_t i = 0; i < inner; i++) {                                          \
+              double v = fabs((double)xo[k * inner + i]);                                  \
+              if (v != v || (op == R_NORMINF ? v > acc[i] : v < acc[i])) acc[i] = v;       \
+            }                                                                              \
+          break;                                                                           \
+        case R_NORM0:                                                                      \
+          for (int64_t k = 0; k < K; k++)                                                  \
+            for (int64_t i = 0; i < inner; i++) acc[i] += xo[k * inner + i] != 0;          \
+          break;                                                                           \
+        case R_NORMP:                                                                      \
+          for (int64_t k = 0; k < K; k++)                                                  \
+            for (int64_t i = 0; i < inner; i++) acc[i] += pow(fabs((double)xo[k * inner + i]), c->p); \
+          break;                                                                           \
+        case R_VAR: /* two passes: the mean, then squared deviations */                    \
+          for (int64_t k = 0; k < K; k++)                                                  \
+            for (int64_t i = 0; i < inner; i++) acc[i] += xo[k * inner + i];               \
+          for (int64_t i = 0; i < inner; i++) { acc[i] /= (double)K; }                     \
+          for (int64_t i = 0; i < inner; i++) {                                            \
+            double m = acc[i], ss = 0;                                                     \
+            for (int64_t k = 0; k < K; k++) { double d = xo[k * inner + i] - m; ss += d * d; } \
+            double den = (double)K - c->p;                                                 \
+            acc[i] = ss / (den > 0 ? den : 0);                                             \
+          }                                                                                \
+          break;                                                                           \
+      }                                                                                    \
+      T *oo = out + o * inner;                                                             \
+      for (int64_t i = 0; i < inner; i++) {                                                \
+        double v = acc[i];                                                                 \
+        if (op == DLT_RMEAN) v /= (double)K;                                               \
+        else if (op == R_NORM2) v = sqrt(v);                                               \
+        else if (op == R_NORMP) v = pow(v, 1.0 / c->p);                                    \
+        else if (op == DLT_RARGMAX || op == DLT_RARGMIN) v = (double)ix[i];                \
+        oo[i] = (T)v;                                                                      \
+        if (oidx) oidx[o * inner + i] = (T)ix[i];                                          \
+      }                                                                                    \
+    }                                                                                      \
+  }
+DEF_REDUCE(float)
+DEF_REDUCE(double)
+
+static const char *red_name(int op) {
+  switch (op) {
+    case DLT_RSUM: return "sum";
+    case DLT_RMEAN: return "mean";
+    case DLT_RPROD: return "prod";
+    case DLT_RMAX: return "max";
+    case DLT_RMIN: return "min";
+    case DLT_RALL: return "all";
+    case DLT_RANY: return "any";
+    case DLT_RARGMAX: return "argmax";
+    case DLT_RARGMIN: return "argmin";
+    case R_VAR: return "var";
+    default: return "norm";
+  }
+}
+
+/* Reduces dims [d0, d1) of t as one block. keepdim leaves size-1 dims in their place.
+ * indices (when not NULL) receives argmax/argmin positions within the block. */
+static dlt_tensor *reduce_block(int op, double p, const dlt_tensor *t, int d0, int d1, bool keepdim, dlt_tensor **indices) {
+  red_ctx c = {.op = op, .p = p, .outer = 1, .K = 1, .inner = 1};
+  int64_t shape[DLT_MAXDIM];
+  int nd = 0;
+  for (int i = 0; i < t->ndim; i++) {
+    if (i < d0) c.outer *= t->shape[i];
+    else if (i < d1) c.K *= t->shape[i];
+    else c.inner *= t->shape[i];
+    if (i < d0 || i >= d1) shape[nd++] = t->shape[i];
+    else if (keepdim) shape[nd++] = 1;
+  }
+  bool needs_one = op == DLT_RMAX || op == DLT_RMIN || op == DLT_RARGMAX || op == DLT_RARGMIN || op == R_NORMNINF;
+  if (needs_one && c.K == 0 && c.outer * c.inner > 0)
+    return dlt_fail("%s: cannot reduce an empty dimension (tensor of %lld elements)", red_name(op), (long long)dlt_numel(t));
+  dlt_tensor *x = dlt_contiguous((dlt_tensor *)t);
+  dlt_tensor *r = x ? dlt_empty(nd, shape, t->dtype) : NULL;
+  dlt_tensor *ix = r && indices ? dlt_empty(nd, shape, t->dtype) : NULL;
+  c.acc = r ? dlt_malloc(sizeof(double) * (size_t)c.inner) : NULL;
+  c.idx = c.acc ? dlt_malloc(sizeof(int64_t) * (size_t)c.inner) : NULL;
+  if (!c.idx || (indices && !ix)) {
+    dlt_release(r);
+    r = NULL;
+  } else if (t->dtype == DLT_FLOAT32) {
+    reduce_float(&c, dlt_data(x), dlt_data(r), ix ? (float *)dlt_data(ix) : NULL);
+  } else {
+    reduce_double(&c, dlt_data(x), dlt_data(r), ix ? (double *)dlt_data(ix) : NULL);
+  }
+  free(c.acc);
+  free(c.idx);
+  dlt_release(x);
+  if (indices) {
+    if (r) *indices = ix;
+    else dlt_release(ix);
+  }
+  return r;
+}
+
+/* dim (or DLT_ALLDIMS) as the block [d0, d1); -1 with an error */
+static int dim_block(int op, const dlt_tensor *t, int dim, int *d0, int *d1) {
+  if (dim == DLT_ALLDIMS || t->ndim == 0) {
+    if (dim != DLT_ALLDIMS && dlt_wrap_dim(red_name(op), dim, 0) < 0) return -1;
+    *d0 = 0;
+    *d1 = t->ndim;
+    return 0;
+  }
+  int d = dlt_wrap_dim(red_name(op), dim, t->ndim);
+  if (d < 0) return -1;
+  *d0 = d;
+  *d1 = d + 1;
+  return 0;
+}
+
+dlt_tensor *dlt_reduce(dlt_redop op, const dlt_tensor *t, int dim, bool keepdim) {
+  if (op < DLT_RSUM || op > DLT_RARGMIN) return dlt_fail("reduce: unknown reduction %d", (int)op);
+  int d0, d1;
+  if (dim_block(op, t, dim, &d0, &d1)) return NULL;
+  return reduce_block(op, 0, t, d0, d1, keepdim, NULL);
+}
+
+dlt_tensor *dlt_max_dim(const dlt_tensor *t, int dim, bool keepdim, bool is_min, dlt_tensor **indices) {
+  int op = is_min ? DLT_RMIN : DLT_RMAX, d0, d1;
+  if (dim_block(op, t, dim, &d0, &d1)) return NULL;
+  return reduce_block(op, 0, t, d0, d1, keepdim, indices);
+}
+
+dlt_tensor *dlt_var(const dlt_tensor *t, int dim, bool keepdim, bool unbiased) {
+  int d0, d1;
+  if (dim_block(R_VAR, t, dim, &d0, &d1)) return NULL;
+  return reduce_block(R_VAR, unbiased ? 1 : 0, t, d0, d1, keepdim, NULL);
+}
+
+dlt_tensor *dlt_norm(const dlt_tensor *t, double p, int dim, bool keepdim) {
+  int op = p == 2 ? R_NORM2 : p == 1 ? R_NORM1 : p == INFINITY ? R_NORMINF : p == -INFINITY ? R_NORMNINF
+         : p == 0 ? R_NORM0 : R_NORMP;
+  if (p != p) return dlt_fail("norm: p must be a number, got nan");
+  int d0, d1;
+  if (dim_block(op, t, dim, &d0, &d1)) return NULL;
+  return reduce_block(op, p, t, d0, d1, keepdim, NULL);
+}
+
+dlt_tensor *dlt_sum_to(const dlt_tensor *t, int ndim, const int64_t *shape) {
+  int lead = t->ndim - ndim;
+  bool ok = lead >= 0, any = lead > 0;
+  for (int j = 0; ok && j < ndim; j++) {
+    if (shape[j] == t->shape[lead + j]) continue;
+    if (shape[j] == 1) any = true;
+    else ok = false;
+  }
+  if (!ok) {
+    char a[128], b[128];
+    return dlt_fail("sum_to: cannot reduce shape %s to %s", dlt_shape_str(t, a, sizeof a), dlt_dims_str(ndim, shape, b, sizeof b));
+  }
+  if (!any) return dlt_retain((dlt_tensor *)t);
+  /* the leading dims go in one block; then each run of size-1 target dims, kept as 1 */
+  dlt_tensor *cur = lead > 0 ? reduce_block(DLT_RSUM, 0, t, 0, lead, false, NULL) : dlt_retain((dlt_tensor *)t);
+  for (int j = 0; cur && j < ndim;) {
+    if (shape[j] != 1 || cur->shape[j] == 1) { j++; continue; }
+    int e = j;
+    while (e < ndim && shape[e] == 1) e++;
+    dlt_tensor *next = reduce_block(DLT_RSUM, 0, cur, j, e, true, NULL);
+    dlt_release(cur);
+    cur = next;
+    j = e;
+  }
+  return cur;
+}
+
+/* y = exp(x - max) / sum exp(x - max), or x - max - log(sum), along K of (outer, K, inner);
+ * exp in the dtype (expf for float32, as torch), the sum in double */
+#define DEF_SOFTMAX(T, S)                                                               \
+  static void softmax_##T(const T *x, T *y, int64_t outer, int64_t K, int64_t inner, bool lg) { \
+    for (int64_t o = 0; o < outer; o++)                                                 \
+      for (int64_t i = 0; i < inner; i++) {                                             \
+        const T *xs = x + o * K * inner + i;                                            \
+        T *ys = y + o * K * inner + i;                                                  \
+        T m = -(T)INFINITY;                                                             \
+        for (int64_t k = 0; k < K; k++) if (xs[k * inner] > m || xs[k * inner] != xs[k * inner]) m = xs[k * inner]; \
+        double s = 0;                                                                   \
+        for (int64_t k = 0; k < K; k++) {                                               \
+          T e = exp##S(xs[k * inner] - m);                                              \
+          if (!lg) ys[k * inner] = e;                                                   \
+          s += e;                                                                       \
+        }                                                                               \
+        if (lg) {                                                                       \
+          double ls = log(s);                                                           \
+          for (int64_t k = 0; k < K; k++) ys[k * inner] = (T)((double)xs[k * inner] - m - ls); \
+        } else {                                                                        \
+          double inv = 1.0 / s;                                                         \
+          for (int64_t k = 0; k < K; k++) ys[k * inner] = (T)(ys[k * inner] * inv);     \
+        }                                                                               \
+      }                                                                                 \
+  }
+DEF_SOFTMAX(float, f)
+DEF_SOFTMAX(double, )
+
+dlt_tensor *dlt_softmax(const dlt_tensor *t, int dim, bool log) {
+  const char *fn = log ? "log_softmax" : "softmax";
+  int d = dlt_wrap_dim(fn, dim, t->ndim);
+  if (d < 0) return NULL;
+  int64_t outer = 1, K = t->ndim ? t->shape[d] : 1, inner = 1;  /* a 0-D t is one row of one */
+  for (int i = 0; i < t->ndim; i++) {
+    if (i < d) outer *= t->shape[i];
+    else if (i > d) inner *= t->shape[i];
+  }
+  dlt_tensor *x = dlt_contiguous((dlt_tensor *)t);
+  dlt_tensor *r = x ? dlt_empty(t->ndim, t->shape, t->dtype) : NULL;
+  if (r && t->dtype == DLT_FLOAT32) softmax_float(dlt_data(x), dlt_data(r), outer, K, inner, log);
+  else if (r) softmax_double(dlt_data(x), dlt_data(r), outer, K, inner, log);
+  dlt_release(x);
+  return r;
+}
