@@ -137,7 +137,8 @@ dlt_csv *dlt_parse_csv(const char *buf, size_t len, int header, dlt_dtype dtype,
   long line = 0, rows = 0;
   int first = 1, rc = 0;
   out->ncols = -1;
-  for (size_t pos = 0; rc == 0 && pos < len;) {
+  size_t pos = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;  /* a UTF-8 BOM, as spreadsheets write */
+  while (rc == 0 && pos < len) {
     const char *s = buf + pos, *nl = memchr(s, '\n', len - pos);
     size_t n = nl ? (size_t)(nl - s) : len - pos;
     pos += n + (nl != NULL);

@@ -1,4 +1,167 @@
-/* io.c: the io area of the dlt table (being written by its owner). */
-#include "lua/common.h"
+/* io.c: dlt.save / dlt.load (safetensors), dlt.save_npy / dlt.load_npy, and the CSV
+ * reader behind dlt.data.load_csv (dlt._load_csv). */
+#include <stdlib.h>
+#include <string.h>
 
-void dlt_open_io(lua_State *L, int dlt) { (void)L; (void)dlt; }
+#include "core/io.h"
+#include "lua/common.h"
+#include "lua/tensor_priv.h"
+
+/* a path argument: a string without embedded NULs (which C would silently cut) */
+static const char *checkpath(lua_State *L, int idx, const char *fn) {
+  if (lua_type(L, idx) != LUA_TSTRING) luaL_error(L, "%s: expected a path (string), got %s", fn, luaL_typename(L, idx));
+  size_t n;
+  const char *p = lua_tolstring(L, idx, &n);
+  if (strlen(p) != n) luaL_error(L, "%s: path contains a NUL byte", fn);
+  return p;
+}
+
+/* a string key or value of a table argument, checked the same way */
+static const char *checkname(lua_State *L, int idx, const char *fn, const char *what) {
+  if (lua_type(L, idx) != LUA_TSTRING) {
+    if (lua_type(L, idx) == LUA_TNUMBER) return luaL_error(L, "%s: %s %s is a number, expected a string", fn, what, lua_tostring(L, idx)), NULL;
+    return luaL_error(L, "%s: %s is a %s, expected a string", fn, what, luaL_typename(L, idx)), NULL;
+  }
+  size_t n;
+  const char *s = lua_tolstring(L, idx, &n);
+  if (strlen(s) != n) luaL_error(L, "%s: %s '%s' contains a NUL byte", fn, what, s);
+  return s;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* save(path, {name = tensor, ...}[, {key = "value", ...}]): names sorted, so files repeat */
+static int io_save(lua_State *L) {
+  const char *path = checkpath(L, 1, "save");
+  luaL_argexpected(L, lua_istable(L, 2) && !dlt_lua_testtensor(L, 2), 2, "table of tensors by name");
+  int hasmeta = !lua_isnoneornil(L, 3);
+  if (hasmeta) luaL_argexpected(L, lua_istable(L, 3), 3, "metadata table");
+  int n = 0, nm = 0;
+  for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1)) n++;
+  for (lua_pushnil(L); hasmeta && lua_next(L, 3); lua_pop(L, 1)) nm++;
+  /* scratch arrays as userdata, so an error below frees them */
+  const char **names = lua_newuserdatauv(L, sizeof(char *) * (size_t)(n + 2 * nm + 1), 0);
+  const char **mk = names + n, **mv = names + n + nm;
+  int i = 0;
+  for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1)) {
+    names[i] = checkname(L, -2, "save", "tensor name");
+    if (!dlt_lua_testtensor(L, -1))
+      return luaL_error(L, "save: value of '%s' is a %s, expected a tensor", names[i], luaL_typename(L, -1));
+    i++;
+  }
+  qsort(names, (size_t)n, sizeof *names, cmp_str);
+  dlt_tensor **ts = lua_newuserdatauv(L, sizeof(dlt_tensor *) * (size_t)(n + 1), 0);
+  for (i = 0; i < n; i++) {
+    lua_getfield(L, 2, names[i]);  /* the table holds it, so the borrowed pointer stays valid */
+    ts[i] = dlt_lua_checktensor(L, -1);
+    lua_pop(L, 1);
+  }
+  i = 0;
+  for (lua_pushnil(L); hasmeta && lua_next(L, 3); lua_pop(L, 1), i++) {
+    mk[i] = checkname(L, -2, "save", "metadata key");
+    mv[i] = checkname(L, -1, "save", "metadata value");
+  }
+  if (dlt_save_safetensors(path, n, names, ts, nm, mk, mv) < 0) return dlt_lua_error(L);
+  return 0;
+}
+
+/* a box whose __gc frees what a loader returned, should pushing the results fail */
+typedef struct { dlt_tensor_dict *dict; dlt_csv *csv; } io_box;
+
+static int box_gc(lua_State *L) {
+  io_box *b = lua_touserdata(L, 1);
+  dlt_tensor_dict_free(b->dict);
+  dlt_csv_free(b->csv);
+  b->dict = NULL;
+  b->csv = NULL;
+  return 0;
+}
+
+static io_box *newbox(lua_State *L) {
+  io_box *b = lua_newuserdatauv(L, sizeof *b, 0);
+  b->dict = NULL;
+  b->csv = NULL;
+  if (luaL_newmetatable(L, "dlt.io_box")) {
+    lua_pushcfunction(L, box_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  return b;
+}
+
+/* load(path) -> {name = tensor, ...}, metadata table or nil */
+static int io_load(lua_State *L) {
+  const char *path = checkpath(L, 1, "load");
+  io_box *b = newbox(L);
+  b->dict = dlt_load_safetensors(path);
+  if (!b->dict) return dlt_lua_error(L);
+  lua_createtable(L, 0, b->dict->n);
+  for (int i = 0; i < b->dict->n; i++) {
+    dlt_lua_pushtensor(L, dlt_retain(b->dict->tensors[i]));
+    lua_setfield(L, -2, b->dict->names[i]);
+  }
+  if (b->dict->nmeta > 0) {
+    lua_createtable(L, 0, b->dict->nmeta);
+    for (int i = 0; i < b->dict->nmeta; i++) {
+      lua_pushstring(L, b->dict->meta_values[i]);
+      lua_setfield(L, -2, b->dict->meta_keys[i]);
+    }
+  } else {
+    lua_pushnil(L);
+  }
+  return 2;
+}
+
+static int io_save_npy(lua_State *L) {
+  const char *path = checkpath(L, 1, "save_npy");
+  dlt_tensor *t = dlt_lua_checktensor(L, 2);
+  if (dlt_save_npy(path, t) < 0) return dlt_lua_error(L);
+  return 0;
+}
+
+static int io_load_npy(lua_State *L) {
+  const char *path = checkpath(L, 1, "load_npy");
+  dlt_lua_pushtensor(L, dlt_load_npy(path));
+  return 1;
+}
+
+/* _load_csv(path, header, dtype) -> tensor, names or nil; header nil means "detect";
+ * dlt.data.load_csv checks the options and calls this */
+static int io_load_csv(lua_State *L) {
+  const char *path = checkpath(L, 1, "load_csv");
+  int header = DLT_CSV_HEADER_AUTO;
+  if (!lua_isnoneornil(L, 2)) {
+    if (!lua_isboolean(L, 2)) return luaL_error(L, "load_csv: option 'header' must be a boolean, got %s", luaL_typename(L, 2));
+    header = lua_toboolean(L, 2) ? DLT_CSV_HEADER : DLT_CSV_NO_HEADER;
+  }
+  dlt_dtype dt = lua_isnoneornil(L, 3) ? dlt_default_dtype() : dlt_lua_checkdtype(L, 3, "load_csv");
+  io_box *b = newbox(L);
+  b->csv = dlt_load_csv(path, header, dt);
+  if (!b->csv) return dlt_lua_error(L);
+  dlt_lua_pushtensor(L, dlt_retain(b->csv->data));
+  if (b->csv->colnames) {
+    lua_createtable(L, b->csv->ncols, 0);
+    for (int i = 0; i < b->csv->ncols; i++) {
+      lua_pushstring(L, b->csv->colnames[i]);
+      lua_rawseti(L, -2, i + 1);
+    }
+  } else {
+    lua_pushnil(L);
+  }
+  return 2;
+}
+
+static const luaL_Reg io_funcs[] = {
+  {"save", io_save},
+  {"load", io_load},
+  {"save_npy", io_save_npy},
+  {"load_npy", io_load_npy},
+  {"_load_csv", io_load_csv},
+  {NULL, NULL},
+};
+
+void dlt_open_io(lua_State *L, int dlt) {
+  lua_pushvalue(L, dlt);
+  luaL_setfuncs(L, io_funcs, 0);
+  lua_pop(L, 1);
+}
