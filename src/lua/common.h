@@ -16,6 +16,9 @@ dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx);
 /* Pushes t, taking over the caller's reference; t NULL raises the engine's error.
  * Tells Lua's GC about the new storage bytes, so loops of temporaries stay bounded. */
 void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t);
+/* luaL_error with printf's formats: lua_pushfstring (behind luaL_error) knows only
+ * %d %s %f %I %p %c %U, so "%g" or "%lld" in luaL_error raise "invalid option". */
+int dlt_lua_fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Raises the engine's last error (dlt_error()) as a Lua error. */
 int dlt_lua_error(lua_State *L);
 /* A tensor from a tensor, a number, or a (nested) table of numbers at idx; a new
@@ -38,6 +41,7 @@ void dlt_open_nn(lua_State *L, int dlt);
 void dlt_open_optim(lua_State *L, int dlt);
 void dlt_open_plot(lua_State *L, int dlt);
 void dlt_open_io(lua_State *L, int dlt);
+void dlt_open_util(lua_State *L, int dlt);
 
 int luaopen_dlt(lua_State *L);
 

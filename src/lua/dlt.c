@@ -1,5 +1,5 @@
 /* dlt.c: luaopen_dlt, which builds the dlt table from every binding area and the
- * Lua-side modules compiled into the binary (lua/dlt/*.lua). */
+ * Lua-side modules compiled into the binary (every lua/dlt file). */
 #include <string.h>
 
 #include "lua/common.h"
@@ -38,6 +38,7 @@ int luaopen_dlt(lua_State *L) {
   lua_pop(L, 1);
   register_preload(L);
   dlt_open_tensor(L, dlt);
+  dlt_open_util(L, dlt);
   dlt_open_autograd(L, dlt);
   dlt_open_io(L, dlt);
   dlt_open_nn(L, dlt);

@@ -1,4 +1,306 @@
-/* tensor.c: the tensor area of the dlt table (being written by its owner). */
-#include "lua/common.h"
+/* tensor.c: the tensor userdata's metatable (fields, __gc, __len, __tostring, indexing
+ * keys) and the argument helpers the other tensor_*.c binding files share. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
-void dlt_open_tensor(lua_State *L, int dlt) { (void)L; (void)dlt; }
+#include "autograd/node.h"
+#include "core/ops.h"
+#include "lua/tensor_priv.h"
+
+/* ---- argument helpers ---- */
+
+int dlt_lua_todim(lua_State *L, lua_Integer d, int ndim, const char *fn) {
+  int n = ndim ? ndim : 1;
+  if (d == 0) dlt_lua_fail(L, "%s: dimension 0 is invalid (dimensions count from 1)", fn);
+  if (d > n || d < -n) dlt_lua_fail(L, "%s: dimension %lld out of range for a %d-D tensor", fn, (long long)d, ndim);
+  return d > 0 ? (int)d - 1 : (int)(d + n);
+}
+
+int dlt_lua_checkdim(lua_State *L, int idx, int ndim, const char *fn) {
+  return dlt_lua_todim(L, dlt_lua_checkint(L, idx, fn, "dimension"), ndim, fn);
+}
+
+int dlt_lua_optdim(lua_State *L, int idx, int ndim, const char *fn, int def) {
+  return lua_isnoneornil(L, idx) ? def : dlt_lua_checkdim(L, idx, ndim, fn);
+}
+
+int64_t dlt_lua_checkint(lua_State *L, int idx, const char *fn, const char *what) {
+  int isint = 0;
+  lua_Integer v = lua_tointegerx(L, idx, &isint);
+  if (!isint) {
+    if (lua_type(L, idx) == LUA_TNUMBER)
+      dlt_lua_fail(L, "%s: %s must be an integer, got %s", fn, what, lua_tostring(L, idx));
+    dlt_lua_fail(L, "%s: %s must be an integer, got %s", fn, what, luaL_typename(L, idx));
+  }
+  return (int64_t)v;
+}
+
+static int64_t checksize(lua_State *L, int idx, const char *fn, int allow_neg1) {
+  int isint = 0;
+  lua_Integer v = lua_tointegerx(L, idx, &isint);
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    dlt_lua_fail(L, "%s: expected a size, got %s", fn, luaL_typename(L, idx));
+  if (!isint || v < (allow_neg1 ? -1 : 0) || v > ((lua_Integer)1 << 53)) {
+    lua_pushvalue(L, idx);
+    dlt_lua_fail(L, "%s: invalid size %s", fn, lua_tostring(L, -1));
+  }
+  return (int64_t)v;
+}
+
+int dlt_lua_checkshape(lua_State *L, int first, int last, const char *fn, int64_t *shape, int allow_neg1) {
+  if (first <= last && lua_istable(L, first)) {
+    lua_Unsigned n = lua_rawlen(L, first);
+    if (n > DLT_MAXDIM) dlt_lua_fail(L, "%s: %d dimensions, at most %d allowed", fn, (int)n, DLT_MAXDIM);
+    for (lua_Unsigned i = 1; i <= n; i++) {
+      lua_rawgeti(L, first, (lua_Integer)i);
+      shape[i - 1] = checksize(L, -1, fn, allow_neg1);
+      lua_pop(L, 1);
+    }
+    if (last > first) dlt_lua_fail(L, "%s: unexpected argument #%d after a shape table", fn, first + 1);
+    return (int)n;
+  }
+  int n = last - first + 1;
+  if (n < 0) n = 0;
+  if (n > DLT_MAXDIM) dlt_lua_fail(L, "%s: %d dimensions, at most %d allowed", fn, n, DLT_MAXDIM);
+  for (int i = 0; i < n; i++) shape[i] = checksize(L, first + i, fn, allow_neg1);
+  return n;
+}
+
+int dlt_lua_trailingopts(lua_State *L) {
+  int top = lua_gettop(L);
+  if (top < 1 || !lua_istable(L, top)) return 0;
+  if (dlt_lua_testtensor(L, top)) return 0;
+  int is_list = lua_rawgeti(L, top, 1) != LUA_TNIL;
+  lua_pop(L, 1);
+  if (is_list) return 0;
+  /* an empty table {} is a 0-D shape, not options */
+  lua_pushnil(L);
+  int empty = !lua_next(L, top);
+  if (!empty) lua_pop(L, 2);
+  return empty ? 0 : top;
+}
+
+dlt_tensor *dlt_lua_operand(lua_State *L, int idx, const dlt_tensor *like, const char *fn) {
+  dlt_tensor *t = dlt_lua_testtensor(L, idx);
+  if (t) return dlt_retain(t);
+  if (lua_type(L, idx) != LUA_TNUMBER)
+    dlt_lua_fail(L, "%s: expected a tensor or number, got %s", fn, luaL_typename(L, idx));
+  t = dlt_scalar(lua_tonumber(L, idx), like ? like->dtype : dlt_default_dtype());
+  if (!t) dlt_lua_error(L);
+  return t;
+}
+
+int64_t *dlt_lua_checkindices(lua_State *L, int idx, int64_t size, const char *fn, int64_t *n) {
+  idx = lua_absindex(L, idx);
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    int64_t *p = lua_newuserdatauv(L, sizeof *p, 0);
+    int64_t v = dlt_lua_checkint(L, idx, fn, "index");
+    if (v == 0 || v > size || v < -size)
+      dlt_lua_fail(L, "%s: index %lld is out of range for size %lld", fn, (long long)v, (long long)size);
+    *p = v > 0 ? v - 1 : v + size;
+    *n = 1;
+    return p;
+  }
+  if (!dlt_lua_testtensor(L, idx) && !lua_istable(L, idx))
+    dlt_lua_fail(L, "%s: expected indices as a tensor or table, got %s", fn, luaL_typename(L, idx));
+  int64_t k;
+  double *v = dlt_lua_todoubles(L, idx, &k);
+  int64_t *p = lua_newuserdatauv(L, (size_t)(k ? k : 1) * sizeof *p, 0);
+  for (int64_t i = 0; i < k; i++) {
+    double x = v[i];
+    if (x != floor(x) || x == 0 || x > (double)size || x < -(double)size) {
+      free(v);
+      dlt_lua_fail(L, "%s: index %g is out of range for size %lld", fn, x, (long long)size);
+    }
+    p[i] = x > 0 ? (int64_t)x - 1 : (int64_t)x + size;
+  }
+  free(v);
+  *n = k;
+  return p;
+}
+
+dlt_dtype dlt_lua_checkdtype(lua_State *L, int idx, const char *fn) {
+  const char *s = lua_tostring(L, idx);
+  if (s && (!strcmp(s, "float32") || !strcmp(s, "float"))) return DLT_FLOAT32;
+  if (s && (!strcmp(s, "float64") || !strcmp(s, "double"))) return DLT_FLOAT64;
+  if (s) dlt_lua_fail(L, "%s: unknown dtype '%s' (expected \"float32\" or \"float64\")", fn, s);
+  dlt_lua_fail(L, "%s: expected a dtype name, got %s", fn, luaL_typename(L, idx));
+  return DLT_FLOAT32;
+}
+
+dlt_dtype dlt_lua_optdtype(lua_State *L, int opts, const char *fn, dlt_dtype def) {
+  if (!opts || !lua_istable(L, opts)) return def;
+  lua_getfield(L, opts, "dtype");
+  dlt_dtype d = lua_isnil(L, -1) ? def : dlt_lua_checkdtype(L, -1, fn);
+  lua_pop(L, 1);
+  return d;
+}
+
+void dlt_lua_checkrc(lua_State *L, int rc) {
+  if (rc < 0) dlt_lua_error(L);
+}
+
+/* ---- metamethods ---- */
+
+static int t_gc(lua_State *L) {
+  dlt_tensor **box = lua_touserdata(L, 1);
+  if (box && *box) {
+    dlt_release(*box);
+    *box = NULL;
+  }
+  return 0;
+}
+
+static int t_tostring(lua_State *L) {
+  dlt_tensor *t = dlt_lua_checktensor(L, 1);
+  char *s = dlt_format(t);
+  if (!s) return dlt_lua_error(L);
+  lua_pushstring(L, s);
+  free(s);
+  return 1;
+}
+
+static int t_len(lua_State *L) {
+  dlt_tensor *t = dlt_lua_checktensor(L, 1);
+  if (t->ndim == 0) return dlt_lua_fail(L, "len: a 0-D tensor has no length");
+  lua_pushinteger(L, t->shape[0]);
+  return 1;
+}
+
+static void push_shape(lua_State *L, const dlt_tensor *t) {
+  lua_createtable(L, t->ndim, 0);
+  for (int i = 0; i < t->ndim; i++) {
+    lua_pushinteger(L, t->shape[i]);
+    lua_rawseti(L, -2, i + 1);
+  }
+}
+
+/* upvalue 1: the methods table */
+static int t_index(lua_State *L) {
+  dlt_tensor *t = dlt_lua_checktensor(L, 1);
+  if (lua_type(L, 2) != LUA_TSTRING) return dlt_tensor_index_get(L, t, 2);
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+  const char *k = lua_tostring(L, 2);
+  if (!strcmp(k, "shape")) push_shape(L, t);
+  else if (!strcmp(k, "dtype")) lua_pushstring(L, dlt_dtype_name(t->dtype));
+  else if (!strcmp(k, "requires_grad")) lua_pushboolean(L, t->requires_grad || t->grad_fn);
+  else if (!strcmp(k, "is_leaf")) lua_pushboolean(L, t->grad_fn == NULL);
+  else if (!strcmp(k, "grad_fn")) {
+    if (t->grad_fn) lua_pushstring(L, t->grad_fn->name);
+    else lua_pushnil(L);
+  } else if (!strcmp(k, "grad")) {
+    if (t->grad) dlt_lua_pushtensor(L, dlt_retain(t->grad));
+    else lua_pushnil(L);
+  } else if (!strcmp(k, "ndim")) lua_pushinteger(L, t->ndim);
+  else lua_pushnil(L);
+  return 1;
+}
+
+static int t_newindex(lua_State *L) {
+  dlt_tensor *t = dlt_lua_checktensor(L, 1);
+  if (lua_type(L, 2) != LUA_TSTRING) {
+    dlt_tensor_index_set(L, t, 2, 3);
+    return 0;
+  }
+  const char *k = lua_tostring(L, 2);
+  if (!strcmp(k, "requires_grad")) {
+    luaL_checktype(L, 3, LUA_TBOOLEAN);
+    int b = lua_toboolean(L, 3);
+    if (t->grad_fn && !b)
+      return dlt_lua_fail(L, "requires_grad: can only change requires_grad of leaf tensors (this one has grad_fn %s); use detach()", t->grad_fn->name);
+    t->requires_grad = b;
+  } else if (!strcmp(k, "grad")) {
+    dlt_tensor *g = lua_isnil(L, 3) ? NULL : dlt_lua_checktensor(L, 3);
+    if (g && (!dlt_same_shape(g, t) || g->dtype != t->dtype)) {
+      char a[128], b[128];
+      return dlt_lua_fail(L, "grad: assigned gradient has shape %s (%s), expected %s (%s)", dlt_shape_str(g, a, sizeof a),
+                        dlt_dtype_name(g->dtype), dlt_shape_str(t, b, sizeof b), dlt_dtype_name(t->dtype));
+    }
+    /* an alias over g's storage, not g itself: t.grad = t (or a.grad = b, b.grad = a)
+     * would otherwise be a reference cycle that refcounting never frees */
+    dlt_tensor *ga = g ? dlt_alias(g) : NULL;
+    if (g && !ga) return dlt_lua_error(L);
+    dlt_release(t->grad);
+    t->grad = ga;
+  } else {
+    return dlt_lua_fail(L, "tensor: cannot set field '%s'", k);
+  }
+  return 0;
+}
+
+static const luaL_Reg meta[] = {
+  {"__gc", t_gc},
+  {"__tostring", t_tostring},
+  {"__len", t_len},
+  {"__newindex", t_newindex},
+  {NULL, NULL},
+};
+
+/* metamethods that are plain methods too (__add, ...) come from the area tables */
+extern const luaL_Reg dlt_tensor_math_meta[];
+
+static int is_tensor(lua_State *L) {
+  lua_pushboolean(L, dlt_lua_testtensor(L, 1) != NULL);
+  return 1;
+}
+
+/* functions also exposed as dlt.<name>(t, ...), as torch.<name> */
+static const char *const function_forms[] = {
+  "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "sign", "floor", "ceil",
+  "round", "clamp", "neg", "square", "reciprocal", "log1p", "expm1", "erf", "isnan", "isinf",
+  "maximum", "minimum", "pow", "add", "sub", "mul", "div", "eq", "ne", "lt", "le", "gt", "ge",
+  "sum", "mean", "prod", "var", "std", "max", "min", "argmax", "argmin", "norm", "all", "any",
+  "softmax", "log_softmax", "mm", "dot", "transpose", "reshape", "flatten", "squeeze",
+  "unsqueeze", "narrow", "select", "index_select", "masked_fill", "masked_select", "nonzero",
+  "clone", "detach", "numel", "permute", "t", "leaky_relu", NULL,
+};
+
+void dlt_open_tensor(lua_State *L, int dlt) {
+  dlt = lua_absindex(L, dlt);
+  luaL_newmetatable(L, DLT_TENSOR_MT);
+  int mt = lua_gettop(L);
+  luaL_setfuncs(L, meta, 0);
+  luaL_setfuncs(L, dlt_tensor_math_meta, 0);
+  lua_pushstring(L, "dlt.Tensor");
+  lua_setfield(L, mt, "__name");
+  /* methods */
+  lua_newtable(L);
+  int methods = lua_gettop(L);
+  luaL_setfuncs(L, dlt_tensor_create_methods, 0);
+  luaL_setfuncs(L, dlt_tensor_shape_methods, 0);
+  luaL_setfuncs(L, dlt_tensor_math_methods, 0);
+  lua_pushvalue(L, methods);
+  lua_pushcclosure(L, t_index, 1);
+  lua_setfield(L, mt, "__index");
+  /* dlt.Tensor: the methods table, so Lua code can add methods */
+  lua_pushvalue(L, methods);
+  lua_setfield(L, dlt, "Tensor");
+  /* functions */
+  lua_pushvalue(L, dlt);
+  luaL_setfuncs(L, dlt_tensor_create_funcs, 0);
+  luaL_setfuncs(L, dlt_tensor_shape_funcs, 0);
+  luaL_setfuncs(L, dlt_tensor_math_funcs, 0);
+  lua_newtable(L);
+  luaL_setfuncs(L, dlt_tensor_random_funcs, 0);
+  lua_setfield(L, dlt, "random");
+  lua_newtable(L);
+  luaL_setfuncs(L, dlt_tensor_linalg_funcs, 0);
+  lua_setfield(L, dlt, "linalg");
+  lua_pushcfunction(L, is_tensor);
+  lua_setfield(L, dlt, "is_tensor");
+  lua_pop(L, 1);
+  for (int i = 0; function_forms[i]; i++) {
+    lua_getfield(L, dlt, function_forms[i]);
+    int have = !lua_isnil(L, -1);
+    lua_pop(L, 1);
+    if (have) continue;
+    if (lua_getfield(L, methods, function_forms[i]) == LUA_TNIL) {
+      lua_pop(L, 1);
+      continue;
+    }
+    lua_setfield(L, dlt, function_forms[i]);
+  }
+  lua_settop(L, dlt);
+}

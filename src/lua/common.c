@@ -1,0 +1,254 @@
+/* common.c: the tensor userdata box (checking, pushing, GC accounting), conversion of
+ * Lua values to tensors, and the options-table helpers every binding file uses. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua/common.h"
+
+/* registry key of the tensor metatable: a light userdata, so lookups skip string hashing */
+static const char mt_key = 0;
+
+/* Lua sees only an 8-byte box per tensor, so it must be told about storage bytes.
+ * 1. Pacing: each MB of new storage becomes one GC step as if Lua had allocated 128 KB
+ *    (a tensor byte weighs 1/8 of a Lua byte), so the incremental collector keeps pace
+ *    with tensor allocation: a loop of 8 KB temporaries leaves about 2 MB of garbage,
+ *    and a full weight (1 MB per MB) would spend more time collecting than computing.
+ * 2. Bound: when live storage exceeds gc_limit, a full collection runs and the limit
+ *    becomes max(2 x live, live + 64 MB). This holds in generational mode too, where
+ *    boxes that survive two minor collections only die in major ones, which Lua
+ *    triggers by growth of its own heap. So live storage never exceeds the limit set
+ *    after the last full collection plus the tensor being pushed, and full collections
+ *    cost O(Lua heap) per 64 MB (or per doubling) of tensor allocation. */
+static size_t gc_pending;
+#define GC_STEP_BYTES ((size_t)1 << 20)
+#define GC_WEIGHT_SHIFT 3
+#define GC_FLOOR_BYTES ((size_t)64 << 20)
+static size_t gc_limit = GC_FLOOR_BYTES;
+
+static void gc_account(lua_State *L, size_t nbytes) {
+  gc_pending += nbytes;
+  if (gc_pending >= GC_STEP_BYTES) {
+    size_t kb = gc_pending >> (10 + GC_WEIGHT_SHIFT);
+    gc_pending = 0;
+    lua_gc(L, LUA_GCSTEP, (int)(kb > 1 << 30 ? 1 << 30 : kb));
+  }
+  if (dlt_live_bytes > gc_limit) {
+    lua_gc(L, LUA_GCCOLLECT);
+    size_t live = dlt_live_bytes;
+    gc_limit = live > GC_FLOOR_BYTES ? 2 * live : live + GC_FLOOR_BYTES;
+  }
+}
+
+static void push_mt(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key) == LUA_TTABLE) return;
+  lua_pop(L, 1);
+  luaL_getmetatable(L, DLT_TENSOR_MT);  /* created by dlt_open_tensor */
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &mt_key);
+}
+
+dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx) {
+  dlt_tensor **box = lua_touserdata(L, idx);
+  if (!box || !lua_getmetatable(L, idx)) return NULL;
+  push_mt(L);
+  int same = lua_rawequal(L, -1, -2);
+  lua_pop(L, 2);
+  return same ? *box : NULL;
+}
+
+dlt_tensor *dlt_lua_checktensor(lua_State *L, int idx) {
+  dlt_tensor *t = dlt_lua_testtensor(L, idx);
+  if (!t) luaL_typeerror(L, idx, "tensor");
+  return t;
+}
+
+void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t) {
+  if (!t) dlt_lua_error(L);
+  /* the box exists before it owns t, so a failing allocation here cannot leak t */
+  dlt_tensor **box = lua_newuserdatauv(L, sizeof *box, 0);
+  *box = t;
+  push_mt(L);
+  lua_setmetatable(L, -2);
+  /* new storage only: not a view (storage shared), nor a tensor held elsewhere too
+   * (a module's weight, a .grad), whose bytes Lua was told about when they were made */
+  if (t->refcount == 1 && t->storage->refcount == 1) gc_account(L, t->storage->nbytes);
+}
+
+int dlt_lua_error(lua_State *L) { return luaL_error(L, "%s", dlt_error()); }
+
+int dlt_lua_fail(lua_State *L, const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  return luaL_error(L, "%s", buf);
+}
+
+/* ---- nested tables -> tensors ---- */
+
+typedef struct {
+  const char *fn;
+  int ndim;
+  int64_t shape[DLT_MAXDIM];
+  double *buf;
+  int64_t pos;
+} nested;
+
+/* The shape is read down the first elements; fill then checks every table against it. */
+static void nested_shape(lua_State *L, int idx, nested *s) {
+  lua_pushvalue(L, idx);
+  s->ndim = 0;
+  while (lua_type(L, -1) == LUA_TTABLE) {
+    if (s->ndim == DLT_MAXDIM) luaL_error(L, "%s: nested table deeper than %d levels", s->fn, DLT_MAXDIM);
+    lua_Unsigned n = lua_rawlen(L, -1);
+    s->shape[s->ndim++] = (int64_t)n;
+    if (n == 0) break;
+    lua_rawgeti(L, -1, 1);
+    lua_remove(L, -2);
+  }
+  lua_pop(L, 1);
+}
+
+static void nested_fill(lua_State *L, int depth, nested *s) {
+  /* the table for this depth is at the top of the stack */
+  lua_Unsigned n = lua_rawlen(L, -1);
+  if ((int64_t)n != s->shape[depth])
+    luaL_error(L, "%s: ragged nested table at depth %d: %d elements, expected %d", s->fn, depth + 1,
+               (int)n, (int)s->shape[depth]);
+  for (lua_Unsigned i = 1; i <= n; i++) {
+    int ty = lua_rawgeti(L, -1, (lua_Integer)i);
+    if (depth + 1 < s->ndim) {
+      if (ty != LUA_TTABLE)
+        luaL_error(L, "%s: ragged nested table at depth %d: element %d is a %s, expected a table", s->fn,
+                   depth + 1, (int)i, luaL_typename(L, -1));
+      nested_fill(L, depth + 1, s);
+    } else if (ty == LUA_TNUMBER) {
+      s->buf[s->pos++] = lua_tonumber(L, -1);
+    } else if (ty == LUA_TBOOLEAN) {
+      s->buf[s->pos++] = lua_toboolean(L, -1);
+    } else {
+      dlt_tensor *e = dlt_lua_testtensor(L, -1);
+      if (e && dlt_numel(e) == 1 && e->ndim == 0) s->buf[s->pos++] = dlt_item(e);
+      else
+        luaL_error(L, "%s: element %d at depth %d is a %s, expected a number", s->fn, (int)i, depth + 1,
+                   e ? "tensor" : luaL_typename(L, -1));
+    }
+    lua_pop(L, 1);
+  }
+}
+
+static dlt_tensor *from_table(lua_State *L, int idx, const char *fn, dlt_dtype dtype) {
+  nested s = {.fn = fn};
+  luaL_checkstack(L, 2 * DLT_MAXDIM + 8, "nested table");  /* one table per depth, and elements */
+  nested_shape(L, idx, &s);
+  int64_t n = 1;
+  for (int i = 0; i < s.ndim; i++) {
+    if (s.shape[i] > ((int64_t)1 << 40) / (n ? n : 1)) luaL_error(L, "%s: nested table too large", fn);
+    n *= s.shape[i];
+  }
+  /* the buffer is a userdata so that an error half way leaks nothing */
+  s.buf = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof(double), 0);
+  lua_pushvalue(L, idx);
+  if (s.ndim > 0) nested_fill(L, 0, &s);
+  lua_pop(L, 1);
+  dlt_tensor *t = dlt_from_doubles(s.buf, s.ndim, s.shape, dtype);
+  lua_pop(L, 1);
+  if (!t) dlt_lua_error(L);
+  return t;
+}
+
+dlt_tensor *dlt_lua_totensor(lua_State *L, int idx, dlt_dtype dtype) {
+  idx = lua_absindex(L, idx);
+  dlt_tensor *t = dlt_lua_testtensor(L, idx);
+  if (t) return dlt_retain(t);
+  switch (lua_type(L, idx)) {
+  case LUA_TNUMBER:
+    t = dlt_scalar(lua_tonumber(L, idx), dtype);
+    if (!t) dlt_lua_error(L);
+    return t;
+  case LUA_TTABLE:
+    return from_table(L, idx, "tensor", dtype);
+  default:
+    luaL_error(L, "tensor: expected a tensor, number or table, got %s", luaL_typename(L, idx));
+    return NULL;
+  }
+}
+
+double *dlt_lua_todoubles(lua_State *L, int idx, int64_t *n) {
+  dlt_tensor *t = dlt_lua_totensor(L, idx, DLT_FLOAT64);
+  int64_t k = dlt_numel(t);
+  double *v = dlt_malloc((size_t)(k ? k : 1) * sizeof(double));
+  if (!v) {
+    dlt_release(t);
+    dlt_lua_error(L);
+  }
+  if (dlt_is_contiguous(t) && t->dtype == DLT_FLOAT64) memcpy(v, dlt_data(t), (size_t)k * sizeof(double));
+  else for (int64_t i = 0; i < k; i++) v[i] = dlt_get_flat(t, i);
+  dlt_release(t);
+  *n = k;
+  return v;
+}
+
+/* ---- options tables ---- */
+
+void dlt_lua_checkoptions(lua_State *L, int idx, const char *fn, const char *const *allowed) {
+  if (idx == 0 || lua_isnoneornil(L, idx)) return;
+  if (!lua_istable(L, idx)) luaL_error(L, "%s: expected an options table, got %s", fn, luaL_typename(L, idx));
+  idx = lua_absindex(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_type(L, -1) != LUA_TSTRING) {
+      lua_pushvalue(L, -1);  /* a copy: lua_tostring must not convert the key lua_next uses */
+      luaL_error(L, "%s: unknown option [%s] (options are named)", fn, luaL_tolstring(L, -1, NULL));
+    }
+    const char *k = lua_tostring(L, -1);
+    int ok = 0;
+    for (int i = 0; allowed && allowed[i]; i++)
+      if (strcmp(k, allowed[i]) == 0) { ok = 1; break; }
+    if (!ok) luaL_error(L, "%s: unknown option '%s'", fn, k);
+  }
+}
+
+/* pushes opts[key] (nil when idx holds no table) */
+static int getopt(lua_State *L, int idx, const char *key) {
+  if (idx == 0 || !lua_istable(L, idx)) {
+    lua_pushnil(L);
+    return LUA_TNIL;
+  }
+  return lua_getfield(L, idx, key);
+}
+
+double dlt_lua_optnumber(lua_State *L, int idx, const char *key, double def) {
+  if (idx) idx = lua_absindex(L, idx);
+  int ty = getopt(L, idx, key);
+  double v = def;
+  if (ty == LUA_TNUMBER) v = lua_tonumber(L, -1);
+  else if (ty != LUA_TNIL) luaL_error(L, "option '%s': expected a number, got %s", key, luaL_typename(L, -1));
+  lua_pop(L, 1);
+  return v;
+}
+
+int dlt_lua_optboolean(lua_State *L, int idx, const char *key, int def) {
+  if (idx) idx = lua_absindex(L, idx);
+  int ty = getopt(L, idx, key);
+  int v = def;
+  if (ty == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
+  else if (ty != LUA_TNIL) luaL_error(L, "option '%s': expected a boolean, got %s", key, luaL_typename(L, -1));
+  lua_pop(L, 1);
+  return v;
+}
+
+const char *dlt_lua_optstring(lua_State *L, int idx, const char *key, const char *def) {
+  if (idx) idx = lua_absindex(L, idx);
+  int ty = getopt(L, idx, key);
+  const char *v = def;
+  if (ty == LUA_TSTRING) v = lua_tostring(L, -1);  /* stays alive: the options table holds it */
+  else if (ty != LUA_TNIL) luaL_error(L, "option '%s': expected a string, got %s", key, luaL_typename(L, -1));
+  lua_pop(L, 1);
+  return v;
+}
