@@ -1,4 +1,21 @@
 -- init.lua: attaches the parts of dlt written in Lua to the table the C engine built.
 local dlt = require "dlt"
 
+-- scripts' helpers: progress bar, NumPy-style printing, plot.history (owner: scripts)
+dlt.progress = require "dlt.progress"
+dlt.fmt = require "dlt.fmt"
+if dlt.plot and not dlt.plot.history then dlt.plot.history = require "dlt.history" end
+
+-- optimizers, schedulers, early stopping, the LR range test (owner: optim)
+require "dlt.optim"
+dlt.optim.lr_scheduler = require "dlt.lr_scheduler"
+dlt.EarlyStopping = require "dlt.early_stopping"
+dlt.lr_find = require "dlt.lr_find"
+
+-- datasets, loaders, toy data, train_test_split, load_csv (owner: io)
+dlt.data = require "dlt.data"
+
+-- nn.Module, the shared module methods and the printout (owner: nn)
+require "dlt.nn"
+
 return dlt

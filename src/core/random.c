@@ -1,4 +1,4 @@
-/* random.c: xoshiro256** seeded through splitmix64; Box-Muller normals. */
+/* random.c: xoshiro256** seeded through splitmix64; Marsaglia polar normals. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -50,15 +50,19 @@ uint64_t dlt_rand_u64(void) {
 
 double dlt_rand_uniform(void) { return (double)(dlt_rand_u64() >> 11) * 0x1.0p-53; }
 
+/* Marsaglia's polar method: two normals per accepted pair, no trigonometry. */
 double dlt_rand_normal(void) {
   if (has_spare) { has_spare = 0; return spare; }
-  double u1, u2;
-  do u1 = dlt_rand_uniform(); while (u1 <= 0.0);
-  u2 = dlt_rand_uniform();
-  double r = sqrt(-2.0 * log(u1)), th = 2.0 * M_PI * u2;
-  spare = r * sin(th);
+  double u, v, s;
+  do {
+    u = 2.0 * dlt_rand_uniform() - 1.0;
+    v = 2.0 * dlt_rand_uniform() - 1.0;
+    s = u * u + v * v;
+  } while (s >= 1.0 || s == 0.0);
+  double m = sqrt(-2.0 * log(s) / s);
+  spare = v * m;
   has_spare = 1;
-  return r * cos(th);
+  return u * m;
 }
 
 int64_t dlt_rand_below(int64_t n) {
@@ -68,14 +72,21 @@ int64_t dlt_rand_below(int64_t n) {
   return (int64_t)(x % un);
 }
 
-/* Draws with f into every element of t in row-major order. */
+/* Draws with f into every element of t in row-major order: contiguous tensors in one
+ * flat loop, views through their strides. */
 static int fill(dlt_tensor *t, double (*f)(void *), void *ud) {
-  int64_t n = dlt_numel(t), idx[DLT_MAXDIM] = {0};
-  for (int64_t i = 0; i < n; i++) {
-    dlt_set(t, idx, f(ud));
-    for (int d = t->ndim - 1; d >= 0; d--) {
-      if (++idx[d] < t->shape[d]) break;
-      idx[d] = 0;
+  int64_t n = dlt_numel(t);
+  if (dlt_is_contiguous(t)) {
+    if (t->dtype == DLT_FLOAT32) { float *p = dlt_data(t); for (int64_t i = 0; i < n; i++) p[i] = (float)f(ud); }
+    else { double *p = dlt_data(t); for (int64_t i = 0; i < n; i++) p[i] = f(ud); }
+  } else {
+    int64_t idx[DLT_MAXDIM] = {0};
+    for (int64_t i = 0; i < n; i++) {
+      dlt_set(t, idx, f(ud));
+      for (int d = t->ndim - 1; d >= 0; d--) {
+        if (++idx[d] < t->shape[d]) break;
+        idx[d] = 0;
+      }
     }
   }
   dlt_bump_version(t);
