@@ -1,4 +1,1255 @@
-/* plot.c: the plot area of the dlt table (being written by its owner). */
-#include "lua/common.h"
+/* plot.c: dlt.plot, matplotlib.pyplot for Lua: figures and axes as userdata over the
+ * engine's src/plot model, the pyplot state (current figure and axes) and style. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-void dlt_open_plot(lua_State *L, int dlt) { (void)L; (void)dlt; }
+#include "lua/common.h"
+#include "plot/plot.h"
+
+#define FIG_MT "dlt.plot.Figure"
+#define AX_MT "dlt.plot.Axes"
+#define MAP_MT "dlt.plot.Mappable"
+
+typedef struct { dlt_figure *f; } fig_box;
+typedef struct { dlt_axes *ax; } ax_box;
+typedef struct { dlt_artist *a; dlt_axes *ax; } map_box;
+
+static const char state_key = 0;  /* registry: {figs = {fig -> true}, cur = fig, n = shown} */
+
+/* ---- data arguments ---- */
+
+static int is_data(lua_State *L, int idx) {
+  int t = lua_type(L, idx);
+  if (t == LUA_TNUMBER) return 1;
+  if (t == LUA_TUSERDATA) return dlt_lua_testtensor(L, idx) != NULL;
+  if (t != LUA_TTABLE) return 0;
+  lua_rawgeti(L, idx, 1);
+  int d = !lua_isnil(L, -1);
+  lua_pop(L, 1);
+  return d;
+}
+
+/* numbers from a tensor, table or number into a GC-owned buffer pushed on the stack,
+ * so an error raised later frees it */
+static double *todoubles(lua_State *L, int idx, const char *fn, const char *what, int64_t *n) {
+  idx = lua_absindex(L, idx);
+  if (!is_data(L, idx))
+    luaL_error(L, "%s: %s must be a tensor, a table of numbers or a number, got %s", fn, what,
+               luaL_typename(L, idx));
+  double *v = dlt_lua_todoubles(L, idx, n);
+  double *box = lua_newuserdatauv(L, (size_t)(*n ? *n : 1) * sizeof *box, 0);
+  memcpy(box, v, (size_t)*n * sizeof *v);
+  free(v);
+  return box;
+}
+
+/* a 2-D array (tensor or table of rows) as rows x cols doubles, pushed like todoubles */
+static double *to2d(lua_State *L, int idx, const char *fn, const char *what, int *rows, int *cols) {
+  idx = lua_absindex(L, idx);
+  dlt_tensor *t = dlt_lua_testtensor(L, idx);
+  if (t) {
+    if (t->ndim != 2) {
+      char buf[64];
+      luaL_error(L, "%s: %s must be a 2-D array, got shape %s", fn, what, dlt_shape_str(t, buf, sizeof buf));
+    }
+    *rows = (int)t->shape[0], *cols = (int)t->shape[1];
+  } else if (lua_istable(L, idx)) {
+    lua_rawgeti(L, idx, 1);
+    int ok = lua_istable(L, -1) && !dlt_lua_testtensor(L, -1);
+    *cols = ok ? (int)lua_rawlen(L, -1) : 0;
+    lua_pop(L, 1);
+    if (!ok) luaL_error(L, "%s: %s must be a 2-D array (a table of rows), got a 1-D table", fn, what);
+    *rows = (int)lua_rawlen(L, idx);
+    for (int i = 1; i <= *rows; i++) {
+      lua_rawgeti(L, idx, i);
+      int len = lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : -1;
+      lua_pop(L, 1);
+      if (len != *cols) luaL_error(L, "%s: %s must be a 2-D array, row %d has %d values, row 1 has %d", fn, what, i, len, *cols);
+    }
+  } else {
+    luaL_error(L, "%s: %s must be a 2-D array, got %s", fn, what, luaL_typename(L, idx));
+  }
+  int64_t n;
+  double *v = todoubles(L, idx, fn, what, &n);
+  if (n != (int64_t)*rows * *cols) luaL_error(L, "%s: %s must be a 2-D array", fn, what);
+  return v;
+}
+
+/* the trailing options table, if the last argument is one: a table that is not data */
+static int opts_index(lua_State *L, int first) {
+  int top = lua_gettop(L);
+  if (top >= first && lua_type(L, top) == LUA_TTABLE && !is_data(L, top)) return top;
+  return 0;
+}
+
+static dlt_rgba check_color(lua_State *L, const char *fn, int idx) {
+  dlt_rgba c = {0, 0, 0, 1};
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    if (dlt_color_parse(fn, lua_tostring(L, idx), &c) != 0) dlt_lua_error(L);
+  } else if (lua_istable(L, idx)) {
+    double v[4] = {0, 0, 0, 1};
+    int n = (int)lua_rawlen(L, idx);
+    if (n != 3 && n != 4) luaL_error(L, "%s: a colour table needs 3 or 4 numbers, got %d", fn, n);
+    for (int i = 0; i < n; i++) {
+      lua_rawgeti(L, idx, i + 1);
+      v[i] = lua_tonumber(L, -1);
+      lua_pop(L, 1);
+      if (v[i] < 0 || v[i] > 1) luaL_error(L, "%s: colour component %d is %f, not in [0, 1]", fn, i + 1, v[i]);
+    }
+    c = (dlt_rgba){v[0], v[1], v[2], v[3]};
+  } else {
+    luaL_error(L, "%s: a colour must be a string or {r, g, b[, a]}, got %s", fn, luaL_typename(L, idx));
+  }
+  return c;
+}
+
+/* opts[key] as a colour; returns 0 when absent; "none" gives alpha 0 */
+static int opt_color(lua_State *L, int o, const char *fn, const char *key, dlt_rgba *out) {
+  if (!o) return 0;
+  lua_getfield(L, o, key);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); return 0; }
+  if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "none") == 0) *out = (dlt_rgba){0, 0, 0, 0};
+  else *out = check_color(L, fn, lua_gettop(L));
+  lua_pop(L, 1);
+  return 1;
+}
+
+static double opt_alpha(lua_State *L, int o, const char *fn) {
+  double a = dlt_lua_optnumber(L, o, "alpha", 1);
+  if (!(a >= 0 && a <= 1)) luaL_error(L, "%s: alpha %f is not in [0, 1]", fn, a);
+  return a;
+}
+
+static double opt_nonneg(lua_State *L, int o, const char *fn, const char *key, double def) {
+  double v = dlt_lua_optnumber(L, o, key, def);
+  if (!(v >= 0) || !isfinite(v)) luaL_error(L, "%s: %s %f must be a finite number >= 0", fn, key, v);
+  return v;
+}
+
+static int opt_label(lua_State *L, int o, dlt_artist *a) {
+  const char *s = dlt_lua_optstring(L, o, "label", NULL);
+  if (s && dlt_set_string(&a->label, s) != 0) return dlt_lua_error(L);
+  return 0;
+}
+
+static void opt_cmap(lua_State *L, int o, const char *fn, dlt_artist *a) {
+  const char *name = dlt_lua_optstring(L, o, "cmap", NULL);
+  if (name && dlt_cmap_get(fn, name, &a->cmap) != 0) dlt_lua_error(L);
+}
+
+/* ---- userdata ---- */
+
+static dlt_axes *check_axes(lua_State *L, int idx) {
+  return ((ax_box *)luaL_checkudata(L, idx, AX_MT))->ax;
+}
+
+static dlt_figure *check_fig(lua_State *L, int idx) {
+  return ((fig_box *)luaL_checkudata(L, idx, FIG_MT))->f;
+}
+
+/* the figure's uservalue table: {axes = {ax_ud...}, cur = ax_ud, mappable = map_ud} */
+static void push_figtable(lua_State *L, int fig) {
+  lua_getiuservalue(L, fig, 1);
+}
+
+static void push_state(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &state_key) == LUA_TTABLE) return;
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_setfield(L, -2, "figs");
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &state_key);
+}
+
+static void set_current_fig(lua_State *L, int fig) {
+  fig = lua_absindex(L, fig);
+  push_state(L);
+  lua_pushvalue(L, fig);
+  lua_setfield(L, -2, "cur");
+  lua_getfield(L, -1, "figs");
+  lua_pushvalue(L, fig);
+  lua_pushboolean(L, 1);
+  lua_settable(L, -3);
+  lua_pop(L, 2);
+}
+
+static int fig_gc(lua_State *L) {
+  fig_box *b = luaL_checkudata(L, 1, FIG_MT);
+  dlt_figure_free(b->f);
+  b->f = NULL;
+  return 0;
+}
+
+/* pushes a new figure userdata owning f */
+static void push_fig(lua_State *L, dlt_figure *f) {
+  if (!f) dlt_lua_error(L);
+  fig_box *b = lua_newuserdatauv(L, sizeof *b, 1);
+  b->f = NULL;
+  luaL_setmetatable(L, FIG_MT);
+  b->f = f;
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_setfield(L, -2, "axes");
+  lua_setiuservalue(L, -2, 1);
+}
+
+/* pushes the userdata of a new axes at (row, col) of fig (at index fig) */
+static void push_new_axes(lua_State *L, int fig, int nrows, int ncols, int row, int col) {
+  fig = lua_absindex(L, fig);
+  dlt_axes *ax = dlt_figure_add_axes(check_fig(L, fig), nrows, ncols, row, col);
+  if (!ax) dlt_lua_error(L);
+  ax_box *b = lua_newuserdatauv(L, sizeof *b, 1);
+  b->ax = ax;
+  luaL_setmetatable(L, AX_MT);
+  lua_pushvalue(L, fig);
+  lua_setiuservalue(L, -2, 1);
+  push_figtable(L, fig);
+  lua_getfield(L, -1, "axes");
+  lua_pushvalue(L, -3);
+  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  lua_pop(L, 1);
+  lua_pushvalue(L, -2);
+  lua_setfield(L, -2, "cur");
+  lua_pop(L, 1);
+}
+
+/* the figure userdata an axes (at idx) belongs to */
+static void push_axes_fig(lua_State *L, int idx) { lua_getiuservalue(L, idx, 1); }
+
+static void push_mappable(lua_State *L, int axidx, dlt_artist *a) {
+  axidx = lua_absindex(L, axidx);
+  map_box *m = lua_newuserdatauv(L, sizeof *m, 1);
+  m->a = a, m->ax = check_axes(L, axidx);
+  luaL_setmetatable(L, MAP_MT);
+  push_axes_fig(L, axidx);
+  lua_setiuservalue(L, -2, 1);
+  /* remembered as the figure's current mappable for plt.colorbar() */
+  push_axes_fig(L, axidx);
+  push_figtable(L, -1);
+  lua_pushvalue(L, -3);
+  lua_setfield(L, -2, "mappable");
+  lua_pop(L, 2);
+}
+
+/* ---- axes methods ---- */
+
+static const char *const line_opts[] = {"color", "c", "linestyle", "ls", "linewidth", "lw", "marker",
+                                        "markersize", "ms", "alpha", "label", "zorder", "markerfacecolor",
+                                        "markeredgecolor", "markeredgewidth", "mfc", "mec", "mew", NULL};
+
+/* colour, width, style and marker options of a line; has_color tells if one was given */
+static void line_options(lua_State *L, int o, const char *fn, dlt_artist *a, int *has_color) {
+  dlt_linestyle *ls = &a->ls;
+  dlt_rgba c;
+  if (opt_color(L, o, fn, "color", &c) || opt_color(L, o, fn, "c", &c)) ls->color = c, *has_color = 1;
+  ls->width = opt_nonneg(L, o, fn, "linewidth", opt_nonneg(L, o, fn, "lw", ls->width));
+  const char *s = dlt_lua_optstring(L, o, "linestyle", dlt_lua_optstring(L, o, "ls", NULL));
+  if (s && dlt_parse_linestyle(fn, s, &ls->ls) != 0) dlt_lua_error(L);
+  s = dlt_lua_optstring(L, o, "marker", NULL);
+  if (s && dlt_check_marker(fn, s, &ls->marker) != 0) dlt_lua_error(L);
+  ls->msize = opt_nonneg(L, o, fn, "markersize", opt_nonneg(L, o, fn, "ms", ls->msize));
+  ls->mew = opt_nonneg(L, o, fn, "markeredgewidth", opt_nonneg(L, o, fn, "mew", ls->mew));
+  a->alpha = opt_alpha(L, o, fn);
+  a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
+  opt_label(L, o, a);
+}
+
+static void finish_marker_colors(lua_State *L, int o, const char *fn, dlt_artist *a) {
+  a->ls.mface = a->ls.medge = a->ls.color;
+  dlt_rgba c;
+  if (opt_color(L, o, fn, "markerfacecolor", &c) || opt_color(L, o, fn, "mfc", &c)) a->ls.mface = c;
+  if (opt_color(L, o, fn, "markeredgecolor", &c) || opt_color(L, o, fn, "mec", &c)) a->ls.medge = c;
+}
+
+static int ax_plot(lua_State *L) {
+  dlt_axes *ax = check_axes(L, 1);
+  int o = opts_index(L, 2);
+  dlt_lua_checkoptions(L, o, "plot", line_opts);
+  int top = o ? o - 1 : lua_gettop(L), nd = 0, fmt = 0;
+  for (int i = 2; i <= top; i++) {
+    if (lua_type(L, i) == LUA_TSTRING && i == top) fmt = i;
+    else if (is_data(L, i)) nd++;
+    else luaL_error(L, "plot: argument %d must be data, a format string or options, got %s", i - 1, luaL_typename(L, i));
+  }
+  if (nd < 1 || nd > 2) luaL_error(L, "plot: expected y or x, y (got %d data arguments)", nd);
+  int64_t nx, ny;
+  double *x, *y = todoubles(L, 2 + nd - 1, "plot", "y", &ny);
+  if (nd == 2) {
+    x = todoubles(L, 2, "plot", "x", &nx);
+    if (nx != ny) luaL_error(L, "plot: x and y must have the same length, got %d and %d", (int)nx, (int)ny);
+  } else {
+    x = lua_newuserdatauv(L, (size_t)(ny ? ny : 1) * sizeof *x, 0);
+    for (int64_t i = 0; i < ny; i++) x[i] = (double)i;
+  }
+  dlt_linestyle ls = {0};
+  int fc = 0, fl = 0, fm = 0, has_color = 0;
+  if (fmt && dlt_parse_fmt("plot", lua_tostring(L, fmt), &ls, &fc, &fl, &fm) != 0) dlt_lua_error(L);
+  dlt_artist *a = dlt_plot_line(ax, x, y, ny);
+  if (!a) dlt_lua_error(L);
+  if (fc) a->ls.color = ls.color, has_color = 1;
+  if (fmt) a->ls.ls = ls.ls, a->ls.marker = ls.marker;
+  line_options(L, o, "plot", a, &has_color);
+  if (!has_color) a->ls.color = dlt_color_cycle(ax->line_cycle++);
+  finish_marker_colors(L, o, "plot", a);
+  return 0;
+}
+
+/* scatter's c: one colour, a colour per point, or values mapped through cmap; returns
+ * whether it gave the colours */
+static int scatter_c(lua_State *L, int o, dlt_artist *a, int64_t nx) {
+  lua_getfield(L, o, "c");
+  int ci = lua_gettop(L), has = 0;
+  if (lua_type(L, ci) == LUA_TSTRING) {
+    a->face = check_color(L, "scatter", ci), has = 1;
+  } else if (lua_istable(L, ci) && lua_rawlen(L, ci) > 0 && lua_rawgeti(L, ci, 1) == LUA_TSTRING) {
+    int64_t n = (int64_t)lua_rawlen(L, ci);
+    if (n != nx) luaL_error(L, "scatter: c has %d colours for %d points", (int)n, (int)nx);
+    a->colors = dlt_malloc((size_t)n * sizeof *a->colors);
+    if (!a->colors) dlt_lua_error(L);
+    a->ncolors = n;
+    for (int64_t i = 0; i < n; i++) {
+      lua_rawgeti(L, ci, (lua_Integer)i + 1);
+      a->colors[i] = check_color(L, "scatter", lua_gettop(L));
+      lua_pop(L, 1);
+    }
+    has = 1;
+  } else if (is_data(L, ci)) {
+    int64_t n;
+    double *v = todoubles(L, ci, "scatter", "c", &n);
+    if (n != nx) luaL_error(L, "scatter: c has %d values for %d points", (int)n, (int)nx);
+    a->cvals = dlt_malloc((size_t)n * sizeof *v);
+    if (!a->cvals) dlt_lua_error(L);
+    memcpy(a->cvals, v, (size_t)n * sizeof *v);
+    a->mapped = 1, has = 1;
+    dlt_cmap_get("scatter", "viridis", &a->cmap);
+    opt_cmap(L, o, "scatter", a);
+    a->vmin = dlt_lua_optnumber(L, o, "vmin", NAN), a->vmax = dlt_lua_optnumber(L, o, "vmax", NAN);
+    dlt_artist_autoscale_norm(a);
+  } else if (!lua_isnil(L, ci)) {
+    luaL_error(L, "scatter: c must be a colour, a table of colours or values, got %s", luaL_typename(L, ci));
+  }
+  lua_settop(L, ci - 1);
+  return has;
+}
+
+static int ax_scatter(lua_State *L) {
+  static const char *const allowed[] = {"c", "color", "s", "marker", "edgecolors", "edgecolor", "alpha", "label",
+                                        "cmap", "linewidths", "linewidth", "zorder", "vmin", "vmax", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  dlt_lua_checkoptions(L, 4, "scatter", allowed);
+  int o = lua_istable(L, 4) ? 4 : 0;
+  int64_t nx, ny;
+  double *x = todoubles(L, 2, "scatter", "x", &nx), *y = todoubles(L, 3, "scatter", "y", &ny);
+  if (nx != ny) luaL_error(L, "scatter: x and y must have the same length, got %d and %d", (int)nx, (int)ny);
+  dlt_artist *a = dlt_plot_scatter(ax, x, y, nx);
+  if (!a) dlt_lua_error(L);
+  a->alpha = opt_alpha(L, o, "scatter");
+  a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
+  a->lw = opt_nonneg(L, o, "scatter", "linewidths", opt_nonneg(L, o, "scatter", "linewidth", a->lw));
+  opt_label(L, o, a);
+  const char *m = dlt_lua_optstring(L, o, "marker", NULL);
+  if (m && (dlt_check_marker("scatter", m, &a->ls.marker) != 0 || !a->ls.marker))
+    luaL_error(L, "scatter: unknown marker '%s' (known: o * s ^ v D + x .)", m);
+  if (o) {
+    lua_getfield(L, o, "s");
+    if (!lua_isnil(L, -1)) {
+      int64_t ns;
+      double *s = todoubles(L, -1, "scatter", "s", &ns);
+      if (ns != 1 && ns != nx) luaL_error(L, "scatter: s has %d values for %d points", (int)ns, (int)nx);
+      a->s = dlt_malloc((size_t)ns * sizeof *s);
+      if (!a->s) dlt_lua_error(L);
+      memcpy(a->s, s, (size_t)ns * sizeof *s), a->ns = ns;
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+  }
+  int has = 0;
+  dlt_rgba c;
+  if (opt_color(L, o, "scatter", "color", &c)) a->face = c, has = 1;
+  if (o) has |= scatter_c(L, o, a, nx);
+  if (!has) a->face = dlt_color_cycle(ax->patch_cycle++);
+  if (opt_color(L, o, "scatter", "edgecolors", &c) || opt_color(L, o, "scatter", "edgecolor", &c))
+    a->edge = c, a->edge_face = 0;
+  if (a->mapped) push_mappable(L, 1, a);
+  else lua_pushnil(L);
+  return 1;
+}
+
+static dlt_artist *bars(lua_State *L, dlt_axes *ax, const char *fn, const double *x0, const double *x1,
+                        const double *y0, const double *y1, int64_t n, int o) {
+  dlt_artist *a = dlt_plot_bars(ax, x0, x1, y0, y1, n);
+  if (!a) dlt_lua_error(L);
+  a->alpha = opt_alpha(L, o, fn);
+  opt_label(L, o, a);
+  dlt_rgba c;
+  if (opt_color(L, o, fn, "color", &c) || opt_color(L, o, fn, "facecolor", &c)) a->face = c;
+  else a->face = dlt_color_cycle(ax->patch_cycle++);
+  if (opt_color(L, o, fn, "edgecolor", &c)) a->edge = c, a->has_edge = 1;
+  a->lw = opt_nonneg(L, o, fn, "linewidth", a->has_edge ? a->lw : 0);
+  a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
+  return a;
+}
+
+static int ax_hist(lua_State *L) {
+  static const char *const allowed[] = {"bins", "alpha", "color", "facecolor", "edgecolor", "density", "label",
+                                        "linewidth", "range", "zorder", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  dlt_lua_checkoptions(L, 3, "hist", allowed);
+  int o = lua_istable(L, 3) ? 3 : 0;
+  int64_t n;
+  double *v = todoubles(L, 2, "hist", "data", &n);
+  int bins = ax->fig->st.hist_bins;
+  double *edges = NULL;
+  if (o) {
+    lua_getfield(L, o, "bins");
+    if (lua_type(L, -1) == LUA_TNUMBER) {
+      lua_Number b = lua_tonumber(L, -1);
+      if (b != floor(b) || b < 1 || b > 1e6) luaL_error(L, "hist: bins %s must be a whole number between 1 and 1e6", lua_tostring(L, -1));
+      bins = (int)b;
+      lua_pop(L, 1);
+    } else if (!lua_isnil(L, -1)) {
+      int64_t ne;
+      edges = todoubles(L, -1, "hist", "bins", &ne);
+      if (ne < 2) luaL_error(L, "hist: bin edges need at least 2 values, got %d", (int)ne);
+      bins = (int)ne - 1;
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+  if (!edges) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (int64_t i = 0; i < n; i++)
+      if (isfinite(v[i])) lo = fmin(lo, v[i]), hi = fmax(hi, v[i]);
+    if (o) {
+      lua_getfield(L, o, "range");
+      if (!lua_isnil(L, -1)) {
+        int64_t nr;
+        double *r = todoubles(L, -1, "hist", "range", &nr);
+        if (nr != 2 || !(r[1] > r[0])) luaL_error(L, "hist: range must be {lo, hi} with lo < hi");
+        lo = r[0], hi = r[1];
+      }
+    }
+    if (!(lo <= hi)) lo = 0, hi = 1;
+    if (lo == hi) lo -= 0.5, hi += 0.5;  /* numpy's histogram_bin_edges */
+    edges = lua_newuserdatauv(L, (size_t)(bins + 1) * sizeof *edges, 0);
+    for (int b = 0; b <= bins; b++) edges[b] = lo + (hi - lo) * b / bins;
+  }
+  double *counts = lua_newuserdatauv(L, (size_t)bins * sizeof *counts, 0);
+  if (dlt_histogram(v, n, edges, bins, dlt_lua_optboolean(L, o, "density", 0), counts) != 0) dlt_lua_error(L);
+  double *zero = lua_newuserdatauv(L, (size_t)bins * sizeof *zero, 0);
+  memset(zero, 0, (size_t)bins * sizeof *zero);
+  bars(L, ax, "hist", edges, edges + 1, zero, counts, bins, o);
+  int64_t sc = bins, se = bins + 1;
+  dlt_lua_pushtensor(L, dlt_from_doubles(counts, 1, &sc, dlt_default_dtype()));
+  dlt_lua_pushtensor(L, dlt_from_doubles(edges, 1, &se, dlt_default_dtype()));
+  return 2;
+}
+
+/* a data argument of n values, or one value repeated */
+static double *broadcast(lua_State *L, int idx, const char *fn, const char *what, int64_t n, double def) {
+  double *out = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *out, 0);
+  if (lua_isnoneornil(L, idx)) {
+    for (int64_t i = 0; i < n; i++) out[i] = def;
+    return out;
+  }
+  int64_t m;
+  double *v = todoubles(L, idx, fn, what, &m);
+  if (m != 1 && m != n) luaL_error(L, "%s: %s has %d values, expected 1 or %d", fn, what, (int)m, (int)n);
+  for (int64_t i = 0; i < n; i++) out[i] = v[m == 1 ? 0 : i];
+  return out;
+}
+
+static int ax_bar(lua_State *L) {
+  static const char *const allowed[] = {"width", "bottom", "color", "facecolor", "edgecolor", "alpha", "label",
+                                        "align", "linewidth", "zorder", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  int o = opts_index(L, 4);
+  dlt_lua_checkoptions(L, o, "bar", allowed);
+  int64_t n, nh;
+  double *x = todoubles(L, 2, "bar", "x", &n);
+  double *h = todoubles(L, 3, "bar", "height", &nh);
+  if (nh != n && nh != 1) luaL_error(L, "bar: x has %d values and height %d", (int)n, (int)nh);
+  double *w, *b;
+  if (o) lua_getfield(L, o, "width");
+  else lua_pushnil(L);
+  w = broadcast(L, lua_gettop(L), "bar", "width", n, 0.8);
+  if (o) lua_getfield(L, o, "bottom");
+  else lua_pushnil(L);
+  b = broadcast(L, lua_gettop(L), "bar", "bottom", n, 0);
+  const char *align = dlt_lua_optstring(L, o, "align", "center");
+  int center = strcmp(align, "center") == 0;
+  if (!center && strcmp(align, "edge") != 0) luaL_error(L, "bar: unknown align '%s' (center or edge)", align);
+  double *x0 = lua_newuserdatauv(L, (size_t)(n ? n : 1) * 4 * sizeof *x0, 0);
+  double *x1 = x0 + n, *y0 = x1 + n, *y1 = y0 + n;
+  for (int64_t i = 0; i < n; i++) {
+    x0[i] = center ? x[i] - w[i] / 2 : x[i], x1[i] = x0[i] + w[i];
+    y0[i] = b[i], y1[i] = b[i] + h[nh == 1 ? 0 : i];
+  }
+  bars(L, ax, "bar", x0, x1, y0, y1, n, o);
+  return 0;
+}
+
+static int ax_fill_between(lua_State *L) {
+  static const char *const allowed[] = {"alpha", "color", "facecolor", "edgecolor", "label", "linewidth", "zorder", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  int o = opts_index(L, 3);
+  dlt_lua_checkoptions(L, o, "fill_between", allowed);
+  int64_t n;
+  double *x = todoubles(L, 2, "fill_between", "x", &n);
+  double *y1 = broadcast(L, 3, "fill_between", "y1", n, 0);
+  double *y2 = broadcast(L, o == 4 ? 0 : 4, "fill_between", "y2", n, 0);
+  dlt_artist *a = dlt_plot_fill_between(ax, x, y1, y2, n);
+  if (!a) dlt_lua_error(L);
+  a->alpha = opt_alpha(L, o, "fill_between");
+  opt_label(L, o, a);
+  dlt_rgba c;
+  if (opt_color(L, o, "fill_between", "color", &c) || opt_color(L, o, "fill_between", "facecolor", &c)) a->face = c;
+  else a->face = dlt_color_cycle(ax->patch_cycle++);
+  if (opt_color(L, o, "fill_between", "edgecolor", &c)) a->edge = c, a->has_edge = 1;
+  a->lw = opt_nonneg(L, o, "fill_between", "linewidth", a->lw);
+  a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
+  return 0;
+}
+
+static int axline(lua_State *L, int vertical) {
+  static const char *const allowed[] = {"x", "y", "xmin", "xmax", "ymin", "ymax", "color", "c", "linestyle",
+                                        "ls", "linewidth", "lw", "alpha", "label", "zorder", "marker", NULL};
+  const char *fn = vertical ? "axvline" : "axhline";
+  dlt_axes *ax = check_axes(L, 1);
+  int o = lua_istable(L, 2) ? 2 : lua_istable(L, 3) ? 3 : 0;
+  dlt_lua_checkoptions(L, o, fn, allowed);
+  double v = lua_type(L, 2) == LUA_TNUMBER ? lua_tonumber(L, 2) : dlt_lua_optnumber(L, o, vertical ? "x" : "y", 0);
+  double a0 = dlt_lua_optnumber(L, o, vertical ? "ymin" : "xmin", 0);
+  double a1 = dlt_lua_optnumber(L, o, vertical ? "ymax" : "xmax", 1);
+  dlt_artist *a = dlt_plot_axline(ax, vertical, v, a0, a1);
+  if (!a) dlt_lua_error(L);
+  int has = 0;
+  line_options(L, o, fn, a, &has);
+  if (!has) a->ls.color = dlt_color_cycle(0);  /* lines.color: C0, the cycle does not advance */
+  finish_marker_colors(L, o, fn, a);
+  return 0;
+}
+static int ax_axhline(lua_State *L) { return axline(L, 0); }
+static int ax_axvline(lua_State *L) { return axline(L, 1); }
+
+static int ax_axvspan(lua_State *L) {
+  static const char *const allowed[] = {"alpha", "color", "facecolor", "edgecolor", "label", "zorder", "ymin", "ymax", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  dlt_lua_checkoptions(L, 4, "axvspan", allowed);
+  int o = lua_istable(L, 4) ? 4 : 0;
+  double v0 = luaL_checknumber(L, 2), v1 = luaL_checknumber(L, 3);
+  dlt_artist *a = dlt_plot_axspan(ax, 1, v0, v1);
+  if (!a) dlt_lua_error(L);
+  a->y[0] = a->y[1] = dlt_lua_optnumber(L, o, "ymin", 0);
+  a->y[2] = a->y[3] = dlt_lua_optnumber(L, o, "ymax", 1);
+  a->alpha = opt_alpha(L, o, "axvspan");
+  opt_label(L, o, a);
+  dlt_rgba c;
+  a->face = dlt_color_cycle(0);
+  if (opt_color(L, o, "axvspan", "color", &c) || opt_color(L, o, "axvspan", "facecolor", &c)) a->face = c;
+  if (opt_color(L, o, "axvspan", "edgecolor", &c)) a->edge = c, a->has_edge = 1;
+  a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
+  return 0;
+}
+
+static int contour(lua_State *L, int filled) {
+  static const char *const allowed[] = {"levels", "cmap", "colors", "linewidths", "alpha", "zorder", "vmin", "vmax",
+                                        "linestyles", NULL};
+  const char *fn = filled ? "contourf" : "contour";
+  dlt_axes *ax = check_axes(L, 1);
+  int o = opts_index(L, 2);
+  dlt_lua_checkoptions(L, o, fn, allowed);
+  int nd = (o ? o : lua_gettop(L) + 1) - 2;
+  if (nd != 1 && nd != 3) luaL_error(L, "%s: expected Z or X, Y, Z (got %d data arguments)", fn, nd);
+  int rows, cols;
+  double *Z = to2d(L, 2 + nd - 1, fn, "Z", &rows, &cols);
+  double *X, *Y;
+  int xy2d = 0;
+  if (nd == 3) {
+    int64_t nx, ny;
+    X = todoubles(L, 2, fn, "X", &nx), Y = todoubles(L, 3, fn, "Y", &ny);
+    if (nx == (int64_t)rows * cols && ny == nx && (rows > 1 || nx != cols)) xy2d = 1;
+    else if (nx != cols || ny != rows)
+      luaL_error(L, "%s: X and Y must be 1-D of lengths %d and %d or 2-D like Z (%dx%d), got %d and %d values",
+                 fn, cols, rows, rows, cols, (int)nx, (int)ny);
+  } else {
+    X = lua_newuserdatauv(L, (size_t)cols * sizeof *X, 0);
+    Y = lua_newuserdatauv(L, (size_t)rows * sizeof *Y, 0);
+    for (int j = 0; j < cols; j++) X[j] = j;
+    for (int i = 0; i < rows; i++) Y[i] = i;
+  }
+  double *levels = NULL;
+  int64_t nl = 0;
+  int nauto = 7;  /* matplotlib's default: MaxNLocator(7 + 1) */
+  if (o) {
+    lua_getfield(L, o, "levels");
+    if (lua_type(L, -1) == LUA_TNUMBER) {
+      lua_Number k = lua_tonumber(L, -1);
+      if (k != floor(k) || k < 1 || k > 200) luaL_error(L, "%s: levels %s must be a whole number between 1 and 200", fn, lua_tostring(L, -1));
+      nauto = (int)k;
+    } else if (!lua_isnil(L, -1)) {
+      levels = todoubles(L, -1, fn, "levels", &nl);
+      if (nl < 1) luaL_error(L, "%s: levels is empty", fn);
+    }
+  }
+  dlt_artist *a = dlt_plot_contour(ax, X, Y, Z, rows, cols, xy2d, levels, (int)nl, nauto, filled);
+  if (!a) dlt_lua_error(L);
+  a->alpha = opt_alpha(L, o, fn);
+  a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
+  opt_cmap(L, o, fn, a);
+  a->ls.width = opt_nonneg(L, o, fn, "linewidths", a->ls.width);
+  a->vmin = dlt_lua_optnumber(L, o, "vmin", a->vmin), a->vmax = dlt_lua_optnumber(L, o, "vmax", a->vmax);
+  if (o) {
+    lua_getfield(L, o, "colors");
+    int ci = lua_gettop(L);
+    if (!lua_isnil(L, ci)) {
+      int n = lua_type(L, ci) == LUA_TSTRING ? 1 : lua_istable(L, ci) ? (int)lua_rawlen(L, ci) : 0;
+      if (n < 1) luaL_error(L, "%s: colors must be a colour or a table of colours", fn);
+      a->lcolors = dlt_malloc((size_t)n * sizeof *a->lcolors);
+      if (!a->lcolors) dlt_lua_error(L);
+      a->nlcolors = n;
+      if (lua_type(L, ci) == LUA_TSTRING) a->lcolors[0] = check_color(L, fn, ci);
+      else
+        for (int i = 0; i < n; i++) {
+          lua_rawgeti(L, ci, i + 1);
+          a->lcolors[i] = check_color(L, fn, lua_gettop(L));
+          lua_pop(L, 1);
+        }
+    }
+    lua_getfield(L, o, "linestyles");
+    if (!lua_isnil(L, -1)) {
+      int ls = DLT_LS_SOLID;
+      if (lua_type(L, -1) != LUA_TSTRING || dlt_parse_linestyle(fn, lua_tostring(L, -1), &ls) != 0)
+        luaL_error(L, "%s: linestyles must be a linestyle name", fn);
+      a->ls.ls = ls;
+    }
+  }
+  push_mappable(L, 1, a);
+  return 1;
+}
+static int ax_contour(lua_State *L) { return contour(L, 0); }
+static int ax_contourf(lua_State *L) { return contour(L, 1); }
+
+static int ax_imshow(lua_State *L) {
+  static const char *const allowed[] = {"cmap", "aspect", "vmin", "vmax", "interpolation", "alpha", "zorder", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  dlt_lua_checkoptions(L, 3, "imshow", allowed);
+  int o = lua_istable(L, 3) ? 3 : 0;
+  int rows, cols;
+  double *M = to2d(L, 2, "imshow", "the image", &rows, &cols);
+  const char *interp = dlt_lua_optstring(L, o, "interpolation", "nearest");
+  if (strcmp(interp, "nearest") && strcmp(interp, "none") && strcmp(interp, "antialiased"))
+    luaL_error(L, "imshow: unknown interpolation '%s' (nearest, none, antialiased)", interp);
+  const char *aspect = dlt_lua_optstring(L, o, "aspect", "equal");
+  if (strcmp(aspect, "equal") && strcmp(aspect, "auto")) luaL_error(L, "imshow: unknown aspect '%s' (equal or auto)", aspect);
+  dlt_artist *a = dlt_plot_image(ax, M, rows, cols);
+  if (!a) dlt_lua_error(L);
+  a->aspect_equal = strcmp(aspect, "equal") == 0;
+  opt_cmap(L, o, "imshow", a);
+  a->vmin = dlt_lua_optnumber(L, o, "vmin", NAN), a->vmax = dlt_lua_optnumber(L, o, "vmax", NAN);
+  a->alpha = opt_alpha(L, o, "imshow");
+  a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
+  dlt_artist_autoscale_norm(a);
+  push_mappable(L, 1, a);
+  return 1;
+}
+
+static int align(lua_State *L, const char *fn, const char *s, int horizontal) {
+  static const char *const h[] = {"left", "center", "right"};
+  static const char *const v[] = {"top", "center", "baseline", "bottom", "center_baseline"};
+  for (int i = 0; i < (horizontal ? 3 : 5); i++)
+    if (strcmp(s, horizontal ? h[i] : v[i]) == 0) return i;
+  return luaL_error(L, "%s: unknown %s alignment '%s'", fn, horizontal ? "horizontal" : "vertical", s);
+}
+
+static int ax_text(lua_State *L) {
+  static const char *const allowed[] = {"fontsize", "color", "ha", "va", "horizontalalignment",
+                                        "verticalalignment", "alpha", "zorder", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  double x = luaL_checknumber(L, 2), y = luaL_checknumber(L, 3);
+  const char *s = luaL_checkstring(L, 4);
+  dlt_lua_checkoptions(L, 5, "text", allowed);
+  int o = lua_istable(L, 5) ? 5 : 0;
+  dlt_artist *a = dlt_plot_text(ax, x, y, s);
+  if (!a) dlt_lua_error(L);
+  a->fontsize = opt_nonneg(L, o, "text", "fontsize", a->fontsize);
+  opt_color(L, o, "text", "color", &a->ls.color);
+  a->alpha = opt_alpha(L, o, "text");
+  a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
+  const char *ha = dlt_lua_optstring(L, o, "ha", dlt_lua_optstring(L, o, "horizontalalignment", "left"));
+  const char *va = dlt_lua_optstring(L, o, "va", dlt_lua_optstring(L, o, "verticalalignment", "baseline"));
+  a->ha = align(L, "text", ha, 1), a->va = align(L, "text", va, 0);
+  return 0;
+}
+
+/* set_title / set_xlabel / set_ylabel: (s, {fontsize}) */
+static int set_label(lua_State *L, int which) {
+  static const char *const allowed[] = {"fontsize", "pad", "loc", NULL};
+  static const char *const names[] = {"set_title", "set_xlabel", "set_ylabel"};
+  dlt_axes *ax = check_axes(L, 1);
+  const char *s = luaL_checkstring(L, 2);
+  dlt_lua_checkoptions(L, 3, names[which], allowed);
+  int o = lua_istable(L, 3) ? 3 : 0;
+  char **dst = which == 0 ? &ax->title : which == 1 ? &ax->xlabel : &ax->ylabel;
+  double *size = which == 0 ? &ax->title_size : which == 1 ? &ax->xlabel_size : &ax->ylabel_size;
+  *size = opt_nonneg(L, o, names[which], "fontsize", *size);
+  if (which == 0) {  /* set_title's pad (points) and loc */
+    ax->title_pad = dlt_lua_optnumber(L, o, "pad", ax->title_pad);
+    const char *loc = dlt_lua_optstring(L, o, "loc", "center");
+    ax->title_loc = align(L, "set_title", loc, 1);
+  } else if (o) {
+    lua_getfield(L, o, "pad");
+    lua_getfield(L, o, "loc");
+    if (!lua_isnil(L, -1) || !lua_isnil(L, -2)) luaL_error(L, "%s: options pad and loc are for set_title", names[which]);
+    lua_pop(L, 2);
+  }
+  if (dlt_set_string(dst, s) != 0) dlt_lua_error(L);
+  return 0;
+}
+static int ax_set_title(lua_State *L) { return set_label(L, 0); }
+static int ax_set_xlabel(lua_State *L) { return set_label(L, 1); }
+static int ax_set_ylabel(lua_State *L) { return set_label(L, 2); }
+
+static int set_lim(lua_State *L, int y) {
+  const char *fn = y ? "set_ylim" : "set_xlim";
+  dlt_axes *ax = check_axes(L, 1);
+  double v[2];
+  if (lua_istable(L, 2)) {
+    for (int i = 0; i < 2; i++) {
+      lua_rawgeti(L, 2, i + 1);
+      if (!lua_isnumber(L, -1)) luaL_error(L, "%s: expected {lo, hi}", fn);
+      v[i] = lua_tonumber(L, -1);
+      lua_pop(L, 1);
+    }
+  } else {
+    v[0] = luaL_checknumber(L, 2), v[1] = luaL_checknumber(L, 3);
+  }
+  if (!isfinite(v[0]) || !isfinite(v[1]) || v[0] == v[1])
+    luaL_error(L, "%s: limits (%f, %f) must be finite and different", fn, v[0], v[1]);
+  if ((y ? ax->ylog : ax->xlog) && (v[0] <= 0 || v[1] <= 0))
+    luaL_error(L, "%s: limits (%f, %f) must be positive on a log scale", fn, v[0], v[1]);
+  double *lim = y ? ax->ylim : ax->xlim;
+  lim[0] = v[0], lim[1] = v[1];
+  if (y) ax->ylim_set = 1, ax->yinvert = 0;
+  else ax->xlim_set = 1;
+  return 0;
+}
+static int ax_set_xlim(lua_State *L) { return set_lim(L, 0); }
+static int ax_set_ylim(lua_State *L) { return set_lim(L, 1); }
+
+static int get_lim(lua_State *L, int y) {
+  dlt_axes *ax = check_axes(L, 1);
+  if (dlt_figure_layout(ax->fig) != 0) dlt_lua_error(L);
+  const double *v = y ? ax->vy : ax->vx;
+  lua_pushnumber(L, v[0]);
+  lua_pushnumber(L, v[1]);
+  return 2;
+}
+static int ax_get_xlim(lua_State *L) { return get_lim(L, 0); }
+static int ax_get_ylim(lua_State *L) { return get_lim(L, 1); }
+
+/* get_xticks / get_yticks([{minor = true}]): the visible tick values and their labels,
+ * as drawn; minor ticks are the labelled ones of a log axis spanning a decade or less */
+static int get_ticks(lua_State *L, int y) {
+  static const char *const allowed[] = {"minor", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  dlt_lua_checkoptions(L, 2, y ? "get_yticks" : "get_xticks", allowed);
+  int want_minor = dlt_lua_optboolean(L, lua_istable(L, 2) ? 2 : 0, "minor", 0);
+  if (dlt_figure_layout(ax->fig) != 0) dlt_lua_error(L);
+  int n = y ? ax->nyt : ax->nxt, k = 0;
+  lua_createtable(L, n, 0);
+  lua_createtable(L, n, 0);
+  for (int i = 0; i < n; i++) {
+    if ((y ? ax->yminor[i] : ax->xminor[i]) != want_minor) continue;  /* minor: the labelled ones */
+    lua_pushnumber(L, y ? ax->yt[i] : ax->xt[i]);
+    lua_rawseti(L, -3, ++k);
+    lua_pushstring(L, y ? ax->yl[i] : ax->xl[i]);
+    lua_rawseti(L, -2, k);
+  }
+  return 2;
+}
+static int ax_get_xticks(lua_State *L) { return get_ticks(L, 0); }
+static int ax_get_yticks(lua_State *L) { return get_ticks(L, 1); }
+
+/* get_position(): {x0, y0, width, height} in figure fractions (y up), after layout */
+static int ax_get_position(lua_State *L) {
+  dlt_axes *ax = check_axes(L, 1);
+  dlt_figure *f = ax->fig;
+  if (dlt_figure_layout(f) != 0) dlt_lua_error(L);
+  double W = f->w * f->dpi, H = f->h * f->dpi;
+  double v[4] = {ax->bx / W, 1 - (ax->by + ax->bh) / H, ax->bw / W, ax->bh / H};
+  lua_createtable(L, 4, 0);
+  for (int i = 0; i < 4; i++) lua_pushnumber(L, v[i]), lua_rawseti(L, -2, i + 1);
+  return 1;
+}
+
+static int set_scale(lua_State *L, int y) {
+  dlt_axes *ax = check_axes(L, 1);
+  const char *s = luaL_checkstring(L, 2);
+  int lg = strcmp(s, "log") == 0;
+  if (!lg && strcmp(s, "linear") != 0)
+    luaL_error(L, "%s: unknown scale '%s' (linear or log)", y ? "set_yscale" : "set_xscale", s);
+  if (y) ax->ylog = lg;
+  else ax->xlog = lg;
+  return 0;
+}
+static int ax_set_xscale(lua_State *L) { return set_scale(L, 0); }
+static int ax_set_yscale(lua_State *L) { return set_scale(L, 1); }
+
+static int ax_legend(lua_State *L) {
+  static const char *const allowed[] = {"loc", "fontsize", "frameon", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  dlt_lua_checkoptions(L, 2, "legend", allowed);
+  int o = lua_istable(L, 2) ? 2 : 0;
+  int loc = dlt_legend_loc("legend", dlt_lua_optstring(L, o, "loc", "best"));
+  if (loc < 0) dlt_lua_error(L);
+  ax->legend = 1, ax->legend_loc = loc;
+  ax->legend_fontsize = opt_nonneg(L, o, "legend", "fontsize", ax->fig->st.font_size);
+  ax->legend_frame = dlt_lua_optboolean(L, o, "frameon", ax->legend_frame);
+  return 0;
+}
+
+static int ax_grid(lua_State *L) {
+  static const char *const allowed[] = {"alpha", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  int o = lua_istable(L, 2) ? 2 : lua_istable(L, 3) ? 3 : 0;
+  dlt_lua_checkoptions(L, o, "grid", allowed);
+  if (lua_isboolean(L, 2)) ax->grid = lua_toboolean(L, 2);
+  else if (o == 2) ax->grid = 1;
+  else if (lua_isnoneornil(L, 2)) ax->grid = !ax->grid;
+  else luaL_error(L, "grid: expected a boolean, got %s", luaL_typename(L, 2));
+  ax->grid_alpha = dlt_lua_optnumber(L, o, "alpha", ax->grid_alpha);
+  if (!(ax->grid_alpha >= 0 && ax->grid_alpha <= 1)) luaL_error(L, "grid: alpha %f is not in [0, 1]", ax->grid_alpha);
+  return 0;
+}
+
+static int ax_axis(lua_State *L) {
+  dlt_axes *ax = check_axes(L, 1);
+  const char *s = luaL_checkstring(L, 2);
+  if (strcmp(s, "off") == 0) ax->axis_off = 1;
+  else if (strcmp(s, "on") == 0) ax->axis_off = 0;
+  else luaL_error(L, "axis: unknown option '%s' (on or off)", s);
+  return 0;
+}
+
+static int ax_get_figure(lua_State *L) {
+  check_axes(L, 1);
+  push_axes_fig(L, 1);
+  return 1;
+}
+
+static int ax_tostring(lua_State *L) {
+  dlt_axes *ax = check_axes(L, 1);
+  lua_pushfstring(L, "Axes(row %d, col %d)", ax->r0 + 1, ax->c0 + 1);
+  return 1;
+}
+
+/* mappable.levels (contour sets), .vmin and .vmax */
+static int map_index(lua_State *L) {
+  map_box *m = luaL_checkudata(L, 1, MAP_MT);
+  const char *k = luaL_checkstring(L, 2);
+  if (strcmp(k, "levels") == 0 && m->a->kind == DLT_ART_CONTOUR) {
+    lua_createtable(L, m->a->nlevels, 0);
+    for (int i = 0; i < m->a->nlevels; i++) lua_pushnumber(L, m->a->levels[i]), lua_rawseti(L, -2, i + 1);
+  } else if (strcmp(k, "vmin") == 0) lua_pushnumber(L, m->a->vmin);
+  else if (strcmp(k, "vmax") == 0) lua_pushnumber(L, m->a->vmax);
+  else lua_pushnil(L);
+  return 1;
+}
+
+/* ---- figure methods ---- */
+
+static int fig_suptitle(lua_State *L) {
+  static const char *const allowed[] = {"fontsize", NULL};
+  dlt_figure *f = check_fig(L, 1);
+  const char *s = luaL_checkstring(L, 2);
+  dlt_lua_checkoptions(L, 3, "suptitle", allowed);
+  double size = opt_nonneg(L, lua_istable(L, 3) ? 3 : 0, "suptitle", "fontsize", 0);
+  if (dlt_figure_suptitle(f, s, size) != 0) dlt_lua_error(L);
+  return 0;
+}
+
+/* colorbar(mappable, {ax, label}) on the mappable's axes unless ax is given */
+static int fig_colorbar(lua_State *L) {
+  static const char *const allowed[] = {"ax", "label", NULL};
+  check_fig(L, 1);
+  map_box *m = luaL_testudata(L, 2, MAP_MT);
+  if (!m) luaL_error(L, "colorbar: expected a mappable (from contour, contourf, imshow or scatter with c), got %s", luaL_typename(L, 2));
+  dlt_lua_checkoptions(L, 3, "colorbar", allowed);
+  int o = lua_istable(L, 3) ? 3 : 0;
+  dlt_axes *ax = m->ax;
+  if (o) {
+    lua_getfield(L, o, "ax");
+    if (!lua_isnil(L, -1)) ax = check_axes(L, lua_gettop(L));
+    lua_pop(L, 1);
+  }
+  if (dlt_axes_colorbar(ax, m->a, dlt_lua_optstring(L, o, "label", NULL)) != 0) dlt_lua_error(L);
+  return 0;
+}
+
+static int fig_tight_layout(lua_State *L) {
+  check_fig(L, 1)->tight = 1;
+  return 0;
+}
+
+static int fig_savefig(lua_State *L) {
+  static const char *const allowed[] = {"dpi", NULL};
+  dlt_figure *f = check_fig(L, 1);
+  const char *path = luaL_checkstring(L, 2);
+  dlt_lua_checkoptions(L, 3, "savefig", allowed);
+  double dpi = dlt_lua_optnumber(L, lua_istable(L, 3) ? 3 : 0, "dpi", 0);
+  if (dlt_figure_savefig(f, path, dpi) != 0) dlt_lua_error(L);
+  return 0;
+}
+
+static int fig_get_axes(lua_State *L) {
+  check_fig(L, 1);
+  push_figtable(L, 1);
+  lua_getfield(L, -1, "axes");
+  return 1;
+}
+
+static int fig_size(lua_State *L) {
+  dlt_figure *f = check_fig(L, 1);
+  lua_pushinteger(L, lround(f->w * f->dpi));
+  lua_pushinteger(L, lround(f->h * f->dpi));
+  return 2;
+}
+
+static int fig_tostring(lua_State *L) {
+  dlt_figure *f = check_fig(L, 1);
+  lua_pushfstring(L, "Figure(%dx%d)", (int)lround(f->w * f->dpi), (int)lround(f->h * f->dpi));
+  return 1;
+}
+
+/* ---- pyplot ---- */
+
+static void fig_options(lua_State *L, int o, const char *fn, double *w, double *h, double *dpi) {
+  *w = *h = *dpi = 0;
+  if (!o) return;
+  lua_getfield(L, o, "figsize");
+  if (!lua_isnil(L, -1)) {
+    int64_t n;
+    double *v = todoubles(L, -1, fn, "figsize", &n);
+    if (n != 2 || !(v[0] > 0) || !(v[1] > 0)) luaL_error(L, "%s: figsize must be {width, height} in inches > 0", fn);
+    *w = v[0], *h = v[1];
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  *dpi = dlt_lua_optnumber(L, o, "dpi", 0);
+  if (*dpi < 0) luaL_error(L, "%s: dpi %f must be positive", fn, *dpi);
+}
+
+static int plt_figure(lua_State *L) {
+  static const char *const allowed[] = {"figsize", "dpi", NULL};
+  dlt_lua_checkoptions(L, 1, "figure", allowed);
+  double w, h, dpi;
+  fig_options(L, lua_istable(L, 1) ? 1 : 0, "figure", &w, &h, &dpi);
+  push_fig(L, dlt_figure_new(w, h, dpi));
+  set_current_fig(L, -1);
+  return 1;
+}
+
+static int plt_subplots(lua_State *L) {
+  static const char *const allowed[] = {"figsize", "dpi", "sharex", "sharey", "squeeze", NULL};
+  int o = lua_istable(L, 1) ? 1 : lua_istable(L, 2) ? 2 : lua_istable(L, 3) ? 3 : 0;
+  dlt_lua_checkoptions(L, o, "subplots", allowed);
+  int nr = o == 1 ? 1 : (int)luaL_optinteger(L, 1, 1), nc = o && o <= 2 ? 1 : (int)luaL_optinteger(L, 2, 1);
+  if (nr < 1 || nc < 1 || nr > 64 || nc > 64) luaL_error(L, "subplots: grid %dx%d must be between 1x1 and 64x64", nr, nc);
+  double w, h, dpi;
+  fig_options(L, o, "subplots", &w, &h, &dpi);
+  push_fig(L, dlt_figure_new(w, h, dpi));
+  int fig = lua_gettop(L);
+  dlt_figure *f = check_fig(L, fig);
+  f->sharex = dlt_lua_optboolean(L, o, "sharex", 0), f->sharey = dlt_lua_optboolean(L, o, "sharey", 0);
+  set_current_fig(L, fig);
+  /* squeeze (default): one axes alone, a list for one row or column, else a grid */
+  int grid = !dlt_lua_optboolean(L, o, "squeeze", 1) || (nr > 1 && nc > 1);
+  if (nr == 1 && nc == 1 && !grid) {
+    push_new_axes(L, fig, 1, 1, 0, 0);
+    return 2;
+  }
+  lua_createtable(L, grid ? nr : nr * nc, 0);
+  for (int r = 0; r < nr; r++) {
+    if (grid) lua_createtable(L, nc, 0);
+    for (int c = 0; c < nc; c++) {
+      push_new_axes(L, fig, nr, nc, r, c);  /* the last made is current, as pyplot's gca */
+      lua_rawseti(L, -2, grid ? c + 1 : r * nc + c + 1);
+    }
+    if (grid) lua_rawseti(L, -2, r + 1);
+  }
+  return 2;
+}
+
+/* pushes the current figure, creating one if there is none */
+static int push_gcf(lua_State *L) {
+  push_state(L);
+  lua_getfield(L, -1, "cur");
+  lua_remove(L, -2);
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    push_fig(L, dlt_figure_new(0, 0, 0));
+    set_current_fig(L, -1);
+  }
+  return lua_gettop(L);
+}
+
+/* pushes the current axes of the current figure, creating a 1x1 one if needed */
+static int push_gca(lua_State *L) {
+  int fig = push_gcf(L);
+  push_figtable(L, fig);
+  lua_getfield(L, -1, "cur");
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    push_new_axes(L, fig, 1, 1, 0, 0);
+  }
+  lua_replace(L, fig);
+  lua_settop(L, fig);
+  return fig;
+}
+
+static int plt_gcf(lua_State *L) { push_gcf(L); return 1; }
+static int plt_gca(lua_State *L) { push_gca(L); return 1; }
+
+/* plt.<name>(...): the method (upvalue 1, named upvalue 2) on gca() or gcf() */
+static int plt_call(lua_State *L, int on_figure) {
+  int n = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  if (on_figure) push_gcf(L);
+  else push_gca(L);
+  lua_rotate(L, 1, 2);
+  if (lua_pcall(L, n + 1, LUA_MULTRET, 0) != LUA_OK) {
+    /* the method named itself; say which pyplot function was called */
+    const char *msg = lua_tostring(L, -1), *fn = lua_tostring(L, lua_upvalueindex(2));
+    const char *method = lua_tostring(L, lua_upvalueindex(3));
+    size_t ml = strlen(method);
+    if (msg && strcmp(fn, method) != 0 && strncmp(msg, method, ml) == 0 && msg[ml] == ':')
+      lua_pushfstring(L, "%s%s", fn, msg + ml);
+    else if (msg) {
+      const char *q = strstr(msg, "to '");
+      if (q && strncmp(q + 4, method, ml) == 0 && q[4 + ml] == '\'')
+        lua_pushfstring(L, "%s%s%s", lua_pushlstring(L, msg, (size_t)(q + 4 - msg)), fn, q + 4 + ml);
+    }
+    return lua_error(L);
+  }
+  return lua_gettop(L);
+}
+static int plt_axes_call(lua_State *L) { return plt_call(L, 0); }
+static int plt_fig_call(lua_State *L) { return plt_call(L, 1); }
+
+/* plt.colorbar([mappable], {label, ax}): the current figure's last mappable by default */
+static int plt_colorbar(lua_State *L) {
+  lua_settop(L, 2);
+  int fig = push_gcf(L);
+  if (!luaL_testudata(L, 1, MAP_MT)) {
+    push_figtable(L, fig);
+    lua_getfield(L, -1, "mappable");
+    if (lua_isnil(L, -1)) luaL_error(L, "colorbar: no mappable to draw (use contour, contourf, imshow or scatter with c first)");
+    lua_insert(L, 1);
+    lua_settop(L, fig + 1);
+    fig++;
+  }
+  lua_pushcfunction(L, fig_colorbar);
+  lua_pushvalue(L, fig);
+  lua_pushvalue(L, 1);
+  lua_pushvalue(L, 2);
+  lua_call(L, 3, 0);
+  return 0;
+}
+
+static int plt_close(lua_State *L) {
+  lua_settop(L, 1);
+  push_state(L);
+  int st = lua_gettop(L);
+  lua_getfield(L, st, "figs");
+  int figs = lua_gettop(L);
+  if (lua_type(L, 1) == LUA_TSTRING && strcmp(lua_tostring(L, 1), "all") == 0) {
+    lua_newtable(L);
+    lua_setfield(L, st, "figs");
+    lua_pushnil(L);
+    lua_setfield(L, st, "cur");
+    return 0;
+  }
+  if (lua_isnoneornil(L, 1)) lua_getfield(L, st, "cur");
+  else { check_fig(L, 1); lua_pushvalue(L, 1); }
+  int f = lua_gettop(L);
+  lua_pushvalue(L, f);
+  lua_pushnil(L);
+  lua_settable(L, figs);
+  lua_getfield(L, st, "cur");
+  if (lua_rawequal(L, -1, f)) {  /* another open figure becomes current */
+    lua_pushnil(L);
+    lua_next(L, figs) ? lua_pop(L, 1) : lua_pushnil(L);
+    lua_setfield(L, st, "cur");
+  }
+  return 0;
+}
+
+static int plt_savefig(lua_State *L) {
+  luaL_checkstring(L, 1);
+  lua_settop(L, 2);
+  lua_pushcfunction(L, fig_savefig);
+  push_gcf(L);
+  lua_pushvalue(L, 1);
+  lua_pushvalue(L, 2);
+  lua_call(L, 3, 0);
+  return 0;
+}
+
+/* saves the current figure as the next unused $DLT_FIGDIR/figure_NNN.png, closes it
+ * and returns the path; with no open figure it does nothing, as matplotlib */
+static int plt_show(lua_State *L) {
+  push_state(L);
+  lua_getfield(L, -1, "cur");
+  if (lua_isnil(L, -1)) return 0;
+  lua_settop(L, 0);
+  const char *dir = getenv("DLT_FIGDIR");
+  if (!dir || !dir[0]) dir = "figures";
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) luaL_error(L, "show: cannot create '%s': %s", dir, strerror(errno));
+  push_state(L);
+  lua_Integer n = (lua_getfield(L, -1, "n"), lua_tointeger(L, -1));
+  lua_pop(L, 1);
+  char path[4096];
+  do {
+    n++;
+    snprintf(path, sizeof path, "%s/figure_%03d.png", dir, (int)n);
+  } while (access(path, F_OK) == 0 && n < 100000);
+  lua_pushinteger(L, n);
+  lua_setfield(L, -2, "n");
+  int fig = push_gcf(L);
+  if (dlt_figure_savefig(check_fig(L, fig), path, 0) != 0) dlt_lua_error(L);
+  lua_pushcfunction(L, plt_close);
+  lua_pushvalue(L, fig);
+  lua_call(L, 1, 0);
+  lua_pushstring(L, path);
+  return 1;
+}
+
+static int plt_style_use(lua_State *L) {
+  if (dlt_style_use(luaL_checkstring(L, 1)) != 0) dlt_lua_error(L);
+  return 0;
+}
+
+/* the error at the top of the stack, named after fn: luaL_check*'s "bad argument #k to
+ * '?'" (a function called from C has no name) becomes "#k-1 to 'fn'" (the inserted
+ * self), and the options helpers' "option 'key': ..." gets "fn: " in front */
+static int rethrow(lua_State *L, const char *fn) {
+  const char *msg = lua_tostring(L, -1);
+  int k;
+  if (msg && sscanf(msg, "bad argument #%d to '?'", &k) == 1 && strstr(msg, "'?'"))
+    lua_pushfstring(L, "bad argument #%d to '%s'%s", k - 1, fn, strstr(msg, "'?'") + 3);
+  else if (msg && strncmp(msg, "option '", 8) == 0)
+    lua_pushfstring(L, "%s: %s", fn, msg);
+  return lua_error(L);
+}
+
+/* every method runs protected (upvalues: the method, its name): errors are named after
+ * it, and for axes, artists a failing call added half-way are dropped before the
+ * error goes on */
+static int guarded(lua_State *L) {
+  ax_box *b = luaL_testudata(L, 1, AX_MT);
+  dlt_axes *ax = b ? b->ax : NULL;
+  int keep = ax ? ax->nart : 0, n = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  if (lua_pcall(L, n, LUA_MULTRET, 0) != LUA_OK) {
+    if (ax) dlt_axes_drop_artists(ax, keep);
+    return rethrow(L, lua_tostring(L, lua_upvalueindex(2)));
+  }
+  return lua_gettop(L);
+}
+
+static const luaL_Reg ax_methods[] = {
+    {"plot", ax_plot}, {"scatter", ax_scatter}, {"hist", ax_hist}, {"bar", ax_bar},
+    {"fill_between", ax_fill_between}, {"contour", ax_contour}, {"contourf", ax_contourf},
+    {"imshow", ax_imshow}, {"axhline", ax_axhline}, {"axvline", ax_axvline}, {"axvspan", ax_axvspan},
+    {"text", ax_text}, {"set_title", ax_set_title}, {"set_xlabel", ax_set_xlabel},
+    {"set_ylabel", ax_set_ylabel}, {"set_xlim", ax_set_xlim}, {"set_ylim", ax_set_ylim},
+    {"get_xlim", ax_get_xlim}, {"get_ylim", ax_get_ylim}, {"set_xscale", ax_set_xscale},
+    {"set_yscale", ax_set_yscale}, {"legend", ax_legend}, {"grid", ax_grid}, {"axis", ax_axis},
+    {"get_figure", ax_get_figure}, {"get_xticks", ax_get_xticks}, {"get_yticks", ax_get_yticks},
+    {"get_position", ax_get_position}, {NULL, NULL}};
+
+static const luaL_Reg fig_methods[] = {
+    {"suptitle", fig_suptitle}, {"colorbar", fig_colorbar}, {"tight_layout", fig_tight_layout},
+    {"savefig", fig_savefig}, {"get_axes", fig_get_axes}, {"get_size_pixels", fig_size}, {NULL, NULL}};
+
+/* pyplot names that call an axes method on gca() */
+static const struct { const char *name, *method; } plt_axes[] = {
+    {"plot", "plot"}, {"scatter", "scatter"}, {"hist", "hist"}, {"bar", "bar"},
+    {"fill_between", "fill_between"}, {"contour", "contour"}, {"contourf", "contourf"},
+    {"imshow", "imshow"}, {"axhline", "axhline"}, {"axvline", "axvline"}, {"axvspan", "axvspan"},
+    {"text", "text"}, {"title", "set_title"}, {"xlabel", "set_xlabel"}, {"ylabel", "set_ylabel"},
+    {"xlim", "set_xlim"}, {"ylim", "set_ylim"}, {"xscale", "set_xscale"}, {"yscale", "set_yscale"},
+    {"legend", "legend"}, {"grid", "grid"}, {"axis", "axis"}, {NULL, NULL}};
+
+static const struct { const char *name; } plt_fig[] = {{"suptitle"}, {"tight_layout"}, {NULL}};
+
+static const luaL_Reg plt_funcs[] = {
+    {"figure", plt_figure}, {"subplots", plt_subplots}, {"gcf", plt_gcf}, {"gca", plt_gca},
+    {"colorbar", plt_colorbar}, {"close", plt_close}, {"savefig", plt_savefig}, {"show", plt_show},
+    {NULL, NULL}};
+
+static void new_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction gc,
+                      lua_CFunction tostring) {
+  luaL_newmetatable(L, mt);
+  if (methods) {
+    lua_newtable(L);
+    for (int i = 0; methods[i].name; i++) {
+      lua_pushcfunction(L, methods[i].func);
+      lua_pushstring(L, methods[i].name);
+      lua_pushcclosure(L, guarded, 2);
+      lua_setfield(L, -2, methods[i].name);
+    }
+    lua_setfield(L, -2, "__index");
+  }
+  if (gc) lua_pushcfunction(L, gc), lua_setfield(L, -2, "__gc");
+  if (tostring) lua_pushcfunction(L, tostring), lua_setfield(L, -2, "__tostring");
+  lua_pop(L, 1);
+}
+
+void dlt_open_plot(lua_State *L, int dlt) {
+  new_class(L, FIG_MT, fig_methods, fig_gc, fig_tostring);
+  new_class(L, AX_MT, ax_methods, NULL, ax_tostring);
+  new_class(L, MAP_MT, NULL, NULL, NULL);
+  luaL_getmetatable(L, MAP_MT);
+  lua_pushcfunction(L, map_index);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);
+  luaL_newlib(L, plt_funcs);
+  int plt = lua_gettop(L);
+  luaL_getmetatable(L, AX_MT);
+  lua_getfield(L, -1, "__index");
+  lua_remove(L, -2);
+  int methods = lua_gettop(L);
+  for (int i = 0; plt_axes[i].name; i++) {
+    lua_getfield(L, methods, plt_axes[i].method);
+    lua_pushstring(L, plt_axes[i].name);
+    lua_pushstring(L, plt_axes[i].method);
+    lua_pushcclosure(L, plt_axes_call, 3);
+    lua_setfield(L, plt, plt_axes[i].name);
+  }
+  lua_remove(L, methods);
+  luaL_getmetatable(L, FIG_MT);
+  lua_getfield(L, -1, "__index");
+  lua_remove(L, -2);
+  methods = lua_gettop(L);
+  for (int i = 0; plt_fig[i].name; i++) {
+    lua_getfield(L, methods, plt_fig[i].name);
+    lua_pushstring(L, plt_fig[i].name);
+    lua_pushstring(L, plt_fig[i].name);
+    lua_pushcclosure(L, plt_fig_call, 3);
+    lua_setfield(L, plt, plt_fig[i].name);
+  }
+  lua_remove(L, methods);
+  lua_newtable(L);
+  lua_pushcfunction(L, plt_style_use);
+  lua_setfield(L, -2, "use");
+  lua_setfield(L, -2, "style");
+  lua_setfield(L, dlt, "plot");
+}

@@ -1,0 +1,157 @@
+-- gallery.lua: regenerates the pictures of docs/plotting.md, one per plot kind, into
+-- docs/img/. Each example's code is the exact text shown in the page.
+-- Run from the source root: build/dltlua docs/gallery.lua [--markdown]
+-- (--markdown prints the gallery section of docs/plotting.md instead)
+local dlt = require "dlt"
+
+local examples = {
+  {"line", "Lines and format strings", [[
+local x = dlt.linspace(0, 2 * math.pi, 100)
+local fig, ax = plt.subplots({figsize = {6, 4}})
+ax:plot(x, x:sin(), "b-", {label = "sin", linewidth = 2})
+ax:plot(x, x:cos(), "g--", {label = "cos", linewidth = 2})
+ax:plot(x:narrow(1, 1, 10), x:narrow(1, 1, 10):mul(0.1), "ro", {label = "markers"})
+ax:set_xlabel("x")
+ax:set_ylabel("y")
+ax:set_title("Lines")
+ax:legend()
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"markers", "Markers", [[
+local fig, ax = plt.subplots({figsize = {6, 3}})
+for i, m in ipairs({"o", "*", "s", "^", "v", "D", "+", "x", "."}) do
+  ax:plot({i, i, i}, {1, 2, 3}, m, {markersize = 12, label = m})
+end
+ax:set_ylim(0, 4)
+ax:set_title("o * s ^ v D + x .")
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"scatter", "Scatter with a colormap", [[
+dlt.manual_seed(0)
+local x, y = dlt.randn(200), dlt.randn(200)
+local fig, ax = plt.subplots({figsize = {6, 4.5}})
+local sc = ax:scatter(x, y, {c = x:mul(y), cmap = "coolwarm", s = 40, edgecolors = "white"})
+fig:colorbar(sc, {label = "x * y"})
+ax:set_title("scatter(x, y, {c = x * y})")
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"hist", "Histograms", [[
+dlt.manual_seed(1)
+local fig, ax = plt.subplots({figsize = {6, 4}})
+ax:hist(dlt.randn(1000), {bins = 40, alpha = 0.7, color = "steelblue", edgecolor = "black", label = "N(0, 1)"})
+ax:hist(dlt.randn(1000):mul(0.5):add(2), {bins = 40, alpha = 0.7, color = "orange", edgecolor = "black", label = "N(2, 0.25)"})
+ax:set_xlabel("value")
+ax:set_ylabel("count")
+ax:legend()
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"bar", "Bars, lines across the axes, spans and text", [[
+local fig, ax = plt.subplots({figsize = {6, 4}})
+ax:bar({1, 2, 3, 4}, {3, 7, 5, 2}, {color = "tab:green", edgecolor = "black", label = "bar"})
+ax:axhline(4, {color = "gray", linestyle = "--", label = "axhline"})
+ax:axvline(2.5, {color = "red", linewidth = 2})
+ax:axvspan(3.5, 4.5, {alpha = 0.2, color = "red", label = "axvspan"})
+ax:text(0.7, 6, "text at (0.7, 6)\nsecond line")
+ax:legend({loc = "upper right"})
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"fill_between", "fill_between", [[
+local x = dlt.linspace(0, 10, 200)
+local mean = x:mul(0.5):sin()
+local fig, ax = plt.subplots({figsize = {6, 4}})
+ax:fill_between(x, mean:sub(0.3), mean:add(0.3), {alpha = 0.3, label = "band"})
+ax:plot(x, mean, {label = "mean"})
+ax:legend({loc = "lower left"})
+ax:grid(true, {alpha = 0.3})
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"log", "Log scales", [[
+local steps, loss = {}, {}
+for i = 1, 300 do steps[i] = i; loss[i] = 30 * math.exp(-i / 40) + 0.05 end
+local fig, axes = plt.subplots(1, 2, {figsize = {9, 3.5}})
+axes[1]:plot(steps, loss, {color = "red", linewidth = 2})
+axes[1]:set_yscale("log")
+axes[1]:set_title("set_yscale('log')")
+axes[2]:plot(loss, steps, {color = "purple", linewidth = 2})
+axes[2]:set_xscale("log")
+axes[2]:set_title("set_xscale('log')")
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"contour", "Contours with log-spaced levels", [[
+local n = 200
+local xs, ys = dlt.linspace(-2, 2, n), dlt.linspace(-1, 3, n)
+local X, Y = xs:view(1, n):expand(n, n), ys:view(n, 1):expand(n, n)
+local Z = (1 - X):pow(2) + (Y - X:pow(2)):pow(2) * 100   -- Rosenbrock
+local fig, ax = plt.subplots({figsize = {6, 4.5}})
+ax:contour(xs, ys, Z, {levels = dlt.logspace(0, 3.5, 20), cmap = "viridis", alpha = 0.7})
+ax:plot(1, 1, "r*", {markersize = 15, label = "minimum"})
+ax:legend({loc = "upper left"})
+ax:set_title("contour(X, Y, Z, {levels = logspace(0, 3.5, 20)})")
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"contourf", "Filled contours and a colorbar", [[
+local n = 120
+local xs = dlt.linspace(-3, 3, n)
+local X, Y = xs:view(1, n):expand(n, n), xs:view(n, 1):expand(n, n)
+local Z = (X:pow(2) + Y:pow(2)):neg():exp() - ((X - 1):pow(2) + (Y - 1):pow(2)):neg():exp() * 0.5
+local fig, ax = plt.subplots({figsize = {6, 4.5}})
+local cf = ax:contourf(xs, xs, Z, {levels = 20, cmap = "RdBu", alpha = 0.8})
+ax:contour(xs, xs, Z, {levels = {0}, colors = "black", linewidths = 2})
+fig:colorbar(cf, {label = "z"})
+ax:set_title("contourf + contour(levels = {0})")
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"imshow", "Images", [[
+dlt.manual_seed(2)
+local M = dlt.randn(6, 10)
+local fig, axes = plt.subplots(1, 2, {figsize = {9, 3.5}})
+local im = axes[1]:imshow(M, {cmap = "RdBu", vmin = -3, vmax = 3})
+fig:colorbar(im, {ax = axes[1]})
+axes[1]:set_title("aspect 'equal'")
+im = axes[2]:imshow(M, {cmap = "viridis", aspect = "auto"})
+fig:colorbar(im, {ax = axes[2]})
+axes[2]:set_title("aspect 'auto'")
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"subplots", "Subplot grids, suptitle and axis('off')", [[
+local fig, axes = plt.subplots(2, 2, {figsize = {8, 6}})
+local x = dlt.linspace(0, 1, 50)
+axes[1][1]:plot(x, x:pow(2), "b-")
+axes[1][1]:set_title("top left")
+axes[1][2]:plot(x, x:sqrt(), "g-")
+axes[1][2]:set_title("top right\n(two lines)")
+axes[2][1]:scatter(x, x:mul(3):sin(), {s = 10})
+axes[2][1]:set_xlabel("x")
+axes[2][2]:text(0.5, 0.5, "axis('off')", {ha = "center", fontsize = 16})
+axes[2][2]:axis("off")
+fig:suptitle("plt.subplots(2, 2)", {fontsize = 14})
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"pyplot", "The pyplot state functions", [[
+plt.figure({figsize = {6, 4}})
+plt.plot({1, 2, 3, 4}, {1, 4, 9, 16}, "ko-", {label = "squares"})
+plt.xlabel("n")
+plt.ylabel("n^2")
+plt.title("plt.plot / plt.xlabel / plt.legend")
+plt.legend()
+plt.grid(true, {alpha = 0.3})
+plt.savefig(path)
+plt.close()]]},
+}
+
+if arg and arg[1] == "--markdown" then
+  for _, e in ipairs(examples) do
+    io.write(string.format("### %s\n\n![%s](img/%s.png)\n\n```lua\n%s\n```\n\n", e[2], e[1], e[1], e[3]))
+  end
+  return
+end
+
+assert(os.execute("mkdir -p docs/img"))
+for _, e in ipairs(examples) do
+  local env = setmetatable({dlt = dlt, plt = dlt.plot, path = "docs/img/" .. e[1] .. ".png"}, {__index = _G})
+  dlt.plot.style.use("seaborn-v0_8-whitegrid")
+  local chunk = assert(load(e[3], "=" .. e[1], "t", env))
+  chunk()
+  dlt.plot.close("all")
+  print("docs/img/" .. e[1] .. ".png")
+end

@@ -1,0 +1,102 @@
+/* figure.c: the figure model: a figure owns its axes on a subplot grid, each axes
+ * owns its artists; the style is copied from the current one at creation. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plot/plot.h"
+
+int dlt_set_string(char **dst, const char *s) {
+  char *c = NULL;
+  if (s) {
+    c = dlt_malloc(strlen(s) + 1);
+    if (!c) return -1;
+    strcpy(c, s);
+  }
+  free(*dst);
+  *dst = c;
+  return 0;
+}
+
+dlt_figure *dlt_figure_new(double w, double h, double dpi) {
+  const dlt_style *st = dlt_style_current();
+  if (w <= 0) w = st->figw;
+  if (h <= 0) h = st->figh;
+  if (dpi <= 0) dpi = st->dpi;
+  if (!isfinite(w) || !isfinite(h) || !isfinite(dpi) || w * dpi < 1 || h * dpi < 1 ||
+      w * dpi > 32768 || h * dpi > 32768 || w * h * dpi * dpi > 1e8)
+    return dlt_fail("figure: figsize {%g, %g} at dpi %g must give 1 to 32768 pixels a side, 1e8 in all", w, h, dpi);
+  dlt_figure *f = dlt_calloc(1, sizeof *f);
+  if (!f) return NULL;
+  f->w = w, f->h = h, f->dpi = dpi, f->st = *st;
+  f->nrows = f->ncols = 1;
+  f->left = st->sub_left, f->right = st->sub_right, f->bottom = st->sub_bottom;
+  f->top = st->sub_top, f->wspace = st->sub_wspace, f->hspace = st->sub_hspace;
+  return f;
+}
+
+static void artist_free(dlt_artist *a) {
+  free(a->label), free(a->x), free(a->y), free(a->s), free(a->colors), free(a->cvals);
+  free(a->pstart), free(a->gx), free(a->gy), free(a->gz), free(a->levels), free(a->lcolors);
+  free(a->text), free(a);
+}
+
+void dlt_axes_drop_artists(dlt_axes *ax, int keep) {
+  while (ax->nart > keep) {
+    dlt_artist *a = ax->art[--ax->nart];
+    if (ax->cbar == a) ax->cbar = NULL;
+    artist_free(a);
+  }
+}
+
+static void axes_free(dlt_axes *ax) {
+  for (int i = 0; i < ax->nart; i++) artist_free(ax->art[i]);
+  free(ax->art), free(ax->title), free(ax->xlabel), free(ax->ylabel), free(ax->cbar_label);
+  free(ax);
+}
+
+void dlt_figure_free(dlt_figure *f) {
+  if (!f) return;
+  for (int i = 0; i < f->nax; i++) axes_free(f->ax[i]);
+  free(f->ax), free(f->suptitle), free(f);
+}
+
+dlt_axes *dlt_figure_add_axes(dlt_figure *f, int nrows, int ncols, int row, int col) {
+  if (nrows < 1 || ncols < 1 || nrows > 64 || ncols > 64)
+    return dlt_fail("subplots: grid %dx%d must be between 1x1 and 64x64", nrows, ncols);
+  if (row < 0 || row >= nrows || col < 0 || col >= ncols)
+    return dlt_fail("subplots: cell (%d, %d) is outside the %dx%d grid", row + 1, col + 1, nrows, ncols);
+  if (f->nax == f->capax) {
+    int cap = f->capax ? 2 * f->capax : 4;
+    dlt_axes **n = realloc(f->ax, (size_t)cap * sizeof *n);
+    if (!n) return dlt_fail("subplots: cannot allocate %d axes", cap);
+    f->ax = n, f->capax = cap;
+  }
+  dlt_axes *ax = dlt_calloc(1, sizeof *ax);
+  if (!ax) return NULL;
+  ax->fig = f;
+  f->nrows = nrows, f->ncols = ncols;
+  ax->r0 = row, ax->r1 = row + 1, ax->c0 = col, ax->c1 = col + 1;
+  ax->title_size = f->st.font_size * f->st.title_scale;
+  ax->xlabel_size = ax->ylabel_size = f->st.font_size;
+  ax->grid = f->st.grid;
+  ax->grid_alpha = f->st.grid_alpha;
+  ax->legend_fontsize = f->st.font_size;
+  ax->legend_frame = f->st.legend_frame;
+  ax->title_pad = f->st.title_pad, ax->title_loc = DLT_HA_CENTER;
+  f->ax[f->nax++] = ax;
+  return ax;
+}
+
+int dlt_figure_suptitle(dlt_figure *f, const char *s, double size) {
+  if (dlt_set_string(&f->suptitle, s) != 0) return -1;
+  f->suptitle_size = size > 0 ? size : f->st.font_size * f->st.figtitle_scale;
+  return 0;
+}
+
+int dlt_axes_colorbar(dlt_axes *ax, dlt_artist *m, const char *label) {
+  if (!m->mapped)
+    return dlt_failn("colorbar: the mappable has no colormap (use contour, contourf, imshow or scatter with c)");
+  ax->cbar = m;
+  return dlt_set_string(&ax->cbar_label, label);
+}

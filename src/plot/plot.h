@@ -1,0 +1,263 @@
+/* plot.h: the plotting engine (plain C, no Lua): figures of axes holding artists,
+ * laid out as matplotlib does, drawn with Cairo and written as PNG with libpng. */
+#ifndef DLT_PLOT_H
+#define DLT_PLOT_H
+
+#include <stdint.h>
+
+#include "core/error.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+typedef struct { double r, g, b, a; } dlt_rgba;
+
+/* ---- generated tables (src/plot/..._data.c from tools/gen_plot_data.py) ---- */
+typedef struct { const char *name; const float (*rgb)[3]; int n; } dlt_cmap_table;
+typedef struct { const char *name; const char *hex; } dlt_named_color;
+typedef struct { const char *key; const char *def; const char *seaborn; } dlt_style_row;
+extern const dlt_cmap_table dlt_cmap_tables[];
+extern const dlt_named_color dlt_named_colors[];
+extern const dlt_style_row dlt_style_rows[];
+
+/* ---- color.c: "r", "tab:blue", "steelblue", "#rrggbb[aa]", "C3", "0.8" ---- */
+int dlt_color_parse(const char *fn, const char *s, dlt_rgba *out); /* -1: unknown */
+dlt_rgba dlt_color_cycle(int i);                                   /* tab10, i mod 10 */
+dlt_rgba dlt_rgba_alpha(dlt_rgba c, double alpha);                 /* alpha<0: keep */
+
+/* ---- colormap.c ---- */
+typedef struct { const dlt_cmap_table *t; int reversed; } dlt_cmap;
+int dlt_cmap_get(const char *fn, const char *name, dlt_cmap *out); /* "RdBu", "RdBu_r" */
+dlt_rgba dlt_cmap_eval(dlt_cmap c, double t);                      /* t in [0,1], clipped */
+
+/* ---- style.c: the rcParams the engine uses ---- */
+typedef struct {
+  double figw, figh, dpi, font_size;
+  dlt_rgba fig_face, axes_face, axes_edge, grid_color, label_color, tick_color;
+  double axes_lw, grid_lw, grid_alpha, lines_lw, markersize, patch_lw;
+  double tick_len, tick_pad, label_pad, title_pad, title_scale, figtitle_scale;
+  double xmargin, ymargin;
+  double grid_zorder;   /* axes.axisbelow: True 0.5, 'line' 1.5, False 2.5 */
+  double dash[2];
+  double legend_borderpad, legend_labelspacing, legend_handlelength, legend_handletextpad,
+      legend_borderaxespad, legend_framealpha;
+  int grid, legend_frame, round_caps, hist_bins;
+  double sub_left, sub_right, sub_bottom, sub_top, sub_wspace, sub_hspace;
+  char cmap[32];
+} dlt_style;
+int dlt_style_use(const char *name);       /* "default", "seaborn-v0_8-whitegrid" */
+const dlt_style *dlt_style_current(void);
+
+/* ---- ticks.c: matplotlib's MaxNLocator/AutoLocator, LogLocator, ScalarFormatter ---- */
+#define DLT_MAXTICKS 256
+/* autolocator: steps (1, 2, 2.5, 5, 10) of AutoLocator, else MaxNLocator's default
+ * (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10) */
+int dlt_ticks_maxn(double vmin, double vmax, int nbins, int min_n, int autolocator, double *out);
+int dlt_ticks_log(double vmin, double vmax, int numticks, double *out);
+/* labels as ScalarFormatter writes them (U+2212 minus); returns the order of
+ * magnitude moved to the axis' offset text (0 for none). */
+int dlt_ticks_format(const double *locs, int n, double vmin, double vmax, char (*labels)[40]);
+/* "10^{k}" as LogFormatterSciNotation (drawn with a superscript) */
+void dlt_ticks_format_log(double loc, char *label, int cap);
+/* the number of ticks an axis of length_pt points has room for (Axis.get_tick_space) */
+int dlt_tick_space(double length_pt, double fontsize_pt, int vertical);
+
+/* ---- contour.c: marching squares over a rows x cols grid (X, Y, Z row-major) ---- */
+typedef struct {
+  int n;                /* number of paths */
+  int *start;           /* path i is points start[i] .. start[i+1]-1 (n+1 entries) */
+  double *x, *y;
+  int *closed;
+  int cap, pcap, npts;
+} dlt_paths;
+void dlt_paths_free(dlt_paths *p);
+/* lines of Z == level; NaN corners drop the cell; saddles decided by the centre mean */
+int dlt_contour_lines(const double *X, const double *Y, const double *Z, int rows, int cols,
+                      double level, dlt_paths *out);
+/* polygons (all oriented alike, fill with non-zero winding) where lo <= Z <= hi */
+int dlt_contour_band(const double *X, const double *Y, const double *Z, int rows, int cols,
+                     double lo, double hi, dlt_paths *out);
+/* all nlevels-1 bands in one pass over the cells: out[k] gets levels[k]..levels[k+1] */
+int dlt_contour_bands(const double *X, const double *Y, const double *Z, int rows, int cols,
+                      const double *levels, int nlevels, dlt_paths *out);
+/* levels as matplotlib picks them for a count n (MaxNLocator(n+1) trimmed) */
+int dlt_contour_autolevels(double zmin, double zmax, int n, double *out);
+
+/* ---- the figure model (figure.c, artists.c) ---- */
+typedef enum {
+  DLT_ART_LINE, DLT_ART_SCATTER, DLT_ART_PATCH, DLT_ART_CONTOUR, DLT_ART_IMAGE,
+  DLT_ART_TEXT
+} dlt_artist_kind;
+
+enum { DLT_LS_SOLID, DLT_LS_DASHED, DLT_LS_DOTTED, DLT_LS_DASHDOT, DLT_LS_NONE };
+enum { DLT_COORD_DATA, DLT_COORD_AXES };  /* per dimension, for axhline/axvspan */
+
+typedef struct {
+  dlt_rgba color;
+  double width;          /* points */
+  int ls;                /* DLT_LS_* */
+  char marker;           /* 0 for none: o * s ^ v D + x . */
+  double msize;          /* points */
+  double mew;            /* marker edge width, points */
+  dlt_rgba mface, medge;
+} dlt_linestyle;
+
+typedef struct dlt_artist {
+  dlt_artist_kind kind;
+  char *label;
+  double alpha;          /* applied on top of colours; 1 when unset */
+  double zorder;
+  int xcoord, ycoord;    /* DLT_COORD_* */
+  int64_t n;             /* points (line, scatter), vertices (patch) */
+  double *x, *y;
+  dlt_linestyle ls;
+  /* scatter: sizes (pt^2, ns of them), colours or values mapped by cmap */
+  double *s; int64_t ns;
+  dlt_rgba *colors; int64_t ncolors;
+  double *cvals;          /* NULL unless mapped */
+  int edge_face;          /* edgecolor 'face' */
+  dlt_rgba edge;
+  double lw;              /* scatter/patch edge width, points */
+  /* patch: polygons start[i]..start[i+1] within x, y */
+  int npoly; int *pstart;
+  dlt_rgba face;
+  int has_edge;
+  /* contour and image grids */
+  int rows, cols;
+  double *gx, *gy, *gz;
+  int filled, nlevels;
+  double *levels;
+  int level_colors;       /* explicit colors given (colors=) */
+  dlt_rgba *lcolors; int nlcolors;
+  /* mappable */
+  dlt_cmap cmap;
+  double vmin, vmax;
+  int mapped;             /* usable by colorbar */
+  int aspect_equal;
+  int bars;               /* bar/hist patches: sticky at each bar's base */
+  /* text */
+  char *text; double fontsize; int ha, va;
+} dlt_artist;
+
+struct dlt_figure;
+
+typedef struct dlt_axes {
+  struct dlt_figure *fig;
+  int r0, r1, c0, c1;               /* grid cell span [r0,r1) x [c0,c1) */
+  dlt_artist **art; int nart, capart;
+  char *title, *xlabel, *ylabel;
+  double title_size, xlabel_size, ylabel_size;
+  double xlim[2], ylim[2]; int xlim_set, ylim_set;
+  int xlog, ylog, yinvert;
+  int grid; double grid_alpha;
+  int axis_off;
+  int legend; int legend_loc; double legend_fontsize; int legend_frame;
+  double title_pad; int title_loc;   /* points; DLT_HA_* */
+  int line_cycle, patch_cycle;
+  int aspect_equal;
+  /* colorbar attached to this axes' cell */
+  dlt_artist *cbar; char *cbar_label;
+  /* computed at draw time, pixels with y down */
+  double bx, by, bw, bh;            /* the axes box */
+  double cx, cy, cw, ch;            /* the grid cell (before colorbar and aspect) */
+  double cb[4];                     /* the colorbar box x, y, w, h */
+  double vx[2], vy[2];              /* view limits */
+  double xt[DLT_MAXTICKS], yt[DLT_MAXTICKS]; int nxt, nyt;
+  char xl[DLT_MAXTICKS][40], yl[DLT_MAXTICKS][40]; int xoom, yoom;
+  char xminor[DLT_MAXTICKS], yminor[DLT_MAXTICKS]; /* labelled minor ticks: no grid line */
+} dlt_axes;
+
+typedef struct dlt_figure {
+  double w, h, dpi;                 /* inches, dots per inch */
+  dlt_style st;
+  int nrows, ncols;
+  dlt_axes **ax; int nax, capax;
+  char *suptitle; double suptitle_size;
+  int tight;
+  int sharex, sharey;               /* subplots(sharex, sharey): one range for all */
+  double left, right, bottom, top, wspace, hspace;
+} dlt_figure;
+
+/* figure.c */
+dlt_figure *dlt_figure_new(double w, double h, double dpi);
+void dlt_figure_free(dlt_figure *f);
+/* an axes on the nrows x ncols grid at (row, col), 0-based; sets f's grid shape */
+dlt_axes *dlt_figure_add_axes(dlt_figure *f, int nrows, int ncols, int row, int col);
+int dlt_figure_suptitle(dlt_figure *f, const char *s, double size);
+int dlt_set_string(char **dst, const char *s);
+int dlt_axes_colorbar(dlt_axes *ax, dlt_artist *mappable, const char *label);
+/* frees the artists added after the first keep (a call that failed half-way) */
+void dlt_axes_drop_artists(dlt_axes *ax, int keep);
+
+/* artists.c: each returns the new artist (owned by ax) or NULL with dlt_error() */
+dlt_artist *dlt_artist_new(dlt_axes *ax, dlt_artist_kind kind);
+/* fmt: matplotlib format string or NULL; a negative width or msize means the default;
+ * color may be NULL (next colour in the cycle) */
+dlt_artist *dlt_plot_line(dlt_axes *ax, const double *x, const double *y, int64_t n);
+int dlt_parse_fmt(const char *fn, const char *fmt, dlt_linestyle *ls, int *has_color,
+                  int *has_ls, int *has_marker);
+int dlt_parse_linestyle(const char *fn, const char *s, int *ls);
+int dlt_check_marker(const char *fn, const char *s, char *marker);
+dlt_artist *dlt_plot_scatter(dlt_axes *ax, const double *x, const double *y, int64_t n);
+dlt_artist *dlt_plot_bars(dlt_axes *ax, const double *x0, const double *x1,
+                          const double *y0, const double *y1, int64_t n);
+dlt_artist *dlt_plot_polygon(dlt_axes *ax, const double *x, const double *y, int64_t n);
+dlt_artist *dlt_plot_fill_between(dlt_axes *ax, const double *x, const double *y1,
+                                  const double *y2, int64_t n);
+dlt_artist *dlt_plot_axline(dlt_axes *ax, int vertical, double v, double a0, double a1);
+dlt_artist *dlt_plot_axspan(dlt_axes *ax, int vertical, double v0, double v1);
+dlt_artist *dlt_plot_contour(dlt_axes *ax, const double *X, const double *Y, const double *Z,
+                             int rows, int cols, int xy2d, const double *levels, int nlevels,
+                             int nauto, int filled);
+dlt_artist *dlt_plot_image(dlt_axes *ax, const double *M, int rows, int cols);
+dlt_artist *dlt_plot_text(dlt_axes *ax, double x, double y, const char *s);
+/* counts (bins of them) of data between edges (bins+1); density divides by n*width */
+int dlt_histogram(const double *v, int64_t n, const double *edges, int bins, int density,
+                  double *counts);
+/* finishes a mappable's colours after its cmap/vmin/vmax were set */
+void dlt_artist_autoscale_norm(dlt_artist *a);
+
+/* text.c: DejaVu Sans through fontconfig/FreeType, drawn by Cairo */
+typedef struct _cairo cairo_t;
+enum { DLT_HA_LEFT, DLT_HA_CENTER, DLT_HA_RIGHT };
+enum { DLT_VA_TOP, DLT_VA_CENTER, DLT_VA_BASELINE, DLT_VA_BOTTOM, DLT_VA_CENTER_BASELINE };
+typedef struct { double x0, y0, x1, y1; } dlt_box;   /* pixels, y down */
+/* lays out (and, when draw, draws) s at (x, y) pixels; size in pixels; rot 0 or 90
+ * degrees; returns the ink box of the text */
+dlt_box dlt_text(cairo_t *cr, const char *s, double x, double y, double size, int ha, int va,
+                 int rot90, dlt_rgba color, int draw);
+int dlt_text_init(void);
+
+/* layout.c: where everything goes, as matplotlib places it */
+void dlt_layout_cells(dlt_figure *f);          /* axes boxes from the subplot params */
+void dlt_layout_limits(dlt_axes *ax);          /* autoscaled view limits and ticks */
+void dlt_layout_figure(dlt_figure *f);         /* cells, limits (shared), ticks of all axes */
+/* the whole layout as savefig does it (tight_layout included), without drawing */
+int dlt_figure_layout(dlt_figure *f);
+int dlt_layout_tight(dlt_figure *f, cairo_t *cr);
+void dlt_box_union(dlt_box *a, dlt_box b);
+double dlt_pt(const dlt_figure *f, double points);   /* points to pixels */
+
+/* render.c */
+int dlt_render(dlt_figure *f, cairo_t *cr);
+/* draws one axes, or only measures it into *tight when draw is 0 */
+void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight);
+void dlt_render_colorbar(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight);
+double dlt_data_px(const dlt_axes *ax, int yaxis, double v);
+void dlt_marker_path(cairo_t *cr, char marker, double x, double y, double size_px);
+int dlt_marker_filled(char marker);
+void dlt_set_dash(cairo_t *cr, int ls, double lw_px, double scale_px);
+
+/* legend.c */
+void dlt_render_legend(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight);
+enum { DLT_LOC_BEST, DLT_LOC_UR, DLT_LOC_UL, DLT_LOC_LL, DLT_LOC_LR, DLT_LOC_R, DLT_LOC_CL,
+       DLT_LOC_CR, DLT_LOC_LC, DLT_LOC_UC, DLT_LOC_C };
+int dlt_legend_loc(const char *fn, const char *s);
+
+/* png.c: writes the figure; a temporary file renamed into place */
+int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi);
+/* renders into a new ARGB32 buffer (caller frees) for tests: w x h pixels */
+unsigned char *dlt_figure_render_rgba(dlt_figure *f, int *w, int *h);
+
+#endif

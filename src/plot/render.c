@@ -1,0 +1,469 @@
+/* render.c: draws a laid-out figure with Cairo: axes face, grid, artists clipped to
+ * the axes (in zorder), spines, tick labels, axis labels, titles, colorbars,
+ * legends and the suptitle; with draw 0 it only measures the decorations. */
+#include <cairo.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plot/plot.h"
+
+static void src(cairo_t *cr, dlt_rgba c, double alpha) {
+  cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a * alpha);
+}
+
+/* data (or axes-fraction) value to pixels; NaN where a log axis cannot show it */
+static double to_px(const dlt_axes *ax, int yd, double v, int coord) {
+  if (coord == DLT_COORD_AXES) return yd ? ax->by + ax->bh * (1 - v) : ax->bx + ax->bw * v;
+  int lg = yd ? ax->ylog : ax->xlog;
+  const double *lim = yd ? ax->vy : ax->vx;
+  double a = lim[0], b = lim[1];
+  if (lg) {
+    if (!(v > 0)) return NAN;
+    v = log10(v), a = log10(a), b = log10(b);
+  }
+  double t = (v - a) / (b - a);
+  return yd ? ax->by + ax->bh * (1 - t) : ax->bx + ax->bw * t;
+}
+
+double dlt_data_px(const dlt_axes *ax, int yaxis, double v) { return to_px(ax, yaxis, v, DLT_COORD_DATA); }
+
+/* Agg's PathSnapper: a rectilinear line lands on pixel centres when its rounded width
+ * is odd, on pixel edges when even: floor(v + 0.5) + (0.5 or 0), in Agg's y-up
+ * coordinates; snap_y takes our y-down value and the figure height */
+static double snap(double v, double lw) {
+  return floor(v + 0.5) + (((int)round(lw) % 2) ? 0.5 : 0.0);
+}
+static double snap_y(double v, double lw, double H) { return H - snap(H - v, lw); }
+
+static void draw_line(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
+  const dlt_figure *f = ax->fig;
+  const dlt_linestyle *ls = &a->ls;
+  double lw = dlt_pt(f, ls->width);
+  if (ls->ls != DLT_LS_NONE && lw > 0) {
+    int pen = 0;
+    for (int64_t i = 0; i < a->n; i++) {
+      double px = to_px(ax, 0, a->x[i], a->xcoord), py = to_px(ax, 1, a->y[i], a->ycoord);
+      if (!isfinite(px) || !isfinite(py)) { pen = 0; continue; }
+      if (pen) cairo_line_to(cr, px, py);
+      else cairo_move_to(cr, px, py), pen = 1;
+    }
+    int dashed = ls->ls != DLT_LS_SOLID;
+    cairo_set_line_cap(cr, dashed ? CAIRO_LINE_CAP_BUTT
+                               : f->st.round_caps ? CAIRO_LINE_CAP_ROUND : CAIRO_LINE_CAP_SQUARE);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_line_width(cr, lw);
+    dlt_set_dash(cr, ls->ls, lw, 1);
+    src(cr, ls->color, a->alpha);
+    cairo_stroke(cr);
+    cairo_set_dash(cr, NULL, 0, 0);
+  }
+  if (!ls->marker) return;
+  double ms = dlt_pt(f, ls->msize), mew = dlt_pt(f, ls->mew);
+  for (int64_t i = 0; i < a->n; i++) {
+    double px = to_px(ax, 0, a->x[i], a->xcoord), py = to_px(ax, 1, a->y[i], a->ycoord);
+    if (!isfinite(px) || !isfinite(py)) continue;
+    dlt_marker_path(cr, ls->marker, px, py, ms);
+  }
+  cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+  if (dlt_marker_filled(ls->marker)) {
+    src(cr, ls->mface, a->alpha);
+    cairo_fill_preserve(cr);
+  }
+  src(cr, ls->medge, a->alpha);
+  cairo_set_line_width(cr, mew);
+  cairo_stroke(cr);
+}
+
+/* Normalize(vmin, vmax) then the colormap; matplotlib maps everything to 0 when
+ * vmin == vmax */
+static dlt_rgba mapped(const dlt_artist *a, double v) {
+  if (isnan(v)) return dlt_cmap_eval(a->cmap, NAN);
+  double t = a->vmax > a->vmin ? (v - a->vmin) / (a->vmax - a->vmin) : 0;
+  return dlt_cmap_eval(a->cmap, t);
+}
+
+static void draw_scatter(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
+  const dlt_figure *f = ax->fig;
+  double lw = dlt_pt(f, a->lw);
+  cairo_set_line_width(cr, lw);
+  cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+  for (int64_t i = 0; i < a->n; i++) {
+    double px = to_px(ax, 0, a->x[i], 0), py = to_px(ax, 1, a->y[i], 0);
+    if (!isfinite(px) || !isfinite(py)) continue;
+    double s = a->ns ? a->s[a->ns == 1 ? 0 : i] : f->st.markersize * f->st.markersize;
+    if (!(s > 0)) continue;
+    dlt_rgba c = a->cvals ? mapped(a, a->cvals[i]) : a->ncolors ? a->colors[a->ncolors == 1 ? 0 : i] : a->face;
+    if (a->cvals && isnan(a->cvals[i])) continue;
+    dlt_marker_path(cr, a->ls.marker, px, py, dlt_pt(f, sqrt(s)));
+    int filled = dlt_marker_filled(a->ls.marker);
+    if (filled) { src(cr, c, a->alpha); cairo_fill_preserve(cr); }
+    dlt_rgba e = a->edge_face || !filled ? c : a->edge;
+    if (lw > 0 && e.a > 0) { src(cr, e, a->alpha); cairo_stroke(cr); }
+    else cairo_new_path(cr);
+  }
+}
+
+static void poly_path(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, int k) {
+  int pen = 0;
+  for (int i = a->pstart[k]; i < a->pstart[k + 1]; i++) {
+    double px = to_px(ax, 0, a->x[i], a->xcoord), py = to_px(ax, 1, a->y[i], a->ycoord);
+    if (!isfinite(px) || !isfinite(py)) continue;
+    if (pen) cairo_line_to(cr, px, py);
+    else cairo_move_to(cr, px, py), pen = 1;
+  }
+  cairo_close_path(cr);
+}
+
+static void draw_patch(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
+  double lw = dlt_pt(ax->fig, a->lw);
+  cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+  for (int k = 0; k < a->npoly; k++) {
+    poly_path(ax, cr, a, k);
+    src(cr, a->face, a->alpha);
+    if (a->has_edge && lw > 0) {
+      cairo_fill_preserve(cr);
+      cairo_set_line_width(cr, lw);
+      src(cr, a->edge, a->alpha);
+      cairo_stroke(cr);
+    } else {
+      cairo_fill(cr);
+    }
+  }
+}
+
+/* colour of contour level (or band) i: explicit colours cycle, else the cmap at the
+ * level (lines) or band midpoint (fills) normalized over the levels */
+static dlt_rgba level_color(const dlt_artist *a, int i) {
+  if (a->nlcolors) return a->lcolors[i % a->nlcolors];
+  double v = a->filled ? 0.5 * (a->levels[i] + a->levels[i + 1]) : a->levels[i];
+  return mapped(a, v);
+}
+
+static void paths_to_cairo(const dlt_axes *ax, cairo_t *cr, const dlt_paths *p) {
+  for (int k = 0; k < p->n; k++) {
+    for (int i = p->start[k]; i < p->start[k + 1]; i++) {
+      double px = to_px(ax, 0, p->x[i], 0), py = to_px(ax, 1, p->y[i], 0);
+      if (i == p->start[k]) cairo_move_to(cr, px, py);
+      else cairo_line_to(cr, px, py);
+    }
+    if (p->closed[k]) cairo_close_path(cr);
+  }
+}
+
+static void draw_contour(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
+  dlt_paths p = {0};
+  if (a->filled) {
+    int nb = a->nlevels - 1;
+    dlt_paths *bands = calloc((size_t)nb, sizeof *bands);
+    if (bands && dlt_contour_bands(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels, a->nlevels, bands) == 0) {
+      cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+      for (int i = 0; i < nb; i++) {
+        paths_to_cairo(ax, cr, &bands[i]);
+        src(cr, level_color(a, i), a->alpha);
+        cairo_fill(cr);
+      }
+    }
+    for (int i = 0; bands && i < nb; i++) dlt_paths_free(&bands[i]);
+    free(bands);
+  } else {
+    double lw = dlt_pt(ax->fig, a->ls.width);
+    cairo_set_line_width(cr, lw);
+    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+    for (int i = 0; i < a->nlevels; i++) {
+      if (dlt_contour_lines(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels[i], &p) != 0) break;
+      /* linestyles if given, else contour.negative_linestyle (dashed) for one colour */
+      int style = a->ls.ls != DLT_LS_SOLID ? a->ls.ls
+                  : a->nlcolors == 1 && a->levels[i] < 0 ? DLT_LS_DASHED : DLT_LS_SOLID;
+      if (style == DLT_LS_NONE) continue;
+      dlt_set_dash(cr, style, lw, 1);
+      paths_to_cairo(ax, cr, &p);
+      src(cr, level_color(a, i), a->alpha);
+      cairo_stroke(cr);
+    }
+    cairo_set_dash(cr, NULL, 0, 0);
+  }
+  dlt_paths_free(&p);
+}
+
+/* an image of w x h colours drawn over (x0,y0)-(x1,y1) with nearest-neighbour sampling */
+static void draw_pixels(cairo_t *cr, cairo_surface_t *img, int w, int h, double x0, double y0,
+                        double x1, double y1) {
+  cairo_save(cr);
+  cairo_translate(cr, x0, y0);
+  cairo_scale(cr, (x1 - x0) / w, (y1 - y0) / h);
+  cairo_set_source_surface(cr, img, 0, 0);
+  cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+  cairo_rectangle(cr, 0, 0, w, h);
+  cairo_fill(cr);
+  cairo_restore(cr);
+}
+
+static uint32_t argb(dlt_rgba c, double alpha) {
+  double a = c.a * alpha;
+  return (uint32_t)lround(a * 255) << 24 | (uint32_t)lround(c.r * a * 255) << 16 |
+         (uint32_t)lround(c.g * a * 255) << 8 | (uint32_t)lround(c.b * a * 255);
+}
+
+static void draw_image(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
+  cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, a->cols, a->rows);
+  if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) { cairo_surface_destroy(img); return; }
+  cairo_surface_flush(img);
+  unsigned char *data = cairo_image_surface_get_data(img);
+  int stride = cairo_image_surface_get_stride(img);
+  for (int i = 0; i < a->rows; i++) {
+    uint32_t *row = (uint32_t *)(data + (size_t)i * stride);
+    for (int j = 0; j < a->cols; j++) row[j] = argb(mapped(a, a->gz[i * a->cols + j]), a->alpha);
+  }
+  cairo_surface_mark_dirty(img);
+  /* origin 'upper': row 0 spans y in [-0.5, 0.5] */
+  double x0 = to_px(ax, 0, -0.5, 0), x1 = to_px(ax, 0, a->cols - 0.5, 0);
+  double y0 = to_px(ax, 1, -0.5, 0), y1 = to_px(ax, 1, a->rows - 0.5, 0);
+  draw_pixels(cr, img, a->cols, a->rows, x0, y0, x1, y1);
+  cairo_surface_destroy(img);
+}
+
+static void draw_artist(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
+  switch (a->kind) {
+    case DLT_ART_LINE: draw_line(ax, cr, a); break;
+    case DLT_ART_SCATTER: draw_scatter(ax, cr, a); break;
+    case DLT_ART_PATCH: draw_patch(ax, cr, a); break;
+    case DLT_ART_CONTOUR: draw_contour(ax, cr, a); break;
+    case DLT_ART_IMAGE: draw_image(ax, cr, a); break;
+    case DLT_ART_TEXT:
+      dlt_text(cr, a->text, to_px(ax, 0, a->x[0], 0), to_px(ax, 1, a->y[0], 0),
+               dlt_pt(ax->fig, a->fontsize), a->ha, a->va, 0, dlt_rgba_alpha(a->ls.color, a->alpha * a->ls.color.a), 1);
+      break;
+  }
+}
+
+static int by_zorder(const void *p, const void *q) {
+  const dlt_artist *a = *(dlt_artist *const *)p, *b = *(dlt_artist *const *)q;
+  return (a->zorder > b->zorder) - (a->zorder < b->zorder);
+}
+
+static void draw_grid(const dlt_axes *ax, cairo_t *cr) {
+  const dlt_style *st = &ax->fig->st;
+  double lw = dlt_pt(ax->fig, st->grid_lw);
+  cairo_set_line_width(cr, lw);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+  for (int i = 0; i < ax->nxt; i++) {
+    if (ax->xminor[i]) continue;
+    double x = snap(to_px(ax, 0, ax->xt[i], 0), lw);
+    cairo_move_to(cr, x, ax->by), cairo_line_to(cr, x, ax->by + ax->bh);
+  }
+  for (int i = 0; i < ax->nyt; i++) {
+    if (ax->yminor[i]) continue;
+    double y = snap_y(to_px(ax, 1, ax->yt[i], 0), lw, ax->fig->h * ax->fig->dpi);
+    cairo_move_to(cr, ax->bx, y), cairo_line_to(cr, ax->bx + ax->bw, y);
+  }
+  src(cr, st->grid_color, ax->grid_alpha);
+  cairo_stroke(cr);
+}
+
+static void draw_frame(cairo_t *cr, const dlt_figure *f, double x, double y, double w, double h) {
+  double lw = dlt_pt(f, f->st.axes_lw);
+  double H = f->h * f->dpi;
+  double x0 = snap(x, lw), y0 = snap_y(y, lw, H), x1 = snap(x + w, lw), y1 = snap_y(y + h, lw, H);
+  cairo_set_line_width(cr, lw);
+  cairo_set_line_join(cr, CAIRO_LINE_JOIN_MITER);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_SQUARE);
+  cairo_rectangle(cr, x0, y0, x1 - x0, y1 - y0);
+  src(cr, f->st.axes_edge, 1);
+  cairo_stroke(cr);
+}
+
+/* tick labels and axis labels of one axes; returns their union in *tight */
+static void decorations(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
+  const dlt_figure *f = ax->fig;
+  const dlt_style *st = &f->st;
+  double fs = dlt_pt(f, st->font_size), off = dlt_pt(f, st->tick_len + st->tick_pad);
+  double tl = dlt_pt(f, st->tick_len);
+  dlt_box xb = {ax->bx, ax->by + ax->bh, ax->bx + ax->bw, ax->by + ax->bh}, yb = {ax->bx, ax->by, ax->bx, ax->by + ax->bh};
+  int nx = 0, ny = 0;
+  if (draw && tl > 0) {
+    cairo_set_line_width(cr, dlt_pt(f, 0.8));
+    for (int i = 0; i < ax->nxt; i++) {
+      double x = snap(to_px(ax, 0, ax->xt[i], 0), 1);
+      cairo_move_to(cr, x, ax->by + ax->bh), cairo_line_to(cr, x, ax->by + ax->bh + tl);
+    }
+    for (int i = 0; i < ax->nyt; i++) {
+      double y = snap_y(to_px(ax, 1, ax->yt[i], 0), 1, f->h * f->dpi);
+      cairo_move_to(cr, ax->bx, y), cairo_line_to(cr, ax->bx - tl, y);
+    }
+    src(cr, st->tick_color, 1);
+    cairo_stroke(cr);
+  }
+  int hidex = f->sharex && ax->r1 < f->nrows, hidey = f->sharey && ax->c0 > 0;
+  for (int i = 0; i < ax->nxt && !hidex; i++) {
+    dlt_box b = dlt_text(cr, ax->xl[i], to_px(ax, 0, ax->xt[i], 0), ax->by + ax->bh + off, fs,
+                         DLT_HA_CENTER, DLT_VA_TOP, 0, st->tick_color, draw);
+    if (nx++ == 0) xb = b;
+    else dlt_box_union(&xb, b);
+  }
+  for (int i = 0; i < ax->nyt && !hidey; i++) {
+    dlt_box b = dlt_text(cr, ax->yl[i], ax->bx - off, to_px(ax, 1, ax->yt[i], 0), fs, DLT_HA_RIGHT,
+                         DLT_VA_CENTER_BASELINE, 0, st->tick_color, draw);
+    if (ny++ == 0) yb = b;
+    else dlt_box_union(&yb, b);
+  }
+  dlt_box_union(tight, xb), dlt_box_union(tight, yb);
+  char ot[48];
+  /* the offset text, "1e6" or "1e\u22125" as matplotlib writes it */
+  if (ax->yoom) {
+    snprintf(ot, sizeof ot, ax->yoom < 0 ? "1e\xe2\x88\x92%d" : "1e%d", abs(ax->yoom));
+    dlt_box_union(tight, dlt_text(cr, ot, ax->bx, ax->by - dlt_pt(f, 2), fs, DLT_HA_LEFT, DLT_VA_BOTTOM, 0, st->tick_color, draw));
+  }
+  if (ax->xoom) {
+    snprintf(ot, sizeof ot, ax->xoom < 0 ? "1e\xe2\x88\x92%d" : "1e%d", abs(ax->xoom));
+    dlt_box_union(tight, dlt_text(cr, ot, ax->bx + ax->bw, xb.y1 + dlt_pt(f, 2), fs, DLT_HA_RIGHT, DLT_VA_TOP, 0, st->tick_color, draw));
+  }
+  double pad = dlt_pt(f, st->label_pad);
+  if (ax->xlabel)
+    dlt_box_union(tight, dlt_text(cr, ax->xlabel, ax->bx + ax->bw / 2, (nx ? xb.y1 : ax->by + ax->bh) + pad,
+                                  dlt_pt(f, ax->xlabel_size), DLT_HA_CENTER, DLT_VA_TOP, 0, st->label_color, draw));
+  if (ax->ylabel)
+    dlt_box_union(tight, dlt_text(cr, ax->ylabel, (ny ? yb.x0 : ax->bx) - pad, ax->by + ax->bh / 2,
+                                  dlt_pt(f, ax->ylabel_size), DLT_HA_CENTER, DLT_VA_BOTTOM, 1, st->label_color, draw));
+}
+
+void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
+  const dlt_figure *f = ax->fig;
+  const dlt_style *st = &f->st;
+  if (draw) {
+    if (!ax->axis_off) {
+      cairo_rectangle(cr, ax->bx, ax->by, ax->bw, ax->bh);
+      src(cr, st->axes_face, 1);
+      cairo_fill(cr);
+    }
+    cairo_save(cr);
+    cairo_rectangle(cr, ax->bx, ax->by, ax->bw, ax->bh);
+    cairo_clip(cr);
+    int grid = ax->grid && !ax->axis_off;
+    dlt_artist **order = malloc((size_t)(ax->nart ? ax->nart : 1) * sizeof *order);
+    if (order) {
+      if (ax->nart) memcpy(order, ax->art, (size_t)ax->nart * sizeof *order);
+      /* insertion sort keeps equal zorders in the order they were added */
+      for (int i = 1; i < ax->nart; i++)
+        for (int j = i; j > 0 && by_zorder(&order[j - 1], &order[j]) > 0; j--) {
+          dlt_artist *t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
+        }
+      for (int i = 0; i < ax->nart; i++) {
+        if (grid && order[i]->zorder > st->grid_zorder) draw_grid(ax, cr), grid = 0;
+        draw_artist(ax, cr, order[i]);
+      }
+      free(order);
+    }
+    if (grid) draw_grid(ax, cr);
+    cairo_restore(cr);
+    if (!ax->axis_off) draw_frame(cr, f, ax->bx, ax->by, ax->bw, ax->bh);
+  }
+  if (!ax->axis_off) decorations(ax, cr, draw, tight);
+  if (ax->title)
+    dlt_box_union(tight, dlt_text(cr, ax->title,
+                                  ax->bx + (ax->title_loc == DLT_HA_LEFT ? 0 : ax->title_loc == DLT_HA_RIGHT ? ax->bw : ax->bw / 2),
+                                  ax->by - dlt_pt(f, ax->title_pad), dlt_pt(f, ax->title_size), ax->title_loc,
+                                  DLT_VA_BASELINE, 0, st->label_color, draw));
+  if (ax->legend) dlt_render_legend(ax, cr, draw, tight);
+}
+
+/* the colorbar of ax's mappable in ax->cb: colours, outline, ticks, label */
+void dlt_render_colorbar(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
+  const dlt_figure *f = ax->fig;
+  const dlt_artist *m = ax->cbar;
+  double x = ax->cb[0], y = ax->cb[1], w = ax->cb[2], h = ax->cb[3];
+  int contour = m->kind == DLT_ART_CONTOUR;
+  double lo = contour ? m->levels[0] : m->vmin, hi = contour ? m->levels[m->nlevels - 1] : m->vmax;
+  if (!(hi > lo)) hi = lo + 1;
+  dlt_box b = {x, y, x + w, y + h};
+  dlt_box_union(tight, b);
+  if (draw) {
+    if (contour && m->filled) {
+      for (int i = 0; i + 1 < m->nlevels; i++) {
+        double y0 = y + h * (1 - (m->levels[i] - lo) / (hi - lo));
+        double y1 = y + h * (1 - (m->levels[i + 1] - lo) / (hi - lo));
+        cairo_rectangle(cr, x, y1, w, y0 - y1);
+        src(cr, level_color(m, i), m->alpha);
+        cairo_fill(cr);
+      }
+    } else if (contour) {
+      cairo_set_line_width(cr, dlt_pt(f, m->ls.width));
+      for (int i = 0; i < m->nlevels; i++) {
+        double yy = y + h * (1 - (m->levels[i] - lo) / (hi - lo));
+        cairo_move_to(cr, x, yy), cairo_line_to(cr, x + w, yy);
+        src(cr, level_color(m, i), m->alpha);
+        cairo_stroke(cr);
+      }
+    } else {
+      int n = m->cmap.t->n;
+      cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, n);
+      if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+        cairo_surface_flush(img);
+        unsigned char *data = cairo_image_surface_get_data(img);
+        int stride = cairo_image_surface_get_stride(img);
+        for (int i = 0; i < n; i++)
+          *(uint32_t *)(data + (size_t)(n - 1 - i) * stride) = argb(dlt_cmap_eval(m->cmap, (i + 0.5) / n), m->alpha);
+        cairo_surface_mark_dirty(img);
+        draw_pixels(cr, img, 1, n, x, y, x + w, y + h);
+      }
+      cairo_surface_destroy(img);
+    }
+    draw_frame(cr, f, x, y, w, h);
+  }
+  /* ticks: FixedLocator(levels, nbins=10) for contour sets, else AutoLocator */
+  double t[DLT_MAXTICKS], raw[DLT_MAXTICKS];
+  char lab[DLT_MAXTICKS][40];
+  int n = 0;
+  if (contour) {
+    int step = (m->nlevels + 9) / 10;
+    for (int i = 0; i < m->nlevels && n < DLT_MAXTICKS; i += step) t[n++] = m->levels[i];
+  } else {
+    int space = dlt_tick_space(h * 72.0 / f->dpi, f->st.font_size, 1);
+    int nr = dlt_ticks_maxn(lo, hi, space < 1 ? 1 : space > 9 ? 9 : space, 2, 1, raw);
+    for (int i = 0; i < nr; i++)
+      if (raw[i] >= lo - 1e-10 * (hi - lo) && raw[i] <= hi + 1e-10 * (hi - lo)) t[n++] = raw[i];
+  }
+  dlt_ticks_format(t, n, lo, hi, lab);
+  double fs = dlt_pt(f, f->st.font_size), tl = dlt_pt(f, 3.5 * 0.6), off = dlt_pt(f, f->st.tick_pad) + tl;
+  dlt_box lb = {x + w, y, x + w, y + h};
+  for (int i = 0; i < n; i++) {
+    double yy = y + h * (1 - (t[i] - lo) / (hi - lo));
+    if (draw) {
+      cairo_set_line_width(cr, dlt_pt(f, 0.8));
+      double ys = snap_y(yy, 1, f->h * f->dpi);
+      cairo_move_to(cr, x + w, ys), cairo_line_to(cr, x + w + tl, ys);
+      src(cr, f->st.tick_color, 1);
+      cairo_stroke(cr);
+    }
+    dlt_box_union(&lb, dlt_text(cr, lab[i], x + w + off, yy, fs, DLT_HA_LEFT, DLT_VA_CENTER_BASELINE, 0,
+                                f->st.tick_color, draw));
+  }
+  dlt_box_union(tight, lb);
+  if (ax->cbar_label)
+    dlt_box_union(tight, dlt_text(cr, ax->cbar_label, lb.x1 + dlt_pt(f, f->st.label_pad), y + h / 2, fs,
+                                  DLT_HA_CENTER, DLT_VA_TOP, 1, f->st.label_color, draw));
+}
+
+int dlt_render(dlt_figure *f, cairo_t *cr) {
+  if (dlt_text_init() != 0) return -1;
+  if (f->tight && dlt_layout_tight(f, cr) != 0) return -1;
+  dlt_layout_figure(f);
+  double W = f->w * f->dpi, H = f->h * f->dpi;
+  cairo_set_source_rgba(cr, f->st.fig_face.r, f->st.fig_face.g, f->st.fig_face.b, f->st.fig_face.a);
+  cairo_paint(cr);
+  for (int i = 0; i < f->nax; i++) {
+    dlt_axes *ax = f->ax[i];
+    dlt_box t = {0, 0, 0, 0};
+    dlt_render_axes(ax, cr, 1, &t);
+    if (ax->cbar) dlt_render_colorbar(ax, cr, 1, &t);
+  }
+  if (f->suptitle)
+    dlt_text(cr, f->suptitle, W / 2, 0.02 * H, dlt_pt(f, f->suptitle_size), DLT_HA_CENTER, DLT_VA_TOP, 0,
+             f->st.label_color, 1);
+  if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
+    return dlt_failn("savefig: drawing failed: %s", cairo_status_to_string(cairo_status(cr)));
+  return 0;
+}

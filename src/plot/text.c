@@ -1,0 +1,144 @@
+/* text.c: text in DejaVu Sans (fontconfig finds it, FreeType renders it through
+ * Cairo), laid out as matplotlib's Text: lines at 1.2 spacing, line heights at least
+ * those of "lp", alignment before rotation, and "a^{b}" drawn as a superscript. */
+#include <cairo-ft.h>
+#include <cairo.h>
+#include <fontconfig/fontconfig.h>
+#include <math.h>
+#include <string.h>
+
+#include "plot/plot.h"
+
+static cairo_font_face_t *face;
+static cairo_font_options_t *opts;
+
+int dlt_text_init(void) {
+  if (face) return 0;
+  FcPattern *pat = FcNameParse((const FcChar8 *)"DejaVu Sans");
+  if (!pat) return dlt_failn("plot: fontconfig cannot parse a font name");
+  FcConfigSubstitute(NULL, pat, FcMatchPattern);
+  FcDefaultSubstitute(pat);
+  FcResult res;
+  FcPattern *match = FcFontMatch(NULL, pat, &res);
+  FcPatternDestroy(pat);
+  if (!match) return dlt_failn("plot: fontconfig found no font for 'DejaVu Sans'");
+  face = cairo_ft_font_face_create_for_pattern(match);
+  FcPatternDestroy(match);
+  opts = cairo_font_options_create();
+  cairo_font_options_set_antialias(opts, CAIRO_ANTIALIAS_GRAY);
+  cairo_font_options_set_hint_style(opts, CAIRO_HINT_STYLE_SLIGHT);
+  cairo_font_options_set_hint_metrics(opts, CAIRO_HINT_METRICS_OFF);
+  return 0;
+}
+
+typedef struct { char pre[1024], sup[64], post[256]; } mline;
+
+/* splits "pre^{sup}post"; no "^{" leaves everything in pre */
+static void split_math(const char *s, size_t n, mline *m) {
+  memset(m, 0, sizeof *m);
+  const char *c = memchr(s, '^', n);
+  const char *e = c && c + 1 < s + n && c[1] == '{' ? memchr(c, '}', (size_t)(s + n - c)) : NULL;
+  if (!e) { size_t k = n < 1023 ? n : 1023; memcpy(m->pre, s, k); return; }
+  size_t k = (size_t)(c - s) < 1023 ? (size_t)(c - s) : 1023;
+  memcpy(m->pre, s, k);
+  k = (size_t)(e - c - 2) < 63 ? (size_t)(e - c - 2) : 63;
+  memcpy(m->sup, c + 2, k);
+  k = (size_t)(s + n - e - 1) < 255 ? (size_t)(s + n - e - 1) : 255;
+  memcpy(m->post, e + 1, k);
+  /* mathtext spaces a binary operator: "2 \u00d7 10" with thin spaces */
+  char *x = strstr(m->pre, "\xc3\x97");
+  if (x && strlen(m->pre) + 6 < sizeof m->pre) {
+    memmove(x + 5, x + 2, strlen(x + 2) + 1);
+    memcpy(x, "\xe2\x80\x89\xc3\x97", 5);
+    memmove(x + 8, x + 5, strlen(x + 5) + 1);
+    memcpy(x + 5, "\xe2\x80\x89", 3);
+  }
+}
+
+#define SUP_SCALE 0.7
+#define SUP_RAISE 0.5
+
+/* width, ink height above the baseline and depth below it of one line */
+static void measure(cairo_t *cr, const mline *m, double size, double *w, double *h, double *d) {
+  cairo_text_extents_t te;
+  double asc = 0, desc = 0, x = 0;
+  const char *parts[3] = {m->pre, m->sup, m->post};
+  for (int k = 0; k < 3; k++) {
+    if (!parts[k][0]) continue;
+    double sz = k == 1 ? size * SUP_SCALE : size, rise = k == 1 ? size * SUP_RAISE : 0;
+    cairo_set_font_size(cr, sz);
+    cairo_text_extents(cr, parts[k], &te);
+    x += te.x_advance;
+    asc = fmax(asc, -te.y_bearing + rise);
+    desc = fmax(desc, te.height + te.y_bearing - rise);
+  }
+  /* Agg measures the rendered bitmap: whole pixels above and below the baseline */
+  asc = round(asc), desc = round(desc);
+  *w = x, *h = asc + desc, *d = desc;
+}
+
+static void draw_line(cairo_t *cr, const mline *m, double size, double x, double y) {
+  const char *parts[3] = {m->pre, m->sup, m->post};
+  cairo_text_extents_t te;
+  for (int k = 0; k < 3; k++) {
+    if (!parts[k][0]) continue;
+    double sz = k == 1 ? size * SUP_SCALE : size, rise = k == 1 ? size * SUP_RAISE : 0;
+    cairo_set_font_size(cr, sz);
+    cairo_move_to(cr, x, y - rise);
+    cairo_show_text(cr, parts[k]);
+    cairo_text_extents(cr, parts[k], &te);
+    x += te.x_advance;
+  }
+}
+
+#define MAXLINES 16
+
+dlt_box dlt_text(cairo_t *cr, const char *s, double x, double y, double size, int ha, int va,
+                 int rot90, dlt_rgba color, int draw) {
+  dlt_box box = {x, y, x, y};
+  if (!s || !s[0] || dlt_text_init() != 0) return box;
+  cairo_save(cr);
+  cairo_set_font_face(cr, face);
+  cairo_set_font_options(cr, opts);
+  mline lines[MAXLINES];
+  double w[MAXLINES], base[MAXLINES], lp_h, lp_d, W = 0, lw;
+  mline lp;
+  split_math("lp", 2, &lp);
+  measure(cr, &lp, size, &lw, &lp_h, &lp_d);
+  int n = 0;
+  double thisy = 0, baseline = 0, d = 0, min_dy = (lp_h - lp_d) * 1.2;
+  for (const char *p = s; n < MAXLINES; n++) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+    split_math(p, len, &lines[n]);
+    double h;
+    if (len) measure(cr, &lines[n], size, &w[n], &h, &d);
+    else w[n] = h = d = 0;
+    h = fmax(h, lp_h), d = fmax(d, lp_d);
+    /* matplotlib's Text._get_layout, with y growing downwards */
+    baseline = (h - d) + thisy;
+    thisy = n == 0 ? h - d : thisy + fmax(min_dy, (h - d) * 1.2);
+    base[n] = thisy;
+    thisy += d;
+    W = fmax(W, w[n]);
+    if (!nl) { n++; break; }
+    p = nl + 1;
+  }
+  double H = thisy;
+  double oy = va == DLT_VA_TOP ? 0 : va == DLT_VA_BOTTOM ? -H : va == DLT_VA_CENTER ? -H / 2
+              : va == DLT_VA_BASELINE ? -baseline : -baseline / 2;
+  double ox = ha == DLT_HA_LEFT ? 0 : ha == DLT_HA_CENTER ? -W / 2 : -W;
+  if (rot90) box = (dlt_box){x + oy, y - ox - W, x + oy + H, y - ox};
+  else box = (dlt_box){x + ox, y + oy, x + ox + W, y + oy + H};
+  if (draw) {
+    cairo_translate(cr, x, y);
+    if (rot90) cairo_rotate(cr, -M_PI / 2);
+    cairo_set_source_rgba(cr, color.r, color.g, color.b, color.a);
+    for (int i = 0; i < n; i++) {
+      double lx = ha == DLT_HA_LEFT ? 0 : ha == DLT_HA_CENTER ? (W - w[i]) / 2 : W - w[i];
+      draw_line(cr, &lines[i], size, ox + lx, oy + base[i]);
+    }
+  }
+  cairo_restore(cr);
+  return box;
+}
