@@ -7,7 +7,7 @@ local dlt = require "dlt"
 
 local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
 local interp = arg and arg[-1] or "dltlua"
-local FIGDIR = os.getenv("DLT_FIGDIR") or "figures"
+local FIGDIR = require("dlt.notebook").figdir()
 
 local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 

@@ -3,17 +3,12 @@
 -- trained with and without clip_grad_norm_.
 -- Run: dltlua scripts/gradient_clipping.lua   (figure: gradient_clipping.png in $DLT_FIGDIR)
 local dlt = require "dlt"
+local notebook = require "dlt.notebook"
 local nn, optim, plt = dlt.nn, dlt.optim, dlt.plot
 
-local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
-package.path = here .. "/?.lua;" .. package.path
-local P = require "pipeline"
+local P = notebook.pipeline()   -- scripts/pipeline.lua's pieces, its section not run
 
-local FIGDIR = os.getenv("DLT_FIGDIR") or "figures"
-os.execute("mkdir -p '" .. FIGDIR:gsub("'", "'\\''") .. "'")
-local function figpath(name) return FIGDIR .. "/" .. name .. ".png" end
-
-plt.style.use("seaborn-v0_8-whitegrid")
+local figpath = notebook.setup()
 
 -- Every layer multiplies the signal, and backprop multiplies the gradient by the
 -- same weights: with weights 1.2x the Kaiming scale, 20 layers make gradients

@@ -3,14 +3,11 @@
 -- Kaiming under ReLU and Tanh, and the nn.init calls.
 -- Run: dltlua scripts/initialization.lua   (figures go to $DLT_FIGDIR, default figures/)
 local dlt = require "dlt"
+local notebook = require "dlt.notebook"
 local nn, plt = dlt.nn, dlt.plot
 local fmt = dlt.fmt
 
-local FIGDIR = os.getenv("DLT_FIGDIR") or "figures"
-os.execute("mkdir -p '" .. FIGDIR:gsub("'", "'\\''") .. "'")
-local function figpath(name) return FIGDIR .. "/" .. name .. ".png" end
-
-plt.style.use("seaborn-v0_8-whitegrid")
+local figpath = notebook.setup()
 dlt.manual_seed(42)
 
 -- Poor initialization makes activations vanish (outputs near zero, gradients gone),
@@ -100,35 +97,26 @@ local function capitalize(s) return s:sub(1, 1):upper() .. s:sub(2) end
 local axes
 fig, axes = plt.subplots(1, 2, { figsize = { 14, 5 } })
 
--- with ReLU
-ax = axes[1]
-for _, c in ipairs({ { "random", "red" }, { "xavier", "blue" }, { "kaiming", "green" } }) do
-  local layers = create_initialized_layers(n_layers, hidden_dim, c[1])
-  local mags = forward_activations(layers, x:clone(), relu)
-  ax:plot(mags, "-o", { color = c[2], label = capitalize(c[1]), markersize = 3, linewidth = 2 })
+-- one panel: the activation magnitudes of each scheme's network under `activation`
+local function compare_schemes(panel, activation, colors, title)
+  for _, c in ipairs(colors) do
+    local layers = create_initialized_layers(n_layers, hidden_dim, c[1])
+    local mags = forward_activations(layers, x:clone(), activation)
+    panel:plot(mags, "-o", { color = c[2], label = capitalize(c[1]), markersize = 3, linewidth = 2 })
+  end
+  panel:set_xlabel("Layer")
+  panel:set_ylabel("Mean Activation Magnitude")
+  panel:set_title(title)
+  panel:set_yscale("log")
+  panel:legend()
+  panel:grid(true, { alpha = 0.3 })
+  panel:set_ylim(1e-6, 1e2)
 end
-ax:set_xlabel("Layer")
-ax:set_ylabel("Mean Activation Magnitude")
-ax:set_title("ReLU Activation\n(Kaiming is designed for ReLU)")
-ax:set_yscale("log")
-ax:legend()
-ax:grid(true, { alpha = 0.3 })
-ax:set_ylim(1e-6, 1e2)
 
--- with Tanh
-ax = axes[2]
-for _, c in ipairs({ { "random", "red" }, { "xavier", "blue" }, { "kaiming", "orange" } }) do
-  local layers = create_initialized_layers(n_layers, hidden_dim, c[1])
-  local mags = forward_activations(layers, x:clone(), tanh)
-  ax:plot(mags, "-o", { color = c[2], label = capitalize(c[1]), markersize = 3, linewidth = 2 })
-end
-ax:set_xlabel("Layer")
-ax:set_ylabel("Mean Activation Magnitude")
-ax:set_title("Tanh Activation\n(Xavier is designed for symmetric activations)")
-ax:set_yscale("log")
-ax:legend()
-ax:grid(true, { alpha = 0.3 })
-ax:set_ylim(1e-6, 1e2)
+compare_schemes(axes[1], relu, { { "random", "red" }, { "xavier", "blue" }, { "kaiming", "green" } },
+  "ReLU Activation\n(Kaiming is designed for ReLU)")
+compare_schemes(axes[2], tanh, { { "random", "red" }, { "xavier", "blue" }, { "kaiming", "orange" } },
+  "Tanh Activation\n(Xavier is designed for symmetric activations)")
 
 fig:tight_layout()
 fig:savefig(figpath("initialization_relu_tanh"))

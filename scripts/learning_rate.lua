@@ -3,13 +3,10 @@
 -- Run: dltlua scripts/learning_rate.lua   (figures go to $DLT_FIGDIR, default figures/)
 -- The range test of 2.3 is scripts/lr_finder.lua.
 local dlt = require "dlt"
+local notebook = require "dlt.notebook"
 local nn, optim, plt = dlt.nn, dlt.optim, dlt.plot
 
-local FIGDIR = os.getenv("DLT_FIGDIR") or "figures"
-os.execute("mkdir -p '" .. FIGDIR:gsub("'", "'\\''") .. "'")
-local function figpath(name) return FIGDIR .. "/" .. name .. ".png" end
-
-plt.style.use("seaborn-v0_8-whitegrid")
+local figpath = notebook.setup()
 dlt.manual_seed(42)
 
 -- The learning rate is the size of each step. Too high: you overshoot the minimum,

@@ -3,17 +3,12 @@
 -- and pick the rate where the loss falls fastest.
 -- Run: dltlua scripts/lr_finder.lua   (figure: learning_rate_finder.png in $DLT_FIGDIR)
 local dlt = require "dlt"
+local notebook = require "dlt.notebook"
 local nn, optim, plt = dlt.nn, dlt.optim, dlt.plot
 
-local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
-package.path = here .. "/?.lua;" .. package.path
-local P = require "pipeline"
+local P = notebook.pipeline()   -- scripts/pipeline.lua's pieces, its section not run
 
-local FIGDIR = os.getenv("DLT_FIGDIR") or "figures"
-os.execute("mkdir -p '" .. FIGDIR:gsub("'", "'\\''") .. "'")
-local function figpath(name) return FIGDIR .. "/" .. name .. ".png" end
-
-plt.style.use("seaborn-v0_8-whitegrid")
+local figpath = notebook.setup()
 dlt.manual_seed(42)
 
 -- 1. start with a tiny learning rate; 2. train a few batches, raising it each time;

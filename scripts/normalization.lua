@@ -3,14 +3,11 @@
 -- BatchNorm against LayerNorm.
 -- Run: dltlua scripts/normalization.lua   (figures go to $DLT_FIGDIR, default figures/)
 local dlt = require "dlt"
+local notebook = require "dlt.notebook"
 local nn, plt = dlt.nn, dlt.plot
 local fmt = dlt.fmt
 
-local FIGDIR = os.getenv("DLT_FIGDIR") or "figures"
-os.execute("mkdir -p '" .. FIGDIR:gsub("'", "'\\''") .. "'")
-local function figpath(name) return FIGDIR .. "/" .. name .. ".png" end
-
-plt.style.use("seaborn-v0_8-whitegrid")
+local figpath = notebook.setup()
 dlt.manual_seed(42)
 
 -- As data flows through a deep net, the distribution of activations shifts from

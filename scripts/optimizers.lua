@@ -3,13 +3,10 @@
 -- the same optimizers as dlt.optim provides them.
 -- Run: dltlua scripts/optimizers.lua   (figures go to $DLT_FIGDIR, default figures/)
 local dlt = require "dlt"
+local notebook = require "dlt.notebook"
 local nn, optim, plt = dlt.nn, dlt.optim, dlt.plot
 
-local FIGDIR = os.getenv("DLT_FIGDIR") or "figures"
-os.execute("mkdir -p '" .. FIGDIR:gsub("'", "'\\''") .. "'")
-local function figpath(name) return FIGDIR .. "/" .. name .. ".png" end
-
-plt.style.use("seaborn-v0_8-whitegrid")
+local figpath = notebook.setup()
 dlt.manual_seed(42)
 
 -- Imagine finding the lowest point of a mountainous landscape blindfolded: all you

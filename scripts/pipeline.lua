@@ -5,6 +5,7 @@
 -- `require "pipeline"` (with scripts/ on package.path) returns the pieces without
 -- running the section: make_moons_data, BestPracticesNetwork, train_model, loaders.
 local dlt = require "dlt"
+local notebook = require "dlt.notebook"
 local nn, optim, plt, data = dlt.nn, dlt.optim, dlt.plot, dlt.data
 
 local M = {}
@@ -169,11 +170,7 @@ if ... == "pipeline" then return M end
 
 -------------------------------------------------------------------------------
 -- The section itself.
-local FIGDIR = os.getenv("DLT_FIGDIR") or "figures"
-os.execute("mkdir -p '" .. FIGDIR:gsub("'", "'\\''") .. "'")
-local function figpath(name) return FIGDIR .. "/" .. name .. ".png" end
-
-plt.style.use("seaborn-v0_8-whitegrid")
+local figpath = notebook.setup()
 dlt.manual_seed(42)
 
 -- The complete pipeline: AdamW with a learning-rate schedule, BatchNorm and Dropout

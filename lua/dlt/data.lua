@@ -307,7 +307,11 @@ function M.load_csv(path, opts)
   if opts.header ~= nil and type(opts.header) ~= "boolean" then
     fail("load_csv: option 'header' must be a boolean, got %s", type(opts.header))
   end
-  return dlt._load_csv(path, opts.header, opts.dtype)
+  -- the parser's errors name the file and line; raised again at the caller's line, not
+  -- at this one (the position a C function's error gets)
+  local ok, X, names = pcall(dlt._load_csv, path, opts.header, opts.dtype)
+  if not ok then error((tostring(X):gsub("^%[dlt%]/data%.lua:%d+: ", "")), 2) end
+  return X, names
 end
 
 return M

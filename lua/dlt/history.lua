@@ -25,6 +25,9 @@ local function history(h, opts)
   if type(h) ~= "table" then
     error("plot.history: expected a history table, got " .. type(h), 2)
   end
+  if opts ~= nil and type(opts) ~= "table" then
+    error("plot.history: options must be a table, got " .. type(opts), 2)
+  end
   opts = opts or {}
   for k in pairs(opts) do
     if not allowed[k] then error("plot.history: unknown option '" .. tostring(k) .. "'", 2) end

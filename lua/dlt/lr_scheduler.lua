@@ -91,6 +91,12 @@ local function bisect_right(list, x)
   return n
 end
 
+-- half a cosine from base at t = 0 down to eta_min at t = T:
+--   eta_min + (base - eta_min) * (1 + cos(pi * t / T)) / 2
+local function cosine_lr(base, eta_min, t, T)
+  return eta_min + (base - eta_min) * (1 + math.cos(math.pi * t / T)) / 2
+end
+
 ---------------------------------------------------------------------------------------
 -- the base: PyTorch's _LRScheduler
 
@@ -445,7 +451,7 @@ function CosineAnnealingLR:get_lr()
   for i, lr in ipairs(out) do
     local base = self.base_lrs[i]
     if self._step_count == 1 and t > 0 then
-      out[i] = emin + (base - emin) * (1 + math.cos(t * pi / T)) / 2
+      out[i] = cosine_lr(base, emin, t, T)
     elseif (t - 1 - T) % (2 * T) == 0 then
       out[i] = lr + (base - emin) * (1 - math.cos(pi / T)) / 2
     else
@@ -458,8 +464,7 @@ end
 function CosineAnnealingLR:_closed_form()
   local out = {}
   for i, base in ipairs(self.base_lrs) do
-    out[i] = self.eta_min + (base - self.eta_min) *
-      (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+    out[i] = cosine_lr(base, self.eta_min, self.last_epoch, self.T_max)
   end
   return out
 end
@@ -483,8 +488,7 @@ end
 function WarmRestarts:get_lr()
   local out = {}
   for i, base in ipairs(self.base_lrs) do
-    out[i] = self.eta_min + (base - self.eta_min) *
-      (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+    out[i] = cosine_lr(base, self.eta_min, self.T_cur, self.T_i)
   end
   return out
 end

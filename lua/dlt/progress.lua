@@ -27,6 +27,9 @@ local Bar = {}
 Bar.__index = Bar
 
 local function check_opts(opts)
+  if type(opts) ~= "table" then
+    error("progress: options must be a table, got " .. type(opts), 3)
+  end
   for k in pairs(opts) do
     if k ~= "desc" and k ~= "delay" and k ~= "unit" then
       error("progress: unknown option '" .. tostring(k) .. "'", 3)

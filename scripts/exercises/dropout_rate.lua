@@ -3,17 +3,12 @@
 -- the best rate.
 -- Run: dltlua scripts/exercises/dropout_rate.lua
 local dlt = require "dlt"
+local notebook = require "dlt.notebook"
 local plt = dlt.plot
 
-local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
-package.path = here .. "/../?.lua;" .. package.path
-local P = require "pipeline"
+local P = notebook.pipeline()   -- scripts/pipeline.lua's pieces, its section not run
 
-local FIGDIR = os.getenv("DLT_FIGDIR") or "figures"
-os.execute("mkdir -p '" .. FIGDIR:gsub("'", "'\\''") .. "'")
-local function figpath(name) return FIGDIR .. "/" .. name .. ".png" end
-
-plt.style.use("seaborn-v0_8-whitegrid")
+local figpath = notebook.setup()
 
 local train_loader, val_loader = P.loaders()
 

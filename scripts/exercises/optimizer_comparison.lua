@@ -3,18 +3,12 @@
 -- validation accuracy per epoch for each.
 -- Run: dltlua scripts/exercises/optimizer_comparison.lua
 local dlt = require "dlt"
+local notebook = require "dlt.notebook"
 local optim, plt = dlt.optim, dlt.plot
 
--- the section's pieces (scripts/pipeline.lua, loaded without running it)
-local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
-package.path = here .. "/../?.lua;" .. package.path
-local P = require "pipeline"
+local P = notebook.pipeline()   -- scripts/pipeline.lua's pieces, its section not run
 
-local FIGDIR = os.getenv("DLT_FIGDIR") or "figures"
-os.execute("mkdir -p '" .. FIGDIR:gsub("'", "'\\''") .. "'")
-local function figpath(name) return FIGDIR .. "/" .. name .. ".png" end
-
-plt.style.use("seaborn-v0_8-whitegrid")
+local figpath = notebook.setup()
 
 local train_loader, val_loader = P.loaders()
 

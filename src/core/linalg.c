@@ -36,9 +36,19 @@ static int gelsd(const char *fn, double *A, int64_t m, int64_t n, double *B, int
   return 0;
 }
 
-/* the solution of A x = b as a new tensor of shape (n) or (n, k) */
+/* LAPACK's dgelsd loops forever on an infinity and has no answer for a NaN: both are
+ * refused before it runs */
+static int check_finite(const char *fn, const char *what, const double *v, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isfinite(v[i]))
+      return dlt_failn("%s: %s in %s; least squares needs finite values", fn, isnan(v[i]) ? "NaN" : "an infinity", what);
+  return 0;
+}
+
+/* the solution of A x = b as a new tensor of shape (n) or (n, k); aname and bname are
+ * what A and b are called in messages */
 static dlt_tensor *solve(const char *fn, double *A, int64_t m, int64_t n, const dlt_tensor *b, double rcond,
-                         const double *colscale, dlt_dtype dt) {
+                         const double *colscale, dlt_dtype dt, const char *aname, const char *bname) {
   int64_t k = b->ndim == 2 ? b->shape[1] : 1, ldb = m > n ? m : n;
   if (ldb < 1) ldb = 1;
   size_t nb;
@@ -48,7 +58,9 @@ static dlt_tensor *solve(const char *fn, double *A, int64_t m, int64_t n, const 
   to_colmajor(b, B, ldb);
   int64_t shape[2] = {n, k};
   dlt_tensor *x = NULL;
-  if (m == 0 || n == 0 || k == 0 || !gelsd(fn, A, m, n, B, k, rcond)) {
+  if (m == 0 || n == 0 || k == 0 ||
+      (!check_finite(fn, aname, A, (size_t)(m * n)) && !check_finite(fn, bname, B, nb) &&
+       !gelsd(fn, A, m, n, B, k, rcond))) {
     x = dlt_zeros(b->ndim, shape, dt);
     for (int64_t i = 0; x && m > 0 && i < n; i++)
       for (int64_t j = 0; j < k; j++) {
@@ -76,7 +88,8 @@ dlt_tensor *dlt_lstsq(const dlt_tensor *A, const dlt_tensor *b) {
   if (!a) return NULL;
   to_colmajor(A, a, m);
   /* NumPy's default cutoff: singular values below eps * max(M, N) * s_max are zero */
-  dlt_tensor *x = solve("lstsq", a, m, n, b, DBL_EPSILON * (double)(m > n ? m : n), NULL, dlt_promote(A->dtype, b->dtype));
+  dlt_tensor *x = solve("lstsq", a, m, n, b, DBL_EPSILON * (double)(m > n ? m : n), NULL, dlt_promote(A->dtype, b->dtype),
+                        "A", "b");
   free(a);
   return x;
 }
@@ -95,6 +108,10 @@ dlt_tensor *dlt_polyfit(const dlt_tensor *x, const dlt_tensor *y, int deg) {
   /* Vandermonde columns x^deg ... x^0, each divided by its 2-norm (NumPy's conditioning) */
   for (int64_t i = 0; i < m; i++) {
     double xi = dlt_get_flat(x, i), p = 1;
+    if (!isfinite(xi)) {
+      free(V), free(scale);
+      return dlt_fail("polyfit: x[%lld] is %g; least squares needs finite values", (long long)i + 1, xi);
+    }
     for (int64_t j = order - 1; j >= 0; j--) { V[j * m + i] = p; p *= xi; }
   }
   for (int64_t j = 0; j < order; j++) {
@@ -105,7 +122,8 @@ dlt_tensor *dlt_polyfit(const dlt_tensor *x, const dlt_tensor *y, int deg) {
   }
   /* NumPy's polyfit cutoff: len(x) * eps of x's dtype */
   double eps = x->dtype == DLT_FLOAT32 ? FLT_EPSILON : DBL_EPSILON;
-  dlt_tensor *c = solve("polyfit", V, m, order, y, (double)m * eps, scale, dlt_promote(x->dtype, y->dtype));
+  dlt_tensor *c = solve("polyfit", V, m, order, y, (double)m * eps, scale, dlt_promote(x->dtype, y->dtype),
+                        "the powers of x (x^deg overflows)", "y");
   free(V);
   free(scale);
   return c;

@@ -61,6 +61,8 @@ dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx) {
 
 dlt_tensor *dlt_lua_checktensor(lua_State *L, int idx) {
   dlt_tensor *t = dlt_lua_testtensor(L, idx);
+  if (!t && luaL_testudata(L, idx, DLT_TENSOR_MT))
+    luaL_argerror(L, idx, "tensor expected, got a tensor freed by its __gc");
   if (!t) luaL_typeerror(L, idx, "tensor");
   return t;
 }
@@ -223,12 +225,23 @@ static int getopt(lua_State *L, int idx, const char *key) {
   return lua_getfield(L, idx, key);
 }
 
+/* an option of the wrong type (its value on top): named after the running function
+ * when Lua knows its name, as luaL_argerror does; a function called from C (plot's
+ * guarded methods) has none, and its caller puts the name in front */
+static int opt_type_error(lua_State *L, const char *key, const char *want) {
+  lua_Debug ar;
+  const char *got = luaL_typename(L, -1);
+  if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name)
+    return luaL_error(L, "%s: option '%s': expected %s, got %s", ar.name, key, want, got);
+  return luaL_error(L, "option '%s': expected %s, got %s", key, want, got);
+}
+
 double dlt_lua_optnumber(lua_State *L, int idx, const char *key, double def) {
   if (idx) idx = lua_absindex(L, idx);
   int ty = getopt(L, idx, key);
   double v = def;
   if (ty == LUA_TNUMBER) v = lua_tonumber(L, -1);
-  else if (ty != LUA_TNIL) luaL_error(L, "option '%s': expected a number, got %s", key, luaL_typename(L, -1));
+  else if (ty != LUA_TNIL) opt_type_error(L, key, "a number");
   lua_pop(L, 1);
   return v;
 }
@@ -238,7 +251,7 @@ int dlt_lua_optboolean(lua_State *L, int idx, const char *key, int def) {
   int ty = getopt(L, idx, key);
   int v = def;
   if (ty == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
-  else if (ty != LUA_TNIL) luaL_error(L, "option '%s': expected a boolean, got %s", key, luaL_typename(L, -1));
+  else if (ty != LUA_TNIL) opt_type_error(L, key, "a boolean");
   lua_pop(L, 1);
   return v;
 }
@@ -248,7 +261,7 @@ const char *dlt_lua_optstring(lua_State *L, int idx, const char *key, const char
   int ty = getopt(L, idx, key);
   const char *v = def;
   if (ty == LUA_TSTRING) v = lua_tostring(L, -1);  /* stays alive: the options table holds it */
-  else if (ty != LUA_TNIL) luaL_error(L, "option '%s': expected a string, got %s", key, luaL_typename(L, -1));
+  else if (ty != LUA_TNIL) opt_type_error(L, key, "a string");
   lua_pop(L, 1);
   return v;
 }

@@ -69,7 +69,8 @@ static int io_save(lua_State *L) {
 typedef struct { dlt_tensor_dict *dict; dlt_csv *csv; } io_box;
 
 static int box_gc(lua_State *L) {
-  io_box *b = lua_touserdata(L, 1);
+  io_box *b = luaL_testudata(L, 1, "dlt.io_box");
+  if (!b) return 0;
   dlt_tensor_dict_free(b->dict);
   dlt_csv_free(b->csv);
   b->dict = NULL;

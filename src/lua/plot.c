@@ -143,12 +143,34 @@ static void opt_cmap(lua_State *L, int o, const char *fn, dlt_artist *a) {
 
 /* ---- userdata ---- */
 
+#define FREED "got a figure freed by its __gc"
+
+/* whether the figure an axes or mappable userdata at idx belongs to (its uservalue)
+ * is still there: a script can call a figure's __gc by hand, which frees its axes
+ * and artists while their userdata live on */
+static int fig_alive(lua_State *L, int idx) {
+  lua_getiuservalue(L, idx, 1);
+  fig_box *fb = luaL_testudata(L, -1, FIG_MT);
+  lua_pop(L, 1);
+  return fb && fb->f;
+}
+
 static dlt_axes *check_axes(lua_State *L, int idx) {
-  return ((ax_box *)luaL_checkudata(L, idx, AX_MT))->ax;
+  ax_box *b = luaL_checkudata(L, idx, AX_MT);
+  if (!fig_alive(L, idx)) luaL_argerror(L, idx, "dlt.plot.Axes expected, " FREED);
+  return b->ax;
 }
 
 static dlt_figure *check_fig(lua_State *L, int idx) {
-  return ((fig_box *)luaL_checkudata(L, idx, FIG_MT))->f;
+  dlt_figure *f = ((fig_box *)luaL_checkudata(L, idx, FIG_MT))->f;
+  if (!f) luaL_argerror(L, idx, "dlt.plot.Figure expected, " FREED);
+  return f;
+}
+
+static map_box *check_map(lua_State *L, int idx) {
+  map_box *m = luaL_checkudata(L, idx, MAP_MT);
+  if (!fig_alive(L, idx)) luaL_argerror(L, idx, "dlt.plot.Mappable expected, " FREED);
+  return m;
 }
 
 /* the figure's uservalue table: {axes = {ax_ud...}, cur = ax_ud, mappable = map_ud} */
@@ -274,6 +296,9 @@ static int ax_plot(lua_State *L) {
   for (int i = 2; i <= top; i++) {
     if (lua_type(L, i) == LUA_TSTRING && i == top) fmt = i;
     else if (is_data(L, i)) nd++;
+    else if (lua_type(L, i) == LUA_TSTRING)
+      luaL_error(L, "plot: argument %d must be data, a format string or options, got string '%s' (a format "
+                 "string comes after the data, with only options after it)", i - 1, lua_tostring(L, i));
     else luaL_error(L, "plot: argument %d must be data, a format string or options, got %s", i - 1, luaL_typename(L, i));
   }
   if (nd < 1 || nd > 2) luaL_error(L, "plot: expected y or x, y (got %d data arguments)", nd);
@@ -557,6 +582,35 @@ static int ax_axvspan(lua_State *L) {
   return 0;
 }
 
+/* a contour set's options colors (one colour for every level, or one per level,
+ * cycled) and linestyles, from the options table at o */
+static void contour_colors(lua_State *L, int o, const char *fn, dlt_artist *a) {
+  lua_getfield(L, o, "colors");
+  int ci = lua_gettop(L);
+  if (!lua_isnil(L, ci)) {
+    int n = lua_type(L, ci) == LUA_TSTRING ? 1 : lua_istable(L, ci) ? (int)lua_rawlen(L, ci) : 0;
+    if (n < 1) luaL_error(L, "%s: colors must be a colour or a table of colours", fn);
+    a->lcolors = dlt_malloc((size_t)n * sizeof *a->lcolors);
+    if (!a->lcolors) dlt_lua_error(L);
+    a->nlcolors = n;
+    if (lua_type(L, ci) == LUA_TSTRING) a->lcolors[0] = check_color(L, fn, ci);
+    else
+      for (int i = 0; i < n; i++) {
+        lua_rawgeti(L, ci, i + 1);
+        a->lcolors[i] = check_color(L, fn, lua_gettop(L));
+        lua_pop(L, 1);
+      }
+  }
+  lua_getfield(L, o, "linestyles");
+  if (!lua_isnil(L, -1)) {
+    int ls = DLT_LS_SOLID;
+    if (lua_type(L, -1) != LUA_TSTRING || dlt_parse_linestyle(fn, lua_tostring(L, -1), &ls) != 0)
+      luaL_error(L, "%s: linestyles must be a linestyle name", fn);
+    a->ls.ls = ls;
+  }
+  lua_pop(L, 2);
+}
+
 static int contour(lua_State *L, int filled) {
   static const char *const allowed[] = {"levels", "cmap", "colors", "linewidths", "alpha", "zorder", "vmin", "vmax",
                                         "linestyles", NULL};
@@ -604,31 +658,7 @@ static int contour(lua_State *L, int filled) {
   opt_cmap(L, o, fn, a);
   a->ls.width = opt_nonneg(L, o, fn, "linewidths", a->ls.width);
   a->vmin = dlt_lua_optnumber(L, o, "vmin", a->vmin), a->vmax = dlt_lua_optnumber(L, o, "vmax", a->vmax);
-  if (o) {
-    lua_getfield(L, o, "colors");
-    int ci = lua_gettop(L);
-    if (!lua_isnil(L, ci)) {
-      int n = lua_type(L, ci) == LUA_TSTRING ? 1 : lua_istable(L, ci) ? (int)lua_rawlen(L, ci) : 0;
-      if (n < 1) luaL_error(L, "%s: colors must be a colour or a table of colours", fn);
-      a->lcolors = dlt_malloc((size_t)n * sizeof *a->lcolors);
-      if (!a->lcolors) dlt_lua_error(L);
-      a->nlcolors = n;
-      if (lua_type(L, ci) == LUA_TSTRING) a->lcolors[0] = check_color(L, fn, ci);
-      else
-        for (int i = 0; i < n; i++) {
-          lua_rawgeti(L, ci, i + 1);
-          a->lcolors[i] = check_color(L, fn, lua_gettop(L));
-          lua_pop(L, 1);
-        }
-    }
-    lua_getfield(L, o, "linestyles");
-    if (!lua_isnil(L, -1)) {
-      int ls = DLT_LS_SOLID;
-      if (lua_type(L, -1) != LUA_TSTRING || dlt_parse_linestyle(fn, lua_tostring(L, -1), &ls) != 0)
-        luaL_error(L, "%s: linestyles must be a linestyle name", fn);
-      a->ls.ls = ls;
-    }
-  }
+  if (o) contour_colors(L, o, fn, a);
   push_mappable(L, 1, a);
   return 1;
 }
@@ -851,7 +881,7 @@ static int ax_tostring(lua_State *L) {
 
 /* mappable.levels (contour sets), .vmin and .vmax */
 static int map_index(lua_State *L) {
-  map_box *m = luaL_checkudata(L, 1, MAP_MT);
+  map_box *m = check_map(L, 1);
   const char *k = luaL_checkstring(L, 2);
   if (strcmp(k, "levels") == 0 && m->a->kind == DLT_ART_CONTOUR) {
     lua_createtable(L, m->a->nlevels, 0);
@@ -880,6 +910,7 @@ static int fig_colorbar(lua_State *L) {
   check_fig(L, 1);
   map_box *m = luaL_testudata(L, 2, MAP_MT);
   if (!m) luaL_error(L, "colorbar: expected a mappable (from contour, contourf, imshow or scatter with c), got %s", luaL_typename(L, 2));
+  check_map(L, 2);
   dlt_lua_checkoptions(L, 3, "colorbar", allowed);
   int o = lua_istable(L, 3) ? 3 : 0;
   dlt_axes *ax = m->ax;
@@ -958,6 +989,9 @@ static int plt_figure(lua_State *L) {
 static int plt_subplots(lua_State *L) {
   static const char *const allowed[] = {"figsize", "dpi", "sharex", "sharey", "squeeze", NULL};
   int o = lua_istable(L, 1) ? 1 : lua_istable(L, 2) ? 2 : lua_istable(L, 3) ? 3 : 0;
+  for (int i = (o ? o : 2) + 1; i <= lua_gettop(L); i++)
+    if (!lua_isnil(L, i))
+      luaL_error(L, "subplots: expected (nrows, ncols, {options}), got %s as argument %d", luaL_typename(L, i), i);
   dlt_lua_checkoptions(L, o, "subplots", allowed);
   int nr = o == 1 ? 1 : (int)luaL_optinteger(L, 1, 1), nc = o && o <= 2 ? 1 : (int)luaL_optinteger(L, 2, 1);
   if (nr < 1 || nc < 1 || nr > 64 || nc > 64) luaL_error(L, "subplots: grid %dx%d must be between 1x1 and 64x64", nr, nc);
@@ -1153,7 +1187,7 @@ static int rethrow(lua_State *L, const char *fn) {
  * error goes on */
 static int guarded(lua_State *L) {
   ax_box *b = luaL_testudata(L, 1, AX_MT);
-  dlt_axes *ax = b ? b->ax : NULL;
+  dlt_axes *ax = b && fig_alive(L, 1) ? b->ax : NULL;
   int keep = ax ? ax->nart : 0, n = lua_gettop(L);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);

@@ -144,7 +144,8 @@ void dlt_lua_checkrc(lua_State *L, int rc) {
 /* ---- metamethods ---- */
 
 static int t_gc(lua_State *L) {
-  dlt_tensor **box = lua_touserdata(L, 1);
+  /* a script can call __gc by hand, on any userdata: only a tensor's box is released */
+  dlt_tensor **box = luaL_testudata(L, 1, DLT_TENSOR_MT);
   if (box && *box) {
     dlt_release(*box);
     *box = NULL;

@@ -118,47 +118,30 @@ static int m_is_contiguous(lua_State *L) {
 
 /* ---- views ---- */
 
-static int m_view(lua_State *L) {
+typedef dlt_tensor *(*shape_op)(dlt_tensor *t, int ndim, const int64_t *shape);
+
+/* t:view(...), t:reshape(...), t:expand(...): the shape as sizes or one table */
+static int to_shape(lua_State *L, const char *fn, shape_op op) {
   dlt_tensor *t = dlt_lua_checktensor(L, 1);
   int64_t shape[DLT_MAXDIM];
-  int n = dlt_lua_checkshape(L, 2, lua_gettop(L), "view", shape, 1);
-  dlt_lua_pushtensor(L, dlt_ag_view(t, n, shape));
+  int n = dlt_lua_checkshape(L, 2, lua_gettop(L), fn, shape, 1);
+  dlt_lua_pushtensor(L, op(t, n, shape));
   return 1;
 }
 
-static int m_reshape(lua_State *L) {
-  dlt_tensor *t = dlt_lua_checktensor(L, 1);
-  int64_t shape[DLT_MAXDIM];
-  int n = dlt_lua_checkshape(L, 2, lua_gettop(L), "reshape", shape, 1);
-  dlt_lua_pushtensor(L, dlt_ag_reshape(t, n, shape));
-  return 1;
-}
-
-static int m_expand(lua_State *L) {
-  dlt_tensor *t = dlt_lua_checktensor(L, 1);
-  int64_t shape[DLT_MAXDIM];
-  int n = dlt_lua_checkshape(L, 2, lua_gettop(L), "expand", shape, 1);
-  dlt_lua_pushtensor(L, dlt_ag_expand(t, n, shape));
-  return 1;
-}
-
-static int m_view_as(lua_State *L) {
+/* t:view_as(o), t:reshape_as(o), t:expand_as(o): the shape of o */
+static int to_shape_of(lua_State *L, shape_op op) {
   dlt_tensor *t = dlt_lua_checktensor(L, 1), *o = dlt_lua_checktensor(L, 2);
-  dlt_lua_pushtensor(L, dlt_ag_view(t, o->ndim, o->shape));
+  dlt_lua_pushtensor(L, op(t, o->ndim, o->shape));
   return 1;
 }
 
-static int m_reshape_as(lua_State *L) {
-  dlt_tensor *t = dlt_lua_checktensor(L, 1), *o = dlt_lua_checktensor(L, 2);
-  dlt_lua_pushtensor(L, dlt_ag_reshape(t, o->ndim, o->shape));
-  return 1;
-}
-
-static int m_expand_as(lua_State *L) {
-  dlt_tensor *t = dlt_lua_checktensor(L, 1), *o = dlt_lua_checktensor(L, 2);
-  dlt_lua_pushtensor(L, dlt_ag_expand(t, o->ndim, o->shape));
-  return 1;
-}
+static int m_view(lua_State *L) { return to_shape(L, "view", dlt_ag_view); }
+static int m_reshape(lua_State *L) { return to_shape(L, "reshape", dlt_ag_reshape); }
+static int m_expand(lua_State *L) { return to_shape(L, "expand", dlt_ag_expand); }
+static int m_view_as(lua_State *L) { return to_shape_of(L, dlt_ag_view); }
+static int m_reshape_as(lua_State *L) { return to_shape_of(L, dlt_ag_reshape); }
+static int m_expand_as(lua_State *L) { return to_shape_of(L, dlt_ag_expand); }
 
 static int m_t(lua_State *L) {
   dlt_tensor *t = dlt_lua_checktensor(L, 1);

@@ -67,59 +67,41 @@ static void edge_point(const double *X, const double *Y, const double *Z, int co
   *py = Y[a] + t * (Y[b] - Y[a]);
 }
 
-int dlt_contour_lines(const double *X, const double *Y, const double *Z, int rows, int cols,
-                      double level, dlt_paths *out) {
-  if (paths_begin(out) != 0) return -1;
-  if (rows < 2 || cols < 2) return 0;
-  int H = rows * (cols - 1), E = H + (rows - 1) * cols;
-  size_t cap = 256, ns = 0;
-  seg *s = malloc(cap * sizeof *s);
-  int *use = malloc((size_t)E * 2 * sizeof *use);  /* up to 2 segments per edge */
-  if (!s || !use) { free(s), free(use); return dlt_failn("contour: cannot allocate edges for %dx%d", rows, cols); }
-  for (int k = 0; k < 2 * E; k++) use[k] = -1;
-  for (int i = 0; i + 1 < rows; i++)
-    for (int j = 0; j + 1 < cols; j++) {
-      int a = i * cols + j;
-      double z0 = Z[a], z1 = Z[a + 1], z2 = Z[a + cols + 1], z3 = Z[a + cols];
-      if (isnan(z0) || isnan(z1) || isnan(z2) || isnan(z3) || !isfinite(z0 + z1 + z2 + z3)) continue;
-      /* corners counterclockwise in index space: 0=(i,j) 1=(i,j+1) 2=(i+1,j+1) 3=(i+1,j) */
-      int c = (z0 >= level) | (z1 >= level) << 1 | (z2 >= level) << 2 | (z3 >= level) << 3;
-      if (c == 0 || c == 15) continue;
-      /* the cell's edges: bottom (0-1), right (1-2), top (3-2), left (0-3) */
-      int eb = i * (cols - 1) + j, et = (i + 1) * (cols - 1) + j;
-      int el = H + i * cols + j, er = el + 1;
-      int pairs[4], np = 0;
-      switch (c) {
-        case 1: case 14: pairs[0] = el, pairs[1] = eb, np = 2; break;
-        case 2: case 13: pairs[0] = eb, pairs[1] = er, np = 2; break;
-        case 3: case 12: pairs[0] = el, pairs[1] = er, np = 2; break;
-        case 4: case 11: pairs[0] = er, pairs[1] = et, np = 2; break;
-        case 6: case 9: pairs[0] = eb, pairs[1] = et, np = 2; break;
-        case 7: case 8: pairs[0] = el, pairs[1] = et, np = 2; break;
-        case 5: case 10: {
-          /* saddle: if the centre is on the side of corner 0, corners 0 and 2 join */
-          int centre = (z0 + z1 + z2 + z3) / 4 >= level;
-          int join02 = centre == (c == 5);
-          if (join02) { pairs[0] = el, pairs[1] = et, pairs[2] = eb, pairs[3] = er; }
-          else { pairs[0] = el, pairs[1] = eb, pairs[2] = er, pairs[3] = et; }
-          np = 4;
-        } break;
-      }
-      for (int k = 0; k < np; k += 2) {
-        if (ns == cap) {
-          seg *n2 = realloc(s, 2 * cap * sizeof *s);
-          if (!n2) { free(s), free(use); return dlt_failn("contour: cannot allocate segments"); }
-          s = n2, cap *= 2;
-        }
-        s[ns].e[0] = pairs[k], s[ns].e[1] = pairs[k + 1];
-        for (int q = 0; q < 2; q++) {
-          int e = pairs[k + q];
-          use[2 * e + (use[2 * e] >= 0)] = (int)ns;
-        }
-        ns++;
-      }
+/* The level's crossing of cell (i,j) as edge pairs, one pair per segment: returns
+ * 0, 2 or 4 entries of pairs (none for a cell with a NaN or infinite corner). */
+static int cell_segments(const double *Z, int cols, int H, int i, int j, double level, int pairs[4]) {
+  int a = i * cols + j;
+  double z0 = Z[a], z1 = Z[a + 1], z2 = Z[a + cols + 1], z3 = Z[a + cols];
+  if (isnan(z0) || isnan(z1) || isnan(z2) || isnan(z3) || !isfinite(z0 + z1 + z2 + z3)) return 0;
+  /* corners counterclockwise in index space: 0=(i,j) 1=(i,j+1) 2=(i+1,j+1) 3=(i+1,j) */
+  int c = (z0 >= level) | (z1 >= level) << 1 | (z2 >= level) << 2 | (z3 >= level) << 3;
+  /* the cell's edges: bottom (0-1), right (1-2), top (3-2), left (0-3) */
+  int eb = i * (cols - 1) + j, et = (i + 1) * (cols - 1) + j;
+  int el = H + i * cols + j, er = el + 1;
+  switch (c) {
+    case 1: case 14: pairs[0] = el, pairs[1] = eb; return 2;
+    case 2: case 13: pairs[0] = eb, pairs[1] = er; return 2;
+    case 3: case 12: pairs[0] = el, pairs[1] = er; return 2;
+    case 4: case 11: pairs[0] = er, pairs[1] = et; return 2;
+    case 6: case 9: pairs[0] = eb, pairs[1] = et; return 2;
+    case 7: case 8: pairs[0] = el, pairs[1] = et; return 2;
+    case 5: case 10: {
+      /* saddle: if the centre is on the side of corner 0, corners 0 and 2 join */
+      int centre = (z0 + z1 + z2 + z3) / 4 >= level;
+      int join02 = centre == (c == 5);
+      if (join02) { pairs[0] = el, pairs[1] = et, pairs[2] = eb, pairs[3] = er; }
+      else { pairs[0] = el, pairs[1] = eb, pairs[2] = er, pairs[3] = et; }
+      return 4;
     }
-  /* chain: start at edges used once (open ends), then whatever is left (rings) */
+    default: return 0;  /* 0 and 15: the cell is all above or all below */
+  }
+}
+
+/* Chains segments s[0..ns) into polylines through the edges they share (use[2e],
+ * use[2e+1]: the segments at edge e, -1 for none): first from the edges used once
+ * (open ends), then whatever is left (closed rings). */
+static int chain_segments(const seg *s, size_t ns, const int *use, const double *X, const double *Y,
+                          const double *Z, int cols, int H, double level, dlt_paths *out) {
   char *done = calloc(ns ? ns : 1, 1);
   int rc = done ? 0 : dlt_failn("contour: cannot allocate segments");
   for (int pass = 0; pass < 2 && rc == 0; pass++)
@@ -144,7 +126,39 @@ int dlt_contour_lines(const double *X, const double *Y, const double *Z, int row
       }
       if (rc == 0) rc = paths_close(out, pass == 1 && e == start_e);
     }
-  free(done), free(s), free(use);
+  free(done);
+  return rc;
+}
+
+int dlt_contour_lines(const double *X, const double *Y, const double *Z, int rows, int cols,
+                      double level, dlt_paths *out) {
+  if (paths_begin(out) != 0) return -1;
+  if (rows < 2 || cols < 2) return 0;
+  int H = rows * (cols - 1), E = H + (rows - 1) * cols;
+  size_t cap = 256, ns = 0;
+  seg *s = malloc(cap * sizeof *s);
+  int *use = malloc((size_t)E * 2 * sizeof *use);  /* up to 2 segments per edge */
+  if (!s || !use) { free(s), free(use); return dlt_failn("contour: cannot allocate edges for %dx%d", rows, cols); }
+  for (int k = 0; k < 2 * E; k++) use[k] = -1;
+  for (int i = 0; i + 1 < rows; i++)
+    for (int j = 0; j + 1 < cols; j++) {
+      int pairs[4], np = cell_segments(Z, cols, H, i, j, level, pairs);
+      for (int k = 0; k < np; k += 2) {
+        if (ns == cap) {
+          seg *n2 = realloc(s, 2 * cap * sizeof *s);
+          if (!n2) { free(s), free(use); return dlt_failn("contour: cannot allocate segments"); }
+          s = n2, cap *= 2;
+        }
+        s[ns].e[0] = pairs[k], s[ns].e[1] = pairs[k + 1];
+        for (int q = 0; q < 2; q++) {
+          int e = pairs[k + q];
+          use[2 * e + (use[2 * e] >= 0)] = (int)ns;
+        }
+        ns++;
+      }
+    }
+  int rc = chain_segments(s, ns, use, X, Y, Z, cols, H, level, out);
+  free(s), free(use);
   return rc;
 }
 

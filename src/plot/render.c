@@ -370,6 +370,44 @@ void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
   if (ax->legend) dlt_render_legend(ax, cr, draw, tight);
 }
 
+/* the colorbar's colours in the box (x, y, w, h), lo at the bottom and hi at the top:
+ * a band per level pair for filled contours, a line per level for contour lines,
+ * else the colormap as a one-pixel-wide image */
+static void colorbar_colors(cairo_t *cr, const dlt_figure *f, const dlt_artist *m, double x, double y,
+                            double w, double h, double lo, double hi) {
+  int contour = m->kind == DLT_ART_CONTOUR;
+  if (contour && m->filled) {
+    for (int i = 0; i + 1 < m->nlevels; i++) {
+      double y0 = y + h * (1 - (m->levels[i] - lo) / (hi - lo));
+      double y1 = y + h * (1 - (m->levels[i + 1] - lo) / (hi - lo));
+      cairo_rectangle(cr, x, y1, w, y0 - y1);
+      src(cr, level_color(m, i), m->alpha);
+      cairo_fill(cr);
+    }
+  } else if (contour) {
+    cairo_set_line_width(cr, dlt_pt(f, m->ls.width));
+    for (int i = 0; i < m->nlevels; i++) {
+      double yy = y + h * (1 - (m->levels[i] - lo) / (hi - lo));
+      cairo_move_to(cr, x, yy), cairo_line_to(cr, x + w, yy);
+      src(cr, level_color(m, i), m->alpha);
+      cairo_stroke(cr);
+    }
+  } else {
+    int n = m->cmap.t->n;
+    cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, n);
+    if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+      cairo_surface_flush(img);
+      unsigned char *data = cairo_image_surface_get_data(img);
+      int stride = cairo_image_surface_get_stride(img);
+      for (int i = 0; i < n; i++)
+        *(uint32_t *)(data + (size_t)(n - 1 - i) * stride) = argb(dlt_cmap_eval(m->cmap, (i + 0.5) / n), m->alpha);
+      cairo_surface_mark_dirty(img);
+      draw_pixels(cr, img, 1, n, x, y, x + w, y + h);
+    }
+    cairo_surface_destroy(img);
+  }
+}
+
 /* the colorbar of ax's mappable in ax->cb: colours, outline, ticks, label */
 void dlt_render_colorbar(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
   const dlt_figure *f = ax->fig;
@@ -381,36 +419,7 @@ void dlt_render_colorbar(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
   dlt_box b = {x, y, x + w, y + h};
   dlt_box_union(tight, b);
   if (draw) {
-    if (contour && m->filled) {
-      for (int i = 0; i + 1 < m->nlevels; i++) {
-        double y0 = y + h * (1 - (m->levels[i] - lo) / (hi - lo));
-        double y1 = y + h * (1 - (m->levels[i + 1] - lo) / (hi - lo));
-        cairo_rectangle(cr, x, y1, w, y0 - y1);
-        src(cr, level_color(m, i), m->alpha);
-        cairo_fill(cr);
-      }
-    } else if (contour) {
-      cairo_set_line_width(cr, dlt_pt(f, m->ls.width));
-      for (int i = 0; i < m->nlevels; i++) {
-        double yy = y + h * (1 - (m->levels[i] - lo) / (hi - lo));
-        cairo_move_to(cr, x, yy), cairo_line_to(cr, x + w, yy);
-        src(cr, level_color(m, i), m->alpha);
-        cairo_stroke(cr);
-      }
-    } else {
-      int n = m->cmap.t->n;
-      cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, n);
-      if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
-        cairo_surface_flush(img);
-        unsigned char *data = cairo_image_surface_get_data(img);
-        int stride = cairo_image_surface_get_stride(img);
-        for (int i = 0; i < n; i++)
-          *(uint32_t *)(data + (size_t)(n - 1 - i) * stride) = argb(dlt_cmap_eval(m->cmap, (i + 0.5) / n), m->alpha);
-        cairo_surface_mark_dirty(img);
-        draw_pixels(cr, img, 1, n, x, y, x + w, y + h);
-      }
-      cairo_surface_destroy(img);
-    }
+    colorbar_colors(cr, f, m, x, y, w, h, lo, hi);
     draw_frame(cr, f, x, y, w, h);
   }
   /* ticks: FixedLocator(levels, nbins=10) for contour sets, else AutoLocator */

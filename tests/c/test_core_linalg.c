@@ -71,3 +71,23 @@ Test(core_linalg, polyval_is_horner_in_numpy_order) {
   dlt_release(x);
   dlt_release(y);
 }
+
+/* LAPACK's dgelsd never returns on an infinity: non-finite input is refused first */
+Test(core_linalg, non_finite_input_is_refused_not_handed_to_lapack, .timeout = 20) {
+  dlt_tensor *A = mk(DLT_FLOAT64, (double[]){INFINITY, 1, 2, 1, 2, 3, 3, 4, 5}, 2, (int64_t[]){3, 3});
+  dlt_tensor *b = mk(DLT_FLOAT64, (double[]){1, NAN, 2}, 1, (int64_t[]){3});
+  dlt_tensor *ones = mk(DLT_FLOAT64, (double[]){1, 1, 1}, 1, (int64_t[]){3});
+  dlt_tensor *x = mk(DLT_FLOAT64, (double[]){1, 2, 1e300}, 1, (int64_t[]){3});
+  cr_assert_null(dlt_lstsq(A, ones));
+  cr_assert_str_eq(dlt_error(), "lstsq: an infinity in A; least squares needs finite values");
+  dlt_tensor *A2 = mk(DLT_FLOAT64, (double[]){1, 0, 0, 1, 1, 1}, 2, (int64_t[]){3, 2});
+  cr_assert_null(dlt_lstsq(A2, b));
+  cr_assert_str_eq(dlt_error(), "lstsq: NaN in b; least squares needs finite values");
+  cr_assert_null(dlt_polyfit(ones, b, 1));
+  cr_assert_str_eq(dlt_error(), "polyfit: NaN in y; least squares needs finite values");
+  cr_assert_null(dlt_polyfit(b, ones, 1));
+  cr_assert_str_eq(dlt_error(), "polyfit: x[2] is nan; least squares needs finite values");
+  cr_assert_null(dlt_polyfit(x, ones, 3));  /* (1e300)^3 overflows */
+  cr_assert_str_eq(dlt_error(), "polyfit: NaN in the powers of x (x^deg overflows); least squares needs finite values");
+  dlt_release(A), dlt_release(b), dlt_release(ones), dlt_release(x), dlt_release(A2);
+}

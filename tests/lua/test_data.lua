@@ -229,6 +229,9 @@ T.test("load_csv: header detected, names returned, errors name line and column",
   f:write("1,2\n3,4,5\n")
   f:close()
   T.raises(function() D.load_csv(p) end, "line 2 has 3 columns, expected 2")
+  -- the parser's errors point at the caller's line, as the argument checks' do
+  local line = debug.getinfo(1, "l").currentline + 1
+  T.raises(function() D.load_csv(p) end, "test_data.lua:" .. line .. ": load_csv: '")
   os.remove(p)
   T.raises(function() D.load_csv(p) end, "load_csv: cannot open '" .. p .. "': No such file or directory")
 end)

@@ -223,6 +223,10 @@ bad("unknown scale", function(ax) ax:set_yscale("symlog") end, "set_yscale: unkn
 bad("unknown legend loc", function(ax) ax:legend({loc = "top"}) end, "legend: unknown legend loc 'top'")
 bad("colorbar of a line", function(ax, fig) fig:colorbar(ax) end, "colorbar: expected a mappable")
 bad("non-numeric data", function(ax) ax:plot("abc", "def", "ghi") end, "plot: argument 1 must be data")
+bad("format string before more data", function(ax) ax:plot({1, 2}, "r-", 5) end,
+  "plot: argument 2 must be data, a format string or options, got string 'r-' (a format string comes after the data")
+bad("subplots with a stray argument", function() plt.subplots(1, 2, 5) end,
+  "subplots: expected (nrows, ncols, {options}), got number as argument 3")
 bad("unknown style", function() plt.style.use("ggplot2") end, "style.use: unknown style 'ggplot2'")
 bad("hist bins", function(ax) ax:hist({1, 2}, {bins = 0}) end, "hist: bins 0 must be a whole number")
 
@@ -243,6 +247,29 @@ T.test("a failed save leaves no file behind", function()
   T.eq(ok, false)
   T.eq(exists(tmp("nodir/y.png")), false)
   plt.close(fig)
+end)
+
+T.test("a figure whose __gc was called by hand is an error to use, not a crash", function()
+  local fig, ax = plt.subplots()
+  local cs = ax:contour(dlt.randn(5, 5))
+  local gc = getmetatable(fig).__gc
+  gc(fig)
+  gc(fig)  -- twice frees nothing twice
+  local freed = "got a figure freed by its __gc"
+  T.raises(function() fig:tight_layout() end, "Figure expected, " .. freed)
+  T.raises(function() fig:savefig(tmp("freed.png")) end, "Figure expected, " .. freed)
+  T.raises(function() ax:plot({1, 2}) end, "Axes expected, " .. freed)
+  T.raises(function() return tostring(ax) end, "Axes expected, " .. freed)
+  T.raises(function() return cs.levels end, "Mappable expected, " .. freed)
+  T.raises(function() plt.figure():colorbar(cs) end, "Mappable expected, " .. freed)
+  T.eq(exists(tmp("freed.png")), false, "no file from a freed figure")
+  -- a tensor's __gc handed a figure leaves it alone
+  local fig2 = plt.figure()
+  getmetatable(dlt.ones(1)).__gc(fig2)
+  plt.plot({1, 2})
+  fig2:savefig(tmp("after_gc.png"))
+  T.eq(png_size(tmp("after_gc.png")), 640, "the figure still draws")
+  plt.close("all")
 end)
 
 T.test("figures are collected once closed", function()

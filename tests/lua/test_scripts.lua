@@ -236,6 +236,22 @@ T.test("pipeline.lua: model printout, parameter count, accuracy >= 0.95, figures
   check_figures({ "pipeline_data", "pipeline_history", "pipeline_boundary" })
 end)
 
+T.test("dlt.notebook.pipeline finds scripts/pipeline.lua beside or one folder above the script", function()
+  -- (setup's figure folder is checked by the script runs above, all under $DLT_FIGDIR)
+  local notebook = require "dlt.notebook"
+  local saved = arg[0]
+  arg[0] = "tests/lua/test_scripts.lua"
+  local ok, err = pcall(notebook.pipeline)
+  arg[0] = "scripts/exercises/x.lua"   -- one folder below scripts/
+  local ok2, P = pcall(notebook.pipeline)
+  arg[0] = saved
+  T.eq(ok, false, "no pipeline.lua near tests/lua/")
+  T.eq(tostring(err):find("notebook.pipeline: no pipeline.lua in 'tests/lua' or 'tests/lua/..'", 1, true) ~= nil,
+    true, tostring(err))
+  T.eq(ok2, true, tostring(P))
+  T.eq(type(P.make_moons_data), "function", "the pipeline's pieces")
+end)
+
 T.test("pipeline.lua as a module: require returns the pieces and runs nothing", function()
   package.path = "scripts/?.lua;" .. package.path
   local P = require "pipeline"
@@ -337,6 +353,7 @@ bar:close()
   T.eq(e:sub(-1), "\n", "close ends the line")
   T.raises(function() dlt.progress(0) end, "progress: total must be a positive number")
   T.raises(function() dlt.progress(3, { colour = 1 }) end, "unknown option 'colour'")
+  T.raises(function() dlt.progress(3, 5) end, "progress: options must be a table, got number")
 end)
 
 T.test("plot.history: loss, accuracy and lr panels in one call", function()
@@ -361,6 +378,7 @@ T.test("plot.history: loss, accuracy and lr panels in one call", function()
   T.raises(function() dlt.plot.history({ lr = { 1, "x" } }) end, "history.lr[2] is string")
   T.raises(function() dlt.plot.history({}) end, "has none of")
   T.raises(function() dlt.plot.history(h, { size = 1 }) end, "unknown option 'size'")
+  T.raises(function() dlt.plot.history(h, 3) end, "plot.history: options must be a table, got number")
 end)
 
 T.test("fmt: NumPy's array str and round, Python's float repr", function()

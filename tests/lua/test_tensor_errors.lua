@@ -32,6 +32,9 @@ T.test("unknown option keys and bad option values", function()
   T.raises(function() dlt.tensor({ 1 }, { requires_gard = true }) end, "tensor: unknown option 'requires_gard'")
   T.raises(function() dlt.ones(2, { dtype = "int32" }) end, "ones: unknown dtype 'int32'")
   T.raises(function() dlt.zeros(2, { requires_grad = 1 }) end, "option 'requires_grad': expected a boolean, got number")
+  T.raises(function() dlt.ones(2):var({ unbiased = "yes" }) end, "var: option 'unbiased': expected a boolean, got string")
+  T.raises(function() dlt.meshgrid(dlt.ones(2), dlt.ones(2), { indexing = 1 }) end,
+    "meshgrid: option 'indexing': expected a string, got number")
   T.raises(function() dlt.ones(3):var(1, false, { unbiassed = false }) end, "var: unknown option 'unbiassed'")
   T.raises(function() dlt.meshgrid(dlt.ones(2), dlt.ones(2), { indexing = "xz" }) end, "meshgrid: indexing must be")
   T.raises(function() dlt.set_default_dtype("half") end, "set_default_dtype: unknown dtype 'half'")
@@ -140,6 +143,19 @@ T.test("errors leave the state usable (no leaks of half-built tensors)", functio
   collectgarbage()
   collectgarbage()
   T.eq(dlt.memory_in_use(), before, "live tensor bytes after errors")
+end)
+
+T.test("a tensor whose __gc was called by hand is an error to use, naming that", function()
+  local t = dlt.ones(3)
+  local gc = getmetatable(t).__gc
+  gc(t)
+  gc(t)  -- twice frees nothing twice
+  T.raises(function() return t:sum() end, "tensor expected, got a tensor freed by its __gc")
+  -- handed another kind of userdata, a tensor's __gc leaves it alone
+  local f = io.tmpfile()
+  gc(f)
+  T.eq(f:write("x") == f, true, "the file still works")
+  f:close()
 end)
 
 T.run()

@@ -1,0 +1,39 @@
+-- notebook.lua: the setup the notebook scripts under scripts/ share: the figure
+-- folder ($DLT_FIGDIR, default figures/), the notebook's plot style, and
+-- scripts/pipeline.lua loaded as a module. Not part of the dlt table: scripts
+-- `require "dlt.notebook"`.
+local dlt = require "dlt"
+
+local M = {}
+
+local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- the folder figures are written to
+function M.figdir()
+  return os.getenv("DLT_FIGDIR") or "figures"
+end
+
+-- Creates the figure folder, sets the notebook's seaborn whitegrid style, and
+-- returns figpath(name), the PNG path of the figure called name.
+function M.setup()
+  local figdir = M.figdir()
+  os.execute("mkdir -p " .. quote(figdir))
+  dlt.plot.style.use("seaborn-v0_8-whitegrid")
+  return function(name) return figdir .. "/" .. name .. ".png" end
+end
+
+-- scripts/pipeline.lua's pieces (make_moons_data, BestPracticesNetwork, train_model,
+-- loaders) without running its section. It is looked for beside the running
+-- script, then one folder up (for scripts/exercises/).
+function M.pipeline()
+  local here = (arg and arg[0] or ""):match("^(.*)/[^/]*$") or "."
+  for _, dir in ipairs({ here, here .. "/.." }) do
+    if package.searchpath("pipeline", dir .. "/?.lua") then
+      package.path = dir .. "/?.lua;" .. package.path
+      return require "pipeline"
+    end
+  end
+  error("notebook.pipeline: no pipeline.lua in '" .. here .. "' or '" .. here .. "/..'", 2)
+end
+
+return M
