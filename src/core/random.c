@@ -1,12 +1,10 @@
-/* random.c: xoshiro256** seeded through splitmix64; Marsaglia polar normals. */
+/* random.c: xoshiro256** seeded through splitmix64; ziggurat normals. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "core/random.h"
 
 static uint64_t S[4];
-static int has_spare;
-static double spare;
 static uint64_t seed0;
 
 static uint64_t splitmix64(uint64_t *x) {
@@ -20,27 +18,21 @@ void dlt_manual_seed(uint64_t seed) {
   uint64_t x = seed;
   seed0 = seed;
   for (int i = 0; i < 4; i++) S[i] = splitmix64(&x);
-  has_spare = 0;
 }
 
 uint64_t dlt_initial_seed(void) { return seed0; }
 
 void dlt_rng_get_state(dlt_rng_state *st) {
   for (int i = 0; i < 4; i++) st->s[i] = S[i];
-  st->has_spare = has_spare;
-  st->spare = spare;
 }
 
 void dlt_rng_set_state(const dlt_rng_state *st) {
   for (int i = 0; i < 4; i++) S[i] = st->s[i];
-  has_spare = st->has_spare;
-  spare = st->spare;
 }
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-uint64_t dlt_rand_u64(void) {
-  if (!(S[0] | S[1] | S[2] | S[3])) dlt_manual_seed(0);
+static inline uint64_t next(void) {
   uint64_t r = rotl(S[1] * 5, 7) * 9, t = S[1] << 17;
   S[2] ^= S[0]; S[3] ^= S[1]; S[1] ^= S[2]; S[0] ^= S[3];
   S[2] ^= t;
@@ -48,21 +40,69 @@ uint64_t dlt_rand_u64(void) {
   return r;
 }
 
+/* xoshiro's all-zero state is a fixed point: an unseeded generator seeds with 0 */
+static inline void ensure_seeded(void) {
+  if (!(S[0] | S[1] | S[2] | S[3])) dlt_manual_seed(0);
+}
+
+uint64_t dlt_rand_u64(void) {
+  ensure_seeded();
+  return next();
+}
+
 double dlt_rand_uniform(void) { return (double)(dlt_rand_u64() >> 11) * 0x1.0p-53; }
 
-/* Marsaglia's polar method: two normals per accepted pair, no trigonometry. */
+/* Normals by Marsaglia and Tsang's ziggurat with 256 layers of equal area V under
+ * f(x) = exp(-x^2/2): layer i spans x in [0, zx[i]] at heights f(zx[i])..f(zx[i+1]);
+ * layer 0 is the base strip plus the tail beyond R. One 64-bit draw settles about
+ * 99% of the samples: 8 bits choose the layer, 1 the sign, 53 the position. */
+#define ZIG_R 3.6541528853610088
+#define ZIG_V 0.00492867323399
+static double zx[257], zf[257];
+static int zig_ready;
+
+static double gauss_f(double x) { return exp(-0.5 * x * x); }
+
+static void zig_init(void) {
+  zx[0] = ZIG_V / gauss_f(ZIG_R);
+  zx[1] = ZIG_R;
+  for (int i = 1; i < 255; i++) zx[i + 1] = sqrt(-2.0 * log(ZIG_V / zx[i] + gauss_f(zx[i])));
+  zx[256] = 0.0;
+  for (int i = 0; i <= 256; i++) zf[i] = gauss_f(zx[i]);
+  zig_ready = 1;
+}
+
+static double normal_slow(int i, double z, double sign) {
+  for (;;) {
+    if (i == 0) {  /* the tail beyond R, by Marsaglia's exponential method */
+      double a, b;
+      do {
+        a = -log1p(-dlt_rand_uniform()) / ZIG_R;
+        b = -log1p(-dlt_rand_uniform());
+      } while (b + b < a * a);
+      return sign * (ZIG_R + a);
+    }
+    if (zf[i] + dlt_rand_uniform() * (zf[i + 1] - zf[i]) < gauss_f(z)) return sign * z;
+    uint64_t u = next();
+    i = (int)(u & 255);
+    sign = (u & 256) ? -1.0 : 1.0;
+    z = (double)(u >> 11) * 0x1.0p-53 * zx[i];
+    if (z < zx[i + 1]) return sign * z;
+  }
+}
+
+static inline double normal(void) {
+  uint64_t u = next();
+  int i = (int)(u & 255);
+  double sign = (u & 256) ? -1.0 : 1.0;
+  double z = (double)(u >> 11) * 0x1.0p-53 * zx[i];
+  return z < zx[i + 1] ? sign * z : normal_slow(i, z, sign);
+}
+
 double dlt_rand_normal(void) {
-  if (has_spare) { has_spare = 0; return spare; }
-  double u, v, s;
-  do {
-    u = 2.0 * dlt_rand_uniform() - 1.0;
-    v = 2.0 * dlt_rand_uniform() - 1.0;
-    s = u * u + v * v;
-  } while (s >= 1.0 || s == 0.0);
-  double m = sqrt(-2.0 * log(s) / s);
-  spare = v * m;
-  has_spare = 1;
-  return u * m;
+  ensure_seeded();
+  if (!zig_ready) zig_init();
+  return normal();
 }
 
 int64_t dlt_rand_below(int64_t n) {
@@ -105,15 +145,32 @@ static double f_laplace(void *u) {
 }
 static double f_randint(void *u) { two *p = u; return p->a + (double)dlt_rand_below((int64_t)(p->b - p->a)); }
 
+/* uniform and normal fill contiguous tensors in their own loops: they are the hot
+ * ones (every layer's initialization) */
+#define FILL_CONTIGUOUS(t, EXPR)                                                    \
+  do {                                                                              \
+    int64_t n_ = dlt_numel(t);                                                      \
+    if ((t)->dtype == DLT_FLOAT32) { float *p_ = dlt_data(t); for (int64_t i_ = 0; i_ < n_; i_++) p_[i_] = (float)(EXPR); } \
+    else { double *p_ = dlt_data(t); for (int64_t i_ = 0; i_ < n_; i_++) p_[i_] = (EXPR); } \
+    dlt_bump_version(t);                                                            \
+  } while (0)
+
 int dlt_uniform_(dlt_tensor *t, double a, double b) {
   if (!(a <= b)) return dlt_failn("uniform_: expects a <= b, got a=%g, b=%g", a, b);
   two p = {a, b};
-  return fill(t, f_uniform, &p);
+  if (!dlt_is_contiguous(t)) return fill(t, f_uniform, &p);
+  ensure_seeded();
+  FILL_CONTIGUOUS(t, a + (b - a) * ((double)(next() >> 11) * 0x1.0p-53));
+  return 0;
 }
 int dlt_normal_(dlt_tensor *t, double mean, double std) {
   if (!(std >= 0)) return dlt_failn("normal_: expects std >= 0, got %g", std);
   two p = {mean, std};
-  return fill(t, f_normal, &p);
+  if (!dlt_is_contiguous(t)) return fill(t, f_normal, &p);
+  ensure_seeded();
+  if (!zig_ready) zig_init();
+  FILL_CONTIGUOUS(t, mean + std * normal());
+  return 0;
 }
 int dlt_bernoulli_(dlt_tensor *t, double prob) {
   if (!(prob >= 0 && prob <= 1)) return dlt_failn("bernoulli_: expects 0 <= p <= 1, got %g", prob);

@@ -10,7 +10,7 @@
 void dlt_manual_seed(uint64_t seed);
 uint64_t dlt_initial_seed(void);
 /* generator state, for saving and restoring around code that must not disturb it */
-typedef struct { uint64_t s[4]; int has_spare; double spare; } dlt_rng_state;
+typedef struct { uint64_t s[4]; } dlt_rng_state;
 void dlt_rng_get_state(dlt_rng_state *st);
 void dlt_rng_set_state(const dlt_rng_state *st);
 
