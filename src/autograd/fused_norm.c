@@ -1,0 +1,275 @@
+/* fused_norm.c: batch, layer and group (and instance) normalization, one node each.
+ * Forward keeps the per-group mean and 1/std for backward. */
+#include "autograd/fused.h"
+
+static int check_vec(const char *fn, const char *what, const dlt_tensor *v, int64_t C, dlt_dtype dt) {
+  char s[128];
+  if (!v) return 0;
+  if (v->ndim != 1 || v->shape[0] != C)
+    return dlt_failn("%s: %s has shape %s, expected {%lld}", fn, what, dlt_shape_str(v, s, sizeof s), (long long)C);
+  if (v->dtype != dt)
+    return dlt_failn("%s: input is %s but %s is %s (convert one with :to())", fn, dlt_dtype_name(dt), what,
+                     dlt_dtype_name(v->dtype));
+  return 0;
+}
+
+/* Records node name over inputs {x, w, b} with the given tensors saved; on failure
+ * releases y and returns NULL. */
+static dlt_tensor *record(const char *name, dlt_backward_fn bw, dlt_tensor *x, dlt_tensor *w, dlt_tensor *b,
+                          dlt_tensor *y, dlt_tensor *const *save, int nsave, const int64_t *iv, int ni,
+                          dlt_bufset *bs) {
+  const dlt_tensor *in[3] = {x, w, b};
+  int err;
+  dlt_node *n = dlt_node_new(name, bw, 3, in, &err);
+  bool bad = err != 0;
+  for (int k = 0; n && !bad && k < nsave; k++) bad = dlt_node_save(n, save[k]) < 0;
+  if (bad) {
+    dlt_node_release(n);
+    dlt_release(y);
+    return NULL;
+  }
+  if (n) {
+    for (int k = 0; k < ni; k++) n->i[k] = iv[k];
+    dlt_fused_keep_buffers(n, bs);
+    dlt_node_attach(n, y);
+  }
+  return y;
+}
+
+/* Fetches the saved x, w (may be absent: i[5] says), mean, rstd and the gradient
+ * targets of x, w, b; returns the contiguous gout or NULL. */
+typedef struct { const dlt_tensor *x, *w, *mean, *rstd; dlt_tensor *dx, *dw, *db, *g; } norm_bw;
+
+static int norm_bw_begin(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin, norm_bw *s) {
+  bool has_w = n->i[5];
+  s->x = dlt_node_saved(n, 0);
+  s->mean = dlt_node_saved(n, 1);
+  s->rstd = dlt_node_saved(n, 2);
+  s->w = has_w ? dlt_node_saved(n, 3) : NULL;
+  if (!s->x || !s->mean || !s->rstd || (has_w && !s->w)) return -1;
+  int e0, e1 = 0, e2 = 0;
+  s->dx = dlt_fused_grad_new(n, 0, gin, &e0);
+  s->dw = dlt_fused_grad_acc(n, 1, gin, &e1);
+  s->db = dlt_fused_grad_acc(n, 2, gin, &e2);
+  if (e0 || e1 || e2) return -1;
+  s->g = dlt_contiguous((dlt_tensor *)gout);
+  return s->g ? 0 : -1;
+}
+
+static void norm_bw_end(norm_bw *s) {
+  if (s->dw) dlt_bump_version(s->dw);
+  if (s->db) dlt_bump_version(s->db);
+  dlt_release(s->g);
+}
+
+/* ---- batch norm: x (N,C,L); i[0] batch stats, i[1] N, i[2] C, i[3] L, i[4] has a
+ * ReLU/dropout mask (saved after w), i[5] has w ---- */
+
+static int batch_norm_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
+  norm_bw s;
+  if (norm_bw_begin(n, gout, gin, &s)) return -1;
+  int64_t N = n->i[1], C = n->i[2], L = n->i[3];
+  const dlt_tensor *mask = n->i[4] ? dlt_node_saved(n, n->i[5] ? 4 : 3) : NULL;
+  double *ws = dlt_fused_scratch(sizeof(double) * 5 * (size_t)C);
+  if (!ws || (n->i[4] && !mask)) { norm_bw_end(&s); return -1; }
+  if (s.x->dtype == DLT_FLOAT32)
+    dlt_k_batchnorm_bwd_f32(DLT_F32(s.dx), DLT_F32(s.dw), DLT_F32(s.db), DLT_F32(s.g), DLT_F32(mask), DLT_F32(s.x),
+                            DLT_F32(s.w), DLT_F32(s.mean), DLT_F32(s.rstd), N, C, L, (int)n->i[0], ws);
+  else
+    dlt_k_batchnorm_bwd_f64(DLT_F64(s.dx), DLT_F64(s.dw), DLT_F64(s.db), DLT_F64(s.g), DLT_F64(mask), DLT_F64(s.x),
+                            DLT_F64(s.w), DLT_F64(s.mean), DLT_F64(s.rstd), N, C, L, (int)n->i[0], ws);
+  norm_bw_end(&s);
+  return 0;
+}
+
+static int check_batch_norm(const char *fn, const dlt_tensor *x, const dlt_tensor *rm, const dlt_tensor *rv,
+                            const dlt_tensor *w, const dlt_tensor *b, bool batch_stats) {
+  char s[128];
+  if (x->ndim != 2 && x->ndim != 3)
+    return dlt_failn("%s: expected 2-D or 3-D input, got %d-D input of shape %s", fn, x->ndim, dlt_shape_str(x, s, sizeof s));
+  int64_t C = x->shape[1];
+  const dlt_tensor *ref = w ? w : rm;
+  if (ref && ref->ndim == 1 && ref->shape[0] != C)
+    return dlt_failn("%s: input has %lld features, expected %lld (input shape %s)", fn, (long long)C,
+                     (long long)ref->shape[0], dlt_shape_str(x, s, sizeof s));
+  if (check_vec(fn, "weight", w, C, x->dtype) || check_vec(fn, "bias", b, C, x->dtype) ||
+      check_vec(fn, "running_mean", rm, C, x->dtype) || check_vec(fn, "running_var", rv, C, x->dtype))
+    return -1;
+  if (!batch_stats && (!rm || !rv)) return dlt_failn("%s: running_mean and running_var are needed in eval mode", fn);
+  if (batch_stats && x->shape[0] * (x->ndim == 3 ? x->shape[2] : 1) <= 1)
+    return dlt_failn("%s: expected more than 1 value per channel when training, got input of shape %s", fn,
+                     dlt_shape_str(x, s, sizeof s));
+  return 0;
+}
+
+dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *rm, dlt_tensor *rv, dlt_tensor *w,
+                                     dlt_tensor *b, bool batch_stats, double momentum, double eps, bool relu,
+                                     double drop_p, dlt_bufset *bs) {
+  if (check_batch_norm(fn, x, rm, rv, w, b, batch_stats)) return NULL;
+  if (!(drop_p >= 0 && drop_p <= 1)) return dlt_fail("%s: dropout probability has to be between 0 and 1, but got %g", fn, drop_p);
+  int64_t N = x->shape[0], C = x->shape[1], L = x->ndim == 3 ? x->shape[2] : 1;
+  if (batch_stats && ((rm && !dlt_is_contiguous(rm)) || (rv && !dlt_is_contiguous(rv))))
+    return dlt_fail("%s: running stats must be contiguous", fn);
+  dlt_tensor *xc = dlt_contiguous(x), *wc = w ? dlt_contiguous(w) : NULL, *bc = b ? dlt_contiguous(b) : NULL;
+  dlt_tensor *rmc = rm ? dlt_contiguous(rm) : NULL, *rvc = rv ? dlt_contiguous(rv) : NULL;
+  dlt_tensor *y = dlt_fused_out(bs ? &bs->t[0] : NULL, x->ndim, x->shape, x->dtype);
+  dlt_tensor *mean = dlt_empty(1, &C, x->dtype), *rstd = dlt_empty(1, &C, x->dtype);
+  dlt_tensor *mask = relu ? dlt_fused_out(bs ? &bs->t[1] : NULL, x->ndim, x->shape, x->dtype) : NULL;
+  double *ws = dlt_fused_scratch(sizeof(double) * 2 * (size_t)C);
+  bool ok = xc && y && mean && rstd && ws && (mask || !relu) && (wc || !w) && (bc || !b) && (rmc || !rm) && (rvc || !rv);
+  if (ok && batch_stats) {
+    dlt_tensor *um = rm ? rmc : NULL, *uv = rv ? rvc : NULL; /* contiguous: the same tensors */
+    if (x->dtype == DLT_FLOAT32)
+      dlt_k_batchnorm_fwd_train_f32(DLT_F32(y), DLT_F32(mean), DLT_F32(rstd), DLT_F32(um), DLT_F32(uv),
+                                    DLT_F32(xc), DLT_F32(wc), DLT_F32(bc), N, C, L, eps, momentum, ws);
+    else
+      dlt_k_batchnorm_fwd_train_f64(DLT_F64(y), DLT_F64(mean), DLT_F64(rstd), DLT_F64(um), DLT_F64(uv),
+                                    DLT_F64(xc), DLT_F64(wc), DLT_F64(bc), N, C, L, eps, momentum, ws);
+    if (rm) dlt_bump_version(rm);
+    if (rv) dlt_bump_version(rv);
+  } else if (ok) {
+    if (x->dtype == DLT_FLOAT32)
+      dlt_k_batchnorm_fwd_eval_f32(DLT_F32(y), DLT_F32(mean), DLT_F32(rstd), DLT_F32(xc), DLT_F32(wc), DLT_F32(bc),
+                                   DLT_F32(rmc), DLT_F32(rvc), N, C, L, eps, ws);
+    else
+      dlt_k_batchnorm_fwd_eval_f64(DLT_F64(y), DLT_F64(mean), DLT_F64(rstd), DLT_F64(xc), DLT_F64(wc), DLT_F64(bc),
+                                   DLT_F64(rmc), DLT_F64(rvc), N, C, L, eps, ws);
+  }
+  if (ok && relu) {
+    if (x->dtype == DLT_FLOAT32) dlt_k_relu_dropout_fwd_f32(DLT_F32(y), DLT_F32(mask), N * C * L, drop_p);
+    else dlt_k_relu_dropout_fwd_f64(DLT_F64(y), DLT_F64(mask), N * C * L, drop_p);
+  }
+  if (ok) {
+    dlt_tensor *save[5] = {xc, mean, rstd, w ? wc : mask, mask};
+    int64_t iv[6] = {batch_stats, N, C, L, relu, w != NULL};
+    y = record(relu ? "BatchNormReluBackward" : "BatchNormBackward", batch_norm_backward, x, w, b, y, save,
+               3 + (w != NULL) + relu, iv, 6, bs);
+  } else {
+    dlt_release(y);
+    y = NULL;
+  }
+  dlt_release(xc); dlt_release(wc); dlt_release(bc); dlt_release(rmc); dlt_release(rvc);
+  dlt_release(mean); dlt_release(rstd); dlt_release(mask);
+  return y;
+}
+
+dlt_tensor *dlt_fused_batch_norm(const char *fn, dlt_tensor *x, dlt_tensor *rm, dlt_tensor *rv, dlt_tensor *w,
+                                 dlt_tensor *b, bool batch_stats, double momentum, double eps) {
+  return dlt_fused_batch_norm_buf(fn, x, rm, rv, w, b, batch_stats, momentum, eps, false, 0, NULL);
+}
+
+dlt_tensor *dlt_fused_batch_norm_relu(const char *fn, dlt_tensor *x, dlt_tensor *rm, dlt_tensor *rv, dlt_tensor *w,
+                                      dlt_tensor *b, bool batch_stats, double momentum, double eps, double drop_p) {
+  return dlt_fused_batch_norm_buf(fn, x, rm, rv, w, b, batch_stats, momentum, eps, true, drop_p, NULL);
+}
+
+/* ---- layer norm: x (rows,D); i[1] rows, i[2] D, i[5] has w ---- */
+
+static int layer_norm_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
+  norm_bw s;
+  if (norm_bw_begin(n, gout, gin, &s)) return -1;
+  int64_t rows = n->i[1], D = n->i[2];
+  if (s.x->dtype == DLT_FLOAT32)
+    dlt_k_layernorm_bwd_f32(DLT_F32(s.dx), DLT_F32(s.dw), DLT_F32(s.db), DLT_F32(s.g), DLT_F32(s.x), DLT_F32(s.w),
+                            DLT_F32(s.mean), DLT_F32(s.rstd), rows, D);
+  else
+    dlt_k_layernorm_bwd_f64(DLT_F64(s.dx), DLT_F64(s.dw), DLT_F64(s.db), DLT_F64(s.g), DLT_F64(s.x), DLT_F64(s.w),
+                            DLT_F64(s.mean), DLT_F64(s.rstd), rows, D);
+  norm_bw_end(&s);
+  return 0;
+}
+
+static int check_affine(const char *fn, const char *what, const dlt_tensor *v, int nd, const int64_t *shape, dlt_dtype dt) {
+  char a[128], b[128];
+  if (!v) return 0;
+  bool same = v->ndim == nd;
+  for (int d = 0; same && d < nd; d++) same = v->shape[d] == shape[d];
+  if (!same) return dlt_failn("%s: %s has shape %s, expected %s", fn, what, dlt_shape_str(v, a, sizeof a), dlt_dims_str(nd, shape, b, sizeof b));
+  if (v->dtype != dt)
+    return dlt_failn("%s: input is %s but %s is %s (convert one with :to())", fn, dlt_dtype_name(dt), what, dlt_dtype_name(v->dtype));
+  return 0;
+}
+
+dlt_tensor *dlt_fused_layer_norm(const char *fn, dlt_tensor *x, int nd, const int64_t *shape, dlt_tensor *w,
+                                 dlt_tensor *b, double eps) {
+  char a[128], c[128];
+  bool fits = nd >= 1 && x->ndim >= nd;
+  for (int d = 0; fits && d < nd; d++) fits = x->shape[x->ndim - nd + d] == shape[d];
+  if (!fits)
+    return dlt_fail("%s: input shape %s does not end in the normalized shape %s", fn, dlt_shape_str(x, a, sizeof a),
+                    dlt_dims_str(nd, shape, c, sizeof c));
+  if (check_affine(fn, "weight", w, nd, shape, x->dtype) || check_affine(fn, "bias", b, nd, shape, x->dtype)) return NULL;
+  if ((w == NULL) != (b == NULL)) return dlt_fail("%s: weight and bias must be given together", fn);
+  int64_t D = 1;
+  for (int d = 0; d < nd; d++) D *= shape[d];
+  int64_t rows = D ? dlt_numel(x) / D : 0;
+  dlt_tensor *xc = dlt_contiguous(x), *wc = w ? dlt_contiguous(w) : NULL, *bc = b ? dlt_contiguous(b) : NULL;
+  dlt_tensor *y = dlt_empty_like(x), *mean = dlt_empty(1, &rows, x->dtype), *rstd = dlt_empty(1, &rows, x->dtype);
+  bool ok = xc && y && mean && rstd && (wc || !w) && (bc || !b);
+  if (ok) {
+    if (x->dtype == DLT_FLOAT32)
+      dlt_k_layernorm_fwd_f32(DLT_F32(y), DLT_F32(mean), DLT_F32(rstd), DLT_F32(xc), DLT_F32(wc), DLT_F32(bc), rows, D, eps);
+    else
+      dlt_k_layernorm_fwd_f64(DLT_F64(y), DLT_F64(mean), DLT_F64(rstd), DLT_F64(xc), DLT_F64(wc), DLT_F64(bc), rows, D, eps);
+    dlt_tensor *save[4] = {xc, mean, rstd, wc};
+    int64_t iv[6] = {0, rows, D, 0, 0, w != NULL};
+    y = record("LayerNormBackward", layer_norm_backward, x, w, b, y, save, w ? 4 : 3, iv, 6, NULL);
+  } else {
+    dlt_release(y);
+    y = NULL;
+  }
+  dlt_release(xc); dlt_release(wc); dlt_release(bc); dlt_release(mean); dlt_release(rstd);
+  return y;
+}
+
+/* ---- group norm: x (N,C,L) in G groups; i[1] N, i[2] C, i[3] L, i[4] G, i[5] has w ---- */
+
+static int group_norm_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
+  norm_bw s;
+  if (norm_bw_begin(n, gout, gin, &s)) return -1;
+  int64_t N = n->i[1], C = n->i[2], L = n->i[3], G = n->i[4];
+  if (s.x->dtype == DLT_FLOAT32)
+    dlt_k_groupnorm_bwd_f32(DLT_F32(s.dx), DLT_F32(s.dw), DLT_F32(s.db), DLT_F32(s.g), DLT_F32(s.x), DLT_F32(s.w),
+                            DLT_F32(s.mean), DLT_F32(s.rstd), N, C, L, G);
+  else
+    dlt_k_groupnorm_bwd_f64(DLT_F64(s.dx), DLT_F64(s.dw), DLT_F64(s.db), DLT_F64(s.g), DLT_F64(s.x), DLT_F64(s.w),
+                            DLT_F64(s.mean), DLT_F64(s.rstd), N, C, L, G);
+  norm_bw_end(&s);
+  return 0;
+}
+
+dlt_tensor *dlt_fused_group_norm(const char *fn, dlt_tensor *x, int64_t G, dlt_tensor *w, dlt_tensor *b, double eps,
+                                 bool unbatched) {
+  char a[128];
+  int first = unbatched ? 0 : 1;
+  if (x->ndim < first + 1 || (unbatched && x->ndim < 1))
+    return dlt_fail("%s: expected input with at least %d dimensions, got shape %s", fn, first + 2, dlt_shape_str(x, a, sizeof a));
+  int64_t N = unbatched ? 1 : x->shape[0], C = x->shape[first], L = 1;
+  for (int d = first + 1; d < x->ndim; d++) L *= x->shape[d];
+  int64_t wc_n = w ? w->shape[0] : C;
+  if (w && w->ndim == 1 && wc_n != C)
+    return dlt_fail("%s: input has %lld channels, expected %lld (input shape %s)", fn, (long long)C, (long long)wc_n,
+                    dlt_shape_str(x, a, sizeof a));
+  if (G == 0) G = C;
+  if (G <= 0 || (C > 0 && C % G))
+    return dlt_fail("%s: %lld channels cannot be split into %lld groups", fn, (long long)C, (long long)G);
+  if (check_vec(fn, "weight", w, C, x->dtype) || check_vec(fn, "bias", b, C, x->dtype)) return NULL;
+  int64_t NG = N * G;
+  dlt_tensor *xc = dlt_contiguous(x), *wcn = w ? dlt_contiguous(w) : NULL, *bc = b ? dlt_contiguous(b) : NULL;
+  dlt_tensor *y = dlt_empty_like(x), *mean = dlt_empty(1, &NG, x->dtype), *rstd = dlt_empty(1, &NG, x->dtype);
+  bool ok = xc && y && mean && rstd && (wcn || !w) && (bc || !b);
+  if (ok) {
+    if (x->dtype == DLT_FLOAT32)
+      dlt_k_groupnorm_fwd_f32(DLT_F32(y), DLT_F32(mean), DLT_F32(rstd), DLT_F32(xc), DLT_F32(wcn), DLT_F32(bc), N, C, L, G, eps);
+    else
+      dlt_k_groupnorm_fwd_f64(DLT_F64(y), DLT_F64(mean), DLT_F64(rstd), DLT_F64(xc), DLT_F64(wcn), DLT_F64(bc), N, C, L, G, eps);
+    dlt_tensor *save[4] = {xc, mean, rstd, wcn};
+    int64_t iv[6] = {0, N, C, L, G, w != NULL};
+    y = record("GroupNormBackward", group_norm_backward, x, w, b, y, save, w ? 4 : 3, iv, 6, NULL);
+  } else {
+    dlt_release(y);
+    y = NULL;
+  }
+  dlt_release(xc); dlt_release(wcn); dlt_release(bc); dlt_release(mean); dlt_release(rstd);
+  return y;
+}

@@ -1,0 +1,57 @@
+/* kernels_f64.c: the nn kernels (kernels.inc) for float64. */
+/* the hot loops need the vectorizer, which -O2 runs only in its cheapest mode */
+#pragma GCC optimize("O3")
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+#include <tgmath.h>
+
+#include "core/random.h"
+#include "nn/kernels.h"
+
+#define R double
+#define S(name) name##_f64
+#define GEMM cblas_dgemm
+#include "nn/kernels.inc"
+
+/* ---- the dropout generator (type-independent, so here once) ---- */
+
+void dlt_k_rng8_seed(dlt_k_rng8 *g) {
+  for (int v = 0; v < 2; v++)
+    for (int l = 0; l < 4; l++) {
+      uint64_t a = dlt_rand_u64(), b = dlt_rand_u64();
+      g->s[v][0][l] = (uint32_t)a | 1u; /* never the all-zero state */
+      g->s[v][1][l] = (uint32_t)(a >> 32);
+      g->s[v][2][l] = (uint32_t)b;
+      g->s[v][3][l] = (uint32_t)(b >> 32);
+    }
+}
+
+/* xoshiro128**: r = rotl(s1*5, 7)*9, then the state's xor-shift step; the multiplies by
+ * 5 and 9 as shift-adds */
+static inline dlt_k_v4u rng_step(dlt_k_v4u *s) {
+  dlt_k_v4u r = (s[1] << 2) + s[1], t = s[1] << 9;
+  r = (r << 7) | (r >> 25);
+  r = (r << 3) + r;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = (s[3] << 11) | (s[3] >> 21);
+  return r >> 8;
+}
+
+void dlt_k_rng8_fill24(dlt_k_rng8 *g, int32_t *out, int64_t n) {
+  dlt_k_v4u a[4], b[4];
+  memcpy(a, g->s[0], sizeof a);
+  memcpy(b, g->s[1], sizeof b);
+  for (int64_t j = 0; j < n; j += 8) {
+    dlt_k_v4u ra = rng_step(a), rb = rng_step(b);
+    memcpy(out + j, &ra, sizeof ra);
+    memcpy(out + j + 4, &rb, sizeof rb);
+  }
+  memcpy(g->s[0], a, sizeof a);
+  memcpy(g->s[1], b, sizeof b);
+}
