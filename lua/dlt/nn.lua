@@ -48,11 +48,21 @@ local function own_tensors(m)
   return out
 end
 
+-- a module that contains itself (m.self = m, seq:append(seq)) would recurse forever
+local MAX_DEPTH = 100
+local function check_depth(depth)
+  if depth > MAX_DEPTH then
+    error(string.format("nn: modules nested more than %d deep: does a module contain itself?", MAX_DEPTH), 0)
+  end
+end
+
 -- calls fn(prefix, module) on m and every descendant, parents first
-local function walk(m, prefix, fn)
+local function walk(m, prefix, fn, depth)
+  depth = depth or 0
+  check_depth(depth)
   fn(prefix, m)
   for _, c in ipairs(children(m)) do
-    walk(c[2], prefix .. c[1] .. ".", fn)
+    walk(c[2], prefix .. c[1] .. ".", fn, depth + 1)
   end
 end
 
@@ -112,9 +122,14 @@ function M:named_modules()
   return out
 end
 
+local function apply(m, fn, depth)
+  check_depth(depth)
+  for _, c in ipairs(children(m)) do apply(c[2], fn, depth + 1) end
+  fn(m)
+end
+
 function M:apply(fn)
-  for _, c in ipairs(children(self)) do c[2]:apply(fn) end
-  fn(self)
+  apply(self, fn, 0)
   return self
 end
 
@@ -227,7 +242,9 @@ local function addindent(s, n)
   return (s:gsub("\n", "\n" .. pad))
 end
 
-local function repr(m)
+local function repr(m, depth)
+  depth = depth or 0
+  check_depth(depth)
   local name = m:_get_name()
   local extra = m:extra_repr() or ""
   local lines = {}
@@ -237,7 +254,7 @@ local function repr(m)
   local nextra = #lines
   local kids = children(m)
   for _, c in ipairs(kids) do
-    lines[#lines + 1] = "(" .. c[1] .. "): " .. addindent(repr(c[2]), 2)
+    lines[#lines + 1] = "(" .. c[1] .. "): " .. addindent(repr(c[2], depth + 1), 2)
   end
   if #lines == 0 then return name .. "()" end
   if nextra == 1 and #kids == 0 then return name .. "(" .. lines[1] .. ")" end

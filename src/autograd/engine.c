@@ -237,6 +237,8 @@ static int run_node(dlt_node *n, dlt_node **ready) {
       rc = conform_grad(n, i, &gin[i]);
       if (!rc) rc = dlt_anomaly_check(n->name, "backward", gin[i]);
       if (!rc) rc = e->node ? add_grad(e->node, gin[i]) : accumulate_leaf(e->leaf, gin[i]);
+    } else if (!rc && !gin[i] && e->leaf && e->leaf->grad) {
+      rc = dlt_anomaly_check(n->name, "backward", e->leaf->grad);  /* fused ops add into .grad */
     }
     dlt_release(gin[i]);
     if (e->node && --e->node->deps == 0) {
@@ -308,25 +310,29 @@ int dlt_check_inplace(const char *fn, const dlt_tensor *t) {
 
 /* ---- anomaly mode ---- */
 
-static bool has_nan(const dlt_tensor *t) {
+/* "NaN" if t holds a NaN, else "infinity" if it holds an infinity, else NULL */
+static const char *nonfinite(const dlt_tensor *t) {
   dlt_tensor *c = dlt_contiguous((dlt_tensor *)t);
-  if (!c) return false;
+  if (!c) return NULL;
   int64_t n = dlt_numel(c);
-  bool bad = false;
+  bool nan = false, inf = false;
   if (c->dtype == DLT_FLOAT32) {
     const float *p = dlt_data(c);
-    for (int64_t i = 0; i < n && !bad; i++) bad = isnan(p[i]);
+    for (int64_t i = 0; i < n && !nan; i++) nan = isnan(p[i]), inf = inf || isinf(p[i]);
   } else {
     const double *p = dlt_data(c);
-    for (int64_t i = 0; i < n && !bad; i++) bad = isnan(p[i]);
+    for (int64_t i = 0; i < n && !nan; i++) nan = isnan(p[i]), inf = inf || isinf(p[i]);
   }
   dlt_release(c);
-  return bad;
+  return nan ? "NaN" : inf ? "infinity" : NULL;
 }
 
-/* NaN only, as torch.autograd.detect_anomaly: an Inf can be legitimate (log(0) masked later). */
+/* NaN and infinity: torch checks NaN only, but an overflow to inf is where most NaN
+ * (inf - inf, 0 * inf) begins, and naming that op is what the user needs. */
 int dlt_anomaly_check(const char *opname, const char *phase, const dlt_tensor *t) {
-  if (!anomaly_enabled || !t || !has_nan(t)) return 0;
-  if (!strcmp(phase, "backward")) return dlt_failn("detect_anomaly: %s produced NaN in its gradient", opname);
-  return dlt_failn("detect_anomaly: %s of %s produced NaN", phase, opname);
+  if (!anomaly_enabled || !t) return 0;
+  const char *what = nonfinite(t);
+  if (!what) return 0;
+  if (!strcmp(phase, "backward")) return dlt_failn("detect_anomaly: %s produced %s in its gradient", opname, what);
+  return dlt_failn("detect_anomaly: %s of %s produced %s", phase, opname, what);
 }

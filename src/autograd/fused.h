@@ -42,6 +42,10 @@ dlt_tensor *dlt_fused_batch_norm_relu(const char *fn, dlt_tensor *x, dlt_tensor 
 dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *rm, dlt_tensor *rv,
                                      dlt_tensor *w, dlt_tensor *b, bool use_batch_stats, double momentum,
                                      double eps, bool relu, double drop_p, dlt_bufset *bs);
+/* Batch norm with the running stats (and ReLU when relu) written over x itself, which must
+ * be contiguous and held by no one else; grad mode must be off. x, retained, or NULL. */
+dlt_tensor *dlt_fused_batch_norm_eval_(const char *fn, dlt_tensor *x, dlt_tensor *rm, dlt_tensor *rv,
+                                       dlt_tensor *w, dlt_tensor *b, double eps, bool relu);
 /* Layer norm over the trailing nd dims of x, which must equal shape; w, b of that shape or NULL. */
 dlt_tensor *dlt_fused_layer_norm(const char *fn, dlt_tensor *x, int nd, const int64_t *shape,
                                  dlt_tensor *w, dlt_tensor *b, double eps);
@@ -85,13 +89,17 @@ dlt_tensor *dlt_fused_grad_new(dlt_node *n, int i, dlt_tensor **gin, int *err);
 void dlt_fused_keep_buffers(dlt_node *n, dlt_bufset *bs);
 /* A new contiguous tensor for an op's result (a new reference). With a cache (a module's
  * buffer), *cache is handed out again when nothing else references it or its elements
- * (the previous step's graph is gone), else a new tensor replaces it in the cache: a
- * training loop then allocates nothing for this result. */
+ * (the previous step's graph is gone), else a new tensor replaces it in the cache (only
+ * in grad mode): a training loop then allocates nothing for this result. */
 dlt_tensor *dlt_fused_out(dlt_tensor **cache, int ndim, const int64_t *shape, dlt_dtype dtype);
 /* x contiguous (a new reference), failing with fn's name when its dtype is not dtype. */
 dlt_tensor *dlt_fused_input(const char *fn, const char *what, dlt_tensor *x, dlt_dtype dtype);
 /* a tensor's elements as float* / double*, NULL for a NULL tensor */
 #define DLT_F32(t) ((t) ? (float *)dlt_data(t) : (float *)NULL)
 #define DLT_F64(t) ((t) ? (double *)dlt_data(t) : (double *)NULL)
+
+/* detect_anomaly's forward check of a fused op's result y, named as its node without
+ * "Backward" ("forward of Linear produced NaN"); -1 with the error set when it fails */
+int dlt_fused_anomaly(const char *node_name, const dlt_tensor *y);
 
 #endif

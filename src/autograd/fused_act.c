@@ -17,6 +17,10 @@ static dlt_tensor *record1(const char *name, dlt_backward_fn bw, dlt_tensor *x, 
     n->f[0] = f0;
     dlt_node_attach(n, y);
   }
+  if (dlt_fused_anomaly(name, y)) {
+    dlt_release(y);
+    return NULL;
+  }
   return y;
 }
 

@@ -1,5 +1,6 @@
 /* fused_common.c: what the fused ops share: a reusable scratch buffer and the places
  * their backward functions write gradients into. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,7 +91,9 @@ dlt_tensor *dlt_fused_out(dlt_tensor **cache, int ndim, const int64_t *shape, dl
     return dlt_retain(c);
   }
   dlt_tensor *t = dlt_empty(ndim, shape, dtype);
-  if (t && cache) {
+  /* without grad mode no backward will write the buffers: a one-off result (a 40000-row
+   * plot grid under no_grad) must not stay in the cache for the layer's lifetime */
+  if (t && cache && dlt_grad_enabled()) {
     dlt_release(*cache);
     *cache = dlt_retain(t);
   }
@@ -102,4 +105,13 @@ dlt_tensor *dlt_fused_input(const char *fn, const char *what, dlt_tensor *x, dlt
     return dlt_fail("%s: %s is %s but the parameters are %s", fn, what, dlt_dtype_name(x->dtype),
                     dlt_dtype_name(dtype));
   return dlt_contiguous(x);
+}
+
+int dlt_fused_anomaly(const char *node_name, const dlt_tensor *y) {
+  if (!dlt_anomaly_enabled()) return 0;
+  size_t n = strlen(node_name), k = strlen("Backward");
+  if (n > k && !strcmp(node_name + n - k, "Backward")) n -= k;
+  char fwd[64];
+  snprintf(fwd, sizeof fwd, "%.*s", (int)n, node_name);
+  return dlt_anomaly_check(fwd, "forward", y);
 }

@@ -78,6 +78,10 @@ dlt_tensor *dlt_fused_linear_buf(const char *fn, dlt_tensor *x, dlt_tensor *W, d
       dlt_fused_keep_buffers(n, bs);
       dlt_node_attach(n, y);
     }
+    if (y && dlt_fused_anomaly(act == DLT_ACT_RELU ? "LinearRelu" : "Linear", y)) {
+      dlt_release(y);
+      y = NULL;
+    }
   }
   dlt_release(xc);
   dlt_release(Wc);

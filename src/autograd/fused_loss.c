@@ -56,6 +56,10 @@ static dlt_tensor *record_loss(const char *name, dlt_tensor *x, dlt_tensor *t, d
     n->i[0] = width;
     dlt_node_attach(n, y);
   }
+  if (dlt_fused_anomaly(name, y)) {
+    dlt_release(y);
+    return NULL;
+  }
   return y;
 }
 

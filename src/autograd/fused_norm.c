@@ -33,6 +33,10 @@ static dlt_tensor *record(const char *name, dlt_backward_fn bw, dlt_tensor *x, d
     dlt_fused_keep_buffers(n, bs);
     dlt_node_attach(n, y);
   }
+  if (dlt_fused_anomaly(name, y)) {
+    dlt_release(y);
+    return NULL;
+  }
   return y;
 }
 
@@ -114,9 +118,11 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
   dlt_tensor *rmc = rm ? dlt_contiguous(rm) : NULL, *rvc = rv ? dlt_contiguous(rv) : NULL;
   dlt_tensor *y = dlt_fused_out(bs ? &bs->t[0] : NULL, x->ndim, x->shape, x->dtype);
   dlt_tensor *mean = dlt_empty(1, &C, x->dtype), *rstd = dlt_empty(1, &C, x->dtype);
-  dlt_tensor *mask = relu ? dlt_fused_out(bs ? &bs->t[1] : NULL, x->ndim, x->shape, x->dtype) : NULL;
+  /* the mask is for backward (and dropout); without grad mode and dropout, ReLU in place */
+  bool need_mask = relu && (drop_p > 0 || dlt_grad_enabled());
+  dlt_tensor *mask = need_mask ? dlt_fused_out(bs ? &bs->t[1] : NULL, x->ndim, x->shape, x->dtype) : NULL;
   double *ws = dlt_fused_scratch(sizeof(double) * 2 * (size_t)C);
-  bool ok = xc && y && mean && rstd && ws && (mask || !relu) && (wc || !w) && (bc || !b) && (rmc || !rm) && (rvc || !rv);
+  bool ok = xc && y && mean && rstd && ws && (mask || !need_mask) && (wc || !w) && (bc || !b) && (rmc || !rm) && (rvc || !rv);
   if (ok && batch_stats) {
     dlt_tensor *um = rm ? rmc : NULL, *uv = rv ? rvc : NULL; /* contiguous: the same tensors */
     if (x->dtype == DLT_FLOAT32)
@@ -135,7 +141,10 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
       dlt_k_batchnorm_fwd_eval_f64(DLT_F64(y), DLT_F64(mean), DLT_F64(rstd), DLT_F64(xc), DLT_F64(wc), DLT_F64(bc),
                                    DLT_F64(rmc), DLT_F64(rvc), N, C, L, eps, ws);
   }
-  if (ok && relu) {
+  if (ok && relu && !need_mask) {
+    if (x->dtype == DLT_FLOAT32) dlt_k_act_fwd_f32(DLT_F32(y), DLT_F32(y), N * C * L, DLT_ACT_RELU, 0);
+    else dlt_k_act_fwd_f64(DLT_F64(y), DLT_F64(y), N * C * L, DLT_ACT_RELU, 0);
+  } else if (ok && relu) {
     if (x->dtype == DLT_FLOAT32) dlt_k_relu_dropout_fwd_f32(DLT_F32(y), DLT_F32(mask), N * C * L, drop_p);
     else dlt_k_relu_dropout_fwd_f64(DLT_F64(y), DLT_F64(mask), N * C * L, drop_p);
   }
@@ -156,6 +165,34 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
 dlt_tensor *dlt_fused_batch_norm(const char *fn, dlt_tensor *x, dlt_tensor *rm, dlt_tensor *rv, dlt_tensor *w,
                                  dlt_tensor *b, bool batch_stats, double momentum, double eps) {
   return dlt_fused_batch_norm_buf(fn, x, rm, rv, w, b, batch_stats, momentum, eps, false, 0, NULL);
+}
+
+/* A no_grad forward of a large batch (a plot's grid) then needs no second activation
+ * buffer: y = x*a + b per channel is elementwise, so the kernel may write over x. */
+dlt_tensor *dlt_fused_batch_norm_eval_(const char *fn, dlt_tensor *x, dlt_tensor *rm, dlt_tensor *rv, dlt_tensor *w,
+                                       dlt_tensor *b, double eps, bool relu) {
+  if (check_batch_norm(fn, x, rm, rv, w, b, false)) return NULL;
+  if (dlt_grad_enabled() || !dlt_is_contiguous(x) || x->refcount != 1 || x->storage->refcount != 1)
+    return dlt_fail("%s: in-place batch norm needs grad mode off and a contiguous input held by no one else", fn);
+  int64_t N = x->shape[0], C = x->shape[1], L = x->ndim == 3 ? x->shape[2] : 1;
+  dlt_tensor *wc = w ? dlt_contiguous(w) : NULL, *bc = b ? dlt_contiguous(b) : NULL;
+  dlt_tensor *rmc = dlt_contiguous(rm), *rvc = dlt_contiguous(rv);
+  dlt_tensor *mean = dlt_empty(1, &C, x->dtype), *rstd = dlt_empty(1, &C, x->dtype);
+  double *ws = dlt_fused_scratch(sizeof(double) * 2 * (size_t)C);
+  bool ok = mean && rstd && ws && rmc && rvc && (wc || !w) && (bc || !b);
+  if (ok && x->dtype == DLT_FLOAT32) {
+    dlt_k_batchnorm_fwd_eval_f32(DLT_F32(x), DLT_F32(mean), DLT_F32(rstd), DLT_F32(x), DLT_F32(wc), DLT_F32(bc),
+                                 DLT_F32(rmc), DLT_F32(rvc), N, C, L, eps, ws);
+    if (relu) dlt_k_act_fwd_f32(DLT_F32(x), DLT_F32(x), N * C * L, DLT_ACT_RELU, 0);
+  } else if (ok) {
+    dlt_k_batchnorm_fwd_eval_f64(DLT_F64(x), DLT_F64(mean), DLT_F64(rstd), DLT_F64(x), DLT_F64(wc), DLT_F64(bc),
+                                 DLT_F64(rmc), DLT_F64(rvc), N, C, L, eps, ws);
+    if (relu) dlt_k_act_fwd_f64(DLT_F64(x), DLT_F64(x), N * C * L, DLT_ACT_RELU, 0);
+  }
+  if (ok) dlt_bump_version(x);
+  dlt_release(wc); dlt_release(bc); dlt_release(rmc); dlt_release(rvc);
+  dlt_release(mean); dlt_release(rstd);
+  return ok ? dlt_retain(x) : NULL;
 }
 
 dlt_tensor *dlt_fused_batch_norm_relu(const char *fn, dlt_tensor *x, dlt_tensor *rm, dlt_tensor *rv, dlt_tensor *w,

@@ -67,6 +67,13 @@ dlt_tensor *dlt_mm(const dlt_tensor *a, const dlt_tensor *b);      /* 2-D only *
 dlt_tensor *dlt_dot(const dlt_tensor *a, const dlt_tensor *b);     /* 1-D only, 0-D result */
 /* C = alpha*op(A)op(B) + beta*C on 2-D tensors of one dtype; transposed views go to BLAS as transposes */
 int dlt_gemm(bool ta, bool tb, double alpha, const dlt_tensor *a, const dlt_tensor *b, double beta, dlt_tensor *c);
+/* BLAS threads (core/blas.c): products of m x k by k x n from 128M multiply-adds use the
+ * count dlt.num_threads sets, smaller ones one thread; workers live only during a product.
+ * Call dlt_blas_threads_for before and dlt_blas_done after every ?gemm. */
+void dlt_blas_threads_for(int64_t m, int64_t n, int64_t k);
+void dlt_blas_done(void);
+int dlt_blas_num_threads(void);
+void dlt_blas_set_num_threads(int n);
 dlt_tensor *dlt_lstsq(const dlt_tensor *A, const dlt_tensor *b);   /* minimum-norm solution via SVD (gelsd) */
 dlt_tensor *dlt_polyfit(const dlt_tensor *x, const dlt_tensor *y, int deg); /* highest power first, as NumPy */
 dlt_tensor *dlt_polyval(const dlt_tensor *coeffs, const dlt_tensor *x);

@@ -1,7 +1,9 @@
 /* storage.c: refcounted element buffers and the tensor headers that view them. */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "autograd/node.h"
 #include "core/tensor.h"
@@ -16,13 +18,58 @@ void dlt_set_default_dtype(dlt_dtype d) { default_dtype = d; }
 /* PyTorch's rule for two floating tensors: the wider one wins. */
 dlt_dtype dlt_promote(dlt_dtype a, dlt_dtype b) { return a == DLT_FLOAT64 || b == DLT_FLOAT64 ? DLT_FLOAT64 : DLT_FLOAT32; }
 
+/* Buffers from 1 MiB up are mapped pages of their own, unmapped when released: glibc
+ * puts aligned_alloc's large blocks in the brk heap, whose freed middle stays resident
+ * (a 40000-row forward under no_grad kept 20 MB). Smaller ones come from malloc. */
+#define BIG_BYTES ((size_t)1 << 20)
+
+/* Released buffers up to 64 KB wait in a small cache for a request of the same size: a
+ * training step frees and asks for the same few sizes every time, and aligned_alloc's
+ * split chunks cost more than the step's arithmetic (15% of a small MLP's step). */
+#define CACHE_MAX_BYTES ((size_t)64 << 10)
+#define CACHE_SLOTS 64
+#define CACHE_TOTAL ((size_t)1 << 20)
+static struct { size_t padded; void *p; } cache[CACHE_SLOTS];
+static int ncached;
+static size_t cached_bytes;
+
+static void *data_alloc(size_t padded) {
+  if (padded <= CACHE_MAX_BYTES) {
+    for (int i = ncached - 1; i >= 0; i--)
+      if (cache[i].padded == padded) {
+        void *p = cache[i].p;
+        cache[i] = cache[--ncached];
+        cached_bytes -= padded;
+        return p;
+      }
+  }
+  if (padded < BIG_BYTES) return aligned_alloc(64, padded ? padded : 64);
+  malloc_trim(0);  /* first the heap's free pages go back: peak memory is what counts */
+  void *p = mmap(NULL, padded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+static void data_free(void *p, size_t padded) {
+  if (p && padded <= CACHE_MAX_BYTES && ncached < CACHE_SLOTS && cached_bytes + padded <= CACHE_TOTAL) {
+    cache[ncached].padded = padded;
+    cache[ncached++].p = p;
+    cached_bytes += padded;
+  } else if (padded < BIG_BYTES) {
+    free(p);
+  } else if (p) {
+    munmap(p, padded);
+  }
+}
+
+/* 64-byte alignment keeps SIMD loads and BLAS panels on cache lines */
+static size_t padded_size(size_t nbytes) { return (nbytes + 63) & ~(size_t)63; }
+
 static dlt_storage *storage_new(size_t nbytes) {
   dlt_storage *s = dlt_malloc(sizeof *s);
   if (!s) return NULL;
-  /* 64-byte alignment keeps SIMD loads and BLAS panels on cache lines */
-  size_t padded = (nbytes + 63) & ~(size_t)63;
+  size_t padded = padded_size(nbytes);
   if (padded < nbytes) { free(s); return dlt_fail("cannot allocate %zu bytes", nbytes); }
-  s->data = aligned_alloc(64, padded ? padded : 64);
+  s->data = data_alloc(padded);
   if (!s->data) { free(s); return dlt_fail("cannot allocate %zu bytes", nbytes); }
   s->nbytes = nbytes;
   s->refcount = 1;
@@ -34,7 +81,7 @@ static dlt_storage *storage_new(size_t nbytes) {
 static void storage_release(dlt_storage *s) {
   if (!s || --s->refcount > 0) return;
   dlt_live_bytes -= s->nbytes;
-  free(s->data);
+  data_free(s->data, padded_size(s->nbytes));
   free(s);
 }
 
@@ -70,14 +117,16 @@ static void set_contiguous_strides(dlt_tensor *t) {
 
 dlt_tensor *dlt_empty(int ndim, const int64_t *shape, dlt_dtype dtype) {
   if (ndim < 0 || ndim > DLT_MAXDIM) return dlt_fail("tensor: %d dimensions, at most %d allowed", ndim, DLT_MAXDIM);
-  size_t n = 1;
+  size_t n = 1, nz = 1;  /* nz: the product of the nonzero sizes, which the strides reach */
   for (int i = 0; i < ndim; i++) {
     if (shape[i] < 0) return dlt_fail("tensor: negative size %lld in dimension %d", (long long)shape[i], i + 1);
     if (!dlt_mul_size(n, (size_t)shape[i], &n)) return NULL;
+    if (shape[i] > 0 && !dlt_mul_size(nz, (size_t)shape[i], &nz)) return NULL;
   }
   size_t nbytes;
   if (!dlt_mul_size(n, dlt_dtype_size(dtype), &nbytes)) return NULL;
   if (nbytes > ((size_t)1 << 46)) return dlt_fail("cannot allocate %zu bytes", nbytes);
+  if (nz > (size_t)INT64_MAX) return dlt_fail("tensor: the sizes multiply past 2^63 (strides overflow)");
   dlt_storage *s = storage_new(nbytes);
   if (!s) return NULL;
   dlt_tensor *t = header_new(s, dtype);
@@ -153,7 +202,7 @@ int dlt_wrap_dim(const char *fn, int dim, int ndim) {
   int n = ndim ? ndim : 1;  /* a 0-D tensor takes dim 0 or -1, as in PyTorch */
   int d = dim < 0 ? dim + n : dim;
   if (d < 0 || d >= n)
-    return dlt_failn("%s: dimension %d out of range for a %d-D tensor", fn, dim >= 0 ? dim + 1 : dim, ndim);
+    return dlt_failn("%s: dimension %lld out of range for a %d-D tensor", fn, (long long)dim + (dim >= 0), ndim);
   return d;
 }
 

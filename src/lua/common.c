@@ -42,6 +42,8 @@ static void gc_account(lua_State *L, size_t nbytes) {
   }
 }
 
+void dlt_lua_gc_account(lua_State *L, size_t nbytes) { gc_account(L, nbytes); }
+
 static void push_mt(lua_State *L) {
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key) == LUA_TTABLE) return;
   lua_pop(L, 1);

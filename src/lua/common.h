@@ -16,6 +16,9 @@ dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx);
 /* Pushes t, taking over the caller's reference; t NULL raises the engine's error.
  * Tells Lua's GC about the new storage bytes, so loops of temporaries stay bounded. */
 void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t);
+/* Tells Lua's collector about nbytes of new storage that no pushed tensor accounted for
+ * (a module's parameters), so garbage modules are collected at the pace they are made. */
+void dlt_lua_gc_account(lua_State *L, size_t nbytes);
 /* luaL_error with printf's formats: lua_pushfstring (behind luaL_error) knows only
  * %d %s %f %I %p %c %U, so "%g" or "%lld" in luaL_error raise "invalid option". */
 int dlt_lua_fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

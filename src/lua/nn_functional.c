@@ -36,6 +36,8 @@ static int softmax(lua_State *L, bool log) {
   dlt_tensor *x = dlt_lua_checktensor(L, 1);
   lua_Integer d = luaL_checkinteger(L, 2);
   if (d == 0) luaL_error(L, "%s: dim is 1-based (or negative from the end), got 0", fn);
+  if (d > DLT_MAXDIM || d < -DLT_MAXDIM)  /* (int) of 2^32 + 1 would be a valid dim */
+    return dlt_lua_fail(L, "%s: dimension %lld out of range for a %d-D tensor", fn, (long long)d, x->ndim);
   dlt_lua_pushtensor(L, dlt_fused_softmax(fn, x, (int)(d > 0 ? d - 1 : d), log));
   return 1;
 }

@@ -3,14 +3,11 @@
 #define _POSIX_C_SOURCE 200809L  /* clock_gettime */
 #include <time.h>
 
+#include "core/ops.h"
 #include "core/random.h"
 #include "lua/tensor_priv.h"
 
 #define DLT_VERSION "0.1.0"
-
-/* from OpenBLAS (declared here: its cblas.h lives in a variant-specific directory) */
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
 
 static int u_clock(lua_State *L) {
   struct timespec ts;
@@ -24,9 +21,9 @@ static int u_num_threads(lua_State *L) {
   if (!lua_isnoneornil(L, 1)) {
     int64_t n = dlt_lua_checkint(L, 1, "num_threads", "n");
     if (n < 1 || n > 1024) return dlt_lua_fail(L, "num_threads: expected 1..1024 threads, got %lld", (long long)n);
-    openblas_set_num_threads((int)n);
+    dlt_blas_set_num_threads((int)n);
   }
-  lua_pushinteger(L, openblas_get_num_threads());
+  lua_pushinteger(L, dlt_blas_num_threads());  /* core/blas.c starts the threads for large products */
   return 1;
 }
 

@@ -6,10 +6,12 @@
 #include <math.h>
 #include <tgmath.h>
 
+#include "core/ops.h"
 #include "core/random.h"
 #include "nn/kernels.h"
 
 #define R float
 #define S(name) name##_f32
-#define GEMM cblas_sgemm
+/* each product picks its BLAS thread count and then stops the workers (core/blas.c) */
+#define GEMM(o, ta, tb, M, N, K, ...) (dlt_blas_threads_for(M, N, K), cblas_sgemm(o, ta, tb, M, N, K, __VA_ARGS__), dlt_blas_done())
 #include "nn/kernels.inc"

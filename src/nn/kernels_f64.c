@@ -7,12 +7,14 @@
 #include <string.h>
 #include <tgmath.h>
 
+#include "core/ops.h"
 #include "core/random.h"
 #include "nn/kernels.h"
 
 #define R double
 #define S(name) name##_f64
-#define GEMM cblas_dgemm
+/* each product picks its BLAS thread count and then stops the workers (core/blas.c) */
+#define GEMM(o, ta, tb, M, N, K, ...) (dlt_blas_threads_for(M, N, K), cblas_dgemm(o, ta, tb, M, N, K, __VA_ARGS__), dlt_blas_done())
 #include "nn/kernels.inc"
 
 /* ---- the dropout generator (type-independent, so here once) ---- */

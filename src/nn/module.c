@@ -129,6 +129,8 @@ static dlt_tensor *batch_norm(dlt_module *m, dlt_tensor *x) {
   bool update = m->training && m->track;
   dlt_tensor *rm = m->t[DLT_P_RUNNING_MEAN], *rv = m->t[DLT_P_RUNNING_VAR], *w = m->t[DLT_P_WEIGHT], *b = m->t[DLT_P_BIAS];
   double mom = update ? m->momentum : 0;
+  if (m->fused_inplace && !batch_stats && rm && rv && m->fused_p == 0)
+    return dlt_fused_batch_norm_eval_(names[m->kind], x, rm, rv, w, b, m->eps, m->fused_act == DLT_ACT_RELU);
   dlt_tensor *y = dlt_fused_batch_norm_buf(names[m->kind], x, rm, rv, w, b, batch_stats, mom, m->eps,
                                            m->fused_act == DLT_ACT_RELU, m->fused_p, m->bufs);
   if (y && update) {

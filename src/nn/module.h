@@ -31,6 +31,7 @@ typedef struct dlt_module {
   dlt_reduction reduction;   /* losses */
   dlt_act fused_act;         /* Linear, BatchNorm1d: RELU when a Sequential fuses the next ReLU in */
   double fused_p;            /* BatchNorm1d: the fused Dropout's p after that ReLU (0: none) */
+  bool fused_inplace;        /* BatchNorm1d: a Sequential hands it an input no one else holds */
   dlt_bufset *bufs;          /* owned: Linear's and BatchNorm1d's buffers reused from step to step */
 } dlt_module;
 

@@ -192,9 +192,12 @@ static void draw_contour(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
 /* an image of w x h colours drawn over (x0,y0)-(x1,y1) with nearest-neighbour sampling */
 static void draw_pixels(cairo_t *cr, cairo_surface_t *img, int w, int h, double x0, double y0,
                         double x1, double y1) {
+  double sx = (x1 - x0) / w, sy = (y1 - y0) / h;
+  /* a zero or overflowing scale (limits of +-1e308) would put cairo into an error state */
+  if (!(isfinite(x0) && isfinite(y0) && isfinite(sx) && isfinite(sy) && sx != 0 && sy != 0)) return;
   cairo_save(cr);
   cairo_translate(cr, x0, y0);
-  cairo_scale(cr, (x1 - x0) / w, (y1 - y0) / h);
+  cairo_scale(cr, sx, sy);
   cairo_set_source_surface(cr, img, 0, 0);
   cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
   cairo_rectangle(cr, 0, 0, w, h);

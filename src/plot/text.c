@@ -96,7 +96,9 @@ static void draw_line(cairo_t *cr, const mline *m, double size, double x, double
 dlt_box dlt_text(cairo_t *cr, const char *s, double x, double y, double size, int ha, int va,
                  int rot90, dlt_rgba color, int draw) {
   dlt_box box = {x, y, x, y};
-  if (!s || !s[0] || dlt_text_init() != 0) return box;
+  /* text at a point a log axis cannot show (NaN) or of no size would put cairo into an
+   * error state (a non-invertible matrix) that fails the whole figure */
+  if (!s || !s[0] || !isfinite(x) || !isfinite(y) || !(size > 0 && size < 1e6) || dlt_text_init() != 0) return box;
   cairo_save(cr);
   cairo_set_font_face(cr, face);
   cairo_set_font_options(cr, opts);

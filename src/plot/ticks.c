@@ -1,6 +1,7 @@
 /* ticks.c: tick positions and labels as matplotlib 3.6 computes them: MaxNLocator
  * with steps (1, 2, 2.5, 5, 10) (AutoLocator), LogLocator(base 10), ScalarFormatter
  * and LogFormatterSciNotation. */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -131,6 +132,7 @@ int dlt_ticks_format(const double *locs, int n, double vmin, double vmax, char (
   double range = hi - lo;
   if (range == 0) range = mx;
   if (range == 0) range = 1;
+  if (!isfinite(range)) range = DBL_MAX;  /* limits (-1e308, 1e308): hi - lo overflows */
   int rng_oom = (int)floor(log10(range));
   int sig = 3 - rng_oom > 0 ? 3 - rng_oom : 0;
   double thresh = 1e-3 * pow(10, rng_oom);
