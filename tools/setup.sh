@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh: from a fresh Debian machine to a built dlt with every notebook figure regenerated.
-# With --test it then runs every test (ctest: criterion C tests and Lua tests).
+# With --test it then runs every test (ctest: criterion C tests and Lua tests), in the
+# release build and again under the sanitizers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,4 +43,10 @@ echo "setup: figures are in $DLT_FIGDIR"
 
 if [ $run_tests -eq 1 ]; then
   ctest --test-dir build --output-on-failure -j"$jobs"
+  # The same tests again in a debug build under AddressSanitizer, LeakSanitizer and
+  # UBSan: any memory error, leak or undefined behaviour fails them.
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DDLT_SANITIZE=ON -DDLT_BENCH=OFF \
+    -DDLT_WERROR=$werror >/dev/null
+  cmake --build build-asan -j"$jobs"
+  ctest --test-dir build-asan --output-on-failure -j"$jobs"
 fi
