@@ -66,6 +66,10 @@ for ((i = 1; i <= seeds; i++)); do
   fi
 done
 
+if [ "$libfuzzer" -eq 1 ] && ! command -v clang >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  echo "fuzz: installing clang and its fuzzer runtime for the libFuzzer targets"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang libclang-rt-14-dev >/dev/null || true
+fi
 if [ "$libfuzzer" -eq 1 ]; then
   if command -v clang >/dev/null; then
     echo "fuzz: building the libFuzzer targets (build-fuzz, clang)"
