@@ -32,6 +32,10 @@ dlt_dtype dlt_promote(dlt_dtype a, dlt_dtype b) { return a == DLT_FLOAT64 || b =
 static struct { size_t padded; void *p; } cache[CACHE_SLOTS];
 static int ncached;
 static size_t cached_bytes;
+/* The last big buffer freed stays mapped until the next big request: reused when the
+ * size matches (a 1024x1024 matmul in a loop then costs no page faults), unmapped
+ * before any other big mapping, so it never adds to the peak of big buffers. */
+static struct { size_t padded; void *p; } spare_big;
 
 static void *data_alloc(size_t padded) {
   if (padded <= CACHE_MAX_BYTES) {
@@ -44,6 +48,13 @@ static void *data_alloc(size_t padded) {
       }
   }
   if (padded < BIG_BYTES) return aligned_alloc(64, padded ? padded : 64);
+  if (spare_big.p) {
+    void *p = spare_big.p;
+    size_t n = spare_big.padded;
+    spare_big.p = NULL;
+    if (n == padded) return p;  /* already faulted in: a loop of same-size results pays once */
+    munmap(p, n);
+  }
   malloc_trim(0);  /* first the heap's free pages go back: peak memory is what counts */
   void *p = mmap(NULL, padded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return p == MAP_FAILED ? NULL : p;
@@ -57,7 +68,9 @@ static void data_free(void *p, size_t padded) {
   } else if (padded < BIG_BYTES) {
     free(p);
   } else if (p) {
-    munmap(p, padded);
+    if (spare_big.p) munmap(spare_big.p, spare_big.padded);
+    spare_big.p = p;
+    spare_big.padded = padded;
   }
 }
 
