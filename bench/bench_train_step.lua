@@ -12,26 +12,11 @@ local python = arg and arg[2] or "/usr/bin/python3"
 dlt.num_threads(threads)
 dlt.manual_seed(0)
 
-local Net = nn.Module:extend("BestPracticesNetwork")
-function Net:init(input_dim, hidden_dims, output_dim, dropout_rate)
-  local layers, prev = {}, input_dim
-  for _, h in ipairs(hidden_dims) do
-    local linear = nn.Linear(prev, h)
-    nn.init.kaiming_normal_(linear.weight, { mode = "fan_in", nonlinearity = "relu" })
-    nn.init.zeros_(linear.bias)
-    layers[#layers + 1] = linear
-    layers[#layers + 1] = nn.BatchNorm1d(h)
-    layers[#layers + 1] = nn.ReLU()
-    layers[#layers + 1] = nn.Dropout(dropout_rate)
-    prev = h
-  end
-  local out = nn.Linear(prev, output_dim)
-  nn.init.xavier_normal_(out.weight)
-  nn.init.zeros_(out.bias)
-  layers[#layers + 1] = out
-  self.network = nn.Sequential(table.unpack(layers))
-end
-function Net:forward(x) return self.network(x) end
+-- the folder of this file; the notebook's network comes from scripts/pipeline.lua
+-- (required as a module, it defines its pieces and runs nothing)
+local here = (arg and arg[0] or "bench/bench_train_step.lua"):match("^(.*)/[^/]*$") or "."
+package.path = here .. "/../scripts/?.lua;" .. package.path
+local Net = require("pipeline").BestPracticesNetwork
 
 -- microseconds per step: the best of `rounds` rounds of `steps` steps (the minimum is
 -- the least disturbed by other work on the machine)
@@ -46,34 +31,31 @@ local function time_steps(step, steps, rounds)
   return best * 1e6
 end
 
-local function notebook_step()
-  local model = Net(2, { 64, 32 }, 1, 0.3)
-  local opt = optim.AdamW(model:parameters(), { lr = 0.01, weight_decay = 0.01 })
-  local loss_fn = nn.BCEWithLogitsLoss()
-  local x, y = dlt.randn(32, 2), dlt.rand(32, 1):gt(0.5)
+-- one training step of model on the batch (x, y), as a function to time
+local function train_step(model, opt, loss_fn, x, y)
   return function()
     opt:zero_grad()
     local loss = loss_fn(model(x), y)
     loss:backward()
     opt:step()
   end
+end
+
+local function notebook_step()
+  local model = Net(2, { 64, 32 }, 1, 0.3)
+  local opt = optim.AdamW(model:parameters(), { lr = 0.01, weight_decay = 0.01 })
+  local x, y = dlt.randn(32, 2), dlt.rand(32, 1):gt(0.5)
+  return train_step(model, opt, nn.BCEWithLogitsLoss(), x, y)
 end
 
 local function mlp_step()
   local model = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU(), nn.Linear(256, 10))
   local opt = optim.AdamW(model:parameters(), { lr = 1e-3 })
-  local loss_fn = nn.CrossEntropyLoss()
   local x, y = dlt.randn(128, 784), dlt.randint(1, 11, { 128 })
-  return function()
-    opt:zero_grad()
-    local loss = loss_fn(model(x), y)
-    loss:backward()
-    opt:step()
-  end
+  return train_step(model, opt, nn.CrossEntropyLoss(), x, y)
 end
 
 -- the PyTorch twin prints "notebook <us>" and "mlp <us>"
-local here = (arg and arg[0] or "bench/bench_train_step.lua"):match("^(.*)/[^/]*$") or "."
 local probe = io.popen(python .. " -c 'import torch' 2>/dev/null && echo yes")
 local has_torch = probe and probe:read("l") == "yes"
 if probe then probe:close() end

@@ -64,6 +64,19 @@ local function group_lrs(opt)
   return out
 end
 
+-- lrs with each entry multiplied by f, in place
+local function scaled(lrs, f)
+  for i in ipairs(lrs) do lrs[i] = lrs[i] * f end
+  return lrs
+end
+
+-- a new list: each base lr times f (the closed forms whose factor is the same for all groups)
+local function base_times(self, f)
+  local out = {}
+  for i, base in ipairs(self.base_lrs) do out[i] = base * f end
+  return out
+end
+
 -- a per-group list from a number or a list of #groups numbers
 local function per_group(name, key, opt, v)
   local n = #opt.param_groups
@@ -95,6 +108,13 @@ end
 --   eta_min + (base - eta_min) * (1 + cos(pi * t / T)) / 2
 local function cosine_lr(base, eta_min, t, T)
   return eta_min + (base - eta_min) * (1 + math.cos(math.pi * t / T)) / 2
+end
+
+-- cosine_lr for each base lr of a scheduler with an eta_min
+local function cosine_lrs(self, t, T)
+  local out = {}
+  for i, base in ipairs(self.base_lrs) do out[i] = cosine_lr(base, self.eta_min, t, T) end
+  return out
 end
 
 ---------------------------------------------------------------------------------------
@@ -289,16 +309,11 @@ end
 function StepLR:get_lr()
   local out = group_lrs(self.optimizer)
   if self.last_epoch == 0 or self.last_epoch % self.step_size ~= 0 then return out end
-  for i in ipairs(out) do out[i] = out[i] * self.gamma end
-  return out
+  return scaled(out, self.gamma)
 end
 
 function StepLR:_closed_form()
-  local out = {}
-  for i, base in ipairs(self.base_lrs) do
-    out[i] = base * self.gamma ^ (self.last_epoch // self.step_size)
-  end
-  return out
+  return base_times(self, self.gamma ^ (self.last_epoch // self.step_size))
 end
 
 local MultiStepLR = class("MultiStepLR")
@@ -325,15 +340,11 @@ function MultiStepLR:get_lr()
   local out = group_lrs(self.optimizer)
   local c = self.milestones[self.last_epoch]
   if not c then return out end
-  for i in ipairs(out) do out[i] = out[i] * self.gamma ^ c end
-  return out
+  return scaled(out, self.gamma ^ c)
 end
 
 function MultiStepLR:_closed_form()
-  local out = {}
-  local k = bisect_right(self.sorted_milestones, self.last_epoch)
-  for i, base in ipairs(self.base_lrs) do out[i] = base * self.gamma ^ k end
-  return out
+  return base_times(self, self.gamma ^ bisect_right(self.sorted_milestones, self.last_epoch))
 end
 
 local ConstantLR = class("ConstantLR")
@@ -350,23 +361,14 @@ end
 
 function ConstantLR:get_lr()
   local out = group_lrs(self.optimizer)
-  for i in ipairs(out) do
-    if self.last_epoch == 0 then
-      out[i] = out[i] * self.factor
-    elseif self.last_epoch == self.total_iters then
-      out[i] = out[i] * (1.0 / self.factor)
-    end
-  end
+  if self.last_epoch == 0 then return scaled(out, self.factor) end
+  if self.last_epoch == self.total_iters then return scaled(out, 1.0 / self.factor) end
   return out
 end
 
 function ConstantLR:_closed_form()
-  local out = {}
-  for i, base in ipairs(self.base_lrs) do
-    local f = self.last_epoch >= self.total_iters and 1 or 0
-    out[i] = base * (self.factor + f * (1 - self.factor))
-  end
-  return out
+  local f = self.last_epoch >= self.total_iters and 1 or 0
+  return base_times(self, self.factor + f * (1 - self.factor))
 end
 
 local LinearLR = class("LinearLR")
@@ -389,23 +391,14 @@ end
 function LinearLR:get_lr()
   local out = group_lrs(self.optimizer)
   local s, e, n, t = self.start_factor, self.end_factor, self.total_iters, self.last_epoch
-  if t == 0 then
-    for i in ipairs(out) do out[i] = out[i] * s end
-  elseif t <= n then
-    for i in ipairs(out) do
-      out[i] = out[i] * (1. + (e - s) / (n * s + (t - 1) * (e - s)))
-    end
-  end
+  if t == 0 then return scaled(out, s) end
+  if t <= n then return scaled(out, 1. + (e - s) / (n * s + (t - 1) * (e - s))) end
   return out
 end
 
 function LinearLR:_closed_form()
-  local out = {}
   local s, e, n = self.start_factor, self.end_factor, self.total_iters
-  for i, base in ipairs(self.base_lrs) do
-    out[i] = base * (s + (e - s) * math.min(n, self.last_epoch) / n)
-  end
-  return out
+  return base_times(self, s + (e - s) * math.min(n, self.last_epoch) / n)
 end
 
 local ExponentialLR = class("ExponentialLR")
@@ -421,14 +414,11 @@ end
 function ExponentialLR:get_lr()
   local out = group_lrs(self.optimizer)
   if self.last_epoch == 0 then return out end
-  for i in ipairs(out) do out[i] = out[i] * self.gamma end
-  return out
+  return scaled(out, self.gamma)
 end
 
 function ExponentialLR:_closed_form()
-  local out = {}
-  for i, base in ipairs(self.base_lrs) do out[i] = base * self.gamma ^ self.last_epoch end
-  return out
+  return base_times(self, self.gamma ^ self.last_epoch)
 end
 
 local CosineAnnealingLR = class("CosineAnnealingLR")
@@ -462,11 +452,7 @@ function CosineAnnealingLR:get_lr()
 end
 
 function CosineAnnealingLR:_closed_form()
-  local out = {}
-  for i, base in ipairs(self.base_lrs) do
-    out[i] = cosine_lr(base, self.eta_min, self.last_epoch, self.T_max)
-  end
-  return out
+  return cosine_lrs(self, self.last_epoch, self.T_max)
 end
 
 local WarmRestarts = class("CosineAnnealingWarmRestarts")
@@ -486,11 +472,7 @@ function M.CosineAnnealingWarmRestarts(opt, opts)
 end
 
 function WarmRestarts:get_lr()
-  local out = {}
-  for i, base in ipairs(self.base_lrs) do
-    out[i] = cosine_lr(base, self.eta_min, self.T_cur, self.T_i)
-  end
-  return out
+  return cosine_lrs(self, self.T_cur, self.T_i)
 end
 
 -- step() advances one epoch; step(epoch) accepts fractional epochs, as PyTorch's

@@ -67,34 +67,24 @@ static int nn_linear(lua_State *L) {
   return 1;
 }
 
-static void norm_options(lua_State *L, int idx, dlt_module *m) {
-  m->eps = dlt_lua_optnumber(L, idx, "eps", m->eps);
-  m->momentum = dlt_lua_optnumber(L, idx, "momentum", m->momentum);
-  m->affine = dlt_lua_optboolean(L, idx, "affine", m->affine);
-  m->track = dlt_lua_optboolean(L, idx, "track_running_stats", m->track);
-}
-
-static int nn_batchnorm1d(lua_State *L) {
+/* BatchNorm1d and InstanceNorm1d(num_features, {eps, momentum, affine, track_running_stats}):
+ * the same arguments; new_module gives each kind its own defaults */
+static int norm1d(lua_State *L, dlt_module_kind kind) {
   static const char *const opts[] = {"eps", "momentum", "affine", "track_running_stats", NULL};
-  int64_t n = check_size(L, 1, "BatchNorm1d", "num_features");
-  dlt_lua_checkoptions(L, 2, "BatchNorm1d", opts);
-  dlt_module *m = new_module(L, DLT_M_BATCHNORM1D);
+  const char *fn = dlt_module_name(kind);
+  int64_t n = check_size(L, 1, fn, "num_features");
+  dlt_lua_checkoptions(L, 2, fn, opts);
+  dlt_module *m = new_module(L, kind);
   m->in = n;
-  norm_options(L, 2, m);
+  m->eps = dlt_lua_optnumber(L, 2, "eps", m->eps);
+  m->momentum = dlt_lua_optnumber(L, 2, "momentum", m->momentum);
+  m->affine = dlt_lua_optboolean(L, 2, "affine", m->affine);
+  m->track = dlt_lua_optboolean(L, 2, "track_running_stats", m->track);
   setup_module(L, m);
   return 1;
 }
-
-static int nn_instancenorm1d(lua_State *L) {
-  static const char *const opts[] = {"eps", "momentum", "affine", "track_running_stats", NULL};
-  int64_t n = check_size(L, 1, "InstanceNorm1d", "num_features");
-  dlt_lua_checkoptions(L, 2, "InstanceNorm1d", opts);
-  dlt_module *m = new_module(L, DLT_M_INSTANCENORM1D);
-  m->in = n;
-  norm_options(L, 2, m);
-  setup_module(L, m);
-  return 1;
-}
+static int nn_batchnorm1d(lua_State *L) { return norm1d(L, DLT_M_BATCHNORM1D); }
+static int nn_instancenorm1d(lua_State *L) { return norm1d(L, DLT_M_INSTANCENORM1D); }
 
 static int nn_layernorm(lua_State *L) {
   static const char *const opts[] = {"eps", "elementwise_affine", NULL};

@@ -13,6 +13,8 @@ import os
 import torch
 import torch.optim as optim
 
+from lua_literal import lua
+
 STEPS = 40
 X0 = [-0.8, 1.3, 0.4]
 Y0 = [1.5, -0.5]
@@ -34,20 +36,6 @@ def set_grads(params, sign=1):
     for p in params:
         g = rosen_grad(p.detach().tolist())
         p.grad = torch.tensor([sign * v for v in g], dtype=p.dtype)
-
-
-def lua(v):
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return "%.17g" % v
-    if isinstance(v, str):
-        return '"%s"' % v
-    if isinstance(v, (list, tuple)):
-        return "{" + ", ".join(lua(x) for x in v) + "}"
-    if isinstance(v, dict):
-        return "{" + ", ".join("%s = %s" % (k, lua(v[k])) for k in sorted(v)) + "}"
-    raise TypeError(type(v))
 
 
 CASES = [

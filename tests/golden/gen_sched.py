@@ -14,6 +14,8 @@ import torch
 import torch.optim as optim
 from torch.optim import lr_scheduler as S
 
+from lua_literal import lua
+
 EPOCHS = 100
 warnings.filterwarnings("ignore")
 
@@ -27,22 +29,6 @@ LAMBDAS = {
 # metric sequence for ReduceLROnPlateau: falls, stalls, wiggles, rises
 METRICS = [1.0 / (1 + 0.2 * e) + 0.03 * math.sin(1.3 * e) + (0.002 * (e - 60) if e > 60 else 0.0)
            for e in range(EPOCHS)]
-
-
-def lua(v):
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        if isinstance(v, float) and math.isinf(v):
-            return "math.huge" if v > 0 else "-math.huge"
-        return "%.17g" % v
-    if isinstance(v, str):
-        return '"%s"' % v
-    if isinstance(v, (list, tuple)):
-        return "{" + ", ".join(lua(x) for x in v) + "}"
-    if isinstance(v, dict):
-        return "{" + ", ".join("%s = %s" % (k, lua(v[k])) for k in sorted(v)) + "}"
-    raise TypeError(type(v))
 
 
 def make_opt(kind):

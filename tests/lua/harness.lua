@@ -60,6 +60,18 @@ function M.raises(fn, pattern, what)
   return err
 end
 
+-- s as one single-quoted shell word
+function M.quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+-- output (stdout and stderr together) and exit status of a shell command
+function M.shell(cmd)
+  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
+  local out = p:read("a")
+  p:close()
+  local body, rc = out:match("^(.*)rc=(%d+)\n$")
+  return body, tonumber(rc)
+end
+
 function M.run()
   local passed, failed = 0, 0
   for _, c in ipairs(cases) do

@@ -11,16 +11,7 @@ local tmp = os.tmpname()
 os.remove(tmp)
 os.execute("mkdir -p " .. tmp)
 
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
--- output (stdout and stderr together) and exit status of a shell command
-local function run(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
-  local out = p:read("a")
-  p:close()
-  local body, rc = out:match("^(.*)rc=(%d+)\n$")
-  return body, tonumber(rc)
-end
+local q, run = T.quote, T.shell
 
 local function write(name, text)
   local path = tmp .. "/" .. name

@@ -7,27 +7,10 @@ local dlt = require "dlt"
 local nn = dlt.nn
 local F = nn.functional
 
--- the notebook's BestPracticesNetwork
-local Net = nn.Module:extend("BestPracticesNetwork")
-function Net:init(input_dim, hidden_dims, output_dim, dropout_rate)
-  local layers, prev = {}, input_dim
-  for _, h in ipairs(hidden_dims) do
-    local linear = nn.Linear(prev, h)
-    nn.init.kaiming_normal_(linear.weight, { mode = "fan_in", nonlinearity = "relu" })
-    nn.init.zeros_(linear.bias)
-    layers[#layers + 1] = linear
-    layers[#layers + 1] = nn.BatchNorm1d(h)
-    layers[#layers + 1] = nn.ReLU()
-    layers[#layers + 1] = nn.Dropout(dropout_rate)
-    prev = h
-  end
-  local out = nn.Linear(prev, output_dim)
-  nn.init.xavier_normal_(out.weight)
-  nn.init.zeros_(out.bias)
-  layers[#layers + 1] = out
-  self.network = nn.Sequential(table.unpack(layers))
-end
-function Net:forward(x) return self.network(x) end
+-- the notebook's BestPracticesNetwork, as scripts/pipeline.lua defines it (required as a
+-- module, pipeline.lua defines its pieces and runs nothing)
+package.path = "scripts/?.lua;" .. package.path
+local Net = require("pipeline").BestPracticesNetwork
 
 local PRINTOUT = [[
 BestPracticesNetwork(

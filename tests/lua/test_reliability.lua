@@ -22,7 +22,7 @@ local is_root = io.popen("id -u"):read("l") == "0"
 
 local tmp = io.popen("mktemp -d"):read("l")
 assert(tmp and #tmp > 0, "mktemp -d failed")
-local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local q, run = T.quote, T.shell
 local function exists(p)
   local f = io.open(p, "rb")
   if f then f:close() end
@@ -39,14 +39,6 @@ local function listdir(d)
   for l in io.popen("ls -A " .. q(d)):lines() do names[#names + 1] = l end
   table.sort(names)
   return names
-end
--- output (stdout and stderr together) and exit status of a shell command
-local function run(cmd)
-  local p = io.popen(cmd .. " 2>&1; echo \"rc=$?\"")
-  local out = p:read("a")
-  p:close()
-  local body, rc = out:match("^(.*)rc=(%d+)\n$")
-  return body, tonumber(rc)
 end
 local function write_script(name, text)
   local path = tmp .. "/" .. name

@@ -7,7 +7,7 @@ local T = require "harness"
 local dlt = require "dlt"
 
 local interp = arg and arg[-1] or "build/dltlua"
-local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+local quote = T.quote
 
 local tmpdir = io.popen("mktemp -d"):read("l")
 assert(tmpdir and #tmpdir > 0, "test_scripts: mktemp -d failed")
