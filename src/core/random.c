@@ -50,7 +50,13 @@ uint64_t dlt_rand_u64(void) {
   return next();
 }
 
-double dlt_rand_uniform(void) { return (double)(dlt_rand_u64() >> 11) * 0x1.0p-53; }
+/* [0, 1) from the top 53 bits */
+static inline double uniform(void) { return (double)(next() >> 11) * 0x1.0p-53; }
+
+double dlt_rand_uniform(void) {
+  ensure_seeded();
+  return uniform();
+}
 
 /* Normals by Marsaglia and Tsang's ziggurat with 256 layers of equal area V under
  * f(x) = exp(-x^2/2): layer i spans x in [0, zx[i]] at heights f(zx[i])..f(zx[i+1]);
@@ -112,13 +118,21 @@ int64_t dlt_rand_below(int64_t n) {
   return (int64_t)(x % un);
 }
 
+/* EXPR into every element of a contiguous t, in one flat loop per dtype */
+#define FILL_CONTIGUOUS(t, EXPR)                                                    \
+  do {                                                                              \
+    int64_t n_ = dlt_numel(t);                                                      \
+    if ((t)->dtype == DLT_FLOAT32) { float *p_ = dlt_data(t); for (int64_t i_ = 0; i_ < n_; i_++) p_[i_] = (float)(EXPR); } \
+    else { double *p_ = dlt_data(t); for (int64_t i_ = 0; i_ < n_; i_++) p_[i_] = (EXPR); } \
+  } while (0)
+
 /* Draws with f into every element of t in row-major order: contiguous tensors in one
- * flat loop, views through their strides. */
+ * flat loop, views through their strides. uniform_ and normal_, the hot ones (every
+ * layer's initialization), inline their draw in FILL_CONTIGUOUS instead. */
 static int fill(dlt_tensor *t, double (*f)(void *), void *ud) {
   int64_t n = dlt_numel(t);
   if (dlt_is_contiguous(t)) {
-    if (t->dtype == DLT_FLOAT32) { float *p = dlt_data(t); for (int64_t i = 0; i < n; i++) p[i] = (float)f(ud); }
-    else { double *p = dlt_data(t); for (int64_t i = 0; i < n; i++) p[i] = f(ud); }
+    FILL_CONTIGUOUS(t, f(ud));
   } else {
     int64_t idx[DLT_MAXDIM] = {0};
     for (int64_t i = 0; i < n; i++) {
@@ -145,22 +159,13 @@ static double f_laplace(void *u) {
 }
 static double f_randint(void *u) { two *p = u; return p->a + (double)dlt_rand_below((int64_t)(p->b - p->a)); }
 
-/* uniform and normal fill contiguous tensors in their own loops: they are the hot
- * ones (every layer's initialization) */
-#define FILL_CONTIGUOUS(t, EXPR)                                                    \
-  do {                                                                              \
-    int64_t n_ = dlt_numel(t);                                                      \
-    if ((t)->dtype == DLT_FLOAT32) { float *p_ = dlt_data(t); for (int64_t i_ = 0; i_ < n_; i_++) p_[i_] = (float)(EXPR); } \
-    else { double *p_ = dlt_data(t); for (int64_t i_ = 0; i_ < n_; i_++) p_[i_] = (EXPR); } \
-    dlt_bump_version(t);                                                            \
-  } while (0)
-
 int dlt_uniform_(dlt_tensor *t, double a, double b) {
   if (!(a <= b)) return dlt_failn("uniform_: expects a <= b, got a=%g, b=%g", a, b);
   two p = {a, b};
   if (!dlt_is_contiguous(t)) return fill(t, f_uniform, &p);
   ensure_seeded();
-  FILL_CONTIGUOUS(t, a + (b - a) * ((double)(next() >> 11) * 0x1.0p-53));
+  FILL_CONTIGUOUS(t, a + (b - a) * uniform());
+  dlt_bump_version(t);
   return 0;
 }
 int dlt_normal_(dlt_tensor *t, double mean, double std) {
@@ -170,6 +175,7 @@ int dlt_normal_(dlt_tensor *t, double mean, double std) {
   ensure_seeded();
   if (!zig_ready) zig_init();
   FILL_CONTIGUOUS(t, mean + std * normal());
+  dlt_bump_version(t);
   return 0;
 }
 int dlt_bernoulli_(dlt_tensor *t, double prob) {
