@@ -13,7 +13,7 @@ for a in "$@"; do
   esac
 done
 
-packages=(cmake make gcc pkg-config lua5.4 liblua5.4-dev libopenblas-dev liblapacke-dev
+packages=(cmake make gcc pkg-config lua5.4 liblua5.4-dev libopenblas-dev
   libpng-dev libcairo2-dev libfreetype-dev libfontconfig-dev fonts-dejavu-core libcriterion-dev)
 missing=()
 for p in "${packages[@]}"; do

@@ -6,8 +6,6 @@ local dlt = require "dlt"
 
 local M = {}
 
-local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
-
 -- the folder figures are written to
 function M.figdir()
   return os.getenv("DLT_FIGDIR") or "figures"
@@ -17,7 +15,7 @@ end
 -- returns figpath(name), the PNG path of the figure called name.
 function M.setup()
   local figdir = M.figdir()
-  os.execute("mkdir -p " .. quote(figdir))
+  dlt.makedirs(figdir)
   dlt.plot.style.use("seaborn-v0_8-whitegrid")
   return function(name) return figdir .. "/" .. name .. ".png" end
 end

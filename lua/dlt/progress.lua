@@ -17,7 +17,7 @@ local function stderr_is_tty()
     elseif env == "1" then
       tty_cache = true
     else
-      tty_cache = os.execute("[ -t 2 ]") == true
+      tty_cache = dlt.isatty(io.stderr)
     end
   end
   return tty_cache

@@ -1,11 +1,11 @@
 /* linalg.c: least squares through LAPACK's SVD solver (dgelsd), and NumPy's polyfit
  * (scaled Vandermonde columns) and polyval (Horner). Computed in double. */
 #include <float.h>
-#include <lapacke.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 
+#include "core/lapack.h"
 #include "core/ops.h"
 
 /* t (2-D or 1-D as one column) into a column-major double array with ld rows */
@@ -27,10 +27,10 @@ static int gelsd(const char *fn, double *A, int64_t m, int64_t n, double *B, int
   if (ldb < 1) ldb = 1;
   double *s = dlt_malloc(sizeof(double) * (size_t)(m < n ? (m > 0 ? m : 1) : (n > 0 ? n : 1)));
   if (!s) return -1;
-  lapack_int rank;
-  lapack_int info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)n, (lapack_int)k, A, (lapack_int)(m > 0 ? m : 1),
-                                   B, (lapack_int)ldb, s, rcond, &rank);
+  int rank;
+  int info = dlt_lapack_dgelsd((int)m, (int)n, (int)k, A, (int)(m > 0 ? m : 1), B, (int)ldb, s, rcond, &rank);
   free(s);
+  if (info == -1000) return -1;
   if (info > 0) return dlt_failn("%s: the SVD did not converge (%d singular values)", fn, (int)info);
   if (info < 0) return dlt_failn("%s: LAPACK rejected argument %d", fn, (int)-info);
   return 0;

@@ -1,18 +1,17 @@
 /* dlt.c: luaopen_dlt, which builds the dlt table from every binding area and the
- * Lua-side modules compiled into the binary (every lua/dlt file). */
+ * Lua-side modules compiled into the binary (every lua/dlt file, as bytecode). */
 #include <string.h>
 
 #include "lua/common.h"
 
-typedef struct { const char *name; const char *src; size_t len; } embedded;
+typedef struct { const char *name; const unsigned char *code; size_t len; } embedded;
 extern const embedded dlt_embedded_lua[];
 
 /* package.preload loader for an embedded module: upvalue 1 is its index */
 static int load_embedded(lua_State *L) {
   const embedded *e = &dlt_embedded_lua[lua_tointeger(L, lua_upvalueindex(1))];
-  char chunk[128];
-  snprintf(chunk, sizeof chunk, "=[dlt]/%s.lua", e->name + 4);
-  if (luaL_loadbuffer(L, e->src, e->len, chunk) != LUA_OK) return lua_error(L);
+  /* the chunk name "=[dlt]/<file>.lua" travels inside the bytecode (tools/embed_lua.c) */
+  if (luaL_loadbufferx(L, (const char *)e->code, e->len, e->name, "b") != LUA_OK) return lua_error(L);
   lua_pushstring(L, e->name);
   lua_call(L, 1, 1);
   return 1;

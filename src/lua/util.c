@@ -1,7 +1,15 @@
-/* util.c: dlt.clock, dlt.num_threads, dlt.version, the seed, the default dtype and
- * dlt.memory_in_use (bytes of live tensor storage). */
+/* util.c: dlt.clock, dlt.num_threads, dlt.version, the seed, the default dtype,
+ * dlt.memory_in_use (bytes of live tensor storage), and two small OS helpers the
+ * scripts need without spawning a shell: dlt.makedirs and dlt.isatty. */
 #define _POSIX_C_SOURCE 200809L  /* clock_gettime */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <lauxlib.h>
 
 #include "core/ops.h"
 #include "core/random.h"
@@ -53,6 +61,36 @@ static int u_memory_in_use(lua_State *L) {
   return 1;
 }
 
+/* makedirs(path): creates path and its missing parents, as Python's
+ * os.makedirs(path, exist_ok=True); an existing directory is fine */
+static int u_makedirs(lua_State *L) {
+  size_t n;
+  const char *path = luaL_checklstring(L, 1, &n);
+  luaL_argcheck(L, n > 0 && strlen(path) == n, 1, "expected a non-empty path without NUL bytes");
+  luaL_Buffer b;
+  char *p = luaL_buffinitsize(L, &b, n + 1);
+  memcpy(p, path, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (p[i] != '/' && p[i] != '\0') continue;
+    char c = p[i];
+    p[i] = '\0';
+    struct stat st;
+    if (mkdir(p, 0777) != 0 && !(errno == EEXIST && stat(p, &st) == 0 && S_ISDIR(st.st_mode)))
+      return dlt_lua_fail(L, "makedirs: cannot create '%s': %s", p, strerror(errno == EEXIST ? ENOTDIR : errno));
+    p[i] = c;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* isatty(file): whether an open Lua file (io.stdout, io.stderr, ...) is a terminal */
+static int u_isatty(lua_State *L) {
+  luaL_Stream *s = luaL_checkudata(L, 1, LUA_FILEHANDLE);
+  luaL_argcheck(L, s->closef != NULL, 1, "isatty: the file is closed");
+  lua_pushboolean(L, isatty(fileno(s->f)));
+  return 1;
+}
+
 static const luaL_Reg funcs[] = {
   {"clock", u_clock},
   {"num_threads", u_num_threads},
@@ -61,6 +99,8 @@ static const luaL_Reg funcs[] = {
   {"set_default_dtype", u_set_default_dtype},
   {"get_default_dtype", u_get_default_dtype},
   {"memory_in_use", u_memory_in_use},
+  {"makedirs", u_makedirs},
+  {"isatty", u_isatty},
   {NULL, NULL},
 };
 

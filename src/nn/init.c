@@ -1,10 +1,10 @@
 /* init.c: the initializers of nn.init that need more than a plain fill: Xavier/Glorot,
  * Kaiming/He (fans and gains as PyTorch computes them), eye and orthogonal (QR). */
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/lapack.h"
 #include "core/ops.h"
 #include "core/random.h"
 #include "nn/init.h"
@@ -84,11 +84,12 @@ int dlt_init_orthogonal(dlt_tensor *t, double gain) {
   if (!a || !tau) { free(a); free(tau); return -1; }
   /* column-major m x k matrix holding the flattened normal draws of (rows,cols), or its transpose */
   for (int64_t i = 0; i < n; i++) a[i] = dlt_rand_normal();
-  lapack_int info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)k, a, (lapack_int)m, tau);
+  int info = dlt_lapack_dgeqrf((int)m, (int)k, a, (int)m, tau);
   double *sign = dlt_malloc(sizeof(double) * (size_t)k);
   if (!sign) { free(a); free(tau); return -1; }
   for (int64_t j = 0; j < k; j++) sign[j] = a[j * m + j] < 0 ? -1 : 1;
-  if (!info) info = LAPACKE_dorgqr(LAPACK_COL_MAJOR, (lapack_int)m, (lapack_int)k, (lapack_int)k, a, (lapack_int)m, tau);
+  if (!info) info = dlt_lapack_dorgqr((int)m, (int)k, (int)k, a, (int)m, tau);
+  if (info == -1000) { free(a); free(tau); free(sign); return -1; }
   if (info) { free(a); free(tau); free(sign); return dlt_failn("orthogonal_: QR decomposition failed (info %d)", (int)info); }
   /* Q is m x k column-major: Q[i,j] = a[j*m + i]. With rows >= cols the result is Q
    * (rows x cols), element (r,c) = Q[r,c]; else Q^T, element (r,c) = Q[c,r]. */
