@@ -1,8 +1,18 @@
-/* random.c: xoshiro256** seeded through splitmix64; ziggurat normals. */
+/* random.c: xoshiro256** seeded through splitmix64; ziggurat normals. Bulk fills run
+ * four lanes of the generator at once and still draw exactly the one-at-a-time stream. */
+/* the bulk fills must round exactly as the one-at-a-time draws, in every clone: no
+ * fused multiply-adds (GNU C's default contraction would make them where FMA exists) */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/random.h"
+#include "core/strided.h"
 
 static uint64_t S[4];
 static uint64_t seed0;
@@ -50,6 +60,164 @@ uint64_t dlt_rand_u64(void) {
   return next();
 }
 
+/* Bulk fills draw the very stream that one-at-a-time draws would, only faster: four
+ * lanes of the generator run side by side in one vector, lane j starting LANE_LEN steps
+ * after lane j-1. Its start is T^LANE_LEN of lane j-1's, T the generator's linear map
+ * over GF(2)^256: T^LANE_LEN = J(T) with J(x) = x^LANE_LEN mod P(x), P the map's
+ * characteristic polynomial (by Berlekamp-Massey on 512 outputs; the same computation
+ * gives xoshiro's published 2^128 jump), so a jump is 256 steps and XORs. */
+#define LANES 4
+#define LANE_LEN 4096
+#define SUPER (LANES * LANE_LEN)
+/* J_j(x) = x^(j LANE_LEN) mod P(x), j = 1, 2, 3: bit b of word w is the coefficient of x^(64 w + b) */
+static const uint64_t JUMP[LANES - 1][4] = {
+    {0xd7f4e8da7e228b85ULL, 0xd638d47ec5bcf595ULL, 0xaa6eb691cbf9ce10ULL, 0x0f41cce3698fad39ULL},
+    {0x669da12373880674ULL, 0xb1df898a4a6f1548ULL, 0x32104b94fe2534d3ULL, 0xda66e09e52b341d1ULL},
+    {0x2f8694c414ab14d4ULL, 0xb9aa0df930906447ULL, 0x8d238798b0472623ULL, 0x47038a0bcd5cad87ULL}};
+
+/* one step of a state held in locals (the compiler keeps s in registers) */
+static inline uint64_t step(uint64_t s[4]) {
+  uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+  s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 45);
+  return r;
+}
+
+/* ls[w][j] = word w of T^(j LANE_LEN) s, j = 0..3: each the sum over the bits b of J_j
+ * of T^b s, the three sums gathered in one walk of 256 steps (without branches) */
+static void lane_starts(const uint64_t s0[4], uint64_t ls[4][LANES]) {
+  uint64_t s[4] = {s0[0], s0[1], s0[2], s0[3]}, acc[LANES - 1][4] = {{0}};
+  for (int w = 0; w < 4; w++)
+    for (int b = 0; b < 64; b++) {
+      for (int j = 0; j < LANES - 1; j++) {
+        uint64_t m = 0 - ((JUMP[j][w] >> b) & 1);
+        for (int q = 0; q < 4; q++) acc[j][q] ^= s[q] & m;
+      }
+      step(s);
+    }
+  for (int q = 0; q < 4; q++) {
+    ls[q][0] = s0[q];
+    for (int j = 1; j < LANES; j++) ls[q][j] = acc[j - 1][q];
+  }
+}
+
+typedef uint64_t u64x4 __attribute__((vector_size(32)));
+typedef double f64x4 __attribute__((vector_size(32)));
+typedef float f32x4 __attribute__((vector_size(16)));
+typedef double f64x2 __attribute__((vector_size(16)));
+/* The lanes also get an AVX-512 build (x86-64-v4): rotates and three-way XORs are
+ * single instructions there. The conversions of draws to doubles differ by build: v4
+ * has a 64-bit int to double conversion, AVX2 has none (U53_4 below), so the fills
+ * that convert are built twice, V4 and GEN, and cpu_v4 picks one. All builds
+ * round alike (no FMA, see the pragma): the tests compare them with one-at-a-time draws. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define LANE_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
+#define HAVE_V4 1
+#define V4_TARGET __attribute__((target("arch=x86-64-v4")))
+static bool cpu_v4(void) {
+  static int v = -1;
+  if (v < 0) v = __builtin_cpu_supports("x86-64-v4") != 0;
+  return v;
+}
+#else
+#define LANE_CLONES
+#define HAVE_V4 0
+#endif
+#define ROTL4(x, k) (((x) << (k)) | ((x) >> (64 - (k))))  /* a macro: vector arguments would warn -Wpsabi */
+
+/* Four steps of the four lanes, whose state words are the vectors s0..s3: l0..l3 get
+ * lane 0..3's four outputs (the 4x4 block of outputs transposed). */
+#define LANES_STEP4(l0, l1, l2, l3)                                                         \
+  u64x4 l0, l1, l2, l3;                                                                     \
+  do {                                                                                      \
+    u64x4 r_[4];                                                                            \
+    for (int q_ = 0; q_ < 4; q_++) { /* xoshiro256**; x * 5 and x * 9 as shifts and adds */ \
+      u64x4 x_ = (s1 << 2) + s1;                                                            \
+      x_ = ROTL4(x_, 7);                                                                    \
+      r_[q_] = (x_ << 3) + x_;                                                              \
+      u64x4 t_ = s1 << 17;                                                                  \
+      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;                                               \
+      s2 ^= t_;                                                                             \
+      s3 = ROTL4(s3, 45);                                                                   \
+    }                                                                                       \
+    u64x4 a_ = __builtin_shufflevector(r_[0], r_[1], 0, 4, 2, 6);                           \
+    u64x4 b_ = __builtin_shufflevector(r_[0], r_[1], 1, 5, 3, 7);                           \
+    u64x4 c_ = __builtin_shufflevector(r_[2], r_[3], 0, 4, 2, 6);                           \
+    u64x4 d_ = __builtin_shufflevector(r_[2], r_[3], 1, 5, 3, 7);                           \
+    l0 = __builtin_shufflevector(a_, c_, 0, 1, 4, 5);                                       \
+    l1 = __builtin_shufflevector(b_, d_, 0, 1, 4, 5);                                       \
+    l2 = __builtin_shufflevector(a_, c_, 2, 3, 6, 7);                                       \
+    l3 = __builtin_shufflevector(b_, d_, 2, 3, 6, 7);                                       \
+  } while (0)
+#define LANES_LOAD(ls)  \
+  u64x4 s0, s1, s2, s3; \
+  memcpy(&s0, ls[0], 32); memcpy(&s1, ls[1], 32); memcpy(&s2, ls[2], 32); memcpy(&s3, ls[3], 32)
+#define LANES_STORE(ls) memcpy(ls[0], &s0, 32); memcpy(ls[1], &s1, 32); memcpy(ls[2], &s2, 32); memcpy(ls[3], &s3, 32)
+
+/* buf[j*LANE_LEN + t] = output t of lane j; ls[w] holds word w of the four lanes'
+ * states and is advanced LANE_LEN steps */
+LANE_CLONES static void lanes_run(uint64_t *buf, uint64_t ls[4][LANES]) {
+  LANES_LOAD(ls);
+  for (int64_t t = 0; t < LANE_LEN; t += 4) {
+    LANES_STEP4(l0, l1, l2, l3);
+    memcpy(buf + t, &l0, 32);
+    memcpy(buf + LANE_LEN + t, &l1, 32);
+    memcpy(buf + 2 * LANE_LEN + t, &l2, 32);
+    memcpy(buf + 3 * LANE_LEN + t, &l3, 32);
+  }
+  LANES_STORE(ls);
+}
+
+/* the generator's state as four lane starts, and back from the last lane's end */
+static void lanes_begin(uint64_t ls[4][LANES]) {
+  uint64_t s[4] = {S[0], S[1], S[2], S[3]};
+  lane_starts(s, ls);
+}
+static void lanes_end(uint64_t ls[4][LANES]) {
+  for (int w = 0; w < 4; w++) S[w] = ls[w][LANES - 1]; /* the last lane ends where the block does */
+}
+
+/* buf[0..m) = the next m outputs of the generator, which moves past them */
+static void raw_fill(uint64_t *buf, int64_t m) {
+  for (; m >= SUPER; m -= SUPER, buf += SUPER) {
+    uint64_t ls[4][LANES];
+    lanes_begin(ls);
+    lanes_run(buf, ls);
+    lanes_end(ls);
+  }
+  uint64_t s[4] = {S[0], S[1], S[2], S[3]};
+  for (int64_t i = 0; i < m; i++) buf[i] = step(s);
+  for (int w = 0; w < 4; w++) S[w] = s[w];
+}
+
+/* Raw outputs drawn in order from a filled buffer, then from the generator itself:
+ * buffer and generator never overlap, as raw_fill leaves the generator past the buffer. */
+typedef struct { const uint64_t *buf; int64_t pos, len; } stream;
+static uint64_t rawbuf[SUPER];
+
+static inline uint64_t stream_next(stream *st) { return st->pos < st->len ? st->buf[st->pos++] : next(); }
+
+/* the buffer refilled with the next min(want, SUPER) outputs: a fill that needs at least
+ * `want` more never makes the generator run ahead of what it consumes */
+static void stream_refill(stream *st, int64_t want) {
+  st->len = want < SUPER ? want : SUPER;
+  st->pos = 0;
+  raw_fill(rawbuf, st->len);
+}
+
+/* (r >> 11) * 2^-53 exactly, as (double)(r >> 11) * 0x1.0p-53 gives it but without a
+ * 64-bit int to double conversion (AVX2 has none): the top 52 bits as the mantissa of
+ * a number in [1, 2), minus 1 (exact), plus 2^-53 for bit 11 (exact: the sum is a
+ * 53-bit integer times 2^-53). */
+static inline double u53(uint64_t r) {
+  uint64_t hi = 0x3ff0000000000000ULL | (r >> 12), lo = (0 - ((r >> 11) & 1)) & 0x3ca0000000000000ULL;
+  double dh, dl;
+  memcpy(&dh, &hi, 8);
+  memcpy(&dl, &lo, 8);
+  return (dh - 1.0) + dl;
+}
+
 /* [0, 1) from the top 53 bits */
 static inline double uniform(void) { return (double)(next() >> 11) * 0x1.0p-53; }
 
@@ -78,37 +246,53 @@ static void zig_init(void) {
   zig_ready = 1;
 }
 
-static double normal_slow(int i, double z, double sign) {
+/* the ~1% of draws outside their layer's inner rectangle, drawing on from st */
+static double normal_slow(stream *st, int i, double z, double sign) {
   for (;;) {
     if (i == 0) {  /* the tail beyond R, by Marsaglia's exponential method */
       double a, b;
       do {
-        a = -log1p(-dlt_rand_uniform()) / ZIG_R;
-        b = -log1p(-dlt_rand_uniform());
+        a = -log1p(-u53(stream_next(st))) / ZIG_R;
+        b = -log1p(-u53(stream_next(st)));
       } while (b + b < a * a);
       return sign * (ZIG_R + a);
     }
-    if (zf[i] + dlt_rand_uniform() * (zf[i + 1] - zf[i]) < gauss_f(z)) return sign * z;
-    uint64_t u = next();
+    if (zf[i] + u53(stream_next(st)) * (zf[i + 1] - zf[i]) < gauss_f(z)) return sign * z;
+    uint64_t u = stream_next(st);
     i = (int)(u & 255);
     sign = (u & 256) ? -1.0 : 1.0;
-    z = (double)(u >> 11) * 0x1.0p-53 * zx[i];
+    z = u53(u) * zx[i];
     if (z < zx[i + 1]) return sign * z;
   }
 }
 
-static inline double normal(void) {
-  uint64_t u = next();
+/* the draw u in the fast path: sign * z, the sign from bit 8 XORed onto z's sign bit */
+static inline double zig_fast(uint64_t u, double *z, int *slow) {
   int i = (int)(u & 255);
-  double sign = (u & 256) ? -1.0 : 1.0;
-  double z = (double)(u >> 11) * 0x1.0p-53 * zx[i];
-  return z < zx[i + 1] ? sign * z : normal_slow(i, z, sign);
+  double zz = u53(u) * zx[i];
+  uint64_t bits;
+  memcpy(&bits, &zz, 8);
+  bits ^= (u & 256) << 55;
+  *z = zz;
+  *slow = !(zz < zx[i + 1]);
+  double v;
+  memcpy(&v, &bits, 8);
+  return v;
+}
+
+/* one normal starting from draw u, the rest of its draws from st */
+static inline double normal_from(stream *st, uint64_t u) {
+  double z;
+  int slow;
+  double v = zig_fast(u, &z, &slow);
+  return slow ? normal_slow(st, (int)(u & 255), z, (u & 256) ? -1.0 : 1.0) : v;
 }
 
 double dlt_rand_normal(void) {
   ensure_seeded();
   if (!zig_ready) zig_init();
-  return normal();
+  stream st = {NULL, 0, 0};
+  return normal_from(&st, next());
 }
 
 int64_t dlt_rand_below(int64_t n) {
@@ -118,21 +302,13 @@ int64_t dlt_rand_below(int64_t n) {
   return (int64_t)(x % un);
 }
 
-/* EXPR into every element of a contiguous t, in one flat loop per dtype */
-#define FILL_CONTIGUOUS(t, EXPR)                                                    \
-  do {                                                                              \
-    int64_t n_ = dlt_numel(t);                                                      \
-    if ((t)->dtype == DLT_FLOAT32) { float *p_ = dlt_data(t); for (int64_t i_ = 0; i_ < n_; i_++) p_[i_] = (float)(EXPR); } \
-    else { double *p_ = dlt_data(t); for (int64_t i_ = 0; i_ < n_; i_++) p_[i_] = (EXPR); } \
-  } while (0)
-
-/* Draws with f into every element of t in row-major order: contiguous tensors in one
- * flat loop, views through their strides. uniform_ and normal_, the hot ones (every
- * layer's initialization), inline their draw in FILL_CONTIGUOUS instead. */
+/* Draws with f into every element of t in row-major order, through its strides (the
+ * contiguous fills of uniform_ and normal_ have their own loops below). */
 static int fill(dlt_tensor *t, double (*f)(void *), void *ud) {
   int64_t n = dlt_numel(t);
   if (dlt_is_contiguous(t)) {
-    FILL_CONTIGUOUS(t, f(ud));
+    if (t->dtype == DLT_FLOAT32) { float *p = dlt_data(t); for (int64_t i = 0; i < n; i++) p[i] = (float)f(ud); }
+    else { double *p = dlt_data(t); for (int64_t i = 0; i < n; i++) p[i] = f(ud); }
   } else {
     int64_t idx[DLT_MAXDIM] = {0};
     for (int64_t i = 0; i < n; i++) {
@@ -159,12 +335,165 @@ static double f_laplace(void *u) {
 }
 static double f_randint(void *u) { two *p = u; return p->a + (double)dlt_rand_below((int64_t)(p->b - p->a)); }
 
+/* (r >> 11) * 2^-53 of four draws r, as u53 computes it (GEN) or by conversion (V4:
+ * the 53-bit integer converts exactly) */
+typedef int64_t i64x4 __attribute__((vector_size(32)));
+#define U53_4_GEN(r) \
+  (((f64x4)(((r) >> 12) | 0x3ff0000000000000ULL) - 1.0) + (f64x4)((0 - (((r) >> 11) & 1)) & 0x3ca0000000000000ULL))
+#define U53_4_V4(r) (__builtin_convertvector((i64x4)((r) >> 11), f64x4) * 0x1.0p-53)
+#define STORE4_double(p, v) memcpy((p), &(v), 32)
+#define STORE4_float(p, v)                          \
+  do {                                              \
+    f32x4 f_ = __builtin_convertvector((v), f32x4); \
+    memcpy((p), &f_, 16);                           \
+  } while (0)
+
+/* Contiguous p[0..n) = a + (b - a) u, u uniform in [0, 1): whole lane blocks straight
+ * from the lanes (lane j's outputs are p[j*LANE_LEN ...]), the rest one at a time. */
+#define UNIFORM_SINK(T, B, l, j)            \
+  do {                                      \
+    f64x4 v_ = a + (b - a) * U53_4_##B(l);  \
+    STORE4_##T(p + (j) * LANE_LEN + t, v_); \
+  } while (0)
+#define DEF_UNIFORM_LANES(T, B, ATTR)                                                         \
+  ATTR static void uniform_lanes_##T##_##B(T *p, uint64_t ls[4][LANES], double a, double b) { \
+    LANES_LOAD(ls);                                                                           \
+    for (int64_t t = 0; t < LANE_LEN; t += 4) {                                               \
+      LANES_STEP4(l0, l1, l2, l3);                                                            \
+      UNIFORM_SINK(T, B, l0, 0); UNIFORM_SINK(T, B, l1, 1);                                   \
+      UNIFORM_SINK(T, B, l2, 2); UNIFORM_SINK(T, B, l3, 3);                                   \
+    }                                                                                         \
+    LANES_STORE(ls);                                                                          \
+  }
+#define DEF_UNIFORM_FILL(T)                                                             \
+  static void uniform_fill_##T(T *p, int64_t n, double a, double b) {                   \
+    for (; n >= SUPER; n -= SUPER, p += SUPER) {                                        \
+      uint64_t ls[4][LANES];                                                            \
+      lanes_begin(ls);                                                                  \
+      IF_V4(uniform_lanes_##T##_V4(p, ls, a, b), uniform_lanes_##T##_GEN(p, ls, a, b)); \
+      lanes_end(ls);                                                                    \
+    }                                                                                   \
+    uint64_t s[4] = {S[0], S[1], S[2], S[3]};                                           \
+    for (int64_t i = 0; i < n; i++) p[i] = (T)(a + (b - a) * u53(step(s)));             \
+    for (int w = 0; w < 4; w++) S[w] = s[w];                                            \
+  }
+#if HAVE_V4
+#define IF_V4(v4, gen) (cpu_v4() ? (v4) : (gen))
+DEF_UNIFORM_LANES(float, V4, V4_TARGET)
+DEF_UNIFORM_LANES(double, V4, V4_TARGET)
+#else
+#define IF_V4(v4, gen) (gen)
+#endif
+DEF_UNIFORM_LANES(float, GEN, DLT_VEC_CLONES)
+DEF_UNIFORM_LANES(double, GEN, DLT_VEC_CLONES)
+DEF_UNIFORM_FILL(float)
+DEF_UNIFORM_FILL(double)
+
+/* Four fast-path candidates p[0..4) = mean + std * sign * z from the draws u[0..4), as
+ * zig_fast computes them; ORs into bits (all-ones words) the lanes outside their
+ * layer's inner rectangle, whose p must be redone the slow way. */
+#define ZIG4(T, B, p, u, mean, std, bits)                                       \
+  do {                                                                          \
+    u64x4 u_;                                                                   \
+    memcpy(&u_, (u), 32);                                                       \
+    f64x4 x_ = U53_4_##B(u_);                                                   \
+    f64x2 p0_, p1_, p2_, p3_; /* pk_ = {zx[ik], zx[ik + 1]}, ik = u[k] & 255 */ \
+    memcpy(&p0_, zx + ((u)[0] & 255), 16);                                      \
+    memcpy(&p1_, zx + ((u)[1] & 255), 16);                                      \
+    memcpy(&p2_, zx + ((u)[2] & 255), 16);                                      \
+    memcpy(&p3_, zx + ((u)[3] & 255), 16);                                      \
+    f64x4 a_ = __builtin_shufflevector(p0_, p2_, 0, 1, 2, 3);                   \
+    f64x4 b_ = __builtin_shufflevector(p1_, p3_, 0, 1, 2, 3);                   \
+    f64x4 z_ = x_ * __builtin_shufflevector(a_, b_, 0, 4, 2, 6);                \
+    bits |= (u64x4)(z_ >= __builtin_shufflevector(a_, b_, 1, 5, 3, 7));         \
+    f64x4 v_ = (f64x4)((u64x4)z_ ^ ((u_ & 256) << 55));                         \
+    v_ = (mean) + (std) * v_;                                                   \
+    STORE4_##T(p, v_);                                                          \
+  } while (0)
+
+/* index of the first set bit of mask[] at or after t, or len */
+static int64_t next_slow(const uint64_t *mask, int64_t t, int64_t len) {
+  int64_t w = t >> 6, nw = (len + 63) >> 6;
+  if (w >= nw) return len;
+  uint64_t bits = mask[w] & (~0ULL << (t & 63));
+  while (!bits) {
+    if (++w >= nw) return len;
+    bits = mask[w];
+  }
+  int64_t s = w * 64 + __builtin_ctzll(bits);
+  return s < len ? s : len;
+}
+
+/* contiguous p[0..n) = mean + std z, z standard normal, from a buffer of draws in
+ * chunks of at most CHUNK (which stay in L1), each in two passes. First every draw
+ * v[i] of the chunk is taken as if in the fast path (branch-free, vectorized): its
+ * candidate goes to c[i], and mask bit i marks the ~1.5% that are not. Then the draws
+ * are consumed in order: a run of fast ones keeps its candidates (moved left by the
+ * draws that slow ones used so far), a slow one takes the slow path, which draws on
+ * from the buffer, past the chunk if need be. c[i] = p[k + i] is free to hold the
+ * candidate as the draws left in the buffer are at most the outputs left, n - k. */
+#define CHUNK 1024
+#define DEF_NORMAL_FILL(T, B, ATTR)                                                  \
+  ATTR static void normal_fill_##T##_##B(T *p, int64_t n, double mean, double std) { \
+    uint64_t mask[CHUNK / 64];                                                       \
+    stream st = {rawbuf, 0, 0};                                                      \
+    int64_t k = 0;                                                                   \
+    while (k < n) {                                                                  \
+      stream_refill(&st, n - k);                                                     \
+      for (int64_t t = 0; t < st.len;) {                                             \
+        const uint64_t *v = st.buf + t;                                              \
+        int64_t m = st.len - t < CHUNK ? st.len - t : CHUNK, i = 0, o = 0;           \
+        T *c = p + k;                                                                \
+        for (int64_t w = 0; w < m >> 6; w++) { /* 64 draws, one mask word */         \
+          u64x4 acc = {0, 0, 0, 0};                                                  \
+          for (int g = 0; g < 16; g++) {                                             \
+            u64x4 sl = {0, 0, 0, 0};                                                 \
+            ZIG4(T, B, c + w * 64 + g * 4, v + w * 64 + g * 4, mean, std, sl);       \
+            acc |= sl & ((u64x4){1, 2, 4, 8} << (4 * g));                            \
+          }                                                                          \
+          mask[w] = acc[0] | acc[1] | acc[2] | acc[3];                               \
+        }                                                                            \
+        if (m & 63) mask[m >> 6] = 0;                                                \
+        for (int64_t j = m & ~(int64_t)63; j < m; j++) {                             \
+          double z;                                                                  \
+          int slow;                                                                  \
+          c[j] = (T)(mean + std * zig_fast(v[j], &z, &slow));                        \
+          mask[j >> 6] |= (uint64_t)slow << (j & 63);                                \
+        }                                                                            \
+        while (i < m) {                                                              \
+          int64_t s = next_slow(mask, i, m);                                         \
+          if (o != i) memmove(c + o, c + i, (size_t)(s - i) * sizeof(T));            \
+          o += s - i;                                                                \
+          i = s;                                                                     \
+          if (s == m) break;                                                         \
+          st.pos = t + s + 1;                                                        \
+          c[o++] = (T)(mean + std * normal_from(&st, v[s]));                         \
+          i = st.pos - t; /* past the chunk if the slow path drew on */              \
+        }                                                                            \
+        k += o;                                                                      \
+        t += i;                                                                      \
+      }                                                                              \
+    }                                                                                \
+  }
+#if HAVE_V4
+DEF_NORMAL_FILL(float, V4, V4_TARGET)
+DEF_NORMAL_FILL(double, V4, V4_TARGET)
+#define normal_fill_float(p, n, m, s) IF_V4(normal_fill_float_V4(p, n, m, s), normal_fill_float_GEN(p, n, m, s))
+#define normal_fill_double(p, n, m, s) IF_V4(normal_fill_double_V4(p, n, m, s), normal_fill_double_GEN(p, n, m, s))
+#else
+#define normal_fill_float normal_fill_float_GEN
+#define normal_fill_double normal_fill_double_GEN
+#endif
+DEF_NORMAL_FILL(float, GEN, DLT_VEC_CLONES)
+DEF_NORMAL_FILL(double, GEN, DLT_VEC_CLONES)
+
 int dlt_uniform_(dlt_tensor *t, double a, double b) {
   if (!(a <= b)) return dlt_failn("uniform_: expects a <= b, got a=%g, b=%g", a, b);
   two p = {a, b};
   if (!dlt_is_contiguous(t)) return fill(t, f_uniform, &p);
   ensure_seeded();
-  FILL_CONTIGUOUS(t, a + (b - a) * uniform());
+  if (t->dtype == DLT_FLOAT32) uniform_fill_float(dlt_data(t), dlt_numel(t), a, b);
+  else uniform_fill_double(dlt_data(t), dlt_numel(t), a, b);
   dlt_bump_version(t);
   return 0;
 }
@@ -174,7 +503,8 @@ int dlt_normal_(dlt_tensor *t, double mean, double std) {
   if (!dlt_is_contiguous(t)) return fill(t, f_normal, &p);
   ensure_seeded();
   if (!zig_ready) zig_init();
-  FILL_CONTIGUOUS(t, mean + std * normal());
+  if (t->dtype == DLT_FLOAT32) normal_fill_float(dlt_data(t), dlt_numel(t), mean, std);
+  else normal_fill_double(dlt_data(t), dlt_numel(t), mean, std);
   dlt_bump_version(t);
   return 0;
 }

@@ -37,8 +37,10 @@ void dlt_module_init(dlt_module *m, dlt_module_kind kind) {
   m->fused_act = DLT_ACT_NONE;
 }
 
+/* fill NAN: left unset, for a parameter that an initializer fills next */
 static dlt_tensor *param(int ndim, const int64_t *shape, double fill, dlt_dtype dt, bool grad) {
-  dlt_tensor *t = fill == 0 ? dlt_zeros(ndim, shape, dt) : dlt_full(ndim, shape, fill, dt);
+  dlt_tensor *t = fill != fill ? dlt_empty(ndim, shape, dt)
+                  : fill == 0  ? dlt_zeros(ndim, shape, dt) : dlt_full(ndim, shape, fill, dt);
   if (t) t->requires_grad = grad;
   return t;
 }
@@ -49,10 +51,10 @@ static int setup_linear(dlt_module *m, dlt_dtype dt) {
     return dlt_failn("Linear: in_features and out_features must be non-negative, got %lld and %lld", (long long)m->in, (long long)m->out);
   int64_t ws[2] = {m->out, m->in};
   double bound = m->in > 0 ? 1.0 / sqrt((double)m->in) : 0;
-  m->t[DLT_P_WEIGHT] = param(2, ws, 0, dt, true);
+  m->t[DLT_P_WEIGHT] = param(2, ws, NAN, dt, true);
   if (!m->t[DLT_P_WEIGHT] || dlt_uniform_(m->t[DLT_P_WEIGHT], -bound, bound)) return -1;
   if (!m->affine) return 0;
-  m->t[DLT_P_BIAS] = param(1, &m->out, 0, dt, true);
+  m->t[DLT_P_BIAS] = param(1, &m->out, NAN, dt, true);
   if (!m->t[DLT_P_BIAS] || dlt_uniform_(m->t[DLT_P_BIAS], -bound, bound)) return -1;
   return 0;
 }

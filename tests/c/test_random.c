@@ -78,3 +78,32 @@ Test(random, a_strided_view_draws_the_same_sequence_in_row_major_order) {
   dlt_release(base);
   dlt_release(a);
 }
+
+/* The bulk fills (four generator lanes jumped apart, branch-free blocks of the ziggurat)
+ * must give exactly the stream of one-at-a-time draws, and leave the generator where
+ * those would: sizes straddle the 16384-draw lane blocks, the 64-draw mask words and
+ * the 4-wide vectors, in float32 and float64, then one more scalar draw checks the state. */
+Test(random, bulk_fills_draw_exactly_the_one_at_a_time_stream) {
+  const int64_t sizes[] = {1, 3, 4, 63, 64, 65, 16383, 16384, 16385, 2 * 16384 + 777, 65536, 100003};
+  for (int dt = 0; dt < 2; dt++)
+    for (size_t c = 0; c < sizeof sizes / sizeof *sizes; c++)
+      for (int normal = 0; normal < 2; normal++) {
+        int64_t n = sizes[c];
+        dlt_dtype dtype = dt ? DLT_FLOAT64 : DLT_FLOAT32;
+        dlt_tensor *t = dlt_empty(1, &n, dtype);
+        dlt_manual_seed(11 + (uint64_t)c);
+        if (normal) dlt_normal_(t, 0.25, 1.5);
+        else dlt_uniform_(t, -0.5, 2);
+        uint64_t after = dlt_rand_u64();
+        dlt_manual_seed(11 + (uint64_t)c);
+        for (int64_t i = 0; i < n; i++) {
+          double v = normal ? 0.25 + 1.5 * dlt_rand_normal() : -0.5 + (2 - -0.5) * dlt_rand_uniform();
+          double got = dlt_get_flat(t, i);
+          if (dtype == DLT_FLOAT32) v = (float)v;
+          cr_assert(got == v || (got != got && v != v), "%s n=%lld dtype %d: element %lld is %.17g, one at a time %.17g",
+                    normal ? "normal_" : "uniform_", (long long)n, dt, (long long)i, got, v);
+        }
+        cr_assert_eq(dlt_rand_u64(), after, "%s n=%lld: the generator ends elsewhere", normal ? "normal_" : "uniform_", (long long)n);
+        dlt_release(t);
+      }
+}
