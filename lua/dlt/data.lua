@@ -6,6 +6,7 @@ local dlt = require "dlt"
 local M = {}
 
 local F64 = { dtype = "float64" }
+local take_rows = dlt._take_rows
 
 -- errors point at the user's line: fail is called by the API functions, fail_up by the
 -- argument checkers they call
@@ -137,13 +138,16 @@ function DataLoader:iter()
   local order
   if self.shuffle then order = dlt.randperm(n, F64) end
   local ds, b = self.dataset, 0
+  -- a TensorDataset's batch is TensorDataset:batch(idx), taken in one call
+  local tensors = getmetatable(ds) == TensorDataset and ds.tensors or nil
   return function()
     b = b + 1
     if b > nb then return nil end
     local start = (b - 1) * bs + 1
-    local len = math.min(bs, n - start + 1)
+    local len = n - start + 1
+    if len > bs then len = bs end
+    if tensors then return take_rows(tensors, order, start, len) end
     local idx = order and order:narrow(1, start, len) or dlt.arange(start, start + len, 1, F64)
-    if getmetatable(ds) == TensorDataset then return ds:batch(idx) end
     return collate(ds, idx)
   end
 end

@@ -187,12 +187,33 @@ function M:load_state_dict(sd, strict)
   return self
 end
 
+-- the child modules of m, in children()'s order, without their names (train() runs
+-- every epoch: no name strings, no pair tables)
+local function kids(m)
+  if is_c(m) then return m:_kids() end
+  local out = {}
+  for _, k in ipairs(rawget(m, "_order")) do
+    local v = rawget(m, k)
+    if is_module(v) then out[#out + 1] = v end
+  end
+  for i = 1, math.huge do
+    local v = rawget(m, i)
+    if not is_module(v) then break end
+    out[#out + 1] = v
+  end
+  return out
+end
+
+local function set_training(m, mode, depth)
+  check_depth(depth)
+  if is_c(m) then m.training = mode else rawset(m, "training", mode) end
+  for _, c in ipairs(kids(m)) do set_training(c, mode, depth + 1) end
+end
+
 function M:train(mode)
   if mode == nil then mode = true end
   if type(mode) ~= "boolean" then error("train: mode must be a boolean, got " .. type(mode), 2) end
-  walk(self, "", function(_, mod)
-    if is_c(mod) then mod.training = mode else rawset(mod, "training", mode) end
-  end)
+  set_training(self, mode, 0)
   return self
 end
 

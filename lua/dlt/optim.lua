@@ -189,17 +189,33 @@ function Optimizer:step(closure)
     end
     loss = closure()
   end
+  local fast = cls.update_group
   for gi, group in ipairs(self.param_groups) do
-    local h = hyper(cls, group, gi)
-    for _, p in ipairs(group.params) do
-      if K.has_grad(p) then
-        local id = K.id(p)
-        local st = rawget(self.state, id)
-        if not st then
-          st = cls.init_state(p, h)
-          self.state[id] = st
+    local params, quick, h = group.params, fast, nil
+    if not quick then h = hyper(cls, group, gi) end
+    local i, n = 1, #params
+    while i <= n do
+      -- the class's one-call loop does what it can, reading the group's values itself;
+      -- it leaves parameters without state (or with state it does not know) to the
+      -- per-parameter path below, and all of them (returning 0) when the group's values
+      -- are not plain ones, which hyper then checks
+      if quick then
+        i = quick(params, self.state, i, group) or n + 1
+        if i == 0 then i, quick = 1, nil end
+      end
+      if i <= n then
+        h = h or hyper(cls, group, gi)
+        local p = params[i]
+        if K.has_grad(p) then
+          local id = K.id(p)
+          local st = rawget(self.state, id)
+          if not st then
+            st = cls.init_state(p, h)
+            self.state[id] = st
+          end
+          cls.update(p, st, h)
         end
-        cls.update(p, st, h)
+        i = i + 1
       end
     end
   end
@@ -210,9 +226,7 @@ end
 -- default), or drops them with set_to_none = true (also as {set_to_none = true})
 function Optimizer:zero_grad(set_to_none)
   if type(set_to_none) == "table" then set_to_none = set_to_none.set_to_none end
-  for _, group in ipairs(self.param_groups) do
-    for _, p in ipairs(group.params) do K.zero_grad(p, set_to_none) end
-  end
+  for _, group in ipairs(self.param_groups) do K.zero_grad_all(group.params, set_to_none) end
 end
 
 -- {state = {[i] = {step = n, exp_avg = tensor, ...}}, param_groups = {{lr = ...,
@@ -324,7 +338,9 @@ function Optimizer:__tostring()
 end
 
 -- Defines optimizer class `name`: spec maps option -> kind, defaults option -> value
--- (nil: required), init_state(p, group) and update(p, state, group) run per tensor.
+-- (nil: required), init_state(p, group) and update(p, state, group) run per tensor;
+-- update_group(params, state, i, group) (optional) updates params[i..] in one call,
+-- returning the index of the first one it left to update, nil, or 0 (see step).
 local function define(name, def)
   local cls = setmetatable({}, { __index = Optimizer })
   cls.__index = cls
@@ -332,6 +348,7 @@ local function define(name, def)
   cls.name = name
   cls.spec, cls.check = def.spec, def.check
   cls.init_state, cls.update, cls.eager_state = def.init_state, def.update, def.eager_state
+  cls.update_group = def.update_group
   classes[cls] = true
   optim[name] = function(params, opts)
     if opts ~= nil and type(opts) ~= "table" then
@@ -426,6 +443,11 @@ local function adam_update(decoupled)
   end
 end
 
+-- the same for params[i], params[i+1], ... in one C call (see Optimizer:step)
+local function adam_update_group(decoupled)
+  return function(params, state, i, group) return K.adam_group(params, state, i, group, decoupled) end
+end
+
 local function adam_init(p, g)
   local st = { step = 0, exp_avg = K.state(p), exp_avg_sq = K.state(p) }
   if g.amsgrad then st.max_exp_avg_sq = K.state(p) end
@@ -438,6 +460,7 @@ define("Adam", {
     maximize = false },
   init_state = adam_init,
   update = adam_update(false),
+  update_group = adam_update_group(false),
 })
 
 define("AdamW", {
@@ -446,6 +469,7 @@ define("AdamW", {
     amsgrad = false, maximize = false },
   init_state = adam_init,
   update = adam_update(true),
+  update_group = adam_update_group(true),
 })
 
 define("NAdam", {

@@ -18,6 +18,37 @@ bool dlt_anomaly_enabled(void) { return anomaly_enabled; }
 
 /* ---- nodes ---- */
 
+/* Freed nodes wait in a free list (up to NODE_FREE_MAX, 1 MB) for the next op to record:
+ * a training step records and frees the same few every time (in bursts, as the
+ * collector frees the outputs that hold the graphs), and glibc's path for blocks of a
+ * node's size (about 1 KB) consolidates and unlinks chunks. */
+#ifdef __SANITIZE_ADDRESS__
+#define NODE_FREE_MAX 0  /* AddressSanitizer then sees every use after free */
+#else
+#define NODE_FREE_MAX 1024
+#endif
+static dlt_node *free_nodes;
+static int nfree_nodes;
+
+static dlt_node *node_alloc(void) {
+  dlt_node *n = free_nodes;
+  if (!n) return dlt_calloc(1, sizeof *n);
+  free_nodes = n->link;
+  nfree_nodes--;
+  memset(n, 0, sizeof *n);
+  return n;
+}
+
+static void node_free(dlt_node *n) {
+  if (nfree_nodes >= NODE_FREE_MAX) {
+    free(n);
+    return;
+  }
+  n->link = free_nodes;
+  free_nodes = n;
+  nfree_nodes++;
+}
+
 dlt_node *dlt_node_new(const char *name, dlt_backward_fn fn, int ninputs, const dlt_tensor *const *inputs, int *err) {
   if (err) *err = 0;
   if (!grad_enabled) return NULL;
@@ -28,7 +59,7 @@ dlt_node *dlt_node_new(const char *name, dlt_backward_fn fn, int ninputs, const 
     if (err) *err = -1;
     return dlt_fail("%s: %d inputs, a node holds at most %d", name, ninputs, DLT_NODE_MAXIN);
   }
-  dlt_node *n = dlt_calloc(1, sizeof *n);
+  dlt_node *n = node_alloc();
   if (!n) {
     if (err) *err = -1;
     return NULL;
@@ -121,23 +152,26 @@ void dlt_node_release(dlt_node *n) {
     }
     dlt_release(m->gradbuf);
     if (m->ctx && m->free_ctx) m->free_ctx(m->ctx);
-    free(m);
+    node_free(m);
   }
   releasing = false;
 }
 
 /* ---- backward ---- */
 
+/* starts in the caller's array of `cap` (small graphs allocate nothing), then the heap */
 typedef struct {
   dlt_node **v;
   size_t n, cap;
+  dlt_node **local;
 } node_list;
 
 static int list_push(node_list *l, dlt_node *n) {
   if (l->n == l->cap) {
-    size_t cap = l->cap ? 2 * l->cap : 256;
-    dlt_node **v = realloc(l->v, cap * sizeof *v);
+    size_t cap = 2 * l->cap;
+    dlt_node **v = l->v == l->local ? malloc(cap * sizeof *v) : realloc(l->v, cap * sizeof *v);
     if (!v) return dlt_failn("backward: cannot allocate %zu bytes", cap * sizeof *v);
+    if (l->v == l->local) memcpy(v, l->local, l->n * sizeof *v);
     l->v = v;
     l->cap = cap;
   }
@@ -273,7 +307,8 @@ int dlt_backward(dlt_tensor *root, const dlt_tensor *grad, bool retain_graph) {
     dlt_release(g);
     return rc;
   }
-  node_list all = {0};
+  dlt_node *local[64];
+  node_list all = {local, 0, 64, local};
   int rc = discover(root->grad_fn, &all);
   if (!rc) {
     dlt_node *ready = root->grad_fn;
@@ -296,7 +331,7 @@ int dlt_backward(dlt_tensor *root, const dlt_tensor *grad, bool retain_graph) {
     n->queued = false;
     n->link = NULL;
   }
-  free(all.v);
+  if (all.v != local) free(all.v);
   dlt_release(g);
   return rc;
 }

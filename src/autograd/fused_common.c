@@ -29,13 +29,13 @@ dlt_bufset *dlt_bufset_new(void) {
 
 void dlt_bufset_release(dlt_bufset *b) {
   if (!b || --b->refcount > 0) return;
-  for (int k = 0; k < 3; k++) dlt_release(b->t[k]);
+  for (int k = 0; k < DLT_BUFSET_SLOTS; k++) dlt_release(b->t[k]);
   free(b);
 }
 
 void dlt_bufset_drop(dlt_bufset *b) {
   if (!b) return;
-  for (int k = 0; k < 3; k++) {
+  for (int k = 0; k < DLT_BUFSET_SLOTS; k++) {
     dlt_release(b->t[k]);
     b->t[k] = NULL;
   }

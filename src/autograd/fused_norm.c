@@ -117,7 +117,8 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
   dlt_tensor *xc = dlt_contiguous(x), *wc = w ? dlt_contiguous(w) : NULL, *bc = b ? dlt_contiguous(b) : NULL;
   dlt_tensor *rmc = rm ? dlt_contiguous(rm) : NULL, *rvc = rv ? dlt_contiguous(rv) : NULL;
   dlt_tensor *y = dlt_fused_out(bs ? &bs->t[0] : NULL, x->ndim, x->shape, x->dtype);
-  dlt_tensor *mean = dlt_empty(1, &C, x->dtype), *rstd = dlt_empty(1, &C, x->dtype);
+  dlt_tensor *mean = dlt_fused_out(bs ? &bs->t[3] : NULL, 1, &C, x->dtype);
+  dlt_tensor *rstd = dlt_fused_out(bs ? &bs->t[4] : NULL, 1, &C, x->dtype);
   /* the mask is for backward (and dropout); without grad mode and dropout, ReLU in place */
   bool need_mask = relu && (drop_p > 0 || dlt_grad_enabled());
   dlt_tensor *mask = need_mask ? dlt_fused_out(bs ? &bs->t[1] : NULL, x->ndim, x->shape, x->dtype) : NULL;
@@ -177,21 +178,23 @@ dlt_tensor *dlt_fused_batch_norm_eval_(const char *fn, dlt_tensor *x, dlt_tensor
   int64_t N = x->shape[0], C = x->shape[1], L = x->ndim == 3 ? x->shape[2] : 1;
   dlt_tensor *wc = w ? dlt_contiguous(w) : NULL, *bc = b ? dlt_contiguous(b) : NULL;
   dlt_tensor *rmc = dlt_contiguous(rm), *rvc = dlt_contiguous(rv);
-  dlt_tensor *mean = dlt_empty(1, &C, x->dtype), *rstd = dlt_empty(1, &C, x->dtype);
-  double *ws = dlt_fused_scratch(sizeof(double) * 2 * (size_t)C);
-  bool ok = mean && rstd && ws && rmc && rvc && (wc || !w) && (bc || !b);
+  /* the kernel's workspace (2*C doubles), then its mean and rstd outputs (C each,
+   * unused here) in the same scratch */
+  double *ws = dlt_fused_scratch((sizeof(double) * 2 + sizeof(double) * 2) * (size_t)C);
+  bool ok = ws && rmc && rvc && (wc || !w) && (bc || !b);
   if (ok && x->dtype == DLT_FLOAT32) {
-    dlt_k_batchnorm_fwd_eval_f32(DLT_F32(x), DLT_F32(mean), DLT_F32(rstd), DLT_F32(x), DLT_F32(wc), DLT_F32(bc),
+    float *mean = (float *)(ws + 2 * C), *rstd = mean + C;
+    dlt_k_batchnorm_fwd_eval_f32(DLT_F32(x), mean, rstd, DLT_F32(x), DLT_F32(wc), DLT_F32(bc),
                                  DLT_F32(rmc), DLT_F32(rvc), N, C, L, eps, ws);
     if (relu) dlt_k_act_fwd_f32(DLT_F32(x), DLT_F32(x), N * C * L, DLT_ACT_RELU, 0);
   } else if (ok) {
-    dlt_k_batchnorm_fwd_eval_f64(DLT_F64(x), DLT_F64(mean), DLT_F64(rstd), DLT_F64(x), DLT_F64(wc), DLT_F64(bc),
+    double *mean = ws + 2 * C, *rstd = mean + C;
+    dlt_k_batchnorm_fwd_eval_f64(DLT_F64(x), mean, rstd, DLT_F64(x), DLT_F64(wc), DLT_F64(bc),
                                  DLT_F64(rmc), DLT_F64(rvc), N, C, L, eps, ws);
     if (relu) dlt_k_act_fwd_f64(DLT_F64(x), DLT_F64(x), N * C * L, DLT_ACT_RELU, 0);
   }
   if (ok) dlt_bump_version(x);
   dlt_release(wc); dlt_release(bc); dlt_release(rmc); dlt_release(rvc);
-  dlt_release(mean); dlt_release(rstd);
   return ok ? dlt_retain(x) : NULL;
 }
 

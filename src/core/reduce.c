@@ -164,8 +164,12 @@ static dlt_tensor *reduce_block(int op, double p, const dlt_tensor *t, int d0, i
   dlt_tensor *x = dlt_contiguous((dlt_tensor *)t);
   dlt_tensor *r = x ? dlt_empty(nd, shape, t->dtype) : NULL;
   dlt_tensor *ix = r && indices ? dlt_empty(nd, shape, t->dtype) : NULL;
-  c.acc = r ? dlt_malloc(sizeof(double) * (size_t)c.inner) : NULL;
-  c.idx = c.acc ? dlt_malloc(sizeof(int64_t) * (size_t)c.inner) : NULL;
+  /* the accumulators of a small block (a full reduction has one) live on the stack */
+  double acc_local[16];
+  int64_t idx_local[16];
+  bool local = c.inner <= 16;
+  c.acc = !r ? NULL : local ? acc_local : dlt_malloc(sizeof(double) * (size_t)c.inner);
+  c.idx = !c.acc ? NULL : local ? idx_local : dlt_malloc(sizeof(int64_t) * (size_t)c.inner);
   if (!c.idx || (indices && !ix)) {
     dlt_release(r);
     r = NULL;
@@ -174,8 +178,10 @@ static dlt_tensor *reduce_block(int op, double p, const dlt_tensor *t, int d0, i
   } else {
     reduce_double(&c, dlt_data(x), dlt_data(r), ix ? (double *)dlt_data(ix) : NULL);
   }
-  free(c.acc);
-  free(c.idx);
+  if (!local) {
+    free(c.acc);
+    free(c.idx);
+  }
   dlt_release(x);
   if (indices) {
     if (r) *indices = ix;

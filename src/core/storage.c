@@ -23,29 +23,56 @@ dlt_dtype dlt_promote(dlt_dtype a, dlt_dtype b) { return a == DLT_FLOAT64 || b =
  * (a 40000-row forward under no_grad kept 20 MB). Smaller ones come from malloc. */
 #define BIG_BYTES ((size_t)1 << 20)
 
-/* Released buffers up to 64 KB wait in a small cache for a request of the same size: a
+/* Released buffers up to 64 KB wait in a cache for a request of the same size: a
  * training step frees and asks for the same few sizes every time, and aligned_alloc's
- * split chunks cost more than the step's arithmetic (15% of a small MLP's step). */
+ * split chunks cost more than the step's arithmetic (15% of a small MLP's step). One
+ * list per size (a multiple of 64 bytes), linked through the buffers' first bytes;
+ * CACHE_TOTAL bounds what they hold. */
 #define CACHE_MAX_BYTES ((size_t)64 << 10)
-#define CACHE_SLOTS 64
-#define CACHE_TOTAL ((size_t)1 << 20)
-static struct { size_t padded; void *p; } cache[CACHE_SLOTS];
-static int ncached;
+#define CACHE_CLASSES (CACHE_MAX_BYTES / 64)
+#define CACHE_TOTAL ((size_t)2 << 20)
+static void *cache[CACHE_CLASSES + 1];  /* cache[padded / 64] */
 static size_t cached_bytes;
+
+/* Freed tensor headers and storage records wait in free lists of their own (up to
+ * FREE_MAX each): every op makes and drops a few, and glibc's path for blocks of their
+ * sizes (consolidating, unlinking) cost more than a small op's arithmetic. */
+#ifdef __SANITIZE_ADDRESS__
+#define FREE_MAX 0  /* AddressSanitizer then sees every use after free */
+#else
+#define FREE_MAX 4096
+#endif
+typedef struct { void *head; int n; } free_list;
+static free_list free_headers, free_storages;
+
+static void *list_pop(free_list *l) {
+  void *p = l->head;
+  if (p) {
+    l->head = *(void **)p;
+    l->n--;
+  }
+  return p;
+}
+
+/* p goes on the list, or back to malloc when the list is full */
+static void list_push(free_list *l, void *p) {
+  if (!p) return;
+  if (l->n >= FREE_MAX) { free(p); return; }
+  *(void **)p = l->head;
+  l->head = p;
+  l->n++;
+}
 /* The last big buffer freed stays mapped until the next big request: reused when the
  * size matches (a 1024x1024 matmul in a loop then costs no page faults), unmapped
  * before any other big mapping, so it never adds to the peak of big buffers. */
 static struct { size_t padded; void *p; } spare_big;
 
 static void *data_alloc(size_t padded) {
-  if (padded <= CACHE_MAX_BYTES) {
-    for (int i = ncached - 1; i >= 0; i--)
-      if (cache[i].padded == padded) {
-        void *p = cache[i].p;
-        cache[i] = cache[--ncached];
-        cached_bytes -= padded;
-        return p;
-      }
+  if (padded && padded <= CACHE_MAX_BYTES && cache[padded / 64]) {
+    void *p = cache[padded / 64];
+    cache[padded / 64] = *(void **)p;
+    cached_bytes -= padded;
+    return p;
   }
   if (padded < BIG_BYTES) return aligned_alloc(64, padded ? padded : 64);
   if (spare_big.p) {
@@ -61,9 +88,9 @@ static void *data_alloc(size_t padded) {
 }
 
 static void data_free(void *p, size_t padded) {
-  if (p && padded <= CACHE_MAX_BYTES && ncached < CACHE_SLOTS && cached_bytes + padded <= CACHE_TOTAL) {
-    cache[ncached].padded = padded;
-    cache[ncached++].p = p;
+  if (p && padded && padded <= CACHE_MAX_BYTES && cached_bytes + padded <= CACHE_TOTAL) {
+    *(void **)p = cache[padded / 64];
+    cache[padded / 64] = p;
     cached_bytes += padded;
   } else if (padded < BIG_BYTES) {
     free(p);
@@ -78,12 +105,12 @@ static void data_free(void *p, size_t padded) {
 static size_t padded_size(size_t nbytes) { return (nbytes + 63) & ~(size_t)63; }
 
 static dlt_storage *storage_new(size_t nbytes) {
-  dlt_storage *s = dlt_malloc(sizeof *s);
-  if (!s) return NULL;
+  dlt_storage *s = list_pop(&free_storages);
+  if (!s && !(s = dlt_malloc(sizeof *s))) return NULL;
   size_t padded = padded_size(nbytes);
-  if (padded < nbytes) { free(s); return dlt_fail("cannot allocate %zu bytes", nbytes); }
+  if (padded < nbytes) { list_push(&free_storages, s); return dlt_fail("cannot allocate %zu bytes", nbytes); }
   s->data = data_alloc(padded);
-  if (!s->data) { free(s); return dlt_fail("cannot allocate %zu bytes", nbytes); }
+  if (!s->data) { list_push(&free_storages, s); return dlt_fail("cannot allocate %zu bytes", nbytes); }
   s->nbytes = nbytes;
   s->refcount = 1;
   s->version = 0;
@@ -95,7 +122,7 @@ static void storage_release(dlt_storage *s) {
   if (!s || --s->refcount > 0) return;
   dlt_live_bytes -= s->nbytes;
   data_free(s->data, padded_size(s->nbytes));
-  free(s);
+  list_push(&free_storages, s);
 }
 
 dlt_tensor *dlt_retain(dlt_tensor *t) {
@@ -108,11 +135,18 @@ void dlt_release(dlt_tensor *t) {
   storage_release(t->storage);
   dlt_release(t->grad);
   dlt_node_release(t->grad_fn);
-  free(t);
+  list_push(&free_headers, t);
+}
+
+dlt_tensor *dlt_header_calloc(void) {
+  dlt_tensor *t = list_pop(&free_headers);
+  if (t) memset(t, 0, sizeof *t);
+  else t = dlt_calloc(1, sizeof *t);
+  return t;
 }
 
 static dlt_tensor *header_new(dlt_storage *s, dlt_dtype dtype) {
-  dlt_tensor *t = dlt_calloc(1, sizeof *t);
+  dlt_tensor *t = dlt_header_calloc();
   if (!t) return NULL;
   t->refcount = 1;
   t->dtype = dtype;

@@ -47,6 +47,8 @@ dlt_dtype dlt_default_dtype(void);
 void dlt_set_default_dtype(dlt_dtype d);
 dlt_dtype dlt_promote(dlt_dtype a, dlt_dtype b);
 
+/* a zeroed header (no storage) for the functions that make tensors; dlt_release frees it */
+dlt_tensor *dlt_header_calloc(void);
 dlt_tensor *dlt_retain(dlt_tensor *t);
 void dlt_release(dlt_tensor *t);
 

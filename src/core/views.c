@@ -5,7 +5,7 @@
 #include "core/tensor.h"
 
 dlt_tensor *dlt_alias(dlt_tensor *t) {
-  dlt_tensor *v = dlt_calloc(1, sizeof *v);
+  dlt_tensor *v = dlt_header_calloc();
   if (!v) return NULL;
   v->refcount = 1;
   v->dtype = t->dtype;

@@ -21,12 +21,17 @@ static const char mt_key = 0;
  *    boxes that survive two minor collections only die in major ones, which Lua
  *    triggers by growth of its own heap. So live storage never exceeds the limit set
  *    after the last full collection plus the tensor being pushed, and full collections
- *    cost O(Lua heap) per 64 MB (or per doubling) of tensor allocation. */
+ *    cost O(Lua heap) per 64 MB (or per doubling) of tensor allocation.
+ * 3. Headers: every pushed tensor, a view too, also holds about HEADER_COST bytes that
+ *    are not storage (its header, storage record, allocator overhead, and often a node),
+ *    counted at the full weight of Lua bytes. Without this a loop of small results
+ *    (x:sum() a million times) saw 8 bytes per 300 and grew to 230 MB of dead tensors. */
 static size_t gc_pending;
 #define GC_STEP_BYTES ((size_t)1 << 20)
 #define GC_WEIGHT_SHIFT 3
 #define GC_FLOOR_BYTES ((size_t)64 << 20)
 static size_t gc_limit = GC_FLOOR_BYTES;
+#define HEADER_COST 256
 
 static void gc_account(lua_State *L, size_t nbytes) {
   gc_pending += nbytes;
@@ -44,20 +49,62 @@ static void gc_account(lua_State *L, size_t nbytes) {
 
 void dlt_lua_gc_account(lua_State *L, size_t nbytes) { gc_account(L, nbytes); }
 
+/* The tensor metatable's address, the registry (so the state) it belongs to, and its
+ * slot in that registry's array part (luaL_ref): every argument check then compares one
+ * pointer, and every new tensor fetches its metatable by index instead of hashing a key.
+ * A new state forgets them (dlt_lua_forget_mt), in case its registry reuses a closed
+ * state's address; the fetched value is still checked against the address. */
+static const void *mt_registry, *mt_ptr;
+static int mt_ref = LUA_NOREF;
+static const char mt_ref_key = 0;  /* registry key of this state's mt_ref */
+
+void dlt_lua_forget_mt(void) {
+  mt_registry = mt_ptr = NULL;
+  mt_ref = LUA_NOREF;
+}
+
+/* pushes the metatable the slow way and fills the cache for this state */
+static void push_mt_slow(lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    luaL_getmetatable(L, DLT_TENSOR_MT);  /* created by dlt_open_tensor */
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &mt_key);
+  }
+  mt_ptr = lua_topointer(L, -1);
+  mt_registry = mt_ptr ? lua_topointer(L, LUA_REGISTRYINDEX) : NULL;
+  mt_ref = LUA_NOREF;
+  if (!mt_ptr) return;
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_ref_key) == LUA_TNUMBER) {
+    mt_ref = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+  } else {
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    mt_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_pushinteger(L, mt_ref);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &mt_ref_key);
+  }
+}
+
 static void push_mt(lua_State *L) {
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key) == LUA_TTABLE) return;
-  lua_pop(L, 1);
-  luaL_getmetatable(L, DLT_TENSOR_MT);  /* created by dlt_open_tensor */
-  lua_pushvalue(L, -1);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &mt_key);
+  if (mt_ref != LUA_NOREF && lua_topointer(L, LUA_REGISTRYINDEX) == mt_registry) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, mt_ref);
+    if (lua_topointer(L, -1) == mt_ptr) return;
+    lua_pop(L, 1);
+  }
+  push_mt_slow(L);
 }
 
 dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx) {
   dlt_tensor **box = lua_touserdata(L, idx);
   if (!box || !lua_getmetatable(L, idx)) return NULL;
-  push_mt(L);
-  int same = lua_rawequal(L, -1, -2);
-  lua_pop(L, 2);
+  if (lua_topointer(L, LUA_REGISTRYINDEX) != mt_registry || !mt_ptr) {
+    push_mt_slow(L);
+    lua_pop(L, 1);
+  }
+  int same = mt_ptr && lua_topointer(L, -1) == mt_ptr;
+  lua_pop(L, 1);
   return same ? *box : NULL;
 }
 
@@ -78,7 +125,9 @@ void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t) {
   lua_setmetatable(L, -2);
   /* new storage only: not a view (storage shared), nor a tensor held elsewhere too
    * (a module's weight, a .grad), whose bytes Lua was told about when they were made */
-  if (t->refcount == 1 && t->storage->refcount == 1) gc_account(L, t->storage->nbytes);
+  size_t n = (size_t)HEADER_COST << GC_WEIGHT_SHIFT;  /* point 3 above */
+  if (t->refcount == 1 && t->storage->refcount == 1) n += t->storage->nbytes;
+  gc_account(L, n);
 }
 
 int dlt_lua_error(lua_State *L) { return luaL_error(L, "%s", dlt_error()); }

@@ -13,6 +13,8 @@
 /* The tensor userdata is a box holding one reference to a dlt_tensor. */
 dlt_tensor *dlt_lua_checktensor(lua_State *L, int idx);
 dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx);
+/* Drops testtensor's cached metatable address (called when a state creates its own). */
+void dlt_lua_forget_mt(void);
 /* Pushes t, taking over the caller's reference; t NULL raises the engine's error.
  * Tells Lua's GC about the new storage bytes, so loops of temporaries stay bounded. */
 void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t);

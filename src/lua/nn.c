@@ -12,7 +12,26 @@
 /* registry key of the methods table shared by every C module (nn.lua adds to it) */
 static const char methods_key = 0;
 
-static dlt_module *test_module(lua_State *L, int idx) { return luaL_testudata(L, idx, MODULE_MT); }
+/* registry key of the module metatable: a light userdata, so the test in every call of
+ * a Sequential's children skips luaL_testudata's string lookup; and the metatable's
+ * address with the registry it belongs to, so that the test is one pointer comparison
+ * (dlt_open_nn forgets them: a new state's registry may reuse a closed one's address) */
+static const char module_mt_key = 0;
+static const void *module_mt_registry, *module_mt_ptr;
+
+static dlt_module *test_module(lua_State *L, int idx) {
+  void *p = lua_touserdata(L, idx);
+  if (!p || !lua_getmetatable(L, idx)) return NULL;
+  if (lua_topointer(L, LUA_REGISTRYINDEX) != module_mt_registry || !module_mt_ptr) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &module_mt_key);
+    module_mt_ptr = lua_topointer(L, -1);
+    module_mt_registry = module_mt_ptr ? lua_topointer(L, LUA_REGISTRYINDEX) : NULL;
+    lua_pop(L, 1);
+  }
+  int same = module_mt_ptr && lua_topointer(L, -1) == module_mt_ptr;
+  lua_pop(L, 1);
+  return same ? p : NULL;
+}
 
 static dlt_module *check_module(lua_State *L, int idx) {
   dlt_module *m = test_module(L, idx);
@@ -549,6 +568,20 @@ static int m_children(lua_State *L) {
   return 1;
 }
 
+/* {child, ...} for a Sequential, {} otherwise: _children without the names */
+static int m_kids(lua_State *L) {
+  dlt_module *m = check_module(L, 1);
+  lua_settop(L, 1);
+  lua_getiuservalue(L, 1, 1);
+  lua_Integer n = m->kind == DLT_M_SEQUENTIAL ? (lua_Integer)lua_rawlen(L, 2) : 0;
+  lua_createtable(L, (int)n, 0);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, 2, i);
+    lua_rawseti(L, -2, i);
+  }
+  return 1;
+}
+
 static dlt_dtype check_dtype(lua_State *L, int idx) {
   const char *d = luaL_checkstring(L, idx);
   if (strcmp(d, "float32") && strcmp(d, "float64")) luaL_error(L, "to: unknown dtype '%s' (float32 or float64)", d);
@@ -601,6 +634,7 @@ static const luaL_Reg module_methods[] = {
   {"_get_name", m_get_name},
   {"_slots", m_slots},
   {"_children", m_children},
+  {"_kids", m_kids},
   {"_to", m_to_dtype},
   {NULL, NULL}};
 
@@ -643,7 +677,8 @@ static const luaL_Reg nn_funcs[] = {
 void dlt_open_nn(lua_State *L, int dlt) {
   luaL_newmetatable(L, MODULE_MT);
   luaL_setfuncs(L, module_meta, 0);
-  lua_pop(L, 1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &module_mt_key);
+  module_mt_registry = module_mt_ptr = NULL;
   lua_newtable(L);
   luaL_setfuncs(L, module_methods, 0);
   lua_pushvalue(L, -1);

@@ -34,6 +34,113 @@ static int k_adam(lua_State *L) {
   return 0;
 }
 
+/* The state table of p in an optimizer's state (keyed by the tensor's identity, see
+ * k_id) when it is a plain table: pushed, true; else nothing pushed, false. */
+static bool push_state(lua_State *L, int state, dlt_tensor *p) {
+  if (lua_rawgetp(L, state, p) == LUA_TTABLE) return true;
+  lua_pop(L, 1);
+  return false;
+}
+
+/* adam_group's upvalues: the key strings of the state and of the group, made once */
+enum {
+  UV_STEP = 1, UV_EXP_AVG, UV_EXP_AVG_SQ, UV_MAX_EXP_AVG_SQ,
+  UV_LR, UV_BETAS, UV_EPS, UV_WEIGHT_DECAY, UV_AMSGRAD, UV_MAXIMIZE, UV_N = UV_MAXIMIZE
+};
+
+/* t[key] (key the string in upvalue uv), raw, pushed; returns its type */
+static int rawget_uv(lua_State *L, int t, int uv) {
+  lua_pushvalue(L, lua_upvalueindex(uv));
+  return lua_rawget(L, t);
+}
+
+/* st[key] when it is a tensor (popped: st keeps it alive), else NULL */
+static dlt_tensor *state_tensor(lua_State *L, int st, int uv) {
+  rawget_uv(L, st, uv);
+  dlt_tensor *t = dlt_lua_testtensor(L, -1);
+  lua_pop(L, 1);
+  return t;
+}
+
+/* group[key] when it is a number (popped); false when it is not */
+static bool group_number(lua_State *L, int g, int uv, double *out) {
+  bool ok = rawget_uv(L, g, uv) == LUA_TNUMBER;
+  *out = lua_tonumber(L, -1);
+  lua_pop(L, 1);
+  return ok;
+}
+
+/* group[key] when it is a boolean (popped); false when it is not */
+static bool group_boolean(lua_State *L, int g, int uv, bool *out) {
+  bool ok = rawget_uv(L, g, uv) == LUA_TBOOLEAN;
+  *out = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return ok;
+}
+
+/* The group's options as Optimizer:step's check (hyper) accepts them, read raw: false
+ * when any is not a plain value (a group or betas with a metatable, a wrong type),
+ * which the caller then leaves to that check. */
+static bool adam_options(lua_State *L, int g, dlt_adam_opts *o) {
+  if (lua_getmetatable(L, g)) { lua_pop(L, 1); return false; }
+  bool ok = group_number(L, g, UV_LR, &o->lr) && group_number(L, g, UV_EPS, &o->eps) &&
+            group_number(L, g, UV_WEIGHT_DECAY, &o->weight_decay) &&
+            group_boolean(L, g, UV_AMSGRAD, &o->amsgrad) && group_boolean(L, g, UV_MAXIMIZE, &o->maximize);
+  if (!ok || rawget_uv(L, g, UV_BETAS) != LUA_TTABLE || lua_getmetatable(L, -1)) {
+    lua_settop(L, 5);
+    return false;
+  }
+  ok = lua_rawgeti(L, -1, 1) == LUA_TNUMBER && lua_rawgeti(L, -2, 2) == LUA_TNUMBER;
+  o->beta1 = lua_tonumber(L, -2);
+  o->beta2 = lua_tonumber(L, -1);
+  lua_settop(L, 5);
+  return ok;
+}
+
+/* adam_group(params, state, i, group, decoupled): Adam's step for params[i],
+ * params[i+1], ... in one call, as optim.lua's per-parameter loop does it (parameters
+ * without a gradient are skipped), with the group's options read here. Returns nil when
+ * it did them all; the index of the first parameter it leaves to that loop (no state
+ * yet, or state that is not the plain {step = integer, exp_avg, exp_avg_sq
+ * [, max_exp_avg_sq]}); or 0, having done nothing, when the group's options are not
+ * plain values (see adam_options). */
+static int k_adam_group(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_Integer i = luaL_checkinteger(L, 3), n = (lua_Integer)lua_rawlen(L, 1);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  lua_settop(L, 5);
+  dlt_adam_opts o = {0};
+  o.decoupled = lua_toboolean(L, 5);
+  if (!adam_options(L, 4, &o)) {
+    lua_pushinteger(L, 0);
+    return 1;
+  }
+  for (; i <= n; i++) {
+    lua_rawgeti(L, 1, i);
+    dlt_tensor *p = dlt_lua_testtensor(L, -1);
+    lua_pop(L, 1);  /* params keeps it alive */
+    if (!p) break;
+    if (!p->grad) continue;
+    if (!push_state(L, 2, p)) break;
+    int st = lua_gettop(L), isint;
+    rawget_uv(L, st, UV_STEP);
+    lua_Integer step = lua_tointegerx(L, -1, &isint);
+    lua_pop(L, 1);
+    dlt_tensor *m = state_tensor(L, st, UV_EXP_AVG), *v = state_tensor(L, st, UV_EXP_AVG_SQ);
+    dlt_tensor *vmax = o.amsgrad ? state_tensor(L, st, UV_MAX_EXP_AVG_SQ) : NULL;
+    if (!isint || !m || !v || (o.amsgrad && !vmax)) break;
+    if (dlt_adam_step(p, p->grad, m, v, vmax, step + 1, &o) < 0) return dlt_lua_error(L);
+    lua_pushvalue(L, lua_upvalueindex(UV_STEP));
+    lua_pushinteger(L, step + 1);
+    lua_rawset(L, st);
+    lua_settop(L, 5);
+  }
+  if (i <= n) lua_pushinteger(L, i);
+  else lua_pushnil(L);
+  return 1;
+}
+
 /* nadam(p, m, v, step, mu_product, lr, beta1, beta2, eps, weight_decay, momentum_decay)
  * returns the new mu_product */
 static int k_nadam(lua_State *L) {
@@ -156,6 +263,29 @@ static int k_zero_grad(lua_State *L) {
   return 0;
 }
 
+/* zero_grad_all(params, set_to_none): zero_grad of each tensor of the list */
+static int k_zero_grad_all(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  int none = lua_toboolean(L, 2);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+  lua_settop(L, 2);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, 1, i);
+    dlt_tensor *p = dlt_lua_testtensor(L, -1), *g = p ? p->grad : NULL;
+    if (p && g && !none && dlt_is_contiguous(g) && !g->grad_fn) {
+      memset(dlt_data(g), 0, (size_t)dlt_numel(g) * dlt_dtype_size(g->dtype));  /* k_zero_grad's common case */
+      dlt_bump_version(g);
+    } else if (!p || g) {
+      lua_pushcfunction(L, k_zero_grad);
+      lua_insert(L, -2);
+      lua_pushboolean(L, none);
+      lua_call(L, 2, 0);
+    }
+    lua_settop(L, 2);
+  }
+  return 0;
+}
+
 static const luaL_Reg kernels[] = {
   {"sgd", k_sgd},
   {"adam", k_adam},
@@ -171,6 +301,7 @@ static const luaL_Reg kernels[] = {
   {"same_shape", k_same_shape},
   {"shape_str", k_shape_str},
   {"zero_grad", k_zero_grad},
+  {"zero_grad_all", k_zero_grad_all},
   {NULL, NULL}
 };
 
@@ -180,6 +311,11 @@ void dlt_open_optim(lua_State *L, int dlt) {
   lua_setfield(L, dlt, "optim");
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   luaL_newlib(L, kernels);
+  static const char *const keys[UV_N] = {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "lr", "betas", "eps",
+                                         "weight_decay", "amsgrad", "maximize"};
+  for (int k = 0; k < UV_N; k++) lua_pushstring(L, keys[k]);
+  lua_pushcclosure(L, k_adam_group, UV_N);
+  lua_setfield(L, -2, "adam_group");
   lua_setfield(L, -2, "dlt.optim_kernels");
   lua_pop(L, 1);
 }

@@ -102,13 +102,16 @@ int64_t *dlt_lua_checkindices(lua_State *L, int idx, int64_t size, const char *f
     *n = 1;
     return p;
   }
-  if (!dlt_lua_testtensor(L, idx) && !lua_istable(L, idx))
+  dlt_tensor *t = dlt_lua_testtensor(L, idx);
+  if (!t && !lua_istable(L, idx))
     dlt_lua_fail(L, "%s: expected indices as a tensor or table, got %s", fn, luaL_typename(L, idx));
-  int64_t k;
-  double *v = dlt_lua_todoubles(L, idx, &k);
+  /* a contiguous tensor (a DataLoader's slice of a permutation) is read in place */
+  bool direct = t && dlt_is_contiguous(t);
+  int64_t k = direct ? dlt_numel(t) : 0;
+  double *v = direct ? NULL : dlt_lua_todoubles(L, idx, &k);
   int64_t *p = lua_newuserdatauv(L, (size_t)(k ? k : 1) * sizeof *p, 0);
   for (int64_t i = 0; i < k; i++) {
-    double x = v[i];
+    double x = v ? v[i] : t->dtype == DLT_FLOAT64 ? ((const double *)dlt_data(t))[i] : ((const float *)dlt_data(t))[i];
     if (x != floor(x) || x == 0 || x > (double)size || x < -(double)size) {
       free(v);
       dlt_lua_fail(L, "%s: index %g is out of range for size %lld", fn, x, (long long)size);
@@ -144,11 +147,12 @@ void dlt_lua_checkrc(lua_State *L, int rc) {
 /* ---- metamethods ---- */
 
 static int t_gc(lua_State *L) {
-  /* a script can call __gc by hand, on any userdata: only a tensor's box is released */
-  dlt_tensor **box = luaL_testudata(L, 1, DLT_TENSOR_MT);
-  if (box && *box) {
-    dlt_release(*box);
-    *box = NULL;
+  /* a script can call __gc by hand, on any userdata: only a tensor's box is released
+   * (testtensor checks the metatable; a box already released holds NULL) */
+  dlt_tensor *t = dlt_lua_testtensor(L, 1);
+  if (t) {
+    *(dlt_tensor **)lua_touserdata(L, 1) = NULL;
+    dlt_release(t);
   }
   return 0;
 }
@@ -179,10 +183,13 @@ static void push_shape(lua_State *L, const dlt_tensor *t) {
 
 /* upvalue 1: the methods table */
 static int t_index(lua_State *L) {
+  if (lua_type(L, 2) == LUA_TSTRING) {  /* a method: t:sum() looks one up per call */
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+    lua_pop(L, 1);
+  }
   dlt_tensor *t = dlt_lua_checktensor(L, 1);
   if (lua_type(L, 2) != LUA_TSTRING) return dlt_tensor_index_get(L, t, 2);
-  lua_pushvalue(L, 2);
-  if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
   const char *k = lua_tostring(L, 2);
   if (!strcmp(k, "shape")) push_shape(L, t);
   else if (!strcmp(k, "dtype")) lua_pushstring(L, dlt_dtype_name(t->dtype));
@@ -261,6 +268,7 @@ static const char *const function_forms[] = {
 void dlt_open_tensor(lua_State *L, int dlt) {
   dlt = lua_absindex(L, dlt);
   luaL_newmetatable(L, DLT_TENSOR_MT);
+  dlt_lua_forget_mt();
   int mt = lua_gettop(L);
   luaL_setfuncs(L, meta, 0);
   luaL_setfuncs(L, dlt_tensor_math_meta, 0);

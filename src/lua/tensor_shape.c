@@ -1,5 +1,6 @@
 /* tensor_shape.c: shape queries and views (view, transpose, narrow, expand, ...) and
  * indexing (t[i], t[{i,j}], assignment, index_select, masked_fill/select, where). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -260,6 +261,42 @@ static int m_index_select(lua_State *L) {
   return 1;
 }
 
+/* dlt._take_rows(tensors, order, start, len): t:index_select(1, idx) for each tensor of
+ * the list, idx being order:narrow(1, start, len) (order: 1-based row numbers) or, with
+ * order nil, start .. start+len-1; one call per DataLoader batch. */
+static int l_take_rows(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  int64_t start = dlt_lua_checkint(L, 3, "DataLoader", "start"), len = dlt_lua_checkint(L, 4, "DataLoader", "len");
+  int nt = (int)luaL_len(L, 1);
+  if (len < 0 || start < 1) return dlt_lua_fail(L, "DataLoader: bad batch %lld + %lld", (long long)start, (long long)len);
+  if (nt < 1 || !lua_checkstack(L, nt + 4)) return dlt_lua_fail(L, "DataLoader: cannot return %d tensors", nt);
+  lua_rawgeti(L, 1, 1);
+  dlt_tensor *t0 = dlt_lua_checktensor(L, -1);
+  lua_pop(L, 1);  /* the list keeps it */
+  if (t0->ndim == 0) return dlt_lua_fail(L, "index_select: cannot index a 0-D tensor");
+  int64_t rows = t0->shape[0], local[256];
+  int64_t *idx = len <= 256 ? local : lua_newuserdatauv(L, (size_t)len * sizeof *idx, 0);
+  dlt_tensor *order = lua_isnoneornil(L, 2) ? NULL : dlt_lua_checktensor(L, 2);
+  if (order && (order->ndim != 1 || start - 1 + len > order->shape[0]))
+    return dlt_lua_fail(L, "DataLoader: rows %lld..%lld of the order", (long long)start, (long long)(start + len - 1));
+  for (int64_t j = 0; j < len; j++) {
+    /* order's 1-based row numbers, read as index_select reads its index tensor */
+    double v = order ? dlt_get(order, (int64_t[]){start - 1 + j}) : (double)(start + j);
+    if (v != floor(v) || v < 1 || v > (double)rows)
+      return dlt_lua_fail(L, "index_select: index %g is out of range for size %lld", v, (long long)rows);
+    idx[j] = (int64_t)v - 1;
+  }
+  int first = lua_gettop(L) + 1;
+  for (int k = 1; k <= nt; k++) {
+    lua_rawgeti(L, 1, k);
+    dlt_tensor *t = dlt_lua_checktensor(L, -1);
+    lua_pop(L, 1);  /* the list keeps it */
+    if (t->ndim == 0) return dlt_lua_fail(L, "index_select: cannot index a 0-D tensor");
+    dlt_lua_pushtensor(L, dlt_ag_index_select(t, 0, idx, len));
+  }
+  return lua_gettop(L) - first + 1;
+}
+
 static dlt_tensor *check_mask(lua_State *L, int idx, const char *fn) {
   if (!dlt_lua_testtensor(L, idx) && !lua_istable(L, idx))
     dlt_lua_fail(L, "%s: expected a mask tensor, got %s", fn, luaL_typename(L, idx));
@@ -362,5 +399,6 @@ const luaL_Reg dlt_tensor_shape_methods[] = {
 
 const luaL_Reg dlt_tensor_shape_funcs[] = {
   {"where", l_where},
+  {"_take_rows", l_take_rows},
   {NULL, NULL},
 };

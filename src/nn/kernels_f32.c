@@ -4,10 +4,12 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 #include <tgmath.h>
 
 #include "core/ops.h"
 #include "core/random.h"
+#include "core/strided.h" /* DLT_VEC_CLONES */
 #include "nn/kernels.h"
 
 #define R float

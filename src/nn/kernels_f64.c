@@ -9,6 +9,7 @@
 
 #include "core/ops.h"
 #include "core/random.h"
+#include "core/strided.h" /* DLT_VEC_CLONES */
 #include "nn/kernels.h"
 
 #define R double
@@ -31,9 +32,13 @@ void dlt_k_rng8_seed(dlt_k_rng8 *g) {
 }
 
 /* xoshiro128**: r = rotl(s1*5, 7)*9, then the state's xor-shift step; the multiplies by
- * 5 and 9 as shift-adds */
-static inline dlt_k_v4u rng_step(dlt_k_v4u *s) {
-  dlt_k_v4u r = (s[1] << 2) + s[1], t = s[1] << 9;
+ * 5 and 9 as shift-adds. Both sets of four streams step side by side as one vector of
+ * 8 lanes (one AVX2 register): lanes 0-3 are g->s[0], 4-7 g->s[1], so each step's 8
+ * draws land in out in the order of the two 4-lane steps. */
+typedef uint32_t rng_v8u __attribute__((vector_size(32)));
+
+static inline void rng_step(rng_v8u *s, rng_v8u *out) {
+  rng_v8u r = (s[1] << 2) + s[1], t = s[1] << 9;
   r = (r << 7) | (r >> 25);
   r = (r << 3) + r;
   s[2] ^= s[0];
@@ -42,18 +47,22 @@ static inline dlt_k_v4u rng_step(dlt_k_v4u *s) {
   s[0] ^= s[3];
   s[2] ^= t;
   s[3] = (s[3] << 11) | (s[3] >> 21);
-  return r >> 8;
+  *out = r >> 8;
 }
 
-void dlt_k_rng8_fill24(dlt_k_rng8 *g, int32_t *out, int64_t n) {
-  dlt_k_v4u a[4], b[4];
-  memcpy(a, g->s[0], sizeof a);
-  memcpy(b, g->s[1], sizeof b);
-  for (int64_t j = 0; j < n; j += 8) {
-    dlt_k_v4u ra = rng_step(a), rb = rng_step(b);
-    memcpy(out + j, &ra, sizeof ra);
-    memcpy(out + j + 4, &rb, sizeof rb);
+DLT_VEC_CLONES void dlt_k_rng8_fill24(dlt_k_rng8 *g, int32_t *out, int64_t n) {
+  rng_v8u s[4];
+  for (int k = 0; k < 4; k++) {
+    memcpy((char *)&s[k], &g->s[0][k], 16);
+    memcpy((char *)&s[k] + 16, &g->s[1][k], 16);
   }
-  memcpy(g->s[0], a, sizeof a);
-  memcpy(g->s[1], b, sizeof b);
+  for (int64_t j = 0; j < n; j += 8) {
+    rng_v8u r;
+    rng_step(s, &r);
+    memcpy(out + j, &r, sizeof r);
+  }
+  for (int k = 0; k < 4; k++) {
+    memcpy(&g->s[0][k], (char *)&s[k], 16);
+    memcpy(&g->s[1][k], (char *)&s[k] + 16, 16);
+  }
 }

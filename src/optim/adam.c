@@ -6,17 +6,31 @@
  *          p -= lr*(1-mu_t)/(1-prod mu) * g/d + lr*mu_{t+1}/(1-prod mu*mu_{t+1}) * m/d */
 #include <math.h>
 
+#include "core/strided.h" /* DLT_VEC_CLONES */
 #include "optim/optim.h"
+
+/* pow(b, t) for the bias corrections, remembered per slot: every parameter tensor of a
+ * step asks for the same two powers */
+static double pow_cached(int slot, double b, int64_t t) {
+  static double base[2], value[2];
+  static int64_t power[2] = {-1, -1};
+  if (power[slot] != t || base[slot] != b) {
+    base[slot] = b;
+    power[slot] = t;
+    value[slot] = pow(b, (double)t);
+  }
+  return value[slot];
+}
 
 /* p, g, m, v, vmax are (n,) of type T; vmax NULL unless amsgrad. The options become
  * coefficients (sign -1 for maximize, decay 1 unless decoupled, l2 0 unless coupled
  * decay), exact no-ops when off, so the loop has no branches and vectorizes. */
 #define ADAM_KERNEL(T, SQRT, NAME)                                                 \
-  static void NAME(T *restrict p, const T *restrict g, T *restrict m,             \
+  DLT_VEC_CLONES static void NAME(T *restrict p, const T *restrict g, T *restrict m, \
                    T *restrict v, T *restrict vmax, int64_t n, int64_t t,         \
                    const dlt_adam_opts *o) {                                      \
-    const double bc1 = 1 - pow(o->beta1, (double)t);                              \
-    const double bc2 = 1 - pow(o->beta2, (double)t);                              \
+    const double bc1 = 1 - pow_cached(0, o->beta1, t);                            \
+    const double bc2 = 1 - pow_cached(1, o->beta2, t);                            \
     const T b1 = (T)o->beta1, b2 = (T)o->beta2;                                   \
     const T c1 = (T)(1 - o->beta1), c2 = (T)(1 - o->beta2);                       \
     const T sign = o->maximize ? (T)-1 : (T)1;                                    \
