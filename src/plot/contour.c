@@ -67,14 +67,14 @@ static void edge_point(const double *X, const double *Y, const double *Z, int co
   *py = Y[a] + t * (Y[b] - Y[a]);
 }
 
-/* The level's crossing of cell (i,j) as edge pairs, one pair per segment: returns
- * 0, 2 or 4 entries of pairs (none for a cell with a NaN or infinite corner). */
-static int cell_segments(const double *Z, int cols, int H, int i, int j, double level, int pairs[4]) {
+/* The level's crossing of cell (i,j), whose corners are on the sides c says (bit k:
+ * corner k at or above the level, counterclockwise in index space: 0=(i,j) 1=(i,j+1)
+ * 2=(i+1,j+1) 3=(i+1,j)), as edge pairs, one pair per segment: returns 0, 2 or 4
+ * entries of pairs (none where the corners' sum overflows). */
+static int cell_segments(const double *Z, int cols, int H, int i, int j, double level, int c, int pairs[4]) {
   int a = i * cols + j;
   double z0 = Z[a], z1 = Z[a + 1], z2 = Z[a + cols + 1], z3 = Z[a + cols];
-  if (isnan(z0) || isnan(z1) || isnan(z2) || isnan(z3) || !isfinite(z0 + z1 + z2 + z3)) return 0;
-  /* corners counterclockwise in index space: 0=(i,j) 1=(i,j+1) 2=(i+1,j+1) 3=(i+1,j) */
-  int c = (z0 >= level) | (z1 >= level) << 1 | (z2 >= level) << 2 | (z3 >= level) << 3;
+  if (!isfinite(z0 + z1 + z2 + z3)) return 0;
   /* the cell's edges: bottom (0-1), right (1-2), top (3-2), left (0-3) */
   int eb = i * (cols - 1) + j, et = (i + 1) * (cols - 1) + j;
   int el = H + i * cols + j, er = el + 1;
@@ -95,6 +95,11 @@ static int cell_segments(const double *Z, int cols, int H, int i, int j, double 
     }
     default: return 0;  /* 0 and 15: the cell is all above or all below */
   }
+}
+
+/* the points of one grid row: 1 if z >= level, 2 if z is NaN or infinite */
+static void row_sides(const double *z, int cols, double level, unsigned char *st) {
+  for (int j = 0; j < cols; j++) st[j] = (unsigned char)((z[j] >= level) | !isfinite(z[j]) << 1);
 }
 
 /* Chains segments s[0..ns) into polylines through the edges they share (use[2e],
@@ -130,43 +135,73 @@ static int chain_segments(const seg *s, size_t ns, const int *use, const double 
   return rc;
 }
 
+/* the segments of the level, cell by cell (a cell with a NaN or infinite corner has
+ * none); *ns of them in *s */
+static int level_segments(const double *Z, int rows, int cols, int H, double level, seg **s, size_t *ns) {
+  size_t cap = 256;
+  unsigned char *st = malloc(2 * (size_t)cols);
+  *s = malloc(cap * sizeof **s), *ns = 0;
+  if (!st || !*s) { free(st), free(*s), *s = NULL; return dlt_failn("contour: cannot allocate segments"); }
+  row_sides(Z, cols, level, st);
+  for (int i = 0; i + 1 < rows; i++) {
+    const unsigned char *lo = st + (size_t)(i & 1) * cols;
+    unsigned char *hi = st + (size_t)((i + 1) & 1) * cols;
+    row_sides(Z + (size_t)(i + 1) * cols, cols, level, hi);
+    for (int j = 0; j + 1 < cols; j++) {
+      unsigned s0 = lo[j], s1 = lo[j + 1], s2 = hi[j + 1], s3 = hi[j];
+      unsigned c = (s0 & 1) | (s1 & 1) << 1 | (s2 & 1) << 2 | (s3 & 1) << 3;
+      if (c == 0 || c == 15 || ((s0 | s1 | s2 | s3) & 2)) continue;  /* all below, all above, not finite */
+      int pairs[4], np = cell_segments(Z, cols, H, i, j, level, (int)c, pairs);
+      for (int k = 0; k < np; k += 2) {
+        if (*ns == cap) {
+          seg *n2 = realloc(*s, 2 * cap * sizeof **s);
+          if (!n2) { free(st), free(*s), *s = NULL; return dlt_failn("contour: cannot allocate segments"); }
+          *s = n2, cap *= 2;
+        }
+        (*s)[*ns].e[0] = pairs[k], (*s)[*ns].e[1] = pairs[k + 1], ++*ns;
+      }
+    }
+  }
+  free(st);
+  return 0;
+}
+
 int dlt_contour_lines(const double *X, const double *Y, const double *Z, int rows, int cols,
                       double level, dlt_paths *out) {
   if (paths_begin(out) != 0) return -1;
   if (rows < 2 || cols < 2) return 0;
   int H = rows * (cols - 1), E = H + (rows - 1) * cols;
-  size_t cap = 256, ns = 0;
-  seg *s = malloc(cap * sizeof *s);
-  int *use = malloc((size_t)E * 2 * sizeof *use);  /* up to 2 segments per edge */
-  if (!s || !use) { free(s), free(use); return dlt_failn("contour: cannot allocate edges for %dx%d", rows, cols); }
-  for (int k = 0; k < 2 * E; k++) use[k] = -1;
-  for (int i = 0; i + 1 < rows; i++)
-    for (int j = 0; j + 1 < cols; j++) {
-      int pairs[4], np = cell_segments(Z, cols, H, i, j, level, pairs);
-      for (int k = 0; k < np; k += 2) {
-        if (ns == cap) {
-          seg *n2 = realloc(s, 2 * cap * sizeof *s);
-          if (!n2) { free(s), free(use); return dlt_failn("contour: cannot allocate segments"); }
-          s = n2, cap *= 2;
-        }
-        s[ns].e[0] = pairs[k], s[ns].e[1] = pairs[k + 1];
-        for (int q = 0; q < 2; q++) {
-          int e = pairs[k + q];
-          use[2 * e + (use[2 * e] >= 0)] = (int)ns;
-        }
-        ns++;
-      }
+  seg *s;
+  size_t ns;
+  /* up to 2 segments per edge; only the edges crossed are ever read, so only they are set */
+  int *use = malloc((size_t)E * 2 * sizeof *use);
+  if (!use) return dlt_failn("contour: cannot allocate edges for %dx%d", rows, cols);
+  if (level_segments(Z, rows, cols, H, level, &s, &ns) != 0) { free(use); return -1; }
+  for (size_t k = 0; k < ns; k++) use[2 * s[k].e[0]] = use[2 * s[k].e[0] + 1] = use[2 * s[k].e[1]] = use[2 * s[k].e[1] + 1] = -1;
+  for (size_t k = 0; k < ns; k++)
+    for (int q = 0; q < 2; q++) {
+      int e = s[k].e[q];
+      use[2 * e + (use[2 * e] >= 0)] = (int)k;
     }
   int rc = chain_segments(s, ns, use, X, Y, Z, cols, H, level, out);
   free(s), free(use);
   return rc;
 }
 
-/* ---- bands ---- */
-typedef struct { double x, y, z; } vtx;
+/* ---- bands ----
+ * Each cell's part of a band is the cell clipped to lo <= z <= hi (a saddle for
+ * either level is split into four triangles about the centre). The parts of one row
+ * of cells are then merged: their vertices are named (a grid point, the crossing of
+ * level lo or hi on a grid edge or on a saddle's diagonal, a saddle's centre), so an
+ * edge two neighbouring parts share comes once each way and both go. What is left
+ * is chained into closed outlines: the row's band without the inner edges between
+ * cells, which cost the rasteriser as much as the outline itself. */
+typedef struct { double x, y, z; int id, lab; } vtx;  /* lab: the line of the edge to the next vertex */
 
-/* Sutherland-Hodgman against z >= v (sign 1) or z <= v (sign -1), z linear on edges */
-static int clip(const vtx *in, int n, vtx *out, double v, int sign) {
+/* Sutherland-Hodgman against z >= v (sign 1) or z <= v (sign -1), z linear on edges;
+ * a crossing is named after its edge's line plus s (0 for lo, 1 for hi); the new
+ * edge from a leaving crossing to an entering one runs inside the cell (lab -1) */
+static int clip(const vtx *in, int n, vtx *out, double v, int sign, int s) {
   int m = 0;
   for (int k = 0; k < n; k++) {
     vtx a = in[k], b = in[(k + 1) % n];
@@ -174,44 +209,107 @@ static int clip(const vtx *in, int n, vtx *out, double v, int sign) {
     if (ia) out[m++] = a;
     if (ia != ib) {
       double t = (v - a.z) / (b.z - a.z);
-      out[m++] = (vtx){a.x + t * (b.x - a.x), a.y + t * (b.y - a.y), v};
+      out[m++] = (vtx){a.x + t * (b.x - a.x), a.y + t * (b.y - a.y), v, a.lab + s, ia ? -1 : a.lab};
     }
   }
   return m;
 }
 
-static int emit(dlt_paths *out, const vtx *p, int n) {
-  if (n < 3) return 0;
-  for (int k = 0; k < n; k++)
-    if (paths_point(out, p[k].x, p[k].y) != 0) return -1;
-  return paths_close(out, 1);
-}
-
-static int band_poly(dlt_paths *out, const vtx *p, int n, double lo, double hi) {
-  vtx a[16], b[16];
-  int m = clip(p, n, a, lo, 1);
-  m = clip(a, m, b, hi, -1);
-  return emit(out, b, m);
-}
-
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
-/* the cell's polygon(s) within [lo, hi]: a saddle for either boundary is split into
- * four triangles about the centre, whose value is the corners' mean */
-static int cell_band(dlt_paths *out, const vtx *c, double lo, double hi) {
+/* The vertex names of one row of cells (c = cols - 1 of them) for one band:
+ *   grid points (i, j): j, (i+1, j): C + j                          (C = cols)
+ *   crossings on the bottom edge of cell j: H0 + 2j + s, top: H1 + 2j + s
+ *   crossings on the vertical edge at column j: V + 2j + s
+ *   the centre of saddle cell j: M + j; crossings on its diagonal k: D + 2(4j + k) + s */
+typedef struct { int C, H0, H1, V, M, D, n; } names;
+
+static names row_names(int cols) {
+  names m;
+  int c = cols - 1;
+  m.C = cols, m.H0 = 2 * cols, m.H1 = m.H0 + 2 * c, m.V = m.H1 + 2 * c, m.M = m.V + 2 * cols, m.D = m.M + c;
+  m.n = m.D + 8 * c;
+  return m;
+}
+
+typedef struct { int a, b, next, alive; double x, y; } bedge;  /* a -> b, leaving (x, y) */
+
+/* a row's edges of one band, cancelled in pairs as they come, then chained */
+typedef struct {
+  bedge *e; int ne, cap;
+  int *head, *gen; int stamp;  /* per vertex name: first outgoing edge, valid if gen == stamp */
+} merger;
+
+static int merger_edge(merger *g, const vtx *p, const vtx *q) {
+  int a = p->id, b = q->id;
+  if (a == b) return 0;
+  if (g->gen[b] == g->stamp)  /* the same edge the other way: both go */
+    for (int k = g->head[b]; k >= 0; k = g->e[k].next)
+      if (g->e[k].alive && g->e[k].b == a) { g->e[k].alive = 0; return 0; }
+  if (g->ne == g->cap) {
+    int cap = g->cap ? 2 * g->cap : 1024;
+    bedge *n = realloc(g->e, (size_t)cap * sizeof *n);
+    if (!n) return dlt_failn("contourf: cannot allocate %d edges", cap);
+    g->e = n, g->cap = cap;
+  }
+  if (g->gen[a] != g->stamp) g->gen[a] = g->stamp, g->head[a] = -1;
+  g->e[g->ne] = (bedge){a, b, g->head[a], 1, p->x, p->y};
+  g->head[a] = g->ne++;
+  return 0;
+}
+
+static int merger_poly(merger *g, const vtx *p, int n) {
+  if (n < 3) return 0;
+  for (int k = 0; k < n; k++)
+    if (merger_edge(g, &p[k], &p[(k + 1) % n]) != 0) return -1;
+  return 0;
+}
+
+/* the edges left, chained into closed outlines in out; then the merger is empty */
+static int merger_flush(merger *g, dlt_paths *out) {
+  int rc = 0;
+  for (int k0 = 0; k0 < g->ne && rc == 0; k0++) {
+    if (!g->e[k0].alive) continue;
+    int k = k0;
+    do {
+      g->e[k].alive = 0;
+      rc |= paths_point(out, g->e[k].x, g->e[k].y);
+      int v = g->e[k].b;
+      k = -1;
+      if (v != g->e[k0].a && g->gen[v] == g->stamp)
+        for (int q = g->head[v]; q >= 0; q = g->e[q].next)
+          if (g->e[q].alive) { k = q; break; }
+    } while (k >= 0 && rc == 0);
+    if (rc == 0) rc = paths_close(out, 1);
+  }
+  g->ne = 0, g->stamp++;
+  return rc;
+}
+
+static int band_poly(merger *g, const vtx *p, int n, double lo, double hi) {
+  vtx a[16], b[16];
+  int m = clip(p, n, a, lo, 1, 0);
+  m = clip(a, m, b, hi, -1, 1);
+  return merger_poly(g, b, m);
+}
+
+/* cell j's part of [lo, hi]; c holds its corners counterclockwise (index space) */
+static int cell_band(merger *g, const names *nm, int j, const vtx *c, double lo, double hi) {
   int saddle = 0;
   for (int L = 0; L < 2; L++) {
     double v = L ? hi : lo;
     int s0 = c[0].z >= v, s1 = c[1].z >= v, s2 = c[2].z >= v, s3 = c[3].z >= v;
     if (s0 == s2 && s1 == s3 && s0 != s1) saddle = 1;
   }
-  if (!saddle) return band_poly(out, c, 4, lo, hi);
+  if (!saddle) return band_poly(g, c, 4, lo, hi);
   vtx m = {(c[0].x + c[1].x + c[2].x + c[3].x) / 4, (c[0].y + c[1].y + c[2].y + c[3].y) / 4,
-           (c[0].z + c[1].z + c[2].z + c[3].z) / 4};
+           (c[0].z + c[1].z + c[2].z + c[3].z) / 4, nm->M + j, 0};
   for (int k = 0; k < 4; k++) {
+    /* corner k, corner k+1, centre: a grid edge, then the diagonals k+1 (out) and k (in) */
     vtx t[3] = {c[k], c[(k + 1) % 4], m};
-    if (band_poly(out, t, 3, lo, hi) != 0) return -1;
+    t[1].lab = nm->D + 2 * (4 * j + (k + 1) % 4), t[2].lab = nm->D + 2 * (4 * j + k);
+    if (band_poly(g, t, 3, lo, hi) != 0) return -1;
   }
   return 0;
 }
@@ -228,49 +326,95 @@ static int band_of(const double *levels, int nlevels, double v) {
   return lo;
 }
 
+/* cell (i, j): the bands *b0..*b1 it touches (*b0 > *b1: none, a NaN or infinite
+ * corner), and the band holding all of it or -1 */
+static int cell_bands(const double *Z, int cols, int i, int j, const double *levels, int nlevels, int *b0,
+                      int *b1) {
+  int nb = nlevels - 1, a = i * cols + j;
+  double z0 = Z[a], z1 = Z[a + 1], z2 = Z[a + cols + 1], z3 = Z[a + cols];
+  *b0 = 0, *b1 = -1;
+  if (!(isfinite(z0) && isfinite(z1) && isfinite(z2) && isfinite(z3))) return -1;
+  double zmin = MIN(MIN(z0, z1), MIN(z2, z3)), zmax = MAX(MAX(z0, z1), MAX(z2, z3));
+  int lo = band_of(levels, nlevels, zmin), hi = band_of(levels, nlevels, zmax);
+  /* the top level closes the last band */
+  if (hi == nb && zmax == levels[nb]) hi = nb - 1;
+  if (lo == nb && zmin == levels[nb]) lo = nb - 1;
+  *b0 = MAX(lo, 0), *b1 = MIN(hi, nb - 1);
+  return lo == hi && lo >= 0 && lo < nb ? lo : -1;
+}
+
+/* one row's cells by band: the cells of band b are cell[first[b] .. first[b+1]-1], in
+ * column order, whole[j] the band holding all of cell j or -1 */
+typedef struct { int *first, *cell, *whole, *b0, *b1, ncell, capcell; } row_index;
+
+static int index_row(row_index *r, const double *Z, int cols, int i, const double *levels, int nlevels) {
+  int nb = nlevels - 1, total = 0;
+  memset(r->first, 0, (size_t)(nb + 1) * sizeof *r->first);
+  for (int j = 0; j + 1 < cols; j++) {
+    r->whole[j] = cell_bands(Z, cols, i, j, levels, nlevels, &r->b0[j], &r->b1[j]);
+    for (int b = r->b0[j]; b <= r->b1[j]; b++) r->first[b + 1]++, total++;
+  }
+  if (total > r->capcell) {
+    int *n = realloc(r->cell, (size_t)total * sizeof *n);
+    if (!n) return dlt_failn("contourf: cannot allocate %d cells", total);
+    r->cell = n, r->capcell = total;
+  }
+  for (int b = 0; b < nb; b++) r->first[b + 1] += r->first[b];
+  for (int j = 0; j + 1 < cols; j++)  /* first[b] moves along band b's range as it fills */
+    for (int b = r->b0[j]; b <= r->b1[j]; b++) r->cell[r->first[b]++] = j;
+  for (int b = nb; b > 0; b--) r->first[b] = r->first[b - 1];
+  r->first[0] = 0;
+  return 0;
+}
+
+/* band b of row i into out: runs of whole cells as one quad on a rectilinear grid */
+static int row_band(merger *g, const names *nm, const double *X, const double *Y, const double *Z, int cols, int i,
+                    const row_index *r, int rect, const double *levels, int b, dlt_paths *out) {
+  const int *cell = r->cell + r->first[b];
+  int n = r->first[b + 1] - r->first[b];
+  for (int k = 0; k < n; k++) {
+    int j = cell[k], a = i * cols + j;
+    if (rect && r->whole[j] == b) {  /* one quad for the run of whole cells from j */
+      int end = j + 1;
+      while (k + 1 < n && cell[k + 1] == end && r->whole[end] == b) k++, end++;
+      int q1 = i * cols + end;
+      vtx q[4] = {{X[a], Y[a], 0, j, 0}, {X[q1], Y[q1], 0, end, 0},
+                  {X[q1 + cols], Y[q1 + cols], 0, nm->C + end, 0}, {X[a + cols], Y[a + cols], 0, nm->C + j, 0}};
+      if (merger_poly(g, q, 4) != 0) return -1;
+      continue;
+    }
+    vtx q[4] = {{X[a], Y[a], Z[a], j, nm->H0 + 2 * j},
+                {X[a + 1], Y[a + 1], Z[a + 1], j + 1, nm->V + 2 * (j + 1)},
+                {X[a + cols + 1], Y[a + cols + 1], Z[a + cols + 1], nm->C + j + 1, nm->H1 + 2 * j},
+                {X[a + cols], Y[a + cols], Z[a + cols], nm->C + j, nm->V + 2 * j}};
+    if (cell_band(g, nm, j, q, levels[b], levels[b + 1]) != 0) return -1;
+  }
+  return merger_flush(g, out);
+}
+
 int dlt_contour_bands(const double *X, const double *Y, const double *Z, int rows, int cols,
                       const double *levels, int nlevels, dlt_paths *out) {
   int nb = nlevels - 1;
   for (int b = 0; b < nb; b++)
     if (paths_begin(&out[b]) != 0) return -1;
+  if (rows < 2 || cols < 2) return 0;
   int rect = 1;  /* rectilinear grid: runs of cells inside one band merge into one quad */
   for (int i = 0; i < rows && rect; i++)
     for (int j = 0; j < cols && rect; j++)
       rect = X[i * cols + j] == X[j] && Y[i * cols + j] == Y[i * cols];
-  for (int i = 0; i + 1 < rows; i++) {
-    int run = -1, run_band = -1;
-    for (int j = 0; j + 1 <= cols; j++) {
-      int a = i * cols + j, whole = -1, b0 = 0, b1 = -1;
-      if (j + 1 < cols) {
-        double z0 = Z[a], z1 = Z[a + 1], z2 = Z[a + cols + 1], z3 = Z[a + cols];
-        if (isfinite(z0) && isfinite(z1) && isfinite(z2) && isfinite(z3)) {
-          double zmin = MIN(MIN(z0, z1), MIN(z2, z3)), zmax = MAX(MAX(z0, z1), MAX(z2, z3));
-          b0 = band_of(levels, nlevels, zmin), b1 = band_of(levels, nlevels, zmax);
-          /* the top level closes the last band */
-          if (b1 == nb && zmax == levels[nb]) b1 = nb - 1;
-          if (b0 == nb && zmin == levels[nb]) b0 = nb - 1;
-          if (b0 == b1 && b0 >= 0 && b0 < nb) whole = b0;
-          b0 = MAX(b0, 0), b1 = MIN(b1, nb - 1);
-        }
-      }
-      if (whole >= 0 && rect && whole == run_band) continue;
-      if (run >= 0) {  /* one quad for the finished run */
-        int q0 = i * cols + run, q1 = i * cols + j;
-        vtx q[4] = {{X[q0], Y[q0], 0}, {X[q1], Y[q1], 0}, {X[q1 + cols], Y[q1 + cols], 0},
-                    {X[q0 + cols], Y[q0 + cols], 0}};
-        if (emit(&out[run_band], q, 4) != 0) return -1;
-        run = -1, run_band = -1;
-      }
-      if (whole >= 0 && rect) { run = j, run_band = whole; continue; }
-      if (b1 < b0) continue;
-      vtx c[4] = {{X[a], Y[a], Z[a]}, {X[a + 1], Y[a + 1], Z[a + 1]},
-                  {X[a + cols + 1], Y[a + cols + 1], Z[a + cols + 1]},
-                  {X[a + cols], Y[a + cols], Z[a + cols]}};
-      for (int b = b0; b <= b1; b++)
-        if (cell_band(&out[b], c, levels[b], levels[b + 1]) != 0) return -1;
-    }
+  names nm = row_names(cols);
+  merger g = {0};
+  g.head = malloc((size_t)nm.n * sizeof *g.head), g.gen = calloc((size_t)nm.n, sizeof *g.gen), g.stamp = 1;
+  row_index r = {malloc((size_t)(nb + 1) * sizeof(int)), NULL, malloc(3 * (size_t)cols * sizeof(int)), NULL, NULL, 0, 0};
+  r.b0 = r.whole ? r.whole + cols : NULL, r.b1 = r.whole ? r.whole + 2 * cols : NULL;
+  int rc = g.head && g.gen && r.first && r.whole ? 0 : dlt_failn("contourf: cannot allocate a %dx%d grid", rows, cols);
+  for (int i = 0; i + 1 < rows && rc == 0; i++) {
+    rc = index_row(&r, Z, cols, i, levels, nlevels);
+    for (int b = 0; b < nb && rc == 0; b++)
+      if (r.first[b + 1] > r.first[b]) rc = row_band(&g, &nm, X, Y, Z, cols, i, &r, rect, levels, b, &out[b]);
   }
-  return 0;
+  free(g.e), free(g.head), free(g.gen), free(r.first), free(r.cell), free(r.whole);
+  return rc;
 }
 
 int dlt_contour_band(const double *X, const double *Y, const double *Z, int rows, int cols,

@@ -3,6 +3,7 @@
 #ifndef DLT_PLOT_H
 #define DLT_PLOT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -254,6 +255,13 @@ void dlt_render_legend(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight);
 enum { DLT_LOC_BEST, DLT_LOC_UR, DLT_LOC_UL, DLT_LOC_LL, DLT_LOC_LR, DLT_LOC_R, DLT_LOC_CL,
        DLT_LOC_CR, DLT_LOC_LC, DLT_LOC_UC, DLT_LOC_C };
 int dlt_legend_loc(const char *fn, const char *s);
+
+/* deflate.c: raw[0..n) as a zlib stream handed to sink in pieces (a nonzero return
+ * stops it); matches are tried left and up bytes back (up 0: none). -1 on failure. */
+typedef int (*dlt_zlib_sink)(void *ctx, const unsigned char *p, size_t n);
+int dlt_zlib_compress(const unsigned char *raw, size_t n, size_t left, size_t up, dlt_zlib_sink sink,
+                      void *ctx);
+uint32_t dlt_adler32(uint32_t adler, const unsigned char *p, size_t n);
 
 /* png.c: writes the figure; a temporary file renamed into place */
 int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi);

@@ -251,6 +251,22 @@ Test(plot_contour, all_bands_in_one_pass_are_the_rings_between_levels) {
   }
 }
 
+Test(plot_contour, a_band_comes_as_one_outline_per_row_piece_even_on_a_skewed_grid) {
+  circle_grid();
+  dlt_paths p = {0};
+  cr_assert_eq(dlt_contour_band(gx, gy, gz, N, N, 1.0, 4.0, &p), 0);
+  /* the ring crosses each row of cells at most twice: the cells' parts are merged */
+  cr_expect(p.n <= 2 * (N - 1), "%d outlines for %d rows", p.n, N - 1);
+  /* a sheared grid (not rectilinear: no runs of whole cells) gives the same area */
+  static double sx[N * N];
+  for (int k = 0; k < N * N; k++) sx[k] = gx[k] + 0.25 * gy[k];
+  cr_assert_eq(dlt_contour_band(sx, gy, gz, N, N, 1.0, 4.0, &p), 0);
+  double area = paths_area(&p), want = M_PI * 3;
+  cr_expect(fabs(area - want) < 0.01 * want, "sheared ring area %g, expected %g", area, want);
+  cr_expect(p.n <= 2 * (N - 1), "%d outlines for %d rows", p.n, N - 1);
+  dlt_paths_free(&p);
+}
+
 /* ---- rendered pixels ---- */
 
 static dlt_figure *one_axes(dlt_axes **ax) {
