@@ -206,7 +206,12 @@ end
 
 local function set_training(m, mode, depth)
   check_depth(depth)
-  if is_c(m) then m.training = mode else rawset(m, "training", mode) end
+  if is_c(m) then
+    if m:_set_training(mode) then return end  -- a tree of C modules, in one call
+    m.training = mode
+  else
+    rawset(m, "training", mode)
+  end
   for _, c in ipairs(kids(m)) do set_training(c, mode, depth + 1) end
 end
 

@@ -135,16 +135,17 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
     if (rm) dlt_bump_version(rm);
     if (rv) dlt_bump_version(rv);
   } else if (ok) {
+    int plain_relu = relu && !need_mask;  /* applied by the kernel as it stores each value */
     if (x->dtype == DLT_FLOAT32)
       dlt_k_batchnorm_fwd_eval_f32(DLT_F32(y), DLT_F32(mean), DLT_F32(rstd), DLT_F32(xc), DLT_F32(wc), DLT_F32(bc),
-                                   DLT_F32(rmc), DLT_F32(rvc), N, C, L, eps, ws);
+                                   DLT_F32(rmc), DLT_F32(rvc), N, C, L, eps, plain_relu, ws);
     else
       dlt_k_batchnorm_fwd_eval_f64(DLT_F64(y), DLT_F64(mean), DLT_F64(rstd), DLT_F64(xc), DLT_F64(wc), DLT_F64(bc),
-                                   DLT_F64(rmc), DLT_F64(rvc), N, C, L, eps, ws);
+                                   DLT_F64(rmc), DLT_F64(rvc), N, C, L, eps, plain_relu, ws);
   }
   if (ok && relu && !need_mask) {
-    if (x->dtype == DLT_FLOAT32) dlt_k_act_fwd_f32(DLT_F32(y), DLT_F32(y), N * C * L, DLT_ACT_RELU, 0);
-    else dlt_k_act_fwd_f64(DLT_F64(y), DLT_F64(y), N * C * L, DLT_ACT_RELU, 0);
+    if (batch_stats && x->dtype == DLT_FLOAT32) dlt_k_act_fwd_f32(DLT_F32(y), DLT_F32(y), N * C * L, DLT_ACT_RELU, 0);
+    else if (batch_stats) dlt_k_act_fwd_f64(DLT_F64(y), DLT_F64(y), N * C * L, DLT_ACT_RELU, 0);
   } else if (ok && relu) {
     if (x->dtype == DLT_FLOAT32) dlt_k_relu_dropout_fwd_f32(DLT_F32(y), DLT_F32(mask), N * C * L, drop_p);
     else dlt_k_relu_dropout_fwd_f64(DLT_F64(y), DLT_F64(mask), N * C * L, drop_p);
@@ -185,13 +186,11 @@ dlt_tensor *dlt_fused_batch_norm_eval_(const char *fn, dlt_tensor *x, dlt_tensor
   if (ok && x->dtype == DLT_FLOAT32) {
     float *mean = (float *)(ws + 2 * C), *rstd = mean + C;
     dlt_k_batchnorm_fwd_eval_f32(DLT_F32(x), mean, rstd, DLT_F32(x), DLT_F32(wc), DLT_F32(bc),
-                                 DLT_F32(rmc), DLT_F32(rvc), N, C, L, eps, ws);
-    if (relu) dlt_k_act_fwd_f32(DLT_F32(x), DLT_F32(x), N * C * L, DLT_ACT_RELU, 0);
+                                 DLT_F32(rmc), DLT_F32(rvc), N, C, L, eps, relu, ws);
   } else if (ok) {
     double *mean = ws + 2 * C, *rstd = mean + C;
     dlt_k_batchnorm_fwd_eval_f64(DLT_F64(x), mean, rstd, DLT_F64(x), DLT_F64(wc), DLT_F64(bc),
-                                 DLT_F64(rmc), DLT_F64(rvc), N, C, L, eps, ws);
-    if (relu) dlt_k_act_fwd_f64(DLT_F64(x), DLT_F64(x), N * C * L, DLT_ACT_RELU, 0);
+                                 DLT_F64(rmc), DLT_F64(rvc), N, C, L, eps, relu, ws);
   }
   if (ok) dlt_bump_version(x);
   dlt_release(wc); dlt_release(bc); dlt_release(rmc); dlt_release(rvc);

@@ -32,6 +32,10 @@ dlt_tensor *dlt_binary(dlt_binop op, const dlt_tensor *a, const dlt_tensor *b);
 /* tensor op number (scalar_left: number op tensor); the result keeps a's dtype */
 dlt_tensor *dlt_binary_scalar(dlt_binop op, const dlt_tensor *a, double s, bool scalar_left);
 dlt_tensor *dlt_unary(dlt_unop op, const dlt_tensor *a);
+/* y[i] = tanh(x[i]) over n contiguous elements (y may be x), by t:tanh()'s vectorized
+ * formula, so that every tanh of dlt (nn.Tanh, F.tanh too) gives the same bits */
+void dlt_tanh_f32(float *y, const float *x, int64_t n);
+void dlt_tanh_f64(double *y, const double *x, int64_t n);
 dlt_tensor *dlt_leaky_relu(const dlt_tensor *a, double slope);
 dlt_tensor *dlt_clamp(const dlt_tensor *a, double lo, double hi); /* NaN bound = none */
 dlt_tensor *dlt_where(const dlt_tensor *cond, const dlt_tensor *a, const dlt_tensor *b);

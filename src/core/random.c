@@ -529,13 +529,19 @@ int dlt_randint_(dlt_tensor *t, int64_t lo, int64_t hi) {
   return fill(t, f_randint, &p);
 }
 
+/* Fisher-Yates with j = dlt_rand_below(i + 1), the same draws: a draw x is rejected
+ * when x >= lim = 2^64-1 - (2^64-1) % m, and lim >= 2^64 - m, so below that no
+ * division decides it (the generator, once seeded, is never all zero again) */
 int64_t *dlt_randperm_idx(int64_t n) {
   if (n < 0) return dlt_fail("randperm: n must be non-negative, got %lld", (long long)n);
   int64_t *p = dlt_calloc((size_t)n, sizeof *p);
   if (!p) return NULL;
   for (int64_t i = 0; i < n; i++) p[i] = i;
-  for (int64_t i = n - 1; i > 0; i--) {  /* Fisher-Yates */
-    int64_t j = dlt_rand_below(i + 1), s = p[i];
+  ensure_seeded();
+  for (int64_t i = n - 1; i > 0; i--) {
+    uint64_t m = (uint64_t)i + 1, x;
+    do x = next(); while (x >= 0 - m && x >= UINT64_MAX - UINT64_MAX % m);
+    int64_t j = (int64_t)(x % m), s = p[i];
     p[i] = p[j];
     p[j] = s;
   }

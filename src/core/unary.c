@@ -121,6 +121,9 @@ typedef void (*un_kernel)(int64_t n, void *o, int64_t so, const void *a, int64_t
 UNOPS(DEF_UN, float, f)
 UNOPS(DEF_UN, double, )
 
+void dlt_tanh_f32(float *y, const float *x, int64_t n) { un_TANH_float(n, y, 1, x, 1); }
+void dlt_tanh_f64(double *y, const double *x, int64_t n) { un_TANH_double(n, y, 1, x, 1); }
+
 #define UN_ENTRY(OP, T, S, EXPR) [DLT_##OP] = un_##OP##_##T,
 static const un_kernel un_f32[DLT_NUNOP] = {UNOPS(UN_ENTRY, float, f)};
 static const un_kernel un_f64[DLT_NUNOP] = {UNOPS(UN_ENTRY, double, )};

@@ -1,6 +1,7 @@
 /* nn.c: dlt.nn's C modules as userdata: the layers, the losses and Sequential, their
  * fields, calls and the primitives (_slots, _children, _to) that lua/dlt/nn.lua builds
  * parameters(), state_dict(), train() and the printout on. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/ops.h"
@@ -18,6 +19,11 @@ static const char methods_key = 0;
  * (dlt_open_nn forgets them: a new state's registry may reuse a closed one's address) */
 static const char module_mt_key = 0;
 static const void *module_mt_registry, *module_mt_ptr;
+
+/* Sequentials cache their children's structs (kids in module.h); any module's __gc,
+ * an append and a new state start a new epoch, so no cache outlives what it points to
+ * (a child is otherwise kept alive by its parent's table, which only grows) */
+static uint64_t module_epoch = 1;
 
 static dlt_module *test_module(lua_State *L, int idx) {
   void *p = lua_touserdata(L, idx);
@@ -275,6 +281,7 @@ static int nn_sequential(lua_State *L) {
 /* seq:append(m): adds m at the end; returns seq */
 static int m_append(lua_State *L) {
   dlt_module *s = check_module(L, 1);
+  module_epoch++;
   if (s->kind != DLT_M_SEQUENTIAL) luaL_error(L, "%s: append is a method of Sequential", dlt_module_name(s->kind));
   if (!is_module(L, 2)) luaL_error(L, "Sequential.append: expected a module, got %s", luaL_typename(L, 2));
   lua_getiuservalue(L, 1, 1);
@@ -292,26 +299,40 @@ static dlt_tensor *input_tensor(lua_State *L, int idx, const char *fn) {
   return x;
 }
 
-/* the kind of the C module at env[i], or -1 for anything else (or i past the end) */
-static int kind_at(lua_State *L, int env, lua_Integer i, dlt_module **out) {
-  lua_rawgeti(L, env, i);
-  dlt_module *m = test_module(L, -1);
-  lua_pop(L, 1); /* env keeps it alive */
-  if (out) *out = m;
+/* seq->kids for its children env[1..n], filled again when stale (see module_epoch) */
+static void cache_kids(lua_State *L, dlt_module *seq, int env, lua_Integer n) {
+  if (seq->kids_epoch == module_epoch && seq->nkids == n) return;
+  if (n > 0) {
+    dlt_module **grown = realloc(seq->kids, (size_t)n * sizeof *grown);
+    if (!grown) luaL_error(L, "Sequential: cannot allocate %d child pointers", (int)n);
+    seq->kids = grown;
+  }
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, env, i);
+    seq->kids[i - 1] = test_module(L, -1);
+    lua_pop(L, 1); /* env keeps it alive */
+  }
+  seq->nkids = n;
+  seq->kids_epoch = module_epoch;
+}
+
+/* the kind of child i (1-based, of n) when it is a C module, else -1 */
+static int kind_at(const dlt_module *seq, lua_Integer i, lua_Integer n) {
+  const dlt_module *m = i <= n ? seq->kids[i - 1] : NULL;
   return m ? (int)m->kind : -1;
 }
 
-/* How many children starting at env[i] run as one fused node: a Linear or BatchNorm1d
+/* How many children starting at child i run as one fused node: a Linear or BatchNorm1d
  * followed by a C ReLU (and for BatchNorm1d a Dropout after it) -- the results and
  * gradients are those of running them one by one. Sets the modules' fused fields. */
-static int plan_fusion(lua_State *L, int env, lua_Integer i, lua_Integer n, dlt_module *c) {
+static int plan_fusion(const dlt_module *seq, lua_Integer i, lua_Integer n, dlt_module *c) {
   c->fused_act = DLT_ACT_NONE;
   c->fused_p = 0;
-  if ((c->kind != DLT_M_LINEAR && c->kind != DLT_M_BATCHNORM1D) || i >= n || kind_at(L, env, i + 1, NULL) != DLT_M_RELU)
+  if ((c->kind != DLT_M_LINEAR && c->kind != DLT_M_BATCHNORM1D) || kind_at(seq, i + 1, n) != DLT_M_RELU)
     return 1;
   c->fused_act = DLT_ACT_RELU;
-  dlt_module *d;
-  if (c->kind == DLT_M_BATCHNORM1D && i + 1 < n && kind_at(L, env, i + 2, &d) == DLT_M_DROPOUT) {
+  if (c->kind == DLT_M_BATCHNORM1D && kind_at(seq, i + 2, n) == DLT_M_DROPOUT) {
+    const dlt_module *d = seq->kids[i + 1];
     c->fused_p = d->training ? d->p : 0;
     return 3;
   }
@@ -322,31 +343,34 @@ static int plan_fusion(lua_State *L, int env, lua_Integer i, lua_Integer n, dlt_
  * intermediate results never become Lua objects and the modules' output buffers come
  * free again once backward is done; before a Lua child, and at the end, it goes onto the
  * stack (slot 4). Runs that plan_fusion recognizes become one node. */
-static int sequential_forward(lua_State *L) {
+static int sequential_forward(lua_State *L, dlt_module *seq) {
   lua_settop(L, 2);
   lua_getiuservalue(L, 1, 1);
   int env = 3;
   lua_pushvalue(L, 2); /* 4: the current value when cur is NULL */
   dlt_tensor *cur = NULL;
   lua_Integer n = (lua_Integer)lua_rawlen(L, env);
+  cache_kids(L, seq, env, n);
   for (lua_Integer i = 1; i <= n;) {
-    lua_rawgeti(L, env, i);
-    dlt_module *c = test_module(L, -1);
+    dlt_module *c = seq->kids[i - 1];
     if (!c || c->kind == DLT_M_SEQUENTIAL || dlt_module_is_loss(c->kind)) {
       if (cur) {
         dlt_lua_pushtensor(L, cur);
         lua_replace(L, 4);
         cur = NULL;
       }
+      lua_rawgeti(L, env, i);
       lua_pushvalue(L, 4);
       lua_call(L, 1, 1);
       lua_replace(L, 4);
       i++;
+      /* the child ran Lua code, which may have collected or appended modules (the
+       * children the loop runs stay the first n, as before) */
+      cache_kids(L, seq, env, (lua_Integer)lua_rawlen(L, env));
       continue;
     }
-    lua_pop(L, 1);
     dlt_tensor *x = cur ? cur : input_tensor(L, 4, dlt_module_name(c->kind));
-    int span = plan_fusion(L, env, i, n, c);
+    int span = plan_fusion(seq, i, n, c);
     /* an intermediate no one else holds, under no_grad: batch norm may overwrite it */
     c->fused_inplace = cur && cur->refcount == 1 && cur->storage->refcount == 1 && !dlt_grad_enabled() &&
                        dlt_is_contiguous(cur);
@@ -370,7 +394,7 @@ static int sequential_forward(lua_State *L) {
 static int m_forward(lua_State *L) {
   dlt_module *m = check_module(L, 1);
   const char *fn = dlt_module_name(m->kind);
-  if (m->kind == DLT_M_SEQUENTIAL) return sequential_forward(L);
+  if (m->kind == DLT_M_SEQUENTIAL) return sequential_forward(L, m);
   dlt_tensor *x = input_tensor(L, 2, fn);
   if (dlt_module_is_loss(m->kind)) {
     if (lua_isnoneornil(L, 3)) luaL_error(L, "%s: expected an input and a target", fn);
@@ -509,6 +533,7 @@ static int m_gc(lua_State *L) {
    * userdata is no longer a module, so using it again is an error, not a NULL weight */
   dlt_module *m = luaL_testudata(L, 1, MODULE_MT);
   if (!m) return 0;
+  module_epoch++;
   dlt_module_clear(m);
   lua_pushnil(L);
   lua_setmetatable(L, 1);
@@ -582,6 +607,36 @@ static int m_kids(lua_State *L) {
   return 1;
 }
 
+/* Whether the module at idx and, for a Sequential, its descendants are all C modules
+ * (at most 100 deep, as nn.lua's walks), with each one's training set to mode when set. */
+static bool c_tree(lua_State *L, int idx, bool mode, bool set, int depth) {
+  dlt_module *m = test_module(L, idx);
+  if (!m || depth > 100 || !lua_checkstack(L, 4)) return false;
+  if (set) m->training = mode;
+  if (m->kind != DLT_M_SEQUENTIAL) return true;
+  lua_getiuservalue(L, idx, 1);
+  int env = lua_gettop(L);
+  bool all = true;
+  for (lua_Integer i = 1, n = (lua_Integer)lua_rawlen(L, env); all && i <= n; i++) {
+    lua_rawgeti(L, env, i);
+    all = c_tree(L, lua_gettop(L), mode, set, depth + 1);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return all;
+}
+
+/* m:_set_training(mode): train(mode) of a tree of C modules in one call; false, having
+ * changed nothing, when a Lua module is in it (nn.lua then walks it) */
+static int m_set_training(lua_State *L) {
+  check_module(L, 1);
+  luaL_checktype(L, 2, LUA_TBOOLEAN);
+  bool mode = lua_toboolean(L, 2), all = c_tree(L, 1, mode, false, 0);
+  if (all) c_tree(L, 1, mode, true, 0);
+  lua_pushboolean(L, all);
+  return 1;
+}
+
 static dlt_dtype check_dtype(lua_State *L, int idx) {
   const char *d = luaL_checkstring(L, idx);
   if (strcmp(d, "float32") && strcmp(d, "float64")) luaL_error(L, "to: unknown dtype '%s' (float32 or float64)", d);
@@ -635,6 +690,7 @@ static const luaL_Reg module_methods[] = {
   {"_slots", m_slots},
   {"_children", m_children},
   {"_kids", m_kids},
+  {"_set_training", m_set_training},
   {"_to", m_to_dtype},
   {NULL, NULL}};
 
@@ -679,6 +735,7 @@ void dlt_open_nn(lua_State *L, int dlt) {
   luaL_setfuncs(L, module_meta, 0);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &module_mt_key);
   module_mt_registry = module_mt_ptr = NULL;
+  module_epoch++;
   lua_newtable(L);
   luaL_setfuncs(L, module_methods, 0);
   lua_pushvalue(L, -1);

@@ -266,7 +266,8 @@ static int l_randperm(lua_State *L) {
   dlt_lua_pushtensor(L, t);
   int64_t *p = dlt_randperm_idx(n);
   if (!p) return dlt_lua_error(L);
-  for (int64_t i = 0; i < n; i++) dlt_set(t, &i, (double)(p[i] + 1));
+  if (t->dtype == DLT_FLOAT32) for (int64_t i = 0; i < n; i++) ((float *)dlt_data(t))[i] = (float)(double)(p[i] + 1);
+  else for (int64_t i = 0; i < n; i++) ((double *)dlt_data(t))[i] = (double)(p[i] + 1);
   free(p);
   return 1;
 }

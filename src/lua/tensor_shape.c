@@ -279,9 +279,13 @@ static int l_take_rows(lua_State *L) {
   dlt_tensor *order = lua_isnoneornil(L, 2) ? NULL : dlt_lua_checktensor(L, 2);
   if (order && (order->ndim != 1 || start - 1 + len > order->shape[0]))
     return dlt_lua_fail(L, "DataLoader: rows %lld..%lld of the order", (long long)start, (long long)(start + len - 1));
+  /* order's 1-based row numbers, read as index_select reads its index tensor */
+  const char *ob = order ? (const char *)order->storage->data : NULL;
+  int64_t os = order ? order->stride[0] : 0, o0 = order ? order->offset + (start - 1) * os : 0;
   for (int64_t j = 0; j < len; j++) {
-    /* order's 1-based row numbers, read as index_select reads its index tensor */
-    double v = order ? dlt_get(order, (int64_t[]){start - 1 + j}) : (double)(start + j);
+    int64_t k = o0 + j * os;
+    double v = !order ? (double)(start + j)
+               : order->dtype == DLT_FLOAT64 ? ((const double *)ob)[k] : ((const float *)ob)[k];
     if (v != floor(v) || v < 1 || v > (double)rows)
       return dlt_lua_fail(L, "index_select: index %g is out of range for size %lld", v, (long long)rows);
     idx[j] = (int64_t)v - 1;

@@ -33,7 +33,7 @@ void dlt_k_rng8_fill24(dlt_k_rng8 *g, int32_t *out, int64_t n);
                                     double eps, double momentum, double *ws);                 \
   void dlt_k_batchnorm_fwd_eval##S(R *y, R *mean, R *rstd, const R *x, const R *w,              \
                                    const R *b, const R *rm, const R *rv, int64_t N, int64_t C, \
-                                   int64_t L, double eps, double *ws);                        \
+                                   int64_t L, double eps, int relu, double *ws);              \
   void dlt_k_batchnorm_bwd##S(R *dx, R *dw, R *db, const R *dy, const R *mask, const R *x,     \
                               const R *w, const R *mean, const R *rstd, int64_t N, int64_t C,  \
                               int64_t L,                                                      \

@@ -51,18 +51,31 @@ static inline void rng_step(rng_v8u *s, rng_v8u *out) {
 }
 
 DLT_VEC_CLONES void dlt_k_rng8_fill24(dlt_k_rng8 *g, int32_t *out, int64_t n) {
+  /* the halves join and part in registers: two 16-byte stores read back as one 32-byte
+   * load cannot be forwarded and stalled every call (an eighth of dropout's time) */
   rng_v8u s[4];
+#if defined(__clang__) || __GNUC__ >= 12
+  for (int k = 0; k < 4; k++) s[k] = __builtin_shufflevector(g->s[0][k], g->s[1][k], 0, 1, 2, 3, 4, 5, 6, 7);
+#else
   for (int k = 0; k < 4; k++) {
     memcpy((char *)&s[k], &g->s[0][k], 16);
     memcpy((char *)&s[k] + 16, &g->s[1][k], 16);
   }
+#endif
   for (int64_t j = 0; j < n; j += 8) {
     rng_v8u r;
     rng_step(s, &r);
     memcpy(out + j, &r, sizeof r);
   }
+#if defined(__clang__) || __GNUC__ >= 12
+  for (int k = 0; k < 4; k++) {
+    g->s[0][k] = __builtin_shufflevector(s[k], s[k], 0, 1, 2, 3);
+    g->s[1][k] = __builtin_shufflevector(s[k], s[k], 4, 5, 6, 7);
+  }
+#else
   for (int k = 0; k < 4; k++) {
     memcpy(&g->s[0][k], (char *)&s[k], 16);
     memcpy(&g->s[1][k], (char *)&s[k] + 16, 16);
   }
+#endif
 }

@@ -124,6 +124,10 @@ void dlt_module_clear(dlt_module *m) {
   }
   dlt_bufset_drop(m->bufs);
   m->bufs = NULL;
+  free(m->kids);
+  m->kids = NULL;
+  m->nkids = 0;
+  m->kids_epoch = 0;
 }
 
 static dlt_tensor *batch_norm(dlt_module *m, dlt_tensor *x) {

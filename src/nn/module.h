@@ -33,6 +33,11 @@ typedef struct dlt_module {
   double fused_p;            /* BatchNorm1d: the fused Dropout's p after that ReLU (0: none) */
   bool fused_inplace;        /* BatchNorm1d: a Sequential hands it an input no one else holds */
   dlt_bufset *bufs;          /* owned: Linear's and BatchNorm1d's buffers reused from step to step */
+  /* Sequential: its children's structs in order (NULL for a Lua module), a cache the
+   * bindings fill and check against their module epoch (kids_epoch 0: none); owned */
+  struct dlt_module **kids;
+  int64_t nkids;
+  uint64_t kids_epoch;
 } dlt_module;
 
 /* name as PyTorch prints it ("Linear", "BatchNorm1d", ...) */

@@ -164,6 +164,105 @@ local function rss_kb()
   return pages and pages * 4
 end
 
+T.test("randperm draws the permutations it always drew (Fisher-Yates, rejection sampling)", function()
+  dlt.manual_seed(5)
+  same(dlt.randperm(10):totable(), { 5, 3, 10, 4, 8, 2, 9, 7, 1, 6 }, "randperm(10)")
+  dlt.manual_seed(123)
+  local s = 0
+  for i, v in ipairs(dlt.randperm(5000, { dtype = "float64" }):totable()) do s = s + v * i * i end
+  T.eq(s, 103356277398875, "randperm(5000)")
+  -- and leaves the generator where it left it
+  T.eq(string.format("%.14g", dlt.rand(1):item()), "0.65754705667496", "the next draw")
+  T.eq(dlt.randperm(0):numel(), 0, "randperm(0)")
+  same(dlt.randperm(1):totable(), { 1 }, "randperm(1)")
+end)
+
+T.test("train() and eval() reach every module of C trees and of mixed ones", function()
+  local inner = nn.Sequential(nn.Linear(2, 3), nn.Dropout(0.5))
+  local Wrap = nn.Module:extend("Wrap")
+  function Wrap:init() self.d = nn.Dropout(0.2) end
+  function Wrap:forward(x) return self.d(x) end
+  local w = Wrap()
+  local c = nn.Sequential(nn.Linear(3, 3), inner, nn.BatchNorm1d(3))
+  local mixed = nn.Sequential(nn.Linear(3, 3), w, nn.Sequential(nn.ReLU()))
+  for _, mode in ipairs({ false, true, false }) do
+    for _, root in ipairs({ c, mixed }) do
+      root:train(mode)
+      for _, m in ipairs(root:modules()) do T.eq(m.training, mode, "training of " .. tostring(m)) end
+    end
+  end
+  local loop = nn.Sequential(nn.ReLU())
+  loop:append(loop)
+  T.raises(function() loop:eval() end, "nested more than 100 deep")
+end)
+
+T.test("fused batch norm, ReLU and dropout keep a NaN where the modules one by one do", function()
+  local s = nn.Sequential(nn.BatchNorm1d(3), nn.ReLU(), nn.Dropout(0.5))
+  local x = dlt.randn(16, 3)
+  x[{ 4, 2 }] = 0 / 0  -- channel 2's statistics become NaN
+  dlt.manual_seed(11)
+  local fused = flat(s(x))
+  dlt.manual_seed(11)
+  local h = x
+  for i = 1, #s do h = s[i](h) end
+  same(fused, flat(h), "outputs")
+end)
+
+T.test("eval batch norm with its ReLU fused gives the modules' bits, in place or not", function()
+  dlt.manual_seed(4)
+  local s = nn.Sequential(nn.Linear(3, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Dropout(0.3),
+    nn.BatchNorm1d(6), nn.ReLU())
+  s:train()
+  s(dlt.randn(64, 3))  -- running stats away from 0 and 1
+  s:eval()
+  local x = dlt.randn(37, 3)
+  x[{ 5, 1 }] = 0 / 0
+  for _, grad in ipairs({ false, true }) do
+    local fused, h
+    local function run()
+      fused = flat(s(x))
+      h = x
+      for i = 1, #s do h = s[i](h) end
+    end
+    if grad then run() else dlt.no_grad(run) end
+    same(fused, flat(h), grad and "grad mode" or "no_grad (in place)")
+  end
+  -- and a batch norm's own output (no intermediate to overwrite)
+  local bn, relu = s[2], nn.ReLU()
+  dlt.no_grad(function()
+    same(flat(nn.Sequential(bn, relu)(x:narrow(2, 1, 1):expand(37, 6):contiguous())),
+      flat(relu(bn(x:narrow(2, 1, 1):expand(37, 6):contiguous()))), "input held by the caller")
+  end)
+end)
+
+T.test("Sequential's cached children follow appends, collections and Lua children", function()
+  dlt.manual_seed(6)
+  local x = dlt.randn(4, 3)
+  local s = nn.Sequential(nn.Linear(3, 3))
+  local y1 = s(x)
+  s:append(nn.ReLU())
+  same(flat(s(x)), flat(y1:relu()), "the appended ReLU runs")
+  -- a Lua child that appends to its own Sequential: this call runs the first two only
+  local Grow = nn.Module:extend("Grow")
+  function Grow:forward(v) s:append(nn.Tanh()); return v end
+  s:append(Grow())
+  local n = #s
+  local before = flat(s(x))
+  T.eq(#s, n + 1, "appended during forward")
+  same(before, flat(y1:relu()), "output of the first children")
+  -- a child freed by hand: an error, not a crash
+  local d = nn.Dropout(0.5)
+  local t = nn.Sequential(nn.Linear(3, 3), d)
+  t(x)
+  getmetatable(d).__gc(d)
+  T.raises(function() t(x) end, "")
+  -- empty and nested
+  T.eq(nn.Sequential()(x), x, "an empty Sequential")
+  local inner = nn.Sequential(nn.Linear(3, 3), nn.ReLU())
+  local outer = nn.Sequential(inner, inner)
+  same(flat(outer(x)), flat(inner(inner(x))), "the same Sequential twice")
+end)
+
 T.test("a loop of small results stays bounded in memory", function()
   local x = dlt.randn(32, 1)
   collectgarbage()
