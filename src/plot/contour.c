@@ -392,12 +392,12 @@ static int row_band(merger *g, const names *nm, const double *X, const double *Y
   return merger_flush(g, out);
 }
 
-int dlt_contour_bands(const double *X, const double *Y, const double *Z, int rows, int cols,
-                      const double *levels, int nlevels, dlt_paths *out) {
+int dlt_contour_bands_range(const double *X, const double *Y, const double *Z, int rows, int cols,
+                            const double *levels, int nlevels, int b0, int b1, dlt_paths *out) {
   int nb = nlevels - 1;
-  for (int b = 0; b < nb; b++)
+  for (int b = b0; b < b1; b++)
     if (paths_begin(&out[b]) != 0) return -1;
-  if (rows < 2 || cols < 2) return 0;
+  if (rows < 2 || cols < 2 || b0 >= b1) return 0;
   int rect = 1;  /* rectilinear grid: runs of cells inside one band merge into one quad */
   for (int i = 0; i < rows && rect; i++)
     for (int j = 0; j < cols && rect; j++)
@@ -410,11 +410,16 @@ int dlt_contour_bands(const double *X, const double *Y, const double *Z, int row
   int rc = g.head && g.gen && r.first && r.whole ? 0 : dlt_failn("contourf: cannot allocate a %dx%d grid", rows, cols);
   for (int i = 0; i + 1 < rows && rc == 0; i++) {
     rc = index_row(&r, Z, cols, i, levels, nlevels);
-    for (int b = 0; b < nb && rc == 0; b++)
+    for (int b = b0; b < b1 && rc == 0; b++)
       if (r.first[b + 1] > r.first[b]) rc = row_band(&g, &nm, X, Y, Z, cols, i, &r, rect, levels, b, &out[b]);
   }
   free(g.e), free(g.head), free(g.gen), free(r.first), free(r.cell), free(r.whole);
   return rc;
+}
+
+int dlt_contour_bands(const double *X, const double *Y, const double *Z, int rows, int cols,
+                      const double *levels, int nlevels, dlt_paths *out) {
+  return dlt_contour_bands_range(X, Y, Z, rows, cols, levels, nlevels, 0, nlevels - 1, out);
 }
 
 int dlt_contour_band(const double *X, const double *Y, const double *Z, int rows, int cols,

@@ -302,8 +302,22 @@ static void write_block(bitout *o, block *b, int final) {
   put(o, lcode[256], len[256]);
 }
 
-int dlt_zlib_compress(const unsigned char *raw, size_t n, size_t left, size_t up, dlt_zlib_sink sink,
-                      void *ctx) {
+/* Adler-32 of A then B: B's running sums started from A's s1 instead of 1, so each
+ * of its n_b s1 values is s1(A) - 1 more: s1 = s1A + s1B - 1, s2 = s2A + s2B +
+ * n_b (s1A - 1), mod 65521 */
+uint32_t dlt_adler32_combine(uint32_t adler_a, uint32_t adler_b, size_t n_b) {
+  uint64_t s1a = adler_a & 0xffff, s2a = adler_a >> 16, s1b = adler_b & 0xffff, s2b = adler_b >> 16;
+  uint64_t s1 = (s1a + s1b + 65520) % 65521;
+  uint64_t s2 = (s2a + s2b + (n_b % 65521) * ((s1a + 65520) % 65521)) % 65521;
+  return (uint32_t)(s2 << 16 | s1);
+}
+
+enum { Z_HEAD = 1, Z_FINAL = 2, Z_TRAILER = 4 };
+
+/* raw as blocks: the zlib header first (Z_HEAD); the last block final (Z_FINAL), else an
+ * empty stored block ends the output on a byte boundary; the Adler-32 (Z_TRAILER) */
+static int compress(const unsigned char *raw, size_t n, size_t left, size_t up, int flags, dlt_zlib_sink sink,
+                    void *ctx) {
   if (left < 1 || left > 32768) left = 1;
   if (up > 32768) up = 0;  /* beyond deflate's window */
   block *b = malloc(sizeof *b);
@@ -313,17 +327,34 @@ int dlt_zlib_compress(const unsigned char *raw, size_t n, size_t left, size_t up
     return dlt_failn("savefig: cannot allocate the compressor");
   }
   memset(b->head, 0, sizeof b->head);
-  o.buf[o.n++] = 0x78, o.buf[o.n++] = 0x01;  /* deflate, 32K window, no dictionary */
+  if (flags & Z_HEAD) o.buf[o.n++] = 0x78, o.buf[o.n++] = 0x01;  /* deflate, 32K window, no dictionary */
   size_t pos = 0;
   do {
     memset(b->lit, 0, sizeof b->lit), memset(b->dist, 0, sizeof b->dist);
     tokenize(b, raw, n, &pos, left, up, b->head);
-    write_block(&o, b, pos == n);
+    write_block(&o, b, pos == n && (flags & Z_FINAL));
   } while (pos < n && !o.err);
+  if (!(flags & Z_FINAL)) {  /* a stored block of no bytes: 3 header bits, pad, LEN 0, NLEN ~0 */
+    put(&o, 0, 3);
+    put_align(&o);
+    o.buf[o.n++] = 0, o.buf[o.n++] = 0, o.buf[o.n++] = 0xff, o.buf[o.n++] = 0xff;
+  }
   put_align(&o);
-  uint32_t a = dlt_adler32(1, raw, n);
-  for (int k = 3; k >= 0; k--) o.buf[o.n++] = (unsigned char)(a >> (8 * k));
+  if (flags & Z_TRAILER) {
+    uint32_t a = dlt_adler32(1, raw, n);
+    for (int k = 3; k >= 0; k--) o.buf[o.n++] = (unsigned char)(a >> (8 * k));
+  }
   flush(&o);
   free(b), free(o.buf);
   return o.err ? -1 : 0;
+}
+
+int dlt_zlib_compress(const unsigned char *raw, size_t n, size_t left, size_t up, dlt_zlib_sink sink,
+                      void *ctx) {
+  return compress(raw, n, left, up, Z_HEAD | Z_FINAL | Z_TRAILER, sink, ctx);
+}
+
+int dlt_zlib_part(const unsigned char *raw, size_t n, size_t left, size_t up, int first, int last,
+                  dlt_zlib_sink sink, void *ctx) {
+  return compress(raw, n, left, up, (first ? Z_HEAD : 0) | (last ? Z_FINAL : 0), sink, ctx);
 }

@@ -82,6 +82,9 @@ int dlt_contour_band(const double *X, const double *Y, const double *Z, int rows
 /* all nlevels-1 bands in one pass over the cells: out[k] gets levels[k]..levels[k+1] */
 int dlt_contour_bands(const double *X, const double *Y, const double *Z, int rows, int cols,
                       const double *levels, int nlevels, dlt_paths *out);
+/* bands b0..b1-1 only (out[b0..b1)), the same paths as dlt_contour_bands makes */
+int dlt_contour_bands_range(const double *X, const double *Y, const double *Z, int rows, int cols,
+                            const double *levels, int nlevels, int b0, int b1, dlt_paths *out);
 /* levels as matplotlib picks them for a count n (MaxNLocator(n+1) trimmed) */
 int dlt_contour_autolevels(double zmin, double zmax, int n, double *out);
 
@@ -229,6 +232,8 @@ typedef struct { double x0, y0, x1, y1; } dlt_box;   /* pixels, y down */
 dlt_box dlt_text(cairo_t *cr, const char *s, double x, double y, double size, int ha, int va,
                  int rot90, dlt_rgba color, int draw);
 int dlt_text_init(void);
+/* the calling thread's face from now on: 0, or a second one for a second drawing thread */
+void dlt_text_use_face(int k);
 
 /* layout.c: where everything goes, as matplotlib places it */
 void dlt_layout_cells(dlt_figure *f);          /* axes boxes from the subplot params */
@@ -240,8 +245,18 @@ int dlt_layout_tight(dlt_figure *f, cairo_t *cr);
 void dlt_box_union(dlt_box *a, dlt_box b);
 double dlt_pt(const dlt_figure *f, double points);   /* points to pixels */
 
-/* render.c */
+/* render.c: dlt_render is dlt_render_layout (which places everything: it mutates the
+ * figure) then dlt_render_draw (which only reads it, so two threads may draw at once) */
 int dlt_render(dlt_figure *f, cairo_t *cr);
+int dlt_render_layout(dlt_figure *f, cairo_t *cr);
+/* The contours of a figure computed once for the threads drawing it, each thread
+ * taking halves of them (dlt_contours_compute, before dlt_render_draw); NULL when it
+ * has none (or on failure: each draw then computes its own). */
+typedef struct dlt_contours dlt_contours;
+dlt_contours *dlt_contours_new(const dlt_figure *f);
+void dlt_contours_compute(dlt_contours *c);
+void dlt_contours_free(dlt_contours *c);
+int dlt_render_draw(dlt_figure *f, cairo_t *cr, const dlt_contours *contours);
 /* draws one axes, or only measures it into *tight when draw is 0 */
 void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight);
 void dlt_render_colorbar(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight);
@@ -262,6 +277,15 @@ typedef int (*dlt_zlib_sink)(void *ctx, const unsigned char *p, size_t n);
 int dlt_zlib_compress(const unsigned char *raw, size_t n, size_t left, size_t up, dlt_zlib_sink sink,
                       void *ctx);
 uint32_t dlt_adler32(uint32_t adler, const unsigned char *p, size_t n);
+/* One part of a zlib stream cut into parts compressed apart (e.g. by two threads): the
+ * header when first; blocks that reach no byte before raw; the last one final when
+ * last, else an empty stored block that ends the part on a byte boundary. The stream is
+ * the parts in order, then the Adler-32 of all the bytes (big-endian), which
+ * dlt_adler32_combine makes from the parts' own. */
+int dlt_zlib_part(const unsigned char *raw, size_t n, size_t left, size_t up, int first, int last,
+                  dlt_zlib_sink sink, void *ctx);
+/* the Adler-32 of A then B from adler_a of A and adler_b of B's n_b bytes (from 1) */
+uint32_t dlt_adler32_combine(uint32_t adler_a, uint32_t adler_b, size_t n_b);
 
 /* png.c: writes the figure; a temporary file renamed into place */
 int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi);

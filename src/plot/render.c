@@ -3,6 +3,8 @@
  * legends and the suptitle; with draw 0 it only measures the decorations. */
 #include <cairo.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,56 +288,187 @@ static void paths_to_cairo(const dlt_axes *ax, cairo_t *cr, const dlt_paths *p, 
   }
 }
 
-static void draw_contour(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
-  dlt_paths p = {0};
-  if (a->filled) {
-    int nb = a->nlevels - 1;
-    dlt_paths *bands = calloc((size_t)nb, sizeof *bands);
-    if (bands && dlt_contour_bands(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels, a->nlevels, bands) == 0) {
-      cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
-      for (int i = 0; i < nb; i++) {
-        paths_to_cairo(ax, cr, &bands[i], 0);
-        src(cr, level_color(a, i), a->alpha);
-        cairo_fill(cr);
-      }
+/* ---- contours computed once for all the threads drawing a figure ---- */
+struct dlt_contours {
+  int n;                 /* contour artists */
+  const dlt_artist **a;
+  dlt_paths **p;         /* of artist k: its bands (filled) or one set of lines a level */
+  unsigned char **ok;    /* which of them were computed */
+  atomic_int next;       /* the next of the 2n halves (of an artist's paths) to compute */
+  int done;              /* halves computed: under lock */
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+};
+
+static int npaths(const dlt_artist *a) { return a->filled ? a->nlevels - 1 : a->nlevels; }
+
+void dlt_contours_free(dlt_contours *c) {
+  if (!c) return;
+  for (int k = 0; k < c->n; k++) {
+    for (int i = 0; c->p[k] && i < npaths(c->a[k]); i++) dlt_paths_free(&c->p[k][i]);
+    free(c->p[k]), free(c->ok[k]);
+  }
+  free(c->a), free(c->p), free(c->ok);
+  pthread_mutex_destroy(&c->lock);
+  pthread_cond_destroy(&c->cond);
+  free(c);
+}
+
+dlt_contours *dlt_contours_new(const dlt_figure *f) {
+  int n = 0;
+  for (int i = 0; i < f->nax; i++)
+    for (int j = 0; j < f->ax[i]->nart; j++) n += f->ax[i]->art[j]->kind == DLT_ART_CONTOUR;
+  if (!n) return NULL;
+  dlt_contours *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  pthread_mutex_init(&c->lock, NULL);
+  pthread_cond_init(&c->cond, NULL);
+  c->a = calloc((size_t)n, sizeof *c->a), c->p = calloc((size_t)n, sizeof *c->p), c->ok = calloc((size_t)n, sizeof *c->ok);
+  if (!c->a || !c->p || !c->ok) { dlt_contours_free(c); return NULL; }
+  for (int i = 0; i < f->nax; i++)
+    for (int j = 0; j < f->ax[i]->nart; j++) {
+      const dlt_artist *a = f->ax[i]->art[j];
+      if (a->kind != DLT_ART_CONTOUR) continue;
+      c->a[c->n] = a;
+      c->p[c->n] = calloc((size_t)npaths(a) + 1, sizeof **c->p);
+      c->ok[c->n] = calloc((size_t)npaths(a) + 1, 1);
+      if (!c->p[c->n++] || !c->ok[c->n - 1]) { dlt_contours_free(c); return NULL; }
     }
+  return c;
+}
+
+/* half h of artist k's paths: the first or the rest of its bands or levels */
+static void contour_half(dlt_contours *c, int k, int h) {
+  const dlt_artist *a = c->a[k];
+  int np = npaths(a), i0 = h ? np / 2 : 0, i1 = h ? np : np / 2;
+  if (a->filled) {
+    int ok = dlt_contour_bands_range(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels, a->nlevels, i0, i1, c->p[k]) == 0;
+    for (int i = i0; i < i1; i++) c->ok[k][i] = (unsigned char)ok;
+    return;
+  }
+  for (int i = i0; i < i1; i++)
+    if (!(c->ok[k][i] = dlt_contour_lines(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels[i], &c->p[k][i]) == 0))
+      break;
+}
+
+/* Each drawing thread calls this before drawing: it computes halves nobody has
+ * taken, then waits for those others are computing. */
+void dlt_contours_compute(dlt_contours *c) {
+  if (!c) return;
+  for (int t; (t = atomic_fetch_add(&c->next, 1)) < 2 * c->n;) {
+    contour_half(c, t / 2, t % 2);
+    pthread_mutex_lock(&c->lock);
+    c->done++;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+  }
+  pthread_mutex_lock(&c->lock);
+  while (c->done < 2 * c->n) pthread_cond_wait(&c->cond, &c->lock);
+  pthread_mutex_unlock(&c->lock);
+}
+
+/* the contours dlt_render_draw was given on this thread (NULL: compute while drawing) */
+static _Thread_local const dlt_contours *given;
+
+/* artist a's computed paths and their flags, if given */
+static dlt_paths *given_paths(const dlt_artist *a, const unsigned char **ok) {
+  for (int k = 0; given && k < given->n; k++)
+    if (given->a[k] == a) return *ok = given->ok[k], given->p[k];
+  return NULL;
+}
+
+static void fill_bands(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, const dlt_paths *bands) {
+  cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
+  for (int i = 0; i < a->nlevels - 1; i++) {
+    paths_to_cairo(ax, cr, &bands[i], 0);
+    src(cr, level_color(a, i), a->alpha);
+    cairo_fill(cr);
+  }
+}
+
+static void stroke_level(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, int i, const dlt_paths *p, double lw) {
+  /* linestyles if given, else contour.negative_linestyle (dashed) for one colour */
+  int style = a->ls.ls != DLT_LS_SOLID ? a->ls.ls
+              : a->nlcolors == 1 && a->levels[i] < 0 ? DLT_LS_DASHED : DLT_LS_SOLID;
+  if (style == DLT_LS_NONE) return;
+  dlt_set_dash(cr, style, lw, 1);
+  paths_to_cairo(ax, cr, p, 1);
+  src(cr, level_color(a, i), a->alpha);
+  cairo_stroke(cr);
+}
+
+static void draw_contour(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
+  const unsigned char *ok = NULL;
+  dlt_paths *cached = given_paths(a, &ok);
+  if (a->filled) {
+    int nb = a->nlevels - 1, all = 1;
+    for (int i = 0; cached && i < nb; i++) all &= ok[i];
+    if (cached) {
+      if (all) fill_bands(ax, cr, a, cached);
+      return;
+    }
+    dlt_paths *bands = calloc((size_t)nb, sizeof *bands);
+    if (bands && dlt_contour_bands(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels, a->nlevels, bands) == 0)
+      fill_bands(ax, cr, a, bands);
     for (int i = 0; bands && i < nb; i++) dlt_paths_free(&bands[i]);
     free(bands);
-  } else {
-    double lw = dlt_pt(ax->fig, a->ls.width);
-    cairo_set_line_width(cr, lw);
-    cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-    cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
-    for (int i = 0; i < a->nlevels; i++) {
-      if (dlt_contour_lines(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels[i], &p) != 0) break;
-      /* linestyles if given, else contour.negative_linestyle (dashed) for one colour */
-      int style = a->ls.ls != DLT_LS_SOLID ? a->ls.ls
-                  : a->nlcolors == 1 && a->levels[i] < 0 ? DLT_LS_DASHED : DLT_LS_SOLID;
-      if (style == DLT_LS_NONE) continue;
-      dlt_set_dash(cr, style, lw, 1);
-      paths_to_cairo(ax, cr, &p, 1);
-      src(cr, level_color(a, i), a->alpha);
-      cairo_stroke(cr);
-    }
-    cairo_set_dash(cr, NULL, 0, 0);
+    return;
   }
+  dlt_paths p = {0};
+  double lw = dlt_pt(ax->fig, a->ls.width);
+  cairo_set_line_width(cr, lw);
+  cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+  for (int i = 0; i < a->nlevels; i++) {
+    if (cached ? !ok[i] : dlt_contour_lines(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels[i], &p) != 0) break;
+    stroke_level(ax, cr, a, i, cached ? &cached[i] : &p, lw);
+  }
+  cairo_set_dash(cr, NULL, 0, 0);
   dlt_paths_free(&p);
 }
 
-/* an image of w x h colours drawn over (x0,y0)-(x1,y1) with nearest-neighbour sampling */
+/* An image img of w x h colours drawn over (x0,y0)-(x1,y1) with nearest-neighbour
+ * sampling: each pixel shows the colour at its centre (none outside the image), its
+ * coverage by the rectangle antialiased. The pixels are picked here, into an image
+ * placed at whole pixels, rather than by a scaled Cairo pattern: pixman's fixed-point
+ * transform is rounded about the centre of the area drawn, so a band of the figure
+ * drawn alone would pick differently where a pixel centre meets an image edge. User
+ * space is the figure's pixels (moved by whole rows when a band is drawn). */
 static void draw_pixels(cairo_t *cr, cairo_surface_t *img, int w, int h, double x0, double y0,
                         double x1, double y1) {
-  double sx = (x1 - x0) / w, sy = (y1 - y0) / h;
-  /* a zero or overflowing scale (limits of +-1e308) would put cairo into an error state */
+  double sx = (x1 - x0) / w, sy = (y1 - y0) / h, cx0, cy0, cx1, cy1;
   if (!(isfinite(x0) && isfinite(y0) && isfinite(sx) && isfinite(sy) && sx != 0 && sy != 0)) return;
-  cairo_save(cr);
-  cairo_translate(cr, x0, y0);
-  cairo_scale(cr, sx, sy);
-  cairo_set_source_surface(cr, img, 0, 0);
-  cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
-  cairo_rectangle(cr, 0, 0, w, h);
-  cairo_fill(cr);
-  cairo_restore(cr);
+  cairo_clip_extents(cr, &cx0, &cy0, &cx1, &cy1);
+  /* the rectangle within what can be seen (a pixel beyond, so its edges there stay out) */
+  double lx = fmax(fmin(x0, x1), cx0 - 1), hx = fmin(fmax(x0, x1), cx1 + 1);
+  double ly = fmax(fmin(y0, y1), cy0 - 1), hy = fmin(fmax(y0, y1), cy1 + 1);
+  if (!(lx < hx && ly < hy)) return;
+  int X0 = (int)floor(lx), Y0 = (int)floor(ly), nx = (int)ceil(hx) - X0, ny = (int)ceil(hy) - Y0;
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, nx, ny);
+  int *col = malloc((size_t)nx * sizeof *col);
+  if (col && cairo_surface_status(s) == CAIRO_STATUS_SUCCESS) {
+    cairo_surface_flush(s);
+    const unsigned char *in = cairo_image_surface_get_data(img);
+    unsigned char *out = cairo_image_surface_get_data(s);
+    int istride = cairo_image_surface_get_stride(img), ostride = cairo_image_surface_get_stride(s);
+    for (int i = 0; i < nx; i++) {  /* the image column at each pixel column's centre */
+      double u = (X0 + i + 0.5 - x0) / sx;
+      col[i] = u >= 0 && u < w ? (int)u : -1;
+    }
+    for (int j = 0; j < ny; j++) {
+      double v = (Y0 + j + 0.5 - y0) / sy;
+      int r = v >= 0 && v < h ? (int)v : -1;
+      const uint32_t *src_row = (const uint32_t *)(in + (size_t)(r < 0 ? 0 : r) * istride);
+      uint32_t *o = (uint32_t *)(out + (size_t)j * ostride);
+      for (int i = 0; i < nx; i++) o[i] = r >= 0 && col[i] >= 0 ? src_row[col[i]] : 0;
+    }
+    cairo_surface_mark_dirty(s);
+    cairo_set_source_surface(cr, s, X0, Y0);
+    cairo_rectangle(cr, lx, ly, hx - lx, hy - ly);
+    cairo_fill(cr);
+  }
+  free(col);
+  cairo_surface_destroy(s);
 }
 
 static uint32_t argb(dlt_rgba c, double alpha) {
@@ -475,8 +608,14 @@ void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
       src(cr, st->axes_face, 1);
       cairo_fill(cr);
     }
+    /* Agg's clip box is the axes box rounded to whole pixels (RendererAgg::set_clipbox).
+     * Whole pixels also keep Cairo's rendering independent of the surface's extent:
+     * it draws an unaligned clip's contents by another method (sampled rather than
+     * exact coverage) depending on whether the drawing crosses the clip inside the
+     * surface, so a band of the image drawn alone would differ from the whole. */
     cairo_save(cr);
-    cairo_rectangle(cr, ax->bx, ax->by, ax->bw, ax->bh);
+    double cx0 = floor(ax->bx + 0.5), cy0 = floor(ax->by + 0.5);
+    cairo_rectangle(cr, cx0, cy0, floor(ax->bx + ax->bw + 0.5) - cx0, floor(ax->by + ax->bh + 0.5) - cy0);
     cairo_clip(cr);
     int grid = ax->grid && !ax->axis_off;
     dlt_artist **order = malloc((size_t)(ax->nart ? ax->nart : 1) * sizeof *order);
@@ -592,10 +731,17 @@ void dlt_render_colorbar(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
                                   DLT_HA_CENTER, DLT_VA_TOP, 1, f->st.label_color, draw));
 }
 
-int dlt_render(dlt_figure *f, cairo_t *cr) {
+int dlt_render_layout(dlt_figure *f, cairo_t *cr) {
   if (dlt_text_init() != 0) return -1;
   if (f->tight && dlt_layout_tight(f, cr) != 0) return -1;
   dlt_layout_figure(f);
+  return 0;
+}
+
+/* Only reads the figure (and the font made by dlt_text_init): savefig draws two bands of
+ * rows of one image at once, from two threads. */
+int dlt_render_draw(dlt_figure *f, cairo_t *cr, const dlt_contours *contours) {
+  given = contours;
   double W = f->w * f->dpi, H = f->h * f->dpi;
   cairo_set_source_rgba(cr, f->st.fig_face.r, f->st.fig_face.g, f->st.fig_face.b, f->st.fig_face.a);
   cairo_paint(cr);
@@ -609,6 +755,9 @@ int dlt_render(dlt_figure *f, cairo_t *cr) {
     dlt_text(cr, f->suptitle, W / 2, 0.02 * H, dlt_pt(f, f->suptitle_size), DLT_HA_CENTER, DLT_VA_TOP, 0,
              f->st.label_color, 1);
   if (cairo_status(cr) != CAIRO_STATUS_SUCCESS)
-    return dlt_failn("savefig: drawing failed: %s", cairo_status_to_string(cairo_status(cr)));
+    return given = NULL, dlt_failn("savefig: drawing failed: %s", cairo_status_to_string(cairo_status(cr)));
+  given = NULL;
   return 0;
 }
+
+int dlt_render(dlt_figure *f, cairo_t *cr) { return dlt_render_layout(f, cr) != 0 ? -1 : dlt_render_draw(f, cr, NULL); }

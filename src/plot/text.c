@@ -5,12 +5,20 @@
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "plot/plot.h"
 
-static cairo_font_face_t *face;
+/* Two faces of the same font when savefig draws with two threads: Cairo locks a
+ * scaled font (of one face at one size) for the whole of a cairo_show_text, so
+ * threads sharing one take turns at drawing text; with a face each they do not. */
+static cairo_font_face_t *faces[2];  /* faces[0] is published through face0 */
+static _Atomic(cairo_font_face_t *) face0;
 static cairo_font_options_t *opts;
+static pthread_mutex_t faces_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int face_slot;  /* this thread's face */
 
 /* DejaVu Sans where distributions install it, read by FreeType directly: asking
  * fontconfig first costs 4 ms a process (its configuration and caches) */
@@ -20,6 +28,7 @@ static const char *const font_files[] = {
     "/usr/share/fonts/TTF/DejaVuSans.ttf",               /* Arch */
     "/usr/share/fonts/dejavu/DejaVuSans.ttf"};
 
+/* FreeType wants FT_New_Face calls on one library serialized: faces_lock is held */
 static cairo_font_face_t *face_from_file(void) {
   static FT_Library lib;
   FT_Face ft;
@@ -55,15 +64,34 @@ static cairo_font_face_t *face_from_fontconfig(void) {
 }
 
 int dlt_text_init(void) {
-  if (face) return 0;
-  face = face_from_file();
-  if (!face) face = face_from_fontconfig();
-  if (!face) return -1;
-  opts = cairo_font_options_create();
-  cairo_font_options_set_antialias(opts, CAIRO_ANTIALIAS_GRAY);
-  cairo_font_options_set_hint_style(opts, CAIRO_HINT_STYLE_SLIGHT);
-  cairo_font_options_set_hint_metrics(opts, CAIRO_HINT_METRICS_OFF);
-  return 0;
+  if (atomic_load_explicit(&face0, memory_order_acquire)) return 0;
+  pthread_mutex_lock(&faces_lock);
+  cairo_font_face_t *f = faces[0] ? faces[0] : face_from_file();
+  if (!f) f = face_from_fontconfig();
+  if (f && !faces[0]) {
+    opts = cairo_font_options_create();
+    cairo_font_options_set_antialias(opts, CAIRO_ANTIALIAS_GRAY);
+    cairo_font_options_set_hint_style(opts, CAIRO_HINT_STYLE_SLIGHT);
+    cairo_font_options_set_hint_metrics(opts, CAIRO_HINT_METRICS_OFF);
+    faces[0] = f;
+    atomic_store_explicit(&face0, f, memory_order_release);
+  }
+  pthread_mutex_unlock(&faces_lock);
+  return f ? 0 : -1;
+}
+
+/* The calling thread draws with face k (0 or 1) from now on, made on first use (after
+ * dlt_text_init); the same glyphs as face 0. Without a second file face, face 0. */
+void dlt_text_use_face(int k) {
+  if (k == 1 && dlt_text_init() == 0) {
+    pthread_mutex_lock(&faces_lock);
+    if (!faces[1]) {
+      cairo_font_face_t *f = face_from_file();
+      faces[1] = f ? f : cairo_font_face_reference(faces[0]);
+    }
+    pthread_mutex_unlock(&faces_lock);
+  }
+  face_slot = k == 1 && faces[1];
 }
 
 typedef struct { char pre[1024], sup[64], post[256]; } mline;
@@ -135,7 +163,7 @@ dlt_box dlt_text(cairo_t *cr, const char *s, double x, double y, double size, in
    * error state (a non-invertible matrix) that fails the whole figure */
   if (!s || !s[0] || !isfinite(x) || !isfinite(y) || !(size > 0 && size < 1e6) || dlt_text_init() != 0) return box;
   cairo_save(cr);
-  cairo_set_font_face(cr, face);
+  cairo_set_font_face(cr, faces[face_slot]);
   cairo_set_font_options(cr, opts);
   mline lines[MAXLINES];
   double w[MAXLINES], base[MAXLINES], lp_h, lp_d, W = 0, lw;

@@ -1,7 +1,8 @@
 /* test_plot_png.c: what savefig writes decodes (with libpng) to exactly the pixels
  * the figure renders to, RGB when the face is opaque and RGBA when it is not, at odd
- * sizes too, the same bytes every time; Adler-32 as defined; scatter markers stamped
- * from cached images look like markers drawn one by one, and huge ones are drawn. */
+ * sizes too, the same bytes every time and with one thread as with two; Adler-32 as
+ * defined, and combined from two pieces; scatter markers stamped from cached images
+ * look like markers drawn one by one, and huge ones are drawn. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <png.h>
@@ -218,6 +219,105 @@ Test(plot_png, odd_shapes_round_trip_one_pixel_wide_or_tall_and_rows_past_the_wi
   round_trip(0.01, 0.01, 0.5);
   round_trip(120, 0.5, 1);  /* 12000 RGB pixels a row: no match with the row above */
   round_trip(90, 0.3, 0.3);
+}
+
+Test(plot_png, images_of_two_and_three_rows_split_into_bands_round_trip) {
+  round_trip(250, 0.02, 1);     /* 25000 x 2: bands of one row each */
+  round_trip(250, 0.02, 0);
+  round_trip(300, 0.03, 1);     /* 30000 x 3: bands of one and two rows */
+  round_trip(300, 0.03, 0.5);
+  round_trip(200, 0.04, 0);     /* 20000 x 4 */
+  round_trip(5.01, 2.51, 1);    /* 501 x 251: an odd width and height */
+  round_trip(5.01, 2.51, 0);
+}
+
+Test(plot_png, adler32_of_two_pieces_combines_into_that_of_the_whole) {
+  static unsigned char buf[300007];
+  unsigned s = 11;
+  for (size_t i = 0; i < sizeof buf; i++) s = s * 1103515245u + 12345u, buf[i] = (unsigned char)(s >> 16);
+  memset(buf + 70000, 255, 140000);
+  uint32_t whole = dlt_adler32(1, buf, sizeof buf);
+  size_t cuts[] = {0, 1, 5552, 65521, 150001, sizeof buf - 1, sizeof buf};
+  for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+    size_t c = cuts[k];
+    uint32_t a = dlt_adler32(1, buf, c), b = dlt_adler32(1, buf + c, sizeof buf - c);
+    cr_expect_eq(dlt_adler32_combine(a, b, sizeof buf - c), whole, "cut at %zu", c);
+  }
+}
+
+/* A figure whose drawing crosses the middle row, where savefig cuts the image in two
+ * bands: bars with translucent faces and edges (some cut by the axes' clip), a filled
+ * contour with its colorbar and contour lines (the threads compute halves of their
+ * levels), an image with its colorbar, text and markers. */
+static dlt_figure *banded_figure(double face_alpha) {
+  cr_assert_eq(dlt_style_use("seaborn-v0_8-whitegrid"), 0);
+  dlt_figure *f = dlt_figure_new(6.03, 3.01, 100);  /* 603 x 301: bands of 150 and 151 rows */
+  cr_assert(f);
+  f->st.fig_face.a = face_alpha;
+  dlt_axes *ax = dlt_figure_add_axes(f, 1, 3, 0, 0), *bx = dlt_figure_add_axes(f, 1, 3, 0, 1);
+  dlt_axes *cx = dlt_figure_add_axes(f, 1, 3, 0, 2);
+  enum { NB = 23, G = 40 };
+  double x0[NB], x1[NB], y0[NB], y1[NB];
+  for (int i = 0; i < NB; i++) x0[i] = i, x1[i] = i + 0.9, y0[i] = 0, y1[i] = 1 + (i * 7) % 11;
+  dlt_artist *bars = dlt_plot_bars(ax, x0, x1, y0, y1, NB);
+  cr_assert(bars);
+  bars->alpha = 0.7, bars->has_edge = 1, bars->edge = (dlt_rgba){0, 0, 0, 1}, bars->lw = 1;
+  ax->ylim[0] = 0.3, ax->ylim[1] = 9.7, ax->ylim_set = 1;
+  dlt_set_string(&ax->title, "bars cut by the clip");
+  static double X[G * G], Y[G * G], Z[G * G];
+  for (int i = 0; i < G; i++)
+    for (int j = 0; j < G; j++)
+      X[i * G + j] = j / (G - 1.0), Y[i * G + j] = i / (G - 1.0),
+      Z[i * G + j] = sin(7 * X[i * G + j]) * cos(5 * Y[i * G + j]);
+  dlt_artist *c = dlt_plot_contour(bx, X, Y, Z, G, G, 1, NULL, 0, 12, 1);
+  cr_assert(c, "%s", dlt_error());
+  cr_assert_eq(dlt_axes_colorbar(bx, c, "z"), 0);
+  cr_assert(dlt_plot_contour(bx, X, Y, Z, G, G, 1, NULL, 0, 7, 0));  /* lines over the bands */
+  double px[30], py[30];
+  for (int i = 0; i < 30; i++) px[i] = i / 29.0, py[i] = 0.5 + 0.4 * sin(i);
+  cr_assert(dlt_plot_scatter(bx, px, py, 30));
+  dlt_artist *im = dlt_plot_image(cx, Z, 7, 9);  /* 7 x 9 cells stretched over the axes */
+  cr_assert(im);
+  dlt_artist_autoscale_norm(im);
+  cr_assert_eq(dlt_axes_colorbar(cx, im, NULL), 0);
+  dlt_set_string(&cx->xlabel, "image");
+  return f;  /* not tight: tight_layout starts from the last layout, so a second save could move things */
+}
+
+/* the bytes savefig writes for f, with DLT_PLOT_THREADS set to threads (NULL: unset) */
+static unsigned char *save_bytes(dlt_figure *f, const char *threads, long *n) {
+  if (threads) setenv("DLT_PLOT_THREADS", threads, 1);
+  else unsetenv("DLT_PLOT_THREADS");
+  char *path = tmp_png();
+  cr_assert_eq(dlt_figure_savefig(f, path, 0), 0, "%s", dlt_error());
+  unsetenv("DLT_PLOT_THREADS");
+  unsigned char *b = slurp(path, n);
+  remove(path);
+  return b;
+}
+
+Test(plot_png, two_threads_save_the_bytes_one_thread_saves_and_decode_to_the_rendered_pixels) {
+  double alphas[] = {1, 0, 0.4};
+  for (int k = 0; k < 3; k++) {
+    dlt_figure *f = banded_figure(alphas[k]);
+    long n1, n2;
+    unsigned char *one = save_bytes(f, "1", &n1), *two = save_bytes(f, NULL, &n2);
+    cr_expect(n1 == n2 && memcmp(one, two, (size_t)n1) == 0, "face alpha %g: %ld and %ld bytes", alphas[k], n1, n2);
+    /* and the file is the pixels a whole render gives */
+    char *path = tmp_png();
+    FILE *fp = fopen(path, "wb");
+    cr_assert(fp && fwrite(two, 1, (size_t)n2, fp) == (size_t)n2);
+    fclose(fp);
+    int w, h, type, rw, rh;
+    unsigned char *got = decode(path, &w, &h, &type), *want = dlt_figure_render_rgba(f, &rw, &rh);
+    cr_assert(want && w == rw && h == rh && w == 603 && h == 301, "%dx%d vs %dx%d", w, h, rw, rh);
+    long bad = 0;
+    for (size_t i = 0; i < (size_t)w * h * 4; i++) bad += got[i] != want[i];
+    cr_expect_eq(bad, 0, "face alpha %g: %ld bytes differ", alphas[k], bad);
+    free(one), free(two), free(got), free(want);
+    remove(path);
+    dlt_figure_free(f);
+  }
 }
 
 Test(plot_render, huge_alike_markers_are_drawn_directly_not_stamped) {
