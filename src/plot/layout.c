@@ -224,6 +224,11 @@ int dlt_layout_tight(dlt_figure *f, cairo_t *cr) {
   int R = f->nrows, C = f->ncols;
   double *hs = calloc((size_t)R * (C + 1), sizeof *hs), *vs = calloc((size_t)(R + 1) * C, sizeof *vs);
   if (!hs || !vs) { free(hs), free(vs); return dlt_failn("tight_layout: cannot allocate"); }
+  /* measured from the style's subplot parameters every time, as matplotlib measures from
+   * the figure's before its one tight_layout call: a second save lays out the same */
+  const dlt_style *st = &f->st;
+  f->left = st->sub_left, f->right = st->sub_right, f->bottom = st->sub_bottom;
+  f->top = st->sub_top, f->wspace = st->sub_wspace, f->hspace = st->sub_hspace;
   dlt_layout_figure(f);
   for (int i = 0; i < f->nax; i++) {
     dlt_axes *ax = f->ax[i];

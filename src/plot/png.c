@@ -375,9 +375,9 @@ int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi) {
   if (strcmp(dot, ".png") != 0 && strcmp(dot, ".PNG") != 0)
     return dlt_failn("savefig: unsupported format '%s' in '%s' (only png)", dot + 1, path);
   if (dpi <= 0) dpi = f->dpi;
-  if (!isfinite(dpi) || f->w * dpi < 1 || f->h * dpi < 1 || f->w * dpi > 32768 || f->h * dpi > 32768 ||
+  if (!isfinite(dpi) || f->w * dpi < 1 || f->h * dpi < 1 || f->w * dpi >= 32767.5 || f->h * dpi >= 32767.5 ||
       f->w * f->h * dpi * dpi > 1e8)
-    return dlt_failn("savefig: dpi %g must give 1 to 32768 pixels a side, 1e8 in all", dpi);
+    return dlt_failn("savefig: dpi %g must give 1 to 32767 pixels a side (Cairo's limit), 1e8 in all", dpi);
   size_t n = strlen(path) + 32;
   char *tmp = dlt_malloc(n);
   if (!tmp) return -1;

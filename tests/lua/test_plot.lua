@@ -66,6 +66,42 @@ T.test("savefig writes a PNG of figsize x dpi pixels", function()
   plt.close(fig)
 end)
 
+T.test("a tight_layout figure saved twice lays out the same: identical bytes", function()
+  -- the notebook's learning_rate_sizes: the first layout moves the panels, and with
+  -- the old measure-from-where-they-are a second save moved them again
+  plt.style.use("seaborn-v0_8-whitegrid")
+  local fig, ax = plt.subplots(1, 3, {figsize = {15, 4}})
+  for i, lr in ipairs({1.1, 0.3, 0.01}) do
+    local path, x = {5.0}, 5.0
+    for _ = 1, 20 do
+      x = x - lr * 2 * x
+      path[#path + 1] = x
+      if math.abs(x) > 100 then break end
+    end
+    ax[i]:plot(path, "o-", {markersize = 6, linewidth = 2})
+    ax[i]:axhline(0, {color = "gray", linestyle = "--", alpha = 0.5})
+    ax[i]:set_xlabel("Step")
+    ax[i]:set_ylabel("x value")
+    ax[i]:set_title("lr = " .. lr)
+    ax[i]:grid(true, {alpha = 0.3})
+    if lr > 1 then ax[i]:set_ylim(-10, 10) else ax[i]:set_ylim(-1, 6) end
+  end
+  fig:tight_layout()
+  fig:savefig(tmp("t1.png"))
+  fig:savefig(tmp("t2.png"))
+  local function bytes(p) local f = assert(io.open(p, "rb")); local b = f:read("a"); f:close(); return b end
+  T.eq(bytes(tmp("t1.png")) == bytes(tmp("t2.png")), true, "second save equals the first")
+  plt.close(fig)
+  plt.style.use("default")
+end)
+
+T.test("savefig refuses sides beyond Cairo's 32767 pixels, naming the dpi", function()
+  local fig = plt.figure({figsize = {10, 1}})
+  T.raises(function() fig:savefig(tmp("huge.png"), {dpi = 3277}) end, "1 to 32767 pixels a side")
+  T.eq(exists(tmp("huge.png")), false, "no file")
+  plt.close(fig)
+end)
+
 T.test("data may be tensors, tables or numbers", function()
   local fig, ax = plt.subplots()
   ax:plot(dlt.linspace(0, 1, 50), dlt.linspace(0, 1, 50):mul(2))
