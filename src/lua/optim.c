@@ -34,14 +34,6 @@ static int k_adam(lua_State *L) {
   return 0;
 }
 
-/* The state table of p in an optimizer's state (keyed by the tensor's identity, see
- * k_id) when it is a plain table: pushed, true; else nothing pushed, false. */
-static bool push_state(lua_State *L, int state, dlt_tensor *p) {
-  if (lua_rawgetp(L, state, p) == LUA_TTABLE) return true;
-  lua_pop(L, 1);
-  return false;
-}
-
 /* adam_group's upvalues: the key strings of the state and of the group, made once */
 enum {
   UV_STEP = 1, UV_EXP_AVG, UV_EXP_AVG_SQ, UV_MAX_EXP_AVG_SQ,
@@ -52,14 +44,6 @@ enum {
 static int rawget_uv(lua_State *L, int t, int uv) {
   lua_pushvalue(L, lua_upvalueindex(uv));
   return lua_rawget(L, t);
-}
-
-/* st[key] when it is a tensor (popped: st keeps it alive), else NULL */
-static dlt_tensor *state_tensor(lua_State *L, int st, int uv) {
-  rawget_uv(L, st, uv);
-  dlt_tensor *t = dlt_lua_testtensor(L, -1);
-  lua_pop(L, 1);
-  return t;
 }
 
 /* group[key] when it is a number (popped); false when it is not */
@@ -97,6 +81,17 @@ static bool adam_options(lua_State *L, int g, dlt_adam_opts *o) {
   return ok;
 }
 
+/* The tensor in the userdata at idx when its metatable is mt (the tensor metatable,
+ * as dlt_lua_testtensor checks, fetched once per call), else NULL; a box freed by
+ * __gc holds NULL. */
+static dlt_tensor *box_tensor(lua_State *L, int idx, const void *mt) {
+  dlt_tensor **box = lua_touserdata(L, idx);
+  if (!box || !mt || !lua_getmetatable(L, idx)) return NULL;
+  bool same = lua_topointer(L, -1) == mt;
+  lua_pop(L, 1);
+  return same ? *box : NULL;
+}
+
 /* adam_group(params, state, i, group, decoupled): Adam's step for params[i],
  * params[i+1], ... in one call, as optim.lua's per-parameter loop does it (parameters
  * without a gradient are skipped), with the group's options read here. Returns nil when
@@ -116,25 +111,31 @@ static int k_adam_group(lua_State *L) {
     lua_pushinteger(L, 0);
     return 1;
   }
+  /* slot 6: the tensor metatable, so each box is checked with one pointer compare */
+  luaL_getmetatable(L, DLT_TENSOR_MT);
+  const void *mt = lua_topointer(L, 6);
   for (; i <= n; i++) {
-    lua_rawgeti(L, 1, i);
-    dlt_tensor *p = dlt_lua_testtensor(L, -1);
-    lua_pop(L, 1);  /* params keeps it alive */
+    lua_rawgeti(L, 1, i);  /* 7: params[i] (params keeps it alive) */
+    dlt_tensor *p = box_tensor(L, 7, mt);
     if (!p) break;
-    if (!p->grad) continue;
-    if (!push_state(L, 2, p)) break;
-    int st = lua_gettop(L), isint;
-    rawget_uv(L, st, UV_STEP);
-    lua_Integer step = lua_tointegerx(L, -1, &isint);
-    lua_pop(L, 1);
-    dlt_tensor *m = state_tensor(L, st, UV_EXP_AVG), *v = state_tensor(L, st, UV_EXP_AVG_SQ);
-    dlt_tensor *vmax = o.amsgrad ? state_tensor(L, st, UV_MAX_EXP_AVG_SQ) : NULL;
+    if (!p->grad) { lua_settop(L, 6); continue; }
+    if (lua_rawgetp(L, 2, p) != LUA_TTABLE) break;  /* 8: its state */
+    int isint;
+    rawget_uv(L, 8, UV_STEP);  /* 9 */
+    lua_Integer step = lua_tointegerx(L, 9, &isint);
+    rawget_uv(L, 8, UV_EXP_AVG);  /* 10 */
+    rawget_uv(L, 8, UV_EXP_AVG_SQ);  /* 11 */
+    dlt_tensor *m = box_tensor(L, 10, mt), *v = box_tensor(L, 11, mt), *vmax = NULL;
+    if (o.amsgrad) {
+      rawget_uv(L, 8, UV_MAX_EXP_AVG_SQ);  /* 12 */
+      vmax = box_tensor(L, 12, mt);
+    }
     if (!isint || !m || !v || (o.amsgrad && !vmax)) break;
     if (dlt_adam_step(p, p->grad, m, v, vmax, step + 1, &o) < 0) return dlt_lua_error(L);
     lua_pushvalue(L, lua_upvalueindex(UV_STEP));
     lua_pushinteger(L, step + 1);
-    lua_rawset(L, st);
-    lua_settop(L, 5);
+    lua_rawset(L, 8);
+    lua_settop(L, 6);
   }
   if (i <= n) lua_pushinteger(L, i);
   else lua_pushnil(L);
@@ -269,9 +270,11 @@ static int k_zero_grad_all(lua_State *L) {
   int none = lua_toboolean(L, 2);
   lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
   lua_settop(L, 2);
+  luaL_getmetatable(L, DLT_TENSOR_MT);  /* 3, for box_tensor */
+  const void *mt = lua_topointer(L, 3);
   for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, 1, i);
-    dlt_tensor *p = dlt_lua_testtensor(L, -1), *g = p ? p->grad : NULL;
+    dlt_tensor *p = box_tensor(L, -1, mt), *g = p ? p->grad : NULL;
     if (p && g && !none && dlt_is_contiguous(g) && !g->grad_fn) {
       memset(dlt_data(g), 0, (size_t)dlt_numel(g) * dlt_dtype_size(g->dtype));  /* k_zero_grad's common case */
       dlt_bump_version(g);
@@ -281,7 +284,7 @@ static int k_zero_grad_all(lua_State *L) {
       lua_pushboolean(L, none);
       lua_call(L, 2, 0);
     }
-    lua_settop(L, 2);
+    lua_settop(L, 3);
   }
   return 0;
 }
