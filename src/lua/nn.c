@@ -6,6 +6,7 @@
 
 #include "core/ops.h"
 #include "lua/nn_bind.h"
+#include "lua/tensor_priv.h" /* dlt_lua_optdtype */
 #include "nn/module.h"
 
 #define MODULE_MT "dlt.nn.Module"
@@ -57,8 +58,8 @@ static dlt_module *new_module(lua_State *L, dlt_module_kind kind) {
 
 /* Allocates the parameters of the module on top and stores their userdata in its field
  * table, so m.weight is the same object on every access. */
-static void setup_module(lua_State *L, dlt_module *m) {
-  if (dlt_module_setup(m, dlt_default_dtype())) dlt_lua_error(L);
+static void setup_module_as(lua_State *L, dlt_module *m, dlt_dtype dt) {
+  if (dlt_module_setup(m, dt)) dlt_lua_error(L);
   lua_getiuservalue(L, -1, 1);
   for (int k = 0; k < DLT_P_N; k++) {
     if (!m->t[k]) continue;
@@ -71,6 +72,7 @@ static void setup_module(lua_State *L, dlt_module *m) {
   }
   lua_pop(L, 1);
 }
+static void setup_module(lua_State *L, dlt_module *m) { setup_module_as(L, m, dlt_default_dtype()); }
 
 /* ---- constructors ---- */
 
@@ -84,11 +86,12 @@ static int nn_linear(lua_State *L) {
   static const char *const opts[] = {"bias", "dtype", NULL};
   int64_t in = check_size(L, 1, "Linear", "in_features"), out = check_size(L, 2, "Linear", "out_features");
   dlt_lua_checkoptions(L, 3, "Linear", opts);
+  dlt_dtype dt = dlt_lua_optdtype(L, 3, "Linear", dlt_default_dtype());  /* PyTorch's dtype= */
   dlt_module *m = new_module(L, DLT_M_LINEAR);
   m->in = in;
   m->out = out;
   m->affine = dlt_lua_optboolean(L, 3, "bias", 1);
-  setup_module(L, m);
+  setup_module_as(L, m, dt);
   return 1;
 }
 
