@@ -166,17 +166,15 @@ static int level_segments(const double *Z, int rows, int cols, int H, double lev
   return 0;
 }
 
-int dlt_contour_lines(const double *X, const double *Y, const double *Z, int rows, int cols,
-                      double level, dlt_paths *out) {
+/* one level's lines with use, 2 ints an edge (only the edges crossed are read) */
+static int lines_with(const double *X, const double *Y, const double *Z, int rows, int cols, double level,
+                      int *use, dlt_paths *out) {
   if (paths_begin(out) != 0) return -1;
   if (rows < 2 || cols < 2) return 0;
-  int H = rows * (cols - 1), E = H + (rows - 1) * cols;
+  int H = rows * (cols - 1);
   seg *s;
   size_t ns;
-  /* up to 2 segments per edge; only the edges crossed are ever read, so only they are set */
-  int *use = malloc((size_t)E * 2 * sizeof *use);
-  if (!use) return dlt_failn("contour: cannot allocate edges for %dx%d", rows, cols);
-  if (level_segments(Z, rows, cols, H, level, &s, &ns) != 0) { free(use); return -1; }
+  if (level_segments(Z, rows, cols, H, level, &s, &ns) != 0) return -1;
   for (size_t k = 0; k < ns; k++) use[2 * s[k].e[0]] = use[2 * s[k].e[0] + 1] = use[2 * s[k].e[1]] = use[2 * s[k].e[1] + 1] = -1;
   for (size_t k = 0; k < ns; k++)
     for (int q = 0; q < 2; q++) {
@@ -184,8 +182,35 @@ int dlt_contour_lines(const double *X, const double *Y, const double *Z, int row
       use[2 * e + (use[2 * e] >= 0)] = (int)k;
     }
   int rc = chain_segments(s, ns, use, X, Y, Z, cols, H, level, out);
-  free(s), free(use);
+  free(s);
   return rc;
+}
+
+/* room for the edges of a rows x cols grid (at least 2 x 2), 2 ints each: 640 KB at
+ * 200 x 200, so made once for many levels (fresh pages cost a fault each) */
+static int *edge_use(int rows, int cols) {
+  size_t E = (size_t)rows * (cols - 1) + (size_t)(rows - 1) * cols;
+  int *use = malloc(E * 2 * sizeof *use);
+  if (!use) dlt_failn("contour: cannot allocate edges for %dx%d", rows, cols);
+  return use;
+}
+
+int dlt_contour_lines(const double *X, const double *Y, const double *Z, int rows, int cols,
+                      double level, dlt_paths *out) {
+  return dlt_contour_lines_range(X, Y, Z, rows, cols, &level, 0, 1, out) == 1 ? 0 : -1;
+}
+
+int dlt_contour_lines_range(const double *X, const double *Y, const double *Z, int rows, int cols,
+                            const double *levels, int i0, int i1, dlt_paths *out) {
+  if (rows < 2 || cols < 2) {
+    for (int i = i0; i < i1; i++)
+      if (paths_begin(&out[i]) != 0) return i;
+    return i1;
+  }
+  int *use = edge_use(rows, cols), i = i0;
+  while (use && i < i1 && lines_with(X, Y, Z, rows, cols, levels[i], use, &out[i]) == 0) i++;
+  free(use);
+  return use ? i : i0;
 }
 
 /* ---- bands ----
@@ -314,10 +339,22 @@ static int cell_band(merger *g, const names *nm, int j, const vtx *c, double lo,
   return 0;
 }
 
-/* the band k with levels[k] <= v < levels[k+1], -1 below, nlevels-1 at or above the top */
-static int band_of(const double *levels, int nlevels, double v) {
-  int lo = -1, hi = nlevels - 1;  /* levels[lo] <= v < levels[hi], lo = -1 meaning -inf */
-  if (v >= levels[nlevels - 1]) return nlevels - 1;
+/* the band k with levels[k] <= v < levels[k+1], -1 below, nlevels-1 at or above the
+ * top. guess (levels[0] <= v < levels[nb]): the band if the levels were evenly spaced,
+ * from scale = nb / (levels[nb] - levels[0]); it or a neighbour holds v when they
+ * nearly are (contourf's automatic levels), else a binary search finds it. */
+static int band_of(const double *levels, int nlevels, double scale, double v) {
+  int nb = nlevels - 1, lo = -1, hi = nb;  /* levels[lo] <= v < levels[hi], lo = -1 meaning -inf */
+  if (v >= levels[nb]) return nb;
+  if (v < levels[0]) return -1;
+  double g = (v - levels[0]) * scale;
+  if (g >= 0 && g < nb) {
+    int k = (int)g;
+    for (int d = 0; d < 3; d++) {
+      int c = k + (d == 1 ? 1 : d == 2 ? -1 : 0);
+      if (c >= 0 && c < nb && v >= levels[c] && v < levels[c + 1]) return c;
+    }
+  }
   while (hi - lo > 1) {
     int m = (lo + hi) / 2;
     if (v >= levels[m]) lo = m;
@@ -328,14 +365,14 @@ static int band_of(const double *levels, int nlevels, double v) {
 
 /* cell (i, j): the bands *b0..*b1 it touches (*b0 > *b1: none, a NaN or infinite
  * corner), and the band holding all of it or -1 */
-static int cell_bands(const double *Z, int cols, int i, int j, const double *levels, int nlevels, int *b0,
-                      int *b1) {
+static int cell_bands(const double *Z, int cols, int i, int j, const double *levels, int nlevels, double scale,
+                      int *b0, int *b1) {
   int nb = nlevels - 1, a = i * cols + j;
   double z0 = Z[a], z1 = Z[a + 1], z2 = Z[a + cols + 1], z3 = Z[a + cols];
   *b0 = 0, *b1 = -1;
   if (!(isfinite(z0) && isfinite(z1) && isfinite(z2) && isfinite(z3))) return -1;
   double zmin = MIN(MIN(z0, z1), MIN(z2, z3)), zmax = MAX(MAX(z0, z1), MAX(z2, z3));
-  int lo = band_of(levels, nlevels, zmin), hi = band_of(levels, nlevels, zmax);
+  int lo = band_of(levels, nlevels, scale, zmin), hi = band_of(levels, nlevels, scale, zmax);
   /* the top level closes the last band */
   if (hi == nb && zmax == levels[nb]) hi = nb - 1;
   if (lo == nb && zmin == levels[nb]) lo = nb - 1;
@@ -349,9 +386,11 @@ typedef struct { int *first, *cell, *whole, *b0, *b1, ncell, capcell; } row_inde
 
 static int index_row(row_index *r, const double *Z, int cols, int i, const double *levels, int nlevels) {
   int nb = nlevels - 1, total = 0;
+  double scale = nb / (levels[nb] - levels[0]);
+  if (!isfinite(scale)) scale = 0;
   memset(r->first, 0, (size_t)(nb + 1) * sizeof *r->first);
   for (int j = 0; j + 1 < cols; j++) {
-    r->whole[j] = cell_bands(Z, cols, i, j, levels, nlevels, &r->b0[j], &r->b1[j]);
+    r->whole[j] = cell_bands(Z, cols, i, j, levels, nlevels, scale, &r->b0[j], &r->b1[j]);
     for (int b = r->b0[j]; b <= r->b1[j]; b++) r->first[b + 1]++, total++;
   }
   if (total > r->capcell) {
@@ -392,12 +431,12 @@ static int row_band(merger *g, const names *nm, const double *X, const double *Y
   return merger_flush(g, out);
 }
 
-int dlt_contour_bands_range(const double *X, const double *Y, const double *Z, int rows, int cols,
-                            const double *levels, int nlevels, int b0, int b1, dlt_paths *out) {
+int dlt_contour_bands_rows(const double *X, const double *Y, const double *Z, int rows, int cols,
+                           const double *levels, int nlevels, int i0, int i1, dlt_paths *out) {
   int nb = nlevels - 1;
-  for (int b = b0; b < b1; b++)
+  for (int b = 0; b < nb; b++)
     if (paths_begin(&out[b]) != 0) return -1;
-  if (rows < 2 || cols < 2 || b0 >= b1) return 0;
+  if (rows < 2 || cols < 2 || nb < 1) return 0;
   int rect = 1;  /* rectilinear grid: runs of cells inside one band merge into one quad */
   for (int i = 0; i < rows && rect; i++)
     for (int j = 0; j < cols && rect; j++)
@@ -408,9 +447,9 @@ int dlt_contour_bands_range(const double *X, const double *Y, const double *Z, i
   row_index r = {malloc((size_t)(nb + 1) * sizeof(int)), NULL, malloc(3 * (size_t)cols * sizeof(int)), NULL, NULL, 0, 0};
   r.b0 = r.whole ? r.whole + cols : NULL, r.b1 = r.whole ? r.whole + 2 * cols : NULL;
   int rc = g.head && g.gen && r.first && r.whole ? 0 : dlt_failn("contourf: cannot allocate a %dx%d grid", rows, cols);
-  for (int i = 0; i + 1 < rows && rc == 0; i++) {
+  for (int i = i0 < 0 ? 0 : i0; i < i1 && i + 1 < rows && rc == 0; i++) {
     rc = index_row(&r, Z, cols, i, levels, nlevels);
-    for (int b = b0; b < b1 && rc == 0; b++)
+    for (int b = 0; b < nb && rc == 0; b++)
       if (r.first[b + 1] > r.first[b]) rc = row_band(&g, &nm, X, Y, Z, cols, i, &r, rect, levels, b, &out[b]);
   }
   free(g.e), free(g.head), free(g.gen), free(r.first), free(r.cell), free(r.whole);
@@ -419,7 +458,7 @@ int dlt_contour_bands_range(const double *X, const double *Y, const double *Z, i
 
 int dlt_contour_bands(const double *X, const double *Y, const double *Z, int rows, int cols,
                       const double *levels, int nlevels, dlt_paths *out) {
-  return dlt_contour_bands_range(X, Y, Z, rows, cols, levels, nlevels, 0, nlevels - 1, out);
+  return dlt_contour_bands_rows(X, Y, Z, rows, cols, levels, nlevels, 0, rows - 1, out);
 }
 
 int dlt_contour_band(const double *X, const double *Y, const double *Z, int rows, int cols,

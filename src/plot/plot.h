@@ -76,15 +76,20 @@ void dlt_paths_free(dlt_paths *p);
 /* lines of Z == level; NaN corners drop the cell; saddles decided by the centre mean */
 int dlt_contour_lines(const double *X, const double *Y, const double *Z, int rows, int cols,
                       double level, dlt_paths *out);
+/* levels[i0..i1) into out[i0..i1), as dlt_contour_lines makes them, sharing one
+ * scratch: returns the level it stopped at (i1 when all are made) */
+int dlt_contour_lines_range(const double *X, const double *Y, const double *Z, int rows, int cols,
+                            const double *levels, int i0, int i1, dlt_paths *out);
 /* polygons (all oriented alike, fill with non-zero winding) where lo <= Z <= hi */
 int dlt_contour_band(const double *X, const double *Y, const double *Z, int rows, int cols,
                      double lo, double hi, dlt_paths *out);
 /* all nlevels-1 bands in one pass over the cells: out[k] gets levels[k]..levels[k+1] */
 int dlt_contour_bands(const double *X, const double *Y, const double *Z, int rows, int cols,
                       const double *levels, int nlevels, dlt_paths *out);
-/* bands b0..b1-1 only (out[b0..b1)), the same paths as dlt_contour_bands makes */
-int dlt_contour_bands_range(const double *X, const double *Y, const double *Z, int rows, int cols,
-                            const double *levels, int nlevels, int b0, int b1, dlt_paths *out);
+/* the bands' outlines in the rows of cells i0..i1-1 only: dlt_contour_bands makes out[k]
+ * of rows [0, m) followed by out[k] of rows [m, rows-1) for any m, path for path */
+int dlt_contour_bands_rows(const double *X, const double *Y, const double *Z, int rows, int cols,
+                           const double *levels, int nlevels, int i0, int i1, dlt_paths *out);
 /* levels as matplotlib picks them for a count n (MaxNLocator(n+1) trimmed) */
 int dlt_contour_autolevels(double zmin, double zmax, int n, double *out);
 

@@ -359,7 +359,8 @@ static int write_png(png_io *io, const idat *d, int w, int h, int bpp, double dp
 }
 
 /* the image drawn and its data compressed: in two bands (b) when it is large */
-static int image_data(dlt_figure *f, double dpi, unsigned char *px, int w, int h, int opaque, band b[2], idat *d) {
+static int image_data(dlt_figure *f, double dpi, unsigned char *px, int w, int h, int opaque, band b[2],
+                      idat *d) {
   if ((size_t)w * h >= SPLIT_PIXELS && h >= 2) {
     d->b = b;
     return render_bands(f, dpi, px, w, h, h / 2, opaque, b);

@@ -272,9 +272,23 @@ static dlt_rgba level_color(const dlt_artist *a, int i) {
   return mapped(a, v);
 }
 
-static void paths_to_cairo(const dlt_axes *ax, cairo_t *cr, const dlt_paths *p, int simplify) {
+/* whether subpath k of p lies wholly above or below the rows [lo, hi] (user space):
+ * Cairo would draw none of it there. Contour bands come as one outline a grid row, so
+ * a band of the image drawn alone skips about half of them. Kept when unsure (NaN). */
+static int off_rows(const dlt_axes *ax, const dlt_paths *p, int k, double lo, double hi) {
+  double y0 = p->y[p->start[k]], y1 = y0;
+  for (int i = p->start[k] + 1; i < p->start[k + 1]; i++) y0 = fmin(y0, p->y[i]), y1 = fmax(y1, p->y[i]);
+  double a = to_px(ax, 1, y0, 0), b = to_px(ax, 1, y1, 0);
+  return fmax(a, b) < lo || fmin(a, b) > hi;
+}
+
+/* p's subpaths into cr's path, those that reach within margin pixels of the clip */
+static void paths_to_cairo(const dlt_axes *ax, cairo_t *cr, const dlt_paths *p, int simplify, double margin) {
   simplifier s = {.cr = cr};
+  double cx0, cy0, cx1, cy1;
+  cairo_clip_extents(cr, &cx0, &cy0, &cx1, &cy1);
   for (int k = 0; k < p->n; k++) {
+    if (p->start[k + 1] > p->start[k] && off_rows(ax, p, k, cy0 - margin, cy1 + margin)) continue;
     for (int i = p->start[k]; i < p->start[k + 1]; i++) {
       double px = to_px(ax, 0, p->x[i], 0), py = to_px(ax, 1, p->y[i], 0);
       if (!simplify) {
@@ -300,7 +314,8 @@ struct dlt_contours {
   pthread_cond_t cond;
 };
 
-static int npaths(const dlt_artist *a) { return a->filled ? a->nlevels - 1 : a->nlevels; }
+/* filled: each band's outlines in two parts, rows of cells [0, m) then the rest */
+static int npaths(const dlt_artist *a) { return a->filled ? 2 * (a->nlevels - 1) : a->nlevels; }
 
 void dlt_contours_free(dlt_contours *c) {
   if (!c) return;
@@ -337,18 +352,20 @@ dlt_contours *dlt_contours_new(const dlt_figure *f) {
   return c;
 }
 
-/* half h of artist k's paths: the first or the rest of its bands or levels */
+/* half h of artist k's paths: for bands, the first or the rest of the rows of cells
+ * (each row is read once); for lines, the first or the rest of the levels */
 static void contour_half(dlt_contours *c, int k, int h) {
   const dlt_artist *a = c->a[k];
-  int np = npaths(a), i0 = h ? np / 2 : 0, i1 = h ? np : np / 2;
   if (a->filled) {
-    int ok = dlt_contour_bands_range(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels, a->nlevels, i0, i1, c->p[k]) == 0;
-    for (int i = i0; i < i1; i++) c->ok[k][i] = (unsigned char)ok;
+    int nb = a->nlevels - 1, m = (a->rows - 1) / 2;
+    int ok = dlt_contour_bands_rows(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels, a->nlevels, h ? m : 0,
+                                    h ? a->rows - 1 : m, c->p[k] + (h ? nb : 0)) == 0;
+    for (int i = 0; i < nb; i++) c->ok[k][i + (h ? nb : 0)] = (unsigned char)ok;
     return;
   }
-  for (int i = i0; i < i1; i++)
-    if (!(c->ok[k][i] = dlt_contour_lines(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels[i], &c->p[k][i]) == 0))
-      break;
+  int np = npaths(a), i0 = h ? np / 2 : 0, i1 = h ? np : np / 2;
+  int done = dlt_contour_lines_range(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels, i0, i1, c->p[k]);
+  for (int i = i0; i < done; i++) c->ok[k][i] = 1;
 }
 
 /* Each drawing thread calls this before drawing: it computes halves nobody has
@@ -377,10 +394,13 @@ static dlt_paths *given_paths(const dlt_artist *a, const unsigned char **ok) {
   return NULL;
 }
 
-static void fill_bands(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, const dlt_paths *bands) {
+/* the bands' outlines, each followed by its rest (NULL: none) */
+static void fill_bands(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, const dlt_paths *bands,
+                       const dlt_paths *rest) {
   cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
   for (int i = 0; i < a->nlevels - 1; i++) {
-    paths_to_cairo(ax, cr, &bands[i], 0);
+    paths_to_cairo(ax, cr, &bands[i], 0, 2);  /* antialiasing reaches a pixel */
+    if (rest) paths_to_cairo(ax, cr, &rest[i], 0, 2);
     src(cr, level_color(a, i), a->alpha);
     cairo_fill(cr);
   }
@@ -392,7 +412,7 @@ static void stroke_level(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, i
               : a->nlcolors == 1 && a->levels[i] < 0 ? DLT_LS_DASHED : DLT_LS_SOLID;
   if (style == DLT_LS_NONE) return;
   dlt_set_dash(cr, style, lw, 1);
-  paths_to_cairo(ax, cr, p, 1);
+  paths_to_cairo(ax, cr, p, 1, 2 * lw + 2);  /* round joins reach lw / 2 */
   src(cr, level_color(a, i), a->alpha);
   cairo_stroke(cr);
 }
@@ -402,14 +422,14 @@ static void draw_contour(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
   dlt_paths *cached = given_paths(a, &ok);
   if (a->filled) {
     int nb = a->nlevels - 1, all = 1;
-    for (int i = 0; cached && i < nb; i++) all &= ok[i];
+    for (int i = 0; cached && i < 2 * nb; i++) all &= ok[i];
     if (cached) {
-      if (all) fill_bands(ax, cr, a, cached);
+      if (all) fill_bands(ax, cr, a, cached, cached + nb);
       return;
     }
     dlt_paths *bands = calloc((size_t)nb, sizeof *bands);
     if (bands && dlt_contour_bands(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels, a->nlevels, bands) == 0)
-      fill_bands(ax, cr, a, bands);
+      fill_bands(ax, cr, a, bands, NULL);
     for (int i = 0; bands && i < nb; i++) dlt_paths_free(&bands[i]);
     free(bands);
     return;

@@ -195,6 +195,11 @@ dlt_box dlt_text(cairo_t *cr, const char *s, double x, double y, double size, in
   double ox = ha == DLT_HA_LEFT ? 0 : ha == DLT_HA_CENTER ? -W / 2 : -W;
   if (rot90) box = (dlt_box){x + oy, y - ox - W, x + oy + H, y - ox};
   else box = (dlt_box){x + ox, y + oy, x + ox + W, y + oy + H};
+  /* a band of the image drawn alone skips the text wholly above or below it (a glyph's
+   * ink stays within a font size of the box) */
+  double cx0, cy0, cx1, cy1;
+  if (draw) cairo_clip_extents(cr, &cx0, &cy0, &cx1, &cy1);
+  if (draw && (box.y1 + size < cy0 || box.y0 - size > cy1)) draw = 0;
   if (draw) {
     cairo_translate(cr, x, y);
     if (rot90) cairo_rotate(cr, -M_PI / 2);

@@ -267,6 +267,29 @@ Test(plot_contour, a_band_comes_as_one_outline_per_row_piece_even_on_a_skewed_gr
   dlt_paths_free(&p);
 }
 
+Test(plot_contour, bands_of_two_row_ranges_joined_are_the_bands_of_all_rows_path_for_path) {
+  circle_grid();
+  /* levels not evenly spaced and evenly spaced: both ways of finding a value's band */
+  double lev[2][5] = {{0, 0.5, 1, 2.5, 4}, {0, 1, 2, 3, 4}};
+  for (int L = 0; L < 2; L++) {
+    dlt_paths all[4] = {{0}}, top[4] = {{0}}, bot[4] = {{0}};
+    int m = (N - 1) / 3;
+    cr_assert_eq(dlt_contour_bands(gx, gy, gz, N, N, lev[L], 5, all), 0);
+    cr_assert_eq(dlt_contour_bands_rows(gx, gy, gz, N, N, lev[L], 5, 0, m, top), 0);
+    cr_assert_eq(dlt_contour_bands_rows(gx, gy, gz, N, N, lev[L], 5, m, N - 1, bot), 0);
+    for (int k = 0; k < 4; k++) {
+      cr_assert_eq(all[k].n, top[k].n + bot[k].n, "band %d: %d paths", k, all[k].n);
+      int nt = top[k].start[top[k].n];
+      for (int i = 0; i < all[k].start[all[k].n]; i++) {
+        const dlt_paths *q = i < nt ? &top[k] : &bot[k];
+        int j = i < nt ? i : i - nt;
+        cr_assert(all[k].x[i] == q->x[j] && all[k].y[i] == q->y[j], "band %d point %d", k, i);
+      }
+      dlt_paths_free(&all[k]), dlt_paths_free(&top[k]), dlt_paths_free(&bot[k]);
+    }
+  }
+}
+
 /* ---- rendered pixels ---- */
 
 static dlt_figure *one_axes(dlt_axes **ax) {

@@ -137,6 +137,26 @@ Test(plot_png, the_same_figure_saves_to_the_same_bytes) {
   dlt_figure_free(f);
 }
 
+Test(plot_png, saving_over_another_file_replaces_it_with_the_same_bytes_as_a_fresh_save) {
+  dlt_figure *f = busy_figure();
+  char a[64], b[64];
+  snprintf(a, sizeof a, "%s", tmp_png());
+  snprintf(b, sizeof b, "%s", tmp_png());
+  FILE *fp = fopen(a, "wb");  /* an older, longer file where the figure goes */
+  cr_assert(fp);
+  for (int i = 0; i < 300000; i++) fputc('x', fp);
+  fclose(fp);
+  cr_assert_eq(dlt_figure_savefig(f, a, 0), 0);
+  remove(b);
+  cr_assert_eq(dlt_figure_savefig(f, b, 0), 0);
+  long na, nb;
+  unsigned char *da = slurp(a, &na), *db = slurp(b, &nb);
+  cr_expect(na == nb && memcmp(da, db, (size_t)na) == 0, "%ld and %ld bytes", na, nb);
+  free(da), free(db);
+  remove(a), remove(b);
+  dlt_figure_free(f);
+}
+
 Test(plot_png, adler32_is_the_sum_of_bytes_and_of_running_sums_mod_65521) {
   cr_expect_eq(dlt_adler32(1, (const unsigned char *)"Wikipedia", 9), 0x11E60398u);
   static unsigned char buf[100003];
