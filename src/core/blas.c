@@ -7,6 +7,7 @@
 
 #include "core/ops.h"
 #include "core/strided.h"
+#include "core/worker.h"
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
@@ -53,6 +54,62 @@ void dlt_blas_threads_for(int64_t m, int64_t n, int64_t k) {
 void dlt_blas_done(void) {
   if (threaded) workers_stop();
   threaded = false;
+}
+
+/* float32 products from DLT_BLAS_SPLIT_MNK multiply-adds up to the threaded size are
+ * split by rows of C: the helper thread of core/worker.c does the lower part, the caller
+ * the upper, each a single-threaded sgemm. OpenBLAS's own threads did not pay at these
+ * sizes (a 100x256x256 product ran slower on two); the split nearly halves the wall
+ * time. The split depends on the shape alone (with no helper the caller computes both
+ * parts), so results do not depend on the machine's load. sgemm gave every element the
+ * same bits split or whole here (tests/c/test_blas_split.c); dgemm did not for some
+ * shapes (its kernel changes with the size), so double products are never split. */
+#define DLT_BLAS_SPLIT_MNK (2.0 * 1024 * 1024)
+
+typedef struct {
+  bool f32, ta, tb;
+  int m, n, k, lda, ldb, ldc;
+  double alpha, beta;
+  const void *a, *b;
+  void *c;
+} gemm_job;
+
+static void run_gemm(void *p) {
+  gemm_job *g = p;
+  enum CBLAS_TRANSPOSE TA = g->ta ? CblasTrans : CblasNoTrans, TB = g->tb ? CblasTrans : CblasNoTrans;
+  if (g->m == 0) return;
+  if (g->f32)
+    cblas_sgemm(CblasRowMajor, TA, TB, g->m, g->n, g->k, (float)g->alpha, g->a, g->lda, g->b, g->ldb,
+                (float)g->beta, g->c, g->ldc);
+  else
+    cblas_dgemm(CblasRowMajor, TA, TB, g->m, g->n, g->k, g->alpha, g->a, g->lda, g->b, g->ldb, g->beta, g->c,
+                g->ldc);
+}
+
+/* C (m x n, row-major) = alpha op(A) op(B) + beta C, as cblas_?gemm with CblasRowMajor,
+ * on two threads when the product is large enough (see above) */
+void dlt_gemm_rows(bool f32, bool ta, bool tb, int m, int n, int k, double alpha, const void *a, int lda,
+                   const void *b, int ldb, double beta, void *c, int ldc) {
+  gemm_job g = {f32, ta, tb, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c};
+  double mnk = (double)m * n * k;
+  if (!f32 || mnk < DLT_BLAS_SPLIT_MNK || (user > 1 && mnk >= DLT_BLAS_THREADED_MNK) || m < 48) {
+    dlt_blas_threads_for(m, n, k);
+    run_gemm(&g);
+    dlt_blas_done();
+    return;
+  }
+  size_t es = f32 ? sizeof(float) : sizeof(double);
+  /* the cut on a multiple of 16 rows: OpenBLAS computes C^T, whose columns (our rows)
+   * it takes in panels of up to 16, and a panel cut short at the seam can sum differently
+   * (a double product of 101 rows cut at 50 did); aligned, both halves are the very
+   * panels of the whole */
+  int top = (m / 2 + 8) / 16 * 16;
+  gemm_job lo = g;  /* rows top..m-1: A's rows (or columns when transposed) and C's rows */
+  lo.m = m - top;
+  lo.a = (const char *)a + es * (size_t)top * (ta ? 1 : (size_t)lda);
+  lo.c = (char *)c + es * (size_t)top * (size_t)ldc;
+  g.m = top;
+  dlt_worker_run2(run_gemm, &lo, &g);
 }
 
 /* Can t (2-D, rows x cols) be handed to BLAS? Sets trans and the leading dimension. */
@@ -111,15 +168,8 @@ int dlt_gemm(bool ta, bool tb, double alpha, const dlt_tensor *a, const dlt_tens
     ldc = max64(n, 1);
   }
   if (C) {
-    enum CBLAS_TRANSPOSE TA = (ta != tra) ? CblasTrans : CblasNoTrans, TB = (tb != trb) ? CblasTrans : CblasNoTrans;
-    dlt_blas_threads_for(m, n, k);
-    if (c->dtype == DLT_FLOAT32)
-      cblas_sgemm(CblasRowMajor, TA, TB, (int)m, (int)n, (int)k, (float)alpha, dlt_data(A), (int)lda, dlt_data(B), (int)ldb,
-                  (float)beta, dlt_data(C), (int)ldc);
-    else
-      cblas_dgemm(CblasRowMajor, TA, TB, (int)m, (int)n, (int)k, alpha, dlt_data(A), (int)lda, dlt_data(B), (int)ldb, beta,
-                  dlt_data(C), (int)ldc);
-    dlt_blas_done();
+    dlt_gemm_rows(c->dtype == DLT_FLOAT32, ta != tra, tb != trb, (int)m, (int)n, (int)k, alpha, dlt_data(A), (int)lda,
+                  dlt_data(B), (int)ldb, beta, dlt_data(C), (int)ldc);
   }
   int rc = C ? 0 : -1;
   if (oc) rc = dlt_copy_(c, oc);

@@ -76,6 +76,10 @@ int dlt_gemm(bool ta, bool tb, double alpha, const dlt_tensor *a, const dlt_tens
  * Call dlt_blas_threads_for before and dlt_blas_done after every ?gemm. */
 void dlt_blas_threads_for(int64_t m, int64_t n, int64_t k);
 void dlt_blas_done(void);
+/* C (m x n) = alpha op(A) op(B) + beta C as cblas_?gemm(CblasRowMajor, ...) does it (f32:
+ * float, else double; ta, tb: transposed), split by rows over two threads when large */
+void dlt_gemm_rows(bool f32, bool ta, bool tb, int m, int n, int k, double alpha, const void *a, int lda,
+                   const void *b, int ldb, double beta, void *c, int ldc);
 int dlt_blas_num_threads(void);
 void dlt_blas_set_num_threads(int n);
 dlt_tensor *dlt_lstsq(const dlt_tensor *A, const dlt_tensor *b);   /* minimum-norm solution via SVD (gelsd) */

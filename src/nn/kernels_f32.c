@@ -14,6 +14,6 @@
 
 #define R float
 #define S(name) name##_f32
-/* each product picks its BLAS thread count and then stops the workers (core/blas.c) */
-#define GEMM(o, ta, tb, M, N, K, ...) (dlt_blas_threads_for(M, N, K), cblas_sgemm(o, ta, tb, M, N, K, __VA_ARGS__), dlt_blas_done())
+/* each product goes through core/blas.c, which picks its threads (split by rows or OpenBLAS's) */
+#define GEMM(o, ta, tb, M, N, K, ...) dlt_gemm_rows(true, (ta) == CblasTrans, (tb) == CblasTrans, M, N, K, __VA_ARGS__)
 #include "nn/kernels.inc"
