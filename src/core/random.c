@@ -13,6 +13,7 @@
 
 #include "core/random.h"
 #include "core/strided.h"
+#include "core/worker.h"
 
 static uint64_t S[4];
 static uint64_t seed0;
@@ -176,6 +177,15 @@ static void lanes_begin(uint64_t ls[4][LANES]) {
 }
 static void lanes_end(uint64_t ls[4][LANES]) {
   for (int w = 0; w < 4; w++) S[w] = ls[w][LANES - 1]; /* the last lane ends where the block does */
+}
+
+/* s advanced SUPER steps without drawing: T^(3 LANE_LEN), then T^LANE_LEN of that */
+static void jump_block(uint64_t s[4]) {
+  uint64_t ls[4][LANES], t[4];
+  lane_starts(s, ls);
+  for (int w = 0; w < 4; w++) t[w] = ls[w][LANES - 1];
+  lane_starts(t, ls);
+  for (int w = 0; w < 4; w++) s[w] = ls[w][1];
 }
 
 /* buf[0..m) = the next m outputs of the generator, which moves past them */
@@ -365,17 +375,32 @@ typedef int64_t i64x4 __attribute__((vector_size(32)));
     }                                                                                         \
     LANES_STORE(ls);                                                                          \
   }
-#define DEF_UNIFORM_FILL(T)                                                             \
-  static void uniform_fill_##T(T *p, int64_t n, double a, double b) {                   \
-    for (; n >= SUPER; n -= SUPER, p += SUPER) {                                        \
-      uint64_t ls[4][LANES];                                                            \
-      lanes_begin(ls);                                                                  \
-      IF_V4(uniform_lanes_##T##_V4(p, ls, a, b), uniform_lanes_##T##_GEN(p, ls, a, b)); \
-      lanes_end(ls);                                                                    \
-    }                                                                                   \
-    uint64_t s[4] = {S[0], S[1], S[2], S[3]};                                           \
-    for (int64_t i = 0; i < n; i++) p[i] = (T)(a + (b - a) * u53(step(s)));             \
-    for (int w = 0; w < 4; w++) S[w] = s[w];                                            \
+/* Whole blocks of a fill, from the generator state s (advanced past them); skip blocks
+ * of the stream are first jumped over, so two of these can fill the two halves of a
+ * tensor at once (core/worker.c), each drawing what the one-at-a-time stream has there. */
+typedef struct { void *p; int64_t skip, blocks; double a, b; uint64_t s[4]; } block_job;
+#define DEF_UNIFORM_FILL(T)                                                                 \
+  static void uniform_blocks_##T(void *arg) {                                               \
+    block_job *j = arg;                                                                     \
+    for (int64_t k = 0; k < j->skip; k++) jump_block(j->s);                                 \
+    T *p = (T *)j->p + j->skip * SUPER;                                                     \
+    for (int64_t k = 0; k < j->blocks; k++, p += SUPER) {                                   \
+      uint64_t ls[4][LANES];                                                                \
+      lane_starts(j->s, ls);                                                                \
+      IF_V4(uniform_lanes_##T##_V4(p, ls, j->a, j->b), uniform_lanes_##T##_GEN(p, ls, j->a, j->b)); \
+      for (int w = 0; w < 4; w++) j->s[w] = ls[w][LANES - 1];                               \
+    }                                                                                       \
+  }                                                                                         \
+  static void uniform_fill_##T(T *p, int64_t n, double a, double b) {                       \
+    int64_t blocks = n / SUPER, top = blocks / 2;                                           \
+    block_job lo = {p, 0, top, a, b, {S[0], S[1], S[2], S[3]}}, hi = lo;                    \
+    hi.skip = top, hi.blocks = blocks - top;                                                \
+    if (top > 0) dlt_worker_run2(uniform_blocks_##T, &hi, &lo);                             \
+    else uniform_blocks_##T(&hi);                                                           \
+    p += blocks * SUPER, n -= blocks * SUPER;                                               \
+    uint64_t s[4] = {hi.s[0], hi.s[1], hi.s[2], hi.s[3]};                                   \
+    for (int64_t i = 0; i < n; i++) p[i] = (T)(a + (b - a) * u53(step(s)));                 \
+    for (int w = 0; w < 4; w++) S[w] = s[w];                                                \
   }
 #if HAVE_V4
 #define IF_V4(v4, gen) (cpu_v4() ? (v4) : (gen))
