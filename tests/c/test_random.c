@@ -84,7 +84,8 @@ Test(random, a_strided_view_draws_the_same_sequence_in_row_major_order) {
  * those would: sizes straddle the 16384-draw lane blocks, the 64-draw mask words and
  * the 4-wide vectors, in float32 and float64, then one more scalar draw checks the state. */
 Test(random, bulk_fills_draw_exactly_the_one_at_a_time_stream) {
-  const int64_t sizes[] = {1, 3, 4, 63, 64, 65, 16383, 16384, 16385, 2 * 16384 + 777, 65536, 100003};
+  const int64_t sizes[] = {1, 3, 4, 63, 64, 65, 16383, 16384, 16385, 2 * 16384 + 777, 65536, 100003,
+                           4 * 16384 + 5, 9 * 16384 + 333};
   for (int dt = 0; dt < 2; dt++)
     for (size_t c = 0; c < sizeof sizes / sizeof *sizes; c++)
       for (int normal = 0; normal < 2; normal++) {
