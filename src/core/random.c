@@ -204,17 +204,44 @@ static void raw_fill(uint64_t *buf, int64_t m) {
 /* Raw outputs drawn in order from a filled buffer, then from the generator itself:
  * buffer and generator never overlap, as raw_fill leaves the generator past the buffer. */
 typedef struct { const uint64_t *buf; int64_t pos, len; } stream;
-static uint64_t rawbuf[SUPER];
+static uint64_t rawbuf[2][SUPER];
 
-static inline uint64_t stream_next(stream *st) { return st->pos < st->len ? st->buf[st->pos++] : next(); }
+/* pos counts the draws taken past the buffer too (from the generator itself) */
+static inline uint64_t stream_next(stream *st) {
+  uint64_t r = st->pos < st->len ? st->buf[st->pos] : next();
+  st->pos++;
+  return r;
+}
 
 /* the buffer refilled with the next min(want, SUPER) outputs: a fill that needs at least
  * `want` more never makes the generator run ahead of what it consumes */
 static void stream_refill(stream *st, int64_t want) {
   st->len = want < SUPER ? want : SUPER;
   st->pos = 0;
-  raw_fill(rawbuf, st->len);
+  raw_fill((uint64_t *)st->buf, st->len);
 }
+
+/* The next buffer of raw draws, drawn by the helper thread while the caller turns the
+ * current one into normals: buf[0..len) from the state s, which ends past them. The
+ * caller may meanwhile take e draws past its buffer from the generator itself; those
+ * are buf[0..e), so its stream goes on at buf[e] (or, past buf, at the generator). */
+typedef struct { uint64_t *buf; int64_t len; uint64_t s[4]; } raw_job;
+static void raw_job_run(void *arg) {
+  raw_job *j = arg;
+  int64_t i = 0;
+  if (j->len == SUPER) {
+    uint64_t ls[4][LANES];
+    lane_starts(j->s, ls);
+    lanes_run(j->buf, ls);
+    for (int w = 0; w < 4; w++) j->s[w] = ls[w][LANES - 1];
+    i = SUPER;
+  }
+  for (; i < j->len; i++) j->buf[i] = step(j->s);
+}
+
+/* two different jobs for dlt_worker_run2, which runs one function on both threads */
+typedef struct { void (*fn)(void *); void *arg; } call;
+static void call_run(void *c) { ((call *)c)->fn(((call *)c)->arg); }
 
 /* (r >> 11) * 2^-53 exactly, as (double)(r >> 11) * 0x1.0p-53 gives it but without a
  * 64-bit int to double conversion (AVX2 has none): the top 52 bits as the mantissa of
@@ -458,45 +485,78 @@ static int64_t next_slow(const uint64_t *mask, int64_t t, int64_t len) {
  * from the buffer, past the chunk if need be. c[i] = p[k + i] is free to hold the
  * candidate as the draws left in the buffer are at most the outputs left, n - k. */
 #define CHUNK 1024
+typedef struct { void *p; int64_t n, k; double mean, std; stream st; } normal_job;
 #define DEF_NORMAL_FILL(T, B, ATTR)                                                  \
-  ATTR static void normal_fill_##T##_##B(T *p, int64_t n, double mean, double std) { \
+  /* the draws st.buf[st.pos..st.len) (and past them, if a slow path draws on) into   \
+   * normals at p[k...], k advanced */                                                \
+  ATTR static void normal_convert_##T##_##B(void *arg) {                             \
+    normal_job *J = arg;                                                             \
     uint64_t mask[CHUNK / 64];                                                       \
-    stream st = {rawbuf, 0, 0};                                                      \
-    int64_t k = 0;                                                                   \
-    while (k < n) {                                                                  \
-      stream_refill(&st, n - k);                                                     \
-      for (int64_t t = 0; t < st.len;) {                                             \
-        const uint64_t *v = st.buf + t;                                              \
-        int64_t m = st.len - t < CHUNK ? st.len - t : CHUNK, i = 0, o = 0;           \
-        T *c = p + k;                                                                \
-        for (int64_t w = 0; w < m >> 6; w++) { /* 64 draws, one mask word */         \
-          u64x4 acc = {0, 0, 0, 0};                                                  \
-          for (int g = 0; g < 16; g++) {                                             \
-            u64x4 sl = {0, 0, 0, 0};                                                 \
-            ZIG4(T, B, c + w * 64 + g * 4, v + w * 64 + g * 4, mean, std, sl);       \
-            acc |= sl & ((u64x4){1, 2, 4, 8} << (4 * g));                            \
-          }                                                                          \
-          mask[w] = acc[0] | acc[1] | acc[2] | acc[3];                               \
+    T *p = J->p;                                                                     \
+    double mean = J->mean, std = J->std;                                             \
+    stream st = J->st;                                                               \
+    int64_t k = J->k;                                                                \
+    for (int64_t t = st.pos; t < st.len;) {                                          \
+      const uint64_t *v = st.buf + t;                                                \
+      int64_t m = st.len - t < CHUNK ? st.len - t : CHUNK, i = 0, o = 0;             \
+      T *c = p + k;                                                                  \
+      for (int64_t w = 0; w < m >> 6; w++) { /* 64 draws, one mask word */           \
+        u64x4 acc = {0, 0, 0, 0};                                                    \
+        for (int g = 0; g < 16; g++) {                                               \
+          u64x4 sl = {0, 0, 0, 0};                                                   \
+          ZIG4(T, B, c + w * 64 + g * 4, v + w * 64 + g * 4, mean, std, sl);         \
+          acc |= sl & ((u64x4){1, 2, 4, 8} << (4 * g));                              \
         }                                                                            \
-        if (m & 63) mask[m >> 6] = 0;                                                \
-        for (int64_t j = m & ~(int64_t)63; j < m; j++) {                             \
-          double z;                                                                  \
-          int slow;                                                                  \
-          c[j] = (T)(mean + std * zig_fast(v[j], &z, &slow));                        \
-          mask[j >> 6] |= (uint64_t)slow << (j & 63);                                \
-        }                                                                            \
-        while (i < m) {                                                              \
-          int64_t s = next_slow(mask, i, m);                                         \
-          if (o != i) memmove(c + o, c + i, (size_t)(s - i) * sizeof(T));            \
-          o += s - i;                                                                \
-          i = s;                                                                     \
-          if (s == m) break;                                                         \
-          st.pos = t + s + 1;                                                        \
-          c[o++] = (T)(mean + std * normal_from(&st, v[s]));                         \
-          i = st.pos - t; /* past the chunk if the slow path drew on */              \
-        }                                                                            \
-        k += o;                                                                      \
-        t += i;                                                                      \
+        mask[w] = acc[0] | acc[1] | acc[2] | acc[3];                                 \
+      }                                                                              \
+      if (m & 63) mask[m >> 6] = 0;                                                  \
+      for (int64_t j = m & ~(int64_t)63; j < m; j++) {                               \
+        double z;                                                                    \
+        int slow;                                                                    \
+        c[j] = (T)(mean + std * zig_fast(v[j], &z, &slow));                          \
+        mask[j >> 6] |= (uint64_t)slow << (j & 63);                                  \
+      }                                                                              \
+      while (i < m) {                                                                \
+        int64_t s = next_slow(mask, i, m);                                           \
+        if (o != i) memmove(c + o, c + i, (size_t)(s - i) * sizeof(T));              \
+        o += s - i;                                                                  \
+        i = s;                                                                       \
+        if (s == m) break;                                                           \
+        st.pos = t + s + 1;                                                          \
+        c[o++] = (T)(mean + std * normal_from(&st, v[s]));                           \
+        i = st.pos - t; /* past the chunk if the slow path drew on */                \
+      }                                                                              \
+      k += o;                                                                        \
+      t += i;                                                                        \
+      st.pos = t;                                                                    \
+    }                                                                                \
+    J->st = st;                                                                      \
+    J->k = k;                                                                        \
+  }                                                                                  \
+  /* Each buffer of draws is turned into normals while the helper thread draws the    \
+   * next (as many as the outputs surely left, so the invariant above holds). */      \
+  ATTR static void normal_fill_##T##_##B(T *p, int64_t n, double mean, double std) { \
+    normal_job J = {p, n, 0, mean, std, {rawbuf[0], 0, 0}};                          \
+    int cur = 0;                                                                     \
+    while (J.k < n) {                                                                \
+      if (J.st.pos >= J.st.len) {                                                    \
+        J.st.buf = rawbuf[cur];                                                      \
+        stream_refill(&J.st, n - J.k);                                               \
+      }                                                                              \
+      int64_t ahead = n - J.k - (J.st.len - J.st.pos);                               \
+      if (ahead < 1024) { /* too few to be worth the helper */                       \
+        normal_convert_##T##_##B(&J);                                                \
+        continue;                                                                    \
+      }                                                                              \
+      raw_job pre = {rawbuf[cur ^ 1], ahead < SUPER ? ahead : SUPER, {S[0], S[1], S[2], S[3]}}; \
+      call a = {raw_job_run, &pre}, b = {normal_convert_##T##_##B, &J};              \
+      int64_t len = J.st.len;                                                        \
+      dlt_worker_run2(call_run, &a, &b);                                             \
+      int64_t e = J.st.pos - len; /* draws taken from the generator itself */        \
+      if (e <= pre.len) {                                                            \
+        for (int w = 0; w < 4; w++) S[w] = pre.s[w];                                 \
+        cur ^= 1;                                                                    \
+        J.st = (stream){rawbuf[cur], e, pre.len};                                    \
       }                                                                              \
     }                                                                                \
   }

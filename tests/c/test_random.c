@@ -83,6 +83,27 @@ Test(random, a_strided_view_draws_the_same_sequence_in_row_major_order) {
  * must give exactly the stream of one-at-a-time draws, and leave the generator where
  * those would: sizes straddle the 16384-draw lane blocks, the 64-draw mask words and
  * the 4-wide vectors, in float32 and float64, then one more scalar draw checks the state. */
+/* normal_ turns one buffer of draws into normals while the helper thread draws the
+ * next; a slow path that draws past its buffer must leave the stream where one-at-a-time
+ * draws would. 60 sizes and seeds give a few hundred buffer ends to cross. */
+Test(random, normal_fills_across_prefetched_buffers_keep_the_stream) {
+  for (int c = 0; c < 60; c++) {
+    int64_t n = 16384 + (int64_t)c * 2731 + (c % 7) * 16384;
+    dlt_tensor *t = dlt_empty(1, &n, DLT_FLOAT32);
+    dlt_manual_seed(1000 + (uint64_t)c);
+    dlt_normal_(t, 0, 1);
+    uint64_t after = dlt_rand_u64();
+    dlt_manual_seed(1000 + (uint64_t)c);
+    for (int64_t i = 0; i < n; i++) {
+      float v = (float)dlt_rand_normal(), got = (float)dlt_get_flat(t, i);
+      cr_assert(got == v, "n=%lld seed %d: element %lld is %.9g, one at a time %.9g", (long long)n, 1000 + c,
+                (long long)i, got, v);
+    }
+    cr_assert_eq(dlt_rand_u64(), after, "n=%lld: the generator ends elsewhere", (long long)n);
+    dlt_release(t);
+  }
+}
+
 Test(random, bulk_fills_draw_exactly_the_one_at_a_time_stream) {
   const int64_t sizes[] = {1, 3, 4, 63, 64, 65, 16383, 16384, 16385, 2 * 16384 + 777, 65536, 100003,
                            4 * 16384 + 5, 9 * 16384 + 333};
