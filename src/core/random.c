@@ -170,36 +170,36 @@ LANE_CLONES static void lanes_run(uint64_t *buf, uint64_t ls[4][LANES]) {
   LANES_STORE(ls);
 }
 
-/* the generator's state as four lane starts, and back from the last lane's end */
-static void lanes_begin(uint64_t ls[4][LANES]) {
-  uint64_t s[4] = {S[0], S[1], S[2], S[3]};
-  lane_starts(s, ls);
-}
-static void lanes_end(uint64_t ls[4][LANES]) {
-  for (int w = 0; w < 4; w++) S[w] = ls[w][LANES - 1]; /* the last lane ends where the block does */
+/* s = where a block run from lane starts ls ends: the last lane ends where the block does */
+static void block_end(uint64_t s[4], uint64_t ls[4][LANES]) {
+  for (int w = 0; w < 4; w++) s[w] = ls[w][LANES - 1];
 }
 
 /* s advanced SUPER steps without drawing: T^(3 LANE_LEN), then T^LANE_LEN of that */
 static void jump_block(uint64_t s[4]) {
   uint64_t ls[4][LANES], t[4];
   lane_starts(s, ls);
-  for (int w = 0; w < 4; w++) t[w] = ls[w][LANES - 1];
+  block_end(t, ls);
   lane_starts(t, ls);
   for (int w = 0; w < 4; w++) s[w] = ls[w][1];
 }
 
-/* buf[0..m) = the next m outputs of the generator, which moves past them */
-static void raw_fill(uint64_t *buf, int64_t m) {
+/* buf[0..m) = the next m outputs from the state st, which moves past them (worked on
+ * in locals: buf's stores could otherwise alias it) */
+static void raw_fill_from(uint64_t st[4], uint64_t *buf, int64_t m) {
+  uint64_t s[4] = {st[0], st[1], st[2], st[3]};
   for (; m >= SUPER; m -= SUPER, buf += SUPER) {
     uint64_t ls[4][LANES];
-    lanes_begin(ls);
+    lane_starts(s, ls);
     lanes_run(buf, ls);
-    lanes_end(ls);
+    block_end(s, ls);
   }
-  uint64_t s[4] = {S[0], S[1], S[2], S[3]};
   for (int64_t i = 0; i < m; i++) buf[i] = step(s);
-  for (int w = 0; w < 4; w++) S[w] = s[w];
+  for (int w = 0; w < 4; w++) st[w] = s[w];
 }
+
+/* buf[0..m) = the next m outputs of the generator, which moves past them */
+static void raw_fill(uint64_t *buf, int64_t m) { raw_fill_from(S, buf, m); }
 
 /* Raw outputs drawn in order from a filled buffer, then from the generator itself:
  * buffer and generator never overlap, as raw_fill leaves the generator past the buffer. */
@@ -228,15 +228,7 @@ static void stream_refill(stream *st, int64_t want) {
 typedef struct { uint64_t *buf; int64_t len; uint64_t s[4]; } raw_job;
 static void raw_job_run(void *arg) {
   raw_job *j = arg;
-  int64_t i = 0;
-  if (j->len == SUPER) {
-    uint64_t ls[4][LANES];
-    lane_starts(j->s, ls);
-    lanes_run(j->buf, ls);
-    for (int w = 0; w < 4; w++) j->s[w] = ls[w][LANES - 1];
-    i = SUPER;
-  }
-  for (; i < j->len; i++) j->buf[i] = step(j->s);
+  raw_fill_from(j->s, j->buf, j->len);
 }
 
 /* two different jobs for dlt_worker_run2, which runs one function on both threads */
@@ -415,7 +407,7 @@ typedef struct { void *p; int64_t skip, blocks; double a, b; uint64_t s[4]; } bl
       uint64_t ls[4][LANES];                                                                \
       lane_starts(j->s, ls);                                                                \
       IF_V4(uniform_lanes_##T##_V4(p, ls, j->a, j->b), uniform_lanes_##T##_GEN(p, ls, j->a, j->b)); \
-      for (int w = 0; w < 4; w++) j->s[w] = ls[w][LANES - 1];                               \
+      block_end(j->s, ls);                                                                  \
     }                                                                                       \
   }                                                                                         \
   static void uniform_fill_##T(T *p, int64_t n, double a, double b) {                       \
