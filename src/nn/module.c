@@ -37,11 +37,20 @@ void dlt_module_init(dlt_module *m, dlt_module_kind kind) {
   m->fused_act = DLT_ACT_NONE;
 }
 
-/* fill NAN: left unset, for a parameter that an initializer fills next */
 static dlt_tensor *param(int ndim, const int64_t *shape, double fill, dlt_dtype dt, bool grad) {
-  dlt_tensor *t = fill != fill ? dlt_empty(ndim, shape, dt)
-                  : fill == 0  ? dlt_zeros(ndim, shape, dt) : dlt_full(ndim, shape, fill, dt);
+  dlt_tensor *t = fill == 0 ? dlt_zeros(ndim, shape, dt) : dlt_full(ndim, shape, fill, dt);
   if (t) t->requires_grad = grad;
+  return t;
+}
+
+/* a trainable parameter uniform in [-bound, bound], drawn straight into unset memory */
+static dlt_tensor *uniform_param(int ndim, const int64_t *shape, double bound, dlt_dtype dt) {
+  dlt_tensor *t = dlt_empty(ndim, shape, dt);
+  if (t && dlt_uniform_(t, -bound, bound)) {
+    dlt_release(t);
+    return NULL;
+  }
+  if (t) t->requires_grad = true;
   return t;
 }
 
@@ -51,12 +60,9 @@ static int setup_linear(dlt_module *m, dlt_dtype dt) {
     return dlt_failn("Linear: in_features and out_features must be non-negative, got %lld and %lld", (long long)m->in, (long long)m->out);
   int64_t ws[2] = {m->out, m->in};
   double bound = m->in > 0 ? 1.0 / sqrt((double)m->in) : 0;
-  m->t[DLT_P_WEIGHT] = param(2, ws, NAN, dt, true);
-  if (!m->t[DLT_P_WEIGHT] || dlt_uniform_(m->t[DLT_P_WEIGHT], -bound, bound)) return -1;
+  if (!(m->t[DLT_P_WEIGHT] = uniform_param(2, ws, bound, dt))) return -1;
   if (!m->affine) return 0;
-  m->t[DLT_P_BIAS] = param(1, &m->out, NAN, dt, true);
-  if (!m->t[DLT_P_BIAS] || dlt_uniform_(m->t[DLT_P_BIAS], -bound, bound)) return -1;
-  return 0;
+  return (m->t[DLT_P_BIAS] = uniform_param(1, &m->out, bound, dt)) ? 0 : -1;
 }
 
 /* weight ones, bias zeros of shape; running mean 0, var 1 and a batch counter if tracked */
