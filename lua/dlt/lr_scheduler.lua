@@ -626,6 +626,191 @@ function OneCycleLR:step(epoch)
   if not ok then error(err, 2) end
 end
 
+local PolynomialLR = class("PolynomialLR")
+function M.PolynomialLR(opt, opts)
+  check_optimizer("PolynomialLR", opt)
+  local o = options("PolynomialLR", opts, { total_iters = 5, power = 1.0 })
+  expect(type(o.total_iters) == "number" and o.total_iters > 0, "PolynomialLR",
+    "total_iters must be a positive number, got " .. tostring(o.total_iters))
+  expect(type(o.power) == "number", "PolynomialLR", "power must be a number")
+  local self = setmetatable({ total_iters = o.total_iters, power = o.power }, PolynomialLR)
+  init(self, opt, o)
+  return self
+end
+
+-- recursive form: lr_t = lr_{t-1} * ((1 - t/T) / (1 - (t-1)/T))^power
+function PolynomialLR:get_lr()
+  local out = group_lrs(self.optimizer)
+  local t, n = self.last_epoch, self.total_iters
+  if t == 0 or t > n then return out end
+  return scaled(out, ((1.0 - t / n) / (1.0 - (t - 1) / n)) ^ self.power)
+end
+
+function PolynomialLR:_closed_form()
+  local n = self.total_iters
+  return base_times(self, (1.0 - math.min(n, self.last_epoch) / n) ^ self.power)
+end
+
+-- CyclicLR: the rate runs from base_lr up to max_lr in step_size_up steps and back
+-- in step_size_down, its height scaled by scale_fn(cycle) or scale_fn(step). Meant to
+-- be stepped after every batch.
+local CyclicLR = class("CyclicLR")
+function M.CyclicLR(opt, opts)
+  local name = "CyclicLR"
+  check_optimizer(name, opt)
+  local o = options(name, opts, { base_lr = REQUIRED, max_lr = REQUIRED, step_size_up = 2000,
+    step_size_down = false, mode = "triangular", gamma = 1.0, scale_fn = false,
+    scale_mode = "cycle", cycle_momentum = true, base_momentum = 0.8, max_momentum = 0.9 })
+  local base_lrs = per_group(name, "base_lr", opt, o.base_lr)
+  if o.last_epoch == -1 then
+    for i, g in ipairs(opt.param_groups) do g.lr = base_lrs[i] end
+  end
+  local self = setmetatable({}, CyclicLR)
+  self.max_lrs = per_group(name, "max_lr", opt, o.max_lr)
+  expect(type(o.step_size_up) == "number" and o.step_size_up > 0, name,
+    "step_size_up must be a positive number, got " .. tostring(o.step_size_up))
+  local down = o.step_size_down or o.step_size_up
+  expect(type(down) == "number" and down >= 0, name,
+    "step_size_down must be a non-negative number, got " .. tostring(down))
+  self.total_size = o.step_size_up + down + 0.0
+  self.step_ratio = o.step_size_up / self.total_size
+  expect(type(o.gamma) == "number", name, "gamma must be a number")
+  self.mode, self.gamma = o.mode, o.gamma
+  if o.scale_fn then
+    expect(type(o.scale_fn) == "function", name, "scale_fn must be a function")
+    expect(o.scale_mode == "cycle" or o.scale_mode == "iterations", name,
+      "scale_mode must be 'cycle' or 'iterations', got " .. tostring(o.scale_mode))
+    self._scale_fn_custom = o.scale_fn
+    self.scale_mode = o.scale_mode
+  else
+    expect(o.mode == "triangular" or o.mode == "triangular2" or o.mode == "exp_range", name,
+      "mode is invalid and scale_fn is None (mode " .. tostring(o.mode) ..
+      "; expected 'triangular', 'triangular2' or 'exp_range', or a scale_fn)")
+    self.scale_mode = o.mode == "exp_range" and "iterations" or "cycle"
+  end
+  self.cycle_momentum = o.cycle_momentum
+  if o.cycle_momentum then
+    local d = opt.defaults
+    expect(d.momentum ~= nil or d.betas ~= nil, name,
+      "optimizer must support momentum with `cycle_momentum` option enabled")
+    -- Adam-like optimizers cycle beta1 (as PyTorch 2's CyclicLR; 1.13 refuses them)
+    self.use_beta1 = d.momentum == nil
+    local basem = per_group(name, "base_momentum", opt, o.base_momentum)
+    if o.last_epoch == -1 then
+      for i, g in ipairs(opt.param_groups) do
+        if self.use_beta1 then g.betas = { basem[i], g.betas[2] } else g.momentum = basem[i] end
+      end
+    end
+    self.base_momentums = {}
+    for i, g in ipairs(opt.param_groups) do
+      self.base_momentums[i] = self.use_beta1 and g.betas[1] or g.momentum
+    end
+    self.max_momentums = per_group(name, "max_momentum", opt, o.max_momentum)
+  end
+  init(self, opt, o)
+  self.base_lrs = base_lrs
+  return self
+end
+
+function CyclicLR:scale_fn(x)
+  if self._scale_fn_custom then
+    local v = self._scale_fn_custom(x)
+    if type(v) ~= "number" then
+      error(string.format("CyclicLR: scale_fn returned %s for %s, expected a number", type(v),
+        num(x)), 0)
+    end
+    return v
+  elseif self.mode == "triangular2" then
+    return 1 / (2. ^ (x - 1))
+  elseif self.mode == "exp_range" then
+    return self.gamma ^ x
+  end
+  return 1.
+end
+
+function CyclicLR:get_lr()
+  local cycle = math.floor(1 + self.last_epoch / self.total_size)
+  local x = 1. + self.last_epoch / self.total_size - cycle
+  local scale_factor
+  if x <= self.step_ratio then
+    scale_factor = x / self.step_ratio
+  else
+    scale_factor = (x - 1) / (self.step_ratio - 1)
+  end
+  local s = self:scale_fn(self.scale_mode == "cycle" and cycle or self.last_epoch)
+  local lrs = {}
+  for i, base in ipairs(self.base_lrs) do
+    lrs[i] = base + (self.max_lrs[i] - base) * scale_factor * s
+  end
+  if self.cycle_momentum then
+    for i, g in ipairs(self.optimizer.param_groups) do
+      local maxm = self.max_momentums[i]
+      local m = maxm - (maxm - self.base_momentums[i]) * scale_factor * s
+      if self.use_beta1 then g.betas = { m, g.betas[2] } else g.momentum = m end
+    end
+  end
+  return lrs
+end
+
+-- the scale function's error carries the caller's position
+function CyclicLR:step(epoch)
+  local ok, err = pcall(LRScheduler.step, self, epoch)
+  if not ok then error(err, 2) end
+end
+
+-- SWALR: anneals each group's lr to swa_lr over anneal_epochs ("cos" or "linear"),
+-- then holds it (torch.optim.swa_utils.SWALR)
+local SWALR = class("SWALR")
+function M.SWALR(opt, opts)
+  local name = "SWALR"
+  check_optimizer(name, opt)
+  local o = options(name, opts, { swa_lr = REQUIRED, anneal_epochs = 10,
+    anneal_strategy = "cos" })
+  local n = #opt.param_groups
+  if type(o.swa_lr) == "table" then
+    expect(#o.swa_lr == n, name, string.format("swa_lr must have the same length as " ..
+      "optimizer.param_groups: swa_lr has %d, optimizer.param_groups has %d", #o.swa_lr, n))
+  end
+  local swa_lrs = per_group(name, "swa_lr", opt, o.swa_lr)
+  for i, g in ipairs(opt.param_groups) do g.swa_lr = swa_lrs[i] end
+  expect(o.anneal_strategy == "cos" or o.anneal_strategy == "linear", name,
+    "anneal_strategy must by one of 'cos' or 'linear', instead got " ..
+    tostring(o.anneal_strategy))
+  expect(math.type(o.anneal_epochs) == "integer" and o.anneal_epochs >= 0, name,
+    "anneal_epochs must be equal or greater than 0, got " .. tostring(o.anneal_epochs))
+  local self = setmetatable({ anneal_epochs = o.anneal_epochs,
+    anneal_strategy = o.anneal_strategy }, SWALR)
+  init(self, opt, o)
+  return self
+end
+
+function SWALR:_anneal(t)
+  if self.anneal_strategy == "linear" then return t end
+  return (1 - math.cos(math.pi * t)) / 2
+end
+
+local function swa_initial_lr(lr, swa_lr, alpha)
+  if alpha == 1 then return swa_lr end
+  return (lr - alpha * swa_lr) / (1 - alpha)
+end
+
+function SWALR:get_lr()
+  local step = self._step_count - 1
+  if self.anneal_epochs == 0 then step = math.max(1, step) end
+  local span = math.max(1, self.anneal_epochs)
+  local prev_alpha = self:_anneal(math.max(0, math.min(1, (step - 1) / span)))
+  local alpha = self:_anneal(math.max(0, math.min(1, step / span)))
+  local out = {}
+  for i, g in ipairs(self.optimizer.param_groups) do
+    local prev = swa_initial_lr(g.lr, g.swa_lr, prev_alpha)
+    out[i] = g.swa_lr * alpha + prev * (1 - alpha)
+  end
+  return out
+end
+
+-- declared here: SequentialLR refuses them by class
+local ChainedScheduler = class("ChainedScheduler")
+local Plateau = class("ReduceLROnPlateau")
 local SequentialLR = class("SequentialLR")
 function M.SequentialLR(opt, opts)
   local name = "SequentialLR"
@@ -635,6 +820,12 @@ function M.SequentialLR(opt, opts)
   expect(type(scheds) == "table" and #scheds > 0, name, "schedulers must be a list of schedulers")
   expect(type(ms) == "table", name, "milestones must be a list of integers")
   for i, s in ipairs(scheds) do
+    expect(getmetatable(s) ~= ChainedScheduler, name, string.format("scheduler %d is a " ..
+      "ChainedScheduler, which SequentialLR cannot run (it has no epoch count to rewind; " ..
+      "PyTorch 1.13 fails on it too): put its schedulers in the SequentialLR's list or chain " ..
+      "SequentialLRs instead", i))
+    expect(getmetatable(s) ~= Plateau, name, string.format("scheduler %d is a " ..
+      "ReduceLROnPlateau, which is stepped with a metric and cannot run inside SequentialLR", i))
     expect(type(s) == "table" and s.optimizer == opt, name, "Sequential Schedulers expects all " ..
       "schedulers to belong to the same optimizer, but got scheduler " .. i ..
       " to be different than the optimizer passed in")
@@ -666,7 +857,6 @@ function SequentialLR:step()
   self._last_lr = s:get_last_lr()
 end
 
-local ChainedScheduler = class("ChainedScheduler")
 function M.ChainedScheduler(schedulers)
   expect(type(schedulers) == "table" and #schedulers > 0, "ChainedScheduler",
     "expected a list of schedulers")
@@ -688,7 +878,6 @@ end
 
 ---------------------------------------------------------------------------------------
 
-local Plateau = class("ReduceLROnPlateau")
 function M.ReduceLROnPlateau(opt, opts)
   local name = "ReduceLROnPlateau"
   local o = options(name, opts, { mode = "min", factor = 0.1, patience = 10, threshold = 1e-4,

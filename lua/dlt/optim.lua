@@ -15,6 +15,7 @@ end
 -- keys a group table may carry besides the options: written by schedulers
 local scheduler_keys = {
   initial_lr = true, max_lr = true, min_lr = true, max_momentum = true, base_momentum = true,
+  swa_lr = true,
 }
 
 local Optimizer = {}

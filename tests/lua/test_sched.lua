@@ -17,6 +17,8 @@ local LAMBDAS = {
   end,
   step_half = function(e) return 0.5 ^ (e // 25) end,
   mult097 = function() return 0.97 end,
+  cycle_sqrt = function(c) return 1 / math.sqrt(c) end,
+  iter_decay = function(t) return 1 / (1 + 0.02 * t) end,
 }
 
 local function make_opt(kind)
@@ -40,6 +42,8 @@ local function build(opt, name, opts)
     else
       o.lr_lambda = LAMBDAS[o.lr_lambda]
     end
+  elseif name == "CyclicLR" and o.scale_fn then
+    o.scale_fn = LAMBDAS[o.scale_fn]
   elseif name == "SequentialLR" then
     local list = {}
     for i, s in ipairs(o.schedulers) do list[i] = build(opt, s.name, s.opts) end
@@ -151,6 +155,70 @@ T.test("ChainedScheduler steps every scheduler each epoch", function()
     local want = 0.1 * 0.9 ^ e * 0.5 ^ (e // 3)
     T.close(chained:get_last_lr()[1], want, 1e-12, 0, "epoch " .. e)
   end
+end)
+
+for _, c in ipairs({
+  { "CyclicLR", { base_lr = 0.01, max_lr = 0.1, step_size_up = 8, step_size_down = 12,
+    mode = "triangular2" } },
+  { "SWALR", { swa_lr = 0.02, anneal_epochs = 20 } },
+  { "PolynomialLR", { total_iters = 40, power = 2.0 } },
+}) do
+  T.test(c[1] .. " resumed from its state_dict at epoch 13 continues the schedule", function()
+    local opt = make_opt("SGD")
+    local sched = S[c[1]](opt, c[2])
+    for _ = 1, 13 do sched:step() end
+    local sd, osd = sched:state_dict(), opt:state_dict()
+    local ref, mom = {}, {}
+    for e = 1, 40 do
+      sched:step()
+      ref[e], mom[e] = sched:get_last_lr(), opt.param_groups[1].momentum
+    end
+    local opt2 = make_opt("SGD")
+    local sched2 = S[c[1]](opt2, c[2])
+    opt2:load_state_dict(osd)
+    sched2:load_state_dict(sd)
+    for e = 1, 40 do
+      sched2:step()
+      T.close(sched2:get_last_lr(), ref[e], 1e-12, 0, "resumed epoch " .. e)
+      T.close(opt2.param_groups[1].momentum, mom[e], 1e-12, 0, "momentum at resumed epoch " .. e)
+    end
+  end)
+end
+
+T.test("ChainedScheduler or ReduceLROnPlateau inside SequentialLR is a named error", function()
+  local opt = make_opt("SGD")
+  local chained = S.ChainedScheduler({ S.ExponentialLR(opt, { gamma = 0.9 }),
+    S.StepLR(opt, { step_size = 3 }) })
+  T.raises(function()
+    S.SequentialLR(opt, { schedulers = { S.LinearLR(opt), chained }, milestones = { 5 } })
+  end, "SequentialLR: scheduler 2 is a ChainedScheduler, which SequentialLR cannot run")
+  T.raises(function()
+    S.SequentialLR(opt, { schedulers = { S.ReduceLROnPlateau(opt), S.LinearLR(opt) },
+      milestones = { 5 } })
+  end, "SequentialLR: scheduler 1 is a ReduceLROnPlateau")
+end)
+
+T.test("CyclicLR and SWALR check their options by name", function()
+  local opt = make_opt("SGD")
+  T.raises(function() S.CyclicLR(opt, { max_lr = 0.1 }) end, "CyclicLR: missing option 'base_lr'")
+  T.raises(function() S.CyclicLR(opt, { base_lr = 0.1, max_lr = 1, mode = "tri" }) end,
+    "CyclicLR: mode is invalid and scale_fn is None")
+  T.raises(function() S.CyclicLR(opt, { base_lr = { 0.1 }, max_lr = 1 }) end,
+    "CyclicLR: expected 2 values for base_lr, got 1")
+  local ada = optim.Adagrad({ dlt.zeros(2, { requires_grad = true }) })
+  T.raises(function() S.CyclicLR(ada, { base_lr = 0.1, max_lr = 1 }) end,
+    "CyclicLR: optimizer must support momentum with `cycle_momentum` option enabled")
+  S.CyclicLR(ada, { base_lr = 0.1, max_lr = 1, cycle_momentum = false })
+  T.raises(function()
+    S.CyclicLR(make_opt("SGD"), { base_lr = 0.1, max_lr = 1, scale_fn = function() return "x" end })
+  end, "CyclicLR: scale_fn returned string")
+  T.raises(function() S.SWALR(opt, { swa_lr = 0.1, anneal_strategy = "exp" }) end,
+    "SWALR: anneal_strategy must by one of 'cos' or 'linear', instead got exp")
+  T.raises(function() S.SWALR(opt, { swa_lr = 0.1, anneal_epochs = 1.5 }) end,
+    "SWALR: anneal_epochs must be equal or greater than 0, got 1.5")
+  T.raises(function() S.SWALR(opt, { swa_lr = { 1, 2, 3 } }) end,
+    "SWALR: swa_lr must have the same length as optimizer.param_groups")
+  T.eq(optim.swa_utils.SWALR, S.SWALR, "SWALR also in swa_utils")
 end)
 
 T.run()
