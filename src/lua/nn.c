@@ -105,7 +105,13 @@ static int norm1d(lua_State *L, dlt_module_kind kind) {
   dlt_module *m = new_module(L, kind);
   m->in = n;
   m->eps = dlt_lua_optnumber(L, 2, "eps", m->eps);
-  m->momentum = dlt_lua_optnumber(L, 2, "momentum", m->momentum);
+  int top = lua_gettop(L);
+  lua_pushliteral(L, "momentum");
+  if (kind == DLT_M_BATCHNORM1D && lua_istable(L, 2) && lua_rawget(L, 2) == LUA_TBOOLEAN && !lua_toboolean(L, -1))
+    m->cumulative = true;  /* momentum = false: PyTorch's momentum=None */
+  else
+    m->momentum = dlt_lua_optnumber(L, 2, "momentum", m->momentum);
+  lua_settop(L, top);
   m->affine = dlt_lua_optboolean(L, 2, "affine", m->affine);
   m->track = dlt_lua_optboolean(L, 2, "track_running_stats", m->track);
   setup_module(L, m);
@@ -428,6 +434,7 @@ static bool push_config(lua_State *L, const dlt_module *m, const char *k) {
   else if (kd == DLT_M_LINEAR && !strcmp(k, "out_features")) lua_pushinteger(L, m->out);
   else if (norm && !strcmp(k, "num_features")) lua_pushinteger(L, m->in);
   else if ((norm || kd == DLT_M_LAYERNORM || kd == DLT_M_GROUPNORM) && !strcmp(k, "eps")) lua_pushnumber(L, m->eps);
+  else if (norm && !strcmp(k, "momentum") && m->cumulative) lua_pushboolean(L, false);
   else if (norm && !strcmp(k, "momentum")) lua_pushnumber(L, m->momentum);
   else if ((norm || kd == DLT_M_GROUPNORM) && !strcmp(k, "affine")) lua_pushboolean(L, m->affine);
   else if (norm && !strcmp(k, "track_running_stats")) lua_pushboolean(L, m->track);
@@ -517,7 +524,16 @@ static int m_newindex(lua_State *L) {
   }
   if (m->kind == DLT_M_LEAKYRELU && !strcmp(k, "negative_slope")) { m->slope = luaL_checknumber(L, 3); return 0; }
   if ((m->kind == DLT_M_BATCHNORM1D || m->kind == DLT_M_INSTANCENORM1D) && !strcmp(k, "momentum")) {
-    m->momentum = luaL_checknumber(L, 3);
+    /* false is PyTorch's None (BatchNorm1d only): the cumulative average */
+    if (m->kind == DLT_M_BATCHNORM1D && lua_isboolean(L, 3) && !lua_toboolean(L, 3)) {
+      m->cumulative = true;
+      return 0;
+    }
+    if (!lua_isnumber(L, 3))
+      luaL_error(L, "%s: momentum must be a number%s, got %s", fn,
+                 m->kind == DLT_M_BATCHNORM1D ? " or false (PyTorch's None)" : "", luaL_typename(L, 3));
+    m->momentum = lua_tonumber(L, 3);
+    m->cumulative = false;
     return 0;
   }
   if (push_config(L, m, k)) luaL_error(L, "%s: field '%s' is fixed at construction", fn, k);
@@ -684,6 +700,33 @@ static int nn_parameter(lua_State *L) {
   return 1;
 }
 
+/* m:_clone(): a new module of m's kind and configuration with copies of m's tensors
+ * (parameters stay leaves that require grad); a Sequential's children are not copied
+ * (dlt.deepcopy appends copies of them) */
+static int m_clone(lua_State *L) {
+  dlt_module *m = check_module(L, 1);
+  dlt_module *c = lua_newuserdatauv(L, sizeof *c, 1);
+  *c = *m;
+  for (int k = 0; k < DLT_P_N; k++) c->t[k] = NULL;
+  c->bufs = NULL;
+  c->kids = NULL;
+  c->nkids = 0;
+  c->kids_epoch = 0;
+  luaL_setmetatable(L, MODULE_MT);  /* from here __gc releases what c holds */
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, 1);
+  lua_getiuservalue(L, -1, 1);
+  for (int k = 0; k < DLT_P_N; k++) {
+    if (!m->t[k]) continue;
+    if (!(c->t[k] = dlt_clone(m->t[k]))) dlt_lua_error(L);
+    c->t[k]->requires_grad = m->t[k]->requires_grad;
+    dlt_lua_pushtensor(L, dlt_retain(c->t[k]));
+    lua_setfield(L, -2, dlt_module_slot_name(k));
+  }
+  lua_pop(L, 1);
+  return 1;
+}
+
 static const luaL_Reg module_methods[] = {
   {"forward", m_forward},
   {"append", m_append},
@@ -695,6 +738,7 @@ static const luaL_Reg module_methods[] = {
   {"_kids", m_kids},
   {"_set_training", m_set_training},
   {"_to", m_to_dtype},
+  {"_clone", m_clone},
   {NULL, NULL}};
 
 static const luaL_Reg module_meta[] = {

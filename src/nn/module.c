@@ -141,6 +141,8 @@ static dlt_tensor *batch_norm(dlt_module *m, dlt_tensor *x) {
   bool update = m->training && m->track;
   dlt_tensor *rm = m->t[DLT_P_RUNNING_MEAN], *rv = m->t[DLT_P_RUNNING_VAR], *w = m->t[DLT_P_WEIGHT], *b = m->t[DLT_P_BIAS];
   double mom = update ? m->momentum : 0;
+  /* momentum=None: PyTorch counts the batch first, then moves by 1/num_batches_tracked */
+  if (update && m->cumulative) mom = 1.0 / (*(double *)dlt_data(m->t[DLT_P_NUM_BATCHES]) + 1);
   if (m->fused_inplace && !batch_stats && rm && rv && m->fused_p == 0)
     return dlt_fused_batch_norm_eval_(names[m->kind], x, rm, rv, w, b, m->eps, m->fused_act == DLT_ACT_RELU);
   dlt_tensor *y = dlt_fused_batch_norm_buf(names[m->kind], x, rm, rv, w, b, batch_stats, mom, m->eps,
@@ -294,6 +296,7 @@ char *dlt_module_extra_repr(const dlt_module *m, char *buf, size_t n) {
   char e[64], mo[64], p[64];
   dlt_py_float(m->eps, e, sizeof e);
   dlt_py_float(m->momentum, mo, sizeof mo);
+  if (m->cumulative) snprintf(mo, sizeof mo, "None");
   buf[0] = 0;
   switch (m->kind) {
   case DLT_M_LINEAR:

@@ -27,6 +27,8 @@ typedef struct dlt_module {
   int64_t norm_shape[DLT_MAXDIM];
   double eps, momentum, p, slope;
   bool affine, track, inplace, gelu_tanh;
+  bool cumulative;           /* BatchNorm1d with momentum=None: running stats are the plain
+                              * average over batches (momentum 1/num_batches_tracked) */
   int dim;                   /* Softmax: 0-based, may be negative */
   dlt_reduction reduction;   /* losses */
   dlt_act fused_act;         /* Linear, BatchNorm1d: RELU when a Sequential fuses the next ReLU in */
