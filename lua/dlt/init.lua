@@ -18,4 +18,9 @@ dlt.data = require "dlt.data"
 -- nn.Module, the shared module methods and the printout (owner: nn)
 require "dlt.nn"
 
+-- deep copies; stochastic weight averaging (AveragedModel is an nn.Module) (owner: optim)
+dlt.deepcopy = require "dlt.deepcopy"
+dlt.optim.swa_utils = require "dlt.swa_utils"
+dlt.optim.swa_utils.SWALR = dlt.optim.lr_scheduler.SWALR
+
 return dlt
