@@ -17,6 +17,7 @@ dlt.data = require "dlt.data"
 
 -- nn.Module, the shared module methods and the printout (owner: nn)
 require "dlt.nn"
+require "dlt.nn_conv"  -- convolutions, pooling, Flatten (owner: conv)
 
 -- deep copies; stochastic weight averaging (AveragedModel is an nn.Module) (owner: optim)
 dlt.deepcopy = require "dlt.deepcopy"

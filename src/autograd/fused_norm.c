@@ -86,11 +86,18 @@ static int batch_norm_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor *
   return 0;
 }
 
+/* batch norm's L: the elements of a channel in one sample ((N,C), (N,C,L), (N,C,H,W), ...) */
+static int64_t spatial(const dlt_tensor *x) {
+  int64_t L = 1;
+  for (int d = 2; d < x->ndim; d++) L *= x->shape[d];
+  return L;
+}
+
 static int check_batch_norm(const char *fn, const dlt_tensor *x, const dlt_tensor *rm, const dlt_tensor *rv,
                             const dlt_tensor *w, const dlt_tensor *b, bool batch_stats) {
   char s[128];
-  if (x->ndim != 2 && x->ndim != 3)
-    return dlt_failn("%s: expected 2-D or 3-D input, got %d-D input of shape %s", fn, x->ndim, dlt_shape_str(x, s, sizeof s));
+  if (x->ndim < 2)
+    return dlt_failn("%s: expected 2-D or more input, got %d-D input of shape %s", fn, x->ndim, dlt_shape_str(x, s, sizeof s));
   int64_t C = x->shape[1];
   const dlt_tensor *ref = w ? w : rm;
   if (ref && ref->ndim == 1 && ref->shape[0] != C)
@@ -100,7 +107,7 @@ static int check_batch_norm(const char *fn, const dlt_tensor *x, const dlt_tenso
       check_vec(fn, "running_mean", rm, C, x->dtype) || check_vec(fn, "running_var", rv, C, x->dtype))
     return -1;
   if (!batch_stats && (!rm || !rv)) return dlt_failn("%s: running_mean and running_var are needed in eval mode", fn);
-  if (batch_stats && x->shape[0] * (x->ndim == 3 ? x->shape[2] : 1) <= 1)
+  if (batch_stats && x->shape[0] * spatial(x) <= 1)
     return dlt_failn("%s: expected more than 1 value per channel when training, got input of shape %s", fn,
                      dlt_shape_str(x, s, sizeof s));
   return 0;
@@ -111,7 +118,7 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
                                      double drop_p, dlt_bufset *bs) {
   if (check_batch_norm(fn, x, rm, rv, w, b, batch_stats)) return NULL;
   if (!(drop_p >= 0 && drop_p <= 1)) return dlt_fail("%s: dropout probability has to be between 0 and 1, but got %g", fn, drop_p);
-  int64_t N = x->shape[0], C = x->shape[1], L = x->ndim == 3 ? x->shape[2] : 1;
+  int64_t N = x->shape[0], C = x->shape[1], L = spatial(x);
   if (batch_stats && ((rm && !dlt_is_contiguous(rm)) || (rv && !dlt_is_contiguous(rv))))
     return dlt_fail("%s: running stats must be contiguous", fn);
   dlt_tensor *xc = dlt_contiguous(x), *wc = w ? dlt_contiguous(w) : NULL, *bc = b ? dlt_contiguous(b) : NULL;
@@ -176,7 +183,7 @@ dlt_tensor *dlt_fused_batch_norm_eval_(const char *fn, dlt_tensor *x, dlt_tensor
   if (check_batch_norm(fn, x, rm, rv, w, b, false)) return NULL;
   if (dlt_grad_enabled() || !dlt_is_contiguous(x) || x->refcount != 1 || x->storage->refcount != 1)
     return dlt_fail("%s: in-place batch norm needs grad mode off and a contiguous input held by no one else", fn);
-  int64_t N = x->shape[0], C = x->shape[1], L = x->ndim == 3 ? x->shape[2] : 1;
+  int64_t N = x->shape[0], C = x->shape[1], L = spatial(x);
   dlt_tensor *wc = w ? dlt_contiguous(w) : NULL, *bc = b ? dlt_contiguous(b) : NULL;
   dlt_tensor *rmc = dlt_contiguous(rm), *rvc = dlt_contiguous(rv);
   /* the kernel's workspace (2*C doubles), then its mean and rstd outputs (C each,

@@ -95,7 +95,7 @@ static int nn_linear(lua_State *L) {
   return 1;
 }
 
-/* BatchNorm1d and InstanceNorm1d(num_features, {eps, momentum, affine, track_running_stats}):
+/* BatchNorm1d, BatchNorm2d and InstanceNorm1d(num_features, {eps, momentum, affine, track_running_stats}):
  * the same arguments; new_module gives each kind its own defaults */
 static int norm1d(lua_State *L, dlt_module_kind kind) {
   static const char *const opts[] = {"eps", "momentum", "affine", "track_running_stats", NULL};
@@ -107,7 +107,7 @@ static int norm1d(lua_State *L, dlt_module_kind kind) {
   m->eps = dlt_lua_optnumber(L, 2, "eps", m->eps);
   int top = lua_gettop(L);
   lua_pushliteral(L, "momentum");
-  if (kind == DLT_M_BATCHNORM1D && lua_istable(L, 2) && lua_rawget(L, 2) == LUA_TBOOLEAN && !lua_toboolean(L, -1))
+  if (dlt_module_is_batchnorm(kind) && lua_istable(L, 2) && lua_rawget(L, 2) == LUA_TBOOLEAN && !lua_toboolean(L, -1))
     m->cumulative = true;  /* momentum = false: PyTorch's momentum=None */
   else
     m->momentum = dlt_lua_optnumber(L, 2, "momentum", m->momentum);
@@ -118,6 +118,7 @@ static int norm1d(lua_State *L, dlt_module_kind kind) {
   return 1;
 }
 static int nn_batchnorm1d(lua_State *L) { return norm1d(L, DLT_M_BATCHNORM1D); }
+static int nn_batchnorm2d(lua_State *L) { return norm1d(L, DLT_M_BATCHNORM2D); }
 static int nn_instancenorm1d(lua_State *L) { return norm1d(L, DLT_M_INSTANCENORM1D); }
 
 static int nn_layernorm(lua_State *L) {
@@ -337,10 +338,10 @@ static int kind_at(const dlt_module *seq, lua_Integer i, lua_Integer n) {
 static int plan_fusion(const dlt_module *seq, lua_Integer i, lua_Integer n, dlt_module *c) {
   c->fused_act = DLT_ACT_NONE;
   c->fused_p = 0;
-  if ((c->kind != DLT_M_LINEAR && c->kind != DLT_M_BATCHNORM1D) || kind_at(seq, i + 1, n) != DLT_M_RELU)
+  if ((c->kind != DLT_M_LINEAR && !dlt_module_is_batchnorm(c->kind)) || kind_at(seq, i + 1, n) != DLT_M_RELU)
     return 1;
   c->fused_act = DLT_ACT_RELU;
-  if (c->kind == DLT_M_BATCHNORM1D && kind_at(seq, i + 2, n) == DLT_M_DROPOUT) {
+  if (dlt_module_is_batchnorm(c->kind) && kind_at(seq, i + 2, n) == DLT_M_DROPOUT) {
     const dlt_module *d = seq->kids[i + 1];
     c->fused_p = d->training ? d->p : 0;
     return 3;
@@ -428,7 +429,7 @@ static int slot_of(const char *k) {
 /* pushes a configuration field; false when m has no such field */
 static bool push_config(lua_State *L, const dlt_module *m, const char *k) {
   dlt_module_kind kd = m->kind;
-  bool norm = kd == DLT_M_BATCHNORM1D || kd == DLT_M_INSTANCENORM1D;
+  bool norm = dlt_module_is_batchnorm(kd) || kd == DLT_M_INSTANCENORM1D;
   if (!strcmp(k, "training")) lua_pushboolean(L, m->training);
   else if (kd == DLT_M_LINEAR && !strcmp(k, "in_features")) lua_pushinteger(L, m->in);
   else if (kd == DLT_M_LINEAR && !strcmp(k, "out_features")) lua_pushinteger(L, m->out);
@@ -523,15 +524,15 @@ static int m_newindex(lua_State *L) {
     return 0;
   }
   if (m->kind == DLT_M_LEAKYRELU && !strcmp(k, "negative_slope")) { m->slope = luaL_checknumber(L, 3); return 0; }
-  if ((m->kind == DLT_M_BATCHNORM1D || m->kind == DLT_M_INSTANCENORM1D) && !strcmp(k, "momentum")) {
-    /* false is PyTorch's None (BatchNorm1d only): the cumulative average */
-    if (m->kind == DLT_M_BATCHNORM1D && lua_isboolean(L, 3) && !lua_toboolean(L, 3)) {
+  if ((dlt_module_is_batchnorm(m->kind) || m->kind == DLT_M_INSTANCENORM1D) && !strcmp(k, "momentum")) {
+    /* false is PyTorch's None (batch norm only): the cumulative average */
+    if (dlt_module_is_batchnorm(m->kind) && lua_isboolean(L, 3) && !lua_toboolean(L, 3)) {
       m->cumulative = true;
       return 0;
     }
     if (!lua_isnumber(L, 3))
       luaL_error(L, "%s: momentum must be a number%s, got %s", fn,
-                 m->kind == DLT_M_BATCHNORM1D ? " or false (PyTorch's None)" : "", luaL_typename(L, 3));
+                 dlt_module_is_batchnorm(m->kind) ? " or false (PyTorch's None)" : "", luaL_typename(L, 3));
     m->momentum = lua_tonumber(L, 3);
     m->cumulative = false;
     return 0;
@@ -752,6 +753,7 @@ static const luaL_Reg module_meta[] = {
 static const luaL_Reg nn_funcs[] = {
   {"Linear", nn_linear},
   {"BatchNorm1d", nn_batchnorm1d},
+  {"BatchNorm2d", nn_batchnorm2d},
   {"LayerNorm", nn_layernorm},
   {"GroupNorm", nn_groupnorm},
   {"InstanceNorm1d", nn_instancenorm1d},
@@ -794,6 +796,7 @@ void dlt_open_nn(lua_State *L, int dlt) {
   luaL_getmetatable(L, MODULE_MT);
   lua_setfield(L, -2, "_cmeta");
   dlt_nn_open_functional(L, lua_gettop(L));
+  dlt_nn_open_conv(L, lua_gettop(L));
   lua_setfield(L, dlt, "nn");
   lua_pop(L, 1);
 }

@@ -13,11 +13,12 @@
 
 static const char *names[DLT_M_NKINDS] = {
   "Linear", "BatchNorm1d", "LayerNorm", "GroupNorm", "InstanceNorm1d", "Dropout", "ReLU", "LeakyReLU",
-  "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "Identity", "Sequential",
+  "Tanh", "Sigmoid", "GELU", "SiLU", "Softmax", "Identity", "BatchNorm2d", "Sequential",
   "MSELoss", "L1Loss", "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "NLLLoss"};
 
 const char *dlt_module_name(dlt_module_kind kind) { return names[kind]; }
 bool dlt_module_is_loss(dlt_module_kind kind) { return kind >= DLT_M_MSELOSS; }
+bool dlt_module_is_batchnorm(dlt_module_kind kind) { return kind == DLT_M_BATCHNORM1D || kind == DLT_M_BATCHNORM2D; }
 
 static const char *slot_names[DLT_P_N] = {"weight", "bias", "running_mean", "running_var", "num_batches_tracked"};
 const char *dlt_module_slot_name(int k) { return slot_names[k]; }
@@ -32,7 +33,7 @@ void dlt_module_init(dlt_module *m, dlt_module_kind kind) {
   m->p = 0.5;
   m->slope = 0.01;
   m->affine = kind != DLT_M_INSTANCENORM1D;   /* Linear: bias=true */
-  m->track = kind == DLT_M_BATCHNORM1D;
+  m->track = dlt_module_is_batchnorm(kind);
   m->reduction = DLT_REDUCTION_MEAN;
   m->fused_act = DLT_ACT_NONE;
 }
@@ -84,7 +85,7 @@ static int setup_norm(dlt_module *m, dlt_dtype dt, int nd, const int64_t *shape)
 static int check_setup(dlt_module *m) {
   const char *fn = names[m->kind];
   switch (m->kind) {
-  case DLT_M_BATCHNORM1D: case DLT_M_INSTANCENORM1D:
+  case DLT_M_BATCHNORM1D: case DLT_M_BATCHNORM2D: case DLT_M_INSTANCENORM1D:
     if (m->in <= 0) return dlt_failn("%s: num_features must be positive, got %lld", fn, (long long)m->in);
     break;
   case DLT_M_GROUPNORM:
@@ -103,7 +104,7 @@ static int check_setup(dlt_module *m) {
     break;
   default: break;
   }
-  if ((m->kind == DLT_M_BATCHNORM1D || m->kind == DLT_M_INSTANCENORM1D || m->kind == DLT_M_LAYERNORM ||
+  if ((dlt_module_is_batchnorm(m->kind) || m->kind == DLT_M_INSTANCENORM1D || m->kind == DLT_M_LAYERNORM ||
        m->kind == DLT_M_GROUPNORM) && !(m->eps >= 0))
     return dlt_failn("%s: eps must be non-negative, got %g", fn, m->eps);
   return 0;
@@ -111,11 +112,13 @@ static int check_setup(dlt_module *m) {
 
 int dlt_module_setup(dlt_module *m, dlt_dtype dt) {
   if (check_setup(m)) return -1;
-  if ((m->kind == DLT_M_LINEAR || m->kind == DLT_M_BATCHNORM1D) && !(m->bufs = dlt_bufset_new())) return -1;
+  if ((m->kind == DLT_M_LINEAR || dlt_module_is_batchnorm(m->kind)) && !(m->bufs = dlt_bufset_new())) return -1;
   int rc = 0;
   switch (m->kind) {
   case DLT_M_LINEAR: rc = setup_linear(m, dt); break;
-  case DLT_M_BATCHNORM1D: case DLT_M_INSTANCENORM1D: case DLT_M_GROUPNORM: rc = setup_norm(m, dt, 1, &m->in); break;
+  case DLT_M_BATCHNORM1D: case DLT_M_BATCHNORM2D: case DLT_M_INSTANCENORM1D: case DLT_M_GROUPNORM:
+    rc = setup_norm(m, dt, 1, &m->in);
+    break;
   case DLT_M_LAYERNORM: rc = setup_norm(m, dt, m->norm_ndim, m->norm_shape); break;
   default: break;
   }
@@ -137,6 +140,14 @@ void dlt_module_clear(dlt_module *m) {
 }
 
 static dlt_tensor *batch_norm(dlt_module *m, dlt_tensor *x) {
+  char s[128];
+  if (m->kind == DLT_M_BATCHNORM1D && x->ndim != 2 && x->ndim != 3)
+    return dlt_fail("BatchNorm1d: expected 2-D or 3-D input, got %d-D input of shape %s", x->ndim, dlt_shape_str(x, s, sizeof s));
+  if (m->kind == DLT_M_BATCHNORM2D && x->ndim != 4)
+    return dlt_fail("BatchNorm2d: expected 4-D input, got %d-D input of shape %s", x->ndim, dlt_shape_str(x, s, sizeof s));
+  if (m->kind == DLT_M_BATCHNORM2D && x->shape[1] != m->in)
+    return dlt_fail("BatchNorm2d: expected input with %lld channel%s, got %lld (input shape %s)", (long long)m->in,
+                    m->in == 1 ? "" : "s", (long long)x->shape[1], dlt_shape_str(x, s, sizeof s));
   bool batch_stats = m->training || !m->track;
   bool update = m->training && m->track;
   dlt_tensor *rm = m->t[DLT_P_RUNNING_MEAN], *rv = m->t[DLT_P_RUNNING_VAR], *w = m->t[DLT_P_WEIGHT], *b = m->t[DLT_P_BIAS];
@@ -211,7 +222,7 @@ dlt_tensor *dlt_module_forward(dlt_module *m, dlt_tensor *x) {
   const char *fn = names[m->kind];
   switch (m->kind) {
   case DLT_M_LINEAR: return dlt_fused_linear_buf(fn, x, m->t[DLT_P_WEIGHT], m->t[DLT_P_BIAS], m->fused_act, m->bufs);
-  case DLT_M_BATCHNORM1D: return batch_norm(m, x);
+  case DLT_M_BATCHNORM1D: case DLT_M_BATCHNORM2D: return batch_norm(m, x);
   case DLT_M_LAYERNORM: return dlt_fused_layer_norm(fn, x, m->norm_ndim, m->norm_shape, m->t[DLT_P_WEIGHT], m->t[DLT_P_BIAS], m->eps);
   case DLT_M_GROUPNORM: {
     char s[128];
@@ -302,7 +313,7 @@ char *dlt_module_extra_repr(const dlt_module *m, char *buf, size_t n) {
   case DLT_M_LINEAR:
     snprintf(buf, n, "in_features=%lld, out_features=%lld, bias=%s", (long long)m->in, (long long)m->out, py_bool(m->affine));
     break;
-  case DLT_M_BATCHNORM1D: case DLT_M_INSTANCENORM1D:
+  case DLT_M_BATCHNORM1D: case DLT_M_BATCHNORM2D: case DLT_M_INSTANCENORM1D:
     snprintf(buf, n, "%lld, eps=%s, momentum=%s, affine=%s, track_running_stats=%s", (long long)m->in, e, mo,
              py_bool(m->affine), py_bool(m->track));
     break;

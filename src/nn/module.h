@@ -8,7 +8,7 @@
 typedef enum {
   DLT_M_LINEAR, DLT_M_BATCHNORM1D, DLT_M_LAYERNORM, DLT_M_GROUPNORM, DLT_M_INSTANCENORM1D,
   DLT_M_DROPOUT, DLT_M_RELU, DLT_M_LEAKYRELU, DLT_M_TANH, DLT_M_SIGMOID, DLT_M_GELU, DLT_M_SILU,
-  DLT_M_SOFTMAX, DLT_M_IDENTITY, DLT_M_SEQUENTIAL,
+  DLT_M_SOFTMAX, DLT_M_IDENTITY, DLT_M_BATCHNORM2D, DLT_M_SEQUENTIAL,
   DLT_M_MSELOSS, DLT_M_L1LOSS, DLT_M_BCELOSS, DLT_M_BCEWITHLOGITSLOSS, DLT_M_CROSSENTROPYLOSS,
   DLT_M_NLLLOSS,
   DLT_M_NKINDS
@@ -45,6 +45,8 @@ typedef struct dlt_module {
 /* name as PyTorch prints it ("Linear", "BatchNorm1d", ...) */
 const char *dlt_module_name(dlt_module_kind kind);
 bool dlt_module_is_loss(dlt_module_kind kind);
+/* BatchNorm1d or BatchNorm2d: one layer but for the input's rank */
+bool dlt_module_is_batchnorm(dlt_module_kind kind);
 /* the Lua field name of slot k ("weight", ..., "num_batches_tracked") */
 const char *dlt_module_slot_name(int k);
 /* true for slots that are parameters (weight, bias), false for buffers */
