@@ -11,10 +11,10 @@ local Module = nn.Module
 
 local function check_options(fn, opts, allowed)
   if opts == nil then return {} end
-  if type(opts) ~= "table" then error(fn .. ": expected an options table, got " .. type(opts), 3) end
+  if type(opts) ~= "table" then error(fn .. ": expected an options table, got " .. type(opts), 0) end
   for k in pairs(opts) do
     if type(k) ~= "string" or not allowed[k] then
-      error(string.format("%s: unknown option '%s'", fn, tostring(k)), 3)
+      error(string.format("%s: unknown option '%s'", fn, tostring(k)), 0)
     end
   end
   return opts
@@ -30,18 +30,18 @@ end
 local function tuple(fn, what, v, D)
   local out = {}
   if type(v) == "table" then
-    if #v ~= D then error(string.format("%s: %s must have %d value%s, got %d", fn, what, D, D == 1 and "" or "s", #v), 3) end
+    if #v ~= D then error(string.format("%s: %s must have %d value%s, got %d", fn, what, D, D == 1 and "" or "s", #v), 0) end
     for i = 1, D do out[i] = v[i] end
   else
     if math.type(v) ~= "integer" then
-      error(string.format("%s: %s must be an integer or a list of %d integers, got %s", fn, what, D, tostring(v)), 3)
+      error(string.format("%s: %s must be an integer or a list of %d integers, got %s", fn, what, D, tostring(v)), 0)
     end
     for i = 1, D do out[i] = v end
   end
   return out
 end
 
--- Python's repr of a tuple of ints: (3,) or (3, 3)
+-- Python's repr of a tuple of ints: (3,) or (3, 0)
 local function pytuple(t)
   if #t == 1 then return "(" .. t[1] .. ",)" end
   return "(" .. table.concat(t, ", ") .. ")"
@@ -91,7 +91,7 @@ end
 
 local function positive(fn, what, v)
   if math.type(v) ~= "integer" or v <= 0 then
-    error(string.format("%s: %s must be a positive integer, got %s", fn, what, tostring(v)), 3)
+    error(string.format("%s: %s must be a positive integer, got %s", fn, what, tostring(v)), 0)
   end
 end
 
@@ -106,10 +106,10 @@ local function conv_init(self, name, D, transposed, in_channels, out_channels, k
   positive(name, "out_channels", out_channels)
   local groups = opts.groups or 1
   positive(name, "groups", groups)
-  if in_channels % groups ~= 0 then error(name .. ": in_channels must be divisible by groups", 2) end
-  if out_channels % groups ~= 0 then error(name .. ": out_channels must be divisible by groups", 2) end
+  if in_channels % groups ~= 0 then error(name .. ": in_channels must be divisible by groups", 0) end
+  if out_channels % groups ~= 0 then error(name .. ": out_channels must be divisible by groups", 0) end
   if (opts.padding_mode or "zeros") ~= "zeros" then
-    error(name .. ": only padding_mode='zeros' is supported, got '" .. tostring(opts.padding_mode) .. "'", 2)
+    error(name .. ": only padding_mode='zeros' is supported, got '" .. tostring(opts.padding_mode) .. "'", 0)
   end
   local k = tuple(name, "kernel_size", kernel_size, D)
   for _, v in ipairs(k) do positive(name, "kernel_size", v) end
@@ -122,10 +122,10 @@ local function conv_init(self, name, D, transposed, in_channels, out_channels, k
   })
   local c = rawget(self, "_conv")
   if c.padding == "same" and not all_equal(c.stride, 1) then
-    error(name .. ": padding='same' is not supported for strided convolutions", 2)
+    error(name .. ": padding='same' is not supported for strided convolutions", 0)
   end
   if type(c.padding) == "string" and c.padding ~= "same" and c.padding ~= "valid" then
-    error(name .. ": padding must be 'same', 'valid' or sizes, got '" .. c.padding .. "'", 2)
+    error(name .. ": padding must be 'same', 'valid' or sizes, got '" .. c.padding .. "'", 0)
   end
   local wshape = transposed and { in_channels, out_channels // groups } or { out_channels, in_channels // groups }
   for _, v in ipairs(k) do wshape[#wshape + 1] = v end
@@ -189,7 +189,7 @@ local function conv_call(f)
   return function(x, w, b, o, name)
     local ok, y = pcall(f, x, w, b, o)
     if ok then return y end
-    error((tostring(y):gsub("^conv[%w_]*:", name .. ":")), 3)
+    error((tostring(y):gsub("^conv[%w_]*:", name .. ":")), 0)
   end
 end
 
@@ -208,7 +208,7 @@ local function pool_class(name, D, kind)
   local fname = (kind == "max" and "max_pool" or "avg_pool") .. D .. "d"
   function cls:init(kernel_size, opts)
     opts = check_options(name, opts, allowed)
-    if kernel_size == nil then error(name .. ": kernel_size is required", 2) end
+    if kernel_size == nil then error(name .. ": kernel_size is required", 0) end
     tuple(name, "kernel_size", kernel_size, D)
     self.kernel_size = kernel_size
     self.stride = opts.stride or kernel_size
@@ -232,7 +232,7 @@ local function pool_class(name, D, kind)
       o.divisor_override = self.divisor_override
     end
     local ok, y, i = pcall(f, x, self.kernel_size, o)
-    if not ok then error((tostring(y):gsub("^" .. fname .. ":", name .. ":")), 2) end
+    if not ok then error((tostring(y):gsub("^" .. fname .. ":", name .. ":")), 0) end
     return y, i
   end
   function cls:extra_repr()
@@ -258,7 +258,7 @@ nn.AvgPool2d = pool_class("AvgPool2d", 2, "avg")
 local function adaptive_class(name, D, f)
   local cls = Module:extend(name)
   function cls:init(output_size)
-    if output_size == nil then error(name .. ": output_size is required", 2) end
+    if output_size == nil then error(name .. ": output_size is required", 0) end
     self.output_size = output_size
   end
   function cls:forward(x) return f(x, self.output_size) end
@@ -285,13 +285,13 @@ function F.dropout2d(x, p, training)
   p = p == nil and 0.5 or p
   if training == nil then training = true end
   if type(p) ~= "number" or not (p >= 0 and p <= 1) then
-    error("dropout2d: dropout probability has to be between 0 and 1, but got " .. tostring(p), 2)
+    error("dropout2d: dropout probability has to be between 0 and 1, but got " .. tostring(p), 0)
   end
-  if not dlt.is_tensor(x) then error("dropout2d: expected a tensor, got " .. type(x), 2) end
+  if not dlt.is_tensor(x) then error("dropout2d: expected a tensor, got " .. type(x), 0) end
   local nd = x:dim()
   if nd ~= 3 and nd ~= 4 then
     error(string.format("dropout2d: expected 3-D (unbatched) or 4-D (batched) input, got %d-D input of shape {%s}", nd,
-      table.concat(x.shape, ",")), 2)
+      table.concat(x.shape, ",")), 0)
   end
   if not training or p == 0 then return x end
   local s = x.shape
@@ -305,7 +305,7 @@ local Dropout2d = Module:extend("Dropout2d")
 function Dropout2d:init(p, opts)
   p = p == nil and 0.5 or p
   if type(p) ~= "number" or not (p >= 0 and p <= 1) then
-    error("Dropout2d: dropout probability has to be between 0 and 1, but got " .. tostring(p), 2)
+    error("Dropout2d: dropout probability has to be between 0 and 1, but got " .. tostring(p), 0)
   end
   check_options("Dropout2d", opts, set { "inplace" })
   self.p = p
@@ -313,7 +313,7 @@ function Dropout2d:init(p, opts)
 end
 function Dropout2d:forward(x)
   local ok, y = pcall(F.dropout2d, x, self.p, self.training)
-  if not ok then error((tostring(y):gsub("^dropout2d:", "Dropout2d:")), 2) end
+  if not ok then error((tostring(y):gsub("^dropout2d:", "Dropout2d:")), 0) end
   return y
 end
 function Dropout2d:extra_repr() return "p=" .. pyfloat(self.p) .. ", inplace=" .. pybool(self.inplace) end
@@ -335,8 +335,8 @@ nn.Flatten = Flatten
 -- Unflatten(dim, unflattened_size): splits dim (1-based) into the sizes given
 local Unflatten = Module:extend("Unflatten")
 function Unflatten:init(dim, sizes)
-  if math.type(dim) ~= "integer" or dim == 0 then error("Unflatten: dim must be a non-zero integer (1-based), got " .. tostring(dim), 2) end
-  if type(sizes) ~= "table" or #sizes == 0 then error("Unflatten: unflattened_size must be a list of sizes", 2) end
+  if math.type(dim) ~= "integer" or dim == 0 then error("Unflatten: dim must be a non-zero integer (1-based), got " .. tostring(dim), 0) end
+  if type(sizes) ~= "table" or #sizes == 0 then error("Unflatten: unflattened_size must be a list of sizes", 0) end
   self.dim = dim
   self.unflattened_size = sizes
 end
@@ -344,7 +344,7 @@ function Unflatten:forward(x)
   local s, nd = x.shape, x:dim()
   local d = self.dim < 0 and nd + self.dim + 1 or self.dim
   if d < 1 or d > nd then
-    error(string.format("Unflatten: dim %d out of range for a %d-D input", self.dim, nd), 2)
+    error(string.format("Unflatten: dim %d out of range for a %d-D input", self.dim, nd), 0)
   end
   local shape = {}
   for i = 1, d - 1 do shape[#shape + 1] = s[i] end
@@ -353,7 +353,7 @@ function Unflatten:forward(x)
   local ok, y = pcall(x.reshape, x, shape)
   if not ok then
     error(string.format("Unflatten: cannot split dim %d of size %d into %s (input shape {%s})", self.dim, s[d],
-      pytuple(self.unflattened_size), table.concat(s, ",")), 2)
+      pytuple(self.unflattened_size), table.concat(s, ",")), 0)
   end
   return y
 end

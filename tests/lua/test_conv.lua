@@ -1,0 +1,197 @@
+-- test_conv.lua: the convolutional layers' API: Jacobians against central differences
+-- (dlt.autograd.gradcheck, float64), PyTorch's printouts, state_dict keys, default
+-- initialization bounds, dtype conversion, train/eval, use inside nn.Sequential, the
+-- shape errors, and results that do not depend on the thread count.
+package.path = "tests/lua/?.lua;" .. package.path
+local T = require "harness"
+local dlt = require "dlt"
+local nn, F = dlt.nn, dlt.nn.functional
+
+local function d(...) return dlt.randn(...):double():requires_grad_() end
+
+local function gradcheck(fn, inputs, what)
+  T.eq(dlt.autograd.gradcheck(fn, inputs), true, what)
+end
+
+T.test("conv2d's Jacobian in x, weight and bias matches central differences", function()
+  dlt.manual_seed(1)
+  gradcheck(function(x, w, b) return F.conv2d(x, w, b, { stride = { 2, 1 }, padding = 1, dilation = { 1, 2 }, groups = 2 }) end,
+    { d(2, 4, 5, 6), d(4, 2, 3, 2), d(4) }, "conv2d")
+  gradcheck(function(x, w) return F.conv2d(x, w, nil, { padding = "same" }) end, { d(1, 2, 5, 4), d(3, 2, 2, 3) }, "same")
+end)
+
+T.test("conv1d's and conv_transpose2d's Jacobians match central differences", function()
+  dlt.manual_seed(2)
+  gradcheck(function(x, w, b) return F.conv1d(x, w, b, { stride = 2, padding = 1, dilation = 2 }) end,
+    { d(2, 3, 9), d(2, 3, 3), d(2) }, "conv1d")
+  gradcheck(function(x, w, b) return F.conv_transpose2d(x, w, b, { stride = 2, padding = 1, output_padding = 1, groups = 2 }) end,
+    { d(2, 4, 3, 3), d(4, 1, 3, 3), d(2) }, "conv_transpose2d")
+end)
+
+T.test("pooling's Jacobians match central differences", function()
+  dlt.manual_seed(3)
+  gradcheck(function(x) return F.max_pool2d(x, 3, { stride = 2, padding = 1, ceil_mode = true }) end, { d(2, 2, 7, 6) }, "max")
+  gradcheck(function(x) return F.avg_pool2d(x, 3, { stride = 2, padding = 1, count_include_pad = false }) end,
+    { d(2, 2, 7, 6) }, "avg")
+  gradcheck(function(x) return F.adaptive_avg_pool2d(x, { 3, 4 }) end, { d(2, 2, 7, 6) }, "adaptive")
+  gradcheck(function(x) return F.max_pool1d(x, 2) end, { d(2, 3, 8) }, "max1d")
+end)
+
+T.test("BatchNorm2d's Jacobian in training mode matches central differences", function()
+  dlt.manual_seed(4)
+  local m = nn.BatchNorm2d(3):double()
+  gradcheck(function(x) return m(x) end, { d(4, 3, 2, 3) }, "BatchNorm2d")
+end)
+
+T.test("the shared CNN prints as PyTorch prints it (1-based child numbers)", function()
+  local m = nn.Sequential(nn.Conv2d(1, 32, 3, { padding = 1 }), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+    nn.Dropout2d(0.1), nn.Flatten(), nn.Unflatten(2, { 32, 196 }), nn.AdaptiveAvgPool2d({ 4, false }))
+  T.eq(tostring(m), table.concat({
+    "Sequential(",
+    "  (1): Conv2d(1, 32, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))",
+    "  (2): BatchNorm2d(32, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)",
+    "  (3): ReLU()",
+    "  (4): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)",
+    "  (5): Dropout2d(p=0.1, inplace=False)",
+    "  (6): Flatten(start_dim=2, end_dim=-1)",
+    "  (7): Unflatten(dim=2, unflattened_size=(32, 196))",
+    "  (8): AdaptiveAvgPool2d(output_size=(4, None))",
+    ")" }, "\n"), "printout")
+  T.eq(tostring(nn.Conv1d(4, 6, 5, { padding = "same", dilation = 2, groups = 2, bias = false })),
+    "Conv1d(4, 6, kernel_size=(5,), stride=(1,), padding=same, dilation=(2,), groups=2, bias=False)", "Conv1d")
+end)
+
+T.test("Conv2d with padding='same' and a stride is refused as PyTorch refuses it", function()
+  T.raises(function() nn.Conv1d(4, 6, 5, { stride = 2, padding = "same" }) end,
+    "Conv1d: padding='same' is not supported for strided convolutions")
+end)
+
+T.test("printouts of the other layers", function()
+  T.eq(tostring(nn.ConvTranspose2d(4, 6, { 3, 2 }, { stride = 2, output_padding = 1, groups = 2 })),
+    "ConvTranspose2d(4, 6, kernel_size=(3, 2), stride=(2, 2), output_padding=(1, 1), groups=2)", "ConvTranspose2d")
+  T.eq(tostring(nn.AvgPool2d(3, { stride = 2, padding = 1 })), "AvgPool2d(kernel_size=3, stride=2, padding=1)", "AvgPool2d")
+  T.eq(tostring(nn.MaxPool1d(3, { stride = 2 })), "MaxPool1d(kernel_size=3, stride=2, padding=0, dilation=1, ceil_mode=False)",
+    "MaxPool1d")
+  T.eq(tostring(nn.AdaptiveAvgPool2d(1)), "AdaptiveAvgPool2d(output_size=1)", "AdaptiveAvgPool2d")
+end)
+
+T.test("state_dict keys, parameter order and shapes follow PyTorch", function()
+  local m = nn.Sequential(nn.Conv2d(3, 8, { 3, 5 }, { groups = 1 }), nn.BatchNorm2d(8), nn.ConvTranspose2d(8, 4, 2, { groups = 2 }))
+  local sd = m:state_dict()
+  local keys = {}
+  for k in pairs(sd) do keys[#keys + 1] = k end
+  table.sort(keys)
+  T.eq(table.concat(keys, " "), "1.bias 1.weight 2.bias 2.num_batches_tracked 2.running_mean 2.running_var 2.weight "
+    .. "3.bias 3.weight", "keys")
+  T.eq(table.concat(sd["1.weight"].shape, ","), "8,3,3,5", "conv weight (out, in/groups, kh, kw)")
+  T.eq(table.concat(sd["3.weight"].shape, ","), "8,2,2,2", "transposed weight (in, out/groups, kh, kw)")
+  T.eq(#m:parameters(), 6, "parameters")
+  T.eq(m[1].in_channels .. " " .. m[1].out_channels .. " " .. table.concat(m[1].kernel_size, "x"), "3 8 3x5", "fields")
+end)
+
+T.test("default init: weight and bias within +-1/sqrt(fan_in) and spread over it", function()
+  dlt.manual_seed(5)
+  local m = nn.Conv2d(16, 64, 3)
+  local bound = 1 / math.sqrt(16 * 9)
+  local w = m.weight
+  T.eq(w:abs():max():item() <= bound, true, "weight within the bound")
+  T.eq(w:abs():max():item() > 0.95 * bound, true, "weight reaches near the bound")
+  T.close(w:std():item(), bound / math.sqrt(3), 0.05, 0, "uniform's std")
+  T.eq(m.bias:abs():max():item() <= bound, true, "bias within the bound")
+  -- nn.init's fans for a conv weight: fan_in = in/groups * kh * kw
+  local t = dlt.empty(64, 16, 3, 3)
+  nn.init.kaiming_uniform_(t, { mode = "fan_out", nonlinearity = "relu" })
+  T.eq(t:abs():max():item() <= math.sqrt(6 / (64 * 9)), true, "kaiming fan_out bound")
+end)
+
+T.test("to/double/float convert a conv network in place, and it keeps training", function()
+  local m = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(8, 1))
+  local w = m[1].weight
+  m:double()
+  T.eq(m[1].weight.dtype, "float64", "double")
+  T.eq(rawequal(m[1].weight, w), true, "the same parameter object")
+  local y = m(dlt.randn(3, 1, 4, 4):double())
+  y:sum():backward()
+  T.eq(m[1].weight.grad.dtype, "float64", "gradient dtype")
+  m:float()
+  T.eq(m[1].bias.dtype, "float32", "float")
+end)
+
+T.test("train/eval switch BatchNorm2d's statistics and Dropout2d", function()
+  dlt.manual_seed(6)
+  local m = nn.Sequential(nn.BatchNorm2d(2), nn.Dropout2d(0.5))
+  local x = dlt.randn(4, 2, 3, 3) * 2 + 1
+  m(x)
+  T.eq(m[1].num_batches_tracked:item(), 1, "one batch tracked")
+  m:eval()
+  T.eq(m[2].training, false, "eval reaches the Lua module")
+  local rm, rv = m[1].running_mean, m[1].running_var
+  local want = (x - rm:view(1, 2, 1, 1)) / (rv:view(1, 2, 1, 1) + 1e-5):sqrt()
+  T.close(m(x), want:totable(), 1e-5, 1e-6, "eval uses the running stats, Dropout2d passes")
+end)
+
+T.test("Dropout2d zeroes whole channels and scales the rest by 1/(1-p)", function()
+  dlt.manual_seed(7)
+  local x = dlt.ones(64, 8, 3, 3)
+  local y = F.dropout2d(x, 0.25)
+  local zeros, kept = 0, 0
+  for n = 1, 64 do
+    for c = 1, 8 do
+      local ch = y[n][c]
+      local mn, mx = ch:min():item(), ch:max():item()
+      T.eq(mn, mx, "a channel is all one value")
+      if mx == 0 then zeros = zeros + 1 else kept = kept + 1; T.close(mx, 1 / 0.75, 1e-6, 0, "survivor scale") end
+    end
+  end
+  T.eq(zeros > 80 and zeros < 180, true, "about a quarter of 512 channels dropped (got " .. zeros .. ")")
+  T.eq(rawequal(F.dropout2d(x, 0.3, false), x), true, "identity when not training")
+end)
+
+T.test("shape errors name the layer, the expected and the given shape", function()
+  T.raises(function() nn.Conv2d(1, 4, 3)(dlt.randn(2, 3, 8, 8)) end,
+    "Conv2d: expected input with 1 channel, got 3 (input shape {2,3,8,8}")
+  T.raises(function() nn.Conv2d(2, 4, 3)(dlt.randn(8, 8)) end,
+    "Conv2d: expected 3-D (unbatched) or 4-D (batched) input, got 2-D input of shape {8,8}")
+  T.raises(function() nn.Conv2d(2, 4, 5)(dlt.randn(1, 2, 3, 3)) end, "Conv2d: input of size 3 (padded: 3) is smaller than the kernel's reach 5")
+  T.raises(function() nn.Conv1d(2, 4, 3)(dlt.randn(1, 3, 8)) end, "Conv1d: expected input with 2 channels, got 3")
+  T.raises(function() nn.ConvTranspose2d(4, 2, 3)(dlt.randn(1, 3, 5, 5)) end, "ConvTranspose2d: expected input with 4 channels, got 3")
+  T.raises(function() nn.BatchNorm2d(3)(dlt.randn(2, 4, 5, 5)) end, "BatchNorm2d: expected input with 3 channels, got 4")
+  T.raises(function() nn.BatchNorm2d(3)(dlt.randn(2, 3, 5)) end, "BatchNorm2d: expected 4-D input, got 3-D input of shape {2,3,5}")
+  T.raises(function() nn.MaxPool2d(2)(dlt.randn(5)) end, "MaxPool2d: expected 3-D (unbatched) or 4-D (batched) input")
+  T.raises(function() nn.MaxPool2d(5)(dlt.randn(1, 1, 3, 3)) end, "MaxPool2d: input of shape {1,1,3,3} is too small")
+  T.raises(function() F.max_pool2d(dlt.randn(1, 1, 6, 6), 2, { padding = 2 }) end, "max_pool2d: pad should be at most half")
+  T.raises(function() F.conv2d(dlt.randn(1, 2, 5, 5), dlt.randn(3, 2, 3, 3), dlt.randn(4)) end, "conv2d: bias has shape {4}, expected {3}")
+  T.raises(function() F.conv2d(dlt.randn(1, 2, 5, 5), dlt.randn(3, 2, 3, 3), nil, { strides = 2 }) end, "conv2d: unknown option 'strides'")
+  T.raises(function() nn.Conv2d(3, 4, 3, { bais = false }) end, "Conv2d: unknown option 'bais'")
+  T.raises(function() nn.Unflatten(2, { 3, 5 })(dlt.randn(2, 12)) end, "Unflatten: cannot split dim 2 of size 12 into (3, 5)")
+  T.raises(function() F.conv_transpose2d(dlt.randn(1, 2, 3, 3), dlt.randn(2, 1, 3, 3), nil, { stride = 2, output_padding = 2 }) end,
+    "conv_transpose2d: output_padding must be smaller than either stride or dilation")
+end)
+
+T.test("conv2d gives the same result on one thread and on two (the batch split)", function()
+  dlt.manual_seed(8)
+  local x, w, b = dlt.randn(16, 8, 12, 12):double(), dlt.randn(16, 8, 3, 3):double(), dlt.randn(16):double()
+  local threads = dlt.num_threads()
+  local function run(n)
+    dlt.num_threads(n)
+    local xx, ww = x:clone():requires_grad_(), w:clone():requires_grad_()
+    local y = F.conv2d(xx, ww, b, { padding = 1 })
+    y:sum():backward()
+    return y, xx.grad, ww.grad
+  end
+  local y1, dx1, dw1 = run(1)
+  local y2, dx2, dw2 = run(2)
+  dlt.num_threads(threads)
+  T.close(y2, y1:totable(), 0, 0, "output: bit for bit (each sample's product is the same)")
+  T.close(dx2, dx1:totable(), 0, 0, "input gradient: bit for bit")
+  T.close(dw2, dw1:totable(), 1e-12, 1e-12, "weight gradient: the two halves summed in another order")
+end)
+
+T.test("max_pool2d's indices are 1-based positions in each flattened plane", function()
+  local x = dlt.tensor({ 1, 5, 2, 0, 3, 4, 9, 8, 7, 6, 1, 2, 0, 0, 3, 1 }):reshape({ 1, 1, 4, 4 })
+  local y, i = F.max_pool2d(x, 2, { return_indices = true })
+  T.close(y, { 5, 9, 7, 3 }, 0, 0, "maxima")
+  T.close(i, { 2, 7, 9, 15 }, 0, 0, "indices")
+end)
+
+T.run()
