@@ -1,6 +1,7 @@
 /* nn.c: dlt.nn's C modules as userdata: the layers, the losses and Sequential, their
  * fields, calls and the primitives (_slots, _children, _to) that lua/dlt/nn.lua builds
  * parameters(), state_dict(), train() and the printout on. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,7 +73,6 @@ static void setup_module_as(lua_State *L, dlt_module *m, dlt_dtype dt) {
   }
   lua_pop(L, 1);
 }
-static void setup_module(lua_State *L, dlt_module *m) { setup_module_as(L, m, dlt_default_dtype()); }
 
 /* ---- constructors ---- */
 
@@ -82,188 +82,142 @@ static int64_t check_size(lua_State *L, int idx, const char *fn, const char *wha
   return (int64_t)lua_tonumber(L, idx);
 }
 
-static int nn_linear(lua_State *L) {
-  static const char *const opts[] = {"bias", "dtype", NULL};
-  int64_t in = check_size(L, 1, "Linear", "in_features"), out = check_size(L, 2, "Linear", "out_features");
-  dlt_lua_checkoptions(L, 3, "Linear", opts);
-  dlt_dtype dt = dlt_lua_optdtype(L, 3, "Linear", dlt_default_dtype());  /* PyTorch's dtype= */
-  dlt_module *m = new_module(L, DLT_M_LINEAR);
-  m->in = in;
-  m->out = out;
-  m->affine = dlt_lua_optboolean(L, 3, "bias", 1);
+/* the index of the string at idx in a NULL-terminated list; else an error listing them
+ * ("'mean', 'sum' or 'none'") */
+static int check_choice(lua_State *L, int idx, const char *fn, const char *what, const char *const *choices) {
+  const char *s = lua_tostring(L, idx);
+  int n = 0;
+  for (; choices[n]; n++)
+    if (s && lua_type(L, idx) == LUA_TSTRING && !strcmp(s, choices[n])) return n;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = 0; i < n; i++) {
+    if (i) luaL_addstring(&b, i == n - 1 ? " or " : ", ");
+    luaL_addchar(&b, '\'');
+    luaL_addstring(&b, choices[i]);
+    luaL_addchar(&b, '\'');
+  }
+  luaL_pushresult(&b);
+  return luaL_error(L, "%s: %s must be %s, got '%s'", fn, what, lua_tostring(L, -1), s ? s : luaL_typename(L, idx));
+}
+
+/* the value at idx into field f of m, checked by f's type */
+static void read_field(lua_State *L, int idx, const char *fn, const dlt_module_field *f, dlt_module *m) {
+  char *at = (char *)m + f->offset;
+  switch (f->type) {
+  case DLT_FT_INT: *(int64_t *)at = check_size(L, idx, fn, f->name); break;
+  case DLT_FT_NUMBER:
+    if (!lua_isnumber(L, idx)) luaL_error(L, "%s: %s must be a number, got %s", fn, f->name, luaL_typename(L, idx));
+    *(double *)at = lua_tonumber(L, idx);
+    break;
+  case DLT_FT_NUMBER_OR_NONE:
+    if (lua_isboolean(L, idx) && !lua_toboolean(L, idx)) *(double *)at = NAN;
+    else if (lua_isnumber(L, idx) && !isnan(lua_tonumber(L, idx))) *(double *)at = lua_tonumber(L, idx);
+    else luaL_error(L, "%s: %s must be a number or false (PyTorch's None), got %s", fn, f->name,
+                    lua_isnumber(L, idx) ? "nan" : luaL_typename(L, idx));
+    break;
+  case DLT_FT_BOOL:
+    if (!lua_isboolean(L, idx)) luaL_error(L, "%s: %s must be a boolean, got %s", fn, f->name, luaL_typename(L, idx));
+    *(bool *)at = lua_toboolean(L, idx);
+    break;
+  case DLT_FT_DIM: {
+    int64_t d = check_size(L, idx, fn, f->name);
+    if (d == 0) luaL_error(L, "%s: %s is 1-based (or negative from the end), got 0", fn, f->name);
+    if (d > DLT_MAXDIM || d < -DLT_MAXDIM)  /* (int) of 2^32 + 1 would be a valid dim */
+      dlt_lua_fail(L, "%s: %s %lld is out of range (tensors have at most %d dims)", fn, f->name, (long long)d, DLT_MAXDIM);
+    *(int *)at = (int)(d > 0 ? d - 1 : d);
+    break;
+  }
+  case DLT_FT_SHAPE:
+    if (!lua_istable(L, idx)) {
+      m->norm_ndim = 1;
+      m->norm_shape[0] = check_size(L, idx, fn, f->name);
+      break;
+    }
+    idx = lua_absindex(L, idx);
+    m->norm_ndim = (int)lua_rawlen(L, idx);
+    if (m->norm_ndim < 1 || m->norm_ndim > DLT_MAXDIM)
+      luaL_error(L, "%s: %s must have 1 to %d sizes, got %d", fn, f->name, DLT_MAXDIM, m->norm_ndim);
+    for (int d = 0; d < m->norm_ndim; d++) {
+      lua_rawgeti(L, idx, d + 1);
+      m->norm_shape[d] = check_size(L, -1, fn, f->name);
+      lua_pop(L, 1);
+    }
+    break;
+  case DLT_FT_ENUM: *(int *)at = check_choice(L, idx, fn, f->name, f->choices); break;
+  }
+}
+
+/* an optional field from the options table at idx, the default staying when absent */
+static void read_option(lua_State *L, int idx, const char *fn, const dlt_module_field *f, dlt_module *m) {
+  char *at = (char *)m + f->offset;
+  switch (f->type) {
+  case DLT_FT_NUMBER: *(double *)at = dlt_lua_optnumber(L, idx, f->name, *(double *)at); break;
+  case DLT_FT_BOOL: *(bool *)at = dlt_lua_optboolean(L, idx, f->name, *(bool *)at); break;
+  case DLT_FT_ENUM: {
+    const char *s = dlt_lua_optstring(L, idx, f->name, NULL);
+    if (!s) break;
+    lua_pushstring(L, s);
+    read_field(L, -1, fn, f, m);
+    lua_pop(L, 1);
+    break;
+  }
+  default:  /* integers, dims, shapes: as a positional argument would be */
+    if (!lua_istable(L, idx)) {
+      if (f->flags & DLT_FF_REQUIRED) read_field(L, idx, fn, f, m);  /* "got no value" */
+      break;
+    }
+    idx = lua_absindex(L, idx);
+    lua_pushstring(L, f->name);
+    if (lua_rawget(L, idx) != LUA_TNIL || (f->flags & DLT_FF_REQUIRED)) read_field(L, -1, fn, f, m);
+    lua_pop(L, 1);
+  }
+}
+
+/* Every C module's constructor, its kind in upvalue 1: Kind(args..., {options}). The
+ * kind's positional fields come first, in order (those that are also options may stop
+ * early, giving their place to the options table: Dropout({p = 0.2})), then the options
+ * table, whose keys are the kind's option fields (and dtype when the kind takes it). */
+static int nn_new(lua_State *L) {
+  dlt_module_kind kind = (dlt_module_kind)lua_tointeger(L, lua_upvalueindex(1));
+  const dlt_module_kind_info *K = dlt_module_kind_of(kind);
+  const char *fn = K->name, *opts[16];
+  dlt_module cfg;
+  dlt_module_init(&cfg, kind);
+  if (K->flags & DLT_K_ANYARGS) lua_settop(L, 0); /* Identity ignores its arguments, as PyTorch's */
+  int pos = 1, nopt = 0;
+  bool given[16] = {0};
+  for (int j = 0; K->fields[j].name; j++) {
+    const dlt_module_field *f = &K->fields[j];
+    if (f->flags & DLT_FF_OPT) opts[nopt++] = f->name;
+    if (!(f->flags & DLT_FF_ARG) || pos < 0) continue;
+    if ((f->flags & DLT_FF_OPT) && (lua_isnoneornil(L, pos) || (lua_istable(L, pos) && f->type != DLT_FT_SHAPE))) {
+      pos = -pos;  /* the rest come from the options table */
+      continue;
+    }
+    read_field(L, pos++, fn, f, &cfg);
+    given[j] = true;
+  }
+  pos = pos < 0 ? -pos : pos;
+  if (K->flags & DLT_K_DTYPE) opts[nopt++] = "dtype";
+  opts[nopt] = NULL;
+  dlt_lua_checkoptions(L, pos, fn, nopt ? opts : NULL);
+  for (int j = 0; K->fields[j].name; j++)
+    if ((K->fields[j].flags & DLT_FF_OPT) && !given[j]) read_option(L, pos, fn, &K->fields[j], &cfg);
+  dlt_dtype dt = K->flags & DLT_K_DTYPE ? dlt_lua_optdtype(L, pos, fn, dlt_default_dtype()) : dlt_default_dtype();
+  dlt_module *m = new_module(L, kind);
+  *m = cfg;
   setup_module_as(L, m, dt);
   return 1;
 }
 
-/* BatchNorm1d, BatchNorm2d and InstanceNorm1d(num_features, {eps, momentum, affine, track_running_stats}):
- * the same arguments; new_module gives each kind its own defaults */
-static int norm1d(lua_State *L, dlt_module_kind kind) {
-  static const char *const opts[] = {"eps", "momentum", "affine", "track_running_stats", NULL};
-  const char *fn = dlt_module_name(kind);
-  int64_t n = check_size(L, 1, fn, "num_features");
-  dlt_lua_checkoptions(L, 2, fn, opts);
-  dlt_module *m = new_module(L, kind);
-  m->in = n;
-  m->eps = dlt_lua_optnumber(L, 2, "eps", m->eps);
-  int top = lua_gettop(L);
-  lua_pushliteral(L, "momentum");
-  if (dlt_module_is_batchnorm(kind) && lua_istable(L, 2) && lua_rawget(L, 2) == LUA_TBOOLEAN && !lua_toboolean(L, -1))
-    m->cumulative = true;  /* momentum = false: PyTorch's momentum=None */
-  else
-    m->momentum = dlt_lua_optnumber(L, 2, "momentum", m->momentum);
-  lua_settop(L, top);
-  m->affine = dlt_lua_optboolean(L, 2, "affine", m->affine);
-  m->track = dlt_lua_optboolean(L, 2, "track_running_stats", m->track);
-  setup_module(L, m);
-  return 1;
-}
-static int nn_batchnorm1d(lua_State *L) { return norm1d(L, DLT_M_BATCHNORM1D); }
-static int nn_batchnorm2d(lua_State *L) { return norm1d(L, DLT_M_BATCHNORM2D); }
-static int nn_instancenorm1d(lua_State *L) { return norm1d(L, DLT_M_INSTANCENORM1D); }
-
-static int nn_layernorm(lua_State *L) {
-  static const char *const opts[] = {"eps", "elementwise_affine", NULL};
-  dlt_lua_checkoptions(L, 2, "LayerNorm", opts);
-  int64_t shape[DLT_MAXDIM];
-  int nd = 0;
-  if (lua_istable(L, 1)) {
-    nd = (int)lua_rawlen(L, 1);
-    if (nd < 1 || nd > DLT_MAXDIM) luaL_error(L, "LayerNorm: normalized_shape must have 1 to %d sizes, got %d", DLT_MAXDIM, nd);
-    for (int d = 0; d < nd; d++) {
-      lua_rawgeti(L, 1, d + 1);
-      shape[d] = check_size(L, -1, "LayerNorm", "normalized_shape");
-      lua_pop(L, 1);
-    }
-  } else {
-    nd = 1;
-    shape[0] = check_size(L, 1, "LayerNorm", "normalized_shape");
-  }
-  dlt_module *m = new_module(L, DLT_M_LAYERNORM);
-  m->norm_ndim = nd;
-  memcpy(m->norm_shape, shape, sizeof(int64_t) * (size_t)nd);
-  m->eps = dlt_lua_optnumber(L, 2, "eps", 1e-5);
-  m->affine = dlt_lua_optboolean(L, 2, "elementwise_affine", 1);
-  setup_module(L, m);
-  return 1;
-}
-
-static int nn_groupnorm(lua_State *L) {
-  static const char *const opts[] = {"eps", "affine", NULL};
-  int64_t g = check_size(L, 1, "GroupNorm", "num_groups"), c = check_size(L, 2, "GroupNorm", "num_channels");
-  dlt_lua_checkoptions(L, 3, "GroupNorm", opts);
-  dlt_module *m = new_module(L, DLT_M_GROUPNORM);
-  m->groups = g;
-  m->in = c;
-  m->eps = dlt_lua_optnumber(L, 3, "eps", 1e-5);
-  m->affine = dlt_lua_optboolean(L, 3, "affine", 1);
-  setup_module(L, m);
-  return 1;
-}
-
-/* Dropout(p) or Dropout({p=, inplace=}) */
-static int nn_dropout(lua_State *L) {
-  static const char *const opts[] = {"p", "inplace", NULL};
-  double p = 0.5;
-  bool inplace = false;
-  if (lua_istable(L, 1)) {
-    dlt_lua_checkoptions(L, 1, "Dropout", opts);
-    p = dlt_lua_optnumber(L, 1, "p", 0.5);
-    inplace = dlt_lua_optboolean(L, 1, "inplace", 0);
-  } else if (!lua_isnoneornil(L, 1)) {
-    if (!lua_isnumber(L, 1)) luaL_error(L, "Dropout: p must be a number, got %s", luaL_typename(L, 1));
-    p = lua_tonumber(L, 1);
-    dlt_lua_checkoptions(L, 2, "Dropout", opts);
-    inplace = dlt_lua_optboolean(L, 2, "inplace", 0);
-  }
-  dlt_module *m = new_module(L, DLT_M_DROPOUT);
-  m->p = p;
-  m->inplace = inplace;
-  setup_module(L, m);
-  return 1;
-}
-
-/* the activations without parameters; ReLU({inplace}) accepted for PyTorch scripts */
-static int simple(lua_State *L, dlt_module_kind kind) {
-  static const char *const opts[] = {"inplace", NULL};
-  dlt_lua_checkoptions(L, 1, dlt_module_name(kind), kind == DLT_M_RELU ? opts : NULL);
-  dlt_module *m = new_module(L, kind);
-  m->inplace = dlt_lua_optboolean(L, 1, "inplace", 0);
-  return 1;
-}
-static int nn_relu(lua_State *L) { return simple(L, DLT_M_RELU); }
-static int nn_tanh(lua_State *L) { return simple(L, DLT_M_TANH); }
-static int nn_sigmoid(lua_State *L) { return simple(L, DLT_M_SIGMOID); }
-static int nn_silu(lua_State *L) { return simple(L, DLT_M_SILU); }
-static int nn_identity(lua_State *L) {
-  lua_settop(L, 0); /* Identity ignores its arguments, as PyTorch's */
-  new_module(L, DLT_M_IDENTITY);
-  return 1;
-}
-
-static int nn_leakyrelu(lua_State *L) {
-  static const char *const opts[] = {"negative_slope", "inplace", NULL};
-  double slope = 0.01;
-  int oi = 1;
-  if (lua_isnumber(L, 1)) { slope = lua_tonumber(L, 1); oi = 2; }
-  dlt_lua_checkoptions(L, oi, "LeakyReLU", opts);
-  slope = dlt_lua_optnumber(L, oi, "negative_slope", slope);
-  bool inplace = dlt_lua_optboolean(L, oi, "inplace", 0);
-  dlt_module *m = new_module(L, DLT_M_LEAKYRELU);
-  m->slope = slope;
-  m->inplace = inplace;
-  return 1;
-}
-
-static int nn_gelu(lua_State *L) {
-  static const char *const opts[] = {"approximate", NULL};
-  dlt_lua_checkoptions(L, 1, "GELU", opts);
-  const char *a = dlt_lua_optstring(L, 1, "approximate", "none");
-  if (strcmp(a, "none") && strcmp(a, "tanh")) luaL_error(L, "GELU: approximate must be 'none' or 'tanh', got '%s'", a);
-  dlt_module *m = new_module(L, DLT_M_GELU);
-  m->gelu_tanh = !strcmp(a, "tanh");
-  return 1;
-}
-
-static int nn_softmax(lua_State *L) {
-  static const char *const opts[] = {"dim", NULL};
-  int64_t d;
-  if (lua_istable(L, 1)) {
-    dlt_lua_checkoptions(L, 1, "Softmax", opts);
-    lua_getfield(L, 1, "dim");
-    d = check_size(L, -1, "Softmax", "dim");
-  } else {
-    d = check_size(L, 1, "Softmax", "dim");
-  }
-  if (d == 0) luaL_error(L, "Softmax: dim is 1-based (or negative from the end), got 0");
-  if (d > DLT_MAXDIM || d < -DLT_MAXDIM)  /* (int) of 2^32 + 1 would be a valid dim */
-    return dlt_lua_fail(L, "Softmax: dim %lld is out of range (tensors have at most %d dims)", (long long)d, DLT_MAXDIM);
-  dlt_module *m = new_module(L, DLT_M_SOFTMAX);
-  m->dim = (int)(d > 0 ? d - 1 : d);
-  return 1;
-}
-
 int dlt_nn_optreduction(lua_State *L, int idx, const char *fn) {
-  const char *r = dlt_lua_optstring(L, idx, "reduction", "mean");
-  if (!strcmp(r, "mean")) return DLT_REDUCTION_MEAN;
-  if (!strcmp(r, "sum")) return DLT_REDUCTION_SUM;
-  if (!strcmp(r, "none")) return DLT_REDUCTION_NONE;
-  return luaL_error(L, "%s: reduction must be 'mean', 'sum' or 'none', got '%s'", fn, r);
+  dlt_module cfg;
+  dlt_module_init(&cfg, DLT_M_MSELOSS);
+  read_option(L, idx, fn, dlt_module_field_of(DLT_M_MSELOSS, "reduction"), &cfg);
+  return (int)dlt_module_reduction(&cfg);
 }
 
-static int loss(lua_State *L, dlt_module_kind kind) {
-  static const char *const opts[] = {"reduction", NULL};
-  dlt_lua_checkoptions(L, 1, dlt_module_name(kind), opts);
-  int red = dlt_nn_optreduction(L, 1, dlt_module_name(kind));
-  dlt_module *m = new_module(L, kind);
-  m->reduction = (dlt_reduction)red;
-  return 1;
-}
-static int nn_mseloss(lua_State *L) { return loss(L, DLT_M_MSELOSS); }
-static int nn_l1loss(lua_State *L) { return loss(L, DLT_M_L1LOSS); }
-static int nn_bceloss(lua_State *L) { return loss(L, DLT_M_BCELOSS); }
-static int nn_bcewithlogitsloss(lua_State *L) { return loss(L, DLT_M_BCEWITHLOGITSLOSS); }
-static int nn_crossentropyloss(lua_State *L) { return loss(L, DLT_M_CROSSENTROPYLOSS); }
-static int nn_nllloss(lua_State *L) { return loss(L, DLT_M_NLLLOSS); }
 
 /* true for a C module or a Lua module (a table with an _order list, see nn.lua) */
 static bool is_module(lua_State *L, int idx) {
@@ -326,50 +280,28 @@ static void cache_kids(lua_State *L, dlt_module *seq, int env, lua_Integer n) {
   seq->kids_epoch = module_epoch;
 }
 
-/* the kind of child i (1-based, of n) when it is a C module, else -1 */
-static int kind_at(const dlt_module *seq, lua_Integer i, lua_Integer n) {
-  const dlt_module *m = i <= n ? seq->kids[i - 1] : NULL;
-  return m ? (int)m->kind : -1;
-}
-
-/* How many children starting at child i run as one fused node: a Linear or BatchNorm1d
- * followed by a C ReLU (and for BatchNorm1d a Dropout after it) -- the results and
- * gradients are those of running them one by one. Sets the modules' fused fields. */
-static int plan_fusion(const dlt_module *seq, lua_Integer i, lua_Integer n, dlt_module *c) {
-  c->fused_act = DLT_ACT_NONE;
-  c->fused_p = 0;
-  if ((c->kind != DLT_M_LINEAR && !dlt_module_is_batchnorm(c->kind)) || kind_at(seq, i + 1, n) != DLT_M_RELU)
-    return 1;
-  c->fused_act = DLT_ACT_RELU;
-  if (dlt_module_is_batchnorm(c->kind) && kind_at(seq, i + 2, n) == DLT_M_DROPOUT) {
-    const dlt_module *d = seq->kids[i + 1];
-    c->fused_p = d->training ? d->p : 0;
-    return 3;
-  }
-  return 2;
-}
-
 /* Runs the children in turn. Between C modules the value stays a C reference (cur), so
  * intermediate results never become Lua objects and the modules' output buffers come
  * free again once backward is done; before a Lua child, and at the end, it goes onto the
- * stack (slot 4). Runs that plan_fusion recognizes become one node. */
+ * stack (slot 4). The engine runs each stretch of C children (dlt_sequential_run),
+ * fusing what its planner recognizes into one node. */
 static int sequential_forward(lua_State *L, dlt_module *seq) {
   lua_settop(L, 2);
   lua_getiuservalue(L, 1, 1);
   int env = 3;
   lua_pushvalue(L, 2); /* 4: the current value when cur is NULL */
   dlt_tensor *cur = NULL;
-  lua_Integer n = (lua_Integer)lua_rawlen(L, env);
+  int64_t n = (int64_t)lua_rawlen(L, env);
   cache_kids(L, seq, env, n);
-  for (lua_Integer i = 1; i <= n;) {
-    dlt_module *c = seq->kids[i - 1];
-    if (!c || c->kind == DLT_M_SEQUENTIAL || dlt_module_is_loss(c->kind)) {
+  for (int64_t i = 0; i < n;) {
+    dlt_module *c = seq->kids[i];
+    if (!dlt_module_runs_in_c(c)) {
       if (cur) {
         dlt_lua_pushtensor(L, cur);
         lua_replace(L, 4);
         cur = NULL;
       }
-      lua_rawgeti(L, env, i);
+      lua_rawgeti(L, env, i + 1);
       lua_pushvalue(L, 4);
       lua_call(L, 1, 1);
       lua_replace(L, 4);
@@ -380,18 +312,8 @@ static int sequential_forward(lua_State *L, dlt_module *seq) {
       continue;
     }
     dlt_tensor *x = cur ? cur : input_tensor(L, 4, dlt_module_name(c->kind));
-    int span = plan_fusion(seq, i, n, c);
-    /* an intermediate no one else holds, under no_grad: batch norm may overwrite it */
-    c->fused_inplace = cur && cur->refcount == 1 && cur->storage->refcount == 1 && !dlt_grad_enabled() &&
-                       dlt_is_contiguous(cur);
-    dlt_tensor *y = dlt_module_forward(c, x);
-    c->fused_act = DLT_ACT_NONE;
-    c->fused_p = 0;
-    c->fused_inplace = false;
-    dlt_release(cur);
-    cur = y;
-    if (!y) dlt_lua_error(L);
-    i += span;
+    cur = dlt_sequential_run(seq->kids, n, &i, x, cur != NULL);
+    if (!cur) dlt_lua_error(L);
   }
   if (cur) {
     dlt_lua_pushtensor(L, cur);
@@ -426,35 +348,44 @@ static int slot_of(const char *k) {
   return -1;
 }
 
-/* pushes a configuration field; false when m has no such field */
-static bool push_config(lua_State *L, const dlt_module *m, const char *k) {
-  dlt_module_kind kd = m->kind;
-  bool norm = dlt_module_is_batchnorm(kd) || kd == DLT_M_INSTANCENORM1D;
-  if (!strcmp(k, "training")) lua_pushboolean(L, m->training);
-  else if (kd == DLT_M_LINEAR && !strcmp(k, "in_features")) lua_pushinteger(L, m->in);
-  else if (kd == DLT_M_LINEAR && !strcmp(k, "out_features")) lua_pushinteger(L, m->out);
-  else if (norm && !strcmp(k, "num_features")) lua_pushinteger(L, m->in);
-  else if ((norm || kd == DLT_M_LAYERNORM || kd == DLT_M_GROUPNORM) && !strcmp(k, "eps")) lua_pushnumber(L, m->eps);
-  else if (norm && !strcmp(k, "momentum") && m->cumulative) lua_pushboolean(L, false);
-  else if (norm && !strcmp(k, "momentum")) lua_pushnumber(L, m->momentum);
-  else if ((norm || kd == DLT_M_GROUPNORM) && !strcmp(k, "affine")) lua_pushboolean(L, m->affine);
-  else if (norm && !strcmp(k, "track_running_stats")) lua_pushboolean(L, m->track);
-  else if (kd == DLT_M_LAYERNORM && !strcmp(k, "elementwise_affine")) lua_pushboolean(L, m->affine);
-  else if (kd == DLT_M_LAYERNORM && !strcmp(k, "normalized_shape")) {
+/* pushes field f of m as Lua sees it */
+static void push_field(lua_State *L, const dlt_module *m, const dlt_module_field *f) {
+  const char *at = (const char *)m + f->offset;
+  switch (f->type) {
+  case DLT_FT_INT: lua_pushinteger(L, *(const int64_t *)at); break;
+  case DLT_FT_NUMBER: lua_pushnumber(L, *(const double *)at); break;
+  case DLT_FT_NUMBER_OR_NONE:
+    if (isnan(*(const double *)at)) lua_pushboolean(L, false);
+    else lua_pushnumber(L, *(const double *)at);
+    break;
+  case DLT_FT_BOOL: lua_pushboolean(L, *(const bool *)at); break;
+  case DLT_FT_DIM: {
+    int d = *(const int *)at;
+    lua_pushinteger(L, d >= 0 ? d + 1 : d);
+    break;
+  }
+  case DLT_FT_SHAPE:
     lua_createtable(L, m->norm_ndim, 0);
     for (int d = 0; d < m->norm_ndim; d++) {
       lua_pushinteger(L, m->norm_shape[d]);
       lua_rawseti(L, -2, d + 1);
     }
-  } else if (kd == DLT_M_GROUPNORM && !strcmp(k, "num_groups")) lua_pushinteger(L, m->groups);
-  else if (kd == DLT_M_GROUPNORM && !strcmp(k, "num_channels")) lua_pushinteger(L, m->in);
-  else if (kd == DLT_M_DROPOUT && !strcmp(k, "p")) lua_pushnumber(L, m->p);
-  else if (kd == DLT_M_LEAKYRELU && !strcmp(k, "negative_slope")) lua_pushnumber(L, m->slope);
-  else if (kd == DLT_M_GELU && !strcmp(k, "approximate")) lua_pushstring(L, m->gelu_tanh ? "tanh" : "none");
-  else if (kd == DLT_M_SOFTMAX && !strcmp(k, "dim")) lua_pushinteger(L, m->dim >= 0 ? m->dim + 1 : m->dim);
-  else if ((kd == DLT_M_DROPOUT || kd == DLT_M_RELU || kd == DLT_M_LEAKYRELU) && !strcmp(k, "inplace")) lua_pushboolean(L, m->inplace);
-  else if (dlt_module_is_loss(kd) && !strcmp(k, "reduction"))
-    lua_pushstring(L, m->reduction == DLT_REDUCTION_MEAN ? "mean" : m->reduction == DLT_REDUCTION_SUM ? "sum" : "none");
+    break;
+  case DLT_FT_ENUM: lua_pushstring(L, f->choices[*(const int *)at]); break;
+  }
+}
+
+/* the field k that Lua may read, or NULL */
+static const dlt_module_field *readable(const dlt_module *m, const char *k) {
+  const dlt_module_field *f = dlt_module_field_of(m->kind, k);
+  return f && (f->flags & DLT_FF_READ) ? f : NULL;
+}
+
+/* pushes a configuration field; false when m has no such field */
+static bool push_config(lua_State *L, const dlt_module *m, const char *k) {
+  const dlt_module_field *f;
+  if (!strcmp(k, "training")) lua_pushboolean(L, m->training);
+  else if ((f = readable(m, k))) push_field(L, m, f);
   else return false;
   return true;
 }
@@ -517,24 +448,12 @@ static int m_newindex(lua_State *L) {
     m->training = lua_toboolean(L, 3);
     return 0;
   }
-  if (m->kind == DLT_M_DROPOUT && !strcmp(k, "p")) {
-    double p = luaL_checknumber(L, 3);
-    if (!(p >= 0 && p <= 1)) luaL_error(L, "Dropout: dropout probability has to be between 0 and 1, but got %f", (lua_Number)p);
-    m->p = p;
-    return 0;
-  }
-  if (m->kind == DLT_M_LEAKYRELU && !strcmp(k, "negative_slope")) { m->slope = luaL_checknumber(L, 3); return 0; }
-  if ((dlt_module_is_batchnorm(m->kind) || m->kind == DLT_M_INSTANCENORM1D) && !strcmp(k, "momentum")) {
-    /* false is PyTorch's None (batch norm only): the cumulative average */
-    if (dlt_module_is_batchnorm(m->kind) && lua_isboolean(L, 3) && !lua_toboolean(L, 3)) {
-      m->cumulative = true;
-      return 0;
-    }
-    if (!lua_isnumber(L, 3))
-      luaL_error(L, "%s: momentum must be a number%s, got %s", fn,
-                 dlt_module_is_batchnorm(m->kind) ? " or false (PyTorch's None)" : "", luaL_typename(L, 3));
-    m->momentum = lua_tonumber(L, 3);
-    m->cumulative = false;
+  const dlt_module_field *f = readable(m, k);
+  if (f && (f->flags & DLT_FF_WRITE)) {
+    dlt_module cfg = *m;  /* the new value checked as the constructor checks it */
+    read_field(L, 3, fn, f, &cfg);
+    if (dlt_module_check(&cfg)) dlt_lua_error(L);
+    *m = cfg;
     return 0;
   }
   if (push_config(L, m, k)) luaL_error(L, "%s: field '%s' is fixed at construction", fn, k);
@@ -751,28 +670,7 @@ static const luaL_Reg module_meta[] = {
   {NULL, NULL}};
 
 static const luaL_Reg nn_funcs[] = {
-  {"Linear", nn_linear},
-  {"BatchNorm1d", nn_batchnorm1d},
-  {"BatchNorm2d", nn_batchnorm2d},
-  {"LayerNorm", nn_layernorm},
-  {"GroupNorm", nn_groupnorm},
-  {"InstanceNorm1d", nn_instancenorm1d},
-  {"Dropout", nn_dropout},
-  {"ReLU", nn_relu},
-  {"LeakyReLU", nn_leakyrelu},
-  {"Tanh", nn_tanh},
-  {"Sigmoid", nn_sigmoid},
-  {"GELU", nn_gelu},
-  {"SiLU", nn_silu},
-  {"Softmax", nn_softmax},
-  {"Identity", nn_identity},
   {"Sequential", nn_sequential},
-  {"MSELoss", nn_mseloss},
-  {"L1Loss", nn_l1loss},
-  {"BCELoss", nn_bceloss},
-  {"BCEWithLogitsLoss", nn_bcewithlogitsloss},
-  {"CrossEntropyLoss", nn_crossentropyloss},
-  {"NLLLoss", nn_nllloss},
   {"Parameter", nn_parameter},
   {"_copy_into", nn_copy_into},
   {"_convert_", nn_convert},
@@ -791,6 +689,12 @@ void dlt_open_nn(lua_State *L, int dlt) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &methods_key);
   lua_newtable(L); /* dlt.nn */
   luaL_setfuncs(L, nn_funcs, 0);
+  for (int k = 0; k < DLT_M_NKINDS; k++) {  /* Sequential has its own constructor */
+    if (dlt_module_kind_of((dlt_module_kind)k)->flags & DLT_K_CONTAINER) continue;
+    lua_pushinteger(L, k);
+    lua_pushcclosure(L, nn_new, 1);
+    lua_setfield(L, -2, dlt_module_name((dlt_module_kind)k));
+  }
   lua_pushvalue(L, -2);
   lua_setfield(L, -2, "_cmethods");
   luaL_getmetatable(L, MODULE_MT);

@@ -337,3 +337,58 @@ Test(module, printout_and_defaults) {
   cr_assert_str_eq(dlt_py_float(0.0001, buf, sizeof buf), "0.0001");
   cr_assert_str_eq(dlt_py_float(100000.0, buf, sizeof buf), "100000.0");
 }
+
+/* The kinds table is complete: every kind has a name, ends its field list, and has a
+ * forward (layers), a loss (losses) or neither (the container). */
+Test(module, every_kind_has_a_table_entry) {
+  for (int k = 0; k < DLT_M_NKINDS; k++) {
+    const dlt_module_kind_info *K = dlt_module_kind_of((dlt_module_kind)k);
+    cr_assert(K->name && K->fields, "kind %d", k);
+    bool loss = K->flags & DLT_K_LOSS, container = K->flags & DLT_K_CONTAINER;
+    cr_assert(loss ? K->loss && !K->forward : container ? !K->forward : K->forward != NULL, "%s", K->name);
+    for (const dlt_module_field *f = K->fields; f->name; f++)
+      cr_assert(f->type != DLT_FT_ENUM || f->choices, "%s.%s", K->name, f->name);
+  }
+}
+
+/* The planner fuses Linear+ReLU and BatchNorm1d+ReLU(+Dropout) and says so in the plan,
+ * without touching the modules; running the children gives the same values as one by one. */
+Test(module, sequential_plan_and_run_match_one_by_one) {
+  dlt_module lin, bn, relu, drop, tanh_;
+  dlt_module_init(&lin, DLT_M_LINEAR);
+  lin.in = 3; lin.out = 4;
+  dlt_module_init(&bn, DLT_M_BATCHNORM1D);
+  bn.in = 4;
+  dlt_module_init(&relu, DLT_M_RELU);
+  dlt_module_init(&drop, DLT_M_DROPOUT);
+  drop.p = 0.25;
+  dlt_module_init(&tanh_, DLT_M_TANH);
+  cr_assert_eq(dlt_module_setup(&lin, DLT_FLOAT64), 0);
+  cr_assert_eq(dlt_module_setup(&bn, DLT_FLOAT64), 0);
+  dlt_module *kids[] = {&lin, &relu, &bn, &relu, &drop, &tanh_, NULL};
+  dlt_fusion_plan plan;
+  cr_assert_eq(dlt_plan_fusion(kids, 0, 6, &plan), 2);
+  cr_assert_eq(plan.act, DLT_ACT_RELU);
+  cr_assert_eq(dlt_plan_fusion(kids, 2, 6, &plan), 3);
+  cr_assert(plan.act == DLT_ACT_RELU && plan.p == 0.25);
+  cr_assert_eq(dlt_plan_fusion(kids, 2, 4, &plan), 2, "no Dropout within n");
+  cr_assert_eq(dlt_plan_fusion(kids, 5, 6, &plan), 1);
+  cr_assert_eq(plan.act, DLT_ACT_NONE);
+  drop.training = false;  /* eval: Dropout is the identity, so results are deterministic */
+  bn.training = false;
+  int64_t s[2] = {5, 3};
+  dlt_tensor *x = randn(2, s, 0, false);
+  int64_t i = 0;
+  dlt_tensor *y = dlt_sequential_run(kids, 7, &i, x, false);
+  cr_assert(y && i == 6, "stops at the NULL (Lua) child, i = %lld", (long long)i);
+  dlt_tensor *a = dlt_retain(x);
+  for (int k = 0; k < 6; k++) {
+    dlt_tensor *b = dlt_module_forward(kids[k], a);
+    dlt_release(a);
+    a = b;
+  }
+  for (int64_t e = 0; e < 20; e++) cr_assert_float_eq(at(y, e), at(a, e), 1e-12);
+  dlt_release(a); dlt_release(y); dlt_release(x);
+  dlt_module_clear(&lin);
+  dlt_module_clear(&bn);
+}
