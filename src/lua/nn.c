@@ -181,12 +181,12 @@ static void read_option(lua_State *L, int idx, const char *fn, const dlt_module_
 static int nn_new(lua_State *L) {
   dlt_module_kind kind = (dlt_module_kind)lua_tointeger(L, lua_upvalueindex(1));
   const dlt_module_kind_info *K = dlt_module_kind_of(kind);
-  const char *fn = K->name, *opts[16];
+  const char *fn = K->name, *opts[DLT_MAX_FIELDS + 2];
   dlt_module cfg;
   dlt_module_init(&cfg, kind);
   if (K->flags & DLT_K_ANYARGS) lua_settop(L, 0); /* Identity ignores its arguments, as PyTorch's */
   int pos = 1, nopt = 0;
-  bool given[16] = {0};
+  bool given[DLT_MAX_FIELDS] = {0};
   for (int j = 0; K->fields[j].name; j++) {
     const dlt_module_field *f = &K->fields[j];
     if (f->flags & DLT_FF_OPT) opts[nopt++] = f->name;

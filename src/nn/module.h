@@ -70,6 +70,8 @@ enum {
   DLT_FF_WRITE = 16    /* m.name = v sets it (checked by the kind's check) */
 };
 
+#define DLT_MAX_FIELDS 30  /* per kind (the constructor's arrays) */
+
 typedef struct {
   const char *name;
   dlt_field_type type;

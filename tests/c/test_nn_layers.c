@@ -346,8 +346,10 @@ Test(module, every_kind_has_a_table_entry) {
     cr_assert(K->name && K->fields, "kind %d", k);
     bool loss = K->flags & DLT_K_LOSS, container = K->flags & DLT_K_CONTAINER;
     cr_assert(loss ? K->loss && !K->forward : container ? !K->forward : K->forward != NULL, "%s", K->name);
-    for (const dlt_module_field *f = K->fields; f->name; f++)
+    int n = 0;
+    for (const dlt_module_field *f = K->fields; f->name; f++, n++)
       cr_assert(f->type != DLT_FT_ENUM || f->choices, "%s.%s", K->name, f->name);
+    cr_assert(n <= DLT_MAX_FIELDS, "%s has %d fields", K->name, n);
   }
 }
 
