@@ -138,8 +138,11 @@ function DataLoader:iter()
   local order
   if self.shuffle then order = dlt.randperm(n, F64) end
   local ds, b = self.dataset, 0
-  -- a TensorDataset's batch is TensorDataset:batch(idx), taken in one call
+  -- a TensorDataset's batch is TensorDataset:batch(idx), taken in one call, and so is the
+  -- batch of a data set whose metatable has __getitems(ds, idx) (PyTorch's __getitems__)
   local tensors = getmetatable(ds) == TensorDataset and ds.tensors or nil
+  local mt = getmetatable(ds)
+  local getitems = type(mt) == "table" and rawget(mt, "__getitems") or nil
   return function()
     b = b + 1
     if b > nb then return nil end
@@ -148,6 +151,7 @@ function DataLoader:iter()
     if len > bs then len = bs end
     if tensors then return take_rows(tensors, order, start, len) end
     local idx = order and order:narrow(1, start, len) or dlt.arange(start, start + len, 1, F64)
+    if getitems then return getitems(ds, idx) end
     return collate(ds, idx)
   end
 end

@@ -14,6 +14,7 @@ dlt.lr_find = require "dlt.lr_find"
 
 -- datasets, loaders, toy data, train_test_split, load_csv (owner: io)
 dlt.data = require "dlt.data"
+for k, v in pairs(require "dlt.datasets") do dlt.data[k] = v end
 
 -- nn.Module, the shared module methods and the printout (owner: nn)
 require "dlt.nn"

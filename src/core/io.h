@@ -1,4 +1,4 @@
-/* io.h: tensors to and from files: safetensors (dlt.save/dlt.load), NumPy .npy and CSV.
+/* io.h: tensors to and from files: safetensors (dlt.save/dlt.load), NumPy .npy, CSV, IDX.
  * Loaders validate every byte they use and never read past the input; savers write a
  * temporary file beside the target and rename it, so a failed save leaves nothing. */
 #ifndef DLT_IO_H
@@ -48,6 +48,13 @@ typedef struct {
 dlt_csv *dlt_load_csv(const char *path, int header, dlt_dtype dtype);
 dlt_csv *dlt_parse_csv(const char *buf, size_t len, int header, dlt_dtype dtype, const char *what);
 void dlt_csv_free(dlt_csv *c);
+
+/* IDX (MNIST, Fashion-MNIST), plain or gzip-compressed, into a tensor of its declared
+ * shape. dtype < 0 picks one: float32 for float data, float64 for the rest (exact for
+ * every IDX integer). Sizes are checked against the file before anything is allocated.
+ * Messages start with "read_idx:" and name the file (what, for the parser). */
+dlt_tensor *dlt_load_idx(const char *path, int dtype);
+dlt_tensor *dlt_parse_idx(const void *buf, size_t len, int dtype, const char *what);
 
 /* Shared by the formats (io_safetensors.c). A whole regular file into a malloc'd
  * buffer; fn and path name the failure. */

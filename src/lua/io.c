@@ -1,5 +1,5 @@
-/* io.c: dlt.save / dlt.load (safetensors), dlt.save_npy / dlt.load_npy, and the CSV
- * reader behind dlt.data.load_csv (dlt._load_csv). */
+/* io.c: dlt.save / dlt.load (safetensors), dlt.save_npy / dlt.load_npy, and the CSV and
+ * IDX readers behind dlt.data.load_csv and dlt.data.read_idx (dlt._load_csv, dlt._read_idx). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +126,15 @@ static int io_load_npy(lua_State *L) {
   return 1;
 }
 
+/* _read_idx(path[, dtype]) -> tensor; dlt.data.read_idx checks the options and calls this.
+ * Without a dtype, float data read as float32 and every other type as float64. */
+static int io_read_idx(lua_State *L) {
+  const char *path = checkpath(L, 1, "read_idx");
+  int dt = lua_isnoneornil(L, 2) ? -1 : (int)dlt_lua_checkdtype(L, 2, "read_idx");
+  dlt_lua_pushtensor(L, dlt_load_idx(path, dt));
+  return 1;
+}
+
 /* _load_csv(path, header, dtype) -> tensor, names or nil; header nil means "detect";
  * dlt.data.load_csv checks the options and calls this */
 static int io_load_csv(lua_State *L) {
@@ -158,6 +167,7 @@ static const luaL_Reg io_funcs[] = {
   {"save_npy", io_save_npy},
   {"load_npy", io_load_npy},
   {"_load_csv", io_load_csv},
+  {"_read_idx", io_read_idx},
   {NULL, NULL},
 };
 
