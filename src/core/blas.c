@@ -92,18 +92,18 @@ void dlt_gemm_rows(bool f32, bool ta, bool tb, int m, int n, int k, double alpha
                    const void *b, int ldb, double beta, void *c, int ldc) {
   gemm_job g = {f32, ta, tb, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c};
   double mnk = (double)m * n * k;
-  if (!f32 || mnk < DLT_BLAS_SPLIT_MNK || (user > 1 && mnk >= DLT_BLAS_THREADED_MNK) || m < 48) {
+  if (!f32 || mnk < DLT_BLAS_SPLIT_MNK || (user > 1 && mnk >= DLT_BLAS_THREADED_MNK) || m < 96) {
     dlt_blas_threads_for(m, n, k);
     run_gemm(&g);
     dlt_blas_done();
     return;
   }
   size_t es = f32 ? sizeof(float) : sizeof(double);
-  /* the cut on a multiple of 16 rows: OpenBLAS computes C^T, whose columns (our rows)
-   * it takes in panels of up to 16, and a panel cut short at the seam can sum differently
-   * (a double product of 101 rows cut at 50 did); aligned, both halves are the very
-   * panels of the whole */
-  int top = (m / 2 + 8) / 16 * 16;
+  /* the cut on a multiple of 48 rows: OpenBLAS computes C^T, whose columns (our rows)
+   * it takes in panels (16 wide in the SkylakeX sgemm kernel, 12 in the Haswell and Zen
+   * ones), and a panel cut short at the seam sums differently; cut at a multiple of both,
+   * the halves are the very panels of the whole on either kind of machine */
+  int top = (m / 2 + 24) / 48 * 48;
   gemm_job lo = g;  /* rows top..m-1: A's rows (or columns when transposed) and C's rows */
   lo.m = m - top;
   lo.a = (const char *)a + es * (size_t)top * (ta ? 1 : (size_t)lda);

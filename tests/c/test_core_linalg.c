@@ -38,18 +38,20 @@ Test(core_linalg, polyfit_reproduces_numpy_on_the_notebook_data) {
   const double *test[3] = {poly_test1, poly_test4, poly_test15};
   const int degs[3] = {1, 4, 15};
   /* Degrees 1 and 4 are well conditioned: coefficients agree to 1e-11 relative. Degree 15
-   * on 30 points is ill conditioned (coefficients up to ~1e9): here they agree with NumPy
-   * to 1e-8 relative and the fitted values to 1e-10; the tolerances leave room for other
-   * BLAS kernels: 1e-6 relative on coefficients, 1e-8 absolute on the fitted curve. */
-  const double crtol[3] = {1e-11, 1e-11, 1e-6}, catol[3] = {1e-12, 1e-9, 1e-3};
+   * on 30 points is ill conditioned (coefficients up to ~1e9): on the SkylakeX kernels
+   * they agree with NumPy to 1e-8 relative and the fitted values to 1e-10, on OpenBLAS's
+   * Zen kernels to 4e-6 and 3e-8. The tolerances leave room for either: 2e-5 relative on
+   * the degree-15 coefficients, 1e-6 absolute on its fitted curve (values of order 1). */
+  const double crtol[3] = {1e-11, 1e-11, 2e-5}, catol[3] = {1e-12, 1e-9, 1e-3};
+  const double fatol[3] = {1e-8, 1e-8, 1e-6};
   for (int k = 0; k < 3; k++) {
     dlt_tensor *c = dlt_polyfit(x, y, degs[k]);
     cr_assert(c, "%s", dlt_error());
     expect_shape(c, degs[k] + 1);
     expect_values(c, coef[k], degs[k] + 1, crtol[k], catol[k], "polyfit coefficients");
     dlt_tensor *f = dlt_polyval(c, x), *g = dlt_polyval(c, xt);
-    expect_values(f, fit[k], 30, 0, 1e-8, "polyval at the training points");
-    expect_values(g, test[k], 100, 0, 1e-8, "polyval on the test grid");
+    expect_values(f, fit[k], 30, 0, fatol[k], "polyval at the training points");
+    expect_values(g, test[k], 100, 0, fatol[k], "polyval on the test grid");
     dlt_release(c);
     dlt_release(f);
     dlt_release(g);
