@@ -164,7 +164,7 @@ void dlt_node_release(dlt_node *n) {
       dlt_release(m->next[i].leaf);
     }
     dlt_release(m->gradbuf);
-    if (m->ctx && m->free_ctx) m->free_ctx(m->ctx);
+    if (m->data && m->free_data) m->free_data(m->data);
     node_free(m);
   }
   releasing = false;

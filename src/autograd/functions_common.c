@@ -17,14 +17,19 @@ dlt_tensor *dlt_agi_finish(dlt_tensor *out, dlt_node *n, const char *fwd) {
   return out;
 }
 
-int dlt_agi_save(dlt_node *n, int k, const dlt_tensor *t) {
-  n->i[k] = dlt_node_save(n, t);
-  return n->i[k] < 0 ? -1 : 0;
+int dlt_agi_save(dlt_node *n, int *slot, const dlt_tensor *t) {
+  *slot = dlt_node_save(n, t);
+  return *slot < 0 ? -1 : 0;
 }
 
-const dlt_tensor *dlt_agi_saved(dlt_node *n, int k) {
-  if (n->i[k] < 0) return dlt_fail("backward: %s lacks a saved tensor", n->name);
-  return dlt_node_saved(n, (int)n->i[k]);
+const dlt_tensor *dlt_agi_saved(dlt_node *n, int slot) {
+  if (slot < 0) return dlt_fail("backward: %s lacks a saved tensor", n->name);
+  return dlt_node_saved(n, slot);
+}
+
+int dlt_agi_saved_opt(dlt_node *n, int slot, const dlt_tensor **t) {
+  *t = slot < 0 ? NULL : dlt_node_saved(n, slot);
+  return slot >= 0 && !*t ? -1 : 0;
 }
 
 dlt_tensor *dlt_agi_to_input(dlt_node *n, int i, dlt_tensor *g) {

@@ -13,10 +13,15 @@ static inline bool dlt_agi_wants(const dlt_node *n, int i) { return n->next[i].n
  * Consumes n; on failure releases out and returns NULL. */
 dlt_tensor *dlt_agi_finish(dlt_tensor *out, dlt_node *n, const char *fwd);
 
-/* Saves t in n, storing the slot in n->i[k] (-1 when not saved). Returns 0 or -1. */
-int dlt_agi_save(dlt_node *n, int k, const dlt_tensor *t);
-/* The tensor saved in the slot stored in n->i[k], version-checked (NULL with error). */
-const dlt_tensor *dlt_agi_saved(dlt_node *n, int k);
+/* Saves t in n, storing its slot in *slot (a field of the op's context, -1 while not
+ * saved). Returns 0 or -1. */
+int dlt_agi_save(dlt_node *n, int *slot, const dlt_tensor *t);
+/* The tensor saved in slot, version-checked (NULL with the error set; an error too when
+ * slot is -1). */
+const dlt_tensor *dlt_agi_saved(dlt_node *n, int slot);
+/* *t = the tensor in slot, or NULL when slot is -1 (nothing was saved there). Returns 0,
+ * or -1 with the error set when the saved tensor was freed or modified. */
+int dlt_agi_saved_opt(dlt_node *n, int slot, const dlt_tensor **t);
 
 /* g summed down to input i's recorded shape and cast to its dtype. Consumes g (which may
  * be NULL after a failed computation, giving NULL). */

@@ -31,13 +31,17 @@ static double d_min_scalar(double g, double x, double y, const double *p) { retu
 
 /* ---- binary ---- */
 
-/* i[0] op, i[1] slot of a, i[2] slot of b, i[3] slot of out */
+typedef struct {
+  dlt_binop op;
+  int a, b, out;  /* saved slots of the operands and the output, -1 when not needed */
+} binary_ctx;
+
 static int binary_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
-  dlt_binop op = (dlt_binop)n->i[0];
+  const binary_ctx *c = DLT_NODE_CTX(n, binary_ctx);
+  dlt_binop op = c->op;
   bool wa = dlt_agi_wants(n, 0), wb = dlt_agi_wants(n, 1);
-  const dlt_tensor *a = n->i[1] >= 0 ? dlt_agi_saved(n, 1) : NULL, *b = n->i[2] >= 0 ? dlt_agi_saved(n, 2) : NULL;
-  const dlt_tensor *out = n->i[3] >= 0 ? dlt_agi_saved(n, 3) : NULL;
-  if ((n->i[1] >= 0 && !a) || (n->i[2] >= 0 && !b) || (n->i[3] >= 0 && !out)) return -1;
+  const dlt_tensor *a, *b, *out;
+  if (dlt_agi_saved_opt(n, c->a, &a) || dlt_agi_saved_opt(n, c->b, &b) || dlt_agi_saved_opt(n, c->out, &out)) return -1;
   dlt_tensor *ga = NULL, *gb = NULL;
   switch (op) {
   case DLT_ADD:
@@ -101,10 +105,10 @@ dlt_tensor *dlt_ag_binary(dlt_binop op, dlt_tensor *a, dlt_tensor *b) {
     bool wa = dlt_agi_wants(n, 0), wb = dlt_agi_wants(n, 1);
     bool need_a = (op == DLT_MUL && wb) || op == DLT_POW || op == DLT_MAXIMUM || op == DLT_MINIMUM;
     bool need_b = (op == DLT_MUL && wa) || op == DLT_DIV || op == DLT_POW || op == DLT_MAXIMUM || op == DLT_MINIMUM;
-    n->i[0] = op;
-    n->i[1] = n->i[2] = n->i[3] = -1;
-    if ((need_a && dlt_agi_save(n, 1, a)) || (need_b && dlt_agi_save(n, 2, b)) ||
-        (op == DLT_DIV && wb && dlt_agi_save(n, 3, out))) {
+    binary_ctx *c = DLT_NODE_CTX(n, binary_ctx);
+    *c = (binary_ctx){op, -1, -1, -1};
+    if ((need_a && dlt_agi_save(n, &c->a, a)) || (need_b && dlt_agi_save(n, &c->b, b)) ||
+        (op == DLT_DIV && wb && dlt_agi_save(n, &c->out, out))) {
       dlt_release(out);
       out = NULL;
     }
@@ -114,13 +118,20 @@ dlt_tensor *dlt_ag_binary(dlt_binop op, dlt_tensor *a, dlt_tensor *b) {
 
 /* ---- tensor op number ---- */
 
-/* i[0] op, i[1] scalar_left, i[2] slot of a, i[3] slot of out; f[0] the number */
+typedef struct {
+  dlt_binop op;
+  bool left;      /* number op tensor */
+  int a, out;     /* saved slots of the tensor operand and the output, -1 when not needed */
+  double s;       /* the number */
+} binary_scalar_ctx;
+
 static int binary_scalar_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
-  dlt_binop op = (dlt_binop)n->i[0];
-  bool left = n->i[1];
-  double s = n->f[0];
-  const dlt_tensor *a = n->i[2] >= 0 ? dlt_agi_saved(n, 2) : NULL, *out = n->i[3] >= 0 ? dlt_agi_saved(n, 3) : NULL;
-  if ((n->i[2] >= 0 && !a) || (n->i[3] >= 0 && !out)) return -1;
+  const binary_scalar_ctx *c = DLT_NODE_CTX(n, binary_scalar_ctx);
+  dlt_binop op = c->op;
+  bool left = c->left;
+  double s = c->s;
+  const dlt_tensor *a, *out;
+  if (dlt_agi_saved_opt(n, c->a, &a) || dlt_agi_saved_opt(n, c->out, &out)) return -1;
   dlt_tensor *ga = NULL;
   switch (op) {
   case DLT_ADD: ga = dlt_retain((dlt_tensor *)g); break;
@@ -143,13 +154,11 @@ dlt_tensor *dlt_ag_binary_scalar(dlt_binop op, dlt_tensor *a, double s, bool sca
   if (err) return NULL;
   dlt_tensor *out = dlt_binary_scalar(op, a, s, scalar_left);
   if (out && n) {
-    n->i[0] = op;
-    n->i[1] = scalar_left;
-    n->i[2] = n->i[3] = -1;
-    n->f[0] = s;
+    binary_scalar_ctx *c = DLT_NODE_CTX(n, binary_scalar_ctx);
+    *c = (binary_scalar_ctx){op, scalar_left, -1, -1, s};
     bool need_a = (op == DLT_DIV && scalar_left) || op == DLT_POW || op == DLT_MAXIMUM || op == DLT_MINIMUM;
     bool need_out = op == DLT_POW && scalar_left;
-    if ((need_a && dlt_agi_save(n, 2, a)) || (need_out && dlt_agi_save(n, 3, out))) {
+    if ((need_a && dlt_agi_save(n, &c->a, a)) || (need_out && dlt_agi_save(n, &c->out, out))) {
       dlt_release(out);
       out = NULL;
     }
@@ -217,12 +226,17 @@ static const char *unary_name(dlt_unop op, bool fwd) {
   return s ? s : "?";
 }
 
-/* i[0] op, i[1] slot of x, i[2] slot of y */
+typedef struct {
+  dlt_unop op;
+  int x, y;  /* saved slots of the input and the output, -1 when the derivative needs none */
+} unary_ctx;
+
 static int unary_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
-  const dlt_tensor *x = n->i[1] >= 0 ? dlt_agi_saved(n, 1) : NULL, *y = n->i[2] >= 0 ? dlt_agi_saved(n, 2) : NULL;
-  if ((n->i[1] >= 0 && !x) || (n->i[2] >= 0 && !y)) return -1;
-  double p = (double)n->i[0];
-  dlt_tensor *d = n->i[0] == DLT_NEG ? dlt_unary(DLT_NEG, g) : dlt_agi_map(d_unary, &p, g, x, y, g->dtype);
+  const unary_ctx *c = DLT_NODE_CTX(n, unary_ctx);
+  const dlt_tensor *x, *y;
+  if (dlt_agi_saved_opt(n, c->x, &x) || dlt_agi_saved_opt(n, c->y, &y)) return -1;
+  double p = (double)c->op;
+  dlt_tensor *d = c->op == DLT_NEG ? dlt_unary(DLT_NEG, g) : dlt_agi_map(d_unary, &p, g, x, y, g->dtype);
   gin[0] = dlt_agi_to_input(n, 0, d);
   return gin[0] ? 0 : -1;
 }
@@ -234,9 +248,9 @@ dlt_tensor *dlt_ag_unary(dlt_unop op, dlt_tensor *a) {
   if (err) return NULL;
   dlt_tensor *out = dlt_unary(op, a);
   if (out && n) {
-    n->i[0] = op;
-    n->i[1] = n->i[2] = -1;
-    if (((needs & 1) && dlt_agi_save(n, 1, a)) || ((needs & 2) && dlt_agi_save(n, 2, out))) {
+    unary_ctx *c = DLT_NODE_CTX(n, unary_ctx);
+    *c = (unary_ctx){op, -1, -1};
+    if (((needs & 1) && dlt_agi_save(n, &c->x, a)) || ((needs & 2) && dlt_agi_save(n, &c->y, out))) {
       dlt_release(out);
       out = NULL;
     }
@@ -253,11 +267,15 @@ static double d_clamp(double g, double x, double y, const double *p) {
   return in ? g : 0.0;
 }
 
-/* f[0..1] the parameters of fn, slot 0 the input */
+typedef struct {
+  double p[2];  /* the parameters of the derivative: {slope} or {lo, hi} */
+} param_unary_ctx;
+
+/* saved 0 the input */
 static int param_unary_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin, dlt_agi_fn fn) {
-  const dlt_tensor *x = dlt_agi_saved(n, 0);
+  const dlt_tensor *x = dlt_node_saved(n, 0);
   if (!x) return -1;
-  gin[0] = dlt_agi_to_input(n, 0, dlt_agi_map(fn, n->f, g, x, NULL, g->dtype));
+  gin[0] = dlt_agi_to_input(n, 0, dlt_agi_map(fn, DLT_NODE_CTX(n, param_unary_ctx)->p, g, x, NULL, g->dtype));
   return gin[0] ? 0 : -1;
 }
 static int leaky_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) { return param_unary_backward(n, g, gin, d_leaky); }
@@ -273,9 +291,8 @@ static dlt_tensor *param_unary(dlt_tensor *a, dlt_tensor *out, const char *bw, d
     return NULL;
   }
   if (n) {
-    n->f[0] = p0;
-    n->f[1] = p1;
-    if (dlt_agi_save(n, 0, a)) {
+    *DLT_NODE_CTX(n, param_unary_ctx) = (param_unary_ctx){{p0, p1}};
+    if (dlt_node_save(n, a) < 0) {
       dlt_release(out);
       out = NULL;
     }
@@ -293,9 +310,9 @@ dlt_tensor *dlt_ag_clamp(dlt_tensor *a, double lo, double hi) {
 
 /* ---- where, masked_fill ---- */
 
-/* slot 0 cond; inputs a, b: a gets g where cond, b where not */
+/* saved 0 cond; inputs a, b: a gets g where cond, b where not */
 static int where_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
-  const dlt_tensor *cond = dlt_agi_saved(n, 0);
+  const dlt_tensor *cond = dlt_node_saved(n, 0);
   if (!cond) return -1;
   dlt_tensor *zero = dlt_scalar(0.0, g->dtype);
   if (!zero) return -1;
@@ -312,16 +329,16 @@ dlt_tensor *dlt_ag_where(dlt_tensor *cond, dlt_tensor *a, dlt_tensor *b) {
   dlt_node *n = dlt_node_new("WhereBackward", where_backward, 2, ins, &err);
   if (err) return NULL;
   dlt_tensor *out = dlt_where(cond, a, b);
-  if (out && n && dlt_agi_save(n, 0, cond)) {
+  if (out && n && dlt_node_save(n, cond) < 0) {
     dlt_release(out);
     out = NULL;
   }
   return dlt_agi_finish(out, n, "Where");
 }
 
-/* slot 0 mask: the filled positions get no gradient */
+/* saved 0 the mask: the filled positions get no gradient */
 static int masked_fill_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
-  const dlt_tensor *mask = dlt_agi_saved(n, 0);
+  const dlt_tensor *mask = dlt_node_saved(n, 0);
   if (!mask) return -1;
   gin[0] = dlt_agi_to_input(n, 0, dlt_masked_fill(g, mask, 0.0));
   return gin[0] ? 0 : -1;
@@ -333,7 +350,7 @@ dlt_tensor *dlt_ag_masked_fill(dlt_tensor *t, dlt_tensor *mask, double v) {
   dlt_node *n = dlt_node_new("MaskedFillBackward", masked_fill_backward, 1, ins, &err);
   if (err) return NULL;
   dlt_tensor *out = dlt_masked_fill(t, mask, v);
-  if (out && n && dlt_agi_save(n, 0, mask)) {
+  if (out && n && dlt_node_save(n, mask) < 0) {
     dlt_release(out);
     out = NULL;
   }

@@ -8,11 +8,16 @@
 
 /* ---- index_select ---- */
 
-/* i[0] dim, i[1] number of indices, ctx the indices */
+typedef struct {
+  int dim;
+  int64_t n;  /* number of indices (in the node's data) */
+} index_select_ctx;
+
 static int index_select_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
+  const index_select_ctx *c = DLT_NODE_CTX(n, index_select_ctx);
   dlt_tensor *z = dlt_zeros(n->in_ndim[0], n->in_shape[0], g->dtype);
   if (!z) return -1;
-  if (dlt_index_add_(z, (int)n->i[0], n->ctx, n->i[1], g)) {
+  if (dlt_index_add_(z, c->dim, n->data, c->n, g)) {
     dlt_release(z);
     return -1;
   }
@@ -27,11 +32,11 @@ dlt_tensor *dlt_ag_index_select(dlt_tensor *t, int dim, const int64_t *idx, int6
   if (err) return NULL;
   dlt_tensor *out = dlt_index_select(t, dim, idx, n);
   if (out && node) {
-    node->i[0] = t->ndim ? dlt_wrap_dim("index_select", dim, t->ndim) : 0;
-    node->i[1] = n;
-    node->ctx = dlt_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
-    node->free_ctx = free;
-    if (node->ctx) memcpy(node->ctx, idx, sizeof(int64_t) * (size_t)n);
+    *DLT_NODE_CTX(node, index_select_ctx) =
+        (index_select_ctx){t->ndim ? dlt_wrap_dim("index_select", dim, t->ndim) : 0, n};
+    node->data = dlt_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
+    node->free_data = free;
+    if (node->data) memcpy(node->data, idx, sizeof(int64_t) * (size_t)n);
     else {
       dlt_release(out);
       out = NULL;
@@ -42,7 +47,8 @@ dlt_tensor *dlt_ag_index_select(dlt_tensor *t, int dim, const int64_t *idx, int6
 
 /* ---- cat, stack ----
  * A node holds DLT_NODE_MAXIN edges, so only the inputs that require grad become node
- * inputs, with their position along dim in ctx. More than that many: cat in groups. */
+ * inputs, with their position along dim in the node's data. More than that many: cat in
+ * groups. */
 
 typedef struct {
   int dim;
@@ -51,7 +57,7 @@ typedef struct {
 } join_ctx;
 
 static int join_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
-  const join_ctx *c = n->ctx;
+  const join_ctx *c = n->data;
   for (int k = 0; k < n->ninputs; k++) {
     if (!dlt_agi_wants(n, k)) continue;
     dlt_tensor *v = c->stack ? dlt_select((dlt_tensor *)g, c->dim, c->pos[k])
@@ -91,8 +97,8 @@ static dlt_tensor *record_join(dlt_tensor *const *ts, int n, int dim, bool stack
     dlt_release(out);
     return NULL;
   }
-  node->ctx = c;
-  node->free_ctx = free;
+  node->data = c;
+  node->free_data = free;
   dlt_node_attach(node, out);
   return out;
 }

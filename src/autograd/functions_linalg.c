@@ -72,10 +72,14 @@ static dlt_tensor *to_operand(dlt_node *n, int i, dlt_tensor *g2) {
   return dlt_agi_to_input(n, i, r);
 }
 
-/* slots: i[0] of a, i[1] of b (each saved only when the other side needs a gradient) */
+typedef struct {
+  int a, b;  /* saved slots of the operands, each saved only when the other one needs a gradient */
+} matmul_ctx;
+
 static int matmul_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
+  const matmul_ctx *c = DLT_NODE_CTX(n, matmul_ctx);
   bool wa = dlt_agi_wants(n, 0), wb = dlt_agi_wants(n, 1);
-  const dlt_tensor *a = wb ? dlt_agi_saved(n, 0) : NULL, *b = wa ? dlt_agi_saved(n, 1) : NULL;
+  const dlt_tensor *a = wb ? dlt_agi_saved(n, c->a) : NULL, *b = wa ? dlt_agi_saved(n, c->b) : NULL;
   if ((wb && !a) || (wa && !b)) return -1;
   int rc = -1;
   dlt_tensor *g2 = grad_as_matrix(g, n->in_ndim[0], n->in_ndim[1]);
@@ -99,8 +103,9 @@ static dlt_tensor *record_product(dlt_tensor *a, dlt_tensor *b, dlt_tensor *(*fw
   if (err) return NULL;
   dlt_tensor *out = fwd(a, b);
   if (out && n) {
-    n->i[0] = n->i[1] = -1;
-    if ((dlt_agi_wants(n, 1) && dlt_agi_save(n, 0, a)) || (dlt_agi_wants(n, 0) && dlt_agi_save(n, 1, b))) {
+    matmul_ctx *c = DLT_NODE_CTX(n, matmul_ctx);
+    *c = (matmul_ctx){-1, -1};
+    if ((dlt_agi_wants(n, 1) && dlt_agi_save(n, &c->a, a)) || (dlt_agi_wants(n, 0) && dlt_agi_save(n, &c->b, b))) {
       dlt_release(out);
       out = NULL;
     }

@@ -84,14 +84,21 @@ static dlt_tensor *extreme_all_grad(const dlt_tensor *a, const dlt_tensor *out, 
 
 /* ---- sum, mean, prod, max/min (all) ---- */
 
-/* i[0] op, i[1] dim (or DLT_ALLDIMS), i[2] keepdim, i[3] slot of a, i[4] slot of out */
+typedef struct {
+  dlt_redop op;
+  int dim;        /* or DLT_ALLDIMS */
+  bool keepdim;
+  int a, out;     /* saved slots of the input and the output, -1 when not needed */
+} reduce_ctx;
+
 static int reduce_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
-  dlt_redop op = (dlt_redop)n->i[0];
-  int dim = (int)n->i[1];
-  dlt_tensor *ge = dlt_agi_unreduce(n, 0, g, dim, n->i[2]), *d = NULL;
+  const reduce_ctx *c = DLT_NODE_CTX(n, reduce_ctx);
+  dlt_redop op = c->op;
+  int dim = c->dim;
+  dlt_tensor *ge = dlt_agi_unreduce(n, 0, g, dim, c->keepdim), *d = NULL;
   if (!ge) return -1;
-  const dlt_tensor *a = n->i[3] >= 0 ? dlt_agi_saved(n, 3) : NULL, *out = n->i[4] >= 0 ? dlt_agi_saved(n, 4) : NULL;
-  if ((n->i[3] >= 0 && !a) || (n->i[4] >= 0 && !out)) {
+  const dlt_tensor *a, *out;
+  if (dlt_agi_saved_opt(n, c->a, &a) || dlt_agi_saved_opt(n, c->out, &out)) {
     dlt_release(ge);
     return -1;
   }
@@ -127,12 +134,10 @@ dlt_tensor *dlt_ag_reduce(dlt_redop op, dlt_tensor *t, int dim, bool keepdim) {
   if (err) return NULL;
   dlt_tensor *out = dlt_reduce(op, t, dim, keepdim);
   if (out && n) {
-    n->i[0] = op;
-    n->i[1] = wrap_reduce_dim("reduce", dim, t->ndim);
-    n->i[2] = keepdim;
-    n->i[3] = n->i[4] = -1;
+    reduce_ctx *c = DLT_NODE_CTX(n, reduce_ctx);
+    *c = (reduce_ctx){op, wrap_reduce_dim("reduce", dim, t->ndim), keepdim, -1, -1};
     bool need_a = op == DLT_RPROD || op == DLT_RMAX || op == DLT_RMIN, need_out = op == DLT_RMAX || op == DLT_RMIN;
-    if ((need_a && dlt_agi_save(n, 3, t)) || (need_out && dlt_agi_save(n, 4, out))) {
+    if ((need_a && dlt_agi_save(n, &c->a, t)) || (need_out && dlt_agi_save(n, &c->out, out))) {
       dlt_release(out);
       out = NULL;
     }
@@ -142,13 +147,19 @@ dlt_tensor *dlt_ag_reduce(dlt_redop op, dlt_tensor *t, int dim, bool keepdim) {
 
 /* ---- max/min along a dim: the gradient goes to the selected index ---- */
 
-/* i[0] dim, i[1] keepdim, slot 0 the indices (0-based, in t's dtype) */
+typedef struct {
+  int dim;
+  bool keepdim;
+} dim_ctx;  /* also var/std's and norm's */
+
+/* saved 0 the indices (0-based, in t's dtype) */
 static int max_dim_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
+  const dim_ctx *c = DLT_NODE_CTX(n, dim_ctx);
   const dlt_tensor *idx = dlt_node_saved(n, 0);
   if (!idx) return -1;
-  int dim = (int)n->i[0], nd = n->in_ndim[0];
+  int dim = c->dim, nd = n->in_ndim[0];
   const int64_t *shape = n->in_shape[0];
-  bool unsq = !n->i[1] && nd > 0;
+  bool unsq = !c->keepdim && nd > 0;
   dlt_tensor *gk = unsq ? dlt_unsqueeze((dlt_tensor *)g, dim) : dlt_alias((dlt_tensor *)g);
   dlt_tensor *ik = unsq ? dlt_unsqueeze((dlt_tensor *)idx, dim) : dlt_alias((dlt_tensor *)idx);
   dlt_tensor *gc = gk ? dlt_contiguous(gk) : NULL, *ic = ik ? dlt_contiguous(ik) : NULL;
@@ -182,8 +193,7 @@ dlt_tensor *dlt_ag_max_dim(dlt_tensor *t, int dim, bool keepdim, bool is_min, dl
   dlt_tensor *idx = NULL;
   dlt_tensor *out = dlt_max_dim(t, dim, keepdim, is_min, &idx);
   if (out && n) {
-    n->i[0] = dlt_wrap_dim(is_min ? "min" : "max", dim, t->ndim);
-    n->i[1] = keepdim;
+    *DLT_NODE_CTX(n, dim_ctx) = (dim_ctx){dlt_wrap_dim(is_min ? "min" : "max", dim, t->ndim), keepdim};
     if (dlt_node_save(n, idx) < 0) {
       dlt_release(out);
       out = NULL;
@@ -201,18 +211,24 @@ dlt_tensor *dlt_ag_max_dim(dlt_tensor *t, int dim, bool keepdim, bool is_min, dl
 static double d_var(double g, double x, double y, const double *p) { return g * 2 * x / p[0]; }
 static double d_std(double g, double x, double y, const double *p) { return y == 0 ? 0.0 : g * x / (p[0] * y); }
 
-/* i[0] dim, i[1] keepdim, i[2] unbiased, i[3] is std, i[4] slot of a, i[5] slot of out */
+typedef struct {
+  dim_ctx d;
+  bool unbiased, is_std;
+} var_ctx;
+
+/* saved 0 the input, 1 the output (std only) */
 static int var_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
-  const dlt_tensor *a = dlt_agi_saved(n, 4), *out = n->i[3] ? dlt_agi_saved(n, 5) : NULL;
-  if (!a || (n->i[3] && !out)) return -1;
-  int dim = (int)n->i[0];
-  bool keep = n->i[1];
-  double p = (double)dlt_agi_reduced_count(n, 0, dim) - (n->i[2] ? 1 : 0);
+  const var_ctx *c = DLT_NODE_CTX(n, var_ctx);
+  const dlt_tensor *a = dlt_node_saved(n, 0), *out = c->is_std ? dlt_node_saved(n, 1) : NULL;
+  if (!a || (c->is_std && !out)) return -1;
+  int dim = c->d.dim;
+  bool keep = c->d.keepdim;
+  double p = (double)dlt_agi_reduced_count(n, 0, dim) - (c->unbiased ? 1 : 0);
   dlt_tensor *mean = dlt_reduce(DLT_RMEAN, a, dim, true);
   dlt_tensor *dev = mean ? dlt_binary(DLT_SUB, a, mean) : NULL;
   dlt_tensor *ge = dlt_agi_unreduce(n, 0, g, dim, keep), *oe = out ? dlt_agi_unreduce(n, 0, out, dim, keep) : NULL;
   dlt_tensor *d = NULL;
-  if (dev && ge && (oe || !out)) d = dlt_agi_map(n->i[3] ? d_std : d_var, &p, ge, dev, oe, g->dtype);
+  if (dev && ge && (oe || !out)) d = dlt_agi_map(c->is_std ? d_std : d_var, &p, ge, dev, oe, g->dtype);
   dlt_release(mean);
   dlt_release(dev);
   dlt_release(ge);
@@ -233,12 +249,8 @@ static dlt_tensor *var_common(dlt_tensor *t, int dim, bool keepdim, bool unbiase
     out = s;
   }
   if (out && n) {
-    n->i[0] = wrap_reduce_dim(is_std ? "std" : "var", dim, t->ndim);
-    n->i[1] = keepdim;
-    n->i[2] = unbiased;
-    n->i[3] = is_std;
-    n->i[5] = -1;
-    if (dlt_agi_save(n, 4, t) || (is_std && dlt_agi_save(n, 5, out))) {
+    *DLT_NODE_CTX(n, var_ctx) = (var_ctx){{wrap_reduce_dim(is_std ? "std" : "var", dim, t->ndim), keepdim}, unbiased, is_std};
+    if (dlt_node_save(n, t) < 0 || (is_std && dlt_node_save(n, out) < 0)) {
       dlt_release(out);
       out = NULL;
     }
@@ -276,13 +288,19 @@ static dlt_tensor *norm_inf_grad(const dlt_tensor *a, const dlt_tensor *ge, cons
   return d;
 }
 
-/* f[0] p; i[0] dim, i[1] keepdim, slot 0 a, slot 1 the norm */
+typedef struct {
+  dim_ctx d;
+  double p;  /* the order */
+} norm_ctx;
+
+/* saved 0 a, 1 the norm */
 static int norm_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
+  const norm_ctx *c = DLT_NODE_CTX(n, norm_ctx);
   const dlt_tensor *a = dlt_node_saved(n, 0), *out = a ? dlt_node_saved(n, 1) : NULL;
   if (!out) return -1;
-  int dim = (int)n->i[0];
-  double p = n->f[0];
-  dlt_tensor *ge = dlt_agi_unreduce(n, 0, g, dim, n->i[1]), *ne = dlt_agi_unreduce(n, 0, out, dim, n->i[1]), *d = NULL;
+  int dim = c->d.dim;
+  double p = c->p;
+  dlt_tensor *ge = dlt_agi_unreduce(n, 0, g, dim, c->d.keepdim), *ne = dlt_agi_unreduce(n, 0, out, dim, c->d.keepdim), *d = NULL;
   if (ge && ne) {
     if (p == 0) d = dlt_zeros(ge->ndim, ge->shape, ge->dtype);
     else if (isinf(p)) d = norm_inf_grad(a, ge, ne, dim);
@@ -301,9 +319,7 @@ dlt_tensor *dlt_ag_norm(dlt_tensor *t, double p, int dim, bool keepdim) {
   if (err) return NULL;
   dlt_tensor *out = dlt_norm(t, p, dim, keepdim);
   if (out && n) {
-    n->f[0] = p;
-    n->i[0] = wrap_reduce_dim("norm", dim, t->ndim);
-    n->i[1] = keepdim;
+    *DLT_NODE_CTX(n, norm_ctx) = (norm_ctx){{wrap_reduce_dim("norm", dim, t->ndim), keepdim}, p};
     if (dlt_node_save(n, t) < 0 || dlt_node_save(n, out) < 0) {
       dlt_release(out);
       out = NULL;
@@ -316,13 +332,19 @@ dlt_tensor *dlt_ag_norm(dlt_tensor *t, double p, int dim, bool keepdim) {
  * softmax:     dx = y * (g - sum(g * y))
  * log_softmax: dx = g - exp(y) * sum(g) */
 
-/* i[0] dim, i[1] log, slot 0 the output */
+typedef struct {
+  int dim;
+  bool log;
+} softmax_ctx;
+
+/* saved 0 the output */
 static int softmax_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
+  const softmax_ctx *c = DLT_NODE_CTX(n, softmax_ctx);
   const dlt_tensor *y = dlt_node_saved(n, 0);
   if (!y) return -1;
-  int dim = (int)n->i[0];
+  int dim = c->dim;
   dlt_tensor *d = NULL;
-  if (n->i[1]) {
+  if (c->log) {
     dlt_tensor *s = dlt_reduce(DLT_RSUM, g, dim, true), *e = dlt_unary(DLT_EXP, y);
     dlt_tensor *es = s && e ? dlt_binary(DLT_MUL, e, s) : NULL;
     d = es ? dlt_binary(DLT_SUB, g, es) : NULL;
@@ -348,8 +370,7 @@ dlt_tensor *dlt_ag_softmax(dlt_tensor *t, int dim, bool log) {
   if (err) return NULL;
   dlt_tensor *out = dlt_softmax(t, dim, log);
   if (out && n) {
-    n->i[0] = dlt_wrap_dim(log ? "log_softmax" : "softmax", dim, t->ndim);
-    n->i[1] = log;
+    *DLT_NODE_CTX(n, softmax_ctx) = (softmax_ctx){dlt_wrap_dim(log ? "log_softmax" : "softmax", dim, t->ndim), log};
     if (dlt_node_save(n, out) < 0) {
       dlt_release(out);
       out = NULL;

@@ -1,9 +1,12 @@
 /* fused_act.c: dropout, the elementwise activations and softmax, one node each. */
+#include <string.h>
+
 #include "autograd/fused.h"
 
-/* Makes a node over x saving t; releases y and returns NULL on failure. */
+/* Makes a node over x saving t, with the op's context ctx (size bytes, NULL: none);
+ * releases y and returns NULL on failure. */
 static dlt_tensor *record1(const char *name, dlt_backward_fn bw, dlt_tensor *x, dlt_tensor *y, dlt_tensor *t,
-                           const int64_t *iv, int ni, double f0) {
+                           const void *ctx, size_t size) {
   const dlt_tensor *in[1] = {x};
   int err;
   dlt_node *n = dlt_node_new(name, bw, 1, in, &err);
@@ -13,8 +16,7 @@ static dlt_tensor *record1(const char *name, dlt_backward_fn bw, dlt_tensor *x, 
     return NULL;
   }
   if (n) {
-    for (int k = 0; k < ni; k++) n->i[k] = iv[k];
-    n->f[0] = f0;
+    if (ctx) memcpy(n->ctx.bytes, ctx, size);
     dlt_node_attach(n, y);
   }
   if (dlt_fused_anomaly(name, y)) {
@@ -47,7 +49,7 @@ dlt_tensor *dlt_fused_dropout(const char *fn, dlt_tensor *x, double p, bool trai
   if (xc && y && mask) {
     if (x->dtype == DLT_FLOAT32) dlt_k_dropout_fwd_f32(DLT_F32(y), DLT_F32(mask), DLT_F32(xc), dlt_numel(x), p);
     else dlt_k_dropout_fwd_f64(DLT_F64(y), DLT_F64(mask), DLT_F64(xc), dlt_numel(x), p);
-    y = record1("DropoutBackward", dropout_backward, x, y, mask, NULL, 0, p);
+    y = record1("DropoutBackward", dropout_backward, x, y, mask, NULL, 0);
   } else {
     dlt_release(y);
     y = NULL;
@@ -57,23 +59,29 @@ dlt_tensor *dlt_fused_dropout(const char *fn, dlt_tensor *x, double p, bool trai
   return y;
 }
 
-/* ---- activations: i[0] act; saved 0 the input, or the output for ReLU, Tanh, Sigmoid ---- */
+/* ---- activations: saved 0 the input, or the output for ReLU, Tanh, Sigmoid ---- */
+
+typedef struct {
+  dlt_act act;
+  double slope;  /* LeakyReLU's */
+} act_ctx;
 
 static bool saves_output(dlt_act act) { return act == DLT_ACT_RELU || act == DLT_ACT_TANH || act == DLT_ACT_SIGMOID; }
 
 static int act_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
   const dlt_tensor *t = dlt_node_saved(n, 0);
   if (!t) return -1;
-  dlt_act act = (dlt_act)n->i[0];
+  const act_ctx *c = DLT_NODE_CTX(n, act_ctx);
+  dlt_act act = c->act;
   int err;
   dlt_tensor *dx = dlt_fused_grad_new(n, 0, gin, &err), *g = dlt_contiguous((dlt_tensor *)gout);
   if (err || !g) { dlt_release(g); return -1; }
   if (dx) {
     bool out = saves_output(act);
     if (dx->dtype == DLT_FLOAT32)
-      dlt_k_act_bwd_f32(DLT_F32(dx), DLT_F32(g), out ? NULL : DLT_F32(t), out ? DLT_F32(t) : NULL, dlt_numel(dx), act, n->f[0]);
+      dlt_k_act_bwd_f32(DLT_F32(dx), DLT_F32(g), out ? NULL : DLT_F32(t), out ? DLT_F32(t) : NULL, dlt_numel(dx), act, c->slope);
     else
-      dlt_k_act_bwd_f64(DLT_F64(dx), DLT_F64(g), out ? NULL : DLT_F64(t), out ? DLT_F64(t) : NULL, dlt_numel(dx), act, n->f[0]);
+      dlt_k_act_bwd_f64(DLT_F64(dx), DLT_F64(g), out ? NULL : DLT_F64(t), out ? DLT_F64(t) : NULL, dlt_numel(dx), act, c->slope);
   }
   dlt_release(g);
   return 0;
@@ -91,14 +99,19 @@ dlt_tensor *dlt_fused_act(const char *fn, dlt_tensor *x, dlt_act act, double slo
   if (y) {
     if (x->dtype == DLT_FLOAT32) dlt_k_act_fwd_f32(DLT_F32(y), DLT_F32(xc), dlt_numel(x), act, slope);
     else dlt_k_act_fwd_f64(DLT_F64(y), DLT_F64(xc), dlt_numel(x), act, slope);
-    int64_t iv[1] = {act};
-    y = record1(act_node_name(act), act_backward, x, y, saves_output(act) ? y : xc, iv, 1, slope);
+    act_ctx c = {act, slope};
+    y = record1(act_node_name(act), act_backward, x, y, saves_output(act) ? y : xc, DLT_NODE_CTX_ARG(c));
   }
   dlt_release(xc);
   return y;
 }
 
-/* ---- softmax: x as (outer,D,inner); i[0] outer, i[1] D, i[2] inner, i[3] log; saved 0 y ---- */
+/* ---- softmax: x as (outer,D,inner); saved 0 y ---- */
+
+typedef struct {
+  int64_t outer, D, inner;
+  bool log;
+} softmax_ctx;
 
 static int softmax_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
   const dlt_tensor *y = dlt_node_saved(n, 0);
@@ -106,11 +119,12 @@ static int softmax_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gi
   int err;
   dlt_tensor *dx = dlt_fused_grad_new(n, 0, gin, &err), *g = dlt_contiguous((dlt_tensor *)gout);
   if (err || !g) { dlt_release(g); return -1; }
+  const softmax_ctx *c = DLT_NODE_CTX(n, softmax_ctx);
   if (dx) {
     if (dx->dtype == DLT_FLOAT32)
-      dlt_k_softmax_bwd_f32(DLT_F32(dx), DLT_F32(g), DLT_F32(y), n->i[0], n->i[1], n->i[2], (int)n->i[3]);
+      dlt_k_softmax_bwd_f32(DLT_F32(dx), DLT_F32(g), DLT_F32(y), c->outer, c->D, c->inner, c->log);
     else
-      dlt_k_softmax_bwd_f64(DLT_F64(dx), DLT_F64(g), DLT_F64(y), n->i[0], n->i[1], n->i[2], (int)n->i[3]);
+      dlt_k_softmax_bwd_f64(DLT_F64(dx), DLT_F64(g), DLT_F64(y), c->outer, c->D, c->inner, c->log);
   }
   dlt_release(g);
   return 0;
@@ -127,8 +141,8 @@ dlt_tensor *dlt_fused_softmax(const char *fn, dlt_tensor *x, int dim, bool log) 
   if (y) {
     if (x->dtype == DLT_FLOAT32) dlt_k_softmax_fwd_f32(DLT_F32(y), DLT_F32(xc), outer, D, inner, log);
     else dlt_k_softmax_fwd_f64(DLT_F64(y), DLT_F64(xc), outer, D, inner, log);
-    int64_t iv[4] = {outer, D, inner, log};
-    y = record1(log ? "LogSoftmaxBackward" : "SoftmaxBackward", softmax_backward, x, y, y, iv, 4, 0);
+    softmax_ctx c = {outer, D, inner, log};
+    y = record1(log ? "LogSoftmaxBackward" : "SoftmaxBackward", softmax_backward, x, y, y, DLT_NODE_CTX_ARG(c));
   }
   dlt_release(xc);
   return y;

@@ -42,13 +42,13 @@ void dlt_bufset_drop(dlt_bufset *b) {
   dlt_bufset_release(b);
 }
 
-static void bufset_free_ctx(void *ctx) { dlt_bufset_release(ctx); }
+static void bufset_free_data(void *data) { dlt_bufset_release(data); }
 
 void dlt_fused_keep_buffers(dlt_node *n, dlt_bufset *bs) {
-  if (!n || !bs || n->ctx) return;
+  if (!n || !bs || n->data) return;
   bs->refcount++;
-  n->ctx = bs;
-  n->free_ctx = bufset_free_ctx;
+  n->data = bs;
+  n->free_data = bufset_free_data;
 }
 
 dlt_tensor *dlt_fused_grad_acc(dlt_node *n, int i, dlt_tensor **gin, int *err) {
@@ -71,7 +71,7 @@ dlt_tensor *dlt_fused_grad_acc(dlt_node *n, int i, dlt_tensor **gin, int *err) {
 dlt_tensor *dlt_fused_grad_new(dlt_node *n, int i, dlt_tensor **gin, int *err) {
   *err = 0;
   if (!needs(n, i)) return NULL;
-  dlt_bufset *bs = n->free_ctx == bufset_free_ctx && i == 0 ? n->ctx : NULL;
+  dlt_bufset *bs = n->free_data == bufset_free_data && i == 0 ? n->data : NULL;
   gin[i] = dlt_fused_out(bs ? &bs->t[2] : NULL, n->in_ndim[i], n->in_shape[i], n->in_dtype[i]);
   if (!gin[i]) *err = -1;
   return gin[i];

@@ -2,11 +2,16 @@
  * straight into the parameters' .grad (one GEMM each, no temporaries). */
 #include "autograd/fused.h"
 
-/* saved: 0 x as (B,C), 1 W (OC,C), 2 y (B,OC) when ReLU is fused.
- * i[0] act, i[1] B, i[2] C, i[3] OC */
+/* saved: 0 x as (B,C), 1 W (OC,C), 2 y (B,OC) when ReLU is fused */
+typedef struct {
+  dlt_act act;
+  int64_t B, C, OC;
+} linear_ctx;
+
 static int linear_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
-  dlt_act act = (dlt_act)n->i[0];
-  int64_t B = n->i[1], C = n->i[2], OC = n->i[3];
+  const linear_ctx *c = DLT_NODE_CTX(n, linear_ctx);
+  dlt_act act = c->act;
+  int64_t B = c->B, C = c->C, OC = c->OC;
   const dlt_tensor *x = dlt_node_saved(n, 0), *W = dlt_node_saved(n, 1);
   const dlt_tensor *y = act == DLT_ACT_RELU ? dlt_node_saved(n, 2) : NULL;
   if (!x || !W || (act == DLT_ACT_RELU && !y)) return -1;
@@ -74,7 +79,7 @@ dlt_tensor *dlt_fused_linear_buf(const char *fn, dlt_tensor *x, dlt_tensor *W, d
       dlt_release(y);
       y = NULL;
     } else if (n) {
-      n->i[0] = act; n->i[1] = B; n->i[2] = C; n->i[3] = OC;
+      *DLT_NODE_CTX(n, linear_ctx) = (linear_ctx){act, B, C, OC};
       dlt_fused_keep_buffers(n, bs);
       dlt_node_attach(n, y);
     }

@@ -22,7 +22,11 @@ static int scale_grad(dlt_tensor *dst, const dlt_tensor *G, const dlt_tensor *go
   return 0;
 }
 
-/* saved: 0 dloss/dx, 1 dloss/dt when the target needs it; i[0] row width for "none" */
+/* saved: 0 dloss/dx, 1 dloss/dt when the target needs it */
+typedef struct {
+  int64_t width;  /* for reduction "none": elements sharing one incoming gradient (a row of C classes, or 1) */
+} loss_ctx;
+
 static int loss_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
   for (int k = 0; k < n->ninputs; k++) {
     int err;
@@ -30,7 +34,7 @@ static int loss_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) 
     if (err) return -1;
     if (!d) continue;
     const dlt_tensor *G = dlt_node_saved(n, k == 0 ? 0 : 1);
-    if (!G || scale_grad(d, G, gout, n->i[0])) return -1;
+    if (!G || scale_grad(d, G, gout, DLT_NODE_CTX(n, loss_ctx)->width)) return -1;
   }
   return 0;
 }
@@ -53,7 +57,7 @@ static dlt_tensor *record_loss(const char *name, dlt_tensor *x, dlt_tensor *t, d
     return NULL;
   }
   if (n) {
-    n->i[0] = width;
+    *DLT_NODE_CTX(n, loss_ctx) = (loss_ctx){width};
     dlt_node_attach(n, y);
   }
   if (dlt_fused_anomaly(name, y)) {

@@ -2,6 +2,15 @@
  * Forward keeps the per-group mean and 1/std for backward. */
 #include "autograd/fused.h"
 
+/* What the three norms' backward reads: the shape of x, the saved tensors present. */
+typedef struct {
+  int64_t N, C, L;  /* x as (N,C,L); layer norm: (N rows, C = D, L = 1) */
+  int64_t G;        /* group norm's groups */
+  bool batch_stats; /* batch norm normalized with the batch's statistics */
+  bool has_mask;    /* batch norm's ReLU/dropout mask is saved (after w) */
+  bool has_w;       /* w is saved (slot 3) */
+} norm_ctx;
+
 static int check_vec(const char *fn, const char *what, const dlt_tensor *v, int64_t C, dlt_dtype dt) {
   char s[128];
   if (!v) return 0;
@@ -13,11 +22,10 @@ static int check_vec(const char *fn, const char *what, const dlt_tensor *v, int6
   return 0;
 }
 
-/* Records node name over inputs {x, w, b} with the given tensors saved; on failure
- * releases y and returns NULL. */
+/* Records node name over inputs {x, w, b} with the given tensors saved and context c;
+ * on failure releases y and returns NULL. */
 static dlt_tensor *record(const char *name, dlt_backward_fn bw, dlt_tensor *x, dlt_tensor *w, dlt_tensor *b,
-                          dlt_tensor *y, dlt_tensor *const *save, int nsave, const int64_t *iv, int ni,
-                          dlt_bufset *bs) {
+                          dlt_tensor *y, dlt_tensor *const *save, int nsave, const norm_ctx *c, dlt_bufset *bs) {
   const dlt_tensor *in[3] = {x, w, b};
   int err;
   dlt_node *n = dlt_node_new(name, bw, 3, in, &err);
@@ -29,7 +37,7 @@ static dlt_tensor *record(const char *name, dlt_backward_fn bw, dlt_tensor *x, d
     return NULL;
   }
   if (n) {
-    for (int k = 0; k < ni; k++) n->i[k] = iv[k];
+    *DLT_NODE_CTX(n, norm_ctx) = *c;
     dlt_fused_keep_buffers(n, bs);
     dlt_node_attach(n, y);
   }
@@ -40,12 +48,12 @@ static dlt_tensor *record(const char *name, dlt_backward_fn bw, dlt_tensor *x, d
   return y;
 }
 
-/* Fetches the saved x, w (may be absent: i[5] says), mean, rstd and the gradient
+/* Fetches the saved x, w (may be absent: has_w says), mean, rstd and the gradient
  * targets of x, w, b; returns the contiguous gout or NULL. */
 typedef struct { const dlt_tensor *x, *w, *mean, *rstd; dlt_tensor *dx, *dw, *db, *g; } norm_bw;
 
 static int norm_bw_begin(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin, norm_bw *s) {
-  bool has_w = n->i[5];
+  bool has_w = DLT_NODE_CTX(n, norm_ctx)->has_w;
   s->x = dlt_node_saved(n, 0);
   s->mean = dlt_node_saved(n, 1);
   s->rstd = dlt_node_saved(n, 2);
@@ -66,22 +74,22 @@ static void norm_bw_end(norm_bw *s) {
   dlt_release(s->g);
 }
 
-/* ---- batch norm: x (N,C,L); i[0] batch stats, i[1] N, i[2] C, i[3] L, i[4] has a
- * ReLU/dropout mask (saved after w), i[5] has w ---- */
+/* ---- batch norm: x (N,C,L) ---- */
 
 static int batch_norm_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
   norm_bw s;
   if (norm_bw_begin(n, gout, gin, &s)) return -1;
-  int64_t N = n->i[1], C = n->i[2], L = n->i[3];
-  const dlt_tensor *mask = n->i[4] ? dlt_node_saved(n, n->i[5] ? 4 : 3) : NULL;
+  const norm_ctx *c = DLT_NODE_CTX(n, norm_ctx);
+  int64_t N = c->N, C = c->C, L = c->L;
+  const dlt_tensor *mask = c->has_mask ? dlt_node_saved(n, c->has_w ? 4 : 3) : NULL;
   double *ws = dlt_fused_scratch(sizeof(double) * 5 * (size_t)C);
-  if (!ws || (n->i[4] && !mask)) { norm_bw_end(&s); return -1; }
+  if (!ws || (c->has_mask && !mask)) { norm_bw_end(&s); return -1; }
   if (s.x->dtype == DLT_FLOAT32)
     dlt_k_batchnorm_bwd_f32(DLT_F32(s.dx), DLT_F32(s.dw), DLT_F32(s.db), DLT_F32(s.g), DLT_F32(mask), DLT_F32(s.x),
-                            DLT_F32(s.w), DLT_F32(s.mean), DLT_F32(s.rstd), N, C, L, (int)n->i[0], ws);
+                            DLT_F32(s.w), DLT_F32(s.mean), DLT_F32(s.rstd), N, C, L, c->batch_stats, ws);
   else
     dlt_k_batchnorm_bwd_f64(DLT_F64(s.dx), DLT_F64(s.dw), DLT_F64(s.db), DLT_F64(s.g), DLT_F64(mask), DLT_F64(s.x),
-                            DLT_F64(s.w), DLT_F64(s.mean), DLT_F64(s.rstd), N, C, L, (int)n->i[0], ws);
+                            DLT_F64(s.w), DLT_F64(s.mean), DLT_F64(s.rstd), N, C, L, c->batch_stats, ws);
   norm_bw_end(&s);
   return 0;
 }
@@ -159,9 +167,9 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
   }
   if (ok) {
     dlt_tensor *save[5] = {xc, mean, rstd, w ? wc : mask, mask};
-    int64_t iv[6] = {batch_stats, N, C, L, relu, w != NULL};
+    norm_ctx c = {.N = N, .C = C, .L = L, .batch_stats = batch_stats, .has_mask = relu, .has_w = w != NULL};
     y = record(relu ? "BatchNormReluBackward" : "BatchNormBackward", batch_norm_backward, x, w, b, y, save,
-               3 + (w != NULL) + relu, iv, 6, bs);
+               3 + (w != NULL) + relu, &c, bs);
   } else {
     dlt_release(y);
     y = NULL;
@@ -209,12 +217,13 @@ dlt_tensor *dlt_fused_batch_norm_relu(const char *fn, dlt_tensor *x, dlt_tensor 
   return dlt_fused_batch_norm_buf(fn, x, rm, rv, w, b, batch_stats, momentum, eps, true, drop_p, NULL);
 }
 
-/* ---- layer norm: x (rows,D); i[1] rows, i[2] D, i[5] has w ---- */
+/* ---- layer norm: x (rows,D), as N = rows, C = D ---- */
 
 static int layer_norm_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
   norm_bw s;
   if (norm_bw_begin(n, gout, gin, &s)) return -1;
-  int64_t rows = n->i[1], D = n->i[2];
+  const norm_ctx *c = DLT_NODE_CTX(n, norm_ctx);
+  int64_t rows = c->N, D = c->C;
   if (s.x->dtype == DLT_FLOAT32)
     dlt_k_layernorm_bwd_f32(DLT_F32(s.dx), DLT_F32(s.dw), DLT_F32(s.db), DLT_F32(s.g), DLT_F32(s.x), DLT_F32(s.w),
                             DLT_F32(s.mean), DLT_F32(s.rstd), rows, D);
@@ -258,8 +267,8 @@ dlt_tensor *dlt_fused_layer_norm(const char *fn, dlt_tensor *x, int nd, const in
     else
       dlt_k_layernorm_fwd_f64(DLT_F64(y), DLT_F64(mean), DLT_F64(rstd), DLT_F64(xc), DLT_F64(wc), DLT_F64(bc), rows, D, eps);
     dlt_tensor *save[4] = {xc, mean, rstd, wc};
-    int64_t iv[6] = {0, rows, D, 0, 0, w != NULL};
-    y = record("LayerNormBackward", layer_norm_backward, x, w, b, y, save, w ? 4 : 3, iv, 6, NULL);
+    norm_ctx c = {.N = rows, .C = D, .L = 1, .has_w = w != NULL};
+    y = record("LayerNormBackward", layer_norm_backward, x, w, b, y, save, w ? 4 : 3, &c, NULL);
   } else {
     dlt_release(y);
     y = NULL;
@@ -268,12 +277,13 @@ dlt_tensor *dlt_fused_layer_norm(const char *fn, dlt_tensor *x, int nd, const in
   return y;
 }
 
-/* ---- group norm: x (N,C,L) in G groups; i[1] N, i[2] C, i[3] L, i[4] G, i[5] has w ---- */
+/* ---- group norm: x (N,C,L) in G groups ---- */
 
 static int group_norm_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
   norm_bw s;
   if (norm_bw_begin(n, gout, gin, &s)) return -1;
-  int64_t N = n->i[1], C = n->i[2], L = n->i[3], G = n->i[4];
+  const norm_ctx *c = DLT_NODE_CTX(n, norm_ctx);
+  int64_t N = c->N, C = c->C, L = c->L, G = c->G;
   if (s.x->dtype == DLT_FLOAT32)
     dlt_k_groupnorm_bwd_f32(DLT_F32(s.dx), DLT_F32(s.dw), DLT_F32(s.db), DLT_F32(s.g), DLT_F32(s.x), DLT_F32(s.w),
                             DLT_F32(s.mean), DLT_F32(s.rstd), N, C, L, G);
@@ -310,8 +320,8 @@ dlt_tensor *dlt_fused_group_norm(const char *fn, dlt_tensor *x, int64_t G, dlt_t
     else
       dlt_k_groupnorm_fwd_f64(DLT_F64(y), DLT_F64(mean), DLT_F64(rstd), DLT_F64(xc), DLT_F64(wcn), DLT_F64(bc), N, C, L, G, eps);
     dlt_tensor *save[4] = {xc, mean, rstd, wcn};
-    int64_t iv[6] = {0, N, C, L, G, w != NULL};
-    y = record("GroupNormBackward", group_norm_backward, x, w, b, y, save, w ? 4 : 3, iv, 6, NULL);
+    norm_ctx c = {.N = N, .C = C, .L = L, .G = G, .has_w = w != NULL};
+    y = record("GroupNormBackward", group_norm_backward, x, w, b, y, save, w ? 4 : 3, &c, NULL);
   } else {
     dlt_release(y);
     y = NULL;

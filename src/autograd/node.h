@@ -1,13 +1,17 @@
 /* node.h: the autograd tape. Each differentiable op that sees an input requiring grad
- * records one node: its backward function, edges to the producers of its inputs, and
- * the tensors backward needs (saved with their version, to catch in-place misuse). */
+ * records one node: its backward function, edges to the producers of its inputs, the
+ * tensors backward needs (saved with their version, to catch in-place misuse) and the
+ * op's own context, a struct the op declares next to its forward and backward. */
 #ifndef DLT_NODE_H
 #define DLT_NODE_H
+
+#include <stddef.h>
 
 #include "core/tensor.h"
 
 #define DLT_NODE_MAXIN 8
 #define DLT_NODE_MAXSAVED 8
+#define DLT_NODE_CTX_BYTES 64
 
 typedef struct dlt_node dlt_node;
 
@@ -33,10 +37,12 @@ struct dlt_node {
   int nsaved;
   dlt_tensor *saved[DLT_NODE_MAXSAVED];   /* aliases without grad_fn: no reference cycles */
   uint32_t saved_version[DLT_NODE_MAXSAVED];
-  double f[6];                      /* op parameters (scalar operand, eps, slope, ...) */
-  int64_t i[6];
-  void *ctx;                        /* op-specific data freed with free_ctx */
-  void (*free_ctx)(void *);
+  /* the op's context (dims, flags, scalars, saved-slot numbers): a struct of the op's
+   * own, declared beside its forward and backward, read and written only through
+   * DLT_NODE_CTX(n, that_struct); inline, so recording an op allocates nothing */
+  union { max_align_t align; unsigned char bytes[DLT_NODE_CTX_BYTES]; } ctx;
+  void *data;                       /* heap data of variable size (indices), freed with free_data */
+  void (*free_data)(void *);
   bool released;                    /* saved tensors freed after backward */
   /* engine scratch */
   dlt_tensor *gradbuf;
@@ -45,6 +51,15 @@ struct dlt_node {
   bool queued;                      /* reached by the backward in progress */
   dlt_node *link;                   /* work lists of dlt_backward and dlt_node_release */
 };
+
+/* Node n's context as the op's struct T (zeroed when the node is made). Compilation
+ * fails when T does not fit in DLT_NODE_CTX_BYTES. */
+#define DLT_NODE_CTX(n, T) \
+  ((void)sizeof(char[sizeof(T) <= DLT_NODE_CTX_BYTES ? 1 : -1]), (T *)(void *)(n)->ctx.bytes)
+
+/* &c, sizeof c: for a helper that copies the context c into the node it records */
+#define DLT_NODE_CTX_ARG(c) \
+  (const void *)&(c), (sizeof(c) + 0 * sizeof(char[sizeof(c) <= DLT_NODE_CTX_BYTES ? 1 : -1]))
 
 /* grad mode (dlt.no_grad turns it off) */
 bool dlt_grad_enabled(void);
