@@ -18,7 +18,7 @@ typedef struct conv_ctx {
 /* conv: gout is the patch side (N,OC,OH,OW). dx = adjoint(gout); dw += gout (x) x; db += sum.
  * transposed: gout is the image side. dx = conv(gout); dw += x (x) gout; db += sum. */
 static int conv_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
-  conv_ctx *c = n->ctx;
+  const conv_ctx *c = DLT_NODE_CTX(n, conv_ctx);
   const dlt_tensor *x = dlt_node_saved(n, 0), *w = dlt_node_saved(n, 1);
   if (!x || !w) return -1;
   int e0, e1, e2 = 0;
@@ -150,17 +150,12 @@ static dlt_tensor *conv_any(const char *fn, dlt_tensor *x, dlt_tensor *w, dlt_te
     const char *name = transposed ? (D == 1 ? "ConvTranspose1dBackward" : "ConvTranspose2dBackward")
                                   : (D == 1 ? "Conv1dBackward" : "Conv2dBackward");
     dlt_node *n = dlt_node_new(name, conv_backward, b ? 3 : 2, in, &err);
-    conv_ctx *c = n ? dlt_malloc(sizeof *c) : NULL;
-    if (err || (n && (!c || dlt_node_save(n, xc) < 0 || dlt_node_save(n, wc) < 0))) {
-      free(c);
+    if (err || (n && (dlt_node_save(n, xc) < 0 || dlt_node_save(n, wc) < 0))) {
       dlt_node_release(n);
       dlt_release(y);
       y = NULL;
     } else if (n) {
-      c->g = g;
-      c->transposed = transposed;
-      n->ctx = c;
-      n->free_ctx = free;
+      *DLT_NODE_CTX(n, conv_ctx) = (conv_ctx){g, transposed};
       dlt_node_attach(n, y);
     }
     if (y && dlt_fused_anomaly(name, y)) { dlt_release(y); y = NULL; }

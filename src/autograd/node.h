@@ -11,7 +11,7 @@
 
 #define DLT_NODE_MAXIN 8
 #define DLT_NODE_MAXSAVED 8
-#define DLT_NODE_CTX_BYTES 64
+#define DLT_NODE_CTX_BYTES 144  /* conv_ctx, the largest, is 136 */
 
 typedef struct dlt_node dlt_node;
 

@@ -24,7 +24,7 @@ static void pool_ctx_free(void *p) {
 }
 
 static int pool_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
-  pool_ctx *c = n->ctx;
+  const pool_ctx *c = n->data;
   int err;
   dlt_tensor *dx = dlt_fused_grad_new(n, 0, gin, &err);
   if (err) return -1;
@@ -118,8 +118,8 @@ static dlt_tensor *pool_run(const char *name, dlt_tensor *x, int D, pool_ctx *c,
     return NULL;
   }
   if (n) {
-    n->ctx = c;
-    n->free_ctx = pool_ctx_free;
+    n->data = c;
+    n->free_data = pool_ctx_free;
     dlt_node_attach(n, y);
   } else {
     pool_ctx_free(c);
