@@ -97,7 +97,7 @@ static void push_mt(lua_State *L) {
 }
 
 dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx) {
-  dlt_tensor **box = lua_touserdata(L, idx);
+  dlt_tensor **box = lua_touserdata(L, idx);  /* box[0]: the tensor, NULL once __gc'd */
   if (!box || !lua_getmetatable(L, idx)) return NULL;
   if (lua_topointer(L, LUA_REGISTRYINDEX) != mt_registry || !mt_ptr) {
     push_mt_slow(L);
@@ -118,9 +118,11 @@ dlt_tensor *dlt_lua_checktensor(lua_State *L, int idx) {
 
 void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t) {
   if (!t) dlt_lua_error(L);
-  /* the box exists before it owns t, so a failing allocation here cannot leak t */
-  dlt_tensor **box = lua_newuserdatauv(L, sizeof *box, 0);
-  *box = t;
+  /* the box exists before it owns t, so a failing allocation here cannot leak t;
+   * box[1] keeps t when __gc is called by hand (see dlt_lua_gc_by_collector) */
+  dlt_tensor **box = lua_newuserdatauv(L, 2 * sizeof *box, 0);
+  box[0] = t;
+  box[1] = NULL;
   push_mt(L);
   lua_setmetatable(L, -2);
   /* new storage only: not a view (storage shared), nor a tensor held elsewhere too
@@ -128,6 +130,15 @@ void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t) {
   size_t n = (size_t)HEADER_COST << GC_WEIGHT_SHIFT;  /* point 3 above */
   if (t->refcount == 1 && t->storage->refcount == 1) n += t->storage->nbytes;
   gc_account(L, n);
+}
+
+/* Lua marks the finalizer calls it makes itself: getinfo names them metamethod "__gc"
+ * (a call by hand is a field, method or global, or unnamed from C; a __gc used as some
+ * other metamethod is named after that one). */
+int dlt_lua_gc_by_collector(lua_State *L) {
+  lua_Debug ar;
+  return lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.namewhat && ar.name &&
+         strcmp(ar.namewhat, "metamethod") == 0 && strcmp(ar.name, "__gc") == 0;
 }
 
 int dlt_lua_error(lua_State *L) { return luaL_error(L, "%s", dlt_error()); }
@@ -267,13 +278,19 @@ void dlt_lua_checkoptions(lua_State *L, int idx, const char *fn, const char *con
   }
 }
 
-/* pushes opts[key] (nil when idx holds no table) */
+int dlt_lua_rawfield(lua_State *L, int idx, const char *key) {
+  idx = lua_absindex(L, idx);
+  lua_pushstring(L, key);
+  return lua_rawget(L, idx);
+}
+
+/* pushes opts[key], raw (nil when idx holds no table) */
 static int getopt(lua_State *L, int idx, const char *key) {
   if (idx == 0 || !lua_istable(L, idx)) {
     lua_pushnil(L);
     return LUA_TNIL;
   }
-  return lua_getfield(L, idx, key);
+  return dlt_lua_rawfield(L, idx, key);
 }
 
 /* an option of the wrong type (its value on top): named after the running function
@@ -311,7 +328,9 @@ const char *dlt_lua_optstring(lua_State *L, int idx, const char *key, const char
   if (idx) idx = lua_absindex(L, idx);
   int ty = getopt(L, idx, key);
   const char *v = def;
-  if (ty == LUA_TSTRING) v = lua_tostring(L, -1);  /* stays alive: the options table holds it */
+  /* stays alive: the options table holds it, and reading it ran no Lua code that could
+   * change the table (a raw read: no __index) */
+  if (ty == LUA_TSTRING) v = lua_tostring(L, -1);
   else if (ty != LUA_TNIL) opt_type_error(L, key, "a string");
   lua_pop(L, 1);
   return v;

@@ -24,6 +24,11 @@ void dlt_lua_gc_account(lua_State *L, size_t nbytes);
 /* luaL_error with printf's formats: lua_pushfstring (behind luaL_error) knows only
  * %d %s %f %I %p %c %U, so "%g" or "%lld" in luaL_error raise "invalid option". */
 int dlt_lua_fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Whether the running __gc was called by Lua's collector, not by hand: a script can
+ * call __gc on a live object that a binding is still using (from a metamethod or a
+ * finalizer the binding triggers), so a call by hand only disarms the object (later
+ * use is an error) and the collector's call frees it. */
+int dlt_lua_gc_by_collector(lua_State *L);
 /* Raises the engine's last error (dlt_error()) as a Lua error. */
 int dlt_lua_error(lua_State *L);
 /* A tensor from a tensor, a number, or a (nested) table of numbers at idx; a new
@@ -32,7 +37,10 @@ dlt_tensor *dlt_lua_totensor(lua_State *L, int idx, dlt_dtype dtype);
 /* Numbers from a tensor, table or number at idx into a malloc'd array (free it). */
 double *dlt_lua_todoubles(lua_State *L, int idx, int64_t *n);
 
-/* Options tables: fails with "fn: unknown option 'key'" for keys not in allowed
+/* Pushes t[key] for the table at idx, raw: options and other tables a binding reads
+ * while it holds pointers must run no Lua code (no __index); returns the type. */
+int dlt_lua_rawfield(lua_State *L, int idx, const char *key);
+/* Options tables (read raw, see dlt_lua_rawfield): fails with "fn: unknown option 'key'" for keys not in allowed
  * (a NULL-terminated list). idx may be absent or nil. */
 void dlt_lua_checkoptions(lua_State *L, int idx, const char *fn, const char *const *allowed);
 double dlt_lua_optnumber(lua_State *L, int idx, const char *key, double def);

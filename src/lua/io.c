@@ -52,7 +52,7 @@ static int io_save(lua_State *L) {
   qsort(names, (size_t)n, sizeof *names, cmp_str);
   dlt_tensor **ts = lua_newuserdatauv(L, sizeof(dlt_tensor *) * (size_t)(n + 1), 0);
   for (i = 0; i < n; i++) {
-    lua_getfield(L, 2, names[i]);  /* the table holds it, so the borrowed pointer stays valid */
+    dlt_lua_rawfield(L, 2, names[i]);  /* the table holds it, so the borrowed pointer stays valid */
     ts[i] = dlt_lua_checktensor(L, -1);
     lua_pop(L, 1);
   }

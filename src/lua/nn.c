@@ -428,6 +428,14 @@ static void set_slot(lua_State *L, dlt_module *m, int s) {
                  dlt_shape_str(old, a, sizeof a), dlt_dtype_name(t->dtype), dlt_shape_str(t, b, sizeof b));
   } else if (s == DLT_P_WEIGHT && m->kind == DLT_M_LINEAR) {
     luaL_error(L, "Linear: the weight cannot be removed");
+  } else if (!dlt_module_slot_is_param(s)) {
+    /* the kernels update running statistics through these: a forward would use NULL */
+    luaL_error(L, "%s: %s is a buffer and cannot be removed (construct the module with "
+               "track_running_stats = false instead)", fn, k);
+  } else if (m->kind != DLT_M_LINEAR) {
+    /* a norm's weight and bias go together (affine): one alone would be ignored */
+    luaL_error(L, "%s: %s cannot be removed (construct the module with %s = false instead)", fn, k,
+               m->kind == DLT_M_LAYERNORM ? "elementwise_affine" : "affine");
   }
   m->t[s] = dlt_retain(t);
   dlt_release(old);
@@ -467,15 +475,21 @@ static int m_len(lua_State *L) {
   return 1;
 }
 
+#define FREED_MT "dlt.nn.Module (freed by its __gc)"
+
+static int m_freed(lua_State *L) { return luaL_error(L, "nn: this module was freed by its __gc"); }
+
 static int m_gc(lua_State *L) {
-  /* a script can call __gc by hand, on anything, twice: without its metatable the
-   * userdata is no longer a module, so using it again is an error, not a NULL weight */
+  /* a script can call __gc by hand, on anything, twice: the userdata then takes the
+   * freed-module metatable, so using it again is an error, not a NULL weight; a binding
+   * may still be running it (a Sequential whose Lua child did this), so only the
+   * collector's call clears it (see dlt_lua_gc_by_collector) */
   dlt_module *m = luaL_testudata(L, 1, MODULE_MT);
+  if (!m) m = luaL_testudata(L, 1, FREED_MT);
   if (!m) return 0;
   module_epoch++;
-  dlt_module_clear(m);
-  lua_pushnil(L);
-  lua_setmetatable(L, 1);
+  if (dlt_lua_gc_by_collector(L)) dlt_module_clear(m);
+  else lua_settop(L, 1), luaL_setmetatable(L, FREED_MT);  /* sets the top's metatable */
   return 0;
 }
 
@@ -678,6 +692,14 @@ static const luaL_Reg nn_funcs[] = {
   {NULL, NULL}};
 
 void dlt_open_nn(lua_State *L, int dlt) {
+  luaL_newmetatable(L, FREED_MT);
+  lua_pushcfunction(L, m_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pushcfunction(L, m_freed);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, m_freed);
+  lua_setfield(L, -2, "__newindex");
+  lua_pop(L, 1);
   luaL_newmetatable(L, MODULE_MT);
   luaL_setfuncs(L, module_meta, 0);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &module_mt_key);

@@ -63,7 +63,7 @@ static int f_linear(lua_State *L) {
 
 static dlt_tensor *opt_tensor(lua_State *L, int idx, const char *key, const char *fn) {
   if (!lua_istable(L, idx)) return NULL;
-  lua_getfield(L, idx, key);
+  dlt_lua_rawfield(L, idx, key);
   dlt_tensor *t = lua_isnil(L, -1) ? NULL : dlt_lua_testtensor(L, -1);
   if (!t && !lua_isnil(L, -1)) luaL_error(L, "%s: option '%s' must be a tensor, got %s", fn, key, luaL_typename(L, -1));
   lua_pop(L, 1); /* the options table keeps it alive */

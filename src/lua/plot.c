@@ -14,7 +14,7 @@
 #define AX_MT "dlt.plot.Axes"
 #define MAP_MT "dlt.plot.Mappable"
 
-typedef struct { dlt_figure *f; } fig_box;
+typedef struct { dlt_figure *f, *dead; } fig_box;  /* dead: f after a __gc by hand */
 typedef struct { dlt_axes *ax; } ax_box;
 typedef struct { dlt_artist *a; dlt_axes *ax; } map_box;
 
@@ -110,7 +110,7 @@ static dlt_rgba check_color(lua_State *L, const char *fn, int idx) {
 /* opts[key] as a colour; returns 0 when absent; "none" gives alpha 0 */
 static int opt_color(lua_State *L, int o, const char *fn, const char *key, dlt_rgba *out) {
   if (!o) return 0;
-  lua_getfield(L, o, key);
+  dlt_lua_rawfield(L, o, key);
   if (lua_isnil(L, -1)) { lua_pop(L, 1); return 0; }
   if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "none") == 0) *out = (dlt_rgba){0, 0, 0, 0};
   else *out = check_color(L, fn, lua_gettop(L));
@@ -122,6 +122,14 @@ static double opt_alpha(lua_State *L, int o, const char *fn) {
   double a = dlt_lua_optnumber(L, o, "alpha", 1);
   if (!(a >= 0 && a <= 1)) luaL_error(L, "%s: alpha %f is not in [0, 1]", fn, a);
   return a;
+}
+
+/* a font size in points, refused up front beyond 10000 (FreeType fails from 65536
+ * pixels, 47000 points at 100 dpi; dlt_text also skips text too large at the saving dpi) */
+static double opt_fontsize(lua_State *L, int o, const char *fn, double def) {
+  double v = dlt_lua_optnumber(L, o, "fontsize", def);
+  if (!(v >= 0 && v <= 10000)) luaL_error(L, "%s: fontsize %f must be a number from 0 to 10000 (points)", fn, v);
+  return v;
 }
 
 static double opt_nonneg(lua_State *L, int o, const char *fn, const char *key, double def) {
@@ -200,10 +208,15 @@ static void set_current_fig(lua_State *L, int fig) {
   lua_pop(L, 2);
 }
 
+/* by hand the figure is only disarmed (later use is an error); a binding may still be
+ * drawing it, so the collector's call frees it (see dlt_lua_gc_by_collector) */
 static int fig_gc(lua_State *L) {
   fig_box *b = luaL_checkudata(L, 1, FIG_MT);
-  dlt_figure_free(b->f);
-  b->f = NULL;
+  if (b->f) b->dead = b->f, b->f = NULL;
+  if (dlt_lua_gc_by_collector(L)) {
+    dlt_figure_free(b->dead);
+    b->dead = NULL;
+  }
   return 0;
 }
 
@@ -211,7 +224,7 @@ static int fig_gc(lua_State *L) {
 static void push_fig(lua_State *L, dlt_figure *f) {
   if (!f) dlt_lua_error(L);
   fig_box *b = lua_newuserdatauv(L, sizeof *b, 1);
-  b->f = NULL;
+  b->f = b->dead = NULL;
   luaL_setmetatable(L, FIG_MT);
   b->f = f;
   lua_newtable(L);
@@ -327,7 +340,7 @@ static int ax_plot(lua_State *L) {
 /* scatter's c: one colour, a colour per point, or values mapped through cmap; returns
  * whether it gave the colours */
 static int scatter_c(lua_State *L, int o, dlt_artist *a, int64_t nx) {
-  lua_getfield(L, o, "c");
+  dlt_lua_rawfield(L, o, "c");
   int ci = lua_gettop(L), has = 0;
   if (lua_type(L, ci) == LUA_TSTRING) {
     a->face = check_color(L, "scatter", ci), has = 1;
@@ -381,7 +394,7 @@ static int ax_scatter(lua_State *L) {
   if (m && (dlt_check_marker("scatter", m, &a->ls.marker) != 0 || !a->ls.marker))
     luaL_error(L, "scatter: unknown marker '%s' (known: o * s ^ v D + x .)", m);
   if (o) {
-    lua_getfield(L, o, "s");
+    dlt_lua_rawfield(L, o, "s");
     if (!lua_isnil(L, -1)) {
       int64_t ns;
       double *s = todoubles(L, -1, "scatter", "s", &ns);
@@ -431,7 +444,7 @@ static int ax_hist(lua_State *L) {
   int bins = ax->fig->st.hist_bins;
   double *edges = NULL;
   if (o) {
-    lua_getfield(L, o, "bins");
+    dlt_lua_rawfield(L, o, "bins");
     if (lua_type(L, -1) == LUA_TNUMBER) {
       lua_Number b = lua_tonumber(L, -1);
       if (b != floor(b) || b < 1 || b > 1e6) luaL_error(L, "hist: bins %s must be a whole number between 1 and 1e6", lua_tostring(L, -1));
@@ -451,7 +464,7 @@ static int ax_hist(lua_State *L) {
     for (int64_t i = 0; i < n; i++)
       if (isfinite(v[i])) lo = fmin(lo, v[i]), hi = fmax(hi, v[i]);
     if (o) {
-      lua_getfield(L, o, "range");
+      dlt_lua_rawfield(L, o, "range");
       if (!lua_isnil(L, -1)) {
         int64_t nr;
         double *r = todoubles(L, -1, "hist", "range", &nr);
@@ -500,10 +513,10 @@ static int ax_bar(lua_State *L) {
   double *h = todoubles(L, 3, "bar", "height", &nh);
   if (nh != n && nh != 1) luaL_error(L, "bar: x has %d values and height %d", (int)n, (int)nh);
   double *w, *b;
-  if (o) lua_getfield(L, o, "width");
+  if (o) dlt_lua_rawfield(L, o, "width");
   else lua_pushnil(L);
   w = broadcast(L, lua_gettop(L), "bar", "width", n, 0.8);
-  if (o) lua_getfield(L, o, "bottom");
+  if (o) dlt_lua_rawfield(L, o, "bottom");
   else lua_pushnil(L);
   b = broadcast(L, lua_gettop(L), "bar", "bottom", n, 0);
   const char *align = dlt_lua_optstring(L, o, "align", "center");
@@ -585,7 +598,7 @@ static int ax_axvspan(lua_State *L) {
 /* a contour set's options colors (one colour for every level, or one per level,
  * cycled) and linestyles, from the options table at o */
 static void contour_colors(lua_State *L, int o, const char *fn, dlt_artist *a) {
-  lua_getfield(L, o, "colors");
+  dlt_lua_rawfield(L, o, "colors");
   int ci = lua_gettop(L);
   if (!lua_isnil(L, ci)) {
     int n = lua_type(L, ci) == LUA_TSTRING ? 1 : lua_istable(L, ci) ? (int)lua_rawlen(L, ci) : 0;
@@ -601,7 +614,7 @@ static void contour_colors(lua_State *L, int o, const char *fn, dlt_artist *a) {
         lua_pop(L, 1);
       }
   }
-  lua_getfield(L, o, "linestyles");
+  dlt_lua_rawfield(L, o, "linestyles");
   if (!lua_isnil(L, -1)) {
     int ls = DLT_LS_SOLID;
     if (lua_type(L, -1) != LUA_TSTRING || dlt_parse_linestyle(fn, lua_tostring(L, -1), &ls) != 0)
@@ -641,7 +654,7 @@ static int contour(lua_State *L, int filled) {
   int64_t nl = 0;
   int nauto = 7;  /* matplotlib's default: MaxNLocator(7 + 1) */
   if (o) {
-    lua_getfield(L, o, "levels");
+    dlt_lua_rawfield(L, o, "levels");
     if (lua_type(L, -1) == LUA_TNUMBER) {
       lua_Number k = lua_tonumber(L, -1);
       if (k != floor(k) || k < 1 || k > 200) luaL_error(L, "%s: levels %s must be a whole number between 1 and 200", fn, lua_tostring(L, -1));
@@ -707,7 +720,7 @@ static int ax_text(lua_State *L) {
   int o = lua_istable(L, 5) ? 5 : 0;
   dlt_artist *a = dlt_plot_text(ax, x, y, s);
   if (!a) dlt_lua_error(L);
-  a->fontsize = opt_nonneg(L, o, "text", "fontsize", a->fontsize);
+  a->fontsize = opt_fontsize(L, o, "text", a->fontsize);
   opt_color(L, o, "text", "color", &a->ls.color);
   a->alpha = opt_alpha(L, o, "text");
   a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
@@ -727,14 +740,14 @@ static int set_label(lua_State *L, int which) {
   int o = lua_istable(L, 3) ? 3 : 0;
   char **dst = which == 0 ? &ax->title : which == 1 ? &ax->xlabel : &ax->ylabel;
   double *size = which == 0 ? &ax->title_size : which == 1 ? &ax->xlabel_size : &ax->ylabel_size;
-  *size = opt_nonneg(L, o, names[which], "fontsize", *size);
+  *size = opt_fontsize(L, o, names[which], *size);
   if (which == 0) {  /* set_title's pad (points) and loc */
     ax->title_pad = dlt_lua_optnumber(L, o, "pad", ax->title_pad);
     const char *loc = dlt_lua_optstring(L, o, "loc", "center");
     ax->title_loc = align(L, "set_title", loc, 1);
   } else if (o) {
-    lua_getfield(L, o, "pad");
-    lua_getfield(L, o, "loc");
+    dlt_lua_rawfield(L, o, "pad");
+    dlt_lua_rawfield(L, o, "loc");
     if (!lua_isnil(L, -1) || !lua_isnil(L, -2)) luaL_error(L, "%s: options pad and loc are for set_title", names[which]);
     lua_pop(L, 2);
   }
@@ -839,7 +852,7 @@ static int ax_legend(lua_State *L) {
   int loc = dlt_legend_loc("legend", dlt_lua_optstring(L, o, "loc", "best"));
   if (loc < 0) dlt_lua_error(L);
   ax->legend = 1, ax->legend_loc = loc;
-  ax->legend_fontsize = opt_nonneg(L, o, "legend", "fontsize", ax->fig->st.font_size);
+  ax->legend_fontsize = opt_fontsize(L, o, "legend", ax->fig->st.font_size);
   ax->legend_frame = dlt_lua_optboolean(L, o, "frameon", ax->legend_frame);
   return 0;
 }
@@ -899,7 +912,7 @@ static int fig_suptitle(lua_State *L) {
   dlt_figure *f = check_fig(L, 1);
   const char *s = luaL_checkstring(L, 2);
   dlt_lua_checkoptions(L, 3, "suptitle", allowed);
-  double size = opt_nonneg(L, lua_istable(L, 3) ? 3 : 0, "suptitle", "fontsize", 0);
+  double size = opt_fontsize(L, lua_istable(L, 3) ? 3 : 0, "suptitle", 0);
   if (dlt_figure_suptitle(f, s, size) != 0) dlt_lua_error(L);
   return 0;
 }
@@ -915,7 +928,7 @@ static int fig_colorbar(lua_State *L) {
   int o = lua_istable(L, 3) ? 3 : 0;
   dlt_axes *ax = m->ax;
   if (o) {
-    lua_getfield(L, o, "ax");
+    dlt_lua_rawfield(L, o, "ax");
     if (!lua_isnil(L, -1)) ax = check_axes(L, lua_gettop(L));
     lua_pop(L, 1);
   }
@@ -963,7 +976,7 @@ static int fig_tostring(lua_State *L) {
 static void fig_options(lua_State *L, int o, const char *fn, double *w, double *h, double *dpi) {
   *w = *h = *dpi = 0;
   if (!o) return;
-  lua_getfield(L, o, "figsize");
+  dlt_lua_rawfield(L, o, "figsize");
   if (!lua_isnil(L, -1)) {
     int64_t n;
     double *v = todoubles(L, -1, fn, "figsize", &n);

@@ -134,7 +134,7 @@ dlt_dtype dlt_lua_checkdtype(lua_State *L, int idx, const char *fn) {
 
 dlt_dtype dlt_lua_optdtype(lua_State *L, int opts, const char *fn, dlt_dtype def) {
   if (!opts || !lua_istable(L, opts)) return def;
-  lua_getfield(L, opts, "dtype");
+  dlt_lua_rawfield(L, opts, "dtype");
   dlt_dtype d = lua_isnil(L, -1) ? def : dlt_lua_checkdtype(L, -1, fn);
   lua_pop(L, 1);
   return d;
@@ -148,11 +148,16 @@ void dlt_lua_checkrc(lua_State *L, int rc) {
 
 static int t_gc(lua_State *L) {
   /* a script can call __gc by hand, on any userdata: only a tensor's box is released
-   * (testtensor checks the metatable; a box already released holds NULL) */
+   * (testtensor checks the metatable; a box already released holds NULL). By hand,
+   * the tensor moves to box[1], released when the collector finalizes the box: a
+   * binding may still be using it. */
   dlt_tensor *t = dlt_lua_testtensor(L, 1);
-  if (t) {
-    *(dlt_tensor **)lua_touserdata(L, 1) = NULL;
-    dlt_release(t);
+  if (!t && !luaL_testudata(L, 1, DLT_TENSOR_MT)) return 0;
+  dlt_tensor **box = lua_touserdata(L, 1);
+  if (t) box[0] = NULL, box[1] = t;
+  if (dlt_lua_gc_by_collector(L) && box[1]) {
+    dlt_release(box[1]);
+    box[1] = NULL;
   }
   return 0;
 }

@@ -267,18 +267,21 @@ static int m_index_select(lua_State *L) {
 static int l_take_rows(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   int64_t start = dlt_lua_checkint(L, 3, "DataLoader", "start"), len = dlt_lua_checkint(L, 4, "DataLoader", "len");
-  int nt = (int)luaL_len(L, 1);
+  int nt = (int)lua_rawlen(L, 1);
   if (len < 0 || start < 1) return dlt_lua_fail(L, "DataLoader: bad batch %lld + %lld", (long long)start, (long long)len);
   if (nt < 1 || !lua_checkstack(L, nt + 4)) return dlt_lua_fail(L, "DataLoader: cannot return %d tensors", nt);
   lua_rawgeti(L, 1, 1);
   dlt_tensor *t0 = dlt_lua_checktensor(L, -1);
   lua_pop(L, 1);  /* the list keeps it */
   if (t0->ndim == 0) return dlt_lua_fail(L, "index_select: cannot index a 0-D tensor");
+  dlt_tensor *order = lua_isnoneornil(L, 2) ? NULL : dlt_lua_checktensor(L, 2);
+  /* the range is checked before any arithmetic on start and len (huge ones must not wrap) */
+  int64_t limit = order ? (order->ndim == 1 ? order->shape[0] : -1) : t0->shape[0];
+  if (start - 1 > limit || len > limit - (start - 1))
+    return dlt_lua_fail(L, "DataLoader: rows %lld + %lld are out of range for %lld", (long long)start,
+                        (long long)len, (long long)limit);
   int64_t rows = t0->shape[0], local[256];
   int64_t *idx = len <= 256 ? local : lua_newuserdatauv(L, (size_t)len * sizeof *idx, 0);
-  dlt_tensor *order = lua_isnoneornil(L, 2) ? NULL : dlt_lua_checktensor(L, 2);
-  if (order && (order->ndim != 1 || start - 1 + len > order->shape[0]))
-    return dlt_lua_fail(L, "DataLoader: rows %lld..%lld of the order", (long long)start, (long long)(start + len - 1));
   /* order's 1-based row numbers, read as index_select reads its index tensor */
   const char *ob = order ? (const char *)order->storage->data : NULL;
   int64_t os = order ? order->stride[0] : 0, o0 = order ? order->offset + (start - 1) * os : 0;

@@ -160,8 +160,11 @@ dlt_box dlt_text(cairo_t *cr, const char *s, double x, double y, double size, in
                  int rot90, dlt_rgba color, int draw) {
   dlt_box box = {x, y, x, y};
   /* text at a point a log axis cannot show (NaN) or of no size would put cairo into an
-   * error state (a non-invertible matrix) that fails the whole figure */
-  if (!s || !s[0] || !isfinite(x) || !isfinite(y) || !(size > 0 && size < 1e6) || dlt_text_init() != 0) return box;
+   * error state (a non-invertible matrix) that fails the whole figure; FreeType refuses
+   * sizes of 65536 pixels and more, and that error stays in the shared face, failing
+   * every later figure (text that large is far beyond any figure anyway) */
+  if (!s || !s[0] || !isfinite(x) || !isfinite(y) || !(size > 0 && size < DLT_TEXT_MAX_PX) || dlt_text_init() != 0)
+    return box;
   cairo_save(cr);
   cairo_set_font_face(cr, faces[face_slot]);
   cairo_set_font_options(cr, opts);

@@ -1,0 +1,226 @@
+-- test_hostile.lua: what a hostile script tried (issue 12) and must get a clean Lua error
+-- or a right answer for: options tables with metamethods, __gc called by hand, dtype
+-- changes between forward and backward, removed buffers, huge integers, aliased and
+-- overlapping writes, files (atomic writer, long names, special files). Every case
+-- here crashed, leaked, or answered wrongly before; under ASan+UBSan+LSan (build-asan)
+-- a memory error in any of them is a report.
+package.path = "tests/lua/?.lua;" .. package.path
+local T = require "harness"
+local dlt = require "dlt"
+local nn, F, optim = dlt.nn, dlt.nn.functional, dlt.optim
+
+local function gc_by_hand(obj) getmetatable(obj).__gc(obj) end
+
+-- an options table whose every lookup through metamethods frees `victim` by hand and
+-- collects: a binding must read options raw (or hold what it uses)
+local function evil_opts(victim, known)
+  local hits = { n = 0 }
+  local mt = {
+    __index = function(_, k)
+      hits.n = hits.n + 1
+      if victim[1] then gc_by_hand(victim[1]) end
+      collectgarbage()
+      return nil
+    end,
+  }
+  return setmetatable(known or {}, mt), hits
+end
+
+-- ------------------------------------------------------------------ item 1
+
+T.test("options tables are read raw: an __index that frees the input is never run by a binding", function()
+  local plt = dlt.plot
+  local cases = {
+    { "batch_norm", function(x, o) return F.batch_norm(x, dlt.zeros(3), dlt.ones(3), o) end, { 4, 3 } },
+    { "layer_norm", function(x, o) return F.layer_norm(x, { 3 }, o) end, { 4, 3 } },
+    { "group_norm", function(x, o) return F.group_norm(x, 1, o) end, { 4, 3 } },
+    { "instance_norm", function(x, o) return F.instance_norm(x, o) end, { 2, 3, 4 } },
+    { "kaiming_uniform_", function(x, o) return nn.init.kaiming_uniform_(x, o) end, { 4, 3 } },
+    { "xavier_uniform_", function(x, o) return nn.init.xavier_uniform_(x, o) end, { 4, 3 } },
+    { "mse_loss", function(x, o) return F.mse_loss(x, dlt.zeros(4, 3), o) end, { 4, 3 } },
+    { "cross_entropy", function(x, o) return F.cross_entropy(x, dlt.tensor({ 1, 2, 3, 1 }), o) end, { 4, 3 } },
+    { "var", function(x, o) return x:var(o) end, { 4, 3 } },
+    { "tensor", function(x, o) return dlt.tensor(x, o) end, { 4, 3 } },
+    { "zeros_like", function(x, o) return dlt.zeros_like(x, o) end, { 4, 3 } },
+    { "full_like", function(x, o) return dlt.full_like(x, 2, o) end, { 4, 3 } },
+    { "plot", function(x, o) local _, ax = plt.subplots(); return ax:plot(x:select(2, 1), o) end, { 4, 3 } },
+  }
+  for _, c in ipairs(cases) do
+    local x = dlt.randn(table.unpack(c[3]))
+    local opts = evil_opts({ x })
+    local ok, err = pcall(c[2], x, opts)
+    assert(ok or type(err) == "string", c[1] .. ": error is not a message")
+    -- the input was freed by hand or not: using it again is a result or a clean error
+    local ok2, err2 = pcall(function() return x + 1 end)
+    assert(ok2 or tostring(err2):find("tensor"), c[1] .. ": " .. tostring(err2))
+  end
+  -- plain C bindings never run the metamethod at all
+  local x = dlt.randn(4, 3)
+  local opts, hits = evil_opts({ x })
+  F.batch_norm(x, dlt.zeros(3), dlt.ones(3), opts)
+  F.layer_norm(x, { 3 }, opts)
+  T.eq(hits.n, 0, "__index calls from C option readers")
+  T.eq(x:sum():item() == x:sum():item(), true, "x still usable")
+end)
+
+T.test("fig:colorbar and option strings returned by __index stay valid", function()
+  local plt = dlt.plot
+  local fig, ax = plt.subplots()
+  local m = ax:imshow(dlt.randn(3, 3))
+  local ok = pcall(fig.colorbar, fig, m, evil_opts({ fig }))
+  assert(ok or true)
+  -- text options whose values come from __index: a new string each time, collected at once
+  local fig2, ax2 = plt.subplots()
+  local strs = setmetatable({}, { __index = function(_, k)
+    collectgarbage()
+    if k == "ha" or k == "horizontalalignment" then return string.rep("c", 1) .. "enter" end
+    if k == "ls" or k == "linestyle" then return "-" .. string.rep("-", 1) end
+  end })
+  pcall(ax2.text, ax2, 0.5, 0.5, "hi", strs)
+  pcall(ax2.plot, ax2, { 1, 2, 3 }, strs)
+  local path = os.tmpname()
+  fig2:savefig(path .. ".png")
+  os.remove(path .. ".png")
+  os.remove(path)
+end)
+
+T.test("__gc by hand on a live tensor or figure: later use is a clean error, memory comes back", function()
+  collectgarbage()
+  collectgarbage()
+  local base = dlt.memory_in_use()
+  local x = dlt.randn(100)
+  gc_by_hand(x)
+  gc_by_hand(x)
+  T.raises(function() return x:sum() end, "freed by its __gc")
+  T.raises(function() return dlt.add(x, 1) end, "")
+  x = nil
+  collectgarbage()
+  collectgarbage()
+  T.eq(dlt.memory_in_use(), base, "bytes in use after the box is collected")
+  local fig, ax = dlt.plot.subplots()
+  gc_by_hand(fig)
+  T.raises(function() fig:savefig("never.png") end, "freed by its __gc")
+  T.raises(function() ax:plot({ 1, 2 }) end, "freed by its __gc")
+  -- a tensor freed by hand in the middle of the binding that uses it
+  local y = dlt.randn(4, 3)
+  local o = setmetatable({}, { __index = function() gc_by_hand(y); collectgarbage() end })
+  local r = F.layer_norm(y, { 3 }, o)
+  T.eq(r:size(1), 4, "layer_norm result")
+end)
+
+-- ------------------------------------------------------------------ items 2-4
+
+T.test("a module converted between forward and backward: backward refuses, as for an in-place change", function()
+  local makers = {
+    { "LinearBackward", function() return nn.Linear(3, 2) end, { 4, 3 } },
+    { "BatchNormBackward", function() return nn.BatchNorm1d(3) end, { 4, 3 } },
+    { "LayerNormBackward", function() return nn.LayerNorm(3) end, { 4, 3 } },
+  }
+  for _, c in ipairs(makers) do
+    for _, way in ipairs({ { "double", "float", "float64" }, { "float", "double", "float32" } }) do
+      local m = c[2]()
+      m[way[1]](m)
+      local y = m(dlt.randn(c[3][1], c[3][2], { dtype = way[3] }))
+      m[way[2]](m)
+      T.raises(function() y:sum():backward() end, "needed by " .. c[1] .. " was modified by an in-place operation",
+        c[1] .. " after :" .. way[2] .. "()")
+    end
+  end
+  -- nn._convert_ on a Lua module's tensor counts the same
+  local w = dlt.randn(3, 3):requires_grad_()
+  local y = w * w
+  nn._convert_(w, "float64")
+  T.raises(function() y:sum():backward() end, "modified by an in-place operation", "_convert_")
+end)
+
+T.test("a norm's buffers and affine pair cannot be removed through their fields", function()
+  local bn = nn.BatchNorm1d(3)
+  T.raises(function() bn.num_batches_tracked = nil end, "BatchNorm1d: num_batches_tracked is a buffer and cannot be removed")
+  T.raises(function() bn.running_mean = nil end, "BatchNorm1d: running_mean is a buffer")
+  T.raises(function() bn.bias = nil end, "BatchNorm1d: bias cannot be removed (construct the module with affine = false")
+  T.eq(bn(dlt.randn(4, 3)):size(1), 4, "forward after the refused writes")
+  local inorm = nn.InstanceNorm1d(3, { track_running_stats = true })
+  T.raises(function() inorm.running_mean = nil end, "InstanceNorm1d: running_mean is a buffer")
+  T.raises(function() inorm.running_var = nil end, "InstanceNorm1d: running_var is a buffer")
+  T.eq(inorm(dlt.randn(2, 3, 5)):size(3), 5, "InstanceNorm1d forward")
+  local ln = nn.LayerNorm(3)
+  T.raises(function() ln.weight = nil end, "elementwise_affine = false")
+  local lin = nn.Linear(3, 2)
+  lin.bias = nil  -- Linear's bias alone is optional, as in PyTorch
+  T.eq(lin(dlt.randn(1, 3)):size(2), 2, "Linear without bias")
+end)
+
+T.test("huge integers: optimizer step counts and DataLoader rows are range-checked before arithmetic", function()
+  for _, name in ipairs({ "Adam", "AdamW", "NAdam", "Adagrad" }) do
+    for _, bad in ipairs({ math.maxinteger, 2 ^ 53 | 0, -5 }) do
+      local p = dlt.randn(3):requires_grad_()
+      local opt = optim[name]({ p }, { lr = 0.1 })
+      p:sum():backward()
+      opt:step()
+      opt.state[p].step = bad
+      T.raises(function() opt:step() end, name .. ".step: step ", name .. " with step " .. bad)
+      local sum = p:sum():item()
+      T.eq(sum == sum, true, name .. ": parameters are not NaN")
+    end
+    local p = dlt.randn(3):requires_grad_()
+    local opt = optim[name]({ p }, { lr = 0.1 })
+    p:sum():backward()
+    opt:step()
+    opt.state[p].step = 1.5
+    T.raises(function() opt:step() end, "state step must be an integer, got 2.5", name .. " fractional step")
+  end
+  local t = dlt.randn(3, 2)
+  T.raises(function() dlt._take_rows({ t }, nil, math.maxinteger, 2) end, "out of range")
+  T.raises(function() dlt._take_rows({ t }, dlt.tensor({ 1, 2, 3 }), math.maxinteger, 2) end, "out of range")
+  T.raises(function() dlt._take_rows({ t }, dlt.tensor({ 1, 2, 3 }), 2, math.maxinteger) end, "out of range")
+  T.eq(dlt._take_rows({ t }, nil, 3, 1):size(1), 1, "the last row")
+end)
+
+-- ------------------------------------------------------------------ items 5 and 12
+
+T.test("a Sequential freed by hand by its own Lua child during forward finishes, and is freed once", function()
+  collectgarbage()
+  collectgarbage()
+  local base = dlt.memory_in_use()
+  local seq
+  local Killer = nn.Module:extend("Killer")
+  function Killer:forward(x)
+    gc_by_hand(seq)
+    collectgarbage()
+    return x
+  end
+  seq = nn.Sequential(nn.Linear(3, 3), Killer(), nn.ReLU(), nn.Linear(3, 2))
+  local y = seq(dlt.randn(4, 3))
+  T.eq(y:size(2), 2, "the forward that freed it")
+  T.raises(function() return seq(dlt.randn(4, 3)) end, "freed by its __gc")
+  T.raises(function() seq.training = false end, "freed by its __gc")
+  gc_by_hand(seq)  -- twice is harmless
+  seq, y = nil, nil
+  collectgarbage()
+  collectgarbage()
+  T.eq(dlt.memory_in_use(), base, "bytes in use once it is collected")
+end)
+
+T.test("huge font sizes are refused up front, and one too large for the dpi leaves later figures working", function()
+  local plt = dlt.plot
+  local dir = os.tmpname()
+  os.remove(dir)
+  os.execute("mkdir -p " .. dir)
+  local fig, ax = plt.subplots()
+  T.raises(function() ax:text(0.5, 0.5, "big", { fontsize = 6e4 }) end, "text: fontsize 60000.0 must be a number from 0 to 10000")
+  T.raises(function() ax:set_title("t", { fontsize = 1e300 }) end, "fontsize")
+  T.raises(function() ax:legend({ fontsize = 0 / 0 }) end, "fontsize")
+  -- the largest size allowed, saved at a dpi that makes it 111111 pixels: skipped
+  ax:text(0.5, 0.5, "big", { fontsize = 10000 })
+  fig:savefig(dir .. "/big.png", { dpi = 800 })
+  local fig2, ax2 = plt.subplots()
+  ax2:plot({ 1, 2, 3 })
+  ax2:set_title("after")
+  fig2:savefig(dir .. "/after.png")
+  local f = assert(io.open(dir .. "/after.png", "rb"))
+  T.eq(f:read(4), "\137PNG", "the later figure saved")
+  f:close()
+  os.execute("rm -rf " .. dir)
+end)
+
+T.run()
