@@ -55,6 +55,8 @@ dlt_tensor *dlt_fused_grad_acc(dlt_node *n, int i, dlt_tensor **gin, int *err) {
   *err = 0;
   if (!needs(n, i)) return NULL;
   dlt_tensor *leaf = n->next[i].leaf;
+  /* a leaf converted since the forward (module:float()) is not written as the old dtype */
+  if (leaf && leaf->dtype != n->in_dtype[i]) leaf = NULL;
   if (leaf && !leaf->grad) {
     leaf->grad = dlt_zeros_like(leaf);
     if (!leaf->grad) *err = -1;

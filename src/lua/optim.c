@@ -6,6 +6,18 @@
 #include "lua/common.h"
 #include "optim/optim.h"
 
+/* the state's step count at idx: an integer (junk in the state is named, not a Lua
+ * "number has no integer representation") */
+static lua_Integer checkstep(lua_State *L, int idx, const char *fn) {
+  int isint;
+  lua_Integer step = lua_tointegerx(L, idx, &isint);
+  if (!isint || lua_type(L, idx) != LUA_TNUMBER) {
+    lua_pushvalue(L, idx);
+    return dlt_lua_fail(L, "%s: state step must be an integer, got %s", fn, luaL_tolstring(L, -1, NULL));
+  }
+  return step;
+}
+
 static dlt_tensor *opttensor(lua_State *L, int idx) {
   return lua_isnoneornil(L, idx) ? NULL : dlt_lua_checktensor(L, idx);
 }
@@ -24,7 +36,7 @@ static int k_sgd(lua_State *L) {
 static int k_adam(lua_State *L) {
   dlt_tensor *p = dlt_lua_checktensor(L, 1), *m = dlt_lua_checktensor(L, 2);
   dlt_tensor *v = dlt_lua_checktensor(L, 3), *vmax = opttensor(L, 4);
-  lua_Integer step = luaL_checkinteger(L, 5);
+  lua_Integer step = checkstep(L, 5, lua_toboolean(L, 13) ? "AdamW.step" : "Adam.step");
   dlt_adam_opts o = {luaL_checknumber(L, 6), luaL_checknumber(L, 7), luaL_checknumber(L, 8),
                      luaL_checknumber(L, 9), luaL_checknumber(L, 10), lua_toboolean(L, 11),
                      lua_toboolean(L, 12), lua_toboolean(L, 13)};
@@ -130,7 +142,8 @@ static int k_adam_group(lua_State *L) {
       rawget_uv(L, 8, UV_MAX_EXP_AVG_SQ);  /* 12 */
       vmax = box_tensor(L, 12, mt);
     }
-    if (!isint || !m || !v || (o.amsgrad && !vmax)) break;
+    /* a step that cannot be incremented here goes to the Lua loop, whose call names it */
+    if (!isint || step < 0 || step >= DLT_OPTIM_MAX_STEP || !m || !v || (o.amsgrad && !vmax)) break;
     if (dlt_adam_step(p, p->grad, m, v, vmax, step + 1, &o) < 0) return dlt_lua_error(L);
     lua_pushvalue(L, lua_upvalueindex(UV_STEP));
     lua_pushinteger(L, step + 1);
@@ -147,7 +160,7 @@ static int k_adam_group(lua_State *L) {
 static int k_nadam(lua_State *L) {
   dlt_tensor *p = dlt_lua_checktensor(L, 1), *m = dlt_lua_checktensor(L, 2);
   dlt_tensor *v = dlt_lua_checktensor(L, 3);
-  lua_Integer step = luaL_checkinteger(L, 4);
+  lua_Integer step = checkstep(L, 4, "NAdam.step");
   double mu_product = luaL_checknumber(L, 5);
   dlt_nadam_opts o = {luaL_checknumber(L, 6), luaL_checknumber(L, 7), luaL_checknumber(L, 8),
                       luaL_checknumber(L, 9), luaL_checknumber(L, 10), luaL_checknumber(L, 11)};
@@ -171,7 +184,7 @@ static int k_rmsprop(lua_State *L) {
 /* adagrad(p, sum, step, lr, lr_decay, weight_decay, eps, maximize) */
 static int k_adagrad(lua_State *L) {
   dlt_tensor *p = dlt_lua_checktensor(L, 1), *sum = dlt_lua_checktensor(L, 2);
-  lua_Integer step = luaL_checkinteger(L, 3);
+  lua_Integer step = checkstep(L, 3, "Adagrad.step");
   dlt_adagrad_opts o = {luaL_checknumber(L, 4), luaL_checknumber(L, 5), luaL_checknumber(L, 6),
                         luaL_checknumber(L, 7), lua_toboolean(L, 8)};
   if (dlt_adagrad_step(p, p->grad, sum, step, &o) < 0) return dlt_lua_error(L);

@@ -89,6 +89,9 @@ int dlt_tensor_convert_(dlt_tensor *t, dlt_dtype dt) {
   dlt_storage *old = t->storage;
   t->storage = c->storage;
   c->storage = old;
+  /* a conversion modifies t: graphs saved aliases of the old storage, so its version
+   * moves and their backward refuses (the grad they would write has the old dtype) */
+  old->version++;
   t->dtype = dt;
   t->offset = 0;
   memcpy(t->stride, c->stride, sizeof t->stride);

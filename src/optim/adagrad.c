@@ -27,6 +27,7 @@ int dlt_adagrad_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *sum, int64_
                      const dlt_adagrad_opts *o) {
   dlt_optim_io io;
   if (!sum) return dlt_failn("Adagrad.step: missing state");
+  if (dlt_optim_check_step("Adagrad.step", step) < 0) return -1;
   if (dlt_optim_begin("Adagrad.step", p, g, &sum, 1, &io) < 0) return -1;
   double clr = o->lr / (1 + (double)(step - 1) * o->lr_decay);
   if (p->dtype == DLT_FLOAT64) adagrad_f64(io.pd, io.gd, dlt_data(sum), io.n, clr, o);

@@ -67,6 +67,7 @@ int dlt_adam_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *m, dlt_tensor 
   dlt_tensor *st[3] = {m, v, vmax};
   const char *fn = o->decoupled ? "AdamW.step" : "Adam.step";
   if (!m || !v) return dlt_failn("%s: missing state", fn);
+  if (dlt_optim_check_step(fn, step) < 0) return -1;
   if (dlt_optim_begin(fn, p, g, st, 3, &io) < 0) return -1;
   void *x = vmax ? dlt_data(vmax) : NULL;
   if (p->dtype == DLT_FLOAT64) adam_f64(io.pd, io.gd, dlt_data(m), dlt_data(v), x, io.n, step, o);
@@ -108,6 +109,7 @@ int dlt_nadam_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *m, dlt_tensor
   dlt_optim_io io;
   dlt_tensor *st[2] = {m, v};
   if (!m || !v) return dlt_failn("NAdam.step: missing state");
+  if (dlt_optim_check_step("NAdam.step", step) < 0) return -1;
   if (dlt_optim_begin("NAdam.step", p, g, st, 2, &io) < 0) return -1;
   double t = (double)step;
   double bc2 = 1 - pow(o->beta2, t);

@@ -78,6 +78,10 @@ typedef struct {
  * io; -1 with an error naming fn. */
 int dlt_optim_begin(const char *fn, dlt_tensor *p, const dlt_tensor *g,
                     dlt_tensor *const *state, int nstate, dlt_optim_io *io);
+/* Steps counted by optimizers run 1 .. 2^53 (beyond, a double cannot count them and the
+ * bias corrections are 1): -1 naming fn for a step outside (a state set by hand). */
+#define DLT_OPTIM_MAX_STEP ((int64_t)1 << 53)
+int dlt_optim_check_step(const char *fn, int64_t step);
 /* Writes a scratch p back, frees the scratch and bumps p's version. */
 void dlt_optim_end(dlt_optim_io *io);
 

@@ -46,6 +46,12 @@ static int check_like(const char *fn, const char *what, const dlt_tensor *p, con
   return 0;
 }
 
+int dlt_optim_check_step(const char *fn, int64_t step) {
+  if (step < 1 || step > DLT_OPTIM_MAX_STEP)
+    return dlt_failn("%s: step %lld is out of range [1, 2^53] (state 'step' set by hand?)", fn, (long long)step);
+  return 0;
+}
+
 int dlt_optim_begin(const char *fn, dlt_tensor *p, const dlt_tensor *g,
                     dlt_tensor *const *state, int nstate, dlt_optim_io *io) {
   memset(io, 0, sizeof *io);
