@@ -195,7 +195,10 @@ T.test("a Sequential freed by hand by its own Lua child during forward finishes,
   T.raises(function() return seq(dlt.randn(4, 3)) end, "freed by its __gc")
   T.raises(function() seq.training = false end, "freed by its __gc")
   gc_by_hand(seq)  -- twice is harmless
-  seq, y = nil, nil
+  local lin = nn.Linear(2, 2)
+  getmetatable(lin).__gc(lin, "extra")  -- only the module changes: strings keep their methods
+  T.eq(("extra"):upper(), "EXTRA", "string methods after __gc(module, string)")
+  seq, y, lin = nil, nil, nil
   collectgarbage()
   collectgarbage()
   T.eq(dlt.memory_in_use(), base, "bytes in use once it is collected")
