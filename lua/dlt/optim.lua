@@ -18,6 +18,27 @@ local scheduler_keys = {
   swa_lr = true,
 }
 
+-- PyTorch's implementation options: dlt has one implementation, a fused C loop per
+-- tensor, whose update is the same whether or not foreach is asked for; the others
+-- would change what a step is (differentiable) or need CUDA (capturable, fused), so
+-- only their false value is accepted
+local impl_refusals = {
+  capturable = "it is for CUDA graphs, and dlt steps on the CPU",
+  differentiable = "dlt's optimizer steps are not recorded by autograd",
+  fused = "PyTorch 1.13's fused kernels are CUDA-only (dlt's steps are fused C loops already)",
+}
+
+-- nil when value is accepted for implementation option key, else the error
+local function impl_problem(name, key, v)
+  if type(v) ~= "boolean" then
+    return string.format("%s: option '%s' must be a boolean, got %s", name, key, type(v))
+  end
+  if v and impl_refusals[key] then
+    return string.format("%s: %s=true is not supported: %s (leave it false)", name, key,
+      impl_refusals[key])
+  end
+end
+
 local Optimizer = {}
 Optimizer.__index = Optimizer
 local classes = {}
@@ -52,6 +73,11 @@ local function check_value(cls, where, key, v)
     if type(v) ~= "table" or type(v[1]) ~= "number" or type(v[2]) ~= "number" or #v ~= 2 then
       error(string.format("%s: option '%s' must be a list of two numbers%s", cls.name, key,
         where), 0)
+    end
+  elseif kind == "line_search" then
+    if v ~= false and v ~= "strong_wolfe" then
+      error(string.format("%s: option '%s' must be false (none) or \"strong_wolfe\"%s, got %s",
+        cls.name, key, where, tostring(v)), 0)
     end
   elseif type(v) ~= kind then
     error(string.format("%s: option '%s' must be a %s%s, got %s", cls.name, key, kind, where,
@@ -121,7 +147,10 @@ local function add_group(self, group)
   end
   local g = { params = {} }
   for k, v in pairs(group) do
-    if k ~= "params" then
+    if k ~= "params" and cls.impl[k] then
+      local msg = impl_problem(cls.name, k, v)
+      if msg then error(msg .. where, 0) end
+    elseif k ~= "params" then
       if cls.spec[k] == nil and not scheduler_keys[k] then
         error(string.format("%s: unknown option '%s'%s", cls.name, tostring(k), where), 0)
       end
@@ -170,6 +199,11 @@ local function hyper(cls, group, gi)
     if kind == "betas" then
       if type(v) ~= "table" or type(v[1]) ~= "number" or type(v[2]) ~= "number" then
         error(string.format("%s.step: param_groups[%d].%s must be a list of two numbers",
+          cls.name, gi, key), 3)
+      end
+    elseif kind == "line_search" then
+      if v ~= false and v ~= "strong_wolfe" then
+        error(string.format("%s.step: param_groups[%d].%s must be false or \"strong_wolfe\"",
           cls.name, gi, key), 3)
       end
     elseif type(v) ~= kind then
@@ -350,20 +384,29 @@ local function define(name, def)
   cls.spec, cls.check = def.spec, def.check
   cls.init_state, cls.update, cls.eager_state = def.init_state, def.update, def.eager_state
   cls.update_group = def.update_group
+  cls.impl = {}
+  for _, k in ipairs(def.impl or {}) do cls.impl[k] = true end
   classes[cls] = true
   optim[name] = function(params, opts)
+    -- optim.SGD(params, 0.1): a number is the learning rate, PyTorch's positional lr
+    if type(opts) == "number" then opts = { lr = opts } end
     if opts ~= nil and type(opts) ~= "table" then
-      error(name .. ": options must be a table, got " .. type(opts), 2)
+      error(name .. ": options must be a table or a learning rate, got " .. type(opts), 2)
     end
     opts = opts or {}
     local defaults = {}
     for k, v in pairs(def.defaults) do defaults[k] = copy_value(v) end
     for k, v in pairs(opts) do
-      if cls.spec[k] == nil then
+      if cls.impl[k] then
+        local msg = impl_problem(name, k, v)
+        if msg then error(msg, 2) end
+      elseif cls.spec[k] == nil then
         error(string.format("%s: unknown option '%s'", name, tostring(k)), 2)
+      else
+        defaults[k] = copy_value(v)
       end
-      defaults[k] = copy_value(v)
     end
+    if def.prepare then def.prepare(defaults) end
     local self = setmetatable({ param_groups = {}, state = setmetatable({}, state_mt),
       defaults = defaults, _ids = {} }, cls)
     -- check the options themselves, as PyTorch's constructors do
@@ -393,6 +436,8 @@ local function define(name, def)
       end)
     end
     if not ok then error(err, 2) end
+    local msg2 = def.post and def.post(self)
+    if msg2 then error(name .. ": " .. msg2, 2) end
     return self
   end
   return cls
@@ -408,6 +453,7 @@ local function state_or_new(st, key, p, v)
 end
 
 define("SGD", {
+  impl = { "foreach", "differentiable" },
   spec = { lr = "number", momentum = "number", dampening = "number", weight_decay = "number",
     nesterov = "boolean", maximize = "boolean" },
   defaults = { momentum = 0, dampening = 0, weight_decay = 0, nesterov = false, maximize = false },
@@ -456,6 +502,7 @@ local function adam_init(p, g)
 end
 
 define("Adam", {
+  impl = { "foreach", "capturable", "differentiable", "fused" },
   spec = adam_spec,
   defaults = { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = 0, amsgrad = false,
     maximize = false },
@@ -465,6 +512,7 @@ define("Adam", {
 })
 
 define("AdamW", {
+  impl = { "foreach", "capturable" },
   spec = adam_spec,
   defaults = { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = 1e-2,
     amsgrad = false, maximize = false },
@@ -474,6 +522,7 @@ define("AdamW", {
 })
 
 define("NAdam", {
+  impl = { "foreach" },
   spec = { lr = "number", betas = "betas", eps = "number", weight_decay = "number",
     momentum_decay = "number" },
   defaults = { lr = 2e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = 0,
@@ -491,6 +540,7 @@ define("NAdam", {
 })
 
 define("RMSprop", {
+  impl = { "foreach", "differentiable" },
   spec = { lr = "number", alpha = "number", eps = "number", weight_decay = "number",
     momentum = "number", centered = "boolean", maximize = "boolean" },
   defaults = { lr = 1e-2, alpha = 0.99, eps = 1e-8, weight_decay = 0, momentum = 0,
@@ -512,6 +562,7 @@ define("RMSprop", {
 })
 
 define("Adagrad", {
+  impl = { "foreach" },
   spec = { lr = "number", lr_decay = "number", weight_decay = "number",
     initial_accumulator_value = "number", eps = "number", maximize = "boolean" },
   defaults = { lr = 1e-2, lr_decay = 0, weight_decay = 0, initial_accumulator_value = 0,
@@ -529,6 +580,7 @@ define("Adagrad", {
 })
 
 define("Adadelta", {
+  impl = { "foreach" },
   spec = { lr = "number", rho = "number", eps = "number", weight_decay = "number",
     maximize = "boolean" },
   defaults = { lr = 1.0, rho = 0.9, eps = 1e-6, weight_decay = 0, maximize = false },
@@ -542,5 +594,77 @@ define("Adadelta", {
   end,
 })
 
+define("Adamax", {
+  impl = { "foreach" },
+  spec = { lr = "number", betas = "betas", eps = "number", weight_decay = "number",
+    maximize = "boolean" },
+  defaults = { lr = 2e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = 0,
+    maximize = false },
+  init_state = function(p)
+    return { step = 0, exp_avg = K.state(p), exp_inf = K.state(p) }
+  end,
+  update = function(p, st, g)
+    local step = st.step + 1
+    K.adamax(p, state_or_new(st, "exp_avg", p), state_or_new(st, "exp_inf", p), step, g.lr,
+      g.betas[1], g.betas[2], g.eps, g.weight_decay, g.maximize)
+    st.step = step
+  end,
+})
+
+-- PyTorch 1.13's RAdam has no maximize option
+define("RAdam", {
+  impl = { "foreach" },
+  spec = { lr = "number", betas = "betas", eps = "number", weight_decay = "number" },
+  defaults = { lr = 1e-3, betas = { 0.9, 0.999 }, eps = 1e-8, weight_decay = 0 },
+  init_state = function(p)
+    return { step = 0, exp_avg = K.state(p), exp_avg_sq = K.state(p) }
+  end,
+  update = function(p, st, g)
+    local step = st.step + 1
+    K.radam(p, state_or_new(st, "exp_avg", p), state_or_new(st, "exp_avg_sq", p), step, g.lr,
+      g.betas[1], g.betas[2], g.eps, g.weight_decay)
+    st.step = step
+  end,
+})
+
+define("ASGD", {
+  impl = { "foreach" },
+  spec = { lr = "number", lambd = "number", alpha = "number", t0 = "number",
+    weight_decay = "number", maximize = "boolean" },
+  defaults = { lr = 1e-2, lambd = 1e-4, alpha = 0.75, t0 = 1e6, weight_decay = 0,
+    maximize = false },
+  -- eta and mu are PyTorch's 0-dim tensors of the default dtype, kept as numbers
+  -- rounded to it; ax is the running average of the parameter
+  init_state = function(p, g)
+    return { step = 0, eta = K.asgd_initial_eta(g.lr), mu = 1, ax = K.state(p) }
+  end,
+  update = function(p, st, g)
+    local step = st.step + 1
+    st.eta, st.mu = K.asgd(p, state_or_new(st, "ax", p), step, st.eta, st.mu, g.lr, g.lambd,
+      g.alpha, g.t0, g.weight_decay, g.maximize)
+    st.step = step
+  end,
+})
+
+define("Rprop", {
+  impl = { "foreach" },
+  spec = { lr = "number", etas = "betas", step_sizes = "betas", maximize = "boolean" },
+  defaults = { lr = 1e-2, etas = { 0.5, 1.2 }, step_sizes = { 1e-6, 50 }, maximize = false },
+  check = function(g)
+    if not (0.0 < g.etas[1] and g.etas[1] < 1.0 and 1.0 < g.etas[2]) then
+      return string.format("invalid eta values: %s, %s", num(g.etas[1]), num(g.etas[2]))
+    end
+  end,
+  init_state = function(p, g)
+    return { step = 0, prev = K.state(p), step_size = K.state(p, g.lr) }
+  end,
+  update = function(p, st, g)
+    K.rprop(p, state_or_new(st, "prev", p), state_or_new(st, "step_size", p, g.lr), g.etas[1],
+      g.etas[2], g.step_sizes[1], g.step_sizes[2], g.maximize)
+    st.step = st.step + 1
+  end,
+})
+
+require("dlt.lbfgs")(define, K)
 
 return optim

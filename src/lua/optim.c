@@ -201,6 +201,58 @@ static int k_adadelta(lua_State *L) {
   return 0;
 }
 
+/* adamax(p, exp_avg, exp_inf, step, lr, beta1, beta2, eps, weight_decay, maximize) */
+static int k_adamax(lua_State *L) {
+  dlt_tensor *p = dlt_lua_checktensor(L, 1), *m = dlt_lua_checktensor(L, 2);
+  dlt_tensor *u = dlt_lua_checktensor(L, 3);
+  lua_Integer step = luaL_checkinteger(L, 4);
+  dlt_adamax_opts o = {luaL_checknumber(L, 5), luaL_checknumber(L, 6), luaL_checknumber(L, 7),
+                       luaL_checknumber(L, 8), luaL_checknumber(L, 9), lua_toboolean(L, 10)};
+  if (dlt_adamax_step(p, p->grad, m, u, step, &o) < 0) return dlt_lua_error(L);
+  return 0;
+}
+
+/* radam(p, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay) */
+static int k_radam(lua_State *L) {
+  dlt_tensor *p = dlt_lua_checktensor(L, 1), *m = dlt_lua_checktensor(L, 2);
+  dlt_tensor *v = dlt_lua_checktensor(L, 3);
+  lua_Integer step = luaL_checkinteger(L, 4);
+  dlt_radam_opts o = {luaL_checknumber(L, 5), luaL_checknumber(L, 6), luaL_checknumber(L, 7),
+                      luaL_checknumber(L, 8), luaL_checknumber(L, 9)};
+  if (dlt_radam_step(p, p->grad, m, v, step, &o) < 0) return dlt_lua_error(L);
+  return 0;
+}
+
+/* asgd(p, ax, step, eta, mu, lr, lambd, alpha, t0, weight_decay, maximize) returns the
+ * new eta and mu */
+static int k_asgd(lua_State *L) {
+  dlt_tensor *p = dlt_lua_checktensor(L, 1), *ax = dlt_lua_checktensor(L, 2);
+  lua_Integer step = luaL_checkinteger(L, 3);
+  double eta = luaL_checknumber(L, 4), mu = luaL_checknumber(L, 5);
+  dlt_asgd_opts o = {luaL_checknumber(L, 6), luaL_checknumber(L, 7), luaL_checknumber(L, 8),
+                     luaL_checknumber(L, 9), luaL_checknumber(L, 10), lua_toboolean(L, 11)};
+  if (dlt_asgd_step(p, p->grad, ax, step, &eta, &mu, &o) < 0) return dlt_lua_error(L);
+  lua_pushnumber(L, eta);
+  lua_pushnumber(L, mu);
+  return 2;
+}
+
+/* asgd_initial_eta(lr): lr as PyTorch's 0-dim state tensor holds it */
+static int k_asgd_initial_eta(lua_State *L) {
+  lua_pushnumber(L, dlt_asgd_initial_eta(luaL_checknumber(L, 1)));
+  return 1;
+}
+
+/* rprop(p, prev, step_size, etaminus, etaplus, step_size_min, step_size_max, maximize) */
+static int k_rprop(lua_State *L) {
+  dlt_tensor *p = dlt_lua_checktensor(L, 1), *prev = dlt_lua_checktensor(L, 2);
+  dlt_tensor *st = dlt_lua_checktensor(L, 3);
+  dlt_rprop_opts o = {luaL_checknumber(L, 4), luaL_checknumber(L, 5), luaL_checknumber(L, 6),
+                      luaL_checknumber(L, 7), lua_toboolean(L, 8)};
+  if (dlt_rprop_step(p, p->grad, prev, st, &o) < 0) return dlt_lua_error(L);
+  return 0;
+}
+
 /* has_grad(p): whether p.grad is set, without making a userdata for it */
 static int k_has_grad(lua_State *L) {
   lua_pushboolean(L, dlt_lua_checktensor(L, 1)->grad != NULL);
@@ -309,6 +361,11 @@ static const luaL_Reg kernels[] = {
   {"rmsprop", k_rmsprop},
   {"adagrad", k_adagrad},
   {"adadelta", k_adadelta},
+  {"adamax", k_adamax},
+  {"radam", k_radam},
+  {"asgd", k_asgd},
+  {"asgd_initial_eta", k_asgd_initial_eta},
+  {"rprop", k_rprop},
   {"has_grad", k_has_grad},
   {"param_problem", k_param_problem},
   {"state", k_state},

@@ -60,6 +60,39 @@ typedef struct {
 int dlt_adadelta_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *square_avg,
                       dlt_tensor *acc_delta, const dlt_adadelta_opts *o);
 
+typedef struct {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool maximize;
+} dlt_adamax_opts;
+/* exp_inf is the exponentially weighted infinity norm; step is 1-based after this update */
+int dlt_adamax_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *exp_avg, dlt_tensor *exp_inf,
+                    int64_t step, const dlt_adamax_opts *o);
+
+typedef struct {
+  double lr, beta1, beta2, eps, weight_decay;
+} dlt_radam_opts;
+int dlt_radam_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *exp_avg, dlt_tensor *exp_avg_sq,
+                   int64_t step, const dlt_radam_opts *o);
+
+typedef struct {
+  double lr, lambd, alpha, t0, weight_decay;
+  bool maximize;
+} dlt_asgd_opts;
+/* *eta and *mu carry PyTorch's 0-dim state tensors of the default dtype (rounded to
+ * it as PyTorch stores them); step is 1-based after this update; ax is the average */
+int dlt_asgd_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *ax, int64_t step, double *eta,
+                  double *mu, const dlt_asgd_opts *o);
+/* the initial eta: lr in the default dtype */
+double dlt_asgd_initial_eta(double lr);
+
+typedef struct {
+  double etaminus, etaplus, step_size_min, step_size_max;
+  bool maximize;
+} dlt_rprop_opts;
+/* prev is the previous (masked) gradient, step_size the per-element step */
+int dlt_rprop_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *prev, dlt_tensor *step_size,
+                   const dlt_rprop_opts *o);
+
 /* A contiguous state tensor of p's shape and dtype filled with v. */
 dlt_tensor *dlt_optim_state(const dlt_tensor *p, double v);
 

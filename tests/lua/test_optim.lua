@@ -1,8 +1,9 @@
 -- test_optim.lua: every optimizer under every option against PyTorch's trajectories
 -- (tests/fixtures/optim.lua from tests/golden/gen_optim.py), 40 steps on a Rosenbrock
 -- chain with the gradient set in closed form: float64 to 1e-9 relative, float32 to
--- 1e-5. Also param groups, schedulers writing param_groups, step(closure),
--- zero_grad and state_dict resumption.
+-- 1e-5 (its final optimizer state to 1e-4); LBFGS with its closure. Also param groups,
+-- schedulers writing param_groups, step(closure), zero_grad, state_dict resumption, a
+-- number as the learning rate and PyTorch's implementation options.
 package.path = "tests/lua/?.lua;" .. package.path
 local T = require "harness"
 local dlt = require "dlt"
@@ -51,6 +52,15 @@ for _, c in ipairs(F.cases) do
       set_grad(x, sign)
       opt:step()
       T.close(x, c.traj[s], tol(c.dtype), 1e-12, name .. " step " .. s)
+    end
+    -- the state PyTorch keeps (moments, step counts, ASGD's eta, mu and average, ...)
+    local st = opt.state[x]
+    for k, want in pairs(c.state) do
+      local got = st[k]
+      if got == nil then error(name .. ": no state '" .. k .. "'") end
+      if type(got) ~= "number" then got = got:totable() end
+      -- float32: the states carry PyTorch's fused multiply-add roundings forward (1e-4)
+      T.close(got, want, c.dtype == "float64" and 1e-9 or 1e-4, 1e-12, name .. " state " .. k)
     end
   end)
   T.test(name .. " resumed from state_dict at step 15 continues exactly", function()
@@ -240,6 +250,108 @@ T.test("a step allocates nothing on the Lua side once the state exists", functio
     collectgarbage("restart")
     T.eq(grown < 1, true, name .. " grew the Lua heap by " .. grown .. " KB in 200 steps")
   end
+end)
+
+-- sum_i (1 - x_i)^2 + 10 (x_{i+1} - x_i^2)^2, in the generator's order
+local function rosen(x)
+  local f = 0.0
+  for i = 1, #x - 1 do
+    local a = 1 - x[i]
+    local b = x[i + 1] - x[i] * x[i]
+    f = f + (a * a + 10 * b * b)
+  end
+  return f
+end
+
+local function lbfgs_run(c, x, y, opt, from, to, calls)
+  local function closure()
+    calls[1] = calls[1] + 1
+    opt:zero_grad()
+    set_grad(x)
+    set_grad(y)
+    return rosen(x:totable()) + rosen(y:totable())
+  end
+  for s = from, to do
+    local loss = opt:step(closure)
+    local what = "LBFGS step " .. s
+    T.close(loss, c.loss[s], 1e-9, 1e-12, what .. " loss")
+    T.close(x, c.x[s], 1e-9, 1e-12, what .. " x")
+    T.close(y, c.y[s], 1e-9, 1e-12, what .. " y")
+    T.eq(opt.state[x].func_evals, c.func_evals[s], what .. " func_evals")
+    T.eq(opt.state[x].n_iter, c.n_iter[s], what .. " n_iter")
+  end
+end
+
+for _, c in ipairs(F.lbfgs) do
+  local name = describe({ optim = "LBFGS", opts = c.opts, dtype = "float64" })
+  T.test(name .. " with a closure matches PyTorch for " .. F.lbfgs_steps .. " steps", function()
+    local x = dlt.tensor(F.x0, { dtype = "float64", requires_grad = true })
+    local y = dlt.tensor(F.y0, { dtype = "float64", requires_grad = true })
+    local opt = optim.LBFGS({ x, y }, c.opts)
+    local calls = { 0 }
+    lbfgs_run(c, x, y, opt, 1, F.lbfgs_steps, calls)
+    T.eq(calls[1], c.closure_calls, "closure calls")
+  end)
+  T.test(name .. " resumed from state_dict after 2 steps continues exactly", function()
+    local x = dlt.tensor(F.x0, { dtype = "float64", requires_grad = true })
+    local y = dlt.tensor(F.y0, { dtype = "float64", requires_grad = true })
+    local opt = optim.LBFGS({ x, y }, c.opts)
+    lbfgs_run(c, x, y, opt, 1, 2, { 0 })
+    local sd = opt:state_dict()
+    local x2 = dlt.tensor(x:totable(), { dtype = "float64", requires_grad = true })
+    local y2 = dlt.tensor(y:totable(), { dtype = "float64", requires_grad = true })
+    lbfgs_run(c, x, y, opt, 3, 3, { 0 }) -- the dict must not follow the first optimizer
+    local opt2 = optim.LBFGS({ x2, y2 }, c.opts)
+    opt2:load_state_dict(sd)
+    lbfgs_run(c, x2, y2, opt2, 3, F.lbfgs_steps, { 0 })
+  end)
+end
+
+T.test("LBFGS checks its options, its closure and its single group by name", function()
+  local x = dlt.tensor(F.x0, { dtype = "float64", requires_grad = true })
+  T.raises(function() optim.LBFGS({ x }, { line_search_fn = "backtracking" }) end,
+    "LBFGS: option 'line_search_fn' must be false (none) or \"strong_wolfe\", got backtracking")
+  T.raises(function() optim.LBFGS({ x }, { history_size = 0 }) end,
+    "LBFGS: history_size must be a positive integer, got 0")
+  T.raises(function() optim.LBFGS({ x }):step() end, "LBFGS.step: a closure is required")
+  T.raises(function() optim.LBFGS({ x }):step(function() return "a" end) end,
+    "LBFGS.step: the closure must return the loss")
+  local y = dlt.tensor(F.y0, { dtype = "float64", requires_grad = true })
+  T.raises(function() optim.LBFGS({ { params = { x } }, { params = { y } } }) end,
+    "LBFGS: LBFGS doesn't support per-parameter options (parameter groups)")
+  T.raises(function() optim.LBFGS({ x }):add_param_group({ params = { y } }) end,
+    "LBFGS doesn't support per-parameter options")
+  T.eq(optim.LBFGS({ x }, 0.5).param_groups[1].max_eval, 25, "max_eval = max_iter * 5 // 4")
+  T.raises(function() optim.LBFGS({ x }, { foreach = false }) end, "LBFGS: unknown option 'foreach'")
+end)
+
+T.test("a number as the second argument is the learning rate, for every optimizer", function()
+  for _, name in ipairs({ "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "NAdam",
+    "Adamax", "RAdam", "ASGD", "Rprop", "LBFGS" }) do
+    local x = dlt.zeros(2, { requires_grad = true })
+    T.eq(optim[name]({ x }, 0.125).param_groups[1].lr, 0.125, name .. " lr")
+  end
+  T.raises(function() optim.SGD({ dlt.zeros(2, { requires_grad = true }) }, "0.1") end,
+    "SGD: options must be a table or a learning rate, got string")
+end)
+
+T.test("foreach is accepted; capturable, differentiable and fused only as false", function()
+  local x = dlt.zeros(2, { requires_grad = true })
+  optim.Adam({ x }, { foreach = true, capturable = false, differentiable = false, fused = false })
+  optim.SGD({ x }, { lr = 0.1, foreach = false, differentiable = false })
+  optim.Adamax({ { params = { x }, foreach = false } })
+  T.raises(function() optim.Adam({ x }, { capturable = true }) end,
+    "Adam: capturable=true is not supported: it is for CUDA graphs")
+  T.raises(function() optim.RMSprop({ x }, { differentiable = true }) end,
+    "RMSprop: differentiable=true is not supported: dlt's optimizer steps are not recorded by autograd")
+  T.raises(function() optim.Adam({ x }, { fused = true }) end, "Adam: fused=true is not supported")
+  T.raises(function() optim.Adam({ x }, { foreach = 1 }) end, "Adam: option 'foreach' must be a boolean, got number")
+  T.raises(function() optim.Adam({ { params = { x }, fused = true } }) end,
+    "Adam: fused=true is not supported")
+  -- options PyTorch 1.13 does not have for a class stay unknown
+  T.raises(function() optim.NAdam({ x }, { fused = false }) end, "NAdam: unknown option 'fused'")
+  T.raises(function() optim.RAdam({ x }, { maximize = true }) end, "RAdam: unknown option 'maximize'")
+  T.raises(function() optim.Rprop({ x }, { etas = { 1.5, 2 } }) end, "Rprop: invalid eta values: 1.5, 2")
 end)
 
 T.run()
