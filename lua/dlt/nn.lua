@@ -376,4 +376,52 @@ function ModuleList:forward()
 end
 nn.ModuleList = ModuleList
 nn.is_module = is_module
+
+-- the class name a C module constructor makes (nn.Linear -> "Linear"), found in nn
+local function constructor_name(f)
+  for k, v in pairs(nn) do
+    if v == f and type(k) == "string" then return k end
+  end
+end
+
+-- nn.isinstance(m, cls): PyTorch's isinstance(m, cls) for modules. cls is a C module
+-- constructor (nn.Linear), a class made by nn.Module:extend (true for its subclasses'
+-- instances too), nn.Module (any module), a class name ("BatchNorm1d"), or a list of
+-- these (Python's tuple of classes).
+function nn.isinstance(m, cls)
+  if type(cls) == "table" and getmetatable(cls) == nil and cls[1] ~= nil then
+    for _, c in ipairs(cls) do
+      if nn.isinstance(m, c) then return true end
+    end
+    return false
+  end
+  if not is_module(m) then return false end
+  if cls == Module then return true end
+  if type(cls) == "function" then
+    local name = constructor_name(cls)
+    if not name then error("isinstance: the function given is not a dlt.nn module constructor", 2) end
+    return is_c(m) and m:_get_name() == name
+  end
+  if type(cls) == "string" then
+    if m:_get_name() == cls then return true end
+    if is_c(m) then return false end
+    local c = getmetatable(m)
+    while c and c ~= Module do
+      if rawget(c, "__name") == cls then return true end
+      c = rawget(c, "super")
+    end
+    return false
+  end
+  if type(cls) == "table" and rawget(cls, "__name") then
+    if is_c(m) then return false end
+    local c = getmetatable(m)
+    while c do
+      if c == cls then return true end
+      c = rawget(c, "super")
+    end
+    return false
+  end
+  error("isinstance: expected a module class, a constructor such as nn.Linear, a class name " ..
+    "or a list of them, got " .. type(cls), 2)
+end
 return nn
