@@ -71,7 +71,9 @@ T.test("a wrongly typed option", function()
     "SGD: option 'lr' must be a number")
   T.raises(function() optim.Adam({ param() }, { amsgrad = 1 }) end,
     "Adam: option 'amsgrad' must be a boolean")
-  T.raises(function() optim.Adam({ param() }, 0.1) end, "Adam: options must be a table")
+  -- a number is the learning rate (PyTorch's positional lr); other non-tables are errors
+  T.raises(function() optim.Adam({ param() }, "0.1") end,
+    "Adam: options must be a table or a learning rate, got string")
 end)
 
 T.test("SGD without a learning rate", function()
