@@ -63,7 +63,8 @@ void dlt_blas_done(void) {
  * time. The split depends on the shape alone (with no helper the caller computes both
  * parts), so results do not depend on the machine's load. sgemm gave every element the
  * same bits split or whole here (tests/c/test_blas_split.c); dgemm did not for some
- * shapes (its kernel changes with the size), so double products are never split. */
+ * shapes (its kernel changes with the size), so double products are never split. With
+ * one thread set (dlt.num_threads(1)) nothing is split: one thread means one core. */
 #define DLT_BLAS_SPLIT_MNK (2.0 * 1024 * 1024)
 
 typedef struct {
@@ -92,7 +93,7 @@ void dlt_gemm_rows(bool f32, bool ta, bool tb, int m, int n, int k, double alpha
                    const void *b, int ldb, double beta, void *c, int ldc) {
   gemm_job g = {f32, ta, tb, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c};
   double mnk = (double)m * n * k;
-  if (!f32 || mnk < DLT_BLAS_SPLIT_MNK || (user > 1 && mnk >= DLT_BLAS_THREADED_MNK) || m < 96) {
+  if (!f32 || user < 2 || mnk < DLT_BLAS_SPLIT_MNK || mnk >= DLT_BLAS_THREADED_MNK || m < 96) {
     dlt_blas_threads_for(m, n, k);
     run_gemm(&g);
     dlt_blas_done();
