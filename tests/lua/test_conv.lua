@@ -187,6 +187,24 @@ T.test("conv2d gives the same result on one thread and on two (the batch split)"
   T.close(dw2, dw1:totable(), 1e-12, 1e-12, "weight gradient: the two halves summed in another order")
 end)
 
+T.test("pooling gives the same bits on one thread and on two (the planes split)", function()
+  dlt.manual_seed(9)
+  local x = dlt.randn(16, 8, 24, 24)
+  local threads = dlt.num_threads()
+  local function run(n)
+    dlt.num_threads(n)
+    local xx = x:clone():requires_grad_()
+    local a, i = F.max_pool2d(xx, 2, { return_indices = true })
+    local b = F.avg_pool2d(xx, 3, { stride = 2, padding = 1 })
+    local c = F.adaptive_avg_pool2d(xx, 5)
+    ;(a:sum() + b:sum() * 2 + c:sum() * 3):backward()
+    return { a, i, b, c, xx.grad }
+  end
+  local one, two = run(1), run(2)
+  dlt.num_threads(threads)
+  for k = 1, #one do T.close(two[k], one[k]:totable(), 0, 0, "result " .. k) end
+end)
+
 T.test("max_pool2d's indices are 1-based positions in each flattened plane", function()
   local x = dlt.tensor({ 1, 5, 2, 0, 3, 4, 9, 8, 7, 6, 1, 2, 0, 0, 3, 1 }):reshape({ 1, 1, 4, 4 })
   local y, i = F.max_pool2d(x, 2, { return_indices = true })
