@@ -132,11 +132,14 @@ local function conv_init(self, name, D, transposed, in_channels, out_channels, k
   local bias = opts.bias
   if bias == nil then bias = true end
   conv_params(self, wshape, out_channels, bias, dtype_of(opts))
+  rawset(self, "_bufs", nn._buffers())
 end
 
--- the options table F.conv*d takes, from the module's settings
-local function conv_fopts(c)
-  local o = { stride = c.stride, padding = c.padding, dilation = c.dilation, groups = c.groups }
+-- the options table F.conv*d takes, from the module's settings (with the module's
+-- reusable output and input-gradient buffers)
+local function conv_fopts(self, c)
+  local o = { stride = c.stride, padding = c.padding, dilation = c.dilation, groups = c.groups,
+    buffers = rawget(self, "_bufs") }
   if c.transposed then o.output_padding = c.output_padding end
   return o
 end
@@ -163,7 +166,7 @@ local function conv_class(name, D, transposed, fwd)
     local c = rawget(self, "_conv")
     local o = rawget(self, "_fopts")
     if not o then
-      o = conv_fopts(c)
+      o = conv_fopts(self, c)
       rawset(self, "_fopts", o)
     end
     return fwd(x, rawget(self, "weight"), rawget(self, "bias"), o, name)
@@ -221,9 +224,10 @@ local function pool_class(name, D, kind)
       self.divisor_override = opts.divisor_override
     end
     self.ceil_mode = opts.ceil_mode or false
+    rawset(self, "_bufs", nn._buffers())
   end
   function cls:forward(x)
-    local o = { stride = self.stride, padding = self.padding, ceil_mode = self.ceil_mode }
+    local o = { stride = self.stride, padding = self.padding, ceil_mode = self.ceil_mode, buffers = rawget(self, "_bufs") }
     if kind == "max" then
       o.dilation = self.dilation
       o.return_indices = self.return_indices

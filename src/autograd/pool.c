@@ -14,21 +14,24 @@ typedef enum { POOL_MAX, POOL_AVG, POOL_ADAPTIVE } pool_kind;
 typedef struct pool_ctx {
   pool_kind kind;
   dlt_pool_geom g;
-  int32_t *idx;  /* owned; (B,OH,OW) */
+  int32_t *idx;     /* owned; (B,OH,OW) */
+  dlt_bufset *bs;   /* a reference to the layer's buffers (backward's dx in slot 2), or NULL */
 } pool_ctx;
 
 static void pool_ctx_free(void *p) {
   pool_ctx *c = p;
-  if (c) free(c->idx);
+  if (c) {
+    free(c->idx);
+    dlt_bufset_release(c->bs);
+  }
   free(c);
 }
 
 static int pool_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
   const pool_ctx *c = n->data;
-  int err;
-  dlt_tensor *dx = dlt_fused_grad_new(n, 0, gin, &err);
-  if (err) return -1;
-  if (!dx) return 0;
+  if (!n->next[0].node && !n->next[0].leaf) return 0;
+  dlt_tensor *dx = gin[0] = dlt_fused_out(c->bs ? &c->bs->t[2] : NULL, n->in_ndim[0], n->in_shape[0], n->in_dtype[0]);
+  if (!dx) return -1;
   dlt_tensor *g = dlt_contiguous((dlt_tensor *)gout);
   if (!g) return -1;
   bool f32 = dx->dtype == DLT_FLOAT32;
@@ -90,7 +93,7 @@ static dlt_tensor *pool_run(const char *name, dlt_tensor *x, int D, pool_ctx *c,
   if (D == 2) shape[nd - 2] = c->g.OH;
   shape[nd - 1] = c->g.OW;
   dlt_tensor *xc = dlt_contiguous(x);
-  dlt_tensor *y = xc ? dlt_empty(nd, shape, x->dtype) : NULL;
+  dlt_tensor *y = xc ? dlt_fused_out(c->bs ? &c->bs->t[0] : NULL, nd, shape, x->dtype) : NULL;
   size_t nout = (size_t)(c->g.B * c->g.OH * c->g.OW);
   if (y && c->kind == POOL_MAX && !(c->idx = dlt_malloc(sizeof(int32_t) * (nout ? nout : 1)))) {
     dlt_release(y);
@@ -133,6 +136,7 @@ dlt_tensor *dlt_max_pool(const char *fn, dlt_tensor *x, const dlt_pool_opts *o, 
   memset(c, 0, sizeof *c);
   c->kind = POOL_MAX;
   if (window(fn, x, o, true, &c->g)) { free(c); return NULL; }
+  if ((c->bs = o->bufs)) c->bs->refcount++;
   return pool_run(o->dims == 1 ? "MaxPool1dBackward" : "MaxPool2dBackward", x, o->dims, c, indices);
 }
 
@@ -144,6 +148,7 @@ dlt_tensor *dlt_avg_pool(const char *fn, dlt_tensor *x, const dlt_pool_opts *o) 
   memset(c, 0, sizeof *c);
   c->kind = POOL_AVG;
   if (window(fn, x, o, false, &c->g)) { free(c); return NULL; }
+  if ((c->bs = o->bufs)) c->bs->refcount++;
   return pool_run(o->dims == 1 ? "AvgPool1dBackward" : "AvgPool2dBackward", x, o->dims, c, NULL);
 }
 

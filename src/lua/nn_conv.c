@@ -6,6 +6,26 @@
 #include "autograd/conv.h"
 #include "lua/nn_bind.h"
 
+/* A layer's reusable buffers (its output and input gradient, kept from step to step so
+ * a training loop allocates them once): nn._buffers() makes one, the modules of
+ * nn_conv.lua pass it to the functional forms as the option `buffers`. */
+#define BUFS_MT "dlt.nn.buffers"
+
+static int b_new(lua_State *L) {
+  dlt_bufset **u = lua_newuserdatauv(L, sizeof *u, 0);
+  *u = NULL;
+  luaL_setmetatable(L, BUFS_MT);
+  if (!(*u = dlt_bufset_new())) return dlt_lua_error(L);
+  return 1;
+}
+
+static int b_gc(lua_State *L) {
+  dlt_bufset **u = luaL_checkudata(L, 1, BUFS_MT);
+  dlt_bufset_drop(*u);  /* the nodes of a live graph keep their own references */
+  *u = NULL;
+  return 0;
+}
+
 /* pushes opts[key] without metamethods; nil when idx is no table */
 static int rawopt(lua_State *L, int idx, const char *key) {
   if (!lua_istable(L, idx)) {
@@ -48,6 +68,17 @@ static void opt_sizes(lua_State *L, int idx, const char *fn, const char *key, in
   top_sizes(L, fn, key, D, out);
 }
 
+static dlt_bufset *opt_bufs(lua_State *L, int idx, const char *fn) {
+  dlt_bufset *b = NULL;
+  if (rawopt(L, idx, "buffers") != LUA_TNIL) {
+    dlt_bufset **u = luaL_testudata(L, -1, BUFS_MT);
+    if (!u) luaL_error(L, "%s: option 'buffers' must come from nn._buffers(), got %s", fn, luaL_typename(L, -1));
+    b = *u;  /* the options table keeps the userdata alive during the call */
+  }
+  lua_pop(L, 1);
+  return b;
+}
+
 static bool opt_bool(lua_State *L, int idx, const char *fn, const char *key, bool def) {
   int t = rawopt(L, idx, key);
   bool v = def;
@@ -67,8 +98,8 @@ static int conv_args(lua_State *L, const char *fn, dlt_tensor **b) {
 }
 
 static void conv_opts(lua_State *L, int idx, const char *fn, int D, bool transposed, dlt_conv_opts *o) {
-  static const char *const plain[] = {"stride", "padding", "dilation", "groups", NULL};
-  static const char *const trans[] = {"stride", "padding", "output_padding", "groups", "dilation", NULL};
+  static const char *const plain[] = {"stride", "padding", "dilation", "groups", "buffers", NULL};
+  static const char *const trans[] = {"stride", "padding", "output_padding", "groups", "dilation", "buffers", NULL};
   dlt_lua_checkoptions(L, idx, fn, transposed ? trans : plain);
   memset(o, 0, sizeof *o);
   o->dims = D;
@@ -77,6 +108,7 @@ static void conv_opts(lua_State *L, int idx, const char *fn, int D, bool transpo
   opt_sizes(L, idx, fn, "stride", D, o->stride);
   opt_sizes(L, idx, fn, "dilation", D, o->dilation);
   if (transposed) opt_sizes(L, idx, fn, "output_padding", D, o->output_padding);
+  o->bufs = opt_bufs(L, idx, fn);
   if (rawopt(L, idx, "groups") != LUA_TNIL) o->groups = top_int(L, fn, "groups");
   lua_pop(L, 1);
   if (rawopt(L, idx, "padding") == LUA_TSTRING && !transposed) {
@@ -108,8 +140,9 @@ static int f_conv_transpose2d(lua_State *L) { return conv(L, "conv_transpose2d",
 
 /* (x, kernel_size, {stride=kernel_size, padding=0, ...}) */
 static void pool_opts(lua_State *L, const char *fn, int D, bool is_max, dlt_pool_opts *o, bool *indices) {
-  static const char *const maxo[] = {"stride", "padding", "dilation", "ceil_mode", "return_indices", NULL};
-  static const char *const avgo[] = {"stride", "padding", "ceil_mode", "count_include_pad", "divisor_override", NULL};
+  static const char *const maxo[] = {"stride", "padding", "dilation", "ceil_mode", "return_indices", "buffers", NULL};
+  static const char *const avgo[] = {"stride", "padding", "ceil_mode", "count_include_pad", "divisor_override", "buffers",
+                                     NULL};
   memset(o, 0, sizeof *o);
   o->dims = D;
   lua_pushvalue(L, 2);
@@ -123,6 +156,7 @@ static void pool_opts(lua_State *L, const char *fn, int D, bool is_max, dlt_pool
   opt_sizes(L, 3, fn, "stride", D, o->stride);
   opt_sizes(L, 3, fn, "padding", D, o->padding);
   o->ceil_mode = opt_bool(L, 3, fn, "ceil_mode", false);
+  o->bufs = opt_bufs(L, 3, fn);
   if (is_max) {
     opt_sizes(L, 3, fn, "dilation", D, o->dilation);
     *indices = opt_bool(L, 3, fn, "return_indices", false);
@@ -197,6 +231,12 @@ static const luaL_Reg functional[] = {
   {"adaptive_avg_pool2d", f_adaptive_avg_pool2d}, {NULL, NULL}};
 
 void dlt_nn_open_conv(lua_State *L, int nn) {
+  luaL_newmetatable(L, BUFS_MT);
+  lua_pushcfunction(L, b_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+  lua_pushcfunction(L, b_new);
+  lua_setfield(L, nn, "_buffers");
   lua_getfield(L, nn, "functional");
   luaL_setfuncs(L, functional, 0);
   lua_pop(L, 1);

@@ -205,6 +205,20 @@ T.test("pooling gives the same bits on one thread and on two (the planes split)"
   for k = 1, #one do T.close(two[k], one[k]:totable(), 0, 0, "result " .. k) end
 end)
 
+T.test("a layer's reused output buffer never overwrites an output still held", function()
+  dlt.manual_seed(10)
+  local m = nn.Sequential(nn.Conv2d(2, 3, 3), nn.MaxPool2d(2))
+  local x1, x2 = dlt.randn(2, 2, 8, 8), dlt.randn(2, 2, 8, 8)
+  local y1 = m(x1)
+  local keep = y1:clone()
+  y1:sum():backward()
+  local y2 = m(x2)
+  T.close(y1, keep:totable(), 0, 0, "the first output as it was")
+  y2:sum():backward()
+  local y3 = m(x1)
+  T.close(y3, keep:totable(), 0, 0, "the same input gives the same output through the reused buffers")
+end)
+
 T.test("max_pool2d's indices are 1-based positions in each flattened plane", function()
   local x = dlt.tensor({ 1, 5, 2, 0, 3, 4, 9, 8, 7, 6, 1, 2, 0, 0, 3, 1 }):reshape({ 1, 1, 4, 4 })
   local y, i = F.max_pool2d(x, 2, { return_indices = true })
