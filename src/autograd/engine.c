@@ -172,6 +172,60 @@ void dlt_node_release(dlt_node *n) {
 
 /* ---- backward ---- */
 
+static dlt_leaf_hook_fn leaf_hook;
+static void *leaf_hook_ud;
+
+void dlt_set_leaf_hook(dlt_leaf_hook_fn fn, void *ud) {
+  leaf_hook = fn;
+  leaf_hook_ud = ud;
+}
+
+/* With a leaf hook: each leaf reached by the backward and the number of edges into it
+ * still to run, sorted by address; its gradient is final when the count reaches 0. */
+typedef struct {
+  dlt_tensor *leaf;
+  int64_t left;
+} leaf_count;
+
+typedef struct {
+  leaf_count *v;
+  size_t n;
+} leaf_counts;
+
+static int cmp_leaf(const void *a, const void *b) {
+  uintptr_t x = (uintptr_t)((const leaf_count *)a)->leaf, y = (uintptr_t)((const leaf_count *)b)->leaf;
+  return x < y ? -1 : x > y;
+}
+
+/* counts the edges into each leaf from the discovered nodes */
+static int count_leaves(const dlt_node *const *all, size_t nall, leaf_counts *lc) {
+  size_t n = 0;
+  for (size_t k = 0; k < nall; k++)
+    for (int i = 0; i < all[k]->ninputs; i++) n += all[k]->next[i].leaf != NULL;
+  lc->v = malloc((n ? n : 1) * sizeof *lc->v);
+  if (!lc->v) return dlt_failn("backward: cannot allocate %zu bytes", n * sizeof *lc->v);
+  size_t m = 0;
+  for (size_t k = 0; k < nall; k++)
+    for (int i = 0; i < all[k]->ninputs; i++)
+      if (all[k]->next[i].leaf) lc->v[m++] = (leaf_count){all[k]->next[i].leaf, 1};
+  qsort(lc->v, m, sizeof *lc->v, cmp_leaf);
+  size_t u = 0;
+  for (size_t k = 0; k < m; k++) {
+    if (u > 0 && lc->v[u - 1].leaf == lc->v[k].leaf) lc->v[u - 1].left++;
+    else lc->v[u++] = lc->v[k];
+  }
+  lc->n = u;
+  return 0;
+}
+
+/* one edge into leaf has run: calls the hook when it was the last */
+static int leaf_edge_done(leaf_counts *lc, dlt_tensor *leaf) {
+  leaf_count key = {leaf, 0};
+  leaf_count *c = bsearch(&key, lc->v, lc->n, sizeof *lc->v, cmp_leaf);
+  if (!c || --c->left > 0) return 0;
+  return leaf_hook(leaf_hook_ud, leaf, true);
+}
+
 /* starts in the caller's array of `cap` (small graphs allocate nothing), then the heap */
 typedef struct {
   dlt_node **v;
@@ -272,7 +326,7 @@ static int conform_grad(dlt_node *n, int i, dlt_tensor **g) {
 }
 
 /* Runs node n on its summed gradient and hands the input gradients on. */
-static int run_node(dlt_node *n, dlt_node **ready) {
+static int run_node(dlt_node *n, dlt_node **ready, leaf_counts *lc) {
   dlt_tensor *gout = n->gradbuf, *gin[DLT_NODE_MAXIN] = {0};
   n->gradbuf = NULL;
   int rc = 0;
@@ -288,6 +342,7 @@ static int run_node(dlt_node *n, dlt_node **ready) {
       rc = dlt_anomaly_check(n->name, "backward", e->leaf->grad);  /* fused ops add into .grad */
     }
     dlt_release(gin[i]);
+    if (!rc && lc && e->leaf) rc = leaf_edge_done(lc, e->leaf);
     if (e->node && --e->node->deps == 0) {
       e->node->link = *ready;
       *ready = e->node;
@@ -323,6 +378,12 @@ int dlt_backward(dlt_tensor *root, const dlt_tensor *grad, bool retain_graph) {
   dlt_node *local[64];
   node_list all = {local, 0, 64, local};
   int rc = discover(root->grad_fn, &all);
+  leaf_counts counts = {NULL, 0}, *lc = NULL;
+  dlt_leaf_hook_fn hook = leaf_hook;
+  if (!rc && hook) {
+    rc = count_leaves((const dlt_node *const *)all.v, all.n, &counts);
+    if (!rc) lc = &counts;
+  }
   if (!rc) {
     dlt_node *ready = root->grad_fn;
     ready->gradbuf = dlt_retain(g);
@@ -331,7 +392,7 @@ int dlt_backward(dlt_tensor *root, const dlt_tensor *grad, bool retain_graph) {
     while (ready && !rc) {
       dlt_node *n = ready;
       ready = n->link;
-      rc = run_node(n, &ready);
+      rc = run_node(n, &ready, lc);
       if (!retain_graph) free_saved(n);
     }
   }
@@ -346,6 +407,11 @@ int dlt_backward(dlt_tensor *root, const dlt_tensor *grad, bool retain_graph) {
   }
   if (all.v != local) free(all.v);
   dlt_release(g);
+  if (hook) {
+    free(counts.v);
+    int hrc = hook(leaf_hook_ud, NULL, rc == 0);
+    if (!rc) rc = hrc;
+  }
   return rc;
 }
 

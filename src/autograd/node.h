@@ -82,6 +82,14 @@ void dlt_node_release(dlt_node *n);
  * Leaves' .grad accumulate. The graph's saved tensors are freed unless retain_graph. */
 int dlt_backward(dlt_tensor *root, const dlt_tensor *grad, bool retain_graph);
 
+/* The leaf hook: dlt_backward calls fn(ud, leaf, true) as soon as a leaf's gradient is
+ * final for this backward (every edge into the leaf has run, so .grad holds its sum),
+ * and fn(ud, NULL, ok) once when the backward ends (ok: it succeeded). A nonzero return
+ * fails the backward. DDP's gradient reducer (src/dist) starts its sums from here while
+ * the rest of the backward runs. One hook at a time; fn NULL removes it. */
+typedef int (*dlt_leaf_hook_fn)(void *ud, dlt_tensor *leaf, bool ok);
+void dlt_set_leaf_hook(dlt_leaf_hook_fn fn, void *ud);
+
 /* Fails naming fn when an in-place op would corrupt autograd: a leaf that requires grad
  * while grad mode is on. */
 int dlt_check_inplace(const char *fn, const dlt_tensor *t);
