@@ -11,6 +11,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "dist/comm.h"
 #include "lua/common.h"
 
 #define PROMPT "> "
@@ -58,10 +59,20 @@ static void l_message(const char *pname, const char *msg) {
   fflush(stderr);
 }
 
+/* An error ends a script; in a process group (dlt.distributed) it ends the whole job:
+ * the other ranks may be waiting in a collective for this one, so MPI_Abort stops them
+ * instead of letting them hang. The message names the rank. (The REPL, progname NULL,
+ * reports and goes on.) */
 static int report(lua_State *L, int status) {
   if (status != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
-    l_message(progname, msg ? msg : "(error object is not a string)");
+    if (!msg) msg = "(error object is not a string)";
+    if (progname && dlt_comm_active()) {
+      fprintf(stderr, "%s: rank %d of %d: %s\n", progname, dlt_comm_rank() + 1, dlt_comm_size(), msg);
+      fflush(stderr);
+      dlt_comm_abort(1);
+    }
+    l_message(progname, msg);
     lua_pop(L, 1);
   }
   return status;

@@ -107,9 +107,15 @@ end
 local DataLoader = {}
 DataLoader.__index = DataLoader
 
+-- rows per epoch: the sampler's share when there is one
+local function epoch_rows(self)
+  if self.sampler then return #self.sampler end
+  return #self.dataset
+end
+
 -- batches per epoch
 function DataLoader.__len(self)
-  local n, bs = #self.dataset, self.batch_size
+  local n, bs = epoch_rows(self), self.batch_size
   if self.drop_last then return n // bs end
   return (n + bs - 1) // bs
 end
@@ -134,9 +140,10 @@ end
 
 -- for xb, yb in loader:iter() do ... end: one epoch; a fresh order when shuffling
 function DataLoader:iter()
-  local n, bs, nb = #self.dataset, self.batch_size, #self
+  local n, bs, nb = epoch_rows(self), self.batch_size, #self
   local order
   if self.shuffle then order = dlt.randperm(n, F64) end
+  if self.sampler then order = self.sampler:indices() end
   local ds, b = self.dataset, 0
   -- a TensorDataset's batch is TensorDataset:batch(idx), taken in one call, and so is the
   -- batch of a data set whose metatable has __getitems(ds, idx) (PyTorch's __getitems__)
@@ -157,17 +164,122 @@ function DataLoader:iter()
 end
 
 function M.DataLoader(dataset, opts)
-  opts = checkopts("DataLoader", opts, { batch_size = true, shuffle = true, drop_last = true })
+  opts = checkopts("DataLoader", opts, { batch_size = true, shuffle = true, drop_last = true, sampler = true })
   if type(dataset) ~= "table" or not pcall(function() return #dataset end) then
     fail("DataLoader: expected a dataset (a table with #ds and ds[i]), got %s", type(dataset))
   end
   local bs = checkint("DataLoader", "batch_size", opts.batch_size or 1, 1)
+  local shuffle = checkbool("DataLoader", "shuffle", opts.shuffle, false)
+  local sampler = opts.sampler
+  if sampler ~= nil then
+    if type(sampler) ~= "table" or type(sampler.indices) ~= "function" then
+      fail("DataLoader: sampler must have an indices() method (e.g. a DistributedSampler), got %s", type(sampler))
+    end
+    if shuffle then fail("DataLoader: sampler option is mutually exclusive with shuffle") end
+  end
   return setmetatable({
     dataset = dataset,
     batch_size = bs,
-    shuffle = checkbool("DataLoader", "shuffle", opts.shuffle, false),
+    shuffle = shuffle,
     drop_last = checkbool("DataLoader", "drop_last", opts.drop_last, false),
+    sampler = sampler,
   }, DataLoader)
+end
+
+-- ---------------------------------------------------------------- DistributedSampler
+
+-- A permutation of 1..n drawn from seed alone (splitmix64 driving Fisher-Yates), so every
+-- rank draws the same one without touching dlt's global generator.
+local function seeded_perm(n, seed)
+  local state = seed
+  local function next_u64()
+    state = state + 0x9E3779B97F4A7C15
+    local z = state
+    z = (z ~ (z >> 30)) * 0xBF58476D1CE4E5B9
+    z = (z ~ (z >> 27)) * 0x94D049BB133111EB
+    return z ~ (z >> 31)
+  end
+  local p = {}
+  for i = 1, n do p[i] = i end
+  for i = n, 2, -1 do
+    local j = 1 + (next_u64() >> 1) % i
+    p[i], p[j] = p[j], p[i]
+  end
+  return p
+end
+
+local DistributedSampler = {}
+DistributedSampler.__index = DistributedSampler
+
+-- rows this rank takes per epoch
+function DistributedSampler.__len(self) return self.num_samples end
+
+function DistributedSampler.__tostring(self)
+  return string.format("DistributedSampler(%d rows, rank %d of %d, %d each, shuffle=%s, drop_last=%s)",
+    self.n, self.rank, self.num_replicas, self.num_samples, tostring(self.shuffle), tostring(self.drop_last))
+end
+
+-- the epoch seeds the shuffle: call it before each epoch, on every rank, with the same number
+function DistributedSampler:set_epoch(epoch)
+  if math.type(epoch) ~= "integer" then
+    error(string.format("DistributedSampler.set_epoch: epoch must be an integer, got %s", tostring(epoch)), 2)
+  end
+  self.epoch = epoch
+end
+
+-- this rank's row numbers for the epoch, as PyTorch's DistributedSampler: the (shuffled)
+-- order padded by repeating its start up to a multiple of the ranks (or cut down to one,
+-- drop_last), then every num_replicas-th row from position rank
+function DistributedSampler:indices()
+  local n, R = self.n, self.num_replicas
+  local order
+  if self.shuffle then
+    order = seeded_perm(n, self.seed + self.epoch)
+  else
+    order = {}
+    for i = 1, n do order[i] = i end
+  end
+  local total = self.num_samples * R
+  local k = #order
+  while #order < total do  -- padding: the order again from its start, as often as needed
+    order[#order + 1] = order[(#order - k) % k + 1]
+  end
+  local mine = {}
+  for i = self.rank, total, R do mine[#mine + 1] = order[i] end
+  return dlt.tensor(mine, F64)
+end
+
+-- DistributedSampler(dataset, {num_replicas, rank, shuffle = true, seed = 0,
+-- drop_last = false}): num_replicas and rank default to the process group's
+function M.DistributedSampler(dataset, opts)
+  opts = checkopts("DistributedSampler", opts,
+    { num_replicas = true, rank = true, shuffle = true, seed = true, drop_last = true })
+  if type(dataset) ~= "table" or not pcall(function() return #dataset end) then
+    fail("DistributedSampler: expected a dataset (a table with #ds), got %s", type(dataset))
+  end
+  local dist = dlt.distributed
+  local R = opts.num_replicas
+  if R == nil then R = dist.get_world_size() end
+  R = checkint("DistributedSampler", "num_replicas", R, 1)
+  local rank = opts.rank
+  if rank == nil then rank = dist.get_rank() end
+  rank = checkint("DistributedSampler", "rank", rank, 1)
+  if rank > R then fail("DistributedSampler: rank %d is not in 1..%d", rank, R) end
+  local n = #dataset
+  local drop_last = checkbool("DistributedSampler", "drop_last", opts.drop_last, false)
+  local num_samples
+  if drop_last and n % R ~= 0 then
+    num_samples = math.ceil((n - R) / R)
+  else
+    num_samples = math.ceil(n / R)
+  end
+  if n == 0 then fail("DistributedSampler: the dataset is empty") end
+  return setmetatable({
+    n = n, num_replicas = R, rank = rank, num_samples = math.tointeger(num_samples),
+    shuffle = checkbool("DistributedSampler", "shuffle", opts.shuffle, true),
+    seed = checkint("DistributedSampler", "seed", opts.seed or 0, -math.maxinteger),
+    drop_last = drop_last, epoch = 0,
+  }, DistributedSampler)
 end
 
 -- ---------------------------------------------------------------- toy data sets

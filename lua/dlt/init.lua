@@ -25,4 +25,7 @@ dlt.deepcopy = require "dlt.deepcopy"
 dlt.optim.swa_utils = require "dlt.swa_utils"
 dlt.optim.swa_utils.SWALR = dlt.optim.lr_scheduler.SWALR
 
+-- data-parallel training: DDP, SyncBatchNorm, rank-aware printing and saving (owner: mpi)
+require "dlt.distributed"
+
 return dlt

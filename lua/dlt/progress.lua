@@ -47,7 +47,8 @@ function M.bar(total, opts)
   return setmetatable({
     total = total, n = 0, desc = opts.desc or "", unit = opts.unit or "it",
     delay = opts.delay or 1.0, start = now, last_draw = -math.huge,
-    enabled = stderr_is_tty(), shown = false, stats = nil,
+    -- in a process group only rank 1 draws (the others would draw over its line)
+    enabled = stderr_is_tty() and dlt.distributed.is_main_process(), shown = false, stats = nil,
   }, Bar)
 end
 

@@ -55,6 +55,7 @@ void dlt_open_optim(lua_State *L, int dlt);
 void dlt_open_plot(lua_State *L, int dlt);
 void dlt_open_io(lua_State *L, int dlt);
 void dlt_open_util(lua_State *L, int dlt);
+void dlt_open_distributed(lua_State *L, int dlt);
 
 int luaopen_dlt(lua_State *L);
 

@@ -43,6 +43,7 @@ int luaopen_dlt(lua_State *L) {
   dlt_open_nn(L, dlt);
   dlt_open_optim(L, dlt);
   dlt_open_plot(L, dlt);
+  dlt_open_distributed(L, dlt);
   /* lua/dlt/init.lua attaches the Lua-side parts (nn.Module, data, ...) */
   lua_getglobal(L, "require");
   lua_pushstring(L, "dlt.init");

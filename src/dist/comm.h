@@ -1,0 +1,48 @@
+/* comm.h: dlt's transport, a thin layer over MPI's world communicator (comm_mpi.c), or
+ * over nothing when dlt was built without MPI (comm_none.c: every call fails saying how
+ * to enable it). Ranks are 0-based here, as MPI's; the Lua bindings add 1.
+ * Buffers must be contiguous; the caller checks shapes and dtypes. */
+#ifndef DLT_DIST_COMM_H
+#define DLT_DIST_COMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/tensor.h"
+
+typedef enum { DLT_REDUCE_SUM, DLT_REDUCE_AVG, DLT_REDUCE_MAX, DLT_REDUCE_MIN } dlt_reduce_op;
+
+/* true when dlt was built with MPI */
+bool dlt_comm_available(void);
+/* starts MPI (once per process: MPI cannot be restarted after finalize); a process not
+ * started by an MPI launcher (mpirun) is a group of one and starts no MPI */
+int dlt_comm_init(void);
+/* true between dlt_comm_init and dlt_comm_finalize */
+bool dlt_comm_active(void);
+int dlt_comm_rank(void);
+int dlt_comm_size(void);
+int dlt_comm_finalize(void);
+/* ends every process of the job with code (MPI_Abort); returns only when MPI is not active */
+void dlt_comm_abort(int code);
+
+int dlt_comm_barrier(const char *fn);
+/* in place over n elements of dtype at buf, on every rank */
+int dlt_comm_allreduce(const char *fn, void *buf, int64_t n, dlt_dtype dtype, dlt_reduce_op op);
+int dlt_comm_broadcast(const char *fn, void *buf, int64_t nbytes, int root);
+/* out holds size() * nbytes: rank r's nbytes at out + r * nbytes */
+int dlt_comm_allgather(const char *fn, const void *in, int64_t nbytes, void *out);
+
+/* Every rank passes n integers; fails on every rank (naming fn, the first rank that
+ * differs from rank 0 and what it passed) unless all ranks passed the same values.
+ * The check that keeps a mismatched collective from hanging or corrupting memory. */
+int dlt_comm_agree(const char *fn, const char *const *what, const int64_t *v, int n);
+
+/* nonblocking sum of n elements in place; *req is the request to test or wait (NULL:
+ * already done) */
+typedef struct dlt_comm_request dlt_comm_request;
+int dlt_comm_iallreduce_sum(const char *fn, void *buf, int64_t n, dlt_dtype dtype, dlt_comm_request **req);
+/* true (and *req freed, set NULL) when the request finished; lets MPI progress it */
+int dlt_comm_test(dlt_comm_request **req, bool *done);
+int dlt_comm_wait(dlt_comm_request **req);
+
+#endif
