@@ -78,8 +78,10 @@ function SyncBatchNorm:init(num_features, opts)
 end
 
 function SyncBatchNorm:extra_repr()
+  local function py(v) return v == true and "True" or v == false and "False" or tostring(v) end
   return string.format("%d, eps=%s, momentum=%s, affine=%s, track_running_stats=%s", self.num_features,
-    tostring(self.eps), tostring(self.momentum), tostring(self.affine), tostring(self.track_running_stats))
+    tostring(self.eps), self.momentum == false and "None" or tostring(self.momentum), py(self.affine),
+    py(self.track_running_stats))
 end
 
 -- x summed over every dim but the channel dim (2), keeping dims: shape (1, C, 1, ...)
@@ -113,11 +115,13 @@ function SyncBatchNorm:forward(x)
     unbiased = n / (n - 1)
     local y = d / (var + self.eps):sqrt()
     if self.training and self.track_running_stats then
-      local m = self.momentum
       dlt.no_grad(function()
+        self.num_batches_tracked:add_(1)
+        -- momentum=false: the cumulative average (PyTorch's momentum=None)
+        local m = self.momentum
+        if m == false then m = 1 / self.num_batches_tracked:item() end
         self.running_mean:mul_(1 - m):add_(mean:detach():reshape(C) * m)
         self.running_var:mul_(1 - m):add_(var:detach():reshape(C) * (m * unbiased))
-        self.num_batches_tracked:add_(1)
       end)
     end
     if self.affine then y = y * self.weight:reshape(shape) + self.bias:reshape(shape) end

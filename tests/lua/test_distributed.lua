@@ -91,7 +91,8 @@ T.test("DistributedSampler checks its arguments", function()
   T.raises(function() data.DistributedSampler(ds, { num_replicas = 2, rank = 3 }) end, "rank 3 is not in 1..2")
   T.raises(function() data.DistributedSampler(ds, { num_replicas = 0, rank = 1 }) end, "num_replicas must be at least 1")
   T.raises(function() data.DistributedSampler(ds, { num_replicas = 2, rank = 1, shufle = true }) end, "unknown option 'shufle'")
-  T.raises(function() data.DistributedSampler(ds) end, "init_process_group")
+  T.raises(function() data.DistributedSampler(ds) end,
+    dist.is_available() and "init_process_group" or "built without MPI")
   local s = data.DistributedSampler(ds, { num_replicas = 2, rank = 1 })
   T.raises(function() s:set_epoch(1.5) end, "epoch must be an integer")
 end)
@@ -140,6 +141,31 @@ T.test("SyncBatchNorm in one process is BatchNorm: outputs, gradients, running s
   a:eval()
   b:eval()
   T.close(b(x), a(x), 1e-12, 1e-14, "eval forward")
+end)
+
+T.test("SyncBatchNorm in one process is BatchNorm2d on images, momentum=false (cumulative) too", function()
+  for _, momentum in ipairs({ 0.1, false }) do
+    dlt.manual_seed(4)
+    local a = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3, { momentum = momentum })):double()
+    dlt.manual_seed(4)
+    local b = nn.SyncBatchNorm.convert_sync_batchnorm(
+      nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3, { momentum = momentum })):double())
+    T.eq(tostring(b[2]), "SyncBatchNorm(3, eps=1e-05, momentum=" .. (momentum and "0.1" or "None")
+      .. ", affine=True, track_running_stats=True)", "printout")
+    for _ = 1, 3 do
+      local x = dlt.randn(4, 2, 6, 5, F64)
+      local ya, yb = a(x), b(x)
+      T.close(yb, ya, 1e-12, 1e-13, "forward")
+      ya:pow(2):sum():backward()
+      yb:pow(2):sum():backward()
+    end
+    local pa, pb = a:parameters(), b:parameters()
+    for i = 1, #pa do T.close(pb[i].grad, pa[i].grad, 1e-10, 1e-12, "grad " .. i) end
+    local sa, sb = a:state_dict(), b:state_dict()
+    for _, k in ipairs({ "2.running_mean", "2.running_var", "2.num_batches_tracked" }) do
+      T.close(sb[k], sa[k], 1e-12, 1e-15, k)
+    end
+  end
 end)
 
 T.test("convert_sync_batchnorm shares the parameters and keeps a checkpoint loadable", function()
