@@ -26,9 +26,9 @@ local test_set = data.FashionMNIST { train = false }
 local classes = train_set.classes
 
 -- one test image: a sneaker, whose outline has both vertical and horizontal edges
-local image = test_set.data[1]                 -- (1, 28, 28), the first test image
+local image                                    -- (1, 28, 28): the first sneaker of the test set
 for i = 1, #test_set do
-  if classes[test_set.targets[i]] == "Sneaker" then image = test_set.data[i] break end
+  if classes[test_set.targets[i]] == "Sneaker" then image = test_set[i][1] break end
 end
 
 local filters = {
@@ -76,9 +76,10 @@ print("Class balance of the training set:")
 for c, name in ipairs(classes) do
   print(string.format("  %2d %-12s %5d", c, name, math.tointeger(counts[c])))
 end
-local mean, std = train_set.data:mean():item(), train_set.data:std():item()
+local mean, std = train_set.images:stats()
 print(string.format("Pixel mean %.4f and std %.4f over the training set: inputs are normalised with them.",
   mean, std))
+print("The images stay bytes (ds.images, 47 MB for 60,000); each batch becomes floats when it is taken.")
 
 dlt.manual_seed(7)
 local order = dlt.randperm(#train_set)
@@ -86,7 +87,7 @@ fig, axes = plt.subplots(4, 8, { figsize = { 12, 6.6 } })
 for k = 1, 32 do
   local i = math.tointeger(order[k])
   local ax = axes[(k - 1) // 8 + 1][(k - 1) % 8 + 1]
-  ax:imshow(train_set.data[i][1], { cmap = "gray_r" })
+  ax:imshow(train_set[i][1][1], { cmap = "gray_r" })
   ax:set_title(classes[train_set.targets[i]], { fontsize = 9 })
   ax:axis("off")
 end
@@ -96,29 +97,22 @@ saved(fig, "convolutional_samples")
 
 -------------------------------------------------------------------------------
 print("\n== 7.3 A small convolutional network ==")
--- normalised copies; a validation split of 5,000 training images for early stopping
-local X = (train_set.data - mean) / std
-local y = train_set.targets
-local X_test = (test_set.data - mean) / std
-local y_test = test_set.targets
+-- batches are normalised as they are taken; 5,000 training images are set aside as a
+-- validation split for early stopping (Subsets: no copy of the images)
+for _, ds in ipairs({ train_set, test_set }) do ds.mean, ds.std = mean, std end
 dlt.manual_seed(42)
-local perm = dlt.randperm(#train_set)
-local n_val = 5000
-local val_idx, tr_idx = perm:narrow(1, 1, n_val), perm:narrow(1, n_val + 1, #train_set - n_val)
+local train_part, val_part = data.random_split(train_set, { #train_set - 5000, 5000 })
+local test_part = test_set
 if subset then
-  tr_idx = tr_idx:narrow(1, 1, math.min(subset, tr_idx:numel()))
-  val_idx = val_idx:narrow(1, 1, math.min(subset // 4 + 1, n_val))
-  X_test, y_test = X_test:narrow(1, 1, math.min(subset // 2 + 1, 10000)), y_test:narrow(1, 1, math.min(subset // 2 + 1, 10000))
+  train_part = data.Subset(train_part, dlt.arange(1, math.min(subset, #train_part) + 1))
+  val_part = data.Subset(val_part, dlt.arange(1, subset // 4 + 2))
+  test_part = data.Subset(test_set, dlt.arange(1, subset // 2 + 2))
 end
-local X_tr, y_tr = X:index_select(1, tr_idx), y:index_select(1, tr_idx)
-local X_val, y_val = X:index_select(1, val_idx), y:index_select(1, val_idx)
-X, y = nil, nil
-collectgarbage()
-local train_loader = data.DataLoader(data.TensorDataset(X_tr, y_tr), { batch_size = 64, shuffle = true })
-local val_loader = data.DataLoader(data.TensorDataset(X_val, y_val), { batch_size = 500 })
-local test_loader = data.DataLoader(data.TensorDataset(X_test, y_test), { batch_size = 500 })
+local train_loader = data.DataLoader(train_part, { batch_size = 64, shuffle = true })
+local val_loader = data.DataLoader(val_part, { batch_size = 100 })
+local test_loader = data.DataLoader(test_part, { batch_size = 100 })
 print(string.format("Train %d, validation %d, test %d images; batches of 64.",
-  X_tr:size(1), X_val:size(1), X_test:size(1)))
+  #train_part, #val_part, #test_part))
 
 dlt.manual_seed(0)
 local model = nn.Sequential(
@@ -241,7 +235,7 @@ print("The first layer's 32 filters are 3x3 weights like the hand-made ones of 7
 
 -- the feature maps of one test image after each conv block
 model:eval()
-local x1 = X_test[1]:unsqueeze(1)
+local x1 = test_set:__getitems(dlt.arange(1, 2))
 local block1, block2
 dlt.no_grad(function()
   block1 = x1
@@ -254,7 +248,7 @@ print(string.format("One image through the network: input (1,1,28,28), after blo
 fig, axes = plt.subplots(3, 8, { figsize = { 12, 5.2 } })
 for c = 1, 8 do
   if c == 1 then
-    axes[1][1]:imshow(test_set.data[1][1], { cmap = "gray_r" })
+    axes[1][1]:imshow(test_set[1][1][1], { cmap = "gray_r" })
     axes[1][1]:set_title("Input: " .. classes[test_set.targets[1]], { fontsize = 9 })
   end
   axes[2][c]:imshow(block1[1][c], { cmap = "viridis" })
@@ -283,9 +277,10 @@ dlt.no_grad(function()
   end
 end)
 local confusion = dlt.zeros(10, 10, { dtype = "float64" })
-local wrong = {}
+local wrong, truth = {}, {}
 for i = 1, #preds do
-  local t = math.tointeger(y_test[i])
+  local t = math.tointeger(test_part[i][2])
+  truth[i] = t
   confusion[t][preds[i]] = confusion[t][preds[i]] + 1
   if preds[i] ~= t then wrong[#wrong + 1] = i end
 end
@@ -330,8 +325,8 @@ for k = 1, 18 do
   local a = axes[(k - 1) // 6 + 1][(k - 1) % 6 + 1]
   local i = wrong[k]
   if i then
-    a:imshow(test_set.data[i][1], { cmap = "gray_r" })
-    a:set_title(classes[math.tointeger(y_test[i])] .. " -> " .. classes[preds[i]],
+    a:imshow(test_part[i][1][1], { cmap = "gray_r" })
+    a:set_title(classes[truth[i]] .. " -> " .. classes[preds[i]],
       { fontsize = 8 })
   end
   a:axis("off")

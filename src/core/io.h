@@ -55,6 +55,9 @@ void dlt_csv_free(dlt_csv *c);
  * Messages start with "read_idx:" and name the file (what, for the parser). */
 dlt_tensor *dlt_load_idx(const char *path, int dtype);
 dlt_tensor *dlt_parse_idx(const void *buf, size_t len, int dtype, const char *what);
+/* An IDX file of unsigned bytes (images) as they are: a malloc'd buffer of *n bytes and
+ * its shape (ndim <= DLT_MAXDIM), for data sets that keep images at one byte a pixel. */
+uint8_t *dlt_load_idx_bytes(const char *path, int *ndim, int64_t *shape, size_t *n);
 
 /* Shared by the formats (io_safetensors.c). A whole regular file into a malloc'd
  * buffer; fn and path name the failure. */

@@ -119,15 +119,17 @@ static dlt_dtype natural_dtype(uint8_t code) {
   return code == 0x0D ? DLT_FLOAT32 : DLT_FLOAT64;
 }
 
-static dlt_tensor *from_plain(const uint8_t *b, size_t len, int dtype, const char *what) {
-  idx_header h;
+/* the data of a plain IDX file: a copy of the bytes after its header */
+static uint8_t *raw_plain(const uint8_t *b, size_t len, idx_header *h, const char *what) {
   size_t need;
-  if (parse_header(b, len, &h, what, &need) < 0) return NULL;
+  if (parse_header(b, len, h, what, &need) < 0) return NULL;
   if (need) return dlt_fail("read_idx: '%s' is truncated: %zu bytes, shorter than its header", what, len);
-  size_t have = len - h.hdrlen;
-  if (have != h.nbytes)
-    return dlt_fail("read_idx: '%s' declares %zu bytes of data, the file has %zu", what, h.nbytes, have);
-  return to_tensor(b + h.hdrlen, &h, dtype < 0 ? natural_dtype(h.type->code) : (dlt_dtype)dtype);
+  size_t have = len - h->hdrlen;
+  if (have != h->nbytes)
+    return dlt_fail("read_idx: '%s' declares %zu bytes of data, the file has %zu", what, h->nbytes, have);
+  uint8_t *raw = dlt_malloc(h->nbytes ? h->nbytes : 1);
+  if (raw) memcpy(raw, b + h->hdrlen, h->nbytes);
+  return raw;
 }
 
 /* inflates exactly n more bytes into out; 1 when the stream ended first */
@@ -142,62 +144,65 @@ static int inflate_into(z_stream *z, uint8_t *out, size_t n, const char *what) {
   return 0;
 }
 
-static dlt_tensor *from_gzip(const uint8_t *b, size_t len, int dtype, const char *what) {
+/* the data of a gzip-compressed IDX file, inflated straight into their buffer */
+static uint8_t *raw_gzip(const uint8_t *b, size_t len, idx_header *h, const char *what) {
   if (len < 18) return dlt_fail("read_idx: '%s' is truncated: %zu bytes of gzip", what, len);
   z_stream z;
   memset(&z, 0, sizeof z);
   if (inflateInit2(&z, 15 + 16) != Z_OK) return dlt_fail("read_idx: cannot start zlib for '%s'", what);
   z.next_in = (Bytef *)b;
   z.avail_in = (uInt)(len > UINT32_MAX ? UINT32_MAX : len);
-  uint8_t hdr[4 + 4 * DLT_MAXDIM];
-  idx_header h;
+  uint8_t hdr[4 + 4 * DLT_MAXDIM], *raw = NULL;
   size_t got = 0, need = 4;
-  dlt_tensor *t = NULL;
-  uint8_t *raw = NULL;
+  int r;
   while (need) {
-    int r = inflate_into(&z, hdr + got, need - got, what);
-    if (r) {
+    if ((r = inflate_into(&z, hdr + got, need - got, what)) != 0) {
       if (r > 0) dlt_fail("read_idx: '%s' is truncated: its data end inside the header", what);
-      goto done;
+      goto fail;
     }
     got = need;
-    if (parse_header(hdr, got, &h, what, &need) < 0) goto done;
+    if (parse_header(hdr, got, h, what, &need) < 0) goto fail;
   }
   /* the gzip trailer holds the uncompressed size mod 2^32 */
   const uint8_t *tr = b + len - 4;
   uint32_t isize = (uint32_t)tr[0] | (uint32_t)tr[1] << 8 | (uint32_t)tr[2] << 16 | (uint32_t)tr[3] << 24;
-  size_t total = h.hdrlen + h.nbytes;
-  if (h.nbytes > (size_t)GZ_MAX_RATIO * len || (uint32_t)total != isize) {
-    dlt_fail("read_idx: '%s' declares %zu bytes of data, the file holds %zu", what, h.nbytes,
-             (size_t)isize >= h.hdrlen ? (size_t)isize - h.hdrlen : 0);
-    goto done;
+  if (h->nbytes > (size_t)GZ_MAX_RATIO * len || (uint32_t)(h->hdrlen + h->nbytes) != isize) {
+    dlt_fail("read_idx: '%s' declares %zu bytes of data, the file holds %zu", what, h->nbytes,
+             (size_t)isize >= h->hdrlen ? (size_t)isize - h->hdrlen : 0);
+    goto fail;
   }
-  raw = dlt_malloc(h.nbytes ? h.nbytes : 1);
-  if (!raw) goto done;
-  int r = inflate_into(&z, raw, h.nbytes, what);
-  if (r) {
+  if (!(raw = dlt_malloc(h->nbytes ? h->nbytes : 1))) goto fail;
+  if ((r = inflate_into(&z, raw, h->nbytes, what)) != 0) {
     if (r > 0) dlt_fail("read_idx: '%s' is truncated: %zu of %zu bytes of data", what,
-                        h.nbytes - z.avail_out, h.nbytes);
-    goto done;
+                        h->nbytes - z.avail_out, h->nbytes);
+    goto fail;
   }
   uint8_t extra;
-  r = inflate_into(&z, &extra, 1, what);
-  if (r == 0) {
-    dlt_fail("read_idx: '%s' has data past the %zu bytes its header declares", what, h.nbytes);
-    goto done;
+  if ((r = inflate_into(&z, &extra, 1, what)) <= 0) {
+    if (r == 0) dlt_fail("read_idx: '%s' has data past the %zu bytes its header declares", what, h->nbytes);
+    goto fail;
   }
-  if (r < 0) goto done;
-  t = to_tensor(raw, &h, dtype < 0 ? natural_dtype(h.type->code) : (dlt_dtype)dtype);
-done:
+  inflateEnd(&z);
+  return raw;
+fail:
   free(raw);
   inflateEnd(&z);
-  return t;
+  return NULL;
+}
+
+static uint8_t *raw_idx(const void *buf, size_t len, idx_header *h, const char *what) {
+  const uint8_t *b = buf;
+  if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b) return raw_gzip(b, len, h, what);
+  return raw_plain(b, len, h, what);
 }
 
 dlt_tensor *dlt_parse_idx(const void *buf, size_t len, int dtype, const char *what) {
-  const uint8_t *b = buf;
-  if (len >= 2 && b[0] == 0x1f && b[1] == 0x8b) return from_gzip(b, len, dtype, what);
-  return from_plain(b, len, dtype, what);
+  idx_header h;
+  uint8_t *raw = raw_idx(buf, len, &h, what);
+  if (!raw) return NULL;
+  dlt_tensor *t = to_tensor(raw, &h, dtype < 0 ? natural_dtype(h.type->code) : (dlt_dtype)dtype);
+  free(raw);
+  return t;
 }
 
 dlt_tensor *dlt_load_idx(const char *path, int dtype) {
@@ -207,4 +212,22 @@ dlt_tensor *dlt_load_idx(const char *path, int dtype) {
   dlt_tensor *t = dlt_parse_idx(buf, len, dtype, path);
   free(buf);
   return t;
+}
+
+uint8_t *dlt_load_idx_bytes(const char *path, int *ndim, int64_t *shape, size_t *n) {
+  size_t len;
+  void *buf = dlt_read_file("read_idx", path, &len);
+  if (!buf) return NULL;
+  idx_header h;
+  uint8_t *raw = raw_idx(buf, len, &h, path);
+  free(buf);
+  if (raw && h.type->code != 0x08) {
+    free(raw);
+    return dlt_fail("read_idx: '%s' holds %s elements, expected unsigned bytes (images)", path, h.type->name);
+  }
+  if (!raw) return NULL;
+  *ndim = h.ndim;
+  memcpy(shape, h.shape, sizeof(int64_t) * (size_t)h.ndim);
+  *n = h.nbytes;
+  return raw;
 }

@@ -122,6 +122,10 @@ T.test("FashionMNIST test split: images (N,1,28,28) in [0,1], labels 1..10 as in
   T.eq(ds.data.dtype, "float32")
   T.eq(ds.data:min():item(), 0)
   T.eq(ds.data:max():item(), 1)
+  T.eq(#ds.images, 10000, "the images are kept as bytes")
+  local m, s = ds.images:stats()
+  T.close(m, ds.data:double():mean():item(), 1e-6, 0, "byte mean")
+  T.close(s, ds.data:double():std():item(), 1e-6, 0, "byte std")
   T.eq(#ds.classes, 10)
   T.eq(ds.classes[1], "T-shirt/top")
   T.eq(ds.classes[10], "Ankle boot")
@@ -148,6 +152,8 @@ T.test("FashionMNIST options: mean/std normalise, unknown options and a missing 
   local a = D.FashionMNIST { train = false }
   local b = D.FashionMNIST { train = false, mean = 0.2860, std = 0.3530 }
   T.close(b.data:narrow(1, 1, 50), (a.data:narrow(1, 1, 50) - 0.2860) / 0.3530, 1e-6, 1e-6)
+  a.mean, a.std = 0.5, 0.25   -- settable: applied to the images taken from now on
+  T.close(a[7][1], (b[7][1] * 0.3530 + 0.2860 - 0.5) / 0.25, 1e-5, 1e-5)
   T.raises(function() D.FashionMNIST { batch = 3 } end, "FashionMNIST: unknown option 'batch'")
   T.raises(function() D.FashionMNIST { root = dir .. "/none" } end, "apt-get install dataset-fashion-mnist")
   T.raises(function() D.MNIST { root = dir .. "/none" } end, "t10k-images-idx3-ubyte")
@@ -170,6 +176,38 @@ T.test("MNIST reads a folder of IDX files a user has", function()
   T.eq(ds.targets[2], 10)
   T.eq(ds.classes[ds.targets[3]], "4 - four")
   T.close(ds[1][1][1][1][2], (2 * 37 % 256) / 255, 1e-7, 0)
+end)
+
+T.test("Subset and random_split: PyTorch's lengths (counts or fractions), one permutation, batches in one call", function()
+  local ds = D.TensorDataset(dlt.arange(1, 11):view(10, 1), dlt.arange(1, 11) * 10)
+  dlt.manual_seed(1)
+  local a, b = D.random_split(ds, { 7, 3 })
+  T.eq(#a, 7)
+  T.eq(#b, 3)
+  local seen = {}
+  for _, s in ipairs({ a, b }) do
+    for i = 1, #s do
+      local row = s[i]
+      T.eq(row[2], row[1][1] * 10, "rows travel whole")
+      assert(not seen[row[2]], "a row is in one part only")
+      seen[row[2]] = true
+    end
+  end
+  local n = 0
+  for xb, yb in D.DataLoader(a, { batch_size = 4 }):iter() do
+    for j = 1, xb:size(1) do T.eq(yb[j], xb[j][1] * 10) end
+    n = n + xb:size(1)
+  end
+  T.eq(n, 7)
+  local c, d = D.random_split(ds, { 0.75, 0.25 })
+  T.eq(#c, 8, "floor(7.5) plus the remainder, as PyTorch 1.13")
+  T.eq(#d, 2)
+  local s = D.Subset(ds, { 2, 4, 6 })
+  T.eq(#s, 3)
+  T.eq(s[3][2], 60)
+  T.raises(function() D.random_split(ds, { 5, 3 }) end, "lengths add up to 8, the data set has 10 rows")
+  T.raises(function() D.Subset(ds, { 0 }) end, "Subset: index 0")
+  T.raises(function() return s[4] end, "Subset: index 4 out of range 1..3")
 end)
 
 local function ramp(c, h, w)
