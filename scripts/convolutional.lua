@@ -235,7 +235,7 @@ print("The first layer's 32 filters are 3x3 weights like the hand-made ones of 7
 
 -- the feature maps of one test image after each conv block
 model:eval()
-local x1 = test_set:__getitems(dlt.arange(1, 2))
+local x1 = test_set[1][1]:unsqueeze(1)
 local block1, block2
 dlt.no_grad(function()
   block1 = x1
