@@ -151,7 +151,6 @@ end
 
 local history = { train_loss = {}, val_loss = {}, train_acc = {}, val_acc = {} }
 local t_start = dlt.clock()
-local best_epoch = 0
 for epoch = 1, epochs do
   model:train()
   local loss_sum, correct, total = 0, 0, 0
@@ -178,14 +177,17 @@ for epoch = 1, epochs do
   print(string.format("Epoch %d/%d: train loss %.4f, acc %.4f | val loss %.4f, acc %.4f | %.1f s",
     epoch, epochs, history.train_loss[epoch], history.train_acc[epoch], val_loss, val_acc,
     dlt.clock() - t_start))
-  if stopper.best == nil or val_loss < stopper.best then best_epoch = epoch end
   if stopper(val_loss, model) then
     print(string.format("Early stopping: no better validation loss for %d epochs.", stopper.patience))
     break
   end
 end
 local train_time = dlt.clock() - t_start
-print(string.format("Best epoch %d (validation loss %.4f); its weights are restored.",
+-- the stopper restores the best weights when it stops; a run that went the distance
+-- takes them back here if an earlier epoch was better
+local best_epoch = stopper.best_epoch
+if not stopper.stopped_epoch and best_epoch ~= #history.val_loss then model:load_state_dict(stopper.best_state) end
+print(string.format("Best epoch %d (validation loss %.4f); the model has its weights.",
   best_epoch, history.val_loss[best_epoch]))
 
 local test_loss, test_acc = evaluate(test_loader)
