@@ -6,7 +6,9 @@
  *          p -= lr*(1-mu_t)/(1-prod mu) * g/d + lr*mu_{t+1}/(1-prod mu*mu_{t+1}) * m/d */
 #include <math.h>
 
+#include "core/ops.h"     /* dlt_blas_num_threads */
 #include "core/strided.h" /* DLT_VEC_CLONES */
+#include "core/worker.h"
 #include "optim/optim.h"
 
 /* pow(b, t) for the bias corrections, remembered per slot: every parameter tensor of a
@@ -61,6 +63,50 @@ static double pow_cached(int slot, double b, int64_t t) {
 ADAM_KERNEL(float, sqrtf, adam_f32)
 ADAM_KERNEL(double, sqrt, adam_f64)
 
+/* one part of a parameter's update, for run_adam on either thread */
+typedef struct {
+  bool f64;
+  char *p, *m, *v, *vmax;
+  const char *g;
+  int64_t n, step;
+  const dlt_adam_opts *o;
+} adam_job;
+
+static void run_adam(void *arg) {
+  adam_job *j = arg;
+  if (j->n <= 0) return;
+  if (j->f64) adam_f64((double *)j->p, (const double *)j->g, (double *)j->m, (double *)j->v, (double *)j->vmax, j->n, j->step, j->o);
+  else adam_f32((float *)j->p, (const float *)j->g, (float *)j->m, (float *)j->v, (float *)j->vmax, j->n, j->step, j->o);
+}
+
+/* Each element's update is independent, so with two threads set a large parameter's
+ * upper half goes to the helper thread of core/worker.c (the same bits as one thread):
+ * an MLP step's AdamW over half a million weights would otherwise be a serial
+ * millisecond beside GEMMs that run on both cores. */
+#define ADAM_SPLIT_N ((int64_t)1 << 16)
+
+static void adam_update(adam_job *j) {
+  if (j->n < ADAM_SPLIT_N || dlt_blas_num_threads() < 2) {
+    run_adam(j);
+    return;
+  }
+  /* the bias corrections are cached (pow_cached): computed here first, so the two
+   * threads only read the cache */
+  pow_cached(0, j->o->beta1, j->step);
+  pow_cached(1, j->o->beta2, j->step);
+  size_t es = j->f64 ? sizeof(double) : sizeof(float);
+  int64_t half = j->n / 2 / 16 * 16;  /* whole vectors on both sides */
+  adam_job hi = *j;
+  hi.n = j->n - half;
+  hi.p += es * (size_t)half;
+  hi.g += es * (size_t)half;
+  hi.m += es * (size_t)half;
+  hi.v += es * (size_t)half;
+  if (hi.vmax) hi.vmax += es * (size_t)half;
+  j->n = half;
+  dlt_worker_run2(run_adam, &hi, j);
+}
+
 int dlt_adam_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *m, dlt_tensor *v,
                   dlt_tensor *vmax, int64_t step, const dlt_adam_opts *o) {
   dlt_optim_io io;
@@ -69,9 +115,9 @@ int dlt_adam_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *m, dlt_tensor 
   if (!m || !v) return dlt_failn("%s: missing state", fn);
   if (dlt_optim_check_step(fn, step) < 0) return -1;
   if (dlt_optim_begin(fn, p, g, st, 3, &io) < 0) return -1;
-  void *x = vmax ? dlt_data(vmax) : NULL;
-  if (p->dtype == DLT_FLOAT64) adam_f64(io.pd, io.gd, dlt_data(m), dlt_data(v), x, io.n, step, o);
-  else adam_f32(io.pd, io.gd, dlt_data(m), dlt_data(v), x, io.n, step, o);
+  adam_job j = {p->dtype == DLT_FLOAT64, io.pd, dlt_data(m), dlt_data(v), vmax ? dlt_data(vmax) : NULL, io.gd,
+                io.n, step, o};
+  adam_update(&j);
   dlt_optim_end(&io);
   return 0;
 }
