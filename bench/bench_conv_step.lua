@@ -35,16 +35,18 @@ local function make_step(model, x, y)
   end
 end
 
--- milliseconds per step: the best of `rounds` rounds of `steps` steps
+-- milliseconds per step, wall and CPU (this process, all threads): the best of
+-- `rounds` rounds of `steps` steps
 local function time_steps(step, steps, rounds)
   for _ = 1, 5 do step() end
-  local best = math.huge
+  local best, best_cpu = math.huge, math.huge
   for _ = 1, rounds do
-    local t0 = dlt.clock()
+    local t0, c0 = dlt.clock(), os.clock()
     for _ = 1, steps do step() end
     best = math.min(best, (dlt.clock() - t0) / steps)
+    best_cpu = math.min(best_cpu, (os.clock() - c0) / steps)
   end
-  return best * 1e3
+  return best * 1e3, best_cpu * 1e3
 end
 
 local function peak_rss_kb()
@@ -119,13 +121,19 @@ for _ = 1, 2 do
   for t = 1, 2 do
     if has_torch then run_torch(t, theirs[t]) end
     dlt.num_threads(t)
-    ours["cnn" .. t] = math.min(ours["cnn" .. t] or math.huge, time_steps(cnn_step, steps, 5))
-    ours["mlp" .. t] = math.min(ours["mlp" .. t] or math.huge, time_steps(mlp_step, steps * 4, 5))
+    local w, c = time_steps(cnn_step, steps, 5)
+    ours["cnn" .. t] = math.min(ours["cnn" .. t] or math.huge, w)
+    ours["cpu" .. t] = math.min(ours["cpu" .. t] or math.huge, c)
+    ours["mlp" .. t] = math.min(ours["mlp" .. t] or math.huge, (time_steps(mlp_step, steps * 4, 5)))
     rate[t] = math.max(rate[t] or 0, gemm_rate(t))
   end
 end
 dlt.num_threads(threads0)
 
+local la = io.open("/proc/loadavg")
+local load = la and la:read("l") or "?"
+if la then la:close() end
+print(string.format("load average at the end: %s (on a machine of 2 cores, above 2 means other work slowed every figure)", load))
 print(string.format("OpenBLAS kernel %s; sgemm 1024^3: %.1f GFLOP/s on 1 core, %.1f on 2", core, rate[1], rate[2]))
 print(string.format("CNN step: %.3f GFLOP (floor %.2f ms on 1 core, %.2f ms on 2); MLP step: %.3f GFLOP (floor %.2f / %.2f ms)",
   2 * cnn_macs / 1e9, 2 * cnn_macs / rate[1] / 1e6, 2 * cnn_macs / rate[2] / 1e6, 2 * mlp_macs / 1e9,
@@ -139,6 +147,10 @@ for t = 1, 2 do
     line = line .. string.format("   PyTorch %7.2f ms   %5.2fx (goal 4x: %s)", theirs[t].cnn, r, r >= 4 and "met" or "NOT met")
   end
   print(line)
+  if theirs[t].cpu then
+    print(string.format("    CPU time per step: dlt %.2f ms, PyTorch %.2f ms (%.2fx)", ours["cpu" .. t], theirs[t].cpu,
+      theirs[t].cpu / ours["cpu" .. t]))
+  end
 end
 local floor2 = 2 * mlp_macs / rate[2] / 1e6
 local speedup = ours.mlp1 / ours.mlp2
