@@ -136,7 +136,7 @@ local function conv_init(self, name, D, transposed, in_channels, out_channels, k
 end
 
 -- the options table F.conv*d takes, from the module's settings (with the module's
--- reusable output and input-gradient buffers)
+-- reusable input-gradient buffer)
 local function conv_fopts(self, c)
   local o = { stride = c.stride, padding = c.padding, dilation = c.dilation, groups = c.groups,
     buffers = rawget(self, "_bufs") }

@@ -137,7 +137,7 @@ static dlt_tensor *conv_any(const char *fn, dlt_tensor *x, dlt_tensor *w, dlt_te
   if (D == 2) shape[nd++] = transposed ? g.H : g.OH;
   shape[nd++] = transposed ? g.W : g.OW;
   dlt_tensor *xc = dlt_contiguous(x), *wc = dlt_contiguous(w), *bc = b ? dlt_contiguous(b) : NULL;
-  dlt_tensor *y = xc && wc && (bc || !b) ? dlt_fused_out(o->bufs ? &o->bufs->t[0] : NULL, nd, shape, x->dtype) : NULL;
+  dlt_tensor *y = xc && wc && (bc || !b) ? dlt_fused_out(NULL, nd, shape, x->dtype) : NULL;
   bool f32 = x->dtype == DLT_FLOAT32;
   if (y) {
     int rc = transposed ? dlt_conv_bwd_data(f32, dlt_data(y), dlt_data(xc), dlt_data(wc), bc ? dlt_data(bc) : NULL, &g)

@@ -12,7 +12,7 @@ typedef struct dlt_conv_opts {
   int64_t stride[2], padding[2], dilation[2], output_padding[2];
   int64_t groups;
   bool same;  /* padding="same": as much zero padding as keeps the size, the extra one on the right */
-  dlt_bufset *bufs;  /* a layer's output (slot 0) and input gradient (slot 2) kept from step to step, or NULL */
+  dlt_bufset *bufs;  /* a layer's input gradient (slot 2) kept from step to step, or NULL */
 } dlt_conv_opts;
 
 /* x (N,C,*) or unbatched (C,*); w (OC, C/groups, *k); b (OC) or NULL */

@@ -93,7 +93,7 @@ static dlt_tensor *pool_run(const char *name, dlt_tensor *x, int D, pool_ctx *c,
   if (D == 2) shape[nd - 2] = c->g.OH;
   shape[nd - 1] = c->g.OW;
   dlt_tensor *xc = dlt_contiguous(x);
-  dlt_tensor *y = xc ? dlt_fused_out(c->bs ? &c->bs->t[0] : NULL, nd, shape, x->dtype) : NULL;
+  dlt_tensor *y = xc ? dlt_fused_out(NULL, nd, shape, x->dtype) : NULL;
   size_t nout = (size_t)(c->g.B * c->g.OH * c->g.OW);
   if (y && c->kind == POOL_MAX && !(c->idx = dlt_malloc(sizeof(int32_t) * (nout ? nout : 1)))) {
     dlt_release(y);

@@ -18,11 +18,12 @@ static bool is_pointwise(const dlt_conv_geom *g) {
          g->OW == g->W;
 }
 
-/* Samples whose patches share one GEMM: as many as keep the patch matrix near 2M
- * elements (8 MB in float32), so a batch of small images makes wide products */
+/* Samples whose patches share one GEMM: as many as keep the patch matrix near 512K
+ * elements (2 MB in float32, in cache): wide enough products (conv2 of the shared CNN:
+ * 64 x 1764 x 288) without a large buffer per thread */
 static int64_t chunk_samples(const dlt_conv_geom *g) {
   int64_t per = (g->C / g->G) * g->KH * g->KW * g->OH * g->OW;
-  int64_t nb = per > 0 ? ((int64_t)1 << 21) / per : 1;
+  int64_t nb = per > 0 ? ((int64_t)1 << 19) / per : 1;
   return nb < 1 ? 1 : nb > g->N ? g->N : nb;
 }
 

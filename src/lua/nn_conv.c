@@ -6,9 +6,11 @@
 #include "autograd/conv.h"
 #include "lua/nn_bind.h"
 
-/* A layer's reusable buffers (its output and input gradient, kept from step to step so
- * a training loop allocates them once): nn._buffers() makes one, the modules of
- * nn_conv.lua pass it to the functional forms as the option `buffers`. */
+/* A layer's reusable buffer for its input gradient, kept from step to step so a
+ * training loop allocates it once: nn._buffers() makes one, the modules of nn_conv.lua
+ * pass it to the functional forms as the option `buffers`. (Outputs are not kept: a
+ * Lua module's output stays referenced by its userdata until the collector runs, so a
+ * kept output would rarely be free and would only add a copy.) */
 #define BUFS_MT "dlt.nn.buffers"
 
 static int b_new(lua_State *L) {
