@@ -90,6 +90,12 @@ T.test("a collective whose ranks disagree fails on every rank, naming the rank a
   T.close(t, { 2, 2, 2 }, 0, 0, "after")
 end)
 
+T.test("progress bars draw on rank 1 only (DLT_PROGRESS=1 forces them on in this test)", function()
+  local bar = dlt.progress(10, { delay = math.huge })
+  T.eq(bar.enabled, rank == 1, "enabled on rank " .. rank)
+  bar:close()
+end)
+
 T.test("barrier, and a second init fails", function()
   dist.barrier()
   T.raises(function() dist.init_process_group() end, "already initialized")
