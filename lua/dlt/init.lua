@@ -21,6 +21,7 @@ require "dlt.nn"
 require "dlt.nn_conv"  -- convolutions, pooling, Flatten (owner: conv)
 
 -- deep copies; stochastic weight averaging (AveragedModel is an nn.Module) (owner: optim)
+require "dlt.nn_losses"
 dlt.deepcopy = require "dlt.deepcopy"
 dlt.optim.swa_utils = require "dlt.swa_utils"
 dlt.optim.swa_utils.SWALR = dlt.optim.lr_scheduler.SWALR

@@ -384,8 +384,8 @@ local function constructor_name(f)
   end
 end
 
--- nn.isinstance(m, cls): PyTorch's isinstance(m, cls) for modules. cls is a C module
--- constructor (nn.Linear), a class made by nn.Module:extend (true for its subclasses'
+-- nn.isinstance(m, cls): PyTorch's isinstance(m, cls) for modules. cls is a module
+-- constructor (nn.Linear, nn.CrossEntropyLoss), a class made by nn.Module:extend (true for its subclasses'
 -- instances too), nn.Module (any module), a class name ("BatchNorm1d"), or a list of
 -- these (Python's tuple of classes).
 function nn.isinstance(m, cls)
@@ -400,7 +400,7 @@ function nn.isinstance(m, cls)
   if type(cls) == "function" then
     local name = constructor_name(cls)
     if not name then error("isinstance: the function given is not a dlt.nn module constructor", 2) end
-    return is_c(m) and m:_get_name() == name
+    return m:_get_name() == name
   end
   if type(cls) == "string" then
     if m:_get_name() == cls then return true end
