@@ -1,11 +1,11 @@
 /* fused.h: the layers' and losses' differentiable ops, each recording exactly one
- * autograd node whose backward runs the matching kernel of nn/kernels.h. fn names the
+ * autograd node whose backward runs the matching kernel of core/kernels.h. fn names the
  * Lua-level caller in error messages ("Linear", "linear", "BatchNorm1d", ...). */
 #ifndef DLT_FUSED_H
 #define DLT_FUSED_H
 
 #include "autograd/node.h"
-#include "nn/kernels.h"
+#include "core/kernels.h"
 
 typedef enum { DLT_REDUCTION_NONE, DLT_REDUCTION_MEAN, DLT_REDUCTION_SUM } dlt_reduction;
 

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "autograd/node.h"
 #include "core/tensor.h"
 
 size_t dlt_live_bytes = 0;
