@@ -1,7 +1,4 @@
 /* kernels_f32.c: the layer and loss kernels (kernels.inc) for float32. */
-/* the hot loops need the vectorizer, which -O2 runs only in its cheapest mode */
-#pragma GCC optimize("O3")
-
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
