@@ -244,7 +244,6 @@ void dlt_text_use_face(int k);
 
 /* layout.c: where everything goes, as matplotlib places it */
 void dlt_layout_cells(dlt_figure *f);          /* axes boxes from the subplot params */
-void dlt_layout_limits(dlt_axes *ax);          /* autoscaled view limits and ticks */
 void dlt_layout_figure(dlt_figure *f);         /* cells, limits (shared), ticks of all axes */
 /* the whole layout as savefig does it (tight_layout included), without drawing */
 int dlt_figure_layout(dlt_figure *f);
