@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/tensor.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -297,5 +298,9 @@ uint32_t dlt_adler32_combine(uint32_t adler_a, uint32_t adler_b, size_t n_b);
 int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi);
 /* renders into a new ARGB32 buffer (caller frees) for tests: w x h pixels */
 unsigned char *dlt_figure_render_rgba(dlt_figure *f, int *w, int *h);
+
+/* imread.c: a PNG file as a float32 tensor in [0, 1]: (H,W) grey, (H,W,2) grey and
+ * alpha, (H,W,3) RGB or (H,W,4) RGBA, as matplotlib's imread */
+dlt_tensor *dlt_imread(const char *path);
 
 #endif
