@@ -128,6 +128,8 @@ const dlt_tensor *dlt_node_saved(dlt_node *n, int k) {
   return check_saved(n, k);
 }
 
+const char *dlt_node_name(const dlt_node *n) { return n->name ? n->name : "Backward"; }
+
 void dlt_node_attach(dlt_node *n, dlt_tensor *out) {
   if (!n) return;
   dlt_node_release(out->grad_fn);

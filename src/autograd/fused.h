@@ -1,11 +1,11 @@
 /* fused.h: the layers' and losses' differentiable ops, each recording exactly one
- * autograd node whose backward runs the matching kernel of nn/kernels.h. fn names the
+ * autograd node whose backward runs the matching kernel of core/kernels.h. fn names the
  * Lua-level caller in error messages ("Linear", "linear", "BatchNorm1d", ...). */
 #ifndef DLT_FUSED_H
 #define DLT_FUSED_H
 
 #include "autograd/node.h"
-#include "nn/kernels.h"
+#include "core/kernels.h"
 
 typedef enum { DLT_REDUCTION_NONE, DLT_REDUCTION_MEAN, DLT_REDUCTION_SUM } dlt_reduction;
 
@@ -94,8 +94,6 @@ void dlt_fused_keep_buffers(dlt_node *n, dlt_bufset *bs);
  * (the previous step's graph is gone), else a new tensor replaces it in the cache (only
  * in grad mode): a training loop then allocates nothing for this result. */
 dlt_tensor *dlt_fused_out(dlt_tensor **cache, int ndim, const int64_t *shape, dlt_dtype dtype);
-/* x contiguous (a new reference), failing with fn's name when its dtype is not dtype. */
-dlt_tensor *dlt_fused_input(const char *fn, const char *what, dlt_tensor *x, dlt_dtype dtype);
 /* a tensor's elements as float* / double*, NULL for a NULL tensor */
 #define DLT_F32(t) ((t) ? (float *)dlt_data(t) : (float *)NULL)
 #define DLT_F64(t) ((t) ? (double *)dlt_data(t) : (double *)NULL)

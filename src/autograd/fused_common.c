@@ -102,13 +102,6 @@ dlt_tensor *dlt_fused_out(dlt_tensor **cache, int ndim, const int64_t *shape, dl
   return t;
 }
 
-dlt_tensor *dlt_fused_input(const char *fn, const char *what, dlt_tensor *x, dlt_dtype dtype) {
-  if (x->dtype != dtype)
-    return dlt_fail("%s: %s is %s but the parameters are %s", fn, what, dlt_dtype_name(x->dtype),
-                    dlt_dtype_name(dtype));
-  return dlt_contiguous(x);
-}
-
 int dlt_fused_anomaly(const char *node_name, const dlt_tensor *y) {
   if (!dlt_anomaly_enabled()) return 0;
   size_t n = strlen(node_name), k = strlen("Backward");

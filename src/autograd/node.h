@@ -77,6 +77,8 @@ const dlt_tensor *dlt_node_saved(dlt_node *n, int k);
 /* Makes n the grad_fn of out (consumes the caller's reference to n). */
 void dlt_node_attach(dlt_node *n, dlt_tensor *out);
 void dlt_node_release(dlt_node *n);
+/* n's name ("MulBackward"), as tensor printing shows it */
+const char *dlt_node_name(const dlt_node *n);
 
 /* Runs backward from root. grad NULL means 1 (root must have one element).
  * Leaves' .grad accumulate. The graph's saved tensors are freed unless retain_graph. */

@@ -12,9 +12,9 @@
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
 /* OpenBLAS threads only for products worth them. It splits any product above 256K
- * multiply-adds, but here (2 cores) a 40000x64x32 product (82M) ran 5.9 ms wall on two
- * threads against 5.0 ms on one, and the workers' packing buffers kept 10 MB more
- * resident; from 128M (about 5 ms of work) the split can pay. And its workers
+ * multiply-adds, but on two cores its threads made an 82M product slower and kept
+ * more memory resident (bench/README.md, "Measurements behind the code"); from 128M
+ * the split can pay. And its workers
  * spin (sched_yield) for about 0.1 s of wall time after every threaded call, and after
  * it starts them as it loads: CPU time that a short process or a loaded machine pays
  * with nothing to run. So OpenBLAS runs one thread with no workers, and a large product

@@ -2,8 +2,6 @@
  * With two threads set (dlt.num_threads) a batch is split between the caller and the
  * helper thread of core/worker.c, each with its own patch buffer; the helper's weight
  * gradient goes to a buffer of its own that the caller adds after both are done. */
-#pragma GCC optimize("O3")
-
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,5 @@
 /* copy.c: writes into existing tensors (copy_ with broadcasting and dtype conversion,
  * fill_, axpy_) and the selecting ops where and masked_fill. */
-#pragma GCC optimize("O3")
 #include <string.h>
 
 #include "core/ops.h"

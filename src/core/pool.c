@@ -1,7 +1,5 @@
 /* pool.c: max, average and adaptive average pooling over planes (bodies in pool.inc,
  * once per element type), split over two threads when two are set. */
-#pragma GCC optimize("O3")
-
 #include <math.h>
 #include <string.h>
 

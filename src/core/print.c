@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "autograd/node.h"
 #include "core/ops.h"
 
 enum { PRECISION = 4, THRESHOLD = 1000, EDGE = 3, LINEWIDTH = 80 };
@@ -195,7 +194,7 @@ char *dlt_format(const dlt_tensor *t) {
   }
   if (t->dtype != dlt_default_dtype()) snprintf(suffixes[ns++], sizeof suffixes[0], "dtype=torch.%s", dlt_dtype_name(t->dtype));
   if (t->grad_fn) {
-    const char *name = t->grad_fn->name ? t->grad_fn->name : "Backward";
+    const char *name = dlt_node_name(t->grad_fn);
     size_t len = strlen(name);
     bool numbered = len > 0 && name[len - 1] >= '0' && name[len - 1] <= '9';
     snprintf(suffixes[ns++], sizeof suffixes[0], "grad_fn=<%s%s>", name, numbered ? "" : "0");

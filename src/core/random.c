@@ -1,12 +1,7 @@
 /* random.c: xoshiro256** seeded through splitmix64; ziggurat normals. Bulk fills run
  * four lanes of the generator at once and still draw exactly the one-at-a-time stream. */
-/* the bulk fills must round exactly as the one-at-a-time draws, in every clone: no
- * fused multiply-adds (GNU C's default contraction would make them where FMA exists) */
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
+/* the bulk fills must round exactly as the one-at-a-time draws, in every clone: built
+ * with -ffp-contract=off (CMakeLists.txt), no fused multiply-adds */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,7 +106,7 @@ typedef double f64x2 __attribute__((vector_size(16)));
  * single instructions there. The conversions of draws to doubles differ by build: v4
  * has a 64-bit int to double conversion, AVX2 has none (U53_4 below), so the fills
  * that convert are built twice, V4 and GEN, and cpu_v4 picks one. All builds
- * round alike (no FMA, see the pragma): the tests compare them with one-at-a-time draws. */
+ * round alike (no FMA: -ffp-contract=off): the tests compare them with one-at-a-time draws. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
 #define LANE_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 #define HAVE_V4 1

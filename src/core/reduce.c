@@ -1,7 +1,6 @@
 /* reduce.c: sums, means, products, max/min (with indices), all/any, variance, norms,
  * sum_to (the gradient of broadcasting) and softmax. A contiguous input is seen as
  * (outer, K, inner) with the K dims reduced; float32 accumulates in double. */
-#pragma GCC optimize("O3")
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,114 +19,18 @@ typedef struct {
   int64_t *idx;     /* inner argmax/argmin positions */
 } red_ctx;
 
-/* sum of x[0..K) (squared when sq) in eight independent double lanes, which vectorize
- * and round less than one running sum */
-#define DEF_ROWSUM(T)                                                                   \
-  DLT_VEC_CLONES static double rowsum_##T(const T *x, int64_t K, bool sq) {             \
-    double s[8] = {0};                                                                  \
-    int64_t k = 0;                                                                      \
-    if (sq) for (; k + 8 <= K; k += 8) for (int j = 0; j < 8; j++) s[j] += (double)x[k + j] * x[k + j]; \
-    else for (; k + 8 <= K; k += 8) for (int j = 0; j < 8; j++) s[j] += x[k + j];       \
-    for (; k < K; k++) s[0] += sq ? (double)x[k] * x[k] : x[k];                         \
-    return ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7]));           \
-  }
-DEF_ROWSUM(float)
-DEF_ROWSUM(double)
-
-/* x is (outer, K, inner); out and oidx are (outer, inner) */
-#define DEF_REDUCE(T)                                                                      \
-  DLT_VEC_CLONES static void reduce_##T(red_ctx *c, const T *x, T *out, T *oidx) {                       \
-    const int64_t K = c->K, inner = c->inner;                                              \
-    double *acc = c->acc;                                                                  \
-    int64_t *ix = c->idx;                                                                  \
-    for (int64_t o = 0; o < c->outer; o++) {                                               \
-      const T *xo = x + o * K * inner;                                                     \
-      int op = c->op;                                                                      \
-      double init = op == DLT_RPROD || op == DLT_RALL ? 1 : 0;                 \
-      for (int64_t i = 0; i < inner; i++) { acc[i] = init; ix[i] = 0; }                    \
-      if (op == DLT_RMAX || op == DLT_RMIN || op == DLT_RARGMAX || op == DLT_RARGMIN || op == R_NORMNINF) \
-        for (int64_t i = 0; i < inner; i++) acc[i] = op == R_NORMNINF ? fabs((double)xo[i]) : xo[i]; \
-      switch (op) {                                                                        \
-        case DLT_RSUM: case DLT_RMEAN:                                                     \
-          if (inner == 1) { acc[0] = rowsum_##T(xo, K, false); break; }                    \
-          for (int64_t k = 0; k < K; k++)                                                  \
-            for (int64_t i = 0; i < inner; i++) acc[i] += xo[k * inner + i];               \
-          break;                                                                           \
-        case DLT_RPROD:                                                                    \
-          for (int64_t k = 0; k < K; k++)                                                  \
-            for (int64_t i = 0; i < inner; i++) acc[i] *= xo[k * inner + i];               \
-          break;                                                                           \
-        case DLT_RMAX: case DLT_RARGMAX:  /* the first NaN wins and stays */               \
-          for (int64_t k = 1; k < K; k++)                                                  \
-            for (int64_t i = 0; i < inner; i++) {                                          \
-              double v = xo[k * inner + i];                                                \
-              if (acc[i] == acc[i] && (v > acc[i] || v != v)) { acc[i] = v; ix[i] = k; }   \
-            }                                                                              \
-          break;                                                                           \
-        case DLT_RMIN: case DLT_RARGMIN:                                                   \
-          for (int64_t k = 1; k < K; k++)                                                  \
-            for (int64_t i = 0; i < inner; i++) {                                          \
-              double v = xo[k * inner + i];                                                \
-              if (acc[i] == acc[i] && (v < acc[i] || v != v)) { acc[i] = v; ix[i] = k; }   \
-            }                                                                              \
-          break;                                                                           \
-        case DLT_RALL: case DLT_RANY:                                                      \
-          for (int64_t k = 0; k < K; k++)                                                  \
-            for (int64_t i = 0; i < inner; i++) {                                          \
-              bool nz = xo[k * inner + i] != 0;                                            \
-              if (op == DLT_RALL ? !nz : nz) acc[i] = op == DLT_RANY;                      \
-            }                                                                              \
-          break;                                                                           \
-        case R_NORM2:                                                                      \
-          if (inner == 1) { acc[0] = rowsum_##T(xo, K, true); break; }                     \
-          for (int64_t k = 0; k < K; k++)                                                  \
-            for (int64_t i = 0; i < inner; i++) { double v = xo[k * inner + i]; acc[i] += v * v; } \
-          break;                                                                           \
-        case R_NORM1:                                                                      \
-          for (int64_t k = 0; k < K; k++)                                                  \
-            for (int64_t i = 0; i < inner; i++) acc[i] += fabs((double)xo[k * inner + i]); \
-          break;                                                                           \
-        case R_NORMINF: case R_NORMNINF:                                                   \
-          for (int64_t k = 0; k < K; k++)                                                  \
-            for (int64_t i = 0; i < inner; i++) {                                          \
-              double v = fabs((double)xo[k * inner + i]);                                  \
-              if (v != v || (op == R_NORMINF ? v > acc[i] : v < acc[i])) acc[i] = v;       \
-            }                                                                              \
-          break;                                                                           \
-        case R_NORM0:                                                                      \
-          for (int64_t k = 0; k < K; k++)                                                  \
-            for (int64_t i = 0; i < inner; i++) acc[i] += xo[k * inner + i] != 0;          \
-          break;                                                                           \
-        case R_NORMP:                                                                      \
-          for (int64_t k = 0; k < K; k++)                                                  \
-            for (int64_t i = 0; i < inner; i++) acc[i] += pow(fabs((double)xo[k * inner + i]), c->p); \
-          break;                                                                           \
-        case R_VAR: /* two passes: the mean, then squared deviations */                    \
-          for (int64_t k = 0; k < K; k++)                                                  \
-            for (int64_t i = 0; i < inner; i++) acc[i] += xo[k * inner + i];               \
-          for (int64_t i = 0; i < inner; i++) { acc[i] /= (double)K; }                     \
-          for (int64_t i = 0; i < inner; i++) {                                            \
-            double m = acc[i], ss = 0;                                                     \
-            for (int64_t k = 0; k < K; k++) { double d = xo[k * inner + i] - m; ss += d * d; } \
-            double den = (double)K - c->p;                                                 \
-            acc[i] = ss / (den > 0 ? den : 0);                                             \
-          }                                                                                \
-          break;                                                                           \
-      }                                                                                    \
-      T *oo = out + o * inner;                                                             \
-      for (int64_t i = 0; i < inner; i++) {                                                \
-        double v = acc[i];                                                                 \
-        if (op == DLT_RMEAN) v /= (double)K;                                               \
-        else if (op == R_NORM2) v = sqrt(v);                                               \
-        else if (op == R_NORMP) v = pow(v, 1.0 / c->p);                                    \
-        else if (op == DLT_RARGMAX || op == DLT_RARGMIN) v = (double)ix[i];                \
-        oo[i] = (T)v;                                                                      \
-        if (oidx) oidx[o * inner + i] = (T)ix[i];                                          \
-      }                                                                                    \
-    }                                                                                      \
-  }
-DEF_REDUCE(float)
-DEF_REDUCE(double)
+/* rowsum_float/double (a row's sum in eight lanes) and reduce_float/double (x as
+ * (outer, K, inner) into out (outer, inner)) */
+#define T float
+#define S(name) name##_float
+#include "core/reduce.inc"
+#undef T
+#undef S
+#define T double
+#define S(name) name##_double
+#include "core/reduce.inc"
+#undef T
+#undef S
 
 static const char *red_name(int op) {
   switch (op) {

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "autograd/node.h"
 #include "core/tensor.h"
 
 size_t dlt_live_bytes = 0;
@@ -25,7 +24,7 @@ dlt_dtype dlt_promote(dlt_dtype a, dlt_dtype b) { return a == DLT_FLOAT64 || b =
 
 /* Released buffers up to 64 KB wait in a cache for a request of the same size: a
  * training step frees and asks for the same few sizes every time, and aligned_alloc's
- * split chunks cost more than the step's arithmetic (15% of a small MLP's step). One
+ * split chunks cost more than the step's arithmetic (bench/README.md). One
  * list per size (a multiple of 64 bytes), linked through the buffers' first bytes;
  * CACHE_TOTAL bounds what they hold. */
 #define CACHE_MAX_BYTES ((size_t)64 << 10)
@@ -84,8 +83,7 @@ static void *data_alloc(size_t padded) {
   }
   malloc_trim(0);  /* first the heap's free pages go back: peak memory is what counts */
   /* populated at once: every result is written in full right after, and one call that
-   * maps all the pages costs a fraction of a page fault per page (a 40000-row forward's
-   * 15 MB of fresh results: 3 ms less) */
+   * maps all the pages costs a fraction of a page fault per page (bench/README.md) */
   void *p = mmap(NULL, padded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   return p == MAP_FAILED ? NULL : p;
 }

@@ -20,7 +20,12 @@ typedef struct dlt_storage {
   uint32_t version;  /* bumped by every in-place write; autograd compares saved versions */
 } dlt_storage;
 
+/* A tensor's grad_fn is an autograd node (autograd/node.h, the layer above). Core holds
+ * it as an opaque pointer and needs only these two, which the autograd layer defines
+ * (autograd/engine.c): dropping the tensor's reference, and the name print shows. */
 struct dlt_node;
+void dlt_node_release(struct dlt_node *n);
+const char *dlt_node_name(const struct dlt_node *n);
 
 /* Indices and dims in C are 0-based; the Lua bindings translate from 1-based.
  * Ownership: every function returning dlt_tensor* hands the caller one reference. */

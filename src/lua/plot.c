@@ -1237,10 +1237,17 @@ static const struct { const char *name, *method; } plt_axes[] = {
 
 static const struct { const char *name; } plt_fig[] = {{"suptitle"}, {"tight_layout"}, {NULL}};
 
+/* imread(path): a PNG as a float32 tensor in [0, 1] of shape (H,W), (H,W,2), (H,W,3)
+ * or (H,W,4) by the file's channels, as matplotlib.pyplot.imread */
+static int plt_imread(lua_State *L) {
+  dlt_lua_pushtensor(L, dlt_imread(luaL_checkstring(L, 1)));
+  return 1;
+}
+
 static const luaL_Reg plt_funcs[] = {
     {"figure", plt_figure}, {"subplots", plt_subplots}, {"gcf", plt_gcf}, {"gca", plt_gca},
     {"colorbar", plt_colorbar}, {"close", plt_close}, {"savefig", plt_savefig}, {"show", plt_show},
-    {NULL, NULL}};
+    {"imread", plt_imread}, {NULL, NULL}};
 
 static void new_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction gc,
                       lua_CFunction tostring) {

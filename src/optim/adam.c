@@ -24,44 +24,21 @@ static double pow_cached(int slot, double b, int64_t t) {
   return value[slot];
 }
 
-/* p, g, m, v, vmax are (n,) of type T; vmax NULL unless amsgrad. The options become
- * coefficients (sign -1 for maximize, decay 1 unless decoupled, l2 0 unless coupled
- * decay), exact no-ops when off, so the loop has no branches and vectorizes. */
-#define ADAM_KERNEL(T, SQRT, NAME)                                                 \
-  DLT_VEC_CLONES static void NAME(T *restrict p, const T *restrict g, T *restrict m, \
-                   T *restrict v, T *restrict vmax, int64_t n, int64_t t,         \
-                   const dlt_adam_opts *o) {                                      \
-    const double bc1 = 1 - pow_cached(0, o->beta1, t);                            \
-    const double bc2 = 1 - pow_cached(1, o->beta2, t);                            \
-    const T b1 = (T)o->beta1, b2 = (T)o->beta2;                                   \
-    const T c1 = (T)(1 - o->beta1), c2 = (T)(1 - o->beta2);                       \
-    const T sign = o->maximize ? (T)-1 : (T)1;                                    \
-    const T decay = o->decoupled ? (T)(1 - o->lr * o->weight_decay) : (T)1;       \
-    const T l2 = o->decoupled ? (T)0 : (T)o->weight_decay;                        \
-    const T bc2_sqrt = (T)sqrt(bc2), eps = (T)o->eps;                             \
-    const T neg_step = (T)(-(o->lr / bc1));                                       \
-    if (!vmax) {                                                                   \
-      for (int64_t i = 0; i < n; i++) {                                            \
-        T pi = p[i] * decay, gi = sign * g[i] + l2 * pi;                           \
-        T mi = m[i] * b1 + c1 * gi, vi = v[i] * b2 + c2 * gi * gi;                 \
-        m[i] = mi;                                                                 \
-        v[i] = vi;                                                                 \
-        p[i] = pi + neg_step * mi / (SQRT(vi) / bc2_sqrt + eps);                   \
-      }                                                                            \
-      return;                                                                      \
-    }                                                                              \
-    for (int64_t i = 0; i < n; i++) {                                              \
-      T pi = p[i] * decay, gi = sign * g[i] + l2 * pi;                             \
-      T mi = m[i] * b1 + c1 * gi, vi = v[i] * b2 + c2 * gi * gi;                   \
-      m[i] = mi;                                                                   \
-      v[i] = vi;                                                                   \
-      if (vi > vmax[i] || vi != vi) vmax[i] = vi;                                  \
-      p[i] = pi + neg_step * mi / (SQRT(vmax[i]) / bc2_sqrt + eps);                \
-    }                                                                              \
-  }
-
-ADAM_KERNEL(float, sqrtf, adam_f32)
-ADAM_KERNEL(double, sqrt, adam_f64)
+/* adam_f32/f64 and nadam_f32/f64 */
+#define T float
+#define S(name) name##_f32
+#define SQRT sqrtf
+#include "optim/adam.inc"
+#undef T
+#undef S
+#undef SQRT
+#define T double
+#define S(name) name##_f64
+#define SQRT sqrt
+#include "optim/adam.inc"
+#undef T
+#undef S
+#undef SQRT
 
 /* one part of a parameter's update, for run_adam on either thread */
 typedef struct {
@@ -121,29 +98,6 @@ int dlt_adam_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *m, dlt_tensor 
   dlt_optim_end(&io);
   return 0;
 }
-
-/* p, g, m, v are (n,) of type T; a and b are the coefficients of g/d and m/d */
-#define NADAM_KERNEL(T, SQRT, NAME)                                                \
-  static void NAME(T *p, const T *g, T *m, T *v, int64_t n, double bc2,           \
-                   double a, double b, const dlt_nadam_opts *o) {                 \
-    const T b1 = (T)o->beta1, b2 = (T)o->beta2, wd = (T)o->weight_decay;          \
-    const T c1 = (T)(1 - o->beta1), c2 = (T)(1 - o->beta2);                       \
-    const T tbc2 = (T)bc2, eps = (T)o->eps, ta = (T)a, tb = (T)b;                 \
-    for (int64_t i = 0; i < n; i++) {                                              \
-      T gi = g[i];                                                                 \
-      if (o->weight_decay != 0) gi = gi + wd * p[i];                               \
-      m[i] = m[i] * b1;                                                            \
-      m[i] = m[i] + c1 * gi;                                                       \
-      v[i] = v[i] * b2;                                                            \
-      v[i] = v[i] + c2 * gi * gi;                                                  \
-      T denom = SQRT(v[i] / tbc2) + eps;                                           \
-      p[i] = p[i] + ta * gi / denom;                                               \
-      p[i] = p[i] + tb * m[i] / denom;                                             \
-    }                                                                              \
-  }
-
-NADAM_KERNEL(float, sqrtf, nadam_f32)
-NADAM_KERNEL(double, sqrt, nadam_f64)
 
 /* x rounded to the dtype of PyTorch's 0-dim state tensors (the default dtype) */
 static double state_round(double x) {

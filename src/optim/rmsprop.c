@@ -5,38 +5,21 @@
 
 #include "optim/optim.h"
 
-/* p, g, s, buf, ga are (n,) of type T; buf NULL when momentum is 0, ga unless centered */
-#define RMSPROP_KERNEL(T, SQRT, NAME)                                              \
-  static void NAME(T *p, const T *g, T *s, T *buf, T *ga, int64_t n,              \
-                   const dlt_rmsprop_opts *o) {                                   \
-    const T a = (T)o->alpha, c = (T)(1 - o->alpha), wd = (T)o->weight_decay;      \
-    const T eps = (T)o->eps, mom = (T)o->momentum, neglr = (T)(-o->lr);           \
-    for (int64_t i = 0; i < n; i++) {                                              \
-      T gi = o->maximize ? -g[i] : g[i];                                           \
-      if (o->weight_decay != 0) gi = gi + wd * p[i];                               \
-      s[i] = s[i] * a;                                                             \
-      s[i] = s[i] + c * gi * gi;                                                   \
-      T avg;                                                                       \
-      if (ga) {                                                                    \
-        ga[i] = ga[i] * a;                                                         \
-        ga[i] = ga[i] + c * gi;                                                    \
-        avg = SQRT(s[i] + (T)(-1) * ga[i] * ga[i]);                                \
-      } else {                                                                     \
-        avg = SQRT(s[i]);                                                          \
-      }                                                                            \
-      avg = avg + eps;                                                             \
-      if (buf) {                                                                   \
-        buf[i] = buf[i] * mom;                                                     \
-        buf[i] = buf[i] + gi / avg;                                                \
-        p[i] = p[i] + neglr * buf[i];                                              \
-      } else {                                                                     \
-        p[i] = p[i] + neglr * gi / avg;                                            \
-      }                                                                            \
-    }                                                                              \
-  }
-
-RMSPROP_KERNEL(float, sqrtf, rmsprop_f32)
-RMSPROP_KERNEL(double, sqrt, rmsprop_f64)
+/* rmsprop_f32 and rmsprop_f64 */
+#define T float
+#define S(name) name##_f32
+#define SQRT sqrtf
+#include "optim/rmsprop.inc"
+#undef T
+#undef S
+#undef SQRT
+#define T double
+#define S(name) name##_f64
+#define SQRT sqrt
+#include "optim/rmsprop.inc"
+#undef T
+#undef S
+#undef SQRT
 
 int dlt_rmsprop_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *square_avg,
                      dlt_tensor *buf, dlt_tensor *grad_avg, const dlt_rmsprop_opts *o) {

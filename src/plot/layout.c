@@ -191,11 +191,6 @@ static void ticks(dlt_axes *ax) {
   ax->nyt = axis_ticks(ax, 1, ax->vy, ax->yt, ax->yl, &ax->yoom, ax->yminor);
 }
 
-void dlt_layout_limits(dlt_axes *ax) {
-  limits(ax);
-  ticks(ax);
-}
-
 /* shared axes take the union of their autoscaled ranges */
 static void share(dlt_figure *f, int yd) {
   double lo = INFINITY, hi = -INFINITY;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/tensor.h"
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
@@ -244,7 +245,6 @@ void dlt_text_use_face(int k);
 
 /* layout.c: where everything goes, as matplotlib places it */
 void dlt_layout_cells(dlt_figure *f);          /* axes boxes from the subplot params */
-void dlt_layout_limits(dlt_axes *ax);          /* autoscaled view limits and ticks */
 void dlt_layout_figure(dlt_figure *f);         /* cells, limits (shared), ticks of all axes */
 /* the whole layout as savefig does it (tight_layout included), without drawing */
 int dlt_figure_layout(dlt_figure *f);
@@ -298,5 +298,9 @@ uint32_t dlt_adler32_combine(uint32_t adler_a, uint32_t adler_b, size_t n_b);
 int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi);
 /* renders into a new ARGB32 buffer (caller frees) for tests: w x h pixels */
 unsigned char *dlt_figure_render_rgba(dlt_figure *f, int *w, int *h);
+
+/* imread.c: a PNG file as a float32 tensor in [0, 1]: (H,W) grey, (H,W,2) grey and
+ * alpha, (H,W,3) RGB or (H,W,4) RGBA, as matplotlib's imread */
+dlt_tensor *dlt_imread(const char *path);
 
 #endif

@@ -21,7 +21,8 @@ static pthread_mutex_t faces_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local int face_slot;  /* this thread's face */
 
 /* DejaVu Sans where distributions install it, read by FreeType directly: asking
- * fontconfig first costs 4 ms a process (its configuration and caches) */
+ * fontconfig first costs every process the loading of its configuration and caches
+ * (bench/README.md) */
 static const char *const font_files[] = {
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",   /* Debian, Ubuntu */
     "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf", /* Fedora */

@@ -1,6 +1,7 @@
 -- test_scripts.lua: runs every notebook script through dltlua with DLT_FIGDIR in a
--- temporary directory: exit status, the deterministic printed lines, every figure
--- and its pixel size; plus the helpers the scripts use (fmt, progress, plot.history).
+-- temporary directory: exit status, the deterministic printed lines, every figure, its
+-- pixel size and its content (block by block against the committed docs/img figure);
+-- plus the helpers the scripts use (fmt, progress, plot.history, plot.imread).
 -- Run from the source root: build/dltlua tests/lua/test_scripts.lua
 package.path = "tests/lua/?.lua;" .. package.path
 local T = require "harness"
@@ -81,6 +82,39 @@ local sizes = {
   exercise_optimizer_comparison = { 1000, 600 }, exercise_dropout_rate = { 640, 480 },
 }
 
+-- A figure's content, robust to anti-aliasing: the mean colour (and alpha) of each
+-- BLOCK x BLOCK block of pixels, a (rows, columns, channels) tensor. A curve, legend or
+-- colorbar moves the means of the blocks it covers by far more than TOLERANCE; edge
+-- pixels drawn a little differently move them by far less.
+local BLOCK, TOLERANCE = 16, 0.03
+
+local function summary(img)
+  T.eq(img:dim(), 3, "an RGB(A) image")
+  local h, w, c = img:size(1) // BLOCK, img:size(2) // BLOCK, img:size(3)
+  local cropped = img:narrow(1, 1, h * BLOCK):narrow(2, 1, w * BLOCK):contiguous()
+  return cropped:view(h, BLOCK, w, BLOCK, c):mean(4):mean(2)
+end
+
+-- the largest difference of one block's mean colour between images a and b (same
+-- size), and that block's pixel position (x, y of its top-left corner, 0-based)
+local function figure_difference(a, b)
+  local d = (summary(a) - summary(b)):abs():max(3)  -- the worst channel
+  local worst, at = d:view(-1):max(1)
+  local k, w = at:item() - 1, d:size(2)
+  return worst:item(), (k % w) * BLOCK, (k // w) * BLOCK
+end
+
+-- fails unless the image at path shows what the committed docs/img/<name>.png shows
+local function same_content(path, name)
+  local got, want = dlt.plot.imread(path), dlt.plot.imread("docs/img/" .. name .. ".png")
+  T.eq(got:dim() == want:dim() and got:size(3) == want:size(3), true, name .. ": channels")
+  local d, x, y = figure_difference(got, want)
+  if d > TOLERANCE then
+    error(string.format("%s differs from docs/img/%s.png: the %dx%d block at pixel (%d, %d) changed colour by %.3f (> %g)",
+      path, name, BLOCK, BLOCK, x, y, d, TOLERANCE), 2)
+  end
+end
+
 local function check_figures(names)
   for _, name in ipairs(names) do
     local path = tmpdir .. "/fig/" .. name .. ".png"
@@ -88,6 +122,7 @@ local function check_figures(names)
     if not w then error("no PNG figure " .. name .. ".png", 2) end
     T.eq(w, sizes[name][1], name .. " width")
     T.eq(h, sizes[name][2], name .. " height")
+    same_content(path, name)
   end
 end
 
@@ -396,6 +431,66 @@ T.test("fmt: NumPy's array str and round, Python's float repr", function()
   T.eq(dlt.fmt.py(true), "True", "bool")
   T.raises(function() dlt.fmt.array({ 1 }, { decimal = 2 }) end, "unknown option 'decimal'")
   T.raises(function() dlt.fmt.array("x") end, "fmt.array: expected a tensor, a table or a number, got string")
+end)
+
+-- The figure check against figures that differ by what it must see and by what it must
+-- not: drawn here, side by side with a reference drawing.
+local function draw(name, o)
+  local plt = dlt.plot
+  local fig, axes = plt.subplots(1, 2, { figsize = { 10, 4 } })
+  local x = dlt.linspace(0, 6, 300)
+  axes[1]:plot(x, (x + (o.shift or 0)):sin(), { label = "sin" })
+  if not o.drop_curve then axes[1]:plot(x, x:cos(), { label = "cos" }) end
+  if not o.drop_legend then axes[1]:legend() end
+  local n = 60
+  local xs = dlt.linspace(-3, 3, n)
+  local Z = xs:view(1, n):expand(n, n):pow(2) + xs:view(n, 1):expand(n, n):pow(2)
+  local cf = axes[2]:contourf(xs, xs, Z, { levels = 10 })
+  if not o.drop_colorbar then fig:colorbar(cf) end
+  fig:tight_layout()
+  local path = tmpdir .. "/" .. name .. ".png"
+  fig:savefig(path)
+  plt.close(fig)
+  return dlt.plot.imread(path)
+end
+
+T.test("figure check: a dropped curve, legend or colorbar and a blanked region fail; noise and sub-pixel shifts pass", function()
+  local ref = draw("ref", {})
+  T.eq(ref:size(1), 400, "height")
+  T.eq(ref:size(2), 1000, "width")
+  T.eq(figure_difference(ref, draw("same", {})), 0, "the same drawing")
+  for _, what in ipairs({ "drop_curve", "drop_legend", "drop_colorbar" }) do
+    local d = figure_difference(ref, draw(what, { [what] = true }))
+    T.eq(d > TOLERANCE, true, what .. " is seen: block difference " .. d)
+  end
+  -- a blanked 48x48 region of the curves (the legend's corner of the first panel)
+  local blank = ref:clone()
+  blank:narrow(1, 20, 48):narrow(2, 330, 48):fill_(1)
+  T.eq(figure_difference(ref, blank) > TOLERANCE, true, "blanked region is seen")
+  -- anti-aliasing: the sine moved by a third of a pixel, every pixel off by up to 2/255
+  local shifted = draw("shifted", { shift = 6 / 300 / 3 * 0.8 })
+  T.eq(figure_difference(ref, shifted) ~= 0, true, "the shifted sine is drawn differently")
+  T.eq(figure_difference(ref, shifted) <= TOLERANCE, true, "sub-pixel shift passes: " .. figure_difference(ref, shifted))
+  dlt.manual_seed(3)
+  local noisy = (ref + dlt.empty(ref:size()):uniform_(-2 / 255, 2 / 255)):clamp(0, 1)
+  T.eq(figure_difference(ref, noisy) <= TOLERANCE, true, "pixel noise passes: " .. figure_difference(ref, noisy))
+end)
+
+T.test("imread: a saved figure comes back as (H,W,C) in [0, 1]; errors name the file", function()
+  local img = draw("imread", {})
+  T.eq(img:dim(), 3, "dims")
+  T.eq(img:size(3) == 3 or img:size(3) == 4, true, "RGB or RGBA")
+  T.eq(img:min():item() >= 0 and img:max():item() <= 1, true, "range")
+  T.eq(img.dtype, "float32", "dtype")
+  T.close(img[1][1]:narrow(1, 1, 3), dlt.ones(3), 0, 0, "white corner")
+  T.raises(function() dlt.plot.imread(tmpdir .. "/none.png") end, "imread: cannot read '" .. tmpdir .. "/none.png'")
+  T.raises(function() dlt.plot.imread("tests/lua/test_scripts.lua") end, "imread: cannot read 'tests/lua/test_scripts.lua'")
+  T.raises(function() dlt.plot.imread() end, "bad argument #1 to 'imread'")
+  local whole = assert(io.open(tmpdir .. "/imread.png", "rb")):read("a")
+  local cut = assert(io.open(tmpdir .. "/cut.png", "wb"))
+  cut:write(whole:sub(1, #whole // 2))
+  cut:close()
+  T.raises(function() dlt.plot.imread(tmpdir .. "/cut.png") end, "imread: cannot decode '" .. tmpdir .. "/cut.png'")
 end)
 
 -- last: the harness exits on failure, so the temporary directory goes here

@@ -1,19 +1,16 @@
-/* kernels_f32.c: the nn kernels (kernels.inc) for float32. */
-/* the hot loops need the vectorizer, which -O2 runs only in its cheapest mode */
-#pragma GCC optimize("O3")
-
+/* kernels_f32.c: the layer and loss kernels (kernels.inc) for float32. */
 #include <cblas.h>
 #include <math.h>
 #include <string.h>
 #include <tgmath.h>
 
+#include "core/kernels.h"
 #include "core/ops.h"
 #include "core/random.h"
 #include "core/strided.h" /* DLT_VEC_CLONES */
-#include "nn/kernels.h"
 
 #define R float
 #define S(name) name##_f32
 /* each product goes through core/blas.c, which picks its threads (split by rows or OpenBLAS's) */
 #define GEMM(o, ta, tb, M, N, K, ...) dlt_gemm_rows(true, (ta) == CblasTrans, (tb) == CblasTrans, M, N, K, __VA_ARGS__)
-#include "nn/kernels.inc"
+#include "core/kernels.inc"

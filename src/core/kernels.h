@@ -1,7 +1,7 @@
 /* kernels.h: the layers' and losses' numeric kernels on raw contiguous arrays, forward
  * and backward side by side, each in a float (_f32) and a double (_f64) version. */
-#ifndef DLT_NN_KERNELS_H
-#define DLT_NN_KERNELS_H
+#ifndef DLT_CORE_KERNELS_H
+#define DLT_CORE_KERNELS_H
 
 #include <stdint.h>
 
