@@ -5,6 +5,7 @@ local dlt = require "dlt"
 dlt.progress = require "dlt.progress"
 dlt.fmt = require "dlt.fmt"
 if dlt.plot and not dlt.plot.history then dlt.plot.history = require "dlt.history" end
+if dlt.plot then require "dlt.pyplot" end  -- plt.plot, plt.title, ... on gca()/gcf() (owner: plot)
 
 -- optimizers, schedulers, early stopping, the LR range test (owner: optim)
 require "dlt.optim"

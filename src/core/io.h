@@ -59,7 +59,7 @@ dlt_tensor *dlt_parse_idx(const void *buf, size_t len, int dtype, const char *wh
  * its shape (ndim <= DLT_MAXDIM), for data sets that keep images at one byte a pixel. */
 uint8_t *dlt_load_idx_bytes(const char *path, int *ndim, int64_t *shape, size_t *n);
 
-/* Shared by the formats (io_safetensors.c). A whole regular file into a malloc'd
+/* Shared by the formats (file.c). A whole regular file into a malloc'd
  * buffer; fn and path name the failure. */
 void *dlt_read_file(const char *fn, const char *path, size_t *len);
 /* Writes a file atomically: fill(f, ctx) writes a temporary file next to path, which is

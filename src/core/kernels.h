@@ -14,14 +14,6 @@ typedef enum {
 /* losses with their per-element gradient computed in the same pass */
 typedef enum { DLT_LOSS_MSE, DLT_LOSS_L1, DLT_LOSS_BCE, DLT_LOSS_BCE_LOGITS } dlt_pointwise_loss;
 
-/* Eight xoshiro128** streams stepped side by side in vector registers (GCC vector
- * extensions), seeded from the global generator so that dlt.manual_seed repeats them:
- * dropout's masks. fill24 writes n (a multiple of 8) 24-bit uniform integers. */
-typedef uint32_t dlt_k_v4u __attribute__((vector_size(16)));
-typedef struct { dlt_k_v4u s[2][4]; } dlt_k_rng8;
-void dlt_k_rng8_seed(dlt_k_rng8 *g);
-void dlt_k_rng8_fill24(dlt_k_rng8 *g, int32_t *out, int64_t n);
-
 #define DLT_NN_KERNELS(R, S)                                                                   \
   void dlt_k_linear_fwd##S(R *out, const R *x, const R *W, const R *b, int64_t B, int64_t C,     \
                            int64_t OC, dlt_act act);                                          \

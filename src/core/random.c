@@ -10,8 +10,9 @@
 #include "core/strided.h"
 #include "core/worker.h"
 
-static uint64_t S[4];
-static uint64_t seed0;
+static dlt_generator G0;  /* the default generator */
+
+dlt_generator *dlt_default_generator(void) { return &G0; }
 
 static uint64_t splitmix64(uint64_t *x) {
   uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
@@ -20,48 +21,53 @@ static uint64_t splitmix64(uint64_t *x) {
   return z ^ (z >> 31);
 }
 
-void dlt_manual_seed(uint64_t seed) {
+void dlt_generator_seed(dlt_generator *g, uint64_t seed) {
   uint64_t x = seed;
-  seed0 = seed;
-  for (int i = 0; i < 4; i++) S[i] = splitmix64(&x);
+  g->seed = seed;
+  for (int i = 0; i < 4; i++) g->s[i] = splitmix64(&x);
 }
 
-uint64_t dlt_initial_seed(void) { return seed0; }
-
-void dlt_rng_get_state(dlt_rng_state *st) {
-  for (int i = 0; i < 4; i++) st->s[i] = S[i];
+/* g, or the default generator for NULL, seeded: xoshiro's all-zero state is a fixed
+ * point, so an unseeded generator seeds with 0 */
+static dlt_generator *gen(dlt_generator *g) {
+  if (!g) g = &G0;
+  if (!(g->s[0] | g->s[1] | g->s[2] | g->s[3])) dlt_generator_seed(g, 0);
+  return g;
 }
 
-void dlt_rng_set_state(const dlt_rng_state *st) {
-  for (int i = 0; i < 4; i++) S[i] = st->s[i];
+void dlt_generator_get_state(dlt_generator *g, uint64_t state[4]) {
+  g = gen(g);
+  for (int i = 0; i < 4; i++) state[i] = g->s[i];
+}
+
+int dlt_generator_set_state(dlt_generator *g, const uint64_t state[4]) {
+  if (!(state[0] | state[1] | state[2] | state[3])) return dlt_failn("set_rng_state: the all-zero state is not a state of the generator");
+  if (!g) g = &G0;
+  for (int i = 0; i < 4; i++) g->s[i] = state[i];
+  return 0;
 }
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
-static inline uint64_t next(void) {
-  uint64_t r = rotl(S[1] * 5, 7) * 9, t = S[1] << 17;
-  S[2] ^= S[0]; S[3] ^= S[1]; S[1] ^= S[2]; S[0] ^= S[3];
-  S[2] ^= t;
-  S[3] = rotl(S[3], 45);
+/* one step of xoshiro256** (the compiler keeps a state held in locals in registers) */
+static inline uint64_t step(uint64_t s[4]) {
+  uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+  s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 45);
   return r;
 }
 
-/* xoshiro's all-zero state is a fixed point: an unseeded generator seeds with 0 */
-static inline void ensure_seeded(void) {
-  if (!(S[0] | S[1] | S[2] | S[3])) dlt_manual_seed(0);
-}
-
-uint64_t dlt_rand_u64(void) {
-  ensure_seeded();
-  return next();
-}
+uint64_t dlt_generator_u64(dlt_generator *g) { return step(gen(g)->s); }
 
 /* Bulk fills draw the very stream that one-at-a-time draws would, only faster: four
  * lanes of the generator run side by side in one vector, lane j starting LANE_LEN steps
  * after lane j-1. Its start is T^LANE_LEN of lane j-1's, T the generator's linear map
  * over GF(2)^256: T^LANE_LEN = J(T) with J(x) = x^LANE_LEN mod P(x), P the map's
  * characteristic polynomial (by Berlekamp-Massey on 512 outputs; the same computation
- * gives xoshiro's published 2^128 jump), so a jump is 256 steps and XORs. */
+ * gives xoshiro's published 2^128 jump), so a jump is 256 steps and XORs. tools/rng_jump.c
+ * derives JUMP and checks it against plain steps; ctest's tool_rng_jump checks that this
+ * file holds what it prints. */
 #define LANES 4
 #define LANE_LEN 4096
 #define SUPER (LANES * LANE_LEN)
@@ -70,15 +76,6 @@ static const uint64_t JUMP[LANES - 1][4] = {
     {0xd7f4e8da7e228b85ULL, 0xd638d47ec5bcf595ULL, 0xaa6eb691cbf9ce10ULL, 0x0f41cce3698fad39ULL},
     {0x669da12373880674ULL, 0xb1df898a4a6f1548ULL, 0x32104b94fe2534d3ULL, 0xda66e09e52b341d1ULL},
     {0x2f8694c414ab14d4ULL, 0xb9aa0df930906447ULL, 0x8d238798b0472623ULL, 0x47038a0bcd5cad87ULL}};
-
-/* one step of a state held in locals (the compiler keeps s in registers) */
-static inline uint64_t step(uint64_t s[4]) {
-  uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-  s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
-  s[2] ^= t;
-  s[3] = rotl(s[3], 45);
-  return r;
-}
 
 /* ls[w][j] = word w of T^(j LANE_LEN) s, j = 0..3: each the sum over the bits b of J_j
  * of T^b s, the three sums gathered in one walk of 256 steps (without branches) */
@@ -102,23 +99,41 @@ typedef uint64_t u64x4 __attribute__((vector_size(32)));
 typedef double f64x4 __attribute__((vector_size(32)));
 typedef float f32x4 __attribute__((vector_size(16)));
 typedef double f64x2 __attribute__((vector_size(16)));
-/* The lanes also get an AVX-512 build (x86-64-v4): rotates and three-way XORs are
- * single instructions there. The conversions of draws to doubles differ by build: v4
- * has a 64-bit int to double conversion, AVX2 has none (U53_4 below), so the fills
- * that convert are built twice, V4 and GEN, and cpu_v4 picks one. All builds
- * round alike (no FMA: -ffp-contract=off): the tests compare them with one-at-a-time draws. */
+/* The lane loops are built three times: for AVX-512 (x86-64-v4: rotates and three-way
+ * XORs are single instructions, and a 64-bit int to double conversion exists), AVX2
+ * (no such conversion: U53_4_GEN below) and generic x86-64; dlt_rng_isa picks one at
+ * run time. All builds round alike (no FMA, see the pragma) and draw the same stream:
+ * the tests compare each with one-at-a-time draws, on this CPU's build and, with
+ * DLT_RNG_GENERIC=1, on the generic one. */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define LANE_CLONES __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
-#define HAVE_V4 1
+#define HAVE_ISA 1
 #define V4_TARGET __attribute__((target("arch=x86-64-v4")))
-static bool cpu_v4(void) {
-  static int v = -1;
-  if (v < 0) v = __builtin_cpu_supports("x86-64-v4") != 0;
-  return v;
-}
+#define A2_TARGET __attribute__((target("avx2")))
 #else
-#define LANE_CLONES
-#define HAVE_V4 0
+#define HAVE_ISA 0
+#endif
+
+int dlt_rng_isa(void) {
+  static int isa = -1;
+  if (isa < 0) {
+    const char *e = getenv("DLT_RNG_GENERIC");
+    isa = 0;
+#if HAVE_ISA
+    if (!(e && strcmp(e, "1") == 0))
+      isa = __builtin_cpu_supports("x86-64-v4") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+    (void)e;
+#endif
+  }
+  return isa;
+}
+
+/* f_V4(...), f_A2(...) or f_GEN(...) by dlt_rng_isa */
+#if HAVE_ISA
+#define BY_ISA(f, ...) \
+  (dlt_rng_isa() == 2 ? f##_V4(__VA_ARGS__) : dlt_rng_isa() == 1 ? f##_A2(__VA_ARGS__) : f##_GEN(__VA_ARGS__))
+#else
+#define BY_ISA(f, ...) f##_GEN(__VA_ARGS__)
 #endif
 #define ROTL4(x, k) (((x) << (k)) | ((x) >> (64 - (k))))  /* a macro: vector arguments would warn -Wpsabi */
 
@@ -153,17 +168,23 @@ static bool cpu_v4(void) {
 
 /* buf[j*LANE_LEN + t] = output t of lane j; ls[w] holds word w of the four lanes'
  * states and is advanced LANE_LEN steps */
-LANE_CLONES static void lanes_run(uint64_t *buf, uint64_t ls[4][LANES]) {
-  LANES_LOAD(ls);
-  for (int64_t t = 0; t < LANE_LEN; t += 4) {
-    LANES_STEP4(l0, l1, l2, l3);
-    memcpy(buf + t, &l0, 32);
-    memcpy(buf + LANE_LEN + t, &l1, 32);
-    memcpy(buf + 2 * LANE_LEN + t, &l2, 32);
-    memcpy(buf + 3 * LANE_LEN + t, &l3, 32);
+#define DEF_LANES_RUN(B, ATTR)                                       \
+  ATTR static void lanes_run_##B(uint64_t *buf, uint64_t ls[4][LANES]) { \
+    LANES_LOAD(ls);                                                    \
+    for (int64_t t = 0; t < LANE_LEN; t += 4) {                        \
+      LANES_STEP4(l0, l1, l2, l3);                                     \
+      memcpy(buf + t, &l0, 32);                                        \
+      memcpy(buf + LANE_LEN + t, &l1, 32);                             \
+      memcpy(buf + 2 * LANE_LEN + t, &l2, 32);                         \
+      memcpy(buf + 3 * LANE_LEN + t, &l3, 32);                         \
+    }                                                                  \
+    LANES_STORE(ls);                                                   \
   }
-  LANES_STORE(ls);
-}
+#if HAVE_ISA
+DEF_LANES_RUN(V4, V4_TARGET)
+DEF_LANES_RUN(A2, A2_TARGET)
+#endif
+DEF_LANES_RUN(GEN, )
 
 /* s = where a block run from lane starts ls ends: the last lane ends where the block does */
 static void block_end(uint64_t s[4], uint64_t ls[4][LANES]) {
@@ -186,24 +207,21 @@ static void raw_fill_from(uint64_t st[4], uint64_t *buf, int64_t m) {
   for (; m >= SUPER; m -= SUPER, buf += SUPER) {
     uint64_t ls[4][LANES];
     lane_starts(s, ls);
-    lanes_run(buf, ls);
+    BY_ISA(lanes_run, buf, ls);
     block_end(s, ls);
   }
   for (int64_t i = 0; i < m; i++) buf[i] = step(s);
   for (int w = 0; w < 4; w++) st[w] = s[w];
 }
 
-/* buf[0..m) = the next m outputs of the generator, which moves past them */
-static void raw_fill(uint64_t *buf, int64_t m) { raw_fill_from(S, buf, m); }
-
-/* Raw outputs drawn in order from a filled buffer, then from the generator itself:
- * buffer and generator never overlap, as raw_fill leaves the generator past the buffer. */
-typedef struct { const uint64_t *buf; int64_t pos, len; } stream;
+/* Raw outputs drawn in order from a filled buffer, then from the generator state s
+ * itself: buffer and generator never overlap, as a fill leaves the state past the buffer. */
+typedef struct { const uint64_t *buf; int64_t pos, len; uint64_t *s; } stream;
 static uint64_t rawbuf[2][SUPER];
 
 /* pos counts the draws taken past the buffer too (from the generator itself) */
 static inline uint64_t stream_next(stream *st) {
-  uint64_t r = st->pos < st->len ? st->buf[st->pos] : next();
+  uint64_t r = st->pos < st->len ? st->buf[st->pos] : step(st->s);
   st->pos++;
   return r;
 }
@@ -213,7 +231,7 @@ static inline uint64_t stream_next(stream *st) {
 static void stream_refill(stream *st, int64_t want) {
   st->len = want < SUPER ? want : SUPER;
   st->pos = 0;
-  raw_fill((uint64_t *)st->buf, st->len);
+  raw_fill_from(st->s, (uint64_t *)st->buf, st->len);
 }
 
 /* The next buffer of raw draws, drawn by the helper thread while the caller turns the
@@ -243,12 +261,7 @@ static inline double u53(uint64_t r) {
 }
 
 /* [0, 1) from the top 53 bits */
-static inline double uniform(void) { return (double)(next() >> 11) * 0x1.0p-53; }
-
-double dlt_rand_uniform(void) {
-  ensure_seeded();
-  return uniform();
-}
+double dlt_generator_uniform(dlt_generator *g) { return (double)(step(gen(g)->s) >> 11) * 0x1.0p-53; }
 
 /* Normals by Marsaglia and Tsang's ziggurat with 256 layers of equal area V under
  * f(x) = exp(-x^2/2): layer i spans x in [0, zx[i]] at heights f(zx[i])..f(zx[i+1]);
@@ -312,17 +325,18 @@ static inline double normal_from(stream *st, uint64_t u) {
   return slow ? normal_slow(st, (int)(u & 255), z, (u & 256) ? -1.0 : 1.0) : v;
 }
 
-double dlt_rand_normal(void) {
-  ensure_seeded();
+double dlt_generator_normal(dlt_generator *g) {
+  g = gen(g);
   if (!zig_ready) zig_init();
-  stream st = {NULL, 0, 0};
-  return normal_from(&st, next());
+  stream st = {NULL, 0, 0, g->s};
+  return normal_from(&st, step(g->s));
 }
 
-int64_t dlt_rand_below(int64_t n) {
+int64_t dlt_generator_below(dlt_generator *g, int64_t n) {
   if (n <= 1) return 0;
+  g = gen(g);
   uint64_t un = (uint64_t)n, lim = UINT64_MAX - UINT64_MAX % un, x;
-  do x = dlt_rand_u64(); while (x >= lim);
+  do x = step(g->s); while (x >= lim);
   return (int64_t)(x % un);
 }
 
@@ -347,17 +361,17 @@ static int fill(dlt_tensor *t, double (*f)(void *), void *ud) {
   return 0;
 }
 
-typedef struct { double a, b; } two;
-static double f_uniform(void *u) { two *p = u; return p->a + (p->b - p->a) * dlt_rand_uniform(); }
-static double f_normal(void *u) { two *p = u; return p->a + p->b * dlt_rand_normal(); }
-static double f_bernoulli(void *u) { two *p = u; return dlt_rand_uniform() < p->a ? 1.0 : 0.0; }
-static double f_exponential(void *u) { two *p = u; return -log1p(-dlt_rand_uniform()) / p->a; }
+typedef struct { double a, b; dlt_generator *g; } two;
+static double f_uniform(void *u) { two *p = u; return p->a + (p->b - p->a) * dlt_generator_uniform(p->g); }
+static double f_normal(void *u) { two *p = u; return p->a + p->b * dlt_generator_normal(p->g); }
+static double f_bernoulli(void *u) { two *p = u; return dlt_generator_uniform(p->g) < p->a ? 1.0 : 0.0; }
+static double f_exponential(void *u) { two *p = u; return -log1p(-dlt_generator_uniform(p->g)) / p->a; }
 static double f_laplace(void *u) {
   two *p = u;
-  double v = dlt_rand_uniform() - 0.5;  /* inverse CDF of the Laplace distribution */
+  double v = dlt_generator_uniform(p->g) - 0.5;  /* inverse CDF of the Laplace distribution */
   return p->a - p->b * (v < 0 ? -1.0 : 1.0) * log1p(-2.0 * fabs(v));
 }
-static double f_randint(void *u) { two *p = u; return p->a + (double)dlt_rand_below((int64_t)(p->b - p->a)); }
+static double f_randint(void *u) { two *p = u; return p->a + (double)dlt_generator_below(p->g, (int64_t)(p->b - p->a)); }
 
 /* (r >> 11) * 2^-53 of four draws r, as u53 computes it (GEN) or by conversion (V4:
  * the 53-bit integer converts exactly) */
@@ -401,11 +415,11 @@ typedef struct { void *p; int64_t skip, blocks; double a, b; uint64_t s[4]; } bl
     for (int64_t k = 0; k < j->blocks; k++, p += SUPER) {                                   \
       uint64_t ls[4][LANES];                                                                \
       lane_starts(j->s, ls);                                                                \
-      IF_V4(uniform_lanes_##T##_V4(p, ls, j->a, j->b), uniform_lanes_##T##_GEN(p, ls, j->a, j->b)); \
+      BY_ISA(uniform_lanes_##T, p, ls, j->a, j->b);                                         \
       block_end(j->s, ls);                                                                  \
     }                                                                                       \
   }                                                                                         \
-  static void uniform_fill_##T(T *p, int64_t n, double a, double b) {                       \
+  static void uniform_fill_##T(uint64_t S[4], T *p, int64_t n, double a, double b) {        \
     int64_t blocks = n / SUPER, top = blocks / 2;                                           \
     block_job lo = {p, 0, top, a, b, {S[0], S[1], S[2], S[3]}}, hi = lo;                    \
     hi.skip = top, hi.blocks = blocks - top;                                                \
@@ -416,15 +430,15 @@ typedef struct { void *p; int64_t skip, blocks; double a, b; uint64_t s[4]; } bl
     for (int64_t i = 0; i < n; i++) p[i] = (T)(a + (b - a) * u53(step(s)));                 \
     for (int w = 0; w < 4; w++) S[w] = s[w];                                                \
   }
-#if HAVE_V4
-#define IF_V4(v4, gen) (cpu_v4() ? (v4) : (gen))
+#define U53_4_A2 U53_4_GEN  /* AVX2 converts as the generic build does */
+#if HAVE_ISA
 DEF_UNIFORM_LANES(float, V4, V4_TARGET)
 DEF_UNIFORM_LANES(double, V4, V4_TARGET)
-#else
-#define IF_V4(v4, gen) (gen)
+DEF_UNIFORM_LANES(float, A2, A2_TARGET)
+DEF_UNIFORM_LANES(double, A2, A2_TARGET)
 #endif
-DEF_UNIFORM_LANES(float, GEN, DLT_VEC_CLONES)
-DEF_UNIFORM_LANES(double, GEN, DLT_VEC_CLONES)
+DEF_UNIFORM_LANES(float, GEN, )
+DEF_UNIFORM_LANES(double, GEN, )
 DEF_UNIFORM_FILL(float)
 DEF_UNIFORM_FILL(double)
 
@@ -473,149 +487,172 @@ static int64_t next_slow(const uint64_t *mask, int64_t t, int64_t len) {
  * candidate as the draws left in the buffer are at most the outputs left, n - k. */
 #define CHUNK 1024
 typedef struct { void *p; int64_t n, k; double mean, std; stream st; } normal_job;
-#define DEF_NORMAL_FILL(T, B, ATTR)                                                  \
-  /* the draws st.buf[st.pos..st.len) (and past them, if a slow path draws on) into   \
-   * normals at p[k...], k advanced */                                                \
-  ATTR static void normal_convert_##T##_##B(void *arg) {                             \
-    normal_job *J = arg;                                                             \
-    uint64_t mask[CHUNK / 64];                                                       \
-    T *p = J->p;                                                                     \
-    double mean = J->mean, std = J->std;                                             \
-    stream st = J->st;                                                               \
-    int64_t k = J->k;                                                                \
-    for (int64_t t = st.pos; t < st.len;) {                                          \
-      const uint64_t *v = st.buf + t;                                                \
-      int64_t m = st.len - t < CHUNK ? st.len - t : CHUNK, i = 0, o = 0;             \
-      T *c = p + k;                                                                  \
-      for (int64_t w = 0; w < m >> 6; w++) { /* 64 draws, one mask word */           \
-        u64x4 acc = {0, 0, 0, 0};                                                    \
-        for (int g = 0; g < 16; g++) {                                               \
-          u64x4 sl = {0, 0, 0, 0};                                                   \
-          ZIG4(T, B, c + w * 64 + g * 4, v + w * 64 + g * 4, mean, std, sl);         \
-          acc |= sl & ((u64x4){1, 2, 4, 8} << (4 * g));                              \
-        }                                                                            \
-        mask[w] = acc[0] | acc[1] | acc[2] | acc[3];                                 \
-      }                                                                              \
-      if (m & 63) mask[m >> 6] = 0;                                                  \
-      for (int64_t j = m & ~(int64_t)63; j < m; j++) {                               \
-        double z;                                                                    \
-        int slow;                                                                    \
-        c[j] = (T)(mean + std * zig_fast(v[j], &z, &slow));                          \
-        mask[j >> 6] |= (uint64_t)slow << (j & 63);                                  \
-      }                                                                              \
-      while (i < m) {                                                                \
-        int64_t s = next_slow(mask, i, m);                                           \
-        if (o != i) memmove(c + o, c + i, (size_t)(s - i) * sizeof(T));              \
-        o += s - i;                                                                  \
-        i = s;                                                                       \
-        if (s == m) break;                                                           \
-        st.pos = t + s + 1;                                                          \
-        c[o++] = (T)(mean + std * normal_from(&st, v[s]));                           \
-        i = st.pos - t; /* past the chunk if the slow path drew on */                \
-      }                                                                              \
-      k += o;                                                                        \
-      t += i;                                                                        \
-      st.pos = t;                                                                    \
-    }                                                                                \
-    J->st = st;                                                                      \
-    J->k = k;                                                                        \
-  }                                                                                  \
-  /* Each buffer of draws is turned into normals while the helper thread draws the    \
-   * next (as many as the outputs surely left, so the invariant above holds). */      \
-  ATTR static void normal_fill_##T##_##B(T *p, int64_t n, double mean, double std) { \
-    normal_job J = {p, n, 0, mean, std, {rawbuf[0], 0, 0}};                          \
-    int cur = 0;                                                                     \
-    while (J.k < n) {                                                                \
-      if (J.st.pos >= J.st.len) {                                                    \
-        J.st.buf = rawbuf[cur];                                                      \
-        stream_refill(&J.st, n - J.k);                                               \
-      }                                                                              \
-      int64_t ahead = n - J.k - (J.st.len - J.st.pos);                               \
-      if (ahead < 1024) { /* too few to be worth the helper */                       \
-        normal_convert_##T##_##B(&J);                                                \
-        continue;                                                                    \
-      }                                                                              \
-      raw_job pre = {rawbuf[cur ^ 1], ahead < SUPER ? ahead : SUPER, {S[0], S[1], S[2], S[3]}}; \
-      call a = {raw_job_run, &pre}, b = {normal_convert_##T##_##B, &J};              \
-      int64_t len = J.st.len;                                                        \
-      dlt_worker_run2(call_run, &a, &b);                                             \
-      int64_t e = J.st.pos - len; /* draws taken from the generator itself */        \
-      if (e <= pre.len) {                                                            \
-        for (int w = 0; w < 4; w++) S[w] = pre.s[w];                                 \
-        cur ^= 1;                                                                    \
-        J.st = (stream){rawbuf[cur], e, pre.len};                                    \
-      }                                                                              \
-    }                                                                                \
-  }
-#if HAVE_V4
-DEF_NORMAL_FILL(float, V4, V4_TARGET)
-DEF_NORMAL_FILL(double, V4, V4_TARGET)
-#define normal_fill_float(p, n, m, s) IF_V4(normal_fill_float_V4(p, n, m, s), normal_fill_float_GEN(p, n, m, s))
-#define normal_fill_double(p, n, m, s) IF_V4(normal_fill_double_V4(p, n, m, s), normal_fill_double_GEN(p, n, m, s))
-#else
-#define normal_fill_float normal_fill_float_GEN
-#define normal_fill_double normal_fill_double_GEN
+/* ZIG4 with T and B expanded first (ZIG4 pastes them) */
+#define ZIG4_TB(T, B, ...) ZIG4(T, B, __VA_ARGS__)
+/* normal_convert_T_B and normal_fill_T_B, once per element type T and build B */
+#if HAVE_ISA
+#define T float
+#define B V4
+#define ATTR V4_TARGET
+#include "core/random_normal.inc"
+#define T double
+#define B V4
+#define ATTR V4_TARGET
+#include "core/random_normal.inc"
+#define T float
+#define B A2
+#define ATTR A2_TARGET
+#include "core/random_normal.inc"
+#define T double
+#define B A2
+#define ATTR A2_TARGET
+#include "core/random_normal.inc"
 #endif
-DEF_NORMAL_FILL(float, GEN, DLT_VEC_CLONES)
-DEF_NORMAL_FILL(double, GEN, DLT_VEC_CLONES)
+#define T float
+#define B GEN
+#define ATTR
+#include "core/random_normal.inc"
+#define T double
+#define B GEN
+#define ATTR
+#include "core/random_normal.inc"
 
-int dlt_uniform_(dlt_tensor *t, double a, double b) {
+int dlt_generator_uniform_(dlt_generator *g, dlt_tensor *t, double a, double b) {
   if (!(a <= b)) return dlt_failn("uniform_: expects a <= b, got a=%g, b=%g", a, b);
-  two p = {a, b};
+  g = gen(g);
+  two p = {a, b, g};
   if (!dlt_is_contiguous(t)) return fill(t, f_uniform, &p);
-  ensure_seeded();
-  if (t->dtype == DLT_FLOAT32) uniform_fill_float(dlt_data(t), dlt_numel(t), a, b);
-  else uniform_fill_double(dlt_data(t), dlt_numel(t), a, b);
+  if (t->dtype == DLT_FLOAT32) uniform_fill_float(g->s, dlt_data(t), dlt_numel(t), a, b);
+  else uniform_fill_double(g->s, dlt_data(t), dlt_numel(t), a, b);
   dlt_bump_version(t);
   return 0;
 }
-int dlt_normal_(dlt_tensor *t, double mean, double std) {
+int dlt_generator_normal_(dlt_generator *g, dlt_tensor *t, double mean, double std) {
   if (!(std >= 0)) return dlt_failn("normal_: expects std >= 0, got %g", std);
-  two p = {mean, std};
+  g = gen(g);
+  two p = {mean, std, g};
   if (!dlt_is_contiguous(t)) return fill(t, f_normal, &p);
-  ensure_seeded();
   if (!zig_ready) zig_init();
-  if (t->dtype == DLT_FLOAT32) normal_fill_float(dlt_data(t), dlt_numel(t), mean, std);
-  else normal_fill_double(dlt_data(t), dlt_numel(t), mean, std);
+  if (t->dtype == DLT_FLOAT32) BY_ISA(normal_fill_float, g->s, dlt_data(t), dlt_numel(t), mean, std);
+  else BY_ISA(normal_fill_double, g->s, dlt_data(t), dlt_numel(t), mean, std);
   dlt_bump_version(t);
   return 0;
 }
-int dlt_bernoulli_(dlt_tensor *t, double prob) {
+int dlt_generator_bernoulli_(dlt_generator *g, dlt_tensor *t, double prob) {
   if (!(prob >= 0 && prob <= 1)) return dlt_failn("bernoulli_: expects 0 <= p <= 1, got %g", prob);
-  two p = {prob, 0};
+  two p = {prob, 0, g};
   return fill(t, f_bernoulli, &p);
 }
-int dlt_exponential_(dlt_tensor *t, double rate) {
+int dlt_generator_exponential_(dlt_generator *g, dlt_tensor *t, double rate) {
   if (!(rate > 0)) return dlt_failn("exponential_: expects rate > 0, got %g", rate);
-  two p = {rate, 0};
+  two p = {rate, 0, g};
   return fill(t, f_exponential, &p);
 }
-int dlt_laplace_(dlt_tensor *t, double loc, double scale) {
+int dlt_generator_laplace_(dlt_generator *g, dlt_tensor *t, double loc, double scale) {
   if (!(scale > 0)) return dlt_failn("laplace: expects scale > 0, got %g", scale);
-  two p = {loc, scale};
+  two p = {loc, scale, g};
   return fill(t, f_laplace, &p);
 }
-int dlt_randint_(dlt_tensor *t, int64_t lo, int64_t hi) {
+int dlt_generator_randint_(dlt_generator *g, dlt_tensor *t, int64_t lo, int64_t hi) {
   if (hi <= lo) return dlt_failn("randint: expects low < high, got low=%lld, high=%lld", (long long)lo, (long long)hi);
-  two p = {(double)lo, (double)hi};
+  two p = {(double)lo, (double)hi, g};
   return fill(t, f_randint, &p);
 }
 
-/* Fisher-Yates with j = dlt_rand_below(i + 1), the same draws: a draw x is rejected
- * when x >= lim = 2^64-1 - (2^64-1) % m, and lim >= 2^64 - m, so below that no
+/* Fisher-Yates with j = dlt_generator_below(g, i + 1), the same draws: a draw x is
+ * rejected when x >= lim = 2^64-1 - (2^64-1) % m, and lim >= 2^64 - m, so below that no
  * division decides it (the generator, once seeded, is never all zero again) */
-int64_t *dlt_randperm_idx(int64_t n) {
+int64_t *dlt_generator_randperm_idx(dlt_generator *g, int64_t n) {
   if (n < 0) return dlt_fail("randperm: n must be non-negative, got %lld", (long long)n);
   int64_t *p = dlt_calloc((size_t)n, sizeof *p);
   if (!p) return NULL;
   for (int64_t i = 0; i < n; i++) p[i] = i;
-  ensure_seeded();
+  g = gen(g);
   for (int64_t i = n - 1; i > 0; i--) {
     uint64_t m = (uint64_t)i + 1, x;
-    do x = next(); while (x >= 0 - m && x >= UINT64_MAX - UINT64_MAX % m);
+    do x = step(g->s); while (x >= 0 - m && x >= UINT64_MAX - UINT64_MAX % m);
     int64_t j = (int64_t)(x % m), s = p[i];
     p[i] = p[j];
     p[j] = s;
   }
   return p;
+}
+
+/* ---- the default generator's ---- */
+
+void dlt_manual_seed(uint64_t seed) { dlt_generator_seed(&G0, seed); }
+uint64_t dlt_initial_seed(void) { return G0.seed; }
+uint64_t dlt_rand_u64(void) { return dlt_generator_u64(NULL); }
+double dlt_rand_uniform(void) { return dlt_generator_uniform(NULL); }
+double dlt_rand_normal(void) { return dlt_generator_normal(NULL); }
+int64_t dlt_rand_below(int64_t n) { return dlt_generator_below(NULL, n); }
+int dlt_uniform_(dlt_tensor *t, double a, double b) { return dlt_generator_uniform_(NULL, t, a, b); }
+int dlt_normal_(dlt_tensor *t, double mean, double std) { return dlt_generator_normal_(NULL, t, mean, std); }
+int dlt_bernoulli_(dlt_tensor *t, double p) { return dlt_generator_bernoulli_(NULL, t, p); }
+int dlt_exponential_(dlt_tensor *t, double rate) { return dlt_generator_exponential_(NULL, t, rate); }
+int dlt_laplace_(dlt_tensor *t, double loc, double scale) { return dlt_generator_laplace_(NULL, t, loc, scale); }
+int dlt_randint_(dlt_tensor *t, int64_t lo, int64_t hi) { return dlt_generator_randint_(NULL, t, lo, hi); }
+int64_t *dlt_randperm_idx(int64_t n) { return dlt_generator_randperm_idx(NULL, n); }
+
+/* ---- dropout's eight xoshiro128** streams (random.h) ---- */
+
+
+void dlt_rng8_seed(dlt_rng8 *r, dlt_generator *g) {
+  for (int v = 0; v < 2; v++)
+    for (int l = 0; l < 4; l++) {
+      uint64_t a = dlt_generator_u64(g), b = dlt_generator_u64(g);
+      r->s[v][0][l] = (uint32_t)a | 1u; /* never the all-zero state */
+      r->s[v][1][l] = (uint32_t)(a >> 32);
+      r->s[v][2][l] = (uint32_t)b;
+      r->s[v][3][l] = (uint32_t)(b >> 32);
+    }
+}
+
+/* xoshiro128**: r = rotl(s1*5, 7)*9, then the state's xor-shift step; the multiplies by
+ * 5 and 9 as shift-adds. Both sets of four streams step side by side as one vector of
+ * 8 lanes (one AVX2 register): lanes 0-3 are r->s[0], 4-7 r->s[1], so each step's 8
+ * draws land in out in the order of the two 4-lane steps. */
+typedef uint32_t rng_v8u __attribute__((vector_size(32)));
+
+static inline void rng_step(rng_v8u *s, rng_v8u *out) {
+  rng_v8u r = (s[1] << 2) + s[1], t = s[1] << 9;
+  r = (r << 7) | (r >> 25);
+  r = (r << 3) + r;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = (s[3] << 11) | (s[3] >> 21);
+  *out = r >> 8;
+}
+
+DLT_VEC_CLONES void dlt_rng8_fill24(dlt_rng8 *r, int32_t *out, int64_t n) {
+  /* the halves join and part in registers: two 16-byte stores read back as one 32-byte
+   * load cannot be forwarded and stalled every call (an eighth of dropout's time) */
+  rng_v8u s[4];
+#if defined(__clang__) || __GNUC__ >= 12
+  for (int k = 0; k < 4; k++) s[k] = __builtin_shufflevector(r->s[0][k], r->s[1][k], 0, 1, 2, 3, 4, 5, 6, 7);
+#else
+  for (int k = 0; k < 4; k++) {
+    memcpy((char *)&s[k], &r->s[0][k], 16);
+    memcpy((char *)&s[k] + 16, &r->s[1][k], 16);
+  }
+#endif
+  for (int64_t j = 0; j < n; j += 8) {
+    rng_v8u r;
+    rng_step(s, &r);
+    memcpy(out + j, &r, sizeof r);
+  }
+#if defined(__clang__) || __GNUC__ >= 12
+  for (int k = 0; k < 4; k++) {
+    r->s[0][k] = __builtin_shufflevector(s[k], s[k], 0, 1, 2, 3);
+    r->s[1][k] = __builtin_shufflevector(s[k], s[k], 4, 5, 6, 7);
+  }
+#else
+  for (int k = 0; k < 4; k++) {
+    memcpy(&r->s[0][k], (char *)&s[k], 16);
+    memcpy(&r->s[1][k], (char *)&s[k] + 16, 16);
+  }
+#endif
 }

@@ -1,11 +1,9 @@
-/* worker.c: the helper thread of dlt_worker_run2. It is started on first use on a CPU
- * other than the caller's, spins briefly after each job (the next product of a layer
- * loop follows within tens of microseconds) and then sleeps on a condition variable. */
+/* worker.c: the helper thread of dlt_worker_run2/post and the spin-then-sleep waiter.
+ * The helper is started on first use on a CPU other than the caller's, spins briefly
+ * after each job (the next product of a layer loop follows within tens of
+ * microseconds) and then sleeps. */
 #define _GNU_SOURCE  /* sched_getcpu, pthread_attr_setaffinity_np */
-#include <pthread.h>
 #include <sched.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -13,20 +11,28 @@
 
 #define SPIN_NS 300000L  /* how long the helper waits for the next job before sleeping */
 
-static struct {
-  pthread_mutex_t lock;
-  pthread_cond_t wake;
-  pthread_t thread;
-  pid_t pid;                /* the process that started it: a forked child starts its own */
-  atomic_uint posted, done;  /* job counters: a job is posted when posted > done */
-  atomic_bool sleeping;
-  void (*fn)(void *);
-  void *arg;
-  int state;                 /* 0 not started, 1 running, -1 unavailable */
-} W = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+/* ---- the waiter ---- */
 
-static _Thread_local bool on_worker;
-static atomic_flag busy = ATOMIC_FLAG_INIT;  /* one job at a time: another caller runs both halves */
+void dlt_waiter_init(dlt_waiter *w) {
+  atomic_init(&w->value, 0);
+  atomic_init(&w->sleeping, false);
+  pthread_mutex_init(&w->lock, NULL);
+  pthread_cond_init(&w->wake, NULL);
+}
+
+void dlt_waiter_destroy(dlt_waiter *w) {
+  pthread_mutex_destroy(&w->lock);
+  pthread_cond_destroy(&w->wake);
+}
+
+/* The store comes before the lock and the waiter checks the value under it before it
+ * sleeps, so a waiter either sees the value or is asleep when the signal comes. */
+void dlt_waiter_set(dlt_waiter *w, unsigned v) {
+  atomic_store_explicit(&w->value, v, memory_order_release);
+  pthread_mutex_lock(&w->lock);
+  if (atomic_load(&w->sleeping)) pthread_cond_broadcast(&w->wake);
+  pthread_mutex_unlock(&w->lock);
+}
 
 static long elapsed_ns(const struct timespec *t0) {
   struct timespec t;
@@ -34,26 +40,42 @@ static long elapsed_ns(const struct timespec *t0) {
   return (t.tv_sec - t0->tv_sec) * 1000000000L + (t.tv_nsec - t0->tv_nsec);
 }
 
-/* the next job's counter value once one is posted: spins SPIN_NS, then sleeps */
-static unsigned next_job(unsigned seen) {
+unsigned dlt_waiter_wait(dlt_waiter *w, unsigned seen, long spin_ns) {
   struct timespec t0;
   clock_gettime(CLOCK_MONOTONIC, &t0);
-  for (long i = 1; atomic_load_explicit(&W.posted, memory_order_acquire) == seen; i++)
-    if (i % 256 == 0 && elapsed_ns(&t0) > SPIN_NS) {
-      pthread_mutex_lock(&W.lock);
-      atomic_store(&W.sleeping, true);
-      while (atomic_load_explicit(&W.posted, memory_order_acquire) == seen) pthread_cond_wait(&W.wake, &W.lock);
-      atomic_store(&W.sleeping, false);
-      pthread_mutex_unlock(&W.lock);
+  unsigned v;
+  for (long i = 1; (v = atomic_load_explicit(&w->value, memory_order_acquire)) == seen; i++)
+    if (i % 256 == 0 && elapsed_ns(&t0) > spin_ns) {
+      pthread_mutex_lock(&w->lock);
+      atomic_store(&w->sleeping, true);
+      while ((v = atomic_load_explicit(&w->value, memory_order_acquire)) == seen) pthread_cond_wait(&w->wake, &w->lock);
+      atomic_store(&w->sleeping, false);
+      pthread_mutex_unlock(&w->lock);
     }
-  return seen + 1;
+  return v;
 }
+
+/* ---- the helper thread ---- */
+
+static struct {
+  dlt_waiter posted;         /* job counter: a job is posted when posted > done */
+  pthread_t thread;
+  pid_t pid;                 /* the process that started it: a forked child starts its own */
+  atomic_uint done;
+  void (*fn)(void *);
+  void *arg;
+  unsigned job;              /* the posted job's number */
+  int state;                 /* 0 not started, 1 running, -1 unavailable */
+} W = {.posted = DLT_WAITER_INIT};
+
+static _Thread_local bool on_worker;
+static atomic_flag busy = ATOMIC_FLAG_INIT;  /* one job at a time: another caller runs both halves */
 
 static void *worker_main(void *unused) {
   (void)unused;
   on_worker = true;
   for (unsigned seen = 0;;) {
-    seen = next_job(seen);
+    seen = dlt_waiter_wait(&W.posted, seen, SPIN_NS);
     W.fn(W.arg);
     atomic_store_explicit(&W.done, seen, memory_order_release);
   }
@@ -66,7 +88,7 @@ static int start(void) {
   if (W.state == -1 && W.pid == getpid()) return 0;
   W.pid = getpid();
   W.state = -1;
-  atomic_store(&W.posted, 0);
+  atomic_store(&W.posted.value, 0);
   atomic_store(&W.done, 0);
   cpu_set_t cpus;
   int cur = sched_getcpu();
@@ -82,26 +104,30 @@ static int start(void) {
   return ok;
 }
 
-void dlt_worker_run2(void (*fn)(void *), void *a, void *b) {
-  if (on_worker || atomic_flag_test_and_set(&busy)) {
-    fn(a);
-    fn(b);
-    return;
-  }
+bool dlt_worker_post(void (*fn)(void *), void *arg) {
+  if (on_worker || atomic_flag_test_and_set(&busy)) return false;
   if (!start()) {
     atomic_flag_clear(&busy);
+    return false;
+  }
+  W.job = atomic_load(&W.done) + 1;
+  W.fn = fn;
+  W.arg = arg;
+  dlt_waiter_set(&W.posted, W.job);
+  return true;
+}
+
+void dlt_worker_wait(void) {
+  while (atomic_load_explicit(&W.done, memory_order_acquire) != W.job) sched_yield();
+  atomic_flag_clear(&busy);
+}
+
+void dlt_worker_run2(void (*fn)(void *), void *a, void *b) {
+  if (!dlt_worker_post(fn, a)) {
     fn(a);
     fn(b);
     return;
   }
-  unsigned job = atomic_load(&W.done) + 1;
-  W.fn = fn;
-  W.arg = a;
-  pthread_mutex_lock(&W.lock);
-  atomic_store_explicit(&W.posted, job, memory_order_release);
-  if (atomic_load(&W.sleeping)) pthread_cond_signal(&W.wake);
-  pthread_mutex_unlock(&W.lock);
   fn(b);
-  while (atomic_load_explicit(&W.done, memory_order_acquire) != job) sched_yield();
-  atomic_flag_clear(&busy);
+  dlt_worker_wait();
 }

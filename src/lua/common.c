@@ -141,15 +141,20 @@ int dlt_lua_gc_by_collector(lua_State *L) {
          strcmp(ar.namewhat, "metamethod") == 0 && strcmp(ar.name, "__gc") == 0;
 }
 
-int dlt_lua_error(lua_State *L) { return luaL_error(L, "%s", dlt_error()); }
 
 int dlt_lua_fail(lua_State *L, const char *fmt, ...) {
-  char buf[512];
-  va_list ap;
+  char buf[512], *msg = buf;
+  va_list ap, again;
   va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_copy(again, ap);
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  if (n >= (int)sizeof buf) {  /* a long message: room for all of it (Lua frees it) */
+    msg = lua_newuserdatauv(L, (size_t)n + 1, 0);
+    vsnprintf(msg, (size_t)n + 1, fmt, again);
+  }
+  va_end(again);
   va_end(ap);
-  return luaL_error(L, "%s", buf);
+  return luaL_error(L, "%s", msg);
 }
 
 /* ---- nested tables -> tensors ---- */
@@ -294,8 +299,7 @@ static int getopt(lua_State *L, int idx, const char *key) {
 }
 
 /* an option of the wrong type (its value on top): named after the running function
- * when Lua knows its name, as luaL_argerror does; a function called from C (plot's
- * guarded methods) has none, and its caller puts the name in front */
+ * when Lua knows its name, as luaL_argerror does */
 static int opt_type_error(lua_State *L, const char *key, const char *want) {
   lua_Debug ar;
   const char *got = luaL_typename(L, -1);

@@ -21,16 +21,20 @@ void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t);
 /* Tells Lua's collector about nbytes of new storage that no pushed tensor accounted for
  * (a module's parameters), so garbage modules are collected at the pace they are made. */
 void dlt_lua_gc_account(lua_State *L, size_t nbytes);
-/* luaL_error with printf's formats: lua_pushfstring (behind luaL_error) knows only
- * %d %s %f %I %p %c %U, so "%g" or "%lld" in luaL_error raise "invalid option". */
+/* The bindings' one way to raise an error: luaL_error with printf's formats (%g,
+ * %lld, %zu: lua_pushfstring, behind luaL_error, knows only %d %s %f %I %p %c %U), the
+ * message naming the Lua function and the values ("Linear: input has 3 features,
+ * expected 2"), with the caller's position in front as luaL_error puts it. */
 int dlt_lua_fail(lua_State *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Whether the running __gc was called by Lua's collector, not by hand: a script can
  * call __gc on a live object that a binding is still using (from a metamethod or a
  * finalizer the binding triggers), so a call by hand only disarms the object (later
  * use is an error) and the collector's call frees it. */
 int dlt_lua_gc_by_collector(lua_State *L);
-/* Raises the engine's last error (dlt_error()) as a Lua error. */
-int dlt_lua_error(lua_State *L);
+/* The engine's last error (dlt_error(), set by a function that returned NULL or -1). */
+#define dlt_lua_error(L) dlt_lua_fail((L), "%s", dlt_error())
+/* v as Lua writes a number ("0.5", "2.0", "1e+100"), for "%s" in dlt_lua_fail's messages */
+#define dlt_lua_num(L, v) lua_pushfstring((L), "%f", (lua_Number)(v))
 /* A tensor from a tensor, a number, or a (nested) table of numbers at idx; a new
  * reference either way (release it). dtype applies to numbers and tables. */
 dlt_tensor *dlt_lua_totensor(lua_State *L, int idx, dlt_dtype dtype);

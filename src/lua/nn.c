@@ -43,7 +43,7 @@ static dlt_module *test_module(lua_State *L, int idx) {
 
 static dlt_module *check_module(lua_State *L, int idx) {
   dlt_module *m = test_module(L, idx);
-  if (!m) luaL_error(L, "nn: expected a module, got %s", luaL_typename(L, idx));
+  if (!m) dlt_lua_fail(L, "nn: expected a module, got %s", luaL_typename(L, idx));
   return m;
 }
 
@@ -78,7 +78,7 @@ static void setup_module_as(lua_State *L, dlt_module *m, dlt_dtype dt) {
 
 static int64_t check_size(lua_State *L, int idx, const char *fn, const char *what) {
   if (!lua_isinteger(L, idx) && !(lua_isnumber(L, idx) && lua_tonumber(L, idx) == (double)(int64_t)lua_tonumber(L, idx)))
-    luaL_error(L, "%s: %s must be an integer, got %s", fn, what, lua_isnumber(L, idx) ? lua_tostring(L, idx) : luaL_typename(L, idx));
+    dlt_lua_fail(L, "%s: %s must be an integer, got %s", fn, what, lua_isnumber(L, idx) ? lua_tostring(L, idx) : luaL_typename(L, idx));
   return (int64_t)lua_tonumber(L, idx);
 }
 
@@ -98,7 +98,7 @@ static int check_choice(lua_State *L, int idx, const char *fn, const char *what,
     luaL_addchar(&b, '\'');
   }
   luaL_pushresult(&b);
-  return luaL_error(L, "%s: %s must be %s, got '%s'", fn, what, lua_tostring(L, -1), s ? s : luaL_typename(L, idx));
+  return dlt_lua_fail(L, "%s: %s must be %s, got '%s'", fn, what, lua_tostring(L, -1), s ? s : luaL_typename(L, idx));
 }
 
 /* the value at idx into field f of m, checked by f's type */
@@ -107,22 +107,22 @@ static void read_field(lua_State *L, int idx, const char *fn, const dlt_module_f
   switch (f->type) {
   case DLT_FT_INT: *(int64_t *)at = check_size(L, idx, fn, f->name); break;
   case DLT_FT_NUMBER:
-    if (!lua_isnumber(L, idx)) luaL_error(L, "%s: %s must be a number, got %s", fn, f->name, luaL_typename(L, idx));
+    if (!lua_isnumber(L, idx)) dlt_lua_fail(L, "%s: %s must be a number, got %s", fn, f->name, luaL_typename(L, idx));
     *(double *)at = lua_tonumber(L, idx);
     break;
   case DLT_FT_NUMBER_OR_NONE:
     if (lua_isboolean(L, idx) && !lua_toboolean(L, idx)) *(double *)at = NAN;
     else if (lua_isnumber(L, idx) && !isnan(lua_tonumber(L, idx))) *(double *)at = lua_tonumber(L, idx);
-    else luaL_error(L, "%s: %s must be a number or false (PyTorch's None), got %s", fn, f->name,
+    else dlt_lua_fail(L, "%s: %s must be a number or false (PyTorch's None), got %s", fn, f->name,
                     lua_isnumber(L, idx) ? "nan" : luaL_typename(L, idx));
     break;
   case DLT_FT_BOOL:
-    if (!lua_isboolean(L, idx)) luaL_error(L, "%s: %s must be a boolean, got %s", fn, f->name, luaL_typename(L, idx));
+    if (!lua_isboolean(L, idx)) dlt_lua_fail(L, "%s: %s must be a boolean, got %s", fn, f->name, luaL_typename(L, idx));
     *(bool *)at = lua_toboolean(L, idx);
     break;
   case DLT_FT_DIM: {
     int64_t d = check_size(L, idx, fn, f->name);
-    if (d == 0) luaL_error(L, "%s: %s is 1-based (or negative from the end), got 0", fn, f->name);
+    if (d == 0) dlt_lua_fail(L, "%s: %s is 1-based (or negative from the end), got 0", fn, f->name);
     if (d > DLT_MAXDIM || d < -DLT_MAXDIM)  /* (int) of 2^32 + 1 would be a valid dim */
       dlt_lua_fail(L, "%s: %s %lld is out of range (tensors have at most %d dims)", fn, f->name, (long long)d, DLT_MAXDIM);
     *(int *)at = (int)(d > 0 ? d - 1 : d);
@@ -137,7 +137,7 @@ static void read_field(lua_State *L, int idx, const char *fn, const dlt_module_f
     idx = lua_absindex(L, idx);
     m->norm_ndim = (int)lua_rawlen(L, idx);
     if (m->norm_ndim < 1 || m->norm_ndim > DLT_MAXDIM)
-      luaL_error(L, "%s: %s must have 1 to %d sizes, got %d", fn, f->name, DLT_MAXDIM, m->norm_ndim);
+      dlt_lua_fail(L, "%s: %s must have 1 to %d sizes, got %d", fn, f->name, DLT_MAXDIM, m->norm_ndim);
     for (int d = 0; d < m->norm_ndim; d++) {
       lua_rawgeti(L, idx, d + 1);
       m->norm_shape[d] = check_size(L, -1, fn, f->name);
@@ -231,7 +231,7 @@ static bool is_module(lua_State *L, int idx) {
 static int nn_sequential(lua_State *L) {
   int n = lua_gettop(L);
   for (int i = 1; i <= n; i++)
-    if (!is_module(L, i)) luaL_error(L, "Sequential: argument %d is not a module (got %s)", i, luaL_typename(L, i));
+    if (!is_module(L, i)) dlt_lua_fail(L, "Sequential: argument %d is not a module (got %s)", i, luaL_typename(L, i));
   new_module(L, DLT_M_SEQUENTIAL);
   lua_getiuservalue(L, -1, 1);
   for (int i = 1; i <= n; i++) {
@@ -246,8 +246,8 @@ static int nn_sequential(lua_State *L) {
 static int m_append(lua_State *L) {
   dlt_module *s = check_module(L, 1);
   module_epoch++;
-  if (s->kind != DLT_M_SEQUENTIAL) luaL_error(L, "%s: append is a method of Sequential", dlt_module_name(s->kind));
-  if (!is_module(L, 2)) luaL_error(L, "Sequential.append: expected a module, got %s", luaL_typename(L, 2));
+  if (s->kind != DLT_M_SEQUENTIAL) dlt_lua_fail(L, "%s: append is a method of Sequential", dlt_module_name(s->kind));
+  if (!is_module(L, 2)) dlt_lua_fail(L, "Sequential.append: expected a module, got %s", luaL_typename(L, 2));
   lua_getiuservalue(L, 1, 1);
   lua_pushvalue(L, 2);
   lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
@@ -259,7 +259,7 @@ static int m_append(lua_State *L) {
 
 static dlt_tensor *input_tensor(lua_State *L, int idx, const char *fn) {
   dlt_tensor *x = dlt_lua_testtensor(L, idx);
-  if (!x) luaL_error(L, "%s: expected a tensor input, got %s", fn, luaL_typename(L, idx));
+  if (!x) dlt_lua_fail(L, "%s: expected a tensor input, got %s", fn, luaL_typename(L, idx));
   return x;
 }
 
@@ -268,7 +268,7 @@ static void cache_kids(lua_State *L, dlt_module *seq, int env, lua_Integer n) {
   if (seq->kids_epoch == module_epoch && seq->nkids == n) return;
   if (n > 0) {
     dlt_module **grown = realloc(seq->kids, (size_t)n * sizeof *grown);
-    if (!grown) luaL_error(L, "Sequential: cannot allocate %d child pointers", (int)n);
+    if (!grown) dlt_lua_fail(L, "Sequential: cannot allocate %d child pointers", (int)n);
     seq->kids = grown;
   }
   for (lua_Integer i = 1; i <= n; i++) {
@@ -329,7 +329,7 @@ static int m_forward(lua_State *L) {
   if (m->kind == DLT_M_SEQUENTIAL) return sequential_forward(L, m);
   dlt_tensor *x = input_tensor(L, 2, fn);
   if (dlt_module_is_loss(m->kind)) {
-    if (lua_isnoneornil(L, 3)) luaL_error(L, "%s: expected an input and a target", fn);
+    if (lua_isnoneornil(L, 3)) dlt_lua_fail(L, "%s: expected an input and a target", fn);
     dlt_tensor *t = dlt_lua_totensor(L, 3, x->dtype);
     dlt_tensor *y = dlt_module_loss(m, x, t);
     dlt_release(t);
@@ -403,7 +403,7 @@ static int m_index(lua_State *L) {
     lua_getiuservalue(L, 1, 1);
     lua_Integer i = lua_tointeger(L, 2), n = (lua_Integer)lua_rawlen(L, -1);
     if (i < 0) i += n + 1;
-    if (i < 1 || i > n) luaL_error(L, "Sequential: index %d is out of range for %d modules", (int)lua_tointeger(L, 2), (int)n);
+    if (i < 1 || i > n) dlt_lua_fail(L, "Sequential: index %d is out of range for %d modules", (int)lua_tointeger(L, 2), (int)n);
     lua_rawgeti(L, -1, i);
     return 1;
   }
@@ -418,23 +418,23 @@ static int m_index(lua_State *L) {
 static void set_slot(lua_State *L, dlt_module *m, int s) {
   const char *fn = dlt_module_name(m->kind), *k = dlt_module_slot_name(s);
   dlt_tensor *old = m->t[s], *t = NULL;
-  if (!old) luaL_error(L, "%s: this module has no %s to replace", fn, k);
+  if (!old) dlt_lua_fail(L, "%s: this module has no %s to replace", fn, k);
   if (!lua_isnil(L, 3)) {
     t = dlt_lua_testtensor(L, 3);
-    if (!t) luaL_error(L, "%s: %s must be a tensor, got %s", fn, k, luaL_typename(L, 3));
+    if (!t) dlt_lua_fail(L, "%s: %s must be a tensor, got %s", fn, k, luaL_typename(L, 3));
     char a[128], b[128];
     if (!dlt_same_shape(t, old) || t->dtype != old->dtype)
-      luaL_error(L, "%s: %s must be %s of shape %s, got %s of shape %s", fn, k, dlt_dtype_name(old->dtype),
+      dlt_lua_fail(L, "%s: %s must be %s of shape %s, got %s of shape %s", fn, k, dlt_dtype_name(old->dtype),
                  dlt_shape_str(old, a, sizeof a), dlt_dtype_name(t->dtype), dlt_shape_str(t, b, sizeof b));
   } else if (s == DLT_P_WEIGHT && m->kind == DLT_M_LINEAR) {
-    luaL_error(L, "Linear: the weight cannot be removed");
+    dlt_lua_fail(L, "Linear: the weight cannot be removed");
   } else if (!dlt_module_slot_is_param(s)) {
     /* the kernels update running statistics through these: a forward would use NULL */
-    luaL_error(L, "%s: %s is a buffer and cannot be removed (construct the module with "
+    dlt_lua_fail(L, "%s: %s is a buffer and cannot be removed (construct the module with "
                "track_running_stats = false instead)", fn, k);
   } else if (m->kind != DLT_M_LINEAR) {
     /* a norm's weight and bias go together (affine): one alone would be ignored */
-    luaL_error(L, "%s: %s cannot be removed (construct the module with %s = false instead)", fn, k,
+    dlt_lua_fail(L, "%s: %s cannot be removed (construct the module with %s = false instead)", fn, k,
                m->kind == DLT_M_LAYERNORM ? "elementwise_affine" : "affine");
   }
   m->t[s] = dlt_retain(t);
@@ -452,7 +452,7 @@ static int m_newindex(lua_State *L) {
   int s = slot_of(k);
   if (s >= 0) { set_slot(L, m, s); return 0; }
   if (!strcmp(k, "training")) {
-    if (!lua_isboolean(L, 3)) luaL_error(L, "%s: training must be a boolean, got %s", fn, luaL_typename(L, 3));
+    if (!lua_isboolean(L, 3)) dlt_lua_fail(L, "%s: training must be a boolean, got %s", fn, luaL_typename(L, 3));
     m->training = lua_toboolean(L, 3);
     return 0;
   }
@@ -464,8 +464,8 @@ static int m_newindex(lua_State *L) {
     *m = cfg;
     return 0;
   }
-  if (push_config(L, m, k)) luaL_error(L, "%s: field '%s' is fixed at construction", fn, k);
-  return luaL_error(L, "%s: cannot set field '%s' (C modules have fixed fields; wrap them in an nn.Module:extend class)", fn, k);
+  if (push_config(L, m, k)) dlt_lua_fail(L, "%s: field '%s' is fixed at construction", fn, k);
+  return dlt_lua_fail(L, "%s: cannot set field '%s' (C modules have fixed fields; wrap them in an nn.Module:extend class)", fn, k);
 }
 
 static int m_len(lua_State *L) {
@@ -477,7 +477,7 @@ static int m_len(lua_State *L) {
 
 #define FREED_MT "dlt.nn.Module (freed by its __gc)"
 
-static int m_freed(lua_State *L) { return luaL_error(L, "nn: this module was freed by its __gc"); }
+static int m_freed(lua_State *L) { return dlt_lua_fail(L, "nn: this module was freed by its __gc"); }
 
 static int m_gc(lua_State *L) {
   /* a script can call __gc by hand, on anything, twice: the userdata then takes the
@@ -592,7 +592,7 @@ static int m_set_training(lua_State *L) {
 
 static dlt_dtype check_dtype(lua_State *L, int idx) {
   const char *d = luaL_checkstring(L, idx);
-  if (strcmp(d, "float32") && strcmp(d, "float64")) luaL_error(L, "to: unknown dtype '%s' (float32 or float64)", d);
+  if (strcmp(d, "float32") && strcmp(d, "float64")) dlt_lua_fail(L, "to: unknown dtype '%s' (float32 or float64)", d);
   return !strcmp(d, "float64") ? DLT_FLOAT64 : DLT_FLOAT32;
 }
 

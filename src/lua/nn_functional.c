@@ -27,7 +27,7 @@ static int f_gelu(lua_State *L) {
   static const char *const opts[] = {"approximate", NULL};
   dlt_lua_checkoptions(L, 2, "gelu", opts);
   const char *a = dlt_lua_optstring(L, 2, "approximate", "none");
-  if (strcmp(a, "none") && strcmp(a, "tanh")) luaL_error(L, "gelu: approximate must be 'none' or 'tanh', got '%s'", a);
+  if (strcmp(a, "none") && strcmp(a, "tanh")) dlt_lua_fail(L, "gelu: approximate must be 'none' or 'tanh', got '%s'", a);
   return act(L, strcmp(a, "tanh") ? DLT_ACT_GELU : DLT_ACT_GELU_TANH, "gelu", 0);
 }
 
@@ -35,7 +35,7 @@ static int softmax(lua_State *L, bool log) {
   const char *fn = log ? "log_softmax" : "softmax";
   dlt_tensor *x = dlt_lua_checktensor(L, 1);
   lua_Integer d = luaL_checkinteger(L, 2);
-  if (d == 0) luaL_error(L, "%s: dim is 1-based (or negative from the end), got 0", fn);
+  if (d == 0) dlt_lua_fail(L, "%s: dim is 1-based (or negative from the end), got 0", fn);
   if (d > DLT_MAXDIM || d < -DLT_MAXDIM)  /* (int) of 2^32 + 1 would be a valid dim */
     return dlt_lua_fail(L, "%s: dimension %lld out of range for a %d-D tensor", fn, (long long)d, x->ndim);
   dlt_lua_pushtensor(L, dlt_fused_softmax(fn, x, (int)(d > 0 ? d - 1 : d), log));
@@ -65,7 +65,7 @@ static dlt_tensor *opt_tensor(lua_State *L, int idx, const char *key, const char
   if (!lua_istable(L, idx)) return NULL;
   dlt_lua_rawfield(L, idx, key);
   dlt_tensor *t = lua_isnil(L, -1) ? NULL : dlt_lua_testtensor(L, -1);
-  if (!t && !lua_isnil(L, -1)) luaL_error(L, "%s: option '%s' must be a tensor, got %s", fn, key, luaL_typename(L, -1));
+  if (!t && !lua_isnil(L, -1)) dlt_lua_fail(L, "%s: option '%s' must be a tensor, got %s", fn, key, luaL_typename(L, -1));
   lua_pop(L, 1); /* the options table keeps it alive */
   return t;
 }
@@ -91,7 +91,7 @@ static int f_layer_norm(lua_State *L) {
   int nd = 1;
   if (lua_istable(L, 2)) {
     nd = (int)lua_rawlen(L, 2);
-    if (nd < 1 || nd > DLT_MAXDIM) luaL_error(L, "layer_norm: normalized_shape must have 1 to %d sizes", DLT_MAXDIM);
+    if (nd < 1 || nd > DLT_MAXDIM) dlt_lua_fail(L, "layer_norm: normalized_shape must have 1 to %d sizes", DLT_MAXDIM);
     for (int d = 0; d < nd; d++) {
       lua_rawgeti(L, 2, d + 1);
       shape[d] = (int64_t)luaL_checkinteger(L, -1);
@@ -111,7 +111,7 @@ static int f_group_norm(lua_State *L) {
   static const char *const opts[] = {"weight", "bias", "eps", NULL};
   dlt_tensor *x = dlt_lua_checktensor(L, 1);
   lua_Integer g = luaL_checkinteger(L, 2);
-  if (g <= 0) luaL_error(L, "group_norm: num_groups must be positive, got %d", (int)g);
+  if (g <= 0) dlt_lua_fail(L, "group_norm: num_groups must be positive, got %d", (int)g);
   dlt_lua_checkoptions(L, 3, "group_norm", opts);
   dlt_tensor *w = opt_tensor(L, 3, "weight", "group_norm"), *b = opt_tensor(L, 3, "bias", "group_norm");
   dlt_lua_pushtensor(L, dlt_fused_group_norm("group_norm", x, g, w, b, dlt_lua_optnumber(L, 3, "eps", 1e-5), false));
@@ -178,14 +178,14 @@ static int done(lua_State *L, int rc) {
 static int i_uniform(lua_State *L) {
   dlt_tensor *t = dlt_lua_checktensor(L, 1);
   double a = luaL_optnumber(L, 2, 0), b = luaL_optnumber(L, 3, 1);
-  if (!(a <= b)) luaL_error(L, "uniform_: expects a <= b, got a=%f, b=%f", (lua_Number)a, (lua_Number)b);
+  if (!(a <= b)) dlt_lua_fail(L, "uniform_: expects a <= b, got a=%s, b=%s", dlt_lua_num(L, a), dlt_lua_num(L, b));
   return done(L, dlt_uniform_(t, a, b));
 }
 
 static int i_normal(lua_State *L) {
   dlt_tensor *t = dlt_lua_checktensor(L, 1);
   double mean = luaL_optnumber(L, 2, 0), std = luaL_optnumber(L, 3, 1);
-  if (!(std >= 0)) luaL_error(L, "normal_: expects std >= 0, got %f", (lua_Number)std);
+  if (!(std >= 0)) dlt_lua_fail(L, "normal_: expects std >= 0, got %s", dlt_lua_num(L, std));
   return done(L, dlt_normal_(t, mean, std));
 }
 
@@ -229,7 +229,7 @@ static int kaiming(lua_State *L, bool normal) {
   int oi = lua_istable(L, 2) ? 2 : 0;
   const char *mode = dlt_lua_optstring(L, oi, "mode", "fan_in");
   const char *nl = dlt_lua_optstring(L, oi, "nonlinearity", "leaky_relu");
-  if (strcmp(mode, "fan_in") && strcmp(mode, "fan_out")) luaL_error(L, "%s: mode must be 'fan_in' or 'fan_out', got '%s'", fn, mode);
+  if (strcmp(mode, "fan_in") && strcmp(mode, "fan_out")) dlt_lua_fail(L, "%s: mode must be 'fan_in' or 'fan_out', got '%s'", fn, mode);
   return done(L, dlt_init_kaiming(t, a, strcmp(mode, "fan_in") ? DLT_FAN_OUT : DLT_FAN_IN, nl, normal));
 }
 static int i_kaiming_uniform(lua_State *L) { return kaiming(L, false); }
@@ -261,13 +261,13 @@ static dlt_tensor **param_list(lua_State *L, int idx, int *n, const char *fn) {
     *n = 1;
     return v;
   }
-  if (!lua_istable(L, idx)) luaL_error(L, "%s: expected a tensor or a list of tensors, got %s", fn, luaL_typename(L, idx));
+  if (!lua_istable(L, idx)) dlt_lua_fail(L, "%s: expected a tensor or a list of tensors, got %s", fn, luaL_typename(L, idx));
   int k = (int)lua_rawlen(L, idx);
   dlt_tensor **v = lua_newuserdatauv(L, sizeof *v * (size_t)(k ? k : 1), 0);
   for (int i = 0; i < k; i++) {
     lua_rawgeti(L, idx, i + 1);
     v[i] = dlt_lua_testtensor(L, -1);
-    if (!v[i]) luaL_error(L, "%s: parameter %d is not a tensor (got %s)", fn, i + 1, luaL_typename(L, -1));
+    if (!v[i]) dlt_lua_fail(L, "%s: parameter %d is not a tensor (got %s)", fn, i + 1, luaL_typename(L, -1));
     lua_pop(L, 1);
   }
   *n = k;

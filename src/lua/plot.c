@@ -13,6 +13,7 @@
 #define FIG_MT "dlt.plot.Figure"
 #define AX_MT "dlt.plot.Axes"
 #define MAP_MT "dlt.plot.Mappable"
+#define ADDED_MT "dlt.plot.added"  /* see keep_on_error */
 
 typedef struct { dlt_figure *f, *dead; } fig_box;  /* dead: f after a __gc by hand */
 typedef struct { dlt_axes *ax; } ax_box;
@@ -38,7 +39,7 @@ static int is_data(lua_State *L, int idx) {
 static double *todoubles(lua_State *L, int idx, const char *fn, const char *what, int64_t *n) {
   idx = lua_absindex(L, idx);
   if (!is_data(L, idx))
-    luaL_error(L, "%s: %s must be a tensor, a table of numbers or a number, got %s", fn, what,
+    dlt_lua_fail(L, "%s: %s must be a tensor, a table of numbers or a number, got %s", fn, what,
                luaL_typename(L, idx));
   double *v = dlt_lua_todoubles(L, idx, n);
   double *box = lua_newuserdatauv(L, (size_t)(*n ? *n : 1) * sizeof *box, 0);
@@ -54,7 +55,7 @@ static double *to2d(lua_State *L, int idx, const char *fn, const char *what, int
   if (t) {
     if (t->ndim != 2) {
       char buf[64];
-      luaL_error(L, "%s: %s must be a 2-D array, got shape %s", fn, what, dlt_shape_str(t, buf, sizeof buf));
+      dlt_lua_fail(L, "%s: %s must be a 2-D array, got shape %s", fn, what, dlt_shape_str(t, buf, sizeof buf));
     }
     *rows = (int)t->shape[0], *cols = (int)t->shape[1];
   } else if (lua_istable(L, idx)) {
@@ -62,20 +63,20 @@ static double *to2d(lua_State *L, int idx, const char *fn, const char *what, int
     int ok = lua_istable(L, -1) && !dlt_lua_testtensor(L, -1);
     *cols = ok ? (int)lua_rawlen(L, -1) : 0;
     lua_pop(L, 1);
-    if (!ok) luaL_error(L, "%s: %s must be a 2-D array (a table of rows), got a 1-D table", fn, what);
+    if (!ok) dlt_lua_fail(L, "%s: %s must be a 2-D array (a table of rows), got a 1-D table", fn, what);
     *rows = (int)lua_rawlen(L, idx);
     for (int i = 1; i <= *rows; i++) {
       lua_rawgeti(L, idx, i);
       int len = lua_istable(L, -1) ? (int)lua_rawlen(L, -1) : -1;
       lua_pop(L, 1);
-      if (len != *cols) luaL_error(L, "%s: %s must be a 2-D array, row %d has %d values, row 1 has %d", fn, what, i, len, *cols);
+      if (len != *cols) dlt_lua_fail(L, "%s: %s must be a 2-D array, row %d has %d values, row 1 has %d", fn, what, i, len, *cols);
     }
   } else {
-    luaL_error(L, "%s: %s must be a 2-D array, got %s", fn, what, luaL_typename(L, idx));
+    dlt_lua_fail(L, "%s: %s must be a 2-D array, got %s", fn, what, luaL_typename(L, idx));
   }
   int64_t n;
   double *v = todoubles(L, idx, fn, what, &n);
-  if (n != (int64_t)*rows * *cols) luaL_error(L, "%s: %s must be a 2-D array", fn, what);
+  if (n != (int64_t)*rows * *cols) dlt_lua_fail(L, "%s: %s must be a 2-D array", fn, what);
   return v;
 }
 
@@ -93,16 +94,16 @@ static dlt_rgba check_color(lua_State *L, const char *fn, int idx) {
   } else if (lua_istable(L, idx)) {
     double v[4] = {0, 0, 0, 1};
     int n = (int)lua_rawlen(L, idx);
-    if (n != 3 && n != 4) luaL_error(L, "%s: a colour table needs 3 or 4 numbers, got %d", fn, n);
+    if (n != 3 && n != 4) dlt_lua_fail(L, "%s: a colour table needs 3 or 4 numbers, got %d", fn, n);
     for (int i = 0; i < n; i++) {
       lua_rawgeti(L, idx, i + 1);
       v[i] = lua_tonumber(L, -1);
       lua_pop(L, 1);
-      if (v[i] < 0 || v[i] > 1) luaL_error(L, "%s: colour component %d is %f, not in [0, 1]", fn, i + 1, v[i]);
+      if (v[i] < 0 || v[i] > 1) dlt_lua_fail(L, "%s: colour component %d is %s, not in [0, 1]", fn, i + 1, dlt_lua_num(L, v[i]));
     }
     c = (dlt_rgba){v[0], v[1], v[2], v[3]};
   } else {
-    luaL_error(L, "%s: a colour must be a string or {r, g, b[, a]}, got %s", fn, luaL_typename(L, idx));
+    dlt_lua_fail(L, "%s: a colour must be a string or {r, g, b[, a]}, got %s", fn, luaL_typename(L, idx));
   }
   return c;
 }
@@ -120,7 +121,7 @@ static int opt_color(lua_State *L, int o, const char *fn, const char *key, dlt_r
 
 static double opt_alpha(lua_State *L, int o, const char *fn) {
   double a = dlt_lua_optnumber(L, o, "alpha", 1);
-  if (!(a >= 0 && a <= 1)) luaL_error(L, "%s: alpha %f is not in [0, 1]", fn, a);
+  if (!(a >= 0 && a <= 1)) dlt_lua_fail(L, "%s: alpha %s is not in [0, 1]", fn, dlt_lua_num(L, a));
   return a;
 }
 
@@ -128,13 +129,13 @@ static double opt_alpha(lua_State *L, int o, const char *fn) {
  * pixels, 47000 points at 100 dpi; dlt_text also skips text too large at the saving dpi) */
 static double opt_fontsize(lua_State *L, int o, const char *fn, double def) {
   double v = dlt_lua_optnumber(L, o, "fontsize", def);
-  if (!(v >= 0 && v <= 10000)) luaL_error(L, "%s: fontsize %f must be a number from 0 to 10000 (points)", fn, v);
+  if (!(v >= 0 && v <= 10000)) dlt_lua_fail(L, "%s: fontsize %s must be a number from 0 to 10000 (points)", fn, dlt_lua_num(L, v));
   return v;
 }
 
 static double opt_nonneg(lua_State *L, int o, const char *fn, const char *key, double def) {
   double v = dlt_lua_optnumber(L, o, key, def);
-  if (!(v >= 0) || !isfinite(v)) luaL_error(L, "%s: %s %f must be a finite number >= 0", fn, key, v);
+  if (!(v >= 0) || !isfinite(v)) dlt_lua_fail(L, "%s: %s %s must be a finite number >= 0", fn, key, dlt_lua_num(L, v));
   return v;
 }
 
@@ -271,6 +272,25 @@ static void push_mappable(lua_State *L, int axidx, dlt_artist *a) {
   lua_pop(L, 2);
 }
 
+/* A method that adds artists calls keep_on_error first: if it then fails (a bad option
+ * read after the artist was made), the artists it added are dropped as its error
+ * unwinds (a to-be-closed value), so a failed call leaves the axes as they were. */
+typedef struct { dlt_axes *ax; int keep; } added;
+
+static int added_close(lua_State *L) {
+  added *p = lua_touserdata(L, 1);
+  if (!lua_isnil(L, 2)) dlt_axes_drop_artists(p->ax, p->keep);
+  return 0;
+}
+
+static void keep_on_error(lua_State *L, dlt_axes *ax) {
+  added *p = lua_newuserdatauv(L, sizeof *p, 0);
+  p->ax = ax;
+  p->keep = ax->nart;
+  luaL_setmetatable(L, ADDED_MT);
+  lua_toclose(L, -1);
+}
+
 /* ---- axes methods ---- */
 
 static const char *const line_opts[] = {"color", "c", "linestyle", "ls", "linewidth", "lw", "marker",
@@ -310,16 +330,16 @@ static int ax_plot(lua_State *L) {
     if (lua_type(L, i) == LUA_TSTRING && i == top) fmt = i;
     else if (is_data(L, i)) nd++;
     else if (lua_type(L, i) == LUA_TSTRING)
-      luaL_error(L, "plot: argument %d must be data, a format string or options, got string '%s' (a format "
+      dlt_lua_fail(L, "plot: argument %d must be data, a format string or options, got string '%s' (a format "
                  "string comes after the data, with only options after it)", i - 1, lua_tostring(L, i));
-    else luaL_error(L, "plot: argument %d must be data, a format string or options, got %s", i - 1, luaL_typename(L, i));
+    else dlt_lua_fail(L, "plot: argument %d must be data, a format string or options, got %s", i - 1, luaL_typename(L, i));
   }
-  if (nd < 1 || nd > 2) luaL_error(L, "plot: expected y or x, y (got %d data arguments)", nd);
+  if (nd < 1 || nd > 2) dlt_lua_fail(L, "plot: expected y or x, y (got %d data arguments)", nd);
   int64_t nx, ny;
   double *x, *y = todoubles(L, 2 + nd - 1, "plot", "y", &ny);
   if (nd == 2) {
     x = todoubles(L, 2, "plot", "x", &nx);
-    if (nx != ny) luaL_error(L, "plot: x and y must have the same length, got %d and %d", (int)nx, (int)ny);
+    if (nx != ny) dlt_lua_fail(L, "plot: x and y must have the same length, got %d and %d", (int)nx, (int)ny);
   } else {
     x = lua_newuserdatauv(L, (size_t)(ny ? ny : 1) * sizeof *x, 0);
     for (int64_t i = 0; i < ny; i++) x[i] = (double)i;
@@ -327,6 +347,7 @@ static int ax_plot(lua_State *L) {
   dlt_linestyle ls = {0};
   int fc = 0, fl = 0, fm = 0, has_color = 0;
   if (fmt && dlt_parse_fmt("plot", lua_tostring(L, fmt), &ls, &fc, &fl, &fm) != 0) dlt_lua_error(L);
+  keep_on_error(L, ax);
   dlt_artist *a = dlt_plot_line(ax, x, y, ny);
   if (!a) dlt_lua_error(L);
   if (fc) a->ls.color = ls.color, has_color = 1;
@@ -346,7 +367,7 @@ static int scatter_c(lua_State *L, int o, dlt_artist *a, int64_t nx) {
     a->face = check_color(L, "scatter", ci), has = 1;
   } else if (lua_istable(L, ci) && lua_rawlen(L, ci) > 0 && lua_rawgeti(L, ci, 1) == LUA_TSTRING) {
     int64_t n = (int64_t)lua_rawlen(L, ci);
-    if (n != nx) luaL_error(L, "scatter: c has %d colours for %d points", (int)n, (int)nx);
+    if (n != nx) dlt_lua_fail(L, "scatter: c has %d colours for %d points", (int)n, (int)nx);
     a->colors = dlt_malloc((size_t)n * sizeof *a->colors);
     if (!a->colors) dlt_lua_error(L);
     a->ncolors = n;
@@ -359,7 +380,7 @@ static int scatter_c(lua_State *L, int o, dlt_artist *a, int64_t nx) {
   } else if (is_data(L, ci)) {
     int64_t n;
     double *v = todoubles(L, ci, "scatter", "c", &n);
-    if (n != nx) luaL_error(L, "scatter: c has %d values for %d points", (int)n, (int)nx);
+    if (n != nx) dlt_lua_fail(L, "scatter: c has %d values for %d points", (int)n, (int)nx);
     a->cvals = dlt_malloc((size_t)n * sizeof *v);
     if (!a->cvals) dlt_lua_error(L);
     memcpy(a->cvals, v, (size_t)n * sizeof *v);
@@ -369,7 +390,7 @@ static int scatter_c(lua_State *L, int o, dlt_artist *a, int64_t nx) {
     a->vmin = dlt_lua_optnumber(L, o, "vmin", NAN), a->vmax = dlt_lua_optnumber(L, o, "vmax", NAN);
     dlt_artist_autoscale_norm(a);
   } else if (!lua_isnil(L, ci)) {
-    luaL_error(L, "scatter: c must be a colour, a table of colours or values, got %s", luaL_typename(L, ci));
+    dlt_lua_fail(L, "scatter: c must be a colour, a table of colours or values, got %s", luaL_typename(L, ci));
   }
   lua_settop(L, ci - 1);
   return has;
@@ -383,7 +404,8 @@ static int ax_scatter(lua_State *L) {
   int o = lua_istable(L, 4) ? 4 : 0;
   int64_t nx, ny;
   double *x = todoubles(L, 2, "scatter", "x", &nx), *y = todoubles(L, 3, "scatter", "y", &ny);
-  if (nx != ny) luaL_error(L, "scatter: x and y must have the same length, got %d and %d", (int)nx, (int)ny);
+  if (nx != ny) dlt_lua_fail(L, "scatter: x and y must have the same length, got %d and %d", (int)nx, (int)ny);
+  keep_on_error(L, ax);
   dlt_artist *a = dlt_plot_scatter(ax, x, y, nx);
   if (!a) dlt_lua_error(L);
   a->alpha = opt_alpha(L, o, "scatter");
@@ -392,13 +414,13 @@ static int ax_scatter(lua_State *L) {
   opt_label(L, o, a);
   const char *m = dlt_lua_optstring(L, o, "marker", NULL);
   if (m && (dlt_check_marker("scatter", m, &a->ls.marker) != 0 || !a->ls.marker))
-    luaL_error(L, "scatter: unknown marker '%s' (known: o * s ^ v D + x .)", m);
+    dlt_lua_fail(L, "scatter: unknown marker '%s' (known: o * s ^ v D + x .)", m);
   if (o) {
     dlt_lua_rawfield(L, o, "s");
     if (!lua_isnil(L, -1)) {
       int64_t ns;
       double *s = todoubles(L, -1, "scatter", "s", &ns);
-      if (ns != 1 && ns != nx) luaL_error(L, "scatter: s has %d values for %d points", (int)ns, (int)nx);
+      if (ns != 1 && ns != nx) dlt_lua_fail(L, "scatter: s has %d values for %d points", (int)ns, (int)nx);
       a->s = dlt_malloc((size_t)ns * sizeof *s);
       if (!a->s) dlt_lua_error(L);
       memcpy(a->s, s, (size_t)ns * sizeof *s), a->ns = ns;
@@ -420,6 +442,7 @@ static int ax_scatter(lua_State *L) {
 
 static dlt_artist *bars(lua_State *L, dlt_axes *ax, const char *fn, const double *x0, const double *x1,
                         const double *y0, const double *y1, int64_t n, int o) {
+  keep_on_error(L, ax);
   dlt_artist *a = dlt_plot_bars(ax, x0, x1, y0, y1, n);
   if (!a) dlt_lua_error(L);
   a->alpha = opt_alpha(L, o, fn);
@@ -447,13 +470,13 @@ static int ax_hist(lua_State *L) {
     dlt_lua_rawfield(L, o, "bins");
     if (lua_type(L, -1) == LUA_TNUMBER) {
       lua_Number b = lua_tonumber(L, -1);
-      if (b != floor(b) || b < 1 || b > 1e6) luaL_error(L, "hist: bins %s must be a whole number between 1 and 1e6", lua_tostring(L, -1));
+      if (b != floor(b) || b < 1 || b > 1e6) dlt_lua_fail(L, "hist: bins %s must be a whole number between 1 and 1e6", lua_tostring(L, -1));
       bins = (int)b;
       lua_pop(L, 1);
     } else if (!lua_isnil(L, -1)) {
       int64_t ne;
       edges = todoubles(L, -1, "hist", "bins", &ne);
-      if (ne < 2) luaL_error(L, "hist: bin edges need at least 2 values, got %d", (int)ne);
+      if (ne < 2) dlt_lua_fail(L, "hist: bin edges need at least 2 values, got %d", (int)ne);
       bins = (int)ne - 1;
     } else {
       lua_pop(L, 1);
@@ -468,7 +491,7 @@ static int ax_hist(lua_State *L) {
       if (!lua_isnil(L, -1)) {
         int64_t nr;
         double *r = todoubles(L, -1, "hist", "range", &nr);
-        if (nr != 2 || !(r[1] > r[0])) luaL_error(L, "hist: range must be {lo, hi} with lo < hi");
+        if (nr != 2 || !(r[1] > r[0])) dlt_lua_fail(L, "hist: range must be {lo, hi} with lo < hi");
         lo = r[0], hi = r[1];
       }
     }
@@ -497,7 +520,7 @@ static double *broadcast(lua_State *L, int idx, const char *fn, const char *what
   }
   int64_t m;
   double *v = todoubles(L, idx, fn, what, &m);
-  if (m != 1 && m != n) luaL_error(L, "%s: %s has %d values, expected 1 or %d", fn, what, (int)m, (int)n);
+  if (m != 1 && m != n) dlt_lua_fail(L, "%s: %s has %d values, expected 1 or %d", fn, what, (int)m, (int)n);
   for (int64_t i = 0; i < n; i++) out[i] = v[m == 1 ? 0 : i];
   return out;
 }
@@ -511,7 +534,7 @@ static int ax_bar(lua_State *L) {
   int64_t n, nh;
   double *x = todoubles(L, 2, "bar", "x", &n);
   double *h = todoubles(L, 3, "bar", "height", &nh);
-  if (nh != n && nh != 1) luaL_error(L, "bar: x has %d values and height %d", (int)n, (int)nh);
+  if (nh != n && nh != 1) dlt_lua_fail(L, "bar: x has %d values and height %d", (int)n, (int)nh);
   double *w, *b;
   if (o) dlt_lua_rawfield(L, o, "width");
   else lua_pushnil(L);
@@ -521,7 +544,7 @@ static int ax_bar(lua_State *L) {
   b = broadcast(L, lua_gettop(L), "bar", "bottom", n, 0);
   const char *align = dlt_lua_optstring(L, o, "align", "center");
   int center = strcmp(align, "center") == 0;
-  if (!center && strcmp(align, "edge") != 0) luaL_error(L, "bar: unknown align '%s' (center or edge)", align);
+  if (!center && strcmp(align, "edge") != 0) dlt_lua_fail(L, "bar: unknown align '%s' (center or edge)", align);
   double *x0 = lua_newuserdatauv(L, (size_t)(n ? n : 1) * 4 * sizeof *x0, 0);
   double *x1 = x0 + n, *y0 = x1 + n, *y1 = y0 + n;
   for (int64_t i = 0; i < n; i++) {
@@ -541,6 +564,7 @@ static int ax_fill_between(lua_State *L) {
   double *x = todoubles(L, 2, "fill_between", "x", &n);
   double *y1 = broadcast(L, 3, "fill_between", "y1", n, 0);
   double *y2 = broadcast(L, o == 4 ? 0 : 4, "fill_between", "y2", n, 0);
+  keep_on_error(L, ax);
   dlt_artist *a = dlt_plot_fill_between(ax, x, y1, y2, n);
   if (!a) dlt_lua_error(L);
   a->alpha = opt_alpha(L, o, "fill_between");
@@ -564,6 +588,7 @@ static int axline(lua_State *L, int vertical) {
   double v = lua_type(L, 2) == LUA_TNUMBER ? lua_tonumber(L, 2) : dlt_lua_optnumber(L, o, vertical ? "x" : "y", 0);
   double a0 = dlt_lua_optnumber(L, o, vertical ? "ymin" : "xmin", 0);
   double a1 = dlt_lua_optnumber(L, o, vertical ? "ymax" : "xmax", 1);
+  keep_on_error(L, ax);
   dlt_artist *a = dlt_plot_axline(ax, vertical, v, a0, a1);
   if (!a) dlt_lua_error(L);
   int has = 0;
@@ -581,6 +606,7 @@ static int ax_axvspan(lua_State *L) {
   dlt_lua_checkoptions(L, 4, "axvspan", allowed);
   int o = lua_istable(L, 4) ? 4 : 0;
   double v0 = luaL_checknumber(L, 2), v1 = luaL_checknumber(L, 3);
+  keep_on_error(L, ax);
   dlt_artist *a = dlt_plot_axspan(ax, 1, v0, v1);
   if (!a) dlt_lua_error(L);
   a->y[0] = a->y[1] = dlt_lua_optnumber(L, o, "ymin", 0);
@@ -602,7 +628,7 @@ static void contour_colors(lua_State *L, int o, const char *fn, dlt_artist *a) {
   int ci = lua_gettop(L);
   if (!lua_isnil(L, ci)) {
     int n = lua_type(L, ci) == LUA_TSTRING ? 1 : lua_istable(L, ci) ? (int)lua_rawlen(L, ci) : 0;
-    if (n < 1) luaL_error(L, "%s: colors must be a colour or a table of colours", fn);
+    if (n < 1) dlt_lua_fail(L, "%s: colors must be a colour or a table of colours", fn);
     a->lcolors = dlt_malloc((size_t)n * sizeof *a->lcolors);
     if (!a->lcolors) dlt_lua_error(L);
     a->nlcolors = n;
@@ -618,7 +644,7 @@ static void contour_colors(lua_State *L, int o, const char *fn, dlt_artist *a) {
   if (!lua_isnil(L, -1)) {
     int ls = DLT_LS_SOLID;
     if (lua_type(L, -1) != LUA_TSTRING || dlt_parse_linestyle(fn, lua_tostring(L, -1), &ls) != 0)
-      luaL_error(L, "%s: linestyles must be a linestyle name", fn);
+      dlt_lua_fail(L, "%s: linestyles must be a linestyle name", fn);
     a->ls.ls = ls;
   }
   lua_pop(L, 2);
@@ -632,7 +658,7 @@ static int contour(lua_State *L, int filled) {
   int o = opts_index(L, 2);
   dlt_lua_checkoptions(L, o, fn, allowed);
   int nd = (o ? o : lua_gettop(L) + 1) - 2;
-  if (nd != 1 && nd != 3) luaL_error(L, "%s: expected Z or X, Y, Z (got %d data arguments)", fn, nd);
+  if (nd != 1 && nd != 3) dlt_lua_fail(L, "%s: expected Z or X, Y, Z (got %d data arguments)", fn, nd);
   int rows, cols;
   double *Z = to2d(L, 2 + nd - 1, fn, "Z", &rows, &cols);
   double *X, *Y;
@@ -642,7 +668,7 @@ static int contour(lua_State *L, int filled) {
     X = todoubles(L, 2, fn, "X", &nx), Y = todoubles(L, 3, fn, "Y", &ny);
     if (nx == (int64_t)rows * cols && ny == nx && (rows > 1 || nx != cols)) xy2d = 1;
     else if (nx != cols || ny != rows)
-      luaL_error(L, "%s: X and Y must be 1-D of lengths %d and %d or 2-D like Z (%dx%d), got %d and %d values",
+      dlt_lua_fail(L, "%s: X and Y must be 1-D of lengths %d and %d or 2-D like Z (%dx%d), got %d and %d values",
                  fn, cols, rows, rows, cols, (int)nx, (int)ny);
   } else {
     X = lua_newuserdatauv(L, (size_t)cols * sizeof *X, 0);
@@ -657,13 +683,14 @@ static int contour(lua_State *L, int filled) {
     dlt_lua_rawfield(L, o, "levels");
     if (lua_type(L, -1) == LUA_TNUMBER) {
       lua_Number k = lua_tonumber(L, -1);
-      if (k != floor(k) || k < 1 || k > 200) luaL_error(L, "%s: levels %s must be a whole number between 1 and 200", fn, lua_tostring(L, -1));
+      if (k != floor(k) || k < 1 || k > 200) dlt_lua_fail(L, "%s: levels %s must be a whole number between 1 and 200", fn, lua_tostring(L, -1));
       nauto = (int)k;
     } else if (!lua_isnil(L, -1)) {
       levels = todoubles(L, -1, fn, "levels", &nl);
-      if (nl < 1) luaL_error(L, "%s: levels is empty", fn);
+      if (nl < 1) dlt_lua_fail(L, "%s: levels is empty", fn);
     }
   }
+  keep_on_error(L, ax);
   dlt_artist *a = dlt_plot_contour(ax, X, Y, Z, rows, cols, xy2d, levels, (int)nl, nauto, filled);
   if (!a) dlt_lua_error(L);
   a->alpha = opt_alpha(L, o, fn);
@@ -687,9 +714,10 @@ static int ax_imshow(lua_State *L) {
   double *M = to2d(L, 2, "imshow", "the image", &rows, &cols);
   const char *interp = dlt_lua_optstring(L, o, "interpolation", "nearest");
   if (strcmp(interp, "nearest") && strcmp(interp, "none") && strcmp(interp, "antialiased"))
-    luaL_error(L, "imshow: unknown interpolation '%s' (nearest, none, antialiased)", interp);
+    dlt_lua_fail(L, "imshow: unknown interpolation '%s' (nearest, none, antialiased)", interp);
   const char *aspect = dlt_lua_optstring(L, o, "aspect", "equal");
-  if (strcmp(aspect, "equal") && strcmp(aspect, "auto")) luaL_error(L, "imshow: unknown aspect '%s' (equal or auto)", aspect);
+  if (strcmp(aspect, "equal") && strcmp(aspect, "auto")) dlt_lua_fail(L, "imshow: unknown aspect '%s' (equal or auto)", aspect);
+  keep_on_error(L, ax);
   dlt_artist *a = dlt_plot_image(ax, M, rows, cols);
   if (!a) dlt_lua_error(L);
   a->aspect_equal = strcmp(aspect, "equal") == 0;
@@ -707,7 +735,7 @@ static int align(lua_State *L, const char *fn, const char *s, int horizontal) {
   static const char *const v[] = {"top", "center", "baseline", "bottom", "center_baseline"};
   for (int i = 0; i < (horizontal ? 3 : 5); i++)
     if (strcmp(s, horizontal ? h[i] : v[i]) == 0) return i;
-  return luaL_error(L, "%s: unknown %s alignment '%s'", fn, horizontal ? "horizontal" : "vertical", s);
+  return dlt_lua_fail(L, "%s: unknown %s alignment '%s'", fn, horizontal ? "horizontal" : "vertical", s);
 }
 
 static int ax_text(lua_State *L) {
@@ -718,6 +746,7 @@ static int ax_text(lua_State *L) {
   const char *s = luaL_checkstring(L, 4);
   dlt_lua_checkoptions(L, 5, "text", allowed);
   int o = lua_istable(L, 5) ? 5 : 0;
+  keep_on_error(L, ax);
   dlt_artist *a = dlt_plot_text(ax, x, y, s);
   if (!a) dlt_lua_error(L);
   a->fontsize = opt_fontsize(L, o, "text", a->fontsize);
@@ -748,7 +777,7 @@ static int set_label(lua_State *L, int which) {
   } else if (o) {
     dlt_lua_rawfield(L, o, "pad");
     dlt_lua_rawfield(L, o, "loc");
-    if (!lua_isnil(L, -1) || !lua_isnil(L, -2)) luaL_error(L, "%s: options pad and loc are for set_title", names[which]);
+    if (!lua_isnil(L, -1) || !lua_isnil(L, -2)) dlt_lua_fail(L, "%s: options pad and loc are for set_title", names[which]);
     lua_pop(L, 2);
   }
   if (dlt_set_string(dst, s) != 0) dlt_lua_error(L);
@@ -765,7 +794,7 @@ static int set_lim(lua_State *L, int y) {
   if (lua_istable(L, 2)) {
     for (int i = 0; i < 2; i++) {
       lua_rawgeti(L, 2, i + 1);
-      if (!lua_isnumber(L, -1)) luaL_error(L, "%s: expected {lo, hi}", fn);
+      if (!lua_isnumber(L, -1)) dlt_lua_fail(L, "%s: expected {lo, hi}", fn);
       v[i] = lua_tonumber(L, -1);
       lua_pop(L, 1);
     }
@@ -773,9 +802,9 @@ static int set_lim(lua_State *L, int y) {
     v[0] = luaL_checknumber(L, 2), v[1] = luaL_checknumber(L, 3);
   }
   if (!isfinite(v[0]) || !isfinite(v[1]) || v[0] == v[1])
-    luaL_error(L, "%s: limits (%f, %f) must be finite and different", fn, v[0], v[1]);
+    dlt_lua_fail(L, "%s: limits (%s, %s) must be finite and different", fn, dlt_lua_num(L, v[0]), dlt_lua_num(L, v[1]));
   if ((y ? ax->ylog : ax->xlog) && (v[0] <= 0 || v[1] <= 0))
-    luaL_error(L, "%s: limits (%f, %f) must be positive on a log scale", fn, v[0], v[1]);
+    dlt_lua_fail(L, "%s: limits (%s, %s) must be positive on a log scale", fn, dlt_lua_num(L, v[0]), dlt_lua_num(L, v[1]));
   double *lim = y ? ax->ylim : ax->xlim;
   lim[0] = v[0], lim[1] = v[1];
   if (y) ax->ylim_set = 1, ax->yinvert = 0;
@@ -836,7 +865,7 @@ static int set_scale(lua_State *L, int y) {
   const char *s = luaL_checkstring(L, 2);
   int lg = strcmp(s, "log") == 0;
   if (!lg && strcmp(s, "linear") != 0)
-    luaL_error(L, "%s: unknown scale '%s' (linear or log)", y ? "set_yscale" : "set_xscale", s);
+    dlt_lua_fail(L, "%s: unknown scale '%s' (linear or log)", y ? "set_yscale" : "set_xscale", s);
   if (y) ax->ylog = lg;
   else ax->xlog = lg;
   return 0;
@@ -865,9 +894,9 @@ static int ax_grid(lua_State *L) {
   if (lua_isboolean(L, 2)) ax->grid = lua_toboolean(L, 2);
   else if (o == 2) ax->grid = 1;
   else if (lua_isnoneornil(L, 2)) ax->grid = !ax->grid;
-  else luaL_error(L, "grid: expected a boolean, got %s", luaL_typename(L, 2));
+  else dlt_lua_fail(L, "grid: expected a boolean, got %s", luaL_typename(L, 2));
   ax->grid_alpha = dlt_lua_optnumber(L, o, "alpha", ax->grid_alpha);
-  if (!(ax->grid_alpha >= 0 && ax->grid_alpha <= 1)) luaL_error(L, "grid: alpha %f is not in [0, 1]", ax->grid_alpha);
+  if (!(ax->grid_alpha >= 0 && ax->grid_alpha <= 1)) dlt_lua_fail(L, "grid: alpha %s is not in [0, 1]", dlt_lua_num(L, ax->grid_alpha));
   return 0;
 }
 
@@ -876,7 +905,7 @@ static int ax_axis(lua_State *L) {
   const char *s = luaL_checkstring(L, 2);
   if (strcmp(s, "off") == 0) ax->axis_off = 1;
   else if (strcmp(s, "on") == 0) ax->axis_off = 0;
-  else luaL_error(L, "axis: unknown option '%s' (on or off)", s);
+  else dlt_lua_fail(L, "axis: unknown option '%s' (on or off)", s);
   return 0;
 }
 
@@ -922,7 +951,7 @@ static int fig_colorbar(lua_State *L) {
   static const char *const allowed[] = {"ax", "label", NULL};
   check_fig(L, 1);
   map_box *m = luaL_testudata(L, 2, MAP_MT);
-  if (!m) luaL_error(L, "colorbar: expected a mappable (from contour, contourf, imshow or scatter with c), got %s", luaL_typename(L, 2));
+  if (!m) dlt_lua_fail(L, "colorbar: expected a mappable (from contour, contourf, imshow or scatter with c), got %s", luaL_typename(L, 2));
   check_map(L, 2);
   dlt_lua_checkoptions(L, 3, "colorbar", allowed);
   int o = lua_istable(L, 3) ? 3 : 0;
@@ -980,13 +1009,13 @@ static void fig_options(lua_State *L, int o, const char *fn, double *w, double *
   if (!lua_isnil(L, -1)) {
     int64_t n;
     double *v = todoubles(L, -1, fn, "figsize", &n);
-    if (n != 2 || !(v[0] > 0) || !(v[1] > 0)) luaL_error(L, "%s: figsize must be {width, height} in inches > 0", fn);
+    if (n != 2 || !(v[0] > 0) || !(v[1] > 0)) dlt_lua_fail(L, "%s: figsize must be {width, height} in inches > 0", fn);
     *w = v[0], *h = v[1];
     lua_pop(L, 1);
   }
   lua_pop(L, 1);
   *dpi = dlt_lua_optnumber(L, o, "dpi", 0);
-  if (*dpi < 0) luaL_error(L, "%s: dpi %f must be positive", fn, *dpi);
+  if (*dpi < 0) dlt_lua_fail(L, "%s: dpi %s must be positive", fn, dlt_lua_num(L, *dpi));
 }
 
 static int plt_figure(lua_State *L) {
@@ -1004,10 +1033,10 @@ static int plt_subplots(lua_State *L) {
   int o = lua_istable(L, 1) ? 1 : lua_istable(L, 2) ? 2 : lua_istable(L, 3) ? 3 : 0;
   for (int i = (o ? o : 2) + 1; i <= lua_gettop(L); i++)
     if (!lua_isnil(L, i))
-      luaL_error(L, "subplots: expected (nrows, ncols, {options}), got %s as argument %d", luaL_typename(L, i), i);
+      dlt_lua_fail(L, "subplots: expected (nrows, ncols, {options}), got %s as argument %d", luaL_typename(L, i), i);
   dlt_lua_checkoptions(L, o, "subplots", allowed);
   int nr = o == 1 ? 1 : (int)luaL_optinteger(L, 1, 1), nc = o && o <= 2 ? 1 : (int)luaL_optinteger(L, 2, 1);
-  if (nr < 1 || nc < 1 || nr > 64 || nc > 64) luaL_error(L, "subplots: grid %dx%d must be between 1x1 and 64x64", nr, nc);
+  if (nr < 1 || nc < 1 || nr > 64 || nc > 64) dlt_lua_fail(L, "subplots: grid %dx%d must be between 1x1 and 64x64", nr, nc);
   double w, h, dpi;
   fig_options(L, o, "subplots", &w, &h, &dpi);
   push_fig(L, dlt_figure_new(w, h, dpi));
@@ -1063,32 +1092,6 @@ static int push_gca(lua_State *L) {
 static int plt_gcf(lua_State *L) { push_gcf(L); return 1; }
 static int plt_gca(lua_State *L) { push_gca(L); return 1; }
 
-/* plt.<name>(...): the method (upvalue 1, named upvalue 2) on gca() or gcf() */
-static int plt_call(lua_State *L, int on_figure) {
-  int n = lua_gettop(L);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  if (on_figure) push_gcf(L);
-  else push_gca(L);
-  lua_rotate(L, 1, 2);
-  if (lua_pcall(L, n + 1, LUA_MULTRET, 0) != LUA_OK) {
-    /* the method named itself; say which pyplot function was called */
-    const char *msg = lua_tostring(L, -1), *fn = lua_tostring(L, lua_upvalueindex(2));
-    const char *method = lua_tostring(L, lua_upvalueindex(3));
-    size_t ml = strlen(method);
-    if (msg && strcmp(fn, method) != 0 && strncmp(msg, method, ml) == 0 && msg[ml] == ':')
-      lua_pushfstring(L, "%s%s", fn, msg + ml);
-    else if (msg) {
-      const char *q = strstr(msg, "to '");
-      if (q && strncmp(q + 4, method, ml) == 0 && q[4 + ml] == '\'')
-        lua_pushfstring(L, "%s%s%s", lua_pushlstring(L, msg, (size_t)(q + 4 - msg)), fn, q + 4 + ml);
-    }
-    return lua_error(L);
-  }
-  return lua_gettop(L);
-}
-static int plt_axes_call(lua_State *L) { return plt_call(L, 0); }
-static int plt_fig_call(lua_State *L) { return plt_call(L, 1); }
-
 /* plt.colorbar([mappable], {label, ax}): the current figure's last mappable by default */
 static int plt_colorbar(lua_State *L) {
   lua_settop(L, 2);
@@ -1096,7 +1099,7 @@ static int plt_colorbar(lua_State *L) {
   if (!luaL_testudata(L, 1, MAP_MT)) {
     push_figtable(L, fig);
     lua_getfield(L, -1, "mappable");
-    if (lua_isnil(L, -1)) luaL_error(L, "colorbar: no mappable to draw (use contour, contourf, imshow or scatter with c first)");
+    if (lua_isnil(L, -1)) dlt_lua_fail(L, "colorbar: no mappable to draw (use contour, contourf, imshow or scatter with c first)");
     lua_insert(L, 1);
     lua_settop(L, fig + 1);
     fig++;
@@ -1157,7 +1160,7 @@ static int plt_show(lua_State *L) {
   lua_settop(L, 0);
   const char *dir = getenv("DLT_FIGDIR");
   if (!dir || !dir[0]) dir = "figures";
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST) luaL_error(L, "show: cannot create '%s': %s", dir, strerror(errno));
+  if (mkdir(dir, 0777) != 0 && errno != EEXIST) dlt_lua_fail(L, "show: cannot create '%s': %s", dir, strerror(errno));
   push_state(L);
   lua_Integer n = (lua_getfield(L, -1, "n"), lua_tointeger(L, -1));
   lua_pop(L, 1);
@@ -1182,35 +1185,6 @@ static int plt_style_use(lua_State *L) {
   return 0;
 }
 
-/* the error at the top of the stack, named after fn: luaL_check*'s "bad argument #k to
- * '?'" (a function called from C has no name) becomes "#k-1 to 'fn'" (the inserted
- * self), and the options helpers' "option 'key': ..." gets "fn: " in front */
-static int rethrow(lua_State *L, const char *fn) {
-  const char *msg = lua_tostring(L, -1);
-  int k;
-  if (msg && sscanf(msg, "bad argument #%d to '?'", &k) == 1 && strstr(msg, "'?'"))
-    lua_pushfstring(L, "bad argument #%d to '%s'%s", k - 1, fn, strstr(msg, "'?'") + 3);
-  else if (msg && strncmp(msg, "option '", 8) == 0)
-    lua_pushfstring(L, "%s: %s", fn, msg);
-  return lua_error(L);
-}
-
-/* every method runs protected (upvalues: the method, its name): errors are named after
- * it, and for axes, artists a failing call added half-way are dropped before the
- * error goes on */
-static int guarded(lua_State *L) {
-  ax_box *b = luaL_testudata(L, 1, AX_MT);
-  dlt_axes *ax = b && fig_alive(L, 1) ? b->ax : NULL;
-  int keep = ax ? ax->nart : 0, n = lua_gettop(L);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  if (lua_pcall(L, n, LUA_MULTRET, 0) != LUA_OK) {
-    if (ax) dlt_axes_drop_artists(ax, keep);
-    return rethrow(L, lua_tostring(L, lua_upvalueindex(2)));
-  }
-  return lua_gettop(L);
-}
-
 static const luaL_Reg ax_methods[] = {
     {"plot", ax_plot}, {"scatter", ax_scatter}, {"hist", ax_hist}, {"bar", ax_bar},
     {"fill_between", ax_fill_between}, {"contour", ax_contour}, {"contourf", ax_contourf},
@@ -1225,17 +1199,6 @@ static const luaL_Reg ax_methods[] = {
 static const luaL_Reg fig_methods[] = {
     {"suptitle", fig_suptitle}, {"colorbar", fig_colorbar}, {"tight_layout", fig_tight_layout},
     {"savefig", fig_savefig}, {"get_axes", fig_get_axes}, {"get_size_pixels", fig_size}, {NULL, NULL}};
-
-/* pyplot names that call an axes method on gca() */
-static const struct { const char *name, *method; } plt_axes[] = {
-    {"plot", "plot"}, {"scatter", "scatter"}, {"hist", "hist"}, {"bar", "bar"},
-    {"fill_between", "fill_between"}, {"contour", "contour"}, {"contourf", "contourf"},
-    {"imshow", "imshow"}, {"axhline", "axhline"}, {"axvline", "axvline"}, {"axvspan", "axvspan"},
-    {"text", "text"}, {"title", "set_title"}, {"xlabel", "set_xlabel"}, {"ylabel", "set_ylabel"},
-    {"xlim", "set_xlim"}, {"ylim", "set_ylim"}, {"xscale", "set_xscale"}, {"yscale", "set_yscale"},
-    {"legend", "legend"}, {"grid", "grid"}, {"axis", "axis"}, {NULL, NULL}};
-
-static const struct { const char *name; } plt_fig[] = {{"suptitle"}, {"tight_layout"}, {NULL}};
 
 /* imread(path): a PNG as a float32 tensor in [0, 1] of shape (H,W), (H,W,2), (H,W,3)
  * or (H,W,4) by the file's channels, as matplotlib.pyplot.imread */
@@ -1254,12 +1217,7 @@ static void new_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua
   luaL_newmetatable(L, mt);
   if (methods) {
     lua_newtable(L);
-    for (int i = 0; methods[i].name; i++) {
-      lua_pushcfunction(L, methods[i].func);
-      lua_pushstring(L, methods[i].name);
-      lua_pushcclosure(L, guarded, 2);
-      lua_setfield(L, -2, methods[i].name);
-    }
+    luaL_setfuncs(L, methods, 0);
     lua_setfield(L, -2, "__index");
   }
   if (gc) lua_pushcfunction(L, gc), lua_setfield(L, -2, "__gc");
@@ -1271,36 +1229,15 @@ void dlt_open_plot(lua_State *L, int dlt) {
   new_class(L, FIG_MT, fig_methods, fig_gc, fig_tostring);
   new_class(L, AX_MT, ax_methods, NULL, ax_tostring);
   new_class(L, MAP_MT, NULL, NULL, NULL);
+  luaL_newmetatable(L, ADDED_MT);
+  lua_pushcfunction(L, added_close);
+  lua_setfield(L, -2, "__close");
+  lua_pop(L, 1);
   luaL_getmetatable(L, MAP_MT);
   lua_pushcfunction(L, map_index);
   lua_setfield(L, -2, "__index");
   lua_pop(L, 1);
   luaL_newlib(L, plt_funcs);
-  int plt = lua_gettop(L);
-  luaL_getmetatable(L, AX_MT);
-  lua_getfield(L, -1, "__index");
-  lua_remove(L, -2);
-  int methods = lua_gettop(L);
-  for (int i = 0; plt_axes[i].name; i++) {
-    lua_getfield(L, methods, plt_axes[i].method);
-    lua_pushstring(L, plt_axes[i].name);
-    lua_pushstring(L, plt_axes[i].method);
-    lua_pushcclosure(L, plt_axes_call, 3);
-    lua_setfield(L, plt, plt_axes[i].name);
-  }
-  lua_remove(L, methods);
-  luaL_getmetatable(L, FIG_MT);
-  lua_getfield(L, -1, "__index");
-  lua_remove(L, -2);
-  methods = lua_gettop(L);
-  for (int i = 0; plt_fig[i].name; i++) {
-    lua_getfield(L, methods, plt_fig[i].name);
-    lua_pushstring(L, plt_fig[i].name);
-    lua_pushstring(L, plt_fig[i].name);
-    lua_pushcclosure(L, plt_fig_call, 3);
-    lua_setfield(L, plt, plt_fig[i].name);
-  }
-  lua_remove(L, methods);
   lua_newtable(L);
   lua_pushcfunction(L, plt_style_use);
   lua_setfield(L, -2, "use");

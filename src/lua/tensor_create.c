@@ -1,6 +1,7 @@
 /* tensor_create.c: making tensors (dlt.tensor, zeros, arange, rand, cat, ...), random
  * in-place fills, and getting values out (item, totable, float, to, detach, backward). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -285,6 +286,34 @@ static int l_laplace(lua_State *L) {
   return 1;
 }
 
+/* dlt.random.get_rng_state(): the default generator's state, as a string of 64 hex
+ * digits (its four words) that set_rng_state takes back (PyTorch's names; PyTorch's is a
+ * ByteTensor) */
+static int l_get_rng_state(lua_State *L) {
+  uint64_t st[4];
+  char hex[65];
+  dlt_generator_get_state(NULL, st);
+  for (int i = 0; i < 4; i++) snprintf(hex + 16 * i, 17, "%016llx", (unsigned long long)st[i]);
+  lua_pushlstring(L, hex, 64);
+  return 1;
+}
+
+/* dlt.random.set_rng_state(state): every later draw repeats those after get_rng_state */
+static int l_set_rng_state(lua_State *L) {
+  size_t n;
+  const char *h = luaL_checklstring(L, 1, &n);
+  uint64_t st[4] = {0, 0, 0, 0};
+  bool ok = n == 64;
+  for (size_t i = 0; ok && i < 64; i++) {
+    int c = h[i], v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    if (v < 0) ok = false;
+    else st[i / 16] = st[i / 16] << 4 | (uint64_t)v;
+  }
+  luaL_argcheck(L, ok, 1, "expected a state from get_rng_state (64 hex digits)");
+  dlt_lua_checkrc(L, dlt_generator_set_state(NULL, st));
+  return 0;
+}
+
 /* ---- methods: random fills ---- */
 
 static dlt_tensor *check_fill(lua_State *L, const char *fn) {
@@ -421,6 +450,7 @@ const luaL_Reg dlt_tensor_create_funcs[] = {
 
 const luaL_Reg dlt_tensor_random_funcs[] = {
   {"laplace", l_laplace}, {"rand", l_rand}, {"randn", l_randn}, {"randint", l_randint}, {"randperm", l_randperm},
+  {"get_rng_state", l_get_rng_state}, {"set_rng_state", l_set_rng_state},
   {NULL, NULL},
 };
 

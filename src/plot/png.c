@@ -2,16 +2,14 @@
  * PNG (RGBA when the figure's face is not opaque), with pHYs from the dpi and a tEXt
  * Software chunk. libpng writes the chunks; the image data are compressed by
  * deflate.c. A large image is cut into two bands of rows, each drawn, made scanlines
- * and compressed (one part of the zlib stream) by its own thread. The file is written
- * under a temporary name and renamed, so a failed save leaves nothing. */
-#define _GNU_SOURCE  /* pthread_attr_setaffinity_np, sched_getcpu */
+ * and compressed (one part of the zlib stream), one by the engine's helper thread
+ * (core/worker.c). The file is written under a temporary name and renamed, so a failed
+ * save leaves nothing. */
 #include <cairo.h>
 #include <errno.h>
 #include <malloc.h>
 #include <math.h>
 #include <png.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/worker.h"
 #include "plot/plot.h"
 
 /* Room for the figure at dpi: w x h ARGB32 pixels of stride 4w, with h spare bytes
@@ -191,86 +190,52 @@ static void run_band(band *b) {
   if (b->rc != 0) snprintf(b->msg, sizeof b->msg, "%s", dlt_error());
 }
 
-/* The two bands go to whichever thread asks first: a second thread slow to start
- * leaves both to the calling thread rather than keeping it waiting. The second thread
+/* The two bands go to whichever thread asks first: a helper slow to start leaves both
+ * to the calling thread rather than keeping it waiting. The helper (core/worker.c)
  * starts before the layout, computing the figure's contours (which the layout does not
  * touch) while it runs, then waits for it. */
 typedef struct {
   band *b;
   dlt_contours *contours;
-  atomic_int next;  /* the band to do next; 2: none left */
-  pthread_mutex_t lock;
-  pthread_cond_t cond;
-  atomic_int laid_out;  /* 0 not yet, 1 done, -1 failed; set under lock */
+  atomic_int next;       /* the band to do next; 2: none left */
+  dlt_waiter laid_out;   /* 0 not yet, 1 done, 2 failed */
 } bands;
 
 static void do_bands(bands *j) {
   for (int k; (k = atomic_fetch_add(&j->next, 1)) < 2;) run_band(&j->b[k]);
 }
 
-/* The layout's outcome, spinning up to ~2 ms before sleeping: a sleeping thread woken
- * by the caller was often put on the caller's CPU, behind it. */
-static int wait_layout(bands *j) {
-  struct timespec t0, t;
-  clock_gettime(CLOCK_MONOTONIC, &t0);
-  for (long i = 1; !atomic_load(&j->laid_out); i++) {
-    if (i % 1024) continue;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > 2000000) break;
-  }
-  pthread_mutex_lock(&j->lock);
-  while (!atomic_load(&j->laid_out)) pthread_cond_wait(&j->cond, &j->lock);
-  pthread_mutex_unlock(&j->lock);
-  return atomic_load(&j->laid_out) > 0;
-}
-
-static void *band_thread(void *arg) {
+/* the helper's part; it spins up to ~2 ms for the layout before sleeping: a sleeping
+ * thread woken by the caller was often put on the caller's CPU, behind it */
+static void band_job(void *arg) {
   bands *j = arg;
   dlt_text_use_face(1);
   dlt_contours_compute(j->contours);
-  if (wait_layout(j)) do_bands(j);
-  return NULL;
+  if (dlt_waiter_wait(&j->laid_out, 0, 2000000) == 1) do_bands(j);
 }
 
-/* Starts the second thread (t running band_thread(j)) on the CPUs other than this
- * thread's: left to the scheduler, it was often put on this one and waited ~0.7 ms to
- * run, or woken there later (2 CPUs, Linux 6.18). 0 when DLT_PLOT_THREADS=1, there is
- * no other CPU, or it cannot start. */
-static int start_thread(pthread_t *t, bands *j) {
+/* Whether a second thread may draw: not with DLT_PLOT_THREADS=1 */
+static bool plot_threads(void) {
   const char *e = getenv("DLT_PLOT_THREADS");
-  if (e && strcmp(e, "1") == 0) return 0;
-  int cur = sched_getcpu();
-  cpu_set_t other;
-  if (sched_getaffinity(0, sizeof other, &other) != 0 || CPU_COUNT(&other) < 2) return 0;
-  if (cur >= 0 && cur < CPU_SETSIZE) CPU_CLR(cur, &other);
-  pthread_attr_t at;
-  if (pthread_attr_init(&at) != 0) return 0;
-  int ok = pthread_attr_setaffinity_np(&at, sizeof other, &other) == 0 && pthread_create(t, &at, band_thread, j) == 0;
-  pthread_attr_destroy(&at);
-  return ok;
+  return !(e && strcmp(e, "1") == 0);
 }
 
 /* The figure laid out, then b[0] (rows 0..y0) and b[1] (the rest) each drawn, made
- * scanlines and compressed, by this thread and another at once. Without a second
- * thread this one draws the whole image, then does the rest of both bands. */
+ * scanlines and compressed, by this thread and the helper at once. Without the helper
+ * this one draws the whole image, then does the rest of both bands. */
 static int render_bands(dlt_figure *f, double dpi, unsigned char *px, int w, int h, int y0, int opaque, band b[2]) {
   bands j = {.b = b, .contours = dlt_contours_new(f)};
   b[0] = (band){.f = f, .contours = j.contours, .px = px, .w = w, .h = h, .y1 = y0, .opaque = opaque, .draw = 1};
   b[1] = b[0], b[1].y0 = y0, b[1].y1 = h;
-  pthread_mutex_init(&j.lock, NULL);
-  pthread_cond_init(&j.cond, NULL);
-  pthread_t t;
-  int threaded = start_thread(&t, &j);
+  dlt_waiter_init(&j.laid_out);
+  bool threaded = plot_threads() && dlt_worker_post(band_job, &j);
   cairo_surface_t *s = cairo_image_surface_create_for_data(px, CAIRO_FORMAT_ARGB32, w, h, 4 * w);
   cairo_t *cr = cairo_create(s);
   double keep = f->dpi;
   f->dpi = dpi;
   int rc = cairo_status(cr) == CAIRO_STATUS_SUCCESS ? dlt_render_layout(f, cr)
                                                     : dlt_failn("savefig: cannot make a %dx%d image", w, h);
-  pthread_mutex_lock(&j.lock);
-  atomic_store(&j.laid_out, rc == 0 ? 1 : -1);
-  pthread_cond_broadcast(&j.cond);
-  pthread_mutex_unlock(&j.lock);
+  dlt_waiter_set(&j.laid_out, rc == 0 ? 1 : 2);
   if (rc == 0 && !threaded) {
     b[0].draw = b[1].draw = 0;
     rc = dlt_render_draw(f, cr, NULL);
@@ -279,10 +244,9 @@ static int render_bands(dlt_figure *f, double dpi, unsigned char *px, int w, int
   cairo_surface_flush(s);
   cairo_surface_destroy(s);
   if (rc == 0) do_bands(&j);
-  if (threaded) pthread_join(t, NULL);
+  if (threaded) dlt_worker_wait();
   dlt_contours_free(j.contours);
-  pthread_mutex_destroy(&j.lock);
-  pthread_cond_destroy(&j.cond);
+  dlt_waiter_destroy(&j.laid_out);
   f->dpi = keep;
   if (rc != 0) return rc;
   for (int k = 0; k < 2; k++)

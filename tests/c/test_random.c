@@ -2,6 +2,8 @@
  * right moments and tails (1e6 draws; tolerances are about 6 standard errors). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "core/random.h"
 
@@ -128,4 +130,38 @@ Test(random, bulk_fills_draw_exactly_the_one_at_a_time_stream) {
         cr_assert_eq(dlt_rand_u64(), after, "%s n=%lld: the generator ends elsewhere", normal ? "normal_" : "uniform_", (long long)n);
         dlt_release(t);
       }
+}
+
+/* Under DLT_RNG_GENERIC=1 (ctest's c_test_random_generic) the generic build runs, so
+ * the tests above check it too; otherwise the CPU's. */
+Test(random, the_switch_forces_the_generic_build) {
+  const char *e = getenv("DLT_RNG_GENERIC");
+  if (e && strcmp(e, "1") == 0) cr_assert_eq(dlt_rng_isa(), 0);
+  else cr_assert(dlt_rng_isa() >= 0 && dlt_rng_isa() <= 2);
+}
+
+/* Generators are values: two seeded alike draw alike, a draw from one leaves the other
+ * and the default alone, and a saved state restores the stream exactly. */
+Test(random, generators_are_independent_values_with_a_state) {
+  dlt_generator a = {{0}, 0}, b = {{0}, 0};
+  dlt_generator_seed(&a, 5);
+  dlt_generator_seed(&b, 5);
+  dlt_manual_seed(5);
+  uint64_t d0 = dlt_rand_u64();
+  int64_t n = 50000;
+  dlt_tensor *x = dlt_empty(1, &n, DLT_FLOAT64), *y = dlt_empty(1, &n, DLT_FLOAT64);
+  cr_assert_eq(dlt_generator_normal_(&a, x, 0, 1), 0);
+  uint64_t st[4];
+  dlt_generator_get_state(&a, st);
+  double next_a = dlt_generator_normal(&a);
+  cr_assert_eq(dlt_generator_normal_(&b, y, 0, 1), 0);
+  for (int64_t i = 0; i < n; i++) cr_assert_eq(dlt_get_flat(x, i), dlt_get_flat(y, i));
+  dlt_manual_seed(5);
+  cr_assert_eq(dlt_rand_u64(), d0, "the default generator was not touched");
+  cr_assert_eq(dlt_generator_set_state(&b, st), 0);
+  cr_assert_eq(dlt_generator_normal(&b), next_a);
+  uint64_t zero[4] = {0, 0, 0, 0};
+  cr_assert_eq(dlt_generator_set_state(&b, zero), -1);
+  dlt_release(x);
+  dlt_release(y);
 }
