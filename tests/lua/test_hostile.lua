@@ -226,4 +226,91 @@ T.test("huge font sizes are refused up front, and one too large for the dpi leav
   os.execute("rm -rf " .. dir)
 end)
 
+-- ------------------------------------------------------------------ items 15-18: files
+
+local function scratch_dir()
+  local d = io.popen("mktemp -d"):read("l")
+  assert(d and #d > 0, "mktemp -d failed")
+  return d
+end
+local function listdir(d)
+  local names = {}
+  for l in io.popen("ls -A '" .. d .. "'"):lines() do names[#names + 1] = l end
+  table.sort(names)
+  return names
+end
+local function slurp(p)
+  local f = assert(io.open(p, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+local function my_pid()
+  return slurp("/proc/self/stat"):match("^(%d+)")
+end
+
+T.test("savefig, save and save_npy never write through a planted temporary name", function()
+  local d = scratch_dir()
+  local victim = d .. "/victim"
+  local f = assert(io.open(victim, "wb"))
+  f:write("precious")
+  f:close()
+  -- every name the old writers used beside the target: path.tmp<pid>, path.tmpNNNNNN
+  local pid = my_pid()
+  local targets = { d .. "/fig.png", d .. "/ckpt.safetensors", d .. "/a.npy" }
+  for _, t in ipairs(targets) do
+    os.execute("ln -s '" .. victim .. "' '" .. t .. ".tmp" .. pid .. "'")
+  end
+  local fig, ax = dlt.plot.subplots()
+  ax:plot({ 1, 2, 3 })
+  fig:savefig(targets[1])
+  dlt.save(targets[2], { w = dlt.ones(3) })
+  dlt.save_npy(targets[3], dlt.ones(3))
+  T.eq(slurp(victim), "precious", "the symlink's target")
+  T.eq(slurp(targets[1]):sub(2, 4), "PNG", "the figure")
+  T.eq(dlt.load(targets[2]).w:sum():item(), 3, "the checkpoint")
+  T.eq(dlt.load_npy(targets[3]):sum():item(), 3, "the array")
+  -- nothing left beside them but what was planted
+  T.eq(#listdir(d), 1 + 2 * #targets, "files in the directory")
+  os.execute("rm -rf '" .. d .. "'")
+end)
+
+T.test("a valid 250-character file name saves: the temporary name does not grow with it", function()
+  local d = scratch_dir()
+  local fig, ax = dlt.plot.subplots()
+  ax:plot({ 1, 2 })
+  local png = d .. "/" .. string.rep("p", 251) .. ".png"   -- 255 bytes, the limit
+  fig:savefig(png)
+  T.eq(slurp(png):sub(2, 4), "PNG", "255-byte PNG name")
+  local st = d .. "/" .. string.rep("s", 250)
+  dlt.save(st, { x = dlt.ones(2) })
+  T.eq(dlt.load(st).x:sum():item(), 2, "250-byte checkpoint name")
+  local npy = d .. "/" .. string.rep("n", 255)
+  dlt.save_npy(npy, dlt.ones(2))
+  T.eq(dlt.load_npy(npy):sum():item(), 2, "255-byte .npy name")
+  T.eq(#listdir(d), 3, "no temporary file left")
+  -- one byte more is the system's refusal, named
+  T.raises(function() dlt.save_npy(d .. "/" .. string.rep("n", 256), dlt.ones(2)) end, "save_npy: cannot")
+  os.execute("rm -rf '" .. d .. "'")
+end)
+
+T.test("loaders read regular files only: /dev/zero, a FIFO without a writer, a directory", function()
+  local d = scratch_dir()
+  os.execute("mkfifo '" .. d .. "/fifo'")
+  for _, path in ipairs({ "/dev/zero", d .. "/fifo" }) do
+    T.raises(function() return dlt.load_npy(path) end, "load_npy: cannot read '" .. path .. "': not a regular file")
+    T.raises(function() return dlt.load(path) end, "load: cannot read '" .. path .. "': not a regular file")
+    T.raises(function() return dlt.data.load_csv(path) end, "load_csv: cannot read '" .. path .. "': not a regular file")
+  end
+  T.raises(function() return dlt.load_npy(d) end, "Is a directory")
+  os.execute("rm -rf '" .. d .. "'")
+end)
+
+T.test("an allocation larger than the memory available is 'cannot allocate', not the kernel's kill", function()
+  T.raises(function() return dlt.data.make_blobs(10, { n_features = 1e9 }) end, "cannot allocate 24000000000 bytes")
+  T.raises(function() return dlt.zeros(2 ^ 34) end, "cannot allocate")
+  local X = dlt.data.make_blobs(10, { n_features = 3 })
+  T.eq(X:size(2), 3, "a small one still works")
+end)
+
 T.run()
