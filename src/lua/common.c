@@ -149,6 +149,7 @@ int dlt_lua_fail(lua_State *L, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
+  dlt_unsign_nan(buf);
   return luaL_error(L, "%s", buf);
 }
 
