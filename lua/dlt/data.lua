@@ -31,12 +31,11 @@ local function checkopts(fn, opts, allowed)
 end
 
 local function checkint(fn, what, v, min)
-  if math.type(v) ~= "integer" and not (type(v) == "number" and v == math.floor(v) and v == v) then
-    fail_up("%s: %s must be an integer, got %s", fn, what, tostring(v))
-  end
-  v = math.tointeger(v) or v
-  if v < min then fail_up("%s: %s must be at least %d, got %d", fn, what, min, v) end
-  return v
+  -- math.huge and floats past 2^63 have no integer value: refused, never counted with
+  local iv = type(v) == "number" and math.tointeger(v) or nil
+  if not iv then fail_up("%s: %s must be an integer, got %s", fn, what, tostring(v)) end
+  if iv < min then fail_up("%s: %s must be at least %d, got %d", fn, what, min, iv) end
+  return iv
 end
 
 local function checkbool(fn, what, v, def)
@@ -117,7 +116,7 @@ end
 function DataLoader.__len(self)
   local n, bs = epoch_rows(self), self.batch_size
   if self.drop_last then return n // bs end
-  return (n + bs - 1) // bs
+  return n // bs + (n % bs > 0 and 1 or 0)  -- (n + bs - 1) // bs overflows for a huge bs
 end
 
 function DataLoader.__tostring(self)

@@ -557,6 +557,10 @@ function M.OneCycleLR(opt, opts)
   self.anneal_strategy = o.anneal_strategy
   expect(type(o.div_factor) == "number" and type(o.final_div_factor) == "number", name,
     "div_factor and final_div_factor must be numbers")
+  -- initial_lr = max_lr / div_factor, min_lr = initial_lr / final_div_factor
+  expect(o.div_factor > 0 and o.div_factor < math.huge and o.final_div_factor > 0 and o.final_div_factor < math.huge,
+    name, string.format("div_factor and final_div_factor must be positive and finite, got %s and %s",
+      tostring(o.div_factor), tostring(o.final_div_factor)))
   local max_lrs = per_group(name, "max_lr", opt, o.max_lr)
   if o.last_epoch == -1 then
     for i, g in ipairs(opt.param_groups) do

@@ -146,13 +146,22 @@ local function shape_str(t)
   return "{" .. table.concat(t.shape, ",") .. "}"
 end
 
--- load_state_dict(sd, strict=true): checks every key first, then copies, so a failing
--- load leaves the module as it was
+-- load_state_dict(sd, strict=true) or (sd, {strict = false}), PyTorch's keyword form:
+-- checks every key first, then copies, so a failing load leaves the module as it was
 function M:load_state_dict(sd, strict)
   if type(sd) ~= "table" then
     error("load_state_dict: expected a table of tensors, got " .. type(sd), 2)
   end
+  if type(strict) == "table" then
+    for k in pairs(strict) do
+      if k ~= "strict" then error("load_state_dict: unknown option '" .. tostring(k) .. "'", 2) end
+    end
+    strict = rawget(strict, "strict")
+  end
   if strict == nil then strict = true end
+  if type(strict) ~= "boolean" then
+    error("load_state_dict: strict must be a boolean, got " .. type(strict), 2)
+  end
   local targets, missing = {}, {}
   walk(self, "", function(prefix, mod)
     for _, s in ipairs(own_tensors(mod)) do

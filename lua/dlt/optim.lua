@@ -161,6 +161,21 @@ local function add_group(self, group)
     if g[k] == nil then g[k] = copy_value(v) end
   end
   if #params == 0 then error(cls.name .. ": optimizer got an empty parameter list", 0) end
+  -- {p1, nil, p2}: ipairs would stop at the hole and silently drop p2
+  local count, last = 0, 0
+  for k in pairs(params) do
+    if math.type(k) ~= "integer" or k < 1 then
+      error(string.format("%s: the parameter list of group %d has a key %s that is not a position",
+        cls.name, gi, tostring(k)), 0)
+    end
+    count, last = count + 1, math.max(last, k)
+  end
+  if count ~= last then
+    local hole = 1
+    while rawget(params, hole) ~= nil do hole = hole + 1 end
+    error(string.format("%s: parameter %d of group %d is nil (a hole in the list: %d parameters up to index %d)",
+      cls.name, hole, gi, count, last), 0)
+  end
   local ids = {}
   for i, p in ipairs(params) do
     local problem = K.param_problem(p)

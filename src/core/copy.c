@@ -19,7 +19,7 @@ DEF_COPY_ROW(double, float)
 DEF_COPY_ROW(double, double)
 
 int dlt_copy_(dlt_tensor *dst, const dlt_tensor *src) {
-  if (dlt_check_bcast_to("copy_", src, dst)) return -1;
+  if (dlt_check_bcast_to("copy_", src, dst) || dlt_check_overlap("copy_", dst, src)) return -1;
   if (dst->dtype == src->dtype && dlt_same_shape(dst, src) && dlt_is_contiguous(dst) && dlt_is_contiguous(src)) {
     if (dst->storage != src->storage || dst->offset != src->offset)
       memmove(dlt_data(dst), dlt_data(src), (size_t)dlt_numel(dst) * dlt_dtype_size(dst->dtype));
@@ -47,6 +47,7 @@ DEF_FILL_ROW(float)
 DEF_FILL_ROW(double)
 
 int dlt_fill_(dlt_tensor *dst, double v) {
+  if (dlt_check_overlap("fill_", dst, NULL)) return -1;
   dlt_loop L;
   dlt_loop_init(&L, dst->ndim, dst->shape);
   dlt_loop_add(&L, dst);
@@ -67,7 +68,7 @@ DEF_AXPY_ROW(float)
 DEF_AXPY_ROW(double)
 
 int dlt_axpy_(dlt_tensor *dst, double alpha, const dlt_tensor *src) {
-  if (dlt_check_bcast_to("axpy_", src, dst)) return -1;
+  if (dlt_check_bcast_to("axpy_", src, dst) || dlt_check_overlap("axpy_", dst, src)) return -1;
   dlt_tensor *s2 = src->dtype == dst->dtype ? dlt_retain((dlt_tensor *)src) : dlt_to_dtype((dlt_tensor *)src, dst->dtype);
   if (!s2) return -1;
   dlt_loop L;

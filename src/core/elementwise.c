@@ -156,7 +156,7 @@ dlt_tensor *dlt_binary_scalar(dlt_binop op, const dlt_tensor *a, double s, bool 
 }
 
 int dlt_binary_scalar_(dlt_binop op, dlt_tensor *dst, double s) {
-  if (bad_binop(op)) return -1;
+  if (bad_binop(op) || dlt_check_overlap(binop_names[op], dst, NULL)) return -1;
   run_scalar(bin_kernel_for(op, dst->dtype), dst, dst, s, false);
   dlt_bump_version(dst);
   return 0;
@@ -176,7 +176,7 @@ int dlt_check_bcast_to(const char *fn, const dlt_tensor *src, const dlt_tensor *
 }
 
 int dlt_binary_(dlt_binop op, dlt_tensor *dst, const dlt_tensor *src) {
-  if (bad_binop(op)) return -1;
+  if (bad_binop(op) || dlt_check_overlap(binop_names[op], dst, src)) return -1;
   if (dlt_check_bcast_to(binop_names[op], src, dst)) return -1;
   dlt_tensor *s2 = src->dtype == dst->dtype ? dlt_retain((dlt_tensor *)src) : dlt_to_dtype((dlt_tensor *)src, dst->dtype);
   if (!s2) return -1;

@@ -4,12 +4,26 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <ctype.h>
 
 static _Thread_local char errbuf[512];
 
 const char *dlt_error(void) { return errbuf[0] ? errbuf : "unknown error"; }
 
-static void vset(const char *fmt, va_list ap) { vsnprintf(errbuf, sizeof errbuf, fmt, ap); }
+void dlt_unsign_nan(char *s) {
+  /* a NaN with its sign bit set (0/0 on x86) prints as "-nan" through printf's %g/%f;
+   * PyTorch and Python print "nan". A standalone "-nan" only: names keep their text. */
+  for (char *p = s; (p = strstr(p, "-nan")) != NULL; p++) {
+    char before = p == s ? ' ' : p[-1], after = p[4];
+    if (strchr(" ([{,=:", before) && !isalnum((unsigned char)after)) memmove(p, p + 1, strlen(p));
+  }
+}
+
+static void vset(const char *fmt, va_list ap) {
+  vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+  dlt_unsign_nan(errbuf);
+}
 
 void *dlt_fail(const char *fmt, ...) {
   va_list ap;

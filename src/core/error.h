@@ -9,6 +9,8 @@ const char *dlt_error(void);
 /* formats the message; returns NULL so callers can `return dlt_fail(...)` */
 void *dlt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int dlt_failn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* returns -1 */
+/* rewrites each standalone "-nan" in s as "nan" (messages print NaN as PyTorch does) */
+void dlt_unsign_nan(char *s);
 
 /* malloc/calloc that fail with "cannot allocate N bytes" */
 void *dlt_malloc(size_t n);

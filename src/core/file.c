@@ -1,41 +1,43 @@
-/* file.c: the file helpers every format shares (io.h): a whole file into memory, and
- * the atomic writer (a temporary beside the target, renamed onto it). */
-#define _POSIX_C_SOURCE 200809L  /* fdopen, fileno, fsync */
+/* file.c: the one reader and the one atomic writer behind every file dlt reads or writes
+ * (safetensors, .npy, CSV, IDX, PNG): regular files only, and saves that either replace
+ * the target whole or leave it untouched. */
+#define _GNU_SOURCE  /* O_CLOEXEC, O_NOFOLLOW, getrandom */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/io.h"
 
 void *dlt_read_file(const char *fn, const char *path, size_t *len) {
-  int fd = open(path, O_RDONLY);
+  /* O_NONBLOCK: opening a FIFO with no writer returns at once (then is refused below) */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return dlt_fail("%s: cannot open '%s': %s", fn, path, strerror(errno));
-  struct stat st;
-  int known = fstat(fd, &st) == 0;
-  if (known && S_ISDIR(st.st_mode)) {
+  struct stat st = {0};
+  errno = 0;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    /* a device (/dev/zero), FIFO or socket could be read forever, or block */
+    const char *why = errno && !st.st_mode ? strerror(errno) : S_ISDIR(st.st_mode) ? strerror(EISDIR)
+                      : "not a regular file";
     close(fd);
-    return dlt_fail("%s: cannot read '%s': %s", fn, path, strerror(EISDIR));
+    return dlt_fail("%s: cannot read '%s': %s", fn, path, why);
   }
-  /* a regular file's size, plus one byte to see its end in a single pass */
-  size_t cap = known && S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 4096;
-  size_t n = 0;
-  char *buf = dlt_malloc(cap);
-  while (buf) {
-    if (n == cap) {  /* the file grew, or is not a regular file */
-      char *nb = cap > SIZE_MAX / 2 ? NULL : realloc(buf, cap * 2);
-      if (!nb) { free(buf); buf = dlt_fail("%s: cannot allocate %zu bytes for '%s'", fn, cap * 2, path); break; }
-      buf = nb;
-      cap *= 2;
-    }
+  if ((uint64_t)st.st_size > (uint64_t)SIZE_MAX - 1) {
+    close(fd);
+    return dlt_fail("%s: '%s' is too large (%lld bytes)", fn, path, (long long)st.st_size);
+  }
+  /* exactly the size fstat gave: a file growing meanwhile is read as it was */
+  size_t cap = (size_t)st.st_size, n = 0;
+  char *buf = dlt_malloc(cap ? cap : 1);
+  while (buf && n < cap) {
     ssize_t r = read(fd, buf + n, cap - n);
-    if (r == 0) break;
+    if (r == 0) break;  /* it shrank */
     if (r < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR || errno == EAGAIN) continue;
       free(buf);
       buf = dlt_fail("%s: cannot read '%s': %s", fn, path, strerror(errno));
       break;
@@ -47,16 +49,30 @@ void *dlt_read_file(const char *fn, const char *path, size_t *len) {
   return buf;
 }
 
-/* a fresh name "path.tmpNNNNNN" beside path, opened exclusively */
+/* The temporary file: in path's directory (so the rename is atomic), named
+ * ".dlt-<12 random letters>.tmp", 21 bytes whatever the target's name, so a name up to
+ * the system's limit still saves. Created with O_EXCL and O_NOFOLLOW: a name planted in
+ * advance (a symlink to elsewhere) is never written through, and the random part makes
+ * it unguessable. Returns the descriptor, *tmp the malloc'd name. */
 static int open_temp(const char *path, char **tmp) {
-  static unsigned counter;
-  size_t n = strlen(path) + 32;
+  static const char letters[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const char *slash = strrchr(path, '/');
+  size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0, n = dirlen + 32;
   char *name = dlt_malloc(n);
   if (!name) return -1;
+  memcpy(name, path, dirlen);
   for (int tries = 0; tries < 100; tries++) {
-    unsigned r = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL) ^ (++counter * 40503u);
-    snprintf(name, n, "%s.tmp%06u", path, r % 1000000u);
-    int fd = open(name, O_WRONLY | O_CREAT | O_EXCL, 0666);  /* 0666 & ~umask, as fopen */
+    unsigned char r[12];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+      /* no entropy source: the address space layout and time still vary per call */
+      uintptr_t s = (uintptr_t)&r ^ (uintptr_t)name ^ (uintptr_t)getpid() * 2654435761u ^ (uintptr_t)tries;
+      for (size_t i = 0; i < sizeof r; i++) s = s * 6364136223846793005u + 1442695040888963407u, r[i] = (unsigned char)(s >> 56);
+    }
+    char *p = name + dirlen;
+    memcpy(p, ".dlt-", 5);
+    for (size_t i = 0; i < sizeof r; i++) p[5 + i] = letters[r[i] % 36];
+    memcpy(p + 5 + sizeof r, ".tmp", 5);
+    int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);  /* & ~umask, as fopen */
     if (fd >= 0) { *tmp = name; return fd; }
     if (errno != EEXIST) break;
   }
@@ -64,6 +80,19 @@ static int open_temp(const char *path, char **tmp) {
   free(name);
   errno = e;
   return -1;
+}
+
+/* the directory entry of the rename made durable too (best effort: some file systems
+ * cannot sync a directory) */
+static void sync_dir(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char dir[4096];
+  size_t k = slash ? (size_t)(slash - path) : 0;
+  if (k >= sizeof dir) return;
+  if (slash) memcpy(dir, path, k ? k : 1), dir[k ? k : 1] = 0;
+  else dir[0] = '.', dir[1] = 0;
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0) fsync(fd), close(fd);
 }
 
 int dlt_write_atomic(const char *fn, const char *path, int (*fill)(FILE *f, void *ctx), void *ctx) {
@@ -85,12 +114,11 @@ int dlt_write_atomic(const char *fn, const char *path, int (*fill)(FILE *f, void
   if (rc == 0 && fsync(fileno(f)) != 0 && errno != EINVAL) rc = -1, e = errno;
   if (fclose(f) != 0 && rc == 0) rc = -1, e = errno;
   if (rc == 0 && rename(tmp, path) != 0) rc = -1, e = errno;
-  if (rc != 0) {
-    unlink(tmp);
-    free(tmp);
-    return dlt_failn("%s: cannot write '%s': %s", fn, path, strerror(e));
-  }
+  if (rc != 0) unlink(tmp);
   free(tmp);
+  if (rc == DLT_WRITE_FAILED) return -1;  /* fill named the failure itself */
+  if (rc != 0) return dlt_failn("%s: cannot write '%s': %s", fn, path, strerror(e));
+  sync_dir(path);
   return 0;
 }
 

@@ -48,6 +48,7 @@ dlt_tensor *dlt_index_select(const dlt_tensor *t, int dim, const int64_t *idx, i
 int dlt_index_add_(dlt_tensor *dst, int dim, const int64_t *idx, int64_t n, const dlt_tensor *src) {
   char a[128], b[128];
   if (dst->ndim == 0) return dlt_failn("index_add_: cannot index a 0-D tensor");
+  if (dlt_check_overlap("index_add_", dst, src)) return -1;
   if ((dim = dlt_wrap_dim("index_add_", dim, dst->ndim)) < 0) return -1;
   bool ok = src->ndim == dst->ndim && src->shape[dim] == n;
   for (int i = 0; ok && i < dst->ndim; i++) ok = i == dim || src->shape[i] == dst->shape[i];

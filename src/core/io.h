@@ -59,11 +59,16 @@ dlt_tensor *dlt_parse_idx(const void *buf, size_t len, int dtype, const char *wh
  * its shape (ndim <= DLT_MAXDIM), for data sets that keep images at one byte a pixel. */
 uint8_t *dlt_load_idx_bytes(const char *path, int *ndim, int64_t *shape, size_t *n);
 
-/* Shared by the formats (file.c). A whole regular file into a malloc'd
- * buffer; fn and path name the failure. */
+/* Shared by the formats (file.c). A whole regular file into a malloc'd buffer (devices,
+ * FIFOs and directories are refused, nothing past the size it had when opened is read);
+ * fn and path name the failure. */
 void *dlt_read_file(const char *fn, const char *path, size_t *len);
-/* Writes a file atomically: fill(f, ctx) writes a temporary file next to path, which is
- * then renamed onto path; on any failure the temporary is removed and path untouched. */
+/* Writes a file atomically, the one way dlt writes files (file.c): fill(f, ctx) writes a
+ * temporary file with a random name beside path (created exclusively, never through a
+ * symlink), which is fsynced and renamed onto path; on any failure the temporary is
+ * removed and path untouched. fill returns 0, -1 for a write error (errno names it), or
+ * DLT_WRITE_FAILED when it set the error message itself (dlt_fail). */
+#define DLT_WRITE_FAILED (-2)
 int dlt_write_atomic(const char *fn, const char *path, int (*fill)(FILE *f, void *ctx), void *ctx);
 /* writes t's elements in row-major order as little-endian values of its dtype */
 int dlt_write_tensor_data(FILE *f, const dlt_tensor *t);

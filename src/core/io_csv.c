@@ -157,8 +157,9 @@ dlt_csv *dlt_parse_csv(const char *buf, size_t len, int header, dlt_dtype dtype,
       first = 0;
       int is_header = header == DLT_CSV_HEADER;
       double v;
+      /* an empty cell is missing data, not a name: "1,,2" is a data row (and an error) */
       for (int j = 0; header == DLT_CSV_HEADER_AUTO && j < c.n; j++)
-        if (!cell_number(&c, j, &v)) is_header = 1;
+        if (c.len[j] > 0 && !cell_number(&c, j, &v)) is_header = 1;
       if (is_header) { rc = take_header(out, &c); continue; }
     }
     rc = take_row(what, line, &c, &vals, &nv, &cap);

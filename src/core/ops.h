@@ -42,6 +42,10 @@ dlt_tensor *dlt_where(const dlt_tensor *cond, const dlt_tensor *a, const dlt_ten
 dlt_tensor *dlt_masked_fill(const dlt_tensor *t, const dlt_tensor *mask, double v);
 
 /* in place (bump the version): dst op= src, src broadcast to dst's shape */
+/* Every in-place write checks first (overlap.c): dst has no two elements at one address
+ * (an expanded view), and src (may be NULL) is dst itself or apart from it, not a
+ * partial overlap such as dst's transpose; -1 naming op otherwise. */
+int dlt_check_overlap(const char *op, const dlt_tensor *dst, const dlt_tensor *src);
 int dlt_binary_(dlt_binop op, dlt_tensor *dst, const dlt_tensor *src);
 int dlt_binary_scalar_(dlt_binop op, dlt_tensor *dst, double s);
 int dlt_unary_(dlt_unop op, dlt_tensor *dst);

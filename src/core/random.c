@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ops.h"
 #include "core/random.h"
 #include "core/strided.h"
 #include "core/worker.h"
@@ -518,7 +519,10 @@ typedef struct { void *p; int64_t n, k; double mean, std; stream st; } normal_jo
 #include "core/random_normal.inc"
 
 int dlt_generator_uniform_(dlt_generator *g, dlt_tensor *t, double a, double b) {
+  if (dlt_check_overlap("uniform_", t, NULL)) return -1;
   if (!(a <= b)) return dlt_failn("uniform_: expects a <= b, got a=%g, b=%g", a, b);
+  /* a + (b - a) * u: an infinite bound or width gives NaN or infinity, not numbers */
+  if (!isfinite(b - a)) return dlt_failn("uniform_: the range [%g, %g] must be finite", a, b);
   g = gen(g);
   two p = {a, b, g};
   if (!dlt_is_contiguous(t)) return fill(t, f_uniform, &p);
@@ -528,6 +532,7 @@ int dlt_generator_uniform_(dlt_generator *g, dlt_tensor *t, double a, double b) 
   return 0;
 }
 int dlt_generator_normal_(dlt_generator *g, dlt_tensor *t, double mean, double std) {
+  if (dlt_check_overlap("normal_", t, NULL)) return -1;
   if (!(std >= 0)) return dlt_failn("normal_: expects std >= 0, got %g", std);
   g = gen(g);
   two p = {mean, std, g};
@@ -539,21 +544,25 @@ int dlt_generator_normal_(dlt_generator *g, dlt_tensor *t, double mean, double s
   return 0;
 }
 int dlt_generator_bernoulli_(dlt_generator *g, dlt_tensor *t, double prob) {
+  if (dlt_check_overlap("bernoulli_", t, NULL)) return -1;
   if (!(prob >= 0 && prob <= 1)) return dlt_failn("bernoulli_: expects 0 <= p <= 1, got %g", prob);
   two p = {prob, 0, g};
   return fill(t, f_bernoulli, &p);
 }
 int dlt_generator_exponential_(dlt_generator *g, dlt_tensor *t, double rate) {
+  if (dlt_check_overlap("exponential_", t, NULL)) return -1;
   if (!(rate > 0)) return dlt_failn("exponential_: expects rate > 0, got %g", rate);
   two p = {rate, 0, g};
   return fill(t, f_exponential, &p);
 }
 int dlt_generator_laplace_(dlt_generator *g, dlt_tensor *t, double loc, double scale) {
+  if (dlt_check_overlap("laplace_", t, NULL)) return -1;
   if (!(scale > 0)) return dlt_failn("laplace: expects scale > 0, got %g", scale);
   two p = {loc, scale, g};
   return fill(t, f_laplace, &p);
 }
 int dlt_generator_randint_(dlt_generator *g, dlt_tensor *t, int64_t lo, int64_t hi) {
+  if (dlt_check_overlap("random_", t, NULL)) return -1;
   if (hi <= lo) return dlt_failn("randint: expects low < high, got low=%lld, high=%lld", (long long)lo, (long long)hi);
   two p = {(double)lo, (double)hi, g};
   return fill(t, f_randint, &p);

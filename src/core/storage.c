@@ -66,6 +66,24 @@ static void list_push(free_list *l, void *p) {
  * before any other big mapping, so it never adds to the peak of big buffers. */
 static struct { size_t padded; void *p; } spare_big;
 
+/* Whether n bytes can be had at all: a big mapping is populated at once, and one larger
+ * than the memory the kernel says is available (MemAvailable plus free swap) would get
+ * the process killed instead of failing. Asked only from 256 MiB up; unknown is yes. */
+static bool memory_available(size_t n) {
+  if (n < ((size_t)256 << 20)) return true;
+  FILE *f = fopen("/proc/meminfo", "r");
+  if (!f) return true;
+  char line[128];
+  unsigned long long kb, avail = 0, swap = 0;
+  bool seen = false;
+  while (fgets(line, sizeof line, f)) {
+    if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) avail = kb, seen = true;
+    else if (sscanf(line, "SwapFree: %llu kB", &kb) == 1) swap = kb;
+  }
+  fclose(f);
+  return !seen || n / 1024 <= avail + swap;
+}
+
 static void *data_alloc(size_t padded) {
   if (padded && padded <= CACHE_MAX_BYTES && cache[padded / 64]) {
     void *p = cache[padded / 64];
@@ -81,6 +99,7 @@ static void *data_alloc(size_t padded) {
     if (n == padded) return p;  /* already faulted in: a loop of same-size results pays once */
     munmap(p, n);
   }
+  if (!memory_available(padded)) return NULL;
   malloc_trim(0);  /* first the heap's free pages go back: peak memory is what counts */
   /* populated at once: every result is written in full right after, and one call that
    * maps all the pages costs a fraction of a page fault per page (bench/README.md) */

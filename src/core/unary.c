@@ -154,6 +154,7 @@ dlt_tensor *dlt_unary(dlt_unop op, const dlt_tensor *a) {
 
 int dlt_unary_(dlt_unop op, dlt_tensor *dst) {
   if (op < 0 || op >= DLT_NUNOP) return dlt_failn("unary: unknown function %d", (int)op);
+  if (dlt_check_overlap("unary_", dst, NULL)) return -1;
   run_unary(dst->dtype == DLT_FLOAT32 ? un_f32[op] : un_f64[op], dst, dst);
   dlt_bump_version(dst);
   return 0;

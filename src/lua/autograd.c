@@ -1,5 +1,6 @@
 /* autograd.c: grad-mode and anomaly-mode scopes (dlt.no_grad, dlt.enable_grad,
  * dlt.autograd.detect_anomaly) and dlt.autograd.gradcheck over a Lua function. */
+#include <math.h>
 #include <stdlib.h>
 
 #include "autograd/gradcheck.h"
@@ -100,7 +101,8 @@ static int a_gradcheck(lua_State *L) {
   opts.atol = dlt_lua_optnumber(L, 3, "atol", opts.atol);
   opts.rtol = dlt_lua_optnumber(L, 3, "rtol", opts.rtol);
   opts.per_element = dlt_lua_optboolean(L, 3, "per_element", opts.per_element);
-  if (!(opts.eps > 0)) return dlt_lua_fail(L, "gradcheck: eps must be positive, got %g", opts.eps);
+  if (!(opts.eps > 0 && isfinite(opts.eps)))
+    return dlt_lua_fail(L, "gradcheck: eps must be positive and finite, got %g", opts.eps);
   int n = 1;
   dlt_tensor *single = dlt_lua_testtensor(L, 2);
   if (!single) {

@@ -154,6 +154,7 @@ int dlt_lua_fail(lua_State *L, const char *fmt, ...) {
   }
   va_end(again);
   va_end(ap);
+  dlt_unsign_nan(msg);
   return luaL_error(L, "%s", msg);
 }
 

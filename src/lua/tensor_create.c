@@ -213,8 +213,10 @@ static dlt_tensor **tensor_list(lua_State *L, int idx, const char *fn, int *n) {
   return ts;
 }
 
+/* (list[, dim]): the slot of dim is fixed before tensor_list pushes its array */
 static int l_cat(lua_State *L) {
   int n;
+  lua_settop(L, 2);
   dlt_tensor **ts = tensor_list(L, 1, "cat", &n);
   int dim = dlt_lua_optdim(L, 2, ts[0]->ndim, "cat", 0);
   dlt_lua_pushtensor(L, dlt_ag_cat(ts, n, dim));
@@ -223,6 +225,7 @@ static int l_cat(lua_State *L) {
 
 static int l_stack(lua_State *L) {
   int n;
+  lua_settop(L, 2);
   dlt_tensor **ts = tensor_list(L, 1, "stack", &n);
   int dim = dlt_lua_optdim(L, 2, ts[0]->ndim + 1, "stack", 0);
   dlt_lua_pushtensor(L, dlt_ag_stack(ts, n, dim));

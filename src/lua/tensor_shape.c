@@ -60,6 +60,8 @@ void dlt_tensor_index_set(lua_State *L, dlt_tensor *t, int key, int val) {
   int64_t idx[DLT_MAXDIM];
   int n = read_key(L, t, key, idx);
   dlt_lua_checkrc(L, dlt_check_inplace("index assignment", t));
+  /* one element of an expanded view is all of its copies: the whole tensor is checked */
+  dlt_lua_checkrc(L, dlt_check_overlap("index assignment", t, NULL));
   dlt_tensor *src = NULL;
   double v = 0;
   if (lua_type(L, val) == LUA_TNUMBER) v = lua_tonumber(L, val);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/io.h"
 #include "core/worker.h"
 #include "plot/plot.h"
 
@@ -334,25 +335,13 @@ static int image_data(dlt_figure *f, double dpi, unsigned char *px, int w, int h
   return rc;
 }
 
-int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi) {
-  const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
-  if (!dot || (slash && dot < slash)) return dlt_failn("savefig: '%s' has no file extension (use .png)", path);
-  if (strcmp(dot, ".png") != 0 && strcmp(dot, ".PNG") != 0)
-    return dlt_failn("savefig: unsupported format '%s' in '%s' (only png)", dot + 1, path);
-  if (dpi <= 0) dpi = f->dpi;
-  if (!isfinite(dpi) || f->w * dpi < 1 || f->h * dpi < 1 || f->w * dpi >= 32767.5 || f->h * dpi >= 32767.5 ||
-      f->w * f->h * dpi * dpi > 1e8)
-    return dlt_failn("savefig: dpi %g must give 1 to 32767 pixels a side (Cairo's limit), 1e8 in all", dpi);
-  size_t n = strlen(path) + 32;
-  char *tmp = dlt_malloc(n);
-  if (!tmp) return -1;
-  snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-  FILE *fp = fopen(tmp, "wb");
-  if (!fp) {
-    int e = errno;
-    free(tmp);
-    return dlt_failn("savefig: cannot write '%s': %s", path, strerror(e));
-  }
+typedef struct { dlt_figure *f; const char *path; double dpi; } save_job;
+
+/* dlt_write_atomic's fill: draws the figure and writes the PNG into the temporary file */
+static int save_png(FILE *fp, void *ctx) {
+  const save_job *j = ctx;
+  dlt_figure *f = j->f;
+  double dpi = j->dpi;
   /* The peak memory of a plotting script is here. The pixels come first, from free
    * heap memory if a block is big enough (its pages are resident: no page faults),
    * then the heap's other free pages go back; the scanlines overwrite the rendered
@@ -368,12 +357,19 @@ int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi) {
   int rc = block ? image_data(f, dpi, px, w, h, opaque, b, &d) : -1;
   if (rc == 0) rc = write_png(&io, &d, w, h, opaque ? 3 : 4, dpi);
   free(block), free(b[0].z), free(b[1].z);
-  if (fclose(fp) != 0 && rc == 0) snprintf(io.msg, sizeof io.msg, "%s", strerror(errno)), rc = -1;
-  if (rc == 0 && rename(tmp, path) != 0) snprintf(io.msg, sizeof io.msg, "%s", strerror(errno)), rc = -1;
-  if (rc != 0) {
-    remove(tmp);
-    if (io.msg[0]) dlt_failn("savefig: cannot write '%s': %s", path, io.msg);
-  }
-  free(tmp);
-  return rc;
+  if (rc != 0 && io.msg[0]) dlt_failn("savefig: cannot write '%s': %s", j->path, io.msg);
+  return rc == 0 ? 0 : DLT_WRITE_FAILED;  /* drawing failures named themselves */
+}
+
+int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi) {
+  const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+  if (!dot || (slash && dot < slash)) return dlt_failn("savefig: '%s' has no file extension (use .png)", path);
+  if (strcmp(dot, ".png") != 0 && strcmp(dot, ".PNG") != 0)
+    return dlt_failn("savefig: unsupported format '%s' in '%s' (only png)", dot + 1, path);
+  if (dpi <= 0) dpi = f->dpi;
+  if (!isfinite(dpi) || f->w * dpi < 1 || f->h * dpi < 1 || f->w * dpi >= 32767.5 || f->h * dpi >= 32767.5 ||
+      f->w * f->h * dpi * dpi > 1e8)
+    return dlt_failn("savefig: dpi %g must give 1 to 32767 pixels a side (Cairo's limit), 1e8 in all", dpi);
+  save_job job = {f, path, dpi};
+  return dlt_write_atomic("savefig", path, save_png, &job);
 }

@@ -442,7 +442,7 @@ Test(plot_png, unwritable_path_is_an_error_and_leaves_no_file) {
   dlt_figure_add_axes(f, 1, 1, 0, 0);
   const char *path = "/nonexistent_dlt_dir/fig.png";
   cr_assert_eq(dlt_figure_savefig(f, path, 0), -1);
-  cr_expect(strstr(dlt_error(), "savefig: cannot write '/nonexistent_dlt_dir/fig.png'") != NULL, "%s", dlt_error());
+  cr_expect(strstr(dlt_error(), "savefig: cannot open '/nonexistent_dlt_dir/fig.png'") != NULL, "%s", dlt_error());
   cr_expect(!file_exists(path));
   cr_assert_eq(dlt_figure_savefig(f, "/tmp/fig.pdf", 0), -1);
   cr_expect_str_eq(dlt_error(), "savefig: unsupported format 'pdf' in '/tmp/fig.pdf' (only png)");

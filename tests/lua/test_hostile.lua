@@ -226,4 +226,198 @@ T.test("huge font sizes are refused up front, and one too large for the dpi leav
   os.execute("rm -rf " .. dir)
 end)
 
+-- ------------------------------------------------------------------ items 15-18: files
+
+local function scratch_dir()
+  local d = io.popen("mktemp -d"):read("l")
+  assert(d and #d > 0, "mktemp -d failed")
+  return d
+end
+local function listdir(d)
+  local names = {}
+  for l in io.popen("ls -A '" .. d .. "'"):lines() do names[#names + 1] = l end
+  table.sort(names)
+  return names
+end
+local function slurp(p)
+  local f = assert(io.open(p, "rb"))
+  local s = f:read("a")
+  f:close()
+  return s
+end
+local function my_pid()
+  return slurp("/proc/self/stat"):match("^(%d+)")
+end
+
+T.test("savefig, save and save_npy never write through a planted temporary name", function()
+  local d = scratch_dir()
+  local victim = d .. "/victim"
+  local f = assert(io.open(victim, "wb"))
+  f:write("precious")
+  f:close()
+  -- every name the old writers used beside the target: path.tmp<pid>, path.tmpNNNNNN
+  local pid = my_pid()
+  local targets = { d .. "/fig.png", d .. "/ckpt.safetensors", d .. "/a.npy" }
+  for _, t in ipairs(targets) do
+    os.execute("ln -s '" .. victim .. "' '" .. t .. ".tmp" .. pid .. "'")
+  end
+  local fig, ax = dlt.plot.subplots()
+  ax:plot({ 1, 2, 3 })
+  fig:savefig(targets[1])
+  dlt.save(targets[2], { w = dlt.ones(3) })
+  dlt.save_npy(targets[3], dlt.ones(3))
+  T.eq(slurp(victim), "precious", "the symlink's target")
+  T.eq(slurp(targets[1]):sub(2, 4), "PNG", "the figure")
+  T.eq(dlt.load(targets[2]).w:sum():item(), 3, "the checkpoint")
+  T.eq(dlt.load_npy(targets[3]):sum():item(), 3, "the array")
+  -- nothing left beside them but what was planted
+  T.eq(#listdir(d), 1 + 2 * #targets, "files in the directory")
+  os.execute("rm -rf '" .. d .. "'")
+end)
+
+T.test("a valid 250-character file name saves: the temporary name does not grow with it", function()
+  local d = scratch_dir()
+  local fig, ax = dlt.plot.subplots()
+  ax:plot({ 1, 2 })
+  local png = d .. "/" .. string.rep("p", 251) .. ".png"   -- 255 bytes, the limit
+  fig:savefig(png)
+  T.eq(slurp(png):sub(2, 4), "PNG", "255-byte PNG name")
+  local st = d .. "/" .. string.rep("s", 250)
+  dlt.save(st, { x = dlt.ones(2) })
+  T.eq(dlt.load(st).x:sum():item(), 2, "250-byte checkpoint name")
+  local npy = d .. "/" .. string.rep("n", 255)
+  dlt.save_npy(npy, dlt.ones(2))
+  T.eq(dlt.load_npy(npy):sum():item(), 2, "255-byte .npy name")
+  T.eq(#listdir(d), 3, "no temporary file left")
+  -- one byte more is the system's refusal, named
+  T.raises(function() dlt.save_npy(d .. "/" .. string.rep("n", 256), dlt.ones(2)) end, "save_npy: cannot")
+  os.execute("rm -rf '" .. d .. "'")
+end)
+
+T.test("loaders read regular files only: /dev/zero, a FIFO without a writer, a directory", function()
+  local d = scratch_dir()
+  os.execute("mkfifo '" .. d .. "/fifo'")
+  for _, path in ipairs({ "/dev/zero", d .. "/fifo" }) do
+    T.raises(function() return dlt.load_npy(path) end, "load_npy: cannot read '" .. path .. "': not a regular file")
+    T.raises(function() return dlt.load(path) end, "load: cannot read '" .. path .. "': not a regular file")
+    T.raises(function() return dlt.data.load_csv(path) end, "load_csv: cannot read '" .. path .. "': not a regular file")
+  end
+  T.raises(function() return dlt.load_npy(d) end, "Is a directory")
+  os.execute("rm -rf '" .. d .. "'")
+end)
+
+T.test("an allocation larger than the memory available is 'cannot allocate', not the kernel's kill", function()
+  T.raises(function() return dlt.data.make_blobs(10, { n_features = 1e9 }) end, "cannot allocate 24000000000 bytes")
+  T.raises(function() return dlt.zeros(2 ^ 34) end, "cannot allocate")
+  local X = dlt.data.make_blobs(10, { n_features = 3 })
+  T.eq(X:size(2), 3, "a small one still works")
+end)
+
+-- ------------------------------------------------------------------ items 6-14
+
+T.test("writes into aliased elements or partially overlapping inputs are refused, naming the op", function()
+  local t = dlt.ones(3)
+  local function e() return dlt.zeros(1):expand(3) end
+  local expanded = "more than one element of the written-to tensor refers to a single memory location"
+  T.raises(function() e():add_(t) end, "add_: unsupported operation: " .. expanded)
+  T.raises(function() e():copy_(t) end, "copy_: unsupported operation: " .. expanded)
+  T.raises(function() e():uniform_() end, "uniform_: unsupported operation: " .. expanded)
+  T.raises(function() e():fill_(2) end, "fill_: unsupported operation")
+  T.raises(function() e():mul_(2) end, "mul_: unsupported operation")
+  T.raises(function() local x = e(); x[1] = 9 end, "index assignment: unsupported operation")
+  local p = dlt.randn(3):requires_grad_()
+  p.grad = e()
+  T.raises(function() (p * 2):sum():backward() end, "unsupported operation: " .. expanded)
+  local m = dlt.randn(3, 3)
+  local before = m:clone()
+  local partial = "some elements of the input tensor and the written-to tensor refer to a single memory location"
+  T.raises(function() m:add_(m:t()) end, "add_: unsupported operation: " .. partial)
+  T.raises(function() m:copy_(m:t()) end, "copy_: unsupported operation: " .. partial)
+  T.eq(m:eq(before):all():item() ~= 0 and m:eq(before):all():item() ~= false, true, "m untouched")
+  local x = dlt.arange(1, 5)
+  T.raises(function() x:narrow(1, 1, 3):copy_(x:narrow(1, 2, 3)) end, "copy_: unsupported operation")
+  -- the same tensor, and disjoint parts of one storage, are fine (as in PyTorch)
+  m:add_(m)
+  T.close(m, before * 2, 0, 0, "m:add_(m)")
+  m:select(1, 1):copy_(m:select(1, 2))
+  T.close(m:select(1, 1), m:select(1, 2), 0, 0, "row copy")
+end)
+
+T.test("cat and stack without a dim use dim 1", function()
+  T.close(dlt.cat({ dlt.ones(2), dlt.zeros(3) }), { 1, 1, 0, 0, 0 }, 0, 0, "cat")
+  local s = dlt.stack({ dlt.ones(2), dlt.zeros(2) })
+  T.eq(s:size(1), 2, "stack rows")
+  T.close(s, { { 1, 1 }, { 0, 0 } }, 0, 0, "stack")
+end)
+
+T.test("load_state_dict takes PyTorch's {strict = false}", function()
+  local m = nn.Linear(2, 2)
+  local sd = { weight = dlt.ones(2, 2) }
+  T.raises(function() m:load_state_dict(sd) end, "missing key 'bias'")
+  m:load_state_dict(sd, { strict = false })
+  T.eq(m.weight:sum():item(), 4, "weight loaded")
+  m:load_state_dict({ weight = dlt.zeros(2, 2), extra = dlt.ones(1) }, { strict = false })
+  T.eq(m.weight:sum():item(), 0, "unexpected key ignored")
+  T.raises(function() m:load_state_dict(sd, { strict = false, strikt = 1 }) end, "unknown option 'strikt'")
+  T.raises(function() m:load_state_dict(sd, "no") end, "strict must be a boolean")
+end)
+
+T.test("DataLoader batch sizes: non-integers refused, one larger than the data gives one batch", function()
+  local D = dlt.data
+  local ds = D.TensorDataset(dlt.randn(5, 2), dlt.randn(5))
+  T.raises(function() D.DataLoader(ds, { batch_size = math.huge }) end, "batch_size must be an integer, got inf")
+  T.raises(function() D.DataLoader(ds, { batch_size = 2 ^ 63 }) end, "batch_size must be an integer")
+  T.raises(function() D.DataLoader(ds, { batch_size = 0 }) end, "at least 1")
+  for _, bs in ipairs({ math.maxinteger, 100 }) do
+    local l = D.DataLoader(ds, { batch_size = bs })
+    T.eq(#l, 1, "batches for " .. bs)
+    local rows = 0
+    for x in l:iter() do rows = rows + x:size(1) end
+    T.eq(rows, 5, "rows for " .. bs)
+  end
+end)
+
+T.test("load_csv: an empty field is an error, never a silent header", function()
+  local p = os.tmpname()
+  local f = assert(io.open(p, "w"))
+  f:write("1,,2\n")
+  f:close()
+  T.raises(function() dlt.data.load_csv(p) end, "line 1, column 2: empty cell")
+  f = assert(io.open(p, "w"))
+  f:write("a,,c\n1,2,3\n")
+  f:close()
+  local X = dlt.data.load_csv(p)
+  T.eq(X:size(1), 1, "a header with an empty name still is one")
+  os.remove(p)
+end)
+
+T.test("an optimizer's parameter list with a hole is an error", function()
+  local a, b = dlt.randn(2):requires_grad_(), dlt.randn(2):requires_grad_()
+  T.raises(function() optim.SGD({ a, nil, b }, { lr = 0.1 }) end, "SGD: parameter 2 of group 1 is nil")
+  T.raises(function() optim.Adam({ { params = { a, nil, b } } }) end, "parameter 2 of group 1 is nil")
+  T.eq(#optim.SGD({ a, b }, { lr = 0.1 }).param_groups[1].params, 2, "a list without holes")
+end)
+
+T.test("infinite or zero hyper-parameters are refused with a message", function()
+  T.raises(function() dlt.ones(3):uniform_(-math.huge, math.huge) end, "uniform_: the range [-inf, inf] must be finite")
+  T.raises(function() nn.init.uniform_(dlt.ones(3), 0, math.huge) end, "must be finite")
+  local opt = optim.SGD({ dlt.randn(2):requires_grad_() }, { lr = 0.1 })
+  T.raises(function() optim.lr_scheduler.OneCycleLR(opt, { max_lr = 1, total_steps = 10, div_factor = 0 }) end,
+    "OneCycleLR: div_factor and final_div_factor must be positive and finite")
+  T.raises(function()
+    dlt.autograd.gradcheck(function(x) return x * 2 end, { dlt.randn(2, { dtype = "float64" }):requires_grad_() },
+      { eps = math.huge })
+  end, "gradcheck: eps must be positive and finite, got inf")
+end)
+
+T.test("NaN prints as nan, in printouts and in messages", function()
+  local nan = -(0 / 0)
+  T.eq(tostring(dlt.tensor(nan)), "tensor(nan)", "0-D")
+  T.eq(tostring(dlt.tensor({ nan, 1.5 })), "tensor([   nan, 1.5000])", "1-D")
+  local err = T.raises(function() dlt.ones(3):uniform_(nan, nan) end, "uniform_")
+  assert(not err:find("-nan", 1, true), err)
+  err = T.raises(function() dlt.data.make_blobs(nan) end, "")
+  assert(not err:find("-nan", 1, true), err)
+end)
+
 T.run()

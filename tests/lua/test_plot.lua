@@ -252,7 +252,7 @@ bad("contour of a 1-D array", function(ax) ax:contour({1, 2, 3}) end, "contour: 
 bad("contour X of the wrong length", function(ax) ax:contour({1, 2}, {1, 2}, {{1, 2, 3}, {4, 5, 6}}) end,
   "contour: X and Y must be 1-D of lengths 3 and 2")
 bad("unwritable path", function(_, fig) fig:savefig("/nonexistent_dlt_dir/x.png") end,
-  "savefig: cannot write '/nonexistent_dlt_dir/x.png'")
+  "savefig: cannot open '/nonexistent_dlt_dir/x.png'")
 bad("unknown image format", function(_, fig) fig:savefig(tmp("x.svg")) end, "savefig: unsupported format 'svg'")
 bad("unknown option", function(ax) ax:plot({1, 2}, {colour = "red"}) end, "plot: unknown option 'colour'")
 bad("unknown scale", function(ax) ax:set_yscale("symlog") end, "set_yscale: unknown scale 'symlog'")
