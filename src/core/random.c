@@ -335,7 +335,7 @@ int64_t dlt_rand_below(int64_t n) {
  * contiguous fills of uniform_ and normal_ have their own loops below). */
 static int fill(dlt_tensor *t, double (*f)(void *), void *ud) {
   int64_t n = dlt_numel(t);
-  if (dlt_is_contiguous(t)) {
+  if (dlt_is_contiguous(t) && dlt_is_floating(t->dtype)) {  /* int64 and bool through dlt_set */
     if (t->dtype == DLT_FLOAT32) { float *p = dlt_data(t); for (int64_t i = 0; i < n; i++) p[i] = (float)f(ud); }
     else { double *p = dlt_data(t); for (int64_t i = 0; i < n; i++) p[i] = f(ud); }
   } else {
@@ -565,6 +565,7 @@ DEF_NORMAL_FILL(float, GEN, DLT_VEC_CLONES)
 DEF_NORMAL_FILL(double, GEN, DLT_VEC_CLONES)
 
 int dlt_uniform_(dlt_tensor *t, double a, double b) {
+  if (dlt_check_floating("uniform_", t)) return -1;
   if (!(a <= b)) return dlt_failn("uniform_: expects a <= b, got a=%g, b=%g", a, b);
   two p = {a, b};
   if (!dlt_is_contiguous(t)) return fill(t, f_uniform, &p);
@@ -575,6 +576,7 @@ int dlt_uniform_(dlt_tensor *t, double a, double b) {
   return 0;
 }
 int dlt_normal_(dlt_tensor *t, double mean, double std) {
+  if (dlt_check_floating("normal_", t)) return -1;
   if (!(std >= 0)) return dlt_failn("normal_: expects std >= 0, got %g", std);
   two p = {mean, std};
   if (!dlt_is_contiguous(t)) return fill(t, f_normal, &p);
@@ -591,11 +593,13 @@ int dlt_bernoulli_(dlt_tensor *t, double prob) {
   return fill(t, f_bernoulli, &p);
 }
 int dlt_exponential_(dlt_tensor *t, double rate) {
+  if (dlt_check_floating("exponential_", t)) return -1;
   if (!(rate > 0)) return dlt_failn("exponential_: expects rate > 0, got %g", rate);
   two p = {rate, 0};
   return fill(t, f_exponential, &p);
 }
 int dlt_laplace_(dlt_tensor *t, double loc, double scale) {
+  if (dlt_check_floating("laplace", t)) return -1;
   if (!(scale > 0)) return dlt_failn("laplace: expects scale > 0, got %g", scale);
   two p = {loc, scale};
   return fill(t, f_laplace, &p);

@@ -14,11 +14,21 @@ static double checknum(lua_State *L, int idx, const char *fn) {
   return lua_tonumber(L, idx);
 }
 
+/* An int64 or bool tensor t meeting a Lua float (2.0, 0.5) computes in the default float
+ * dtype, as PyTorch treats a Python float; a Lua integer keeps integers integer. The
+ * converted tensor is pushed (Lua owns it). */
+static dlt_tensor *scalar_partner(lua_State *L, dlt_tensor *t, int num) {
+  if (dlt_is_floating(t->dtype) || lua_type(L, num) != LUA_TNUMBER || lua_isinteger(L, num)) return t;
+  dlt_tensor *f = dlt_to_dtype(t, dlt_default_dtype());
+  dlt_lua_pushtensor(L, f);
+  return f;
+}
+
 static int arith(lua_State *L, dlt_binop op, const char *fn) {
   dlt_tensor *a = dlt_lua_testtensor(L, 1), *b = dlt_lua_testtensor(L, 2), *r;
   if (a && b) r = dlt_ag_binary(op, a, b);
-  else if (a) r = dlt_ag_binary_scalar(op, a, checknum(L, 2, fn), false);
-  else if (b) r = dlt_ag_binary_scalar(op, b, checknum(L, 1, fn), true);
+  else if (a) r = dlt_ag_binary_scalar(op, scalar_partner(L, a, 2), checknum(L, 2, fn), false);
+  else if (b) r = dlt_ag_binary_scalar(op, scalar_partner(L, b, 1), checknum(L, 1, fn), true);
   else return dlt_lua_fail(L, "%s: expected a tensor, got %s and %s", fn, luaL_typename(L, 1), luaL_typename(L, 2));
   dlt_lua_pushtensor(L, r);
   return 1;
@@ -327,7 +337,10 @@ static dlt_tensor *data_arg(lua_State *L, int idx, const char *fn, const char *w
     dlt_lua_fail(L, "%s: expected %s as a tensor or table, got %s", fn, what, luaL_typename(L, idx));
   dlt_tensor *t = dlt_lua_totensor(L, idx, dlt_default_dtype());
   dlt_lua_pushtensor(L, t);
-  return t;
+  if (dlt_is_floating(t->dtype)) return t;
+  dlt_tensor *f = dlt_to_dtype(t, dlt_default_dtype());  /* fits compute in floating point */
+  dlt_lua_pushtensor(L, f);
+  return f;
 }
 
 static int l_lstsq(lua_State *L) {

@@ -41,7 +41,12 @@ int dlt_tensor_index_get(lua_State *L, dlt_tensor *t, int key) {
   int64_t idx[DLT_MAXDIM];
   int n = read_key(L, t, key, idx);
   if (n == t->ndim) {
-    lua_pushnumber(L, dlt_get(t, idx));
+    if (dlt_is_floating(t->dtype)) lua_pushnumber(L, dlt_get(t, idx));
+    else {
+      int64_t off = t->offset;
+      for (int i = 0; i < n; i++) off += idx[i] * t->stride[i];
+      dlt_lua_pushelement(L, t, off);
+    }
     return 1;
   }
   /* a view of the remaining dims, through the recorded select so gradients flow */
@@ -288,7 +293,9 @@ static int l_take_rows(lua_State *L) {
   for (int64_t j = 0; j < len; j++) {
     int64_t k = o0 + j * os;
     double v = !order ? (double)(start + j)
-               : order->dtype == DLT_FLOAT64 ? ((const double *)ob)[k] : ((const float *)ob)[k];
+               : order->dtype == DLT_FLOAT64 ? ((const double *)ob)[k]
+               : order->dtype == DLT_FLOAT32 ? ((const float *)ob)[k]
+               : order->dtype == DLT_INT64 ? (double)((const int64_t *)ob)[k] : -1.0;
     if (v != floor(v) || v < 1 || v > (double)rows)
       return dlt_lua_fail(L, "index_select: index %g is out of range for size %lld", v, (long long)rows);
     idx[j] = (int64_t)v - 1;
@@ -307,7 +314,7 @@ static int l_take_rows(lua_State *L) {
 static dlt_tensor *check_mask(lua_State *L, int idx, const char *fn) {
   if (!dlt_lua_testtensor(L, idx) && !lua_istable(L, idx))
     dlt_lua_fail(L, "%s: expected a mask tensor, got %s", fn, luaL_typename(L, idx));
-  dlt_tensor *m = dlt_lua_totensor(L, idx, dlt_default_dtype());
+  dlt_tensor *m = dlt_lua_totensor(L, idx, DLT_BOOL);  /* a table of numbers or booleans: nonzero is true */
   dlt_lua_pushtensor(L, m);
   return m;
 }
@@ -362,7 +369,7 @@ static int m_nonzero(lua_State *L) {
   int64_t *pos = dlt_nonzero_1d(f, &n);
   if (!pos) return dlt_lua_error(L);
   int64_t shape[2] = {n, t->ndim};
-  dlt_tensor *r = dlt_empty(2, shape, t->dtype);
+  dlt_tensor *r = dlt_empty(2, shape, DLT_INT64);  /* indices, as torch.nonzero gives them */
   if (!r) {
     free(pos);
     return dlt_lua_error(L);
