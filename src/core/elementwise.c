@@ -222,7 +222,7 @@ static void run_scalar(bin_kernel k, dlt_tensor *r, const dlt_tensor *a, double 
  * float64 for comparisons so that 2.5 never equals 2. */
 static dlt_dtype scalar_dtype(dlt_binop op, dlt_dtype d, double s) {
   if (dlt_is_floating(d)) return d;
-  bool whole = s == floor(s) && fabs(s) < 9007199254740992.0;
+  bool whole = s == floor(s) && fabs(s) < 9223372036854775808.0;
   if (!whole) return is_cmp(op) ? DLT_FLOAT64 : dlt_default_dtype();
   if (d == DLT_BOOL && !(is_cmp(op) && (s == 0 || s == 1))) return DLT_INT64;
   return d;
