@@ -166,11 +166,11 @@ T.test("errors name both dtypes where they do not mix", function()
 end)
 
 T.test("int64 and bool tensors save and load in safetensors and npy", function()
-  local dir = os.getenv("DLT_FIGDIR") or "/tmp"
+  local tmp = os.tmpname()  -- a fresh name; our files get suffixes of it
   local i = dlt.tensor({ { 1, -2 }, { 3, 0 } }, { dtype = dlt.int64 })
   local big = dlt.tensor({ 1 }, { dtype = dlt.int64 }) * 4611686018427387904 + 1
   local m = dlt.tensor({ true, false, true })
-  local path = dir .. "/dtype_roundtrip.safetensors"
+  local path = tmp .. ".safetensors"
   dlt.save(path, { i = i, m = m, big = big })
   local back = dlt.load(path)
   T.eq(back.i.dtype, "int64", "int64 kept")
@@ -180,13 +180,14 @@ T.test("int64 and bool tensors save and load in safetensors and npy", function()
   T.close(back.m, { true, false, true }, 0, 0, "bool values")
   os.remove(path)
   for name, t in pairs({ i = i, m = m }) do
-    local p = dir .. "/dtype_" .. name .. ".npy"
+    local p = tmp .. "_" .. name .. ".npy"
     dlt.save_npy(p, t)
     local r = dlt.load_npy(p)
     T.eq(r.dtype, t.dtype, name .. " npy dtype")
     T.eq(tostring(r), tostring(t), name .. " npy values")
     os.remove(p)
   end
+  os.remove(tmp)
 end)
 
 T.test("integer targets: class losses take int64 labels 1..C", function()
