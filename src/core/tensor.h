@@ -107,6 +107,8 @@ dlt_tensor *dlt_squeeze(dlt_tensor *t, int dim);  /* dim < 0 with all=true: ever
 dlt_tensor *dlt_squeeze_all(dlt_tensor *t);
 dlt_tensor *dlt_narrow(dlt_tensor *t, int dim, int64_t start, int64_t len);
 dlt_tensor *dlt_select(dlt_tensor *t, int dim, int64_t i);
+/* len elements start, start+step, ... along dim (step >= 1); narrow when step is 1 */
+dlt_tensor *dlt_slice(dlt_tensor *t, int dim, int64_t start, int64_t len, int64_t step);
 dlt_tensor *dlt_expand(dlt_tensor *t, int ndim, const int64_t *shape); /* -1 keeps a size */
 dlt_tensor *dlt_flatten(dlt_tensor *t);
 /* copies */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autograd/functions.h"
 #include "autograd/node.h"
 #include "core/ops.h"
 #include "lua/tensor_priv.h"
@@ -226,7 +227,11 @@ static int t_index(lua_State *L) {
     if (t->grad) dlt_lua_pushtensor(L, dlt_retain(t->grad));
     else lua_pushnil(L);
   } else if (!strcmp(k, "ndim")) lua_pushinteger(L, t->ndim);
-  else lua_pushnil(L);
+  else if (!strcmp(k, "T")) {  /* PyTorch's t.T: the dims reversed (a transpose for 2-D) */
+    int dims[DLT_MAXDIM];
+    for (int i = 0; i < t->ndim; i++) dims[i] = t->ndim - 1 - i;
+    dlt_lua_pushtensor(L, dlt_ag_permute(t, dims));
+  } else lua_pushnil(L);
   return 1;
 }
 

@@ -263,7 +263,8 @@ static int l_randint(lua_State *L) {
     return dlt_lua_fail(L, "randint: bounds must lie within +-2^53, got low=%lld, high=%lld", (long long)lo, (long long)hi);
   int64_t shape[DLT_MAXDIM];
   int ndim = dlt_lua_checkshape(L, shp, last, "randint", shape, 0);
-  dlt_tensor *t = dlt_empty(ndim, shape, dlt_lua_optdtype(L, opts, "randint", dlt_default_dtype()));
+  /* int64 unless asked otherwise, as torch.randint */
+  dlt_tensor *t = dlt_empty(ndim, shape, dlt_lua_optdtype(L, opts, "randint", DLT_INT64));
   if (!t) return dlt_lua_error(L);
   dlt_lua_pushtensor(L, t);
   dlt_lua_checkrc(L, dlt_randint_(t, lo, hi));
@@ -274,13 +275,13 @@ static int l_randint(lua_State *L) {
   return 1;
 }
 
-/* randperm(n): a random permutation of 1..n */
+/* randperm(n): a random permutation of 1..n, int64 unless asked otherwise */
 static int l_randperm(lua_State *L) {
   int last, opts = creation_opts(L, "randperm", &last);
   if (last != 1) return dlt_lua_fail(L, "randperm: expected (n), got %d arguments", last);
   int64_t n = dlt_lua_checkint(L, 1, "randperm", "n");
   if (n < 0) return dlt_lua_fail(L, "randperm: invalid size %lld", (long long)n);
-  dlt_tensor *t = dlt_empty(1, &n, dlt_lua_optdtype(L, opts, "randperm", dlt_default_dtype()));
+  dlt_tensor *t = dlt_empty(1, &n, dlt_lua_optdtype(L, opts, "randperm", DLT_INT64));  /* as torch.randperm */
   if (!t) return dlt_lua_error(L);
   dlt_lua_pushtensor(L, t);
   int64_t *p = dlt_randperm_idx(n);

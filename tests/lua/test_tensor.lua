@@ -35,7 +35,7 @@ T.test("dlt.tensor(t) is a detached copy", function()
   local b = dlt.tensor(a)
   T.eq(b.requires_grad, false, "copy does not require grad")
   b[1] = 5
-  T.eq(a[1], 1, "original unchanged")
+  T.eq(a[1]:item(), 1, "original unchanged")  -- a requires grad: a[1] is a 0-D tensor, as in PyTorch
 end)
 
 T.test("zeros/ones/full/empty take a shape as numbers or a table, then options", function()
