@@ -238,7 +238,7 @@ static int t_index(lua_State *L) {
 static int t_newindex(lua_State *L) {
   dlt_tensor *t = dlt_lua_checktensor(L, 1);
   if (lua_type(L, 2) != LUA_TSTRING) {
-    dlt_tensor_index_set(L, t, 2, 3);
+    dlt_tensor_index_set(L, 1, t, 2, 3);
     return 0;
   }
   const char *k = lua_tostring(L, 2);

@@ -84,6 +84,27 @@ static int m_le(lua_State *L) { return compare(L, DLT_LE, "le"); }
 static int m_gt(lua_State *L) { return compare(L, DLT_GT, "gt"); }
 static int m_ge(lua_State *L) { return compare(L, DLT_GE, "ge"); }
 
+/* ---- logical operators of masks: a & b, a | b, a ~ b (xor), ~a, as PyTorch's on bool ---- */
+
+static int logical(lua_State *L, dlt_binop op, const char *fn) {
+  dlt_tensor *a = dlt_lua_checktensor(L, 1), *b = dlt_lua_checktensor(L, 2);
+  if (a->dtype != DLT_BOOL || b->dtype != DLT_BOOL)
+    return dlt_lua_fail(L, "%s: expected bool tensors (masks), got %s and %s", fn, dlt_dtype_name(a->dtype), dlt_dtype_name(b->dtype));
+  dlt_lua_pushtensor(L, dlt_binary(op, a, b));  /* bool * bool is "and", bool + bool "or" */
+  return 1;
+}
+
+static int mm_band(lua_State *L) { return logical(L, DLT_MUL, "logical_and"); }
+static int mm_bor(lua_State *L) { return logical(L, DLT_ADD, "logical_or"); }
+static int mm_bxor(lua_State *L) { return logical(L, DLT_NE, "logical_xor"); }
+
+static int mm_bnot(lua_State *L) {
+  dlt_tensor *a = dlt_lua_checktensor(L, 1);
+  if (a->dtype != DLT_BOOL) return dlt_lua_fail(L, "logical_not: expected a bool tensor (a mask), got %s", dlt_dtype_name(a->dtype));
+  dlt_lua_pushtensor(L, dlt_binary_scalar(DLT_EQ, a, 0, false));
+  return 1;
+}
+
 /* ---- in place ---- */
 
 static dlt_tensor *check_inplace(lua_State *L, const char *fn) {
@@ -365,7 +386,7 @@ static int l_polyval(lua_State *L) {
 
 const luaL_Reg dlt_tensor_math_meta[] = {
   {"__add", mm_add}, {"__sub", mm_sub}, {"__mul", mm_mul}, {"__div", mm_div}, {"__pow", mm_pow},
-  {"__unm", mm_unm},
+  {"__unm", mm_unm}, {"__band", mm_band}, {"__bor", mm_bor}, {"__bxor", mm_bxor}, {"__bnot", mm_bnot},
   {NULL, NULL},
 };
 
@@ -373,6 +394,7 @@ const luaL_Reg dlt_tensor_math_methods[] = {
   {"add", m_add}, {"sub", m_sub}, {"mul", mm_mul}, {"div", mm_div}, {"pow", mm_pow},
   {"maximum", m_maximum}, {"minimum", m_minimum},
   {"eq", m_eq}, {"ne", m_ne}, {"lt", m_lt}, {"le", m_le}, {"gt", m_gt}, {"ge", m_ge},
+  {"logical_and", mm_band}, {"logical_or", mm_bor}, {"logical_xor", mm_bxor}, {"logical_not", mm_bnot},
   {"add_", m_add_}, {"sub_", m_sub_}, {"mul_", m_mul_}, {"div_", m_div_}, {"copy_", m_copy_},
   {"fill_", m_fill_}, {"zero_", m_zero_}, {"clamp_", m_clamp_},
   {"neg", m_neg}, {"abs", m_abs}, {"exp", m_exp}, {"log", m_log}, {"sqrt", m_sqrt}, {"sin", m_sin},

@@ -46,6 +46,6 @@ extern const luaL_Reg dlt_tensor_math_funcs[];
 
 /* __index/__newindex helpers for integer and table keys (tensor_shape.c) */
 int dlt_tensor_index_get(lua_State *L, dlt_tensor *t, int key);
-void dlt_tensor_index_set(lua_State *L, dlt_tensor *t, int key, int val);
+void dlt_tensor_index_set(lua_State *L, int self, dlt_tensor *t, int key, int val);
 
 #endif

@@ -235,13 +235,63 @@ static dlt_tensor *expand_value(lua_State *L, dlt_tensor *src, int nd, const int
   return e;
 }
 
-void dlt_tensor_index_set(lua_State *L, dlt_tensor *t, int key, int val) {
+/* Writes src (a tensor, broadcast to the selection) or the number v into dst through
+ * the key read into parts / mask, in place. */
+static void write_key(lua_State *L, dlt_tensor *dst, const key_part *parts, int n, const dlt_tensor *mask, dlt_tensor *src,
+                      double v) {
+  if (mask) {
+    /* dst[mask] = v: row k of the selection (leading dims flattened) gets v's row k */
+    int64_t cnt, shape[DLT_MAXDIM];
+    int64_t *pos = mask_positions(L, dst, mask, &cnt);
+    int64_t *box = lua_newuserdatauv(L, sizeof *box * (size_t)(cnt ? cnt : 1), 0);  /* freed by Lua on an error */
+    memcpy(box, pos, sizeof *box * (size_t)cnt);
+    free(pos);
+    int nd = 0;
+    shape[nd++] = cnt;
+    for (int i = mask->ndim; i < dst->ndim; i++) shape[nd++] = dst->shape[i];
+    dlt_tensor *se = src ? expand_value(L, src, nd, shape) : NULL;
+    for (int64_t k = 0; k < cnt; k++) {
+      key_part rowp[DLT_MAXDIM];
+      int64_t p = box[k];
+      for (int i = mask->ndim - 1; i >= 0; i--) {
+        rowp[i] = (key_part){PART_INT, p % dst->shape[i], 1, 1, NULL};
+        p /= dst->shape[i];
+      }
+      dlt_tensor *ssub = se ? dlt_select(se, 0, k) : NULL;
+      int rc = !se || ssub ? assign_parts(dst, 0, 0, rowp, mask->ndim, ssub, v) : -1;
+      dlt_release(ssub);
+      dlt_lua_checkrc(L, rc);
+    }
+  } else {
+    bool all_int = n == dst->ndim;
+    for (int i = 0; i < n; i++) all_int = all_int && parts[i].kind == PART_INT;
+    if (all_int && !src) {
+      int64_t idx[DLT_MAXDIM];
+      for (int i = 0; i < n; i++) idx[i] = parts[i].start;
+      dlt_set(dst, idx, v);
+    } else {
+      int64_t shape[DLT_MAXDIM] = {0};
+      int nd = selection_shape(dst, parts, n, shape);
+      dlt_tensor *se = src ? expand_value(L, src, nd, shape) : NULL;
+      dlt_lua_checkrc(L, assign_parts(dst, 0, 0, parts, n, se, v));
+    }
+  }
+  dlt_bump_version(dst);
+}
+
+/* t[key] = value. A tensor in a graph (one that requires grad and is not a leaf, with
+ * grad mode on) is not written in place: the box at self gets the recorded result of
+ * where(selection, value, t) (masked_fill for a number), so the gradient flows to t's
+ * other elements as it does through PyTorch's in-place assignment. Views taken of t
+ * before keep its old values. */
+void dlt_tensor_index_set(lua_State *L, int self, dlt_tensor *t, int key, int val) {
   key_part parts[DLT_MAXDIM];
   dlt_tensor *mask;
   key = lua_absindex(L, key);
   val = lua_absindex(L, val);
   int n = read_key(L, t, key, parts, &mask);
-  dlt_lua_checkrc(L, dlt_check_inplace("index assignment", t));
+  bool graph = dlt_needs_grad(t) && t->grad_fn;
+  if (!graph) dlt_lua_checkrc(L, dlt_check_inplace("index assignment", t));
   dlt_tensor *src = NULL;
   double v = 0;
   if (lua_type(L, val) == LUA_TNUMBER) v = lua_tonumber(L, val);
@@ -250,46 +300,29 @@ void dlt_tensor_index_set(lua_State *L, dlt_tensor *t, int key, int val) {
     src = dlt_lua_totensor(L, val, t->dtype);
     dlt_lua_pushtensor(L, src);  /* owned by Lua: freed even if the copy fails */
   } else dlt_lua_fail(L, "index assignment: expected a number or tensor, got %s", luaL_typename(L, val));
-  if (mask) {
-    /* t[mask] = v: row k of the selection (leading dims flattened) gets v's row k */
-    int64_t cnt, shape[DLT_MAXDIM];
-    int64_t *pos = mask_positions(L, t, mask, &cnt);
-    int64_t *box = lua_newuserdatauv(L, sizeof *box * (size_t)(cnt ? cnt : 1), 0);  /* freed by Lua on an error */
-    memcpy(box, pos, sizeof *box * (size_t)cnt);
-    free(pos);
-    int nd = 0;
-    shape[nd++] = cnt;
-    for (int i = mask->ndim; i < t->ndim; i++) shape[nd++] = t->shape[i];
-    dlt_tensor *se = src ? expand_value(L, src, nd, shape) : NULL;
-    for (int64_t k = 0; k < cnt; k++) {
-      key_part rowp[DLT_MAXDIM];
-      int64_t p = box[k];
-      for (int i = mask->ndim - 1; i >= 0; i--) {
-        rowp[i] = (key_part){PART_INT, p % t->shape[i], 1, 1, NULL};
-        p /= t->shape[i];
-      }
-      dlt_tensor *ssub = se ? dlt_select(se, 0, k) : NULL;
-      int rc = !se || ssub ? assign_parts(t, 0, 0, rowp, mask->ndim, ssub, v) : -1;
-      dlt_release(ssub);
-      dlt_lua_checkrc(L, rc);
-    }
-    dlt_bump_version(t);
+  if (!graph) {
+    write_key(L, t, parts, n, mask, src, v);
     return;
   }
-  bool all_int = n == t->ndim;
-  for (int i = 0; i < n; i++) all_int = all_int && parts[i].kind == PART_INT;
-  if (all_int && !src) {
-    int64_t idx[DLT_MAXDIM];
-    for (int i = 0; i < n; i++) idx[i] = parts[i].start;
-    dlt_set(t, idx, v);
-    dlt_bump_version(t);
-    return;
+  if (src && dlt_needs_grad(src))
+    dlt_lua_fail(L, "index assignment: assigning a tensor that requires grad into a tensor of a graph is not supported "
+                 "(build the result with dlt.where or cat)");
+  dlt_tensor *sel = dlt_zeros(t->ndim, t->shape, DLT_BOOL);
+  dlt_lua_pushtensor(L, sel);
+  write_key(L, sel, parts, n, mask, NULL, 1);
+  dlt_tensor *r;
+  if (src) {
+    dlt_tensor *full = dlt_zeros(t->ndim, t->shape, t->dtype);
+    dlt_lua_pushtensor(L, full);
+    write_key(L, full, parts, n, mask, src, 0);
+    r = dlt_ag_where(sel, full, t);
+  } else {
+    r = dlt_ag_masked_fill(t, sel, v);
   }
-  int64_t shape[DLT_MAXDIM];
-  int nd = selection_shape(t, parts, n, shape);
-  dlt_tensor *se = src ? expand_value(L, src, nd, shape) : NULL;
-  dlt_lua_checkrc(L, assign_parts(t, 0, 0, parts, n, se, v));
-  dlt_bump_version(t);
+  if (!r) dlt_lua_error(L);
+  dlt_tensor **box = lua_touserdata(L, self);
+  *box = r;  /* the box's reference moves to the result; t's goes */
+  dlt_release(t);
 }
 
 /* ---- shape queries ---- */

@@ -39,6 +39,10 @@ local CASES = {
   int_eq_integer = function(t) return t.I:eq(2) end,
   int_lt_fraction = function(t) return t.I:lt(2.5) end,
   bool_eq_bool = function(t) return t.M:eq(t.N) end,
+  bool_and = function(t) return t.M & t.N end,
+  bool_or = function(t) return t.M | t.N end,
+  bool_xor = function(t) return t.M ~ t.N end,
+  bool_not = function(t) return ~t.M end,
   float_isnan = function(t) return (t.F / 0 * 0):isnan() end,
   int_sum = function(t) return t.I:sum() end,
   int_sum_d1 = function(t) return t.I:sum(1) end,
@@ -163,6 +167,7 @@ T.test("errors name both dtypes where they do not mix", function()
     "Linear: expected a floating-point input, got int64")
   T.raises(function() F.relu(i) end, "expected a floating-point tensor, got int64")
   T.raises(function() f:index_select(1, i:bool()) end, "a bool tensor is a mask, not indices")
+  T.raises(function() return f & i:bool() end, "logical_and: expected bool tensors (masks), got float32 and bool")
 end)
 
 T.test("int64 and bool tensors save and load in safetensors and npy", function()

@@ -75,6 +75,15 @@ for name, want in pairs(fix.assign) do
     assert(ASSIGN[name], "no Lua case for " .. name)(y)
     check(y, want, name)
   end)
+  T.test("assigning " .. name .. " into a graph: values and gradient equal torch's", function()
+    local x = X(true)
+    local y = x * 1  -- a non-leaf, as the Python case
+    ASSIGN[name](y)
+    check(y, want, name)
+    local loss = (y * weights(y.shape)):sum()
+    loss:backward()
+    T.close(x.grad:reshape(-1):totable(), want.grad, 1e-12, 0, name .. " gradient")
+  end)
 end
 
 T.test("every Lua case has a fixture", function()
@@ -114,6 +123,13 @@ T.test("reading ranges gives views; out-of-range ends clamp as Python slices do"
   T.eq(x[{ { 1, 800 } }]:numel(), 10, "x[:800] of 10 elements")
   T.eq(x[{ { 12, 20 } }]:numel(), 0, "a range past the end is empty")
   T.close(x[{ { -3 } }], { 7 }, 0, 0, "{first} keeps the dim")
+end)
+
+T.test("assignment into a leaf that requires grad is refused, as in PyTorch", function()
+  local x = X(true)
+  T.raises(function() x[1] = 0 end, "index assignment: a leaf tensor that requires grad is used in an in-place operation")
+  dlt.no_grad(function() x[1] = 0 end)  -- allowed without recording, as under torch.no_grad()
+  T.eq(x:detach()[{ 1, 1 }], 0, "written")
 end)
 
 T.test("index errors name the key", function()
