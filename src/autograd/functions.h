@@ -35,6 +35,7 @@ dlt_tensor *dlt_ag_squeeze(dlt_tensor *t, int dim);
 dlt_tensor *dlt_ag_squeeze_all(dlt_tensor *t);
 dlt_tensor *dlt_ag_narrow(dlt_tensor *t, int dim, int64_t start, int64_t len);
 dlt_tensor *dlt_ag_select(dlt_tensor *t, int dim, int64_t i);
+dlt_tensor *dlt_ag_slice(dlt_tensor *t, int dim, int64_t start, int64_t len, int64_t step);
 dlt_tensor *dlt_ag_expand(dlt_tensor *t, int ndim, const int64_t *shape);
 dlt_tensor *dlt_ag_flatten(dlt_tensor *t);
 dlt_tensor *dlt_ag_contiguous(dlt_tensor *t);

@@ -152,7 +152,7 @@ typedef struct {
   bool keepdim;
 } dim_ctx;  /* also var/std's and norm's */
 
-/* saved 0 the indices (0-based, in t's dtype) */
+/* saved 0 the indices (0-based, int64) */
 static int max_dim_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
   const dim_ctx *c = DLT_NODE_CTX(n, dim_ctx);
   const dlt_tensor *idx = dlt_node_saved(n, 0);
@@ -173,7 +173,7 @@ static int max_dim_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) 
     void *op = dlt_data(out);
     for (int64_t o = 0; o < outer; o++)
       for (int64_t j = 0; j < inner; j++) {
-        int64_t k = o * inner + j, at = (int64_t)rd(ip, ic->dtype, k);
+        int64_t k = o * inner + j, at = ((const int64_t *)ip)[k];
         wr(op, out->dtype, (o * L + at) * inner + j, rd(gp, gc->dtype, k));
       }
   }

@@ -97,13 +97,15 @@ typedef struct {
   int dim;
   bool select;        /* select at start; else narrow from start for len */
   int64_t start, len;
+  int64_t step;       /* a slice's step (1 for narrow and select) */
 } slice_ctx;
 
 static int slice_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
   const slice_ctx *c = DLT_NODE_CTX(n, slice_ctx);
   dlt_tensor *z = dlt_zeros(n->in_ndim[0], n->in_shape[0], g->dtype);
   if (!z) return -1;
-  dlt_tensor *v = c->select ? dlt_select(z, c->dim, c->start) : dlt_narrow(z, c->dim, c->start, c->len);
+  dlt_tensor *v = c->select ? dlt_select(z, c->dim, c->start)
+                 : dlt_slice(z, c->dim, c->start, c->len, c->step);
   int rc = v ? dlt_copy_(v, g) : -1;
   dlt_release(v);
   if (rc) {
@@ -117,14 +119,22 @@ static int slice_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
 dlt_tensor *dlt_ag_narrow(dlt_tensor *t, int dim, int64_t start, int64_t len) {
   dlt_node *n;
   dlt_tensor *out = record(t, dlt_narrow(t, dim, start, len), "NarrowBackward", slice_backward, &n);
-  if (n) *DLT_NODE_CTX(n, slice_ctx) = (slice_ctx){dlt_wrap_dim("narrow", dim, t->ndim), false, start, len};
+  if (n) *DLT_NODE_CTX(n, slice_ctx) = (slice_ctx){dlt_wrap_dim("narrow", dim, t->ndim), false, start, len, 1};
+  return out;
+}
+
+dlt_tensor *dlt_ag_slice(dlt_tensor *t, int dim, int64_t start, int64_t len, int64_t step) {
+  if (step == 1) return dlt_ag_narrow(t, dim, start, len);
+  dlt_node *n;
+  dlt_tensor *out = record(t, dlt_slice(t, dim, start, len, step), "SliceBackward", slice_backward, &n);
+  if (n) *DLT_NODE_CTX(n, slice_ctx) = (slice_ctx){dlt_wrap_dim("slice", dim, t->ndim), false, start, len, step};
   return out;
 }
 
 dlt_tensor *dlt_ag_select(dlt_tensor *t, int dim, int64_t i) {
   dlt_node *n;
   dlt_tensor *out = record(t, dlt_select(t, dim, i), "SelectBackward", slice_backward, &n);
-  if (n) *DLT_NODE_CTX(n, slice_ctx) = (slice_ctx){dlt_wrap_dim("select", dim, t->ndim), true, i, 0};
+  if (n) *DLT_NODE_CTX(n, slice_ctx) = (slice_ctx){dlt_wrap_dim("select", dim, t->ndim), true, i, 0, 1};
   return out;
 }
 

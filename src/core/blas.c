@@ -144,7 +144,7 @@ int dlt_gemm(bool ta, bool tb, double alpha, const dlt_tensor *a, const dlt_tens
   if (a->ndim != 2 || b->ndim != 2 || c->ndim != 2)
     return dlt_failn("gemm: expected 2-D tensors, got %s, %s and %s", dlt_shape_str(a, sa, sizeof sa),
                      dlt_shape_str(b, sb, sizeof sb), dlt_shape_str(c, sc, sizeof sc));
-  if (a->dtype != c->dtype || b->dtype != c->dtype)
+  if (!dlt_is_floating(c->dtype) || a->dtype != c->dtype || b->dtype != c->dtype)
     return dlt_failn("gemm: dtypes %s, %s and %s differ", dlt_dtype_name(a->dtype), dlt_dtype_name(b->dtype), dlt_dtype_name(c->dtype));
   int64_t m = ta ? a->shape[1] : a->shape[0], k = ta ? a->shape[0] : a->shape[1];
   int64_t kb = tb ? b->shape[1] : b->shape[0], n = tb ? b->shape[0] : b->shape[1];
@@ -198,12 +198,20 @@ static dlt_tensor *mm_same(const dlt_tensor *a, const dlt_tensor *b) {
   return r;
 }
 
+/* products are of floating-point tensors (PyTorch refuses int64 with float too) */
+static int check_floats(const char *fn, const dlt_tensor *a, const dlt_tensor *b) {
+  if (dlt_is_floating(a->dtype) && dlt_is_floating(b->dtype)) return 0;
+  return dlt_failn("%s: expected floating-point tensors, got %s and %s (convert with :float() or :double())", fn,
+                   dlt_dtype_name(a->dtype), dlt_dtype_name(b->dtype));
+}
+
 static dlt_tensor *shape_error(const char *fn, const dlt_tensor *a, const dlt_tensor *b) {
   char sa[128], sb[128];
   return dlt_fail("%s: shapes %s and %s cannot be multiplied", fn, dlt_shape_str(a, sa, sizeof sa), dlt_shape_str(b, sb, sizeof sb));
 }
 
 dlt_tensor *dlt_mm(const dlt_tensor *a, const dlt_tensor *b) {
+  if (check_floats("mm", a, b)) return NULL;
   char sa[128], sb[128];
   if (a->ndim != 2 || b->ndim != 2)
     return dlt_fail("mm: expected 2-D tensors, got shapes %s and %s", dlt_shape_str(a, sa, sizeof sa), dlt_shape_str(b, sb, sizeof sb));
@@ -218,6 +226,7 @@ dlt_tensor *dlt_mm(const dlt_tensor *a, const dlt_tensor *b) {
 }
 
 dlt_tensor *dlt_dot(const dlt_tensor *a, const dlt_tensor *b) {
+  if (check_floats("dot", a, b)) return NULL;
   char sa[128], sb[128];
   if (a->ndim != 1 || b->ndim != 1)
     return dlt_fail("dot: expected 1-D tensors, got shapes %s and %s", dlt_shape_str(a, sa, sizeof sa), dlt_shape_str(b, sb, sizeof sb));
@@ -326,6 +335,7 @@ static dlt_tensor *matmul_same(const dlt_tensor *a, const dlt_tensor *b) {
 }
 
 dlt_tensor *dlt_matmul(const dlt_tensor *a, const dlt_tensor *b) {
+  if (check_floats("matmul", a, b)) return NULL;
   if (a->ndim == 0 || b->ndim == 0) {
     char sa[128], sb[128];
     return dlt_fail("matmul: both arguments need at least 1 dimension, got shapes %s and %s", dlt_shape_str(a, sa, sizeof sa),

@@ -5,18 +5,45 @@
 #include "core/ops.h"
 #include "core/strided.h"
 
-/* dst[i] = (TD)src[i] for the four dtype pairs */
-#define DEF_COPY_ROW(TD, TS)                                                            \
-  DLT_VEC_CLONES static void copy_row_##TD##_##TS(void *ctx, int64_t n, char **p, const int64_t *s) { \
+/* dst[i] = CV(src[i]) for each pair of dtypes: a cast, except into int64 from floats
+ * (dlt_to_i64: NaN and out-of-range values defined) and into bool (nonzero) */
+#define DEF_COPY_ROW(ND, NS, TD, TS, CV)                                                \
+  DLT_VEC_CLONES static void copy_row_##ND##_##NS(void *ctx, int64_t n, char **p, const int64_t *s) { \
+    (void)ctx;                                                                          \
     TD *o = (TD *)p[0];                                                                 \
     const TS *a = (const TS *)p[1];                                                     \
-    if (s[0] == 1 && s[1] == 1) for (int64_t i = 0; i < n; i++) o[i] = (TD)a[i];        \
-    else for (int64_t i = 0; i < n; i++) o[i * s[0]] = (TD)a[i * s[1]];                 \
+    if (s[0] == 1 && s[1] == 1) for (int64_t i = 0; i < n; i++) o[i] = CV(a[i]);        \
+    else for (int64_t i = 0; i < n; i++) o[i * s[0]] = CV(a[i * s[1]]);                 \
   }
-DEF_COPY_ROW(float, float)
-DEF_COPY_ROW(float, double)
-DEF_COPY_ROW(double, float)
-DEF_COPY_ROW(double, double)
+#define CV_F32(x) ((float)(x))
+#define CV_F64(x) ((double)(x))
+#define CV_I64(x) ((int64_t)(x))
+#define CV_F2I(x) dlt_to_i64((double)(x))
+#define CV_B(x) ((uint8_t)((x) != 0))
+DEF_COPY_ROW(f32, f32, float, float, CV_F32)
+DEF_COPY_ROW(f32, f64, float, double, CV_F32)
+DEF_COPY_ROW(f32, i64, float, int64_t, CV_F32)
+DEF_COPY_ROW(f32, b, float, uint8_t, CV_F32)
+DEF_COPY_ROW(f64, f32, double, float, CV_F64)
+DEF_COPY_ROW(f64, f64, double, double, CV_F64)
+DEF_COPY_ROW(f64, i64, double, int64_t, CV_F64)
+DEF_COPY_ROW(f64, b, double, uint8_t, CV_F64)
+DEF_COPY_ROW(i64, f32, int64_t, float, CV_F2I)
+DEF_COPY_ROW(i64, f64, int64_t, double, CV_F2I)
+DEF_COPY_ROW(i64, i64, int64_t, int64_t, CV_I64)
+DEF_COPY_ROW(i64, b, int64_t, uint8_t, CV_I64)
+DEF_COPY_ROW(b, f32, uint8_t, float, CV_B)
+DEF_COPY_ROW(b, f64, uint8_t, double, CV_B)
+DEF_COPY_ROW(b, i64, uint8_t, int64_t, CV_B)
+DEF_COPY_ROW(b, b, uint8_t, uint8_t, CV_B)
+
+/* rows[dst dtype][src dtype], in dlt_dtype order */
+static const dlt_row_fn copy_rows[DLT_NDTYPES][DLT_NDTYPES] = {
+  {copy_row_f32_f32, copy_row_f32_f64, copy_row_f32_i64, copy_row_f32_b},
+  {copy_row_f64_f32, copy_row_f64_f64, copy_row_f64_i64, copy_row_f64_b},
+  {copy_row_i64_f32, copy_row_i64_f64, copy_row_i64_i64, copy_row_i64_b},
+  {copy_row_b_f32, copy_row_b_f64, copy_row_b_i64, copy_row_b_b},
+};
 
 int dlt_copy_(dlt_tensor *dst, const dlt_tensor *src) {
   if (dlt_check_bcast_to("copy_", src, dst) || dlt_check_overlap("copy_", dst, src)) return -1;
@@ -24,13 +51,11 @@ int dlt_copy_(dlt_tensor *dst, const dlt_tensor *src) {
     if (dst->storage != src->storage || dst->offset != src->offset)
       memmove(dlt_data(dst), dlt_data(src), (size_t)dlt_numel(dst) * dlt_dtype_size(dst->dtype));
   } else {
-    static const dlt_row_fn rows[2][2] = {{copy_row_float_float, copy_row_float_double},
-                                          {copy_row_double_float, copy_row_double_double}};
     dlt_loop L;
     dlt_loop_init(&L, dst->ndim, dst->shape);
     dlt_loop_add(&L, dst);
     dlt_loop_add(&L, src);
-    dlt_loop_run(&L, rows[dst->dtype][src->dtype], NULL);
+    dlt_loop_run(&L, copy_rows[dst->dtype][src->dtype], NULL);
   }
   dlt_bump_version(dst);
   return 0;
@@ -45,13 +70,19 @@ int dlt_copy_(dlt_tensor *dst, const dlt_tensor *src) {
   }
 DEF_FILL_ROW(float)
 DEF_FILL_ROW(double)
+DEF_FILL_ROW(int64_t)
+DEF_FILL_ROW(uint8_t)
 
 int dlt_fill_(dlt_tensor *dst, double v) {
+  static const dlt_row_fn rows[DLT_NDTYPES] = {fill_row_float, fill_row_double, fill_row_int64_t, fill_row_uint8_t};
+  /* the value as the dtype stores it (v itself for floats: the row casts) */
+  if (dst->dtype == DLT_INT64) v = (double)dlt_to_i64(v);
+  else if (dst->dtype == DLT_BOOL) v = v != 0;
   if (dlt_check_overlap("fill_", dst, NULL)) return -1;
   dlt_loop L;
   dlt_loop_init(&L, dst->ndim, dst->shape);
   dlt_loop_add(&L, dst);
-  dlt_loop_run(&L, dst->dtype == DLT_FLOAT32 ? fill_row_float : fill_row_double, &v);
+  dlt_loop_run(&L, rows[dst->dtype], &v);
   dlt_bump_version(dst);
   return 0;
 }
@@ -68,7 +99,7 @@ DEF_AXPY_ROW(float)
 DEF_AXPY_ROW(double)
 
 int dlt_axpy_(dlt_tensor *dst, double alpha, const dlt_tensor *src) {
-  if (dlt_check_bcast_to("axpy_", src, dst) || dlt_check_overlap("axpy_", dst, src)) return -1;
+  if (dlt_check_floating("axpy_", dst) || dlt_check_bcast_to("axpy_", src, dst) || dlt_check_overlap("axpy_", dst, src)) return -1;
   dlt_tensor *s2 = src->dtype == dst->dtype ? dlt_retain((dlt_tensor *)src) : dlt_to_dtype((dlt_tensor *)src, dst->dtype);
   if (!s2) return -1;
   dlt_loop L;
@@ -81,26 +112,31 @@ int dlt_axpy_(dlt_tensor *dst, double alpha, const dlt_tensor *src) {
   return 0;
 }
 
-/* o = c != 0 ? a : b, every operand already in the output dtype */
+/* o = c ? a : b; c is bool, a and b already in the output dtype */
 #define DEF_WHERE_ROW(T)                                                                     \
   static void where_row_##T(void *ctx, int64_t n, char **p, const int64_t *s) {             \
+    (void)ctx;                                                                               \
     T *o = (T *)p[0];                                                                        \
-    const T *c = (const T *)p[1], *a = (const T *)p[2], *b = (const T *)p[3];               \
-    for (int64_t i = 0; i < n; i++) o[i * s[0]] = c[i * s[1]] != 0 ? a[i * s[2]] : b[i * s[3]]; \
+    const uint8_t *c = (const uint8_t *)p[1];                                                \
+    const T *a = (const T *)p[2], *b = (const T *)p[3];                                      \
+    for (int64_t i = 0; i < n; i++) o[i * s[0]] = c[i * s[1]] ? a[i * s[2]] : b[i * s[3]];  \
   }
 DEF_WHERE_ROW(float)
 DEF_WHERE_ROW(double)
+DEF_WHERE_ROW(int64_t)
+DEF_WHERE_ROW(uint8_t)
 
 static dlt_tensor *as_dtype(const dlt_tensor *t, dlt_dtype dt) {
   return t->dtype == dt ? dlt_retain((dlt_tensor *)t) : dlt_to_dtype((dlt_tensor *)t, dt);
 }
 
-/* where over three broadcast operands; b_val used when b is NULL (masked_fill) */
+/* where over three broadcast operands (a nonzero cond of any dtype selects a) */
 static dlt_tensor *select3(const char *fn, const dlt_tensor *cond, const dlt_tensor *a, const dlt_tensor *b, dlt_dtype dt) {
+  static const dlt_row_fn rows[DLT_NDTYPES] = {where_row_float, where_row_double, where_row_int64_t, where_row_uint8_t};
   int64_t s1[DLT_MAXDIM], shape[DLT_MAXDIM];
   int nd = dlt_broadcast_shape(fn, cond->ndim, cond->shape, a->ndim, a->shape, s1);
   if (nd < 0 || (nd = dlt_broadcast_shape(fn, nd, s1, b->ndim, b->shape, shape)) < 0) return NULL;
-  dlt_tensor *c2 = as_dtype(cond, dt), *a2 = as_dtype(a, dt), *b2 = as_dtype(b, dt);
+  dlt_tensor *c2 = as_dtype(cond, DLT_BOOL), *a2 = as_dtype(a, dt), *b2 = as_dtype(b, dt);
   dlt_tensor *r = c2 && a2 && b2 ? dlt_empty(nd, shape, dt) : NULL;
   if (r) {
     dlt_loop L;
@@ -109,7 +145,7 @@ static dlt_tensor *select3(const char *fn, const dlt_tensor *cond, const dlt_ten
     dlt_loop_add(&L, c2);
     dlt_loop_add(&L, a2);
     dlt_loop_add(&L, b2);
-    dlt_loop_run(&L, dt == DLT_FLOAT32 ? where_row_float : where_row_double, NULL);
+    dlt_loop_run(&L, rows[dt], NULL);
   }
   dlt_release(c2);
   dlt_release(a2);

@@ -4,9 +4,10 @@
 
 #include "core/tensor.h"
 
+/* element i of a fresh contiguous 1-D or 2-D t */
 static void put(dlt_tensor *t, int64_t i, double v) {
-  if (t->dtype == DLT_FLOAT32) ((float *)t->storage->data)[i] = (float)v;
-  else ((double *)t->storage->data)[i] = v;
+  int64_t idx[2] = {t->ndim == 2 ? i / t->shape[1] : i, t->ndim == 2 ? i % t->shape[1] : 0};
+  dlt_set(t, idx, v);
 }
 
 /* PyTorch 1.13's CPU range kernels (AVX2 build): pairs of 32-byte vectors, each filled
@@ -38,7 +39,8 @@ dlt_tensor *dlt_arange(double start, double stop, double step, dlt_dtype dtype) 
   int64_t n = (int64_t)len;
   dlt_tensor *t = dlt_empty(1, &n, dtype);
   if (t && dtype == DLT_FLOAT32) arange_float(t->storage->data, start, step, n);
-  else if (t) arange_double(t->storage->data, start, step, n);
+  else if (t && dtype == DLT_FLOAT64) arange_double(t->storage->data, start, step, n);
+  else for (int64_t i = 0; t && i < n; i++) put(t, i, fma(step, (double)i, start));
   return t;
 }
 
@@ -66,7 +68,9 @@ dlt_tensor *dlt_linspace(double a, double b, int64_t n, dlt_dtype dtype) {
   if (!t || n == 0) return t;
   if (n == 1) put(t, 0, a);
   else if (dtype == DLT_FLOAT32) linspace_float(t->storage->data, (float)a, (float)b, n);
-  else linspace_double(t->storage->data, a, b, n);
+  else if (dtype == DLT_FLOAT64) linspace_double(t->storage->data, a, b, n);
+  else for (int64_t i = 0; i < n; i++) put(t, i, i < n / 2 ? a + (b - a) / (double)(n - 1) * (double)i
+                                                           : b - (b - a) / (double)(n - 1) * (double)(n - i - 1));
   return t;
 }
 

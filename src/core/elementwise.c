@@ -11,27 +11,56 @@ static const char *binop_names[DLT_NBINOP] = {"add", "sub", "mul", "div", "pow",
 
 const char *dlt_binop_name(dlt_binop op) { return op >= 0 && op < DLT_NBINOP ? binop_names[op] : "?"; }
 
-/* x op y for each op; maximum/minimum propagate NaN as torch.maximum does. S is the
- * float suffix of libm (f or nothing). */
-#define BINOPS(X, T, S)                                 \
+/* x op y for each arithmetic op; maximum/minimum propagate NaN as torch.maximum does.
+ * S is the float suffix of libm (f or nothing). */
+#define ARITH(X, T, S)                                  \
   X(ADD, T, S, x + y)                                   \
   X(SUB, T, S, x - y)                                   \
   X(MUL, T, S, x * y)                                   \
   X(DIV, T, S, x / y)                                   \
   X(POW, T, S, pow##S(x, y))                            \
   X(MAXIMUM, T, S, (x != x || x > y) ? x : y)           \
-  X(MINIMUM, T, S, (x != x || x < y) ? x : y)           \
-  X(EQ, T, S, x == y ? (T)1 : (T)0)                     \
-  X(NE, T, S, x != y ? (T)1 : (T)0)                     \
-  X(LT, T, S, x < y ? (T)1 : (T)0)                      \
-  X(LE, T, S, x <= y ? (T)1 : (T)0)                     \
-  X(GT, T, S, x > y ? (T)1 : (T)0)                      \
-  X(GE, T, S, x >= y ? (T)1 : (T)0)
+  X(MINIMUM, T, S, (x != x || x < y) ? x : y)
+/* comparisons write bool (uint8_t 0/1) whatever the operands' dtype */
+#define CMPS(X, T)                                      \
+  X(EQ, T, x == y)                                      \
+  X(NE, T, x != y)                                      \
+  X(LT, T, x < y)                                       \
+  X(LE, T, x <= y)                                      \
+  X(GT, T, x > y)                                       \
+  X(GE, T, x >= y)
+/* int64 wraps around as PyTorch's does (through uint64_t: signed overflow is undefined
+ * in C); division is never asked of int64 (it promotes to float) but stays defined */
+#define IARITH(X, T, S)                                 \
+  X(ADD, T, S, (int64_t)((uint64_t)x + (uint64_t)y))    \
+  X(SUB, T, S, (int64_t)((uint64_t)x - (uint64_t)y))    \
+  X(MUL, T, S, (int64_t)((uint64_t)x * (uint64_t)y))    \
+  X(DIV, T, S, y == 0 || y == -1 ? (int64_t)(0 - (uint64_t)x * (uint64_t)(y == -1)) : x / y) \
+  X(POW, T, S, ipow(x, y))                              \
+  X(MAXIMUM, T, S, x > y ? x : y)                       \
+  X(MINIMUM, T, S, x < y ? x : y)
+/* bool with bool: + and maximum are "or", * and minimum "and", as in PyTorch */
+#define BARITH(X, T, S)                                 \
+  X(ADD, T, S, x | y)                                   \
+  X(MUL, T, S, x & y)                                   \
+  X(MAXIMUM, T, S, x | y)                               \
+  X(MINIMUM, T, S, x & y)
+
+/* x^y for int64 by squaring (wrapping); a negative power is 0 except of 1 and -1 */
+static inline int64_t ipow(int64_t x, int64_t y) {
+  if (y < 0) return x == 1 ? 1 : x == -1 ? (y % 2 ? -1 : 1) : 0;
+  uint64_t r = 1, b = (uint64_t)x;
+  for (; y; y >>= 1, b *= b)
+    if (y & 1) r *= b;
+  return (int64_t)r;
+}
 
 double dlt_binop_apply(dlt_binop op, double x, double y) {
   switch (op) {
 #define APPLY_CASE(OP, T, S, EXPR) case DLT_##OP: return (EXPR);
-    BINOPS(APPLY_CASE, double, )
+#define APPLY_CMP(OP, T, EXPR) case DLT_##OP: return (EXPR) ? 1.0 : 0.0;
+    ARITH(APPLY_CASE, double, )
+    CMPS(APPLY_CMP, double)
     default: return NAN;
   }
 }
@@ -39,13 +68,13 @@ double dlt_binop_apply(dlt_binop op, double x, double y) {
 /* o[i*so] = a[i*sa] op b[i*sb]; unit-stride, in-place and scalar cases get their own loops */
 typedef void (*bin_kernel)(int64_t n, void *o, int64_t so, const void *a, int64_t sa, const void *b, int64_t sb);
 
-#define DEF_BIN(OP, T, S, EXPR)                                                                     \
+#define DEF_BIN_OUT(OP, T, TO, EXPR)                                                                \
   DLT_VEC_CLONES static void bin_##OP##_##T(int64_t n, void *o_, int64_t so, const void *a_, int64_t sa, \
                              const void *b_, int64_t sb) {                                          \
-    T *o = o_;                                                                                      \
+    TO *o = o_;                                                                                     \
     const T *a = a_, *b = b_;                                                                       \
-    if (so == 1 && sa == 1 && sb == 1 && o == a) {                                                  \
-      for (int64_t i = 0; i < n; i++) { T x = o[i], y = b[i]; o[i] = (EXPR); }                      \
+    if (so == 1 && sa == 1 && sb == 1 && (void *)o == (const void *)a) {                            \
+      for (int64_t i = 0; i < n; i++) { T x = a[i], y = b[i]; o[i] = (EXPR); }                      \
     } else if (so == 1 && sa == 1 && sb == 1) {                                                     \
       for (int64_t i = 0; i < n; i++) { T x = a[i], y = b[i]; o[i] = (EXPR); }                      \
     } else if (so == 1 && sa == 1 && sb == 0) {                                                     \
@@ -58,14 +87,42 @@ typedef void (*bin_kernel)(int64_t n, void *o, int64_t so, const void *a, int64_
       for (int64_t i = 0; i < n; i++) { T x = a[i * sa], y = b[i * sb]; o[i * so] = (EXPR); }       \
     }                                                                                               \
   }
-BINOPS(DEF_BIN, float, f)
-BINOPS(DEF_BIN, double, )
+#define DEF_BIN(OP, T, S, EXPR) DEF_BIN_OUT(OP, T, T, EXPR)
+#define DEF_CMP(OP, T, EXPR) DEF_BIN_OUT(OP, T, uint8_t, (uint8_t)(EXPR))
+ARITH(DEF_BIN, float, f)
+ARITH(DEF_BIN, double, )
+IARITH(DEF_BIN, int64_t, )
+BARITH(DEF_BIN, uint8_t, )
+CMPS(DEF_CMP, float)
+CMPS(DEF_CMP, double)
+CMPS(DEF_CMP, int64_t)
+CMPS(DEF_CMP, uint8_t)
 
 #define BIN_ENTRY(OP, T, S, EXPR) [DLT_##OP] = bin_##OP##_##T,
-static const bin_kernel bin_f32[DLT_NBINOP] = {BINOPS(BIN_ENTRY, float, f)};
-static const bin_kernel bin_f64[DLT_NBINOP] = {BINOPS(BIN_ENTRY, double, )};
+#define CMP_ENTRY(OP, T, EXPR) [DLT_##OP] = bin_##OP##_##T,
+/* kernels by dtype (dlt_dtype order) and op; NULL where the pair has no kernel (bool
+ * minus bool, ...), which dlt_binary answers with an error or a promotion first */
+static const bin_kernel bin_kernels[DLT_NDTYPES][DLT_NBINOP] = {
+  {ARITH(BIN_ENTRY, float, f) CMPS(CMP_ENTRY, float)},
+  {ARITH(BIN_ENTRY, double, ) CMPS(CMP_ENTRY, double)},
+  {IARITH(BIN_ENTRY, int64_t, ) CMPS(CMP_ENTRY, int64_t)},
+  {BARITH(BIN_ENTRY, uint8_t, ) CMPS(CMP_ENTRY, uint8_t)},
+};
 
-static bin_kernel bin_kernel_for(dlt_binop op, dlt_dtype dt) { return dt == DLT_FLOAT32 ? bin_f32[op] : bin_f64[op]; }
+static bin_kernel bin_kernel_for(dlt_binop op, dlt_dtype dt) { return bin_kernels[dt][op]; }
+static bool is_cmp(dlt_binop op) { return op >= DLT_EQ && op <= DLT_GE; }
+
+/* The dtype op computes in for operands promoting to dt: division of integers and bools
+ * is true division (the default float dtype), bool ^ bool is int64; -1 with an error
+ * for bool - bool, which PyTorch refuses too. */
+static int compute_dtype(dlt_binop op, dlt_dtype dt) {
+  if (dlt_is_floating(dt) || is_cmp(op)) return dt;
+  if (op == DLT_DIV) return dlt_default_dtype();
+  if (dt == DLT_BOOL && op == DLT_POW) return DLT_INT64;
+  if (dt == DLT_BOOL && op == DLT_SUB)
+    return dlt_failn("sub: subtracting two bool tensors is not supported (use a:ne(b) for exclusive or, or convert with :long())");
+  return dt;
+}
 
 static void bin_row(void *ctx, int64_t n, char **p, const int64_t *s) {
   bin_kernel k = *(bin_kernel *)ctx;
@@ -96,8 +153,10 @@ static bool bad_binop(dlt_binop op) {
 
 dlt_tensor *dlt_binary(dlt_binop op, const dlt_tensor *a, const dlt_tensor *b) {
   if (bad_binop(op)) return NULL;
-  dlt_dtype dt = dlt_promote(a->dtype, b->dtype);
-  if (a->dtype != dt || b->dtype != dt) {  /* mixed precision: widen the float32 side first */
+  int cd = compute_dtype(op, dlt_promote(a->dtype, b->dtype));
+  if (cd < 0) return NULL;
+  dlt_dtype dt = (dlt_dtype)cd;
+  if (a->dtype != dt || b->dtype != dt) {  /* mixed dtypes: convert to the common one first */
     dlt_tensor *a2 = a->dtype == dt ? dlt_retain((dlt_tensor *)a) : dlt_to_dtype((dlt_tensor *)a, dt);
     dlt_tensor *b2 = a2 && b->dtype != dt ? dlt_to_dtype((dlt_tensor *)b, dt) : dlt_retain((dlt_tensor *)b);
     dlt_tensor *r = a2 && b2 ? dlt_binary(op, a2, b2) : NULL;
@@ -106,15 +165,16 @@ dlt_tensor *dlt_binary(dlt_binop op, const dlt_tensor *a, const dlt_tensor *b) {
     return r;
   }
   bin_kernel k = bin_kernel_for(op, dt);
+  dlt_dtype out = is_cmp(op) ? DLT_BOOL : dt;
   if (dlt_same_shape(a, b) && dlt_is_contiguous(a) && dlt_is_contiguous(b)) {
-    dlt_tensor *r = dlt_empty(a->ndim, a->shape, dt);
+    dlt_tensor *r = dlt_empty(a->ndim, a->shape, out);
     if (r) k(dlt_numel(r), dlt_data(r), 1, dlt_data(a), 1, dlt_data(b), 1);
     return r;
   }
   int64_t shape[DLT_MAXDIM];
   int nd = dlt_broadcast_shape(binop_names[op], a->ndim, a->shape, b->ndim, b->shape, shape);
   if (nd < 0) return NULL;
-  dlt_tensor *r = dlt_empty(nd, shape, dt);
+  dlt_tensor *r = dlt_empty(nd, shape, out);
   if (!r) return NULL;
   dlt_loop L;
   dlt_loop_init(&L, nd, shape);
@@ -125,10 +185,17 @@ dlt_tensor *dlt_binary(dlt_binop op, const dlt_tensor *a, const dlt_tensor *b) {
   return r;
 }
 
-/* The number is cast to the tensor's dtype and read with stride 0. */
+/* The number is cast to the operand's dtype and read with stride 0; r may be a bool
+ * result (comparisons). */
 static void run_scalar(bin_kernel k, dlt_tensor *r, const dlt_tensor *a, double s, bool left) {
-  float sf = (float)s;
-  const void *sp = a->dtype == DLT_FLOAT32 ? (const void *)&sf : (const void *)&s;
+  union { float f; double d; int64_t i; uint8_t b; } u;
+  switch (a->dtype) {
+  case DLT_FLOAT32: u.f = (float)s; break;
+  case DLT_FLOAT64: u.d = s; break;
+  case DLT_INT64: u.i = dlt_to_i64(s); break;
+  case DLT_BOOL: u.b = s != 0; break;
+  }
+  const void *sp = &u;
   if (dlt_is_contiguous(a) && dlt_is_contiguous(r)) {
     int64_t n = dlt_numel(a);
     if (left) k(n, dlt_data(r), 1, sp, 0, dlt_data(a), 1);
@@ -148,15 +215,48 @@ static void run_scalar(bin_kernel k, dlt_tensor *r, const dlt_tensor *a, double 
   dlt_loop_run(&L, bin_row, &k);
 }
 
+/* The dtype a number s meets a tensor of dtype d in, as PyTorch treats a Python number
+ * (a float tensor keeps its dtype): a whole s keeps an int64 tensor int64 and makes a
+ * bool one int64 (a comparison with 0 or 1 stays bool); anything else goes to float,
+ * float64 for comparisons so that 2.5 never equals 2. */
+static dlt_dtype scalar_dtype(dlt_binop op, dlt_dtype d, double s) {
+  if (dlt_is_floating(d)) return d;
+  bool whole = s == floor(s) && fabs(s) < 9223372036854775808.0;
+  if (!whole) return is_cmp(op) ? DLT_FLOAT64 : dlt_default_dtype();
+  if (d == DLT_BOOL && !(is_cmp(op) && (s == 0 || s == 1))) return DLT_INT64;
+  return d;
+}
+
 dlt_tensor *dlt_binary_scalar(dlt_binop op, const dlt_tensor *a, double s, bool scalar_left) {
   if (bad_binop(op)) return NULL;
-  dlt_tensor *r = dlt_empty(a->ndim, a->shape, a->dtype);
+  dlt_dtype sd = scalar_dtype(op, a->dtype, s);
+  int cd = compute_dtype(op, sd);
+  if (cd < 0) return NULL;
+  if ((dlt_dtype)cd != a->dtype) {
+    dlt_tensor *a2 = dlt_to_dtype((dlt_tensor *)a, (dlt_dtype)cd);
+    dlt_tensor *r = a2 ? dlt_binary_scalar(op, a2, s, scalar_left) : NULL;
+    dlt_release(a2);
+    return r;
+  }
+  dlt_tensor *r = dlt_empty(a->ndim, a->shape, is_cmp(op) ? DLT_BOOL : a->dtype);
   if (r) run_scalar(bin_kernel_for(op, a->dtype), r, a, s, scalar_left);
   return r;
 }
 
+/* an in-place op may not change dst's dtype: PyTorch's "result type Float can't be cast
+ * to the desired output type Long" */
+static int check_inplace_dtype(dlt_binop op, const dlt_tensor *dst, dlt_dtype result) {
+  int cd = is_cmp(op) ? DLT_BOOL : compute_dtype(op, result);
+  if (cd < 0) return -1;
+  if ((dlt_dtype)cd == dst->dtype || dlt_is_floating(dst->dtype)) return 0;
+  return dlt_failn("%s_: the result would be %s, which cannot be written into a %s tensor", binop_names[op],
+                   dlt_dtype_name((dlt_dtype)cd), dlt_dtype_name(dst->dtype));
+}
+
 int dlt_binary_scalar_(dlt_binop op, dlt_tensor *dst, double s) {
   if (bad_binop(op) || dlt_check_overlap(binop_names[op], dst, NULL)) return -1;
+  if (check_inplace_dtype(op, dst, scalar_dtype(op, dst->dtype, s))) return -1;
+  if (is_cmp(op)) return dlt_failn("%s: comparisons have no in-place form here", binop_names[op]);
   run_scalar(bin_kernel_for(op, dst->dtype), dst, dst, s, false);
   dlt_bump_version(dst);
   return 0;
@@ -177,6 +277,8 @@ int dlt_check_bcast_to(const char *fn, const dlt_tensor *src, const dlt_tensor *
 
 int dlt_binary_(dlt_binop op, dlt_tensor *dst, const dlt_tensor *src) {
   if (bad_binop(op) || dlt_check_overlap(binop_names[op], dst, src)) return -1;
+  if (is_cmp(op)) return dlt_failn("%s: comparisons have no in-place form here", binop_names[op]);
+  if (check_inplace_dtype(op, dst, dlt_promote(dst->dtype, src->dtype))) return -1;
   if (dlt_check_bcast_to(binop_names[op], src, dst)) return -1;
   dlt_tensor *s2 = src->dtype == dst->dtype ? dlt_retain((dlt_tensor *)src) : dlt_to_dtype((dlt_tensor *)src, dst->dtype);
   if (!s2) return -1;

@@ -175,8 +175,10 @@ dlt_tensor *dlt_parse_npy(const void *buf, size_t len, const char *what) {
   const unsigned char *data = b + start + hlen;
   size_t have = len - start - hlen;
   if (nbytes != have) return dlt_fail("load_npy: '%s': shape and dtype '%s' need %zu data bytes, the file holds %zu", what, H.descr, nbytes, have);
-  int wide = T.size == 8 || (T.size == 4 && T.kind != 'f');  /* float64 holds these exactly */
-  dlt_tensor *t = dlt_empty(H.ndim, H.shape, wide ? DLT_FLOAT64 : DLT_FLOAT32);
+  /* integers become int64 (uint64, which may not fit, float64), bools bool; f2 and f4 float32 */
+  dlt_dtype dt = T.kind == 'b' ? DLT_BOOL : T.kind == 'f' ? (T.size == 8 ? DLT_FLOAT64 : DLT_FLOAT32)
+               : T.kind == 'u' && T.size == 8 ? DLT_FLOAT64 : DLT_INT64;
+  dlt_tensor *t = dlt_empty(H.ndim, H.shape, dt);
   if (!t) return NULL;
   /* fortran order: element (i0..ik) sits at sum i_d * fs_d with fs_0 = 1, fs_d = fs_{d-1} * n_{d-1} */
   int64_t fs[DLT_MAXDIM], idx[DLT_MAXDIM] = {0};
@@ -191,9 +193,18 @@ dlt_tensor *dlt_parse_npy(const void *buf, size_t len, const char *what) {
         idx[d] = 0;
       }
     }
-    double v = npy_elem(&T, data + src * (size_t)T.size);
-    if (wide) ((double *)t->storage->data)[i] = v;
-    else ((float *)t->storage->data)[i] = (float)v;
+    const unsigned char *at = data + src * (size_t)T.size;
+    if (dt == DLT_INT64 && T.kind == 'i' && T.size == 8) {  /* exact: no detour through a double */
+      unsigned char e[8];
+      for (int j = 0; j < 8; j++) e[j] = T.swap ? at[7 - j] : at[j];
+      memcpy((int64_t *)t->storage->data + i, e, 8);
+      continue;
+    }
+    double v = npy_elem(&T, at);
+    if (dt == DLT_FLOAT64) ((double *)t->storage->data)[i] = v;
+    else if (dt == DLT_FLOAT32) ((float *)t->storage->data)[i] = (float)v;
+    else if (dt == DLT_INT64) ((int64_t *)t->storage->data)[i] = (int64_t)v;
+    else ((uint8_t *)t->storage->data)[i] = v != 0;
   }
   return t;
 }
@@ -226,7 +237,7 @@ int dlt_save_npy(const char *path, const dlt_tensor *t) {
   if (t->ndim == 1) snprintf(shape + k, sizeof shape - k, ",");
   /* version 1.0: magic, 1, 0, u16 header length; the whole preamble padded to 64 bytes */
   int n = snprintf(s.header + 10, sizeof s.header - 10, "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }",
-                   t->dtype == DLT_FLOAT64 ? "<f8" : "<f4", shape);
+                   (const char *const[DLT_NDTYPES]){"<f4", "<f8", "<i8", "|b1"}[t->dtype], shape);
   size_t total = (size_t)n + 10 + 1;
   total = (total + 63) / 64 * 64;
   memset(s.header + 10 + n, ' ', total - 10 - (size_t)n - 1);

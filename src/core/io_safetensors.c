@@ -139,12 +139,16 @@ static int parse_metadata(const char *what, const dlt_json *v, dlt_tensor_dict *
 /* the tensor of entry e from data (already checked to hold e->end bytes) */
 static dlt_tensor *make_tensor(const st_entry *e, const unsigned char *data) {
   int k = e->dtype;
-  dlt_dtype dt = (k == ST_F64 || k == ST_I32 || k == ST_I64 || k == ST_U32 || k == ST_U64) ? DLT_FLOAT64 : DLT_FLOAT32;
+  /* integers become int64 (U64, which may not fit, float64), BOOL bool, the small floats float32 */
+  dlt_dtype dt = k == ST_F64 || k == ST_U64 ? DLT_FLOAT64 : k == ST_BOOL ? DLT_BOOL
+               : k == ST_F32 || k == ST_F16 || k == ST_BF16 ? DLT_FLOAT32 : DLT_INT64;
   dlt_tensor *t = dlt_empty(e->ndim, e->shape, dt);
   if (!t) return NULL;
   const unsigned char *src = data + e->begin;
   int64_t n = dlt_numel(t);
-  if (k == ST_F32 || k == ST_F64) memcpy(t->storage->data, src, (size_t)(e->end - e->begin));
+  if (k == ST_F32 || k == ST_F64 || k == ST_I64) memcpy(t->storage->data, src, (size_t)(e->end - e->begin));
+  else if (dt == DLT_INT64) { int64_t *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = (int64_t)st_elem(k, src, i); }
+  else if (dt == DLT_BOOL) { uint8_t *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = st_elem(k, src, i) != 0; }
   else if (dt == DLT_FLOAT32) { float *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = (float)st_elem(k, src, i); }
   else { double *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = st_elem(k, src, i); }
   return t;
@@ -291,7 +295,10 @@ int dlt_save_safetensors(const char *path, int n, const char *const *names, dlt_
     char num[64];
     if (i || nmeta > 0) sb_str(&b, ",");
     sb_json_string(&b, names[i]);
-    sb_str(&b, ts[i]->dtype == DLT_FLOAT64 ? ":{\"dtype\":\"F64\",\"shape\":[" : ":{\"dtype\":\"F32\",\"shape\":[");
+    static const char *const st_names[DLT_NDTYPES] = {"F32", "F64", "I64", "BOOL"};
+    sb_str(&b, ":{\"dtype\":\"");
+    sb_str(&b, st_names[ts[i]->dtype]);
+    sb_str(&b, "\",\"shape\":[");
     for (int d = 0; d < ts[i]->ndim; d++) {
       snprintf(num, sizeof num, d ? ",%lld" : "%lld", (long long)ts[i]->shape[d]);
       sb_str(&b, num);

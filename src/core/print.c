@@ -34,6 +34,7 @@ typedef struct {
   bool int_mode, sci_mode;
   int width;
   bool summarize;
+  dlt_dtype dtype;  /* int64 prints as Python ints, bool as True/False */
 } fmt;
 
 /* Python's "{:.Nf}"/"{:.Ne}" of v; nan prints unsigned, infinities as inf/-inf */
@@ -46,7 +47,9 @@ static int num_str(char *buf, size_t n, double v, char kind, int prec) {
 /* the element text, left-padded to the common width */
 static void format_value(const fmt *f, double v, char *out, size_t n) {
   char s[64];
-  if (f->sci_mode) num_str(s, sizeof s, v, 'e', PRECISION);
+  if (f->dtype == DLT_INT64) snprintf(s, sizeof s, "%lld", (long long)v);
+  else if (f->dtype == DLT_BOOL) snprintf(s, sizeof s, v != 0 ? "True" : "False");
+  else if (f->sci_mode) num_str(s, sizeof s, v, 'e', PRECISION);
   else if (f->int_mode) {
     num_str(s, sizeof s, v, 'f', 0);
     if (isfinite(v)) strcat(s, ".");
@@ -70,6 +73,14 @@ static void init_fmt(fmt *f, const double *v, int64_t n) {
   f->int_mode = true;
   f->sci_mode = false;
   f->width = 1;
+  if (!dlt_is_floating(f->dtype)) {  /* the widest str(value), as PyTorch's formatter */
+    char s[64];
+    for (int64_t i = 0; i < n; i++) {
+      int w = f->dtype == DLT_BOOL ? (v[i] != 0 ? 4 : 5) : snprintf(s, sizeof s, "%lld", (long long)v[i]);
+      if (w > f->width) f->width = w;
+    }
+    return;
+  }
   double mx = 0, mn = INFINITY;
   int64_t cnt = 0;
   for (int64_t i = 0; i < n; i++) {
@@ -175,7 +186,7 @@ char *dlt_format(const dlt_tensor *t) {
       ns++;
     }
   } else {
-    fmt f = {.summarize = n > THRESHOLD};
+    fmt f = {.summarize = n > THRESHOLD, .dtype = t->dtype};
     int64_t cap = 1;  /* at most 2*EDGE items per dim are looked at when summarizing */
     for (int i = 0; i < t->ndim; i++) cap *= f.summarize && t->shape[i] > 2 * EDGE ? 2 * EDGE : t->shape[i];
     double *vals = malloc(sizeof(double) * (size_t)cap);
@@ -192,7 +203,9 @@ char *dlt_format(const dlt_tensor *t) {
       tensor_str(&b, t, 0, idx, indent, &f);
     }
   }
-  if (t->dtype != dlt_default_dtype()) snprintf(suffixes[ns++], sizeof suffixes[0], "dtype=torch.%s", dlt_dtype_name(t->dtype));
+  /* int64 and bool are shown by their values, except in an empty tensor */
+  bool shown = t->dtype == dlt_default_dtype() || (n > 0 && !dlt_is_floating(t->dtype));
+  if (!shown) snprintf(suffixes[ns++], sizeof suffixes[0], "dtype=torch.%s", dlt_dtype_name(t->dtype));
   if (t->grad_fn) {
     const char *name = dlt_node_name(t->grad_fn);
     size_t len = strlen(name);

@@ -345,7 +345,7 @@ int64_t dlt_generator_below(dlt_generator *g, int64_t n) {
  * contiguous fills of uniform_ and normal_ have their own loops below). */
 static int fill(dlt_tensor *t, double (*f)(void *), void *ud) {
   int64_t n = dlt_numel(t);
-  if (dlt_is_contiguous(t)) {
+  if (dlt_is_contiguous(t) && dlt_is_floating(t->dtype)) {  /* int64 and bool through dlt_set */
     if (t->dtype == DLT_FLOAT32) { float *p = dlt_data(t); for (int64_t i = 0; i < n; i++) p[i] = (float)f(ud); }
     else { double *p = dlt_data(t); for (int64_t i = 0; i < n; i++) p[i] = f(ud); }
   } else {
@@ -519,7 +519,7 @@ typedef struct { void *p; int64_t n, k; double mean, std; stream st; } normal_jo
 #include "core/random_normal.inc"
 
 int dlt_generator_uniform_(dlt_generator *g, dlt_tensor *t, double a, double b) {
-  if (dlt_check_overlap("uniform_", t, NULL)) return -1;
+  if (dlt_check_floating("uniform_", t) || dlt_check_overlap("uniform_", t, NULL)) return -1;
   if (!(a <= b)) return dlt_failn("uniform_: expects a <= b, got a=%g, b=%g", a, b);
   /* a + (b - a) * u: an infinite bound or width gives NaN or infinity, not numbers */
   if (!isfinite(b - a)) return dlt_failn("uniform_: the range [%g, %g] must be finite", a, b);
@@ -532,7 +532,7 @@ int dlt_generator_uniform_(dlt_generator *g, dlt_tensor *t, double a, double b) 
   return 0;
 }
 int dlt_generator_normal_(dlt_generator *g, dlt_tensor *t, double mean, double std) {
-  if (dlt_check_overlap("normal_", t, NULL)) return -1;
+  if (dlt_check_floating("normal_", t) || dlt_check_overlap("normal_", t, NULL)) return -1;
   if (!(std >= 0)) return dlt_failn("normal_: expects std >= 0, got %g", std);
   g = gen(g);
   two p = {mean, std, g};
@@ -550,13 +550,13 @@ int dlt_generator_bernoulli_(dlt_generator *g, dlt_tensor *t, double prob) {
   return fill(t, f_bernoulli, &p);
 }
 int dlt_generator_exponential_(dlt_generator *g, dlt_tensor *t, double rate) {
-  if (dlt_check_overlap("exponential_", t, NULL)) return -1;
+  if (dlt_check_floating("exponential_", t) || dlt_check_overlap("exponential_", t, NULL)) return -1;
   if (!(rate > 0)) return dlt_failn("exponential_: expects rate > 0, got %g", rate);
   two p = {rate, 0, g};
   return fill(t, f_exponential, &p);
 }
 int dlt_generator_laplace_(dlt_generator *g, dlt_tensor *t, double loc, double scale) {
-  if (dlt_check_overlap("laplace_", t, NULL)) return -1;
+  if (dlt_check_floating("laplace", t) || dlt_check_overlap("laplace_", t, NULL)) return -1;
   if (!(scale > 0)) return dlt_failn("laplace: expects scale > 0, got %g", scale);
   two p = {loc, scale, g};
   return fill(t, f_laplace, &p);

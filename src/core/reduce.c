@@ -32,6 +32,40 @@ typedef struct {
 #undef T
 #undef S
 
+/* int64 x (outer, K, inner) reduced exactly: sums and products wrap around as in
+ * PyTorch (through uint64_t), max/min/argmax/argmin compare integers, all/any test
+ * nonzero; out and oidx as in reduce_T */
+static void reduce_int64(red_ctx *c, const int64_t *x, int64_t *out, int64_t *oidx) {
+  const int64_t K = c->K, inner = c->inner;
+  int op = c->op;
+  for (int64_t o = 0; o < c->outer; o++) {
+    const int64_t *xo = x + o * K * inner;
+    for (int64_t i = 0; i < inner; i++) {
+      uint64_t acc = op == DLT_RPROD || op == DLT_RALL ? 1 : 0;
+      int64_t best = K ? xo[i] : 0, at = 0;
+      for (int64_t k = 0; k < K; k++) {
+        int64_t v = xo[k * inner + i];
+        switch (op) {
+        case DLT_RSUM: acc += (uint64_t)v; break;
+        case DLT_RPROD: acc *= (uint64_t)v; break;
+        case DLT_RALL: acc &= v != 0; break;
+        case DLT_RANY: acc |= v != 0; break;
+        case DLT_RMAX: case DLT_RARGMAX: if (v > best) { best = v; at = k; } break;
+        default: if (v < best) { best = v; at = k; } break;  /* min, argmin */
+        }
+      }
+      bool ext = op == DLT_RMAX || op == DLT_RMIN || op == DLT_RARGMAX || op == DLT_RARGMIN;
+      if (oidx) oidx[o * inner + i] = at;
+      if (out) out[o * inner + i] = ext ? best : (int64_t)acc;
+    }
+  }
+}
+
+static bool int_reducible(int op) {
+  return op == DLT_RSUM || op == DLT_RPROD || op == DLT_RMAX || op == DLT_RMIN || op == DLT_RARGMAX ||
+         op == DLT_RARGMIN || op == DLT_RALL || op == DLT_RANY;
+}
+
 static const char *red_name(int op) {
   switch (op) {
     case DLT_RSUM: return "sum";
@@ -64,9 +98,19 @@ static dlt_tensor *reduce_block(int op, double p, const dlt_tensor *t, int d0, i
   bool needs_one = op == DLT_RMAX || op == DLT_RMIN || op == DLT_RARGMAX || op == DLT_RARGMIN || op == R_NORMNINF;
   if (needs_one && c.K == 0 && c.outer * c.inner > 0)
     return dlt_fail("%s: cannot reduce an empty dimension (tensor of %lld elements)", red_name(op), (long long)dlt_numel(t));
-  dlt_tensor *x = dlt_contiguous((dlt_tensor *)t);
-  dlt_tensor *r = x ? dlt_empty(nd, shape, t->dtype) : NULL;
-  dlt_tensor *ix = r && indices ? dlt_empty(nd, shape, t->dtype) : NULL;
+  /* integers reduce as int64 (bool converted); argmax/argmin give int64 indices, all/any
+   * bool, max/min of bool bool again, as in PyTorch */
+  bool isint = !dlt_is_floating(t->dtype), arg = op == DLT_RARGMAX || op == DLT_RARGMIN;
+  if (isint && !int_reducible(op))
+    return dlt_fail("%s: expected a floating-point tensor, got %s (convert with :float() or :double())", red_name(op),
+                    dlt_dtype_name(t->dtype));
+  dlt_dtype wd = isint ? DLT_INT64 : t->dtype;  /* the dtype the kernel works in */
+  dlt_tensor *w = dlt_to_dtype((dlt_tensor *)t, wd);
+  dlt_tensor *x = w ? dlt_contiguous(w) : NULL;
+  dlt_release(w);
+  dlt_tensor *r = x ? dlt_empty(nd, shape, arg ? DLT_INT64 : wd) : NULL;
+  dlt_tensor *ix = r && indices ? dlt_empty(nd, shape, DLT_INT64) : NULL;
+  int64_t *ixp = arg && r ? dlt_data(r) : ix ? dlt_data(ix) : NULL;
   /* the accumulators of a small block (a full reduction has one) live on the stack */
   double acc_local[16];
   int64_t idx_local[16];
@@ -76,16 +120,24 @@ static dlt_tensor *reduce_block(int op, double p, const dlt_tensor *t, int d0, i
   if (!c.idx || (indices && !ix)) {
     dlt_release(r);
     r = NULL;
+  } else if (isint) {
+    reduce_int64(&c, dlt_data(x), arg ? NULL : dlt_data(r), ixp);
   } else if (t->dtype == DLT_FLOAT32) {
-    reduce_float(&c, dlt_data(x), dlt_data(r), ix ? (float *)dlt_data(ix) : NULL);
+    reduce_float(&c, dlt_data(x), arg ? NULL : dlt_data(r), ixp);
   } else {
-    reduce_double(&c, dlt_data(x), dlt_data(r), ix ? (double *)dlt_data(ix) : NULL);
+    reduce_double(&c, dlt_data(x), arg ? NULL : dlt_data(r), ixp);
   }
   if (!local) {
     free(c.acc);
     free(c.idx);
   }
   dlt_release(x);
+  bool to_bool = op == DLT_RALL || op == DLT_RANY || (t->dtype == DLT_BOOL && (op == DLT_RMAX || op == DLT_RMIN));
+  if (r && to_bool) {
+    dlt_tensor *rb = dlt_to_dtype(r, DLT_BOOL);
+    dlt_release(r);
+    r = rb;
+  }
   if (indices) {
     if (r) *indices = ix;
     else dlt_release(ix);
@@ -193,6 +245,7 @@ DEF_SOFTMAX(double, )
 
 dlt_tensor *dlt_softmax(const dlt_tensor *t, int dim, bool log) {
   const char *fn = log ? "log_softmax" : "softmax";
+  if (dlt_check_floating(fn, t)) return NULL;
   int d = dlt_wrap_dim(fn, dim, t->ndim);
   if (d < 0) return NULL;
   int64_t outer = 1, K = t->ndim ? t->shape[d] : 1, inner = 1;  /* a 0-D t is one row of one */

@@ -10,12 +10,45 @@
 size_t dlt_live_bytes = 0;
 static dlt_dtype default_dtype = DLT_FLOAT32;
 
-const char *dlt_dtype_name(dlt_dtype d) { return d == DLT_FLOAT64 ? "float64" : "float32"; }
-size_t dlt_dtype_size(dlt_dtype d) { return d == DLT_FLOAT64 ? 8 : 4; }
+static const char *const dtype_names[DLT_NDTYPES] = {"float32", "float64", "int64", "bool"};
+static const size_t dtype_sizes[DLT_NDTYPES] = {4, 8, 8, 1};
+const char *dlt_dtype_name(dlt_dtype d) { return d >= 0 && d < DLT_NDTYPES ? dtype_names[d] : "?"; }
+size_t dlt_dtype_size(dlt_dtype d) { return d >= 0 && d < DLT_NDTYPES ? dtype_sizes[d] : 8; }
 dlt_dtype dlt_default_dtype(void) { return default_dtype; }
 void dlt_set_default_dtype(dlt_dtype d) { default_dtype = d; }
-/* PyTorch's rule for two floating tensors: the wider one wins. */
-dlt_dtype dlt_promote(dlt_dtype a, dlt_dtype b) { return a == DLT_FLOAT64 || b == DLT_FLOAT64 ? DLT_FLOAT64 : DLT_FLOAT32; }
+/* PyTorch's categories: a tensor of a higher category (bool < integer < floating) decides
+ * the result's dtype; within floating the wider one wins. */
+dlt_dtype dlt_promote(dlt_dtype a, dlt_dtype b) {
+  if (a == b) return a;
+  if (dlt_is_floating(a) && dlt_is_floating(b)) return DLT_FLOAT64;
+  if (dlt_is_floating(a)) return a;
+  if (dlt_is_floating(b)) return b;
+  return DLT_INT64;  /* int64 with bool */
+}
+
+int dlt_check_floating(const char *fn, const dlt_tensor *t) {
+  if (dlt_is_floating(t->dtype)) return 0;
+  return dlt_failn("%s: expected a floating-point tensor, got %s (convert with :float() or :double())", fn,
+                   dlt_dtype_name(t->dtype));
+}
+
+/* a double stored as dtype d at p[i] and read back */
+static inline void store(void *p, dlt_dtype d, int64_t i, double v) {
+  switch (d) {
+  case DLT_FLOAT32: ((float *)p)[i] = (float)v; break;
+  case DLT_FLOAT64: ((double *)p)[i] = v; break;
+  case DLT_INT64: ((int64_t *)p)[i] = dlt_to_i64(v); break;
+  case DLT_BOOL: ((uint8_t *)p)[i] = v != 0; break;
+  }
+}
+static inline double load(const void *p, dlt_dtype d, int64_t i) {
+  switch (d) {
+  case DLT_FLOAT32: return ((const float *)p)[i];
+  case DLT_INT64: return (double)((const int64_t *)p)[i];
+  case DLT_BOOL: return ((const uint8_t *)p)[i];
+  default: return ((const double *)p)[i];
+  }
+}
 
 /* Buffers from 1 MiB up are mapped pages of their own, unmapped when released: glibc
  * puts aligned_alloc's large blocks in the brk heap, whose freed middle stays resident
@@ -225,7 +258,8 @@ dlt_tensor *dlt_full(int ndim, const int64_t *shape, double v, dlt_dtype dtype) 
   if (!t) return NULL;
   int64_t n = dlt_numel(t);
   if (dtype == DLT_FLOAT32) { float *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = (float)v; }
-  else { double *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = v; }
+  else if (dtype == DLT_FLOAT64) { double *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = v; }
+  else for (int64_t i = 0; i < n; i++) store(t->storage->data, dtype, i, v);
   return t;
 }
 
@@ -238,7 +272,8 @@ dlt_tensor *dlt_from_doubles(const double *v, int ndim, const int64_t *shape, dl
   if (!t) return NULL;
   int64_t n = dlt_numel(t);
   if (dtype == DLT_FLOAT32) { float *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = (float)v[i]; }
-  else memcpy(t->storage->data, v, sizeof(double) * (size_t)n);
+  else if (dtype == DLT_FLOAT64) memcpy(t->storage->data, v, sizeof(double) * (size_t)n);
+  else for (int64_t i = 0; i < n; i++) store(t->storage->data, dtype, i, v[i]);
   return t;
 }
 
@@ -289,16 +324,9 @@ static int64_t elem_offset(const dlt_tensor *t, const int64_t *idx) {
   return off;
 }
 
-double dlt_get(const dlt_tensor *t, const int64_t *idx) {
-  int64_t off = elem_offset(t, idx);
-  return t->dtype == DLT_FLOAT32 ? ((float *)t->storage->data)[off] : ((double *)t->storage->data)[off];
-}
+double dlt_get(const dlt_tensor *t, const int64_t *idx) { return load(t->storage->data, t->dtype, elem_offset(t, idx)); }
 
-void dlt_set(dlt_tensor *t, const int64_t *idx, double v) {
-  int64_t off = elem_offset(t, idx);
-  if (t->dtype == DLT_FLOAT32) ((float *)t->storage->data)[off] = (float)v;
-  else ((double *)t->storage->data)[off] = v;
-}
+void dlt_set(dlt_tensor *t, const int64_t *idx, double v) { store(t->storage->data, t->dtype, elem_offset(t, idx), v); }
 
 double dlt_get_flat(const dlt_tensor *t, int64_t i) {
   int64_t idx[DLT_MAXDIM];
@@ -309,9 +337,6 @@ double dlt_get_flat(const dlt_tensor *t, int64_t i) {
   return dlt_get(t, idx);
 }
 
-double dlt_item(const dlt_tensor *t) {
-  int64_t off = t->offset;
-  return t->dtype == DLT_FLOAT32 ? ((float *)t->storage->data)[off] : ((double *)t->storage->data)[off];
-}
+double dlt_item(const dlt_tensor *t) { return load(t->storage->data, t->dtype, t->offset); }
 
 void dlt_bump_version(dlt_tensor *t) { t->storage->version++; }

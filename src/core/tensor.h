@@ -11,7 +11,9 @@
 
 #define DLT_MAXDIM 8
 
-typedef enum { DLT_FLOAT32 = 0, DLT_FLOAT64 = 1 } dlt_dtype;
+/* int64 holds labels and indices, bool (one byte, 0 or 1) masks and comparison results */
+typedef enum { DLT_FLOAT32 = 0, DLT_FLOAT64 = 1, DLT_INT64 = 2, DLT_BOOL = 3 } dlt_dtype;
+#define DLT_NDTYPES 4
 
 typedef struct dlt_storage {
   void *data;
@@ -50,7 +52,16 @@ const char *dlt_dtype_name(dlt_dtype d);
 size_t dlt_dtype_size(dlt_dtype d);
 dlt_dtype dlt_default_dtype(void);
 void dlt_set_default_dtype(dlt_dtype d);
+/* PyTorch's promotion of two tensors: bool < int64 < floating; two floats give the wider */
 dlt_dtype dlt_promote(dlt_dtype a, dlt_dtype b);
+static inline bool dlt_is_floating(dlt_dtype d) { return d == DLT_FLOAT32 || d == DLT_FLOAT64; }
+/* 0, or -1 with "fn: expected a floating-point tensor, got int64" */
+int dlt_check_floating(const char *fn, const dlt_tensor *t);
+/* a double converted as a cast to int64 does on x86 (and so PyTorch): toward zero, NaN
+ * and values out of range give INT64_MIN */
+static inline int64_t dlt_to_i64(double v) {
+  return v >= -9223372036854775808.0 && v < 9223372036854775808.0 ? (int64_t)v : INT64_MIN;
+}
 
 /* a zeroed header (no storage) for the functions that make tensors; dlt_release frees it */
 dlt_tensor *dlt_header_calloc(void);
@@ -101,6 +112,8 @@ dlt_tensor *dlt_squeeze(dlt_tensor *t, int dim);  /* dim < 0 with all=true: ever
 dlt_tensor *dlt_squeeze_all(dlt_tensor *t);
 dlt_tensor *dlt_narrow(dlt_tensor *t, int dim, int64_t start, int64_t len);
 dlt_tensor *dlt_select(dlt_tensor *t, int dim, int64_t i);
+/* len elements start, start+step, ... along dim (step >= 1); narrow when step is 1 */
+dlt_tensor *dlt_slice(dlt_tensor *t, int dim, int64_t start, int64_t len, int64_t step);
 dlt_tensor *dlt_expand(dlt_tensor *t, int ndim, const int64_t *shape); /* -1 keeps a size */
 dlt_tensor *dlt_flatten(dlt_tensor *t);
 /* copies */

@@ -145,8 +145,62 @@ static void run_unary(un_kernel k, dlt_tensor *r, const dlt_tensor *a) {
   dlt_loop_run(&L, un_row, &k);
 }
 
+/* Integer tensors: the ops whose value stays an integer keep int64 (bool becomes int64
+ * first), isnan/isinf are all false, neg of bool is refused as in PyTorch; the rest
+ * compute in the default float dtype, as torch.exp(long_tensor) does. */
+static int64_t int_unop(dlt_unop op, int64_t x) {
+  switch (op) {
+  case DLT_NEG: return (int64_t)(0 - (uint64_t)x);
+  case DLT_ABS: return x < 0 ? (int64_t)(0 - (uint64_t)x) : x;
+  case DLT_RELU: return x < 0 ? 0 : x;
+  case DLT_SIGN: return (x > 0) - (x < 0);
+  case DLT_SQUARE: return (int64_t)((uint64_t)x * (uint64_t)x);
+  default: return x;  /* floor, ceil, round */
+  }
+}
+
+static bool keeps_int(dlt_unop op) {
+  return op == DLT_NEG || op == DLT_ABS || op == DLT_RELU || op == DLT_SIGN || op == DLT_SQUARE || op == DLT_FLOOR ||
+         op == DLT_CEIL || op == DLT_ROUND;
+}
+
+static dlt_tensor *unary_int(dlt_unop op, const dlt_tensor *a) {
+  if (op == DLT_ISNAN || op == DLT_ISINF) return dlt_zeros(a->ndim, a->shape, DLT_BOOL);
+  if (op == DLT_NEG && a->dtype == DLT_BOOL)
+    return dlt_fail("neg: negation of a bool tensor is not supported (use ~t or t:logical_not())");
+  dlt_tensor *c = dlt_to_dtype((dlt_tensor *)a, keeps_int(op) ? DLT_INT64 : dlt_default_dtype());
+  if (!c) return NULL;
+  dlt_tensor *r = NULL;
+  if (!keeps_int(op)) {
+    r = dlt_unary(op, c);
+  } else if ((r = dlt_clone(c))) {  /* contiguous: one flat pass */
+    int64_t *p = dlt_data(r), n = dlt_numel(r);
+    for (int64_t i = 0; i < n; i++) p[i] = int_unop(op, p[i]);
+  }
+  dlt_release(c);
+  return r;
+}
+
+/* isnan/isinf of a float tensor: bool results */
+#define DEF_CLASSIFY(T, S)                                                                \
+  static void classify_##T(uint8_t *o, const T *a, int64_t n, bool inf) {               \
+    if (inf) for (int64_t i = 0; i < n; i++) o[i] = fabs##S(a[i]) == (T)INFINITY;       \
+    else for (int64_t i = 0; i < n; i++) o[i] = a[i] != a[i];                           \
+  }
+DEF_CLASSIFY(float, f)
+DEF_CLASSIFY(double, )
+
 dlt_tensor *dlt_unary(dlt_unop op, const dlt_tensor *a) {
   if (op < 0 || op >= DLT_NUNOP) return dlt_fail("unary: unknown function %d", (int)op);
+  if (!dlt_is_floating(a->dtype)) return unary_int(op, a);
+  if (op == DLT_ISNAN || op == DLT_ISINF) {
+    dlt_tensor *c = dlt_contiguous((dlt_tensor *)a);
+    dlt_tensor *r = c ? dlt_empty(a->ndim, a->shape, DLT_BOOL) : NULL;
+    if (r && a->dtype == DLT_FLOAT32) classify_float(dlt_data(r), dlt_data(c), dlt_numel(r), op == DLT_ISINF);
+    else if (r) classify_double(dlt_data(r), dlt_data(c), dlt_numel(r), op == DLT_ISINF);
+    dlt_release(c);
+    return r;
+  }
   dlt_tensor *r = dlt_empty(a->ndim, a->shape, a->dtype);
   if (r) run_unary(a->dtype == DLT_FLOAT32 ? un_f32[op] : un_f64[op], r, a);
   return r;
@@ -154,7 +208,7 @@ dlt_tensor *dlt_unary(dlt_unop op, const dlt_tensor *a) {
 
 int dlt_unary_(dlt_unop op, dlt_tensor *dst) {
   if (op < 0 || op >= DLT_NUNOP) return dlt_failn("unary: unknown function %d", (int)op);
-  if (dlt_check_overlap("unary_", dst, NULL)) return -1;
+  if (dlt_check_floating(dlt_unop_name(op), dst) || dlt_check_overlap("unary_", dst, NULL)) return -1;
   run_unary(dst->dtype == DLT_FLOAT32 ? un_f32[op] : un_f64[op], dst, dst);
   dlt_bump_version(dst);
   return 0;
@@ -185,7 +239,41 @@ typedef struct { double p, q; bool clamp; } param_ctx;
 DEF_PARAM_ROW(float)
 DEF_PARAM_ROW(double)
 
+/* clamp of int64 (bounds compared as doubles, so 2.5 clamps to 2 from above and 3 from below) */
+static void clamp_row_int64(void *ctx, int64_t n, char **pp, const int64_t *s) {
+  const param_ctx *c = ctx;
+  int64_t *o = (int64_t *)pp[0];
+  const int64_t *a = (const int64_t *)pp[1];
+  for (int64_t i = 0; i < n; i++) {
+    int64_t x = a[i * s[1]];
+    if (c->p == c->p && (double)x < c->p) x = (int64_t)ceil(c->p);
+    if (c->q == c->q && (double)x > c->q) x = (int64_t)floor(c->q);
+    o[i * s[0]] = x;
+  }
+}
+
 static dlt_tensor *run_param(const dlt_tensor *a, param_ctx *c) {
+  if (!dlt_is_floating(a->dtype)) {
+    bool whole = (c->p != c->p || (c->p == floor(c->p) && fabs(c->p) < 9e18)) &&
+                 (c->q != c->q || (c->q == floor(c->q) && fabs(c->q) < 9e18));
+    if (!c->clamp || !whole) {  /* leaky_relu, or a fractional bound: in the default float dtype */
+      dlt_tensor *f = dlt_to_dtype((dlt_tensor *)a, dlt_default_dtype());
+      dlt_tensor *r = f ? run_param(f, c) : NULL;
+      dlt_release(f);
+      return r;
+    }
+    dlt_tensor *i64 = dlt_to_dtype((dlt_tensor *)a, DLT_INT64);
+    dlt_tensor *r = i64 ? dlt_empty(a->ndim, a->shape, DLT_INT64) : NULL;
+    if (r) {
+      dlt_loop L;
+      dlt_loop_init(&L, a->ndim, a->shape);
+      dlt_loop_add(&L, r);
+      dlt_loop_add(&L, i64);
+      dlt_loop_run(&L, clamp_row_int64, c);
+    }
+    dlt_release(i64);
+    return r;
+  }
   dlt_tensor *r = dlt_empty(a->ndim, a->shape, a->dtype);
   if (!r) return NULL;
   dlt_loop L;

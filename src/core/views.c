@@ -183,6 +183,22 @@ dlt_tensor *dlt_narrow(dlt_tensor *t, int dim, int64_t start, int64_t len) {
   return v;
 }
 
+dlt_tensor *dlt_slice(dlt_tensor *t, int dim, int64_t start, int64_t len, int64_t step) {
+  if (step == 1) return dlt_narrow(t, dim, start, len);
+  if (t->ndim == 0) return dlt_fail("slice: cannot slice a 0-D tensor");
+  if ((dim = dlt_wrap_dim("slice", dim, t->ndim)) < 0) return NULL;
+  if (step < 1) return dlt_fail("slice: step must be positive, got %lld", (long long)step);
+  if (start < 0 || len < 0 || (len > 0 && (start >= t->shape[dim] || (t->shape[dim] - 1 - start) / step < len - 1)))
+    return dlt_fail("slice: %lld elements from %lld by %lld are out of bounds for dimension %d of size %lld", (long long)len,
+                    (long long)start + 1, (long long)step, dim + 1, (long long)t->shape[dim]);
+  dlt_tensor *v = dlt_alias(t);
+  if (!v) return NULL;
+  v->offset += start * t->stride[dim];
+  v->shape[dim] = len;
+  v->stride[dim] *= step;
+  return v;
+}
+
 dlt_tensor *dlt_select(dlt_tensor *t, int dim, int64_t i) {
   if (t->ndim == 0) return dlt_fail("select: cannot index a 0-D tensor");
   if ((dim = dlt_wrap_dim("select", dim, t->ndim)) < 0) return NULL;

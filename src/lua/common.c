@@ -116,6 +116,15 @@ dlt_tensor *dlt_lua_checktensor(lua_State *L, int idx) {
   return t;
 }
 
+dlt_tensor *dlt_lua_checkfloat(lua_State *L, int idx) {
+  dlt_tensor *t = dlt_lua_checktensor(L, idx);
+  if (!dlt_is_floating(t->dtype)) {
+    lua_pushfstring(L, "expected a floating-point tensor, got %s (convert with :float())", dlt_dtype_name(t->dtype));
+    luaL_argerror(L, idx, lua_tostring(L, -1));
+  }
+  return t;
+}
+
 void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t) {
   if (!t) dlt_lua_error(L);
   /* the box exists before it owns t, so a failing allocation here cannot leak t;
@@ -236,8 +245,9 @@ dlt_tensor *dlt_lua_totensor(lua_State *L, int idx, dlt_dtype dtype) {
   dlt_tensor *t = dlt_lua_testtensor(L, idx);
   if (t) return dlt_retain(t);
   switch (lua_type(L, idx)) {
+  case LUA_TBOOLEAN:
   case LUA_TNUMBER:
-    t = dlt_scalar(lua_tonumber(L, idx), dtype);
+    t = dlt_scalar(lua_type(L, idx) == LUA_TBOOLEAN ? lua_toboolean(L, idx) : lua_tonumber(L, idx), dtype);
     if (!t) dlt_lua_error(L);
     return t;
   case LUA_TTABLE:

@@ -13,6 +13,10 @@
 /* The tensor userdata is a box holding one reference to a dlt_tensor. */
 dlt_tensor *dlt_lua_checktensor(lua_State *L, int idx);
 dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx);
+/* A tensor of a floating dtype, for bindings whose kernels compute in float32/float64
+ * (layers, losses' inputs, initializers): an int64 or bool tensor is an argument error
+ * naming its dtype. */
+dlt_tensor *dlt_lua_checkfloat(lua_State *L, int idx);
 /* Drops testtensor's cached metatable address (called when a state creates its own). */
 void dlt_lua_forget_mt(void);
 /* Pushes t, taking over the caller's reference; t NULL raises the engine's error.

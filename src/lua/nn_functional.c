@@ -14,7 +14,7 @@
 /* ---- nn.functional ---- */
 
 static int act(lua_State *L, dlt_act a, const char *fn, double slope) {
-  dlt_lua_pushtensor(L, dlt_fused_act(fn, dlt_lua_checktensor(L, 1), a, slope));
+  dlt_lua_pushtensor(L, dlt_fused_act(fn, dlt_lua_checkfloat(L, 1), a, slope));
   return 1;
 }
 static int f_relu(lua_State *L) { return act(L, DLT_ACT_RELU, "relu", 0); }
@@ -33,7 +33,7 @@ static int f_gelu(lua_State *L) {
 
 static int softmax(lua_State *L, bool log) {
   const char *fn = log ? "log_softmax" : "softmax";
-  dlt_tensor *x = dlt_lua_checktensor(L, 1);
+  dlt_tensor *x = dlt_lua_checkfloat(L, 1);
   lua_Integer d = luaL_checkinteger(L, 2);
   if (d == 0) dlt_lua_fail(L, "%s: dim is 1-based (or negative from the end), got 0", fn);
   if (d > DLT_MAXDIM || d < -DLT_MAXDIM)  /* (int) of 2^32 + 1 would be a valid dim */
@@ -46,7 +46,7 @@ static int f_log_softmax(lua_State *L) { return softmax(L, true); }
 
 /* dropout(x, p=0.5, training=true) */
 static int f_dropout(lua_State *L) {
-  dlt_tensor *x = dlt_lua_checktensor(L, 1);
+  dlt_tensor *x = dlt_lua_checkfloat(L, 1);
   double p = luaL_optnumber(L, 2, 0.5);
   bool training = lua_isnoneornil(L, 3) ? true : lua_toboolean(L, 3);
   dlt_lua_pushtensor(L, dlt_fused_dropout("dropout", x, p, training));
@@ -55,8 +55,8 @@ static int f_dropout(lua_State *L) {
 
 /* linear(x, weight, bias) */
 static int f_linear(lua_State *L) {
-  dlt_tensor *x = dlt_lua_checktensor(L, 1), *W = dlt_lua_checktensor(L, 2);
-  dlt_tensor *b = lua_isnoneornil(L, 3) ? NULL : dlt_lua_checktensor(L, 3);
+  dlt_tensor *x = dlt_lua_checkfloat(L, 1), *W = dlt_lua_checkfloat(L, 2);
+  dlt_tensor *b = lua_isnoneornil(L, 3) ? NULL : dlt_lua_checkfloat(L, 3);
   dlt_lua_pushtensor(L, dlt_fused_linear("linear", x, W, b, DLT_ACT_NONE));
   return 1;
 }
@@ -73,8 +73,8 @@ static dlt_tensor *opt_tensor(lua_State *L, int idx, const char *key, const char
 /* batch_norm(x, running_mean, running_var, {weight, bias, training=false, momentum=0.1, eps=1e-5}) */
 static int f_batch_norm(lua_State *L) {
   static const char *const opts[] = {"weight", "bias", "training", "momentum", "eps", NULL};
-  dlt_tensor *x = dlt_lua_checktensor(L, 1);
-  dlt_tensor *rm = lua_isnil(L, 2) ? NULL : dlt_lua_checktensor(L, 2), *rv = lua_isnil(L, 3) ? NULL : dlt_lua_checktensor(L, 3);
+  dlt_tensor *x = dlt_lua_checkfloat(L, 1);
+  dlt_tensor *rm = lua_isnil(L, 2) ? NULL : dlt_lua_checkfloat(L, 2), *rv = lua_isnil(L, 3) ? NULL : dlt_lua_checkfloat(L, 3);
   dlt_lua_checkoptions(L, 4, "batch_norm", opts);
   dlt_tensor *w = opt_tensor(L, 4, "weight", "batch_norm"), *b = opt_tensor(L, 4, "bias", "batch_norm");
   bool training = dlt_lua_optboolean(L, 4, "training", 0);
@@ -86,7 +86,7 @@ static int f_batch_norm(lua_State *L) {
 /* layer_norm(x, normalized_shape, {weight, bias, eps}) */
 static int f_layer_norm(lua_State *L) {
   static const char *const opts[] = {"weight", "bias", "eps", NULL};
-  dlt_tensor *x = dlt_lua_checktensor(L, 1);
+  dlt_tensor *x = dlt_lua_checkfloat(L, 1);
   int64_t shape[DLT_MAXDIM];
   int nd = 1;
   if (lua_istable(L, 2)) {
@@ -109,7 +109,7 @@ static int f_layer_norm(lua_State *L) {
 /* group_norm(x, num_groups, {weight, bias, eps}) */
 static int f_group_norm(lua_State *L) {
   static const char *const opts[] = {"weight", "bias", "eps", NULL};
-  dlt_tensor *x = dlt_lua_checktensor(L, 1);
+  dlt_tensor *x = dlt_lua_checkfloat(L, 1);
   lua_Integer g = luaL_checkinteger(L, 2);
   if (g <= 0) dlt_lua_fail(L, "group_norm: num_groups must be positive, got %d", (int)g);
   dlt_lua_checkoptions(L, 3, "group_norm", opts);
@@ -121,7 +121,7 @@ static int f_group_norm(lua_State *L) {
 /* instance_norm(x, {weight, bias, eps}): x (N,C,L) */
 static int f_instance_norm(lua_State *L) {
   static const char *const opts[] = {"weight", "bias", "eps", NULL};
-  dlt_tensor *x = dlt_lua_checktensor(L, 1);
+  dlt_tensor *x = dlt_lua_checkfloat(L, 1);
   dlt_lua_checkoptions(L, 2, "instance_norm", opts);
   dlt_tensor *w = opt_tensor(L, 2, "weight", "instance_norm"), *b = opt_tensor(L, 2, "bias", "instance_norm");
   dlt_lua_pushtensor(L, dlt_fused_group_norm("instance_norm", x, 0, w, b, dlt_lua_optnumber(L, 2, "eps", 1e-5), false));
@@ -130,7 +130,7 @@ static int f_instance_norm(lua_State *L) {
 
 static int pointwise(lua_State *L, dlt_pointwise_loss kind, const char *fn) {
   static const char *const opts[] = {"reduction", NULL};
-  dlt_tensor *x = dlt_lua_checktensor(L, 1);
+  dlt_tensor *x = dlt_lua_checkfloat(L, 1);
   dlt_lua_checkoptions(L, 3, fn, opts);
   int red = dlt_nn_optreduction(L, 3, fn);
   dlt_tensor *t = dlt_lua_totensor(L, 2, x->dtype);
@@ -146,7 +146,7 @@ static int f_bce_logits(lua_State *L) { return pointwise(L, DLT_LOSS_BCE_LOGITS,
 
 static int class_loss(lua_State *L, bool ce, const char *fn) {
   static const char *const opts[] = {"reduction", NULL};
-  dlt_tensor *x = dlt_lua_checktensor(L, 1);
+  dlt_tensor *x = dlt_lua_checkfloat(L, 1);
   dlt_lua_checkoptions(L, 3, fn, opts);
   int red = dlt_nn_optreduction(L, 3, fn);
   dlt_tensor *t = dlt_lua_totensor(L, 2, x->dtype);
@@ -176,23 +176,23 @@ static int done(lua_State *L, int rc) {
 }
 
 static int i_uniform(lua_State *L) {
-  dlt_tensor *t = dlt_lua_checktensor(L, 1);
+  dlt_tensor *t = dlt_lua_checkfloat(L, 1);
   double a = luaL_optnumber(L, 2, 0), b = luaL_optnumber(L, 3, 1);
   if (!(a <= b)) dlt_lua_fail(L, "uniform_: expects a <= b, got a=%s, b=%s", dlt_lua_num(L, a), dlt_lua_num(L, b));
   return done(L, dlt_uniform_(t, a, b));
 }
 
 static int i_normal(lua_State *L) {
-  dlt_tensor *t = dlt_lua_checktensor(L, 1);
+  dlt_tensor *t = dlt_lua_checkfloat(L, 1);
   double mean = luaL_optnumber(L, 2, 0), std = luaL_optnumber(L, 3, 1);
   if (!(std >= 0)) dlt_lua_fail(L, "normal_: expects std >= 0, got %s", dlt_lua_num(L, std));
   return done(L, dlt_normal_(t, mean, std));
 }
 
-static int i_constant(lua_State *L) { return done(L, dlt_fill_(dlt_lua_checktensor(L, 1), luaL_checknumber(L, 2))); }
-static int i_zeros(lua_State *L) { return done(L, dlt_fill_(dlt_lua_checktensor(L, 1), 0)); }
-static int i_ones(lua_State *L) { return done(L, dlt_fill_(dlt_lua_checktensor(L, 1), 1)); }
-static int i_eye(lua_State *L) { return done(L, dlt_init_eye(dlt_lua_checktensor(L, 1))); }
+static int i_constant(lua_State *L) { return done(L, dlt_fill_(dlt_lua_checkfloat(L, 1), luaL_checknumber(L, 2))); }
+static int i_zeros(lua_State *L) { return done(L, dlt_fill_(dlt_lua_checkfloat(L, 1), 0)); }
+static int i_ones(lua_State *L) { return done(L, dlt_fill_(dlt_lua_checkfloat(L, 1), 1)); }
+static int i_eye(lua_State *L) { return done(L, dlt_init_eye(dlt_lua_checkfloat(L, 1))); }
 
 /* gain as a number or {gain=} at idx */
 static double opt_gain(lua_State *L, int idx, const char *fn) {
@@ -203,15 +203,15 @@ static double opt_gain(lua_State *L, int idx, const char *fn) {
 }
 
 static int i_xavier_uniform(lua_State *L) {
-  dlt_tensor *t = dlt_lua_checktensor(L, 1);
+  dlt_tensor *t = dlt_lua_checkfloat(L, 1);
   return done(L, dlt_init_xavier(t, opt_gain(L, 2, "xavier_uniform_"), false));
 }
 static int i_xavier_normal(lua_State *L) {
-  dlt_tensor *t = dlt_lua_checktensor(L, 1);
+  dlt_tensor *t = dlt_lua_checkfloat(L, 1);
   return done(L, dlt_init_xavier(t, opt_gain(L, 2, "xavier_normal_"), true));
 }
 static int i_orthogonal(lua_State *L) {
-  dlt_tensor *t = dlt_lua_checktensor(L, 1);
+  dlt_tensor *t = dlt_lua_checkfloat(L, 1);
   return done(L, dlt_init_orthogonal(t, opt_gain(L, 2, "orthogonal_")));
 }
 
@@ -219,7 +219,7 @@ static int i_orthogonal(lua_State *L) {
 static int kaiming(lua_State *L, bool normal) {
   static const char *const opts[] = {"a", "mode", "nonlinearity", NULL};
   const char *fn = normal ? "kaiming_normal_" : "kaiming_uniform_";
-  dlt_tensor *t = dlt_lua_checktensor(L, 1);
+  dlt_tensor *t = dlt_lua_checkfloat(L, 1);
   double a = 0;
   if (lua_isnumber(L, 2)) a = lua_tonumber(L, 2);
   else {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "autograd/functions.h"
 #include "autograd/node.h"
 #include "core/ops.h"
 #include "lua/tensor_priv.h"
@@ -105,13 +106,25 @@ int64_t *dlt_lua_checkindices(lua_State *L, int idx, int64_t size, const char *f
   dlt_tensor *t = dlt_lua_testtensor(L, idx);
   if (!t && !lua_istable(L, idx))
     dlt_lua_fail(L, "%s: expected indices as a tensor or table, got %s", fn, luaL_typename(L, idx));
+  if (t && t->dtype == DLT_BOOL)
+    dlt_lua_fail(L, "%s: a bool tensor is a mask, not indices (t[mask] or masked_select select by mask)", fn);
   /* a contiguous tensor (a DataLoader's slice of a permutation) is read in place */
   bool direct = t && dlt_is_contiguous(t);
   int64_t k = direct ? dlt_numel(t) : 0;
   double *v = direct ? NULL : dlt_lua_todoubles(L, idx, &k);
   int64_t *p = lua_newuserdatauv(L, (size_t)(k ? k : 1) * sizeof *p, 0);
+  if (direct && t->dtype == DLT_INT64) {  /* exact, with no detour through doubles */
+    const int64_t *q = dlt_data(t);
+    for (int64_t i = 0; i < k; i++) {
+      if (q[i] == 0 || q[i] > size || q[i] < -size)
+        dlt_lua_fail(L, "%s: index %lld is out of range for size %lld", fn, (long long)q[i], (long long)size);
+      p[i] = q[i] > 0 ? q[i] - 1 : q[i] + size;
+    }
+    *n = k;
+    return p;
+  }
   for (int64_t i = 0; i < k; i++) {
-    double x = v ? v[i] : t->dtype == DLT_FLOAT64 ? ((const double *)dlt_data(t))[i] : ((const float *)dlt_data(t))[i];
+    double x = v ? v[i] : dlt_get_flat(t, i);
     if (x != floor(x) || x == 0 || x > (double)size || x < -(double)size) {
       free(v);
       dlt_lua_fail(L, "%s: index %g is out of range for size %lld", fn, x, (long long)size);
@@ -124,12 +137,19 @@ int64_t *dlt_lua_checkindices(lua_State *L, int idx, int64_t size, const char *f
 }
 
 dlt_dtype dlt_lua_checkdtype(lua_State *L, int idx, const char *fn) {
-  const char *s = lua_tostring(L, idx);
+  const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tostring(L, idx) : NULL;
   if (s && (!strcmp(s, "float32") || !strcmp(s, "float"))) return DLT_FLOAT32;
   if (s && (!strcmp(s, "float64") || !strcmp(s, "double"))) return DLT_FLOAT64;
-  if (s) dlt_lua_fail(L, "%s: unknown dtype '%s' (expected \"float32\" or \"float64\")", fn, s);
+  if (s && (!strcmp(s, "int64") || !strcmp(s, "long"))) return DLT_INT64;
+  if (s && !strcmp(s, "bool")) return DLT_BOOL;
+  if (s) dlt_lua_fail(L, "%s: unknown dtype '%s' (expected \"float32\", \"float64\", \"int64\" or \"bool\")", fn, s);
   dlt_lua_fail(L, "%s: expected a dtype name, got %s", fn, luaL_typename(L, idx));
   return DLT_FLOAT32;
+}
+
+void dlt_lua_check_grad_dtype(lua_State *L, const dlt_tensor *t, const char *fn) {
+  if (!dlt_is_floating(t->dtype))
+    dlt_lua_fail(L, "%s: only floating-point tensors can require gradients, got %s", fn, dlt_dtype_name(t->dtype));
 }
 
 dlt_dtype dlt_lua_optdtype(lua_State *L, int opts, const char *fn, dlt_dtype def) {
@@ -207,20 +227,25 @@ static int t_index(lua_State *L) {
     if (t->grad) dlt_lua_pushtensor(L, dlt_retain(t->grad));
     else lua_pushnil(L);
   } else if (!strcmp(k, "ndim")) lua_pushinteger(L, t->ndim);
-  else lua_pushnil(L);
+  else if (!strcmp(k, "T")) {  /* PyTorch's t.T: the dims reversed (a transpose for 2-D) */
+    int dims[DLT_MAXDIM];
+    for (int i = 0; i < t->ndim; i++) dims[i] = t->ndim - 1 - i;
+    dlt_lua_pushtensor(L, dlt_ag_permute(t, dims));
+  } else lua_pushnil(L);
   return 1;
 }
 
 static int t_newindex(lua_State *L) {
   dlt_tensor *t = dlt_lua_checktensor(L, 1);
   if (lua_type(L, 2) != LUA_TSTRING) {
-    dlt_tensor_index_set(L, t, 2, 3);
+    dlt_tensor_index_set(L, 1, t, 2, 3);
     return 0;
   }
   const char *k = lua_tostring(L, 2);
   if (!strcmp(k, "requires_grad")) {
     luaL_checktype(L, 3, LUA_TBOOLEAN);
     int b = lua_toboolean(L, 3);
+    if (b) dlt_lua_check_grad_dtype(L, t, "requires_grad");
     if (t->grad_fn && !b)
       return dlt_lua_fail(L, "requires_grad: can only change requires_grad of leaf tensors (this one has grad_fn %s); use detach()", t->grad_fn->name);
     t->requires_grad = b;
@@ -304,6 +329,14 @@ void dlt_open_tensor(lua_State *L, int dlt) {
   lua_setfield(L, dlt, "linalg");
   lua_pushcfunction(L, is_tensor);
   lua_setfield(L, dlt, "is_tensor");
+  /* dtype constants: the names t.dtype gives, so t.dtype == dlt.int64 compares them */
+  static const char *const dtypes[][2] = {{"float32", "float32"}, {"float64", "float64"}, {"int64", "int64"},
+                                          {"bool", "bool"}, {"float", "float32"}, {"double", "float64"},
+                                          {"long", "int64"}};
+  for (size_t i = 0; i < sizeof dtypes / sizeof *dtypes; i++) {
+    lua_pushstring(L, dtypes[i][1]);
+    lua_setfield(L, dlt, dtypes[i][0]);
+  }
   lua_pop(L, 1);
   for (int i = 0; function_forms[i]; i++) {
     lua_getfield(L, dlt, function_forms[i]);

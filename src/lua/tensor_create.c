@@ -15,7 +15,10 @@ static const char *const create_opts[] = {"dtype", "requires_grad", NULL};
  * option error cannot leak t). */
 static int finish(lua_State *L, dlt_tensor *t, int opts) {
   dlt_lua_pushtensor(L, t);
-  if (opts && dlt_lua_optboolean(L, opts, "requires_grad", 0)) t->requires_grad = true;
+  if (opts && dlt_lua_optboolean(L, opts, "requires_grad", 0)) {
+    dlt_lua_check_grad_dtype(L, t, "tensor");
+    t->requires_grad = true;
+  }
   return 1;
 }
 
@@ -27,12 +30,25 @@ static int creation_opts(lua_State *L, const char *fn, int *last) {
   return opts;
 }
 
+/* true when the value at idx, or its first element at every depth, is a boolean:
+ * dlt.tensor({true, false}) is a bool tensor, as torch.tensor([True, False]) */
+static bool first_leaf_is_boolean(lua_State *L, int idx) {
+  lua_pushvalue(L, idx);
+  for (int depth = 0; depth <= DLT_MAXDIM && lua_type(L, -1) == LUA_TTABLE && !dlt_lua_testtensor(L, -1); depth++) {
+    lua_rawgeti(L, -1, 1);
+    lua_remove(L, -2);
+  }
+  bool b = lua_type(L, -1) == LUA_TBOOLEAN;
+  lua_pop(L, 1);
+  return b;
+}
+
 static int l_tensor(lua_State *L) {
   int last, opts = creation_opts(L, "tensor", &last);
   if (last < 1) return dlt_lua_fail(L, "tensor: expected a number, table or tensor");
   if (last > 1) return dlt_lua_fail(L, "tensor: unexpected argument #2 (%s); options go in a table", luaL_typename(L, 2));
   dlt_tensor *src = dlt_lua_testtensor(L, 1);
-  dlt_dtype dt = dlt_lua_optdtype(L, opts, "tensor", src ? src->dtype : dlt_default_dtype());
+  dlt_dtype dt = dlt_lua_optdtype(L, opts, "tensor", src ? src->dtype : first_leaf_is_boolean(L, 1) ? DLT_BOOL : dlt_default_dtype());
   dlt_tensor *t;
   if (src) {
     /* like torch.tensor(t): a detached copy */
@@ -251,27 +267,32 @@ static int l_randint(lua_State *L) {
     return dlt_lua_fail(L, "randint: bounds must lie within +-2^53, got low=%lld, high=%lld", (long long)lo, (long long)hi);
   int64_t shape[DLT_MAXDIM];
   int ndim = dlt_lua_checkshape(L, shp, last, "randint", shape, 0);
-  dlt_tensor *t = dlt_empty(ndim, shape, dlt_lua_optdtype(L, opts, "randint", dlt_default_dtype()));
+  /* int64 unless asked otherwise, as torch.randint */
+  dlt_tensor *t = dlt_empty(ndim, shape, dlt_lua_optdtype(L, opts, "randint", DLT_INT64));
   if (!t) return dlt_lua_error(L);
   dlt_lua_pushtensor(L, t);
   dlt_lua_checkrc(L, dlt_randint_(t, lo, hi));
-  if (opts && dlt_lua_optboolean(L, opts, "requires_grad", 0)) t->requires_grad = true;
+  if (opts && dlt_lua_optboolean(L, opts, "requires_grad", 0)) {
+    dlt_lua_check_grad_dtype(L, t, "randint");
+    t->requires_grad = true;
+  }
   return 1;
 }
 
-/* randperm(n): a random permutation of 1..n */
+/* randperm(n): a random permutation of 1..n, int64 unless asked otherwise */
 static int l_randperm(lua_State *L) {
   int last, opts = creation_opts(L, "randperm", &last);
   if (last != 1) return dlt_lua_fail(L, "randperm: expected (n), got %d arguments", last);
   int64_t n = dlt_lua_checkint(L, 1, "randperm", "n");
   if (n < 0) return dlt_lua_fail(L, "randperm: invalid size %lld", (long long)n);
-  dlt_tensor *t = dlt_empty(1, &n, dlt_lua_optdtype(L, opts, "randperm", dlt_default_dtype()));
+  dlt_tensor *t = dlt_empty(1, &n, dlt_lua_optdtype(L, opts, "randperm", DLT_INT64));  /* as torch.randperm */
   if (!t) return dlt_lua_error(L);
   dlt_lua_pushtensor(L, t);
   int64_t *p = dlt_randperm_idx(n);
   if (!p) return dlt_lua_error(L);
   if (t->dtype == DLT_FLOAT32) for (int64_t i = 0; i < n; i++) ((float *)dlt_data(t))[i] = (float)(double)(p[i] + 1);
-  else for (int64_t i = 0; i < n; i++) ((double *)dlt_data(t))[i] = (double)(p[i] + 1);
+  else if (t->dtype == DLT_INT64) for (int64_t i = 0; i < n; i++) ((int64_t *)dlt_data(t))[i] = p[i] + 1;
+  else for (int64_t i = 0; i < n; i++) dlt_set(t, &i, (double)(p[i] + 1));
   free(p);
   return 1;
 }
@@ -359,12 +380,29 @@ static int m_item(lua_State *L) {
   dlt_tensor *t = dlt_lua_checktensor(L, 1);
   int64_t n = dlt_numel(t);
   if (n != 1) return dlt_lua_fail(L, "item: a tensor with %lld elements cannot be converted to a number", (long long)n);
-  /* whole values come back as Lua integers (exact below 2^53), so counts print as 3
-   * and can index tables; everything else is a float */
-  double v = dlt_item(t);
-  if (v == floor(v) && fabs(v) < 9007199254740992.0) lua_pushinteger(L, (lua_Integer)v);
-  else lua_pushnumber(L, v);
+  dlt_lua_pushelement(L, t, t->offset);
   return 1;
+}
+
+void dlt_lua_pushelement(lua_State *L, const dlt_tensor *t, int64_t off) {
+  const void *p = t->storage->data;
+  if (t->dtype == DLT_BOOL) {
+    lua_pushboolean(L, ((const uint8_t *)p)[off]);
+  } else if (t->dtype == DLT_INT64) {
+    lua_pushinteger(L, (lua_Integer)((const int64_t *)p)[off]);
+  } else {
+    /* whole values come back as Lua integers (exact below 2^53), so counts print as 3
+     * and can index tables; everything else is a float */
+    double v = t->dtype == DLT_FLOAT32 ? ((const float *)p)[off] : ((const double *)p)[off];
+    if (v == floor(v) && fabs(v) < 9007199254740992.0) lua_pushinteger(L, (lua_Integer)v);
+    else lua_pushnumber(L, v);
+  }
+}
+
+static int64_t elem_offset(const dlt_tensor *t, const int64_t *idx) {
+  int64_t off = t->offset;
+  for (int i = 0; i < t->ndim; i++) off += idx[i] * t->stride[i];
+  return off;
 }
 
 static void totable(lua_State *L, const dlt_tensor *t, int d, int64_t *idx) {
@@ -372,7 +410,8 @@ static void totable(lua_State *L, const dlt_tensor *t, int d, int64_t *idx) {
   for (int64_t i = 0; i < t->shape[d]; i++) {
     idx[d] = i;
     if (d + 1 < t->ndim) totable(L, t, d + 1, idx);
-    else lua_pushnumber(L, dlt_get(t, idx));
+    else if (dlt_is_floating(t->dtype)) lua_pushnumber(L, dlt_get(t, idx));
+    else dlt_lua_pushelement(L, t, elem_offset(t, idx));
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
 }
@@ -381,7 +420,8 @@ static int m_totable(lua_State *L) {
   dlt_tensor *t = dlt_lua_checktensor(L, 1);
   int64_t idx[DLT_MAXDIM] = {0};
   luaL_checkstack(L, DLT_MAXDIM + 4, "totable");  /* one table per depth */
-  if (t->ndim == 0) lua_pushnumber(L, dlt_item(t));
+  if (t->ndim == 0 && dlt_is_floating(t->dtype)) lua_pushnumber(L, dlt_item(t));
+  else if (t->ndim == 0) dlt_lua_pushelement(L, t, t->offset);
   else totable(L, t, 0, idx);
   return 1;
 }
@@ -393,6 +433,8 @@ static int to_dtype(lua_State *L, dlt_dtype d) {
 
 static int m_float(lua_State *L) { return to_dtype(L, DLT_FLOAT32); }
 static int m_double(lua_State *L) { return to_dtype(L, DLT_FLOAT64); }
+static int m_long(lua_State *L) { return to_dtype(L, DLT_INT64); }
+static int m_bool(lua_State *L) { return to_dtype(L, DLT_BOOL); }
 static int m_to(lua_State *L) {
   dlt_lua_checktensor(L, 1);
   return to_dtype(L, dlt_lua_checkdtype(L, 2, "to"));
@@ -401,7 +443,8 @@ static int m_to(lua_State *L) {
 static int m_type(lua_State *L) {
   dlt_tensor *t = dlt_lua_checktensor(L, 1);
   if (lua_isnoneornil(L, 2)) {
-    lua_pushstring(L, t->dtype == DLT_FLOAT64 ? "dlt.DoubleTensor" : "dlt.FloatTensor");
+    static const char *const names[DLT_NDTYPES] = {"dlt.FloatTensor", "dlt.DoubleTensor", "dlt.LongTensor", "dlt.BoolTensor"};
+    lua_pushstring(L, names[t->dtype]);
     return 1;
   }
   return to_dtype(L, dlt_lua_checkdtype(L, 2, "type"));
@@ -417,6 +460,7 @@ static int m_requires_grad_(lua_State *L) {
   int b = lua_isnoneornil(L, 2) ? 1 : lua_toboolean(L, 2);
   if (t->grad_fn && !b)
     return dlt_lua_fail(L, "requires_grad_: can only change requires_grad of leaf tensors (this one has grad_fn %s); use detach()", t->grad_fn->name);
+  if (b) dlt_lua_check_grad_dtype(L, t, "requires_grad_");
   t->requires_grad = b;
   lua_settop(L, 1);
   return 1;
@@ -460,7 +504,7 @@ const luaL_Reg dlt_tensor_random_funcs[] = {
 const luaL_Reg dlt_tensor_create_methods[] = {
   {"uniform_", m_uniform_}, {"normal_", m_normal_}, {"bernoulli_", m_bernoulli_},
   {"exponential_", m_exponential_}, {"item", m_item}, {"totable", m_totable}, {"tolist", m_totable},
-  {"float", m_float}, {"double", m_double}, {"to", m_to}, {"type", m_type}, {"detach", m_detach},
+  {"float", m_float}, {"double", m_double}, {"long", m_long}, {"bool", m_bool}, {"to", m_to}, {"type", m_type}, {"detach", m_detach},
   {"requires_grad_", m_requires_grad_}, {"backward", m_backward},
   {NULL, NULL},
 };

@@ -14,11 +14,21 @@ static double checknum(lua_State *L, int idx, const char *fn) {
   return lua_tonumber(L, idx);
 }
 
+/* An int64 or bool tensor t meeting a Lua float (2.0, 0.5) computes in the default float
+ * dtype, as PyTorch treats a Python float; a Lua integer keeps integers integer. The
+ * converted tensor is pushed (Lua owns it). */
+static dlt_tensor *scalar_partner(lua_State *L, dlt_tensor *t, int num) {
+  if (dlt_is_floating(t->dtype) || lua_type(L, num) != LUA_TNUMBER || lua_isinteger(L, num)) return t;
+  dlt_tensor *f = dlt_to_dtype(t, dlt_default_dtype());
+  dlt_lua_pushtensor(L, f);
+  return f;
+}
+
 static int arith(lua_State *L, dlt_binop op, const char *fn) {
   dlt_tensor *a = dlt_lua_testtensor(L, 1), *b = dlt_lua_testtensor(L, 2), *r;
   if (a && b) r = dlt_ag_binary(op, a, b);
-  else if (a) r = dlt_ag_binary_scalar(op, a, checknum(L, 2, fn), false);
-  else if (b) r = dlt_ag_binary_scalar(op, b, checknum(L, 1, fn), true);
+  else if (a) r = dlt_ag_binary_scalar(op, scalar_partner(L, a, 2), checknum(L, 2, fn), false);
+  else if (b) r = dlt_ag_binary_scalar(op, scalar_partner(L, b, 1), checknum(L, 1, fn), true);
   else return dlt_lua_fail(L, "%s: expected a tensor, got %s and %s", fn, luaL_typename(L, 1), luaL_typename(L, 2));
   dlt_lua_pushtensor(L, r);
   return 1;
@@ -73,6 +83,27 @@ static int m_lt(lua_State *L) { return compare(L, DLT_LT, "lt"); }
 static int m_le(lua_State *L) { return compare(L, DLT_LE, "le"); }
 static int m_gt(lua_State *L) { return compare(L, DLT_GT, "gt"); }
 static int m_ge(lua_State *L) { return compare(L, DLT_GE, "ge"); }
+
+/* ---- logical operators of masks: a & b, a | b, a ~ b (xor), ~a, as PyTorch's on bool ---- */
+
+static int logical(lua_State *L, dlt_binop op, const char *fn) {
+  dlt_tensor *a = dlt_lua_checktensor(L, 1), *b = dlt_lua_checktensor(L, 2);
+  if (a->dtype != DLT_BOOL || b->dtype != DLT_BOOL)
+    return dlt_lua_fail(L, "%s: expected bool tensors (masks), got %s and %s", fn, dlt_dtype_name(a->dtype), dlt_dtype_name(b->dtype));
+  dlt_lua_pushtensor(L, dlt_binary(op, a, b));  /* bool * bool is "and", bool + bool "or" */
+  return 1;
+}
+
+static int mm_band(lua_State *L) { return logical(L, DLT_MUL, "logical_and"); }
+static int mm_bor(lua_State *L) { return logical(L, DLT_ADD, "logical_or"); }
+static int mm_bxor(lua_State *L) { return logical(L, DLT_NE, "logical_xor"); }
+
+static int mm_bnot(lua_State *L) {
+  dlt_tensor *a = dlt_lua_checktensor(L, 1);
+  if (a->dtype != DLT_BOOL) return dlt_lua_fail(L, "logical_not: expected a bool tensor (a mask), got %s", dlt_dtype_name(a->dtype));
+  dlt_lua_pushtensor(L, dlt_binary_scalar(DLT_EQ, a, 0, false));
+  return 1;
+}
 
 /* ---- in place ---- */
 
@@ -327,7 +358,10 @@ static dlt_tensor *data_arg(lua_State *L, int idx, const char *fn, const char *w
     dlt_lua_fail(L, "%s: expected %s as a tensor or table, got %s", fn, what, luaL_typename(L, idx));
   dlt_tensor *t = dlt_lua_totensor(L, idx, dlt_default_dtype());
   dlt_lua_pushtensor(L, t);
-  return t;
+  if (dlt_is_floating(t->dtype)) return t;
+  dlt_tensor *f = dlt_to_dtype(t, dlt_default_dtype());  /* fits compute in floating point */
+  dlt_lua_pushtensor(L, f);
+  return f;
 }
 
 static int l_lstsq(lua_State *L) {
@@ -352,7 +386,7 @@ static int l_polyval(lua_State *L) {
 
 const luaL_Reg dlt_tensor_math_meta[] = {
   {"__add", mm_add}, {"__sub", mm_sub}, {"__mul", mm_mul}, {"__div", mm_div}, {"__pow", mm_pow},
-  {"__unm", mm_unm},
+  {"__unm", mm_unm}, {"__band", mm_band}, {"__bor", mm_bor}, {"__bxor", mm_bxor}, {"__bnot", mm_bnot},
   {NULL, NULL},
 };
 
@@ -360,6 +394,7 @@ const luaL_Reg dlt_tensor_math_methods[] = {
   {"add", m_add}, {"sub", m_sub}, {"mul", mm_mul}, {"div", mm_div}, {"pow", mm_pow},
   {"maximum", m_maximum}, {"minimum", m_minimum},
   {"eq", m_eq}, {"ne", m_ne}, {"lt", m_lt}, {"le", m_le}, {"gt", m_gt}, {"ge", m_ge},
+  {"logical_and", mm_band}, {"logical_or", mm_bor}, {"logical_xor", mm_bxor}, {"logical_not", mm_bnot},
   {"add_", m_add_}, {"sub_", m_sub_}, {"mul_", m_mul_}, {"div_", m_div_}, {"copy_", m_copy_},
   {"fill_", m_fill_}, {"zero_", m_zero_}, {"clamp_", m_clamp_},
   {"neg", m_neg}, {"abs", m_abs}, {"exp", m_exp}, {"log", m_log}, {"sqrt", m_sqrt}, {"sin", m_sin},

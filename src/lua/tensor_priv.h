@@ -23,9 +23,14 @@ dlt_tensor *dlt_lua_operand(lua_State *L, int idx, const dlt_tensor *like, const
 /* 1-based indices (tensor, table or number) at idx as 0-based int64 in a Lua-owned
  * buffer pushed on the stack; each checked against size. */
 int64_t *dlt_lua_checkindices(lua_State *L, int idx, int64_t size, const char *fn, int64_t *n);
-/* dtype name at idx ("float32"/"float64") */
+/* dtype name at idx ("float32", "float64", "int64", "bool"; also "float", "double", "long") */
 dlt_dtype dlt_lua_checkdtype(lua_State *L, int idx, const char *fn);
 dlt_dtype dlt_lua_optdtype(lua_State *L, int opts, const char *fn, dlt_dtype def);
+/* Fails naming fn unless t's dtype can carry gradients (float32, float64). */
+void dlt_lua_check_grad_dtype(lua_State *L, const dlt_tensor *t, const char *fn);
+/* Pushes t's element at storage offset off as Lua gives it back: a boolean (bool), an
+ * integer (int64, and whole floats below 2^53), else a float. */
+void dlt_lua_pushelement(lua_State *L, const dlt_tensor *t, int64_t off);
 /* Raises the engine's error when rc < 0. */
 void dlt_lua_checkrc(lua_State *L, int rc);
 
@@ -41,6 +46,6 @@ extern const luaL_Reg dlt_tensor_math_funcs[];
 
 /* __index/__newindex helpers for integer and table keys (tensor_shape.c) */
 int dlt_tensor_index_get(lua_State *L, dlt_tensor *t, int key);
-void dlt_tensor_index_set(lua_State *L, dlt_tensor *t, int key, int val);
+void dlt_tensor_index_set(lua_State *L, int self, dlt_tensor *t, int key, int val);
 
 #endif

@@ -7,7 +7,21 @@
 #include "autograd/functions.h"
 #include "lua/tensor_priv.h"
 
-/* ---- t[i], t[{i, j}] ---- */
+/* ---- indexing: t[i], t[{i, j}], ranges, index tensors, masks ----
+ * A key is one part or a table of parts, one per leading dim:
+ *   i            one index (the dim goes away), negative from the end
+ *   {}           the whole dim; {first, last[, step]} an inclusive range (PyTorch's
+ *                first-1:last:step), {first} first..first; out-of-range ends clamp as
+ *                in PyTorch, negative ones count from the end
+ *   idx          a 1-D int64 tensor of indices: index_select along that dim (one per key)
+ * or a bool mask of the leading dims' shape on its own (t[mask]). */
+
+typedef enum { PART_INT, PART_RANGE, PART_TENSOR } part_kind;
+typedef struct {
+  part_kind kind;
+  int64_t start, len, step;  /* 0-based; PART_INT: start is the index */
+  const int64_t *idx;        /* PART_TENSOR: 0-based indices, in a Lua-owned buffer */
+} key_part;
 
 /* 1-based (negative from the end) Lua index v into dim d of t, 0-based */
 static int64_t to_index(lua_State *L, const dlt_tensor *t, int d, int64_t v, const char *fn) {
@@ -17,51 +31,271 @@ static int64_t to_index(lua_State *L, const dlt_tensor *t, int d, int64_t v, con
   return v > 0 ? v - 1 : v + size;
 }
 
-/* Reads the key at idx as a list of Lua indices; returns how many. */
-static int read_key(lua_State *L, const dlt_tensor *t, int key, int64_t *idx) {
+/* the range table at idx for a dim of this size, clamped as Python slices clamp */
+static void read_range(lua_State *L, int idx, int64_t size, int d, key_part *p) {
+  int n = (int)lua_rawlen(L, idx);
+  if (n > 3) dlt_lua_fail(L, "index: a range is {first, last[, step]}, got a table of %d values for dimension %d", n, d + 1);
+  int64_t v[3] = {1, -1, 1};
+  for (int i = 0; i < n; i++) {
+    lua_rawgeti(L, idx, i + 1);
+    v[i] = dlt_lua_checkint(L, -1, "index", "a range bound");
+    lua_pop(L, 1);
+  }
+  if (n == 1) v[1] = v[0];
+  if (v[2] < 1) dlt_lua_fail(L, "index: the step of a range must be positive, got %lld", (long long)v[2]);
+  if (v[0] == 0 || v[1] == 0) dlt_lua_fail(L, "index: range {%lld, %lld} of dimension %d: positions count from 1", (long long)v[0], (long long)v[1], d + 1);
+  int64_t first = v[0] < 0 ? v[0] + size : v[0] - 1, last = v[1] < 0 ? v[1] + size : v[1] - 1;
+  if (first < 0) first = 0;
+  if (last >= size) last = size - 1;
+  p->kind = PART_RANGE;
+  p->start = first < size ? first : size;
+  p->len = last >= first && first < size ? (last - first) / v[2] + 1 : 0;
+  p->step = v[2];
+}
+
+/* an int64 index tensor at idx for dim d of t as 0-based indices (a Lua-owned buffer is pushed) */
+static void read_index_tensor(lua_State *L, int idx, const dlt_tensor *t, int d, key_part *p) {
+  dlt_tensor *it = dlt_lua_testtensor(L, idx);
+  if (it->dtype != DLT_INT64)
+    dlt_lua_fail(L, "index: tensors used as indices must be int64 or bool, got %s (convert with :long())", dlt_dtype_name(it->dtype));
+  if (it->ndim > 1) dlt_lua_fail(L, "index: an index tensor must be 1-D, got %d-D", it->ndim);
+  int64_t n;
+  p->idx = dlt_lua_checkindices(L, idx, t->shape[d], "index", &n);
+  p->kind = PART_TENSOR;
+  p->len = n;
+}
+
+/* Reads the key at idx into parts (returns how many); *mask gets a bool key */
+static int read_key(lua_State *L, const dlt_tensor *t, int key, key_part *parts, dlt_tensor **mask) {
   const char *fn = "index";
+  *mask = NULL;
   if (t->ndim == 0) dlt_lua_fail(L, "index: cannot index a 0-D tensor (use item())");
   if (lua_type(L, key) == LUA_TNUMBER) {
-    idx[0] = to_index(L, t, 0, dlt_lua_checkint(L, key, fn, "index"), fn);
+    parts[0] = (key_part){PART_INT, to_index(L, t, 0, dlt_lua_checkint(L, key, fn, "index"), fn), 1, 1, NULL};
+    return 1;
+  }
+  dlt_tensor *kt = dlt_lua_testtensor(L, key);
+  if (kt && kt->dtype == DLT_BOOL) {
+    *mask = kt;
+    return 0;
+  }
+  if (kt) {
+    read_index_tensor(L, key, t, 0, &parts[0]);
     return 1;
   }
   if (lua_type(L, key) != LUA_TTABLE)
-    dlt_lua_fail(L, "index: expected an integer or a table of integers, got %s", luaL_typename(L, key));
-  int n = (int)lua_rawlen(L, key);
+    dlt_lua_fail(L, "index: expected an integer, a table, an int64 index tensor or a bool mask, got %s", luaL_typename(L, key));
+  int n = (int)lua_rawlen(L, key), tensors = 0;
   if (n == 0 || n > t->ndim) dlt_lua_fail(L, "index: %d indices for a %d-D tensor", n, t->ndim);
   for (int i = 0; i < n; i++) {
-    lua_rawgeti(L, key, i + 1);
-    idx[i] = to_index(L, t, i, dlt_lua_checkint(L, -1, fn, "index"), fn);
+    int ty = lua_rawgeti(L, key, i + 1);
+    dlt_tensor *e = dlt_lua_testtensor(L, -1);
+    if (ty == LUA_TNUMBER) {
+      parts[i] = (key_part){PART_INT, to_index(L, t, i, dlt_lua_checkint(L, -1, fn, "index"), fn), 1, 1, NULL};
+    } else if (e) {
+      if (e->dtype == DLT_BOOL) dlt_lua_fail(L, "index: a bool mask indexes on its own (t[mask]), not inside a table");
+      if (++tensors > 1) dlt_lua_fail(L, "index: at most one index tensor per key (index_select one dim at a time)");
+      read_index_tensor(L, lua_gettop(L), t, i, &parts[i]);
+      lua_remove(L, -2);  /* the indices' buffer stays on the stack until the caller returns */
+      continue;
+    } else if (ty == LUA_TTABLE) {
+      read_range(L, lua_gettop(L), t->shape[i], i, &parts[i]);
+    } else {
+      dlt_lua_fail(L, "index: element %d of the key is a %s (expected an integer, a range table or an int64 tensor)", i + 1,
+                   luaL_typename(L, -1));
+    }
     lua_pop(L, 1);
   }
   return n;
 }
 
+/* 0-based positions of the true elements of mask, which must have t's leading shape;
+ * the positions (a malloc'd array) count over those dims flattened */
+static int64_t *mask_positions(lua_State *L, const dlt_tensor *t, const dlt_tensor *mask, int64_t *n) {
+  bool ok = mask->ndim >= 1 && mask->ndim <= t->ndim;
+  for (int i = 0; ok && i < mask->ndim; i++) ok = mask->shape[i] == t->shape[i];
+  if (!ok) {
+    char a[128], b[128];
+    dlt_lua_fail(L, "index: a mask of shape %s does not match the leading dimensions of a tensor of shape %s",
+                 dlt_shape_str(mask, a, sizeof a), dlt_shape_str(t, b, sizeof b));
+  }
+  dlt_tensor *c = dlt_clone(mask);  /* contiguous, so a 1-D view of it exists */
+  dlt_lua_pushtensor(L, c);
+  int64_t numel = dlt_numel(c);
+  dlt_tensor *f = dlt_view(c, 1, &numel);
+  dlt_lua_pushtensor(L, f);
+  int64_t *pos = dlt_nonzero_1d(f, n);
+  if (!pos) dlt_lua_error(L);
+  lua_pop(L, 2);
+  return pos;
+}
+
+/* t[mask]: the selected rows of t's leading dims flattened, (n, rest...); recorded */
+static int index_mask(lua_State *L, dlt_tensor *t, const dlt_tensor *mask) {
+  int64_t n, shape[DLT_MAXDIM], lead = 1;
+  int64_t *pos = mask_positions(L, t, mask, &n);
+  int nd = 0;
+  for (int i = 0; i < mask->ndim; i++) lead *= t->shape[i];
+  shape[nd++] = lead;
+  for (int i = mask->ndim; i < t->ndim; i++) shape[nd++] = t->shape[i];
+  dlt_tensor *flat = dlt_ag_reshape(t, nd, shape);
+  dlt_tensor *r = flat ? dlt_ag_index_select(flat, 0, pos, n) : NULL;
+  free(pos);
+  dlt_release(flat);
+  dlt_lua_pushtensor(L, r);
+  return 1;
+}
+
+/* Where a number would drop the graph (t requires grad and grad mode is on), t[i] of a
+ * 1-D tensor and t[{i, j}] of a 2-D one give a 0-D tensor carrying it, as in PyTorch;
+ * everywhere else such an element is a Lua number (or boolean). */
 int dlt_tensor_index_get(lua_State *L, dlt_tensor *t, int key) {
-  int64_t idx[DLT_MAXDIM];
-  int n = read_key(L, t, key, idx);
-  if (n == t->ndim) {
-    lua_pushnumber(L, dlt_get(t, idx));
+  key_part parts[DLT_MAXDIM];
+  dlt_tensor *mask;
+  int top = lua_gettop(L);
+  int n = read_key(L, t, key, parts, &mask);
+  if (mask) return index_mask(L, t, mask);
+  bool all_int = n == t->ndim;
+  for (int i = 0; i < n; i++) all_int = all_int && parts[i].kind == PART_INT;
+  if (all_int && !dlt_needs_grad(t)) {
+    int64_t off = t->offset;
+    for (int i = 0; i < n; i++) off += parts[i].start * t->stride[i];
+    if (dlt_is_floating(t->dtype)) {
+      dlt_tensor e = *t;  /* the element as a 0-D header */
+      e.ndim = 0;
+      e.offset = off;
+      lua_pushnumber(L, dlt_item(&e));
+    } else {
+      dlt_lua_pushelement(L, t, off);
+    }
     return 1;
   }
-  /* a view of the remaining dims, through the recorded select so gradients flow */
+  /* views of the remaining dims (index_select for a tensor part), recorded so gradients flow */
   dlt_tensor *cur = dlt_retain(t);
+  int d = 0;
   for (int i = 0; i < n; i++) {
-    dlt_tensor *next = dlt_ag_select(cur, 0, idx[i]);
+    const key_part *p = &parts[i];
+    dlt_tensor *next = p->kind == PART_INT ? dlt_ag_select(cur, d, p->start)
+                     : p->kind == PART_RANGE ? dlt_ag_slice(cur, d, p->start, p->len, p->step)
+                     : dlt_ag_index_select(cur, d, p->idx, p->len);
     dlt_release(cur);
     if (!next) return dlt_lua_error(L);
     cur = next;
+    if (p->kind != PART_INT) d++;
   }
+  lua_settop(L, top);
   dlt_lua_pushtensor(L, cur);
   return 1;
 }
 
-void dlt_tensor_index_set(lua_State *L, dlt_tensor *t, int key, int val) {
-  int64_t idx[DLT_MAXDIM];
-  int n = read_key(L, t, key, idx);
-  dlt_lua_checkrc(L, dlt_check_inplace("index assignment", t));
-  /* one element of an expanded view is all of its copies: the whole tensor is checked */
-  dlt_lua_checkrc(L, dlt_check_overlap("index assignment", t, NULL));
+/* Writes src (already of the selection's shape) or v into cur through the remaining
+ * parts: d is the dim of cur, ds that of src the next part acts on. */
+static int assign_parts(dlt_tensor *cur, int d, int ds, const key_part *p, int np, dlt_tensor *src, double v) {
+  if (np == 0) return src ? dlt_copy_(cur, src) : dlt_fill_(cur, v);
+  if (p->kind != PART_TENSOR) {
+    dlt_tensor *sub = p->kind == PART_INT ? dlt_select(cur, d, p->start) : dlt_slice(cur, d, p->start, p->len, p->step);
+    int step = p->kind == PART_INT ? 0 : 1;
+    int rc = sub ? assign_parts(sub, d + step, ds + step, p + 1, np - 1, src, v) : -1;
+    dlt_release(sub);
+    return rc;
+  }
+  for (int64_t j = 0; j < p->len; j++) {  /* an index tensor: each index in turn (a repeat writes last) */
+    dlt_tensor *sub = dlt_select(cur, d, p->idx[j]), *ssub = src && sub ? dlt_select(src, ds, j) : NULL;
+    int rc = sub && (ssub || !src) ? assign_parts(sub, d, ds, p + 1, np - 1, ssub, v) : -1;
+    dlt_release(sub);
+    dlt_release(ssub);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* the shape the parts select from t (the shape t[key] has) */
+static int selection_shape(const dlt_tensor *t, const key_part *parts, int n, int64_t *shape) {
+  int nd = 0;
+  for (int i = 0; i < t->ndim; i++) {
+    if (i >= n) shape[nd++] = t->shape[i];
+    else if (parts[i].kind != PART_INT) shape[nd++] = parts[i].len;
+  }
+  return nd;
+}
+
+/* src broadcast to shape (pushed), or a named error */
+static dlt_tensor *expand_value(lua_State *L, dlt_tensor *src, int nd, const int64_t *shape) {
+  int64_t out[DLT_MAXDIM];
+  int n = dlt_broadcast_shape("index assignment", src->ndim, src->shape, nd, shape, out);
+  bool ok = n == nd;
+  for (int i = 0; ok && i < nd; i++) ok = out[i] == shape[i];
+  if (!ok) {
+    char a[128], b[128];
+    dlt_lua_fail(L, "index assignment: a value of shape %s cannot fill a selection of shape %s",
+                 dlt_shape_str(src, a, sizeof a), dlt_dims_str(nd, shape, b, sizeof b));
+  }
+  dlt_tensor *e = dlt_expand(src, nd, shape);
+  dlt_lua_pushtensor(L, e);
+  return e;
+}
+
+/* Writes src (a tensor, broadcast to the selection) or the number v into dst through
+ * the key read into parts / mask, in place. */
+static void write_key(lua_State *L, dlt_tensor *dst, const key_part *parts, int n, const dlt_tensor *mask, dlt_tensor *src,
+                      double v) {
+  if (mask) {
+    /* dst[mask] = v: row k of the selection (leading dims flattened) gets v's row k */
+    int64_t cnt, shape[DLT_MAXDIM];
+    int64_t *pos = mask_positions(L, dst, mask, &cnt);
+    int64_t *box = lua_newuserdatauv(L, sizeof *box * (size_t)(cnt ? cnt : 1), 0);  /* freed by Lua on an error */
+    memcpy(box, pos, sizeof *box * (size_t)cnt);
+    free(pos);
+    int nd = 0;
+    shape[nd++] = cnt;
+    for (int i = mask->ndim; i < dst->ndim; i++) shape[nd++] = dst->shape[i];
+    dlt_tensor *se = src ? expand_value(L, src, nd, shape) : NULL;
+    for (int64_t k = 0; k < cnt; k++) {
+      key_part rowp[DLT_MAXDIM];
+      int64_t p = box[k];
+      for (int i = mask->ndim - 1; i >= 0; i--) {
+        rowp[i] = (key_part){PART_INT, p % dst->shape[i], 1, 1, NULL};
+        p /= dst->shape[i];
+      }
+      dlt_tensor *ssub = se ? dlt_select(se, 0, k) : NULL;
+      int rc = !se || ssub ? assign_parts(dst, 0, 0, rowp, mask->ndim, ssub, v) : -1;
+      dlt_release(ssub);
+      dlt_lua_checkrc(L, rc);
+    }
+  } else {
+    bool all_int = n == dst->ndim;
+    for (int i = 0; i < n; i++) all_int = all_int && parts[i].kind == PART_INT;
+    if (all_int && !src) {
+      int64_t idx[DLT_MAXDIM];
+      for (int i = 0; i < n; i++) idx[i] = parts[i].start;
+      dlt_set(dst, idx, v);
+    } else {
+      int64_t shape[DLT_MAXDIM] = {0};
+      int nd = selection_shape(dst, parts, n, shape);
+      dlt_tensor *se = src ? expand_value(L, src, nd, shape) : NULL;
+      dlt_lua_checkrc(L, assign_parts(dst, 0, 0, parts, n, se, v));
+    }
+  }
+  dlt_bump_version(dst);
+}
+
+/* t[key] = value. A tensor in a graph (one that requires grad and is not a leaf, with
+ * grad mode on) is not written in place: the box at self gets the recorded result of
+ * where(selection, value, t) (masked_fill for a number), so the gradient flows to t's
+ * other elements as it does through PyTorch's in-place assignment. Views taken of t
+ * before keep its old values. */
+void dlt_tensor_index_set(lua_State *L, int self, dlt_tensor *t, int key, int val) {
+  key_part parts[DLT_MAXDIM];
+  dlt_tensor *mask;
+  key = lua_absindex(L, key);
+  val = lua_absindex(L, val);
+  int n = read_key(L, t, key, parts, &mask);
+  bool graph = dlt_needs_grad(t) && t->grad_fn;
+  if (!graph) {
+    dlt_lua_checkrc(L, dlt_check_inplace("index assignment", t));
+    /* one element of an expanded view is all of its copies: the whole tensor is checked */
+    dlt_lua_checkrc(L, dlt_check_overlap("index assignment", t, NULL));
+  }
   dlt_tensor *src = NULL;
   double v = 0;
   if (lua_type(L, val) == LUA_TNUMBER) v = lua_tonumber(L, val);
@@ -70,21 +304,29 @@ void dlt_tensor_index_set(lua_State *L, dlt_tensor *t, int key, int val) {
     src = dlt_lua_totensor(L, val, t->dtype);
     dlt_lua_pushtensor(L, src);  /* owned by Lua: freed even if the copy fails */
   } else dlt_lua_fail(L, "index assignment: expected a number or tensor, got %s", luaL_typename(L, val));
-  if (n == t->ndim && !src) {
-    dlt_set(t, idx, v);
-    dlt_bump_version(t);
+  if (!graph) {
+    write_key(L, t, parts, n, mask, src, v);
     return;
   }
-  dlt_tensor *cur = dlt_retain(t);
-  for (int i = 0; i < n; i++) {
-    dlt_tensor *next = dlt_select(cur, 0, idx[i]);
-    dlt_release(cur);
-    if (!next) dlt_lua_error(L);
-    cur = next;
+  if (src && dlt_needs_grad(src))
+    dlt_lua_fail(L, "index assignment: assigning a tensor that requires grad into a tensor of a graph is not supported "
+                 "(build the result with dlt.where or cat)");
+  dlt_tensor *sel = dlt_zeros(t->ndim, t->shape, DLT_BOOL);
+  dlt_lua_pushtensor(L, sel);
+  write_key(L, sel, parts, n, mask, NULL, 1);
+  dlt_tensor *r;
+  if (src) {
+    dlt_tensor *full = dlt_zeros(t->ndim, t->shape, t->dtype);
+    dlt_lua_pushtensor(L, full);
+    write_key(L, full, parts, n, mask, src, 0);
+    r = dlt_ag_where(sel, full, t);
+  } else {
+    r = dlt_ag_masked_fill(t, sel, v);
   }
-  int rc = src ? dlt_copy_(cur, src) : dlt_fill_(cur, v);
-  dlt_release(cur);
-  dlt_lua_checkrc(L, rc);
+  if (!r) dlt_lua_error(L);
+  dlt_tensor **box = lua_touserdata(L, self);
+  *box = r;  /* the box's reference moves to the result; t's goes */
+  dlt_release(t);
 }
 
 /* ---- shape queries ---- */
@@ -215,6 +457,14 @@ static int m_flatten(lua_State *L) {
   return 1;
 }
 
+/* ravel(): the elements in row-major order as 1-D (a view when t is contiguous) */
+static int m_ravel(lua_State *L) {
+  dlt_tensor *t = dlt_lua_checktensor(L, 1);
+  int64_t n = dlt_numel(t);
+  dlt_lua_pushtensor(L, dlt_ag_reshape(t, 1, &n));
+  return 1;
+}
+
 static int m_contiguous(lua_State *L) {
   dlt_lua_pushtensor(L, dlt_ag_contiguous(dlt_lua_checktensor(L, 1)));
   return 1;
@@ -290,7 +540,9 @@ static int l_take_rows(lua_State *L) {
   for (int64_t j = 0; j < len; j++) {
     int64_t k = o0 + j * os;
     double v = !order ? (double)(start + j)
-               : order->dtype == DLT_FLOAT64 ? ((const double *)ob)[k] : ((const float *)ob)[k];
+               : order->dtype == DLT_FLOAT64 ? ((const double *)ob)[k]
+               : order->dtype == DLT_FLOAT32 ? ((const float *)ob)[k]
+               : order->dtype == DLT_INT64 ? (double)((const int64_t *)ob)[k] : -1.0;
     if (v != floor(v) || v < 1 || v > (double)rows)
       return dlt_lua_fail(L, "index_select: index %g is out of range for size %lld", v, (long long)rows);
     idx[j] = (int64_t)v - 1;
@@ -309,7 +561,7 @@ static int l_take_rows(lua_State *L) {
 static dlt_tensor *check_mask(lua_State *L, int idx, const char *fn) {
   if (!dlt_lua_testtensor(L, idx) && !lua_istable(L, idx))
     dlt_lua_fail(L, "%s: expected a mask tensor, got %s", fn, luaL_typename(L, idx));
-  dlt_tensor *m = dlt_lua_totensor(L, idx, dlt_default_dtype());
+  dlt_tensor *m = dlt_lua_totensor(L, idx, DLT_BOOL);  /* a table of numbers or booleans: nonzero is true */
   dlt_lua_pushtensor(L, m);
   return m;
 }
@@ -364,7 +616,7 @@ static int m_nonzero(lua_State *L) {
   int64_t *pos = dlt_nonzero_1d(f, &n);
   if (!pos) return dlt_lua_error(L);
   int64_t shape[2] = {n, t->ndim};
-  dlt_tensor *r = dlt_empty(2, shape, t->dtype);
+  dlt_tensor *r = dlt_empty(2, shape, DLT_INT64);  /* indices, as torch.nonzero gives them */
   if (!r) {
     free(pos);
     return dlt_lua_error(L);
@@ -400,7 +652,7 @@ const luaL_Reg dlt_tensor_shape_methods[] = {
   {"is_contiguous", m_is_contiguous}, {"view", m_view}, {"reshape", m_reshape}, {"expand", m_expand},
   {"view_as", m_view_as}, {"reshape_as", m_reshape_as}, {"expand_as", m_expand_as}, {"t", m_t},
   {"transpose", m_transpose}, {"permute", m_permute}, {"unsqueeze", m_unsqueeze}, {"squeeze", m_squeeze},
-  {"flatten", m_flatten}, {"contiguous", m_contiguous}, {"clone", m_clone}, {"narrow", m_narrow},
+  {"flatten", m_flatten}, {"ravel", m_ravel}, {"contiguous", m_contiguous}, {"clone", m_clone}, {"narrow", m_narrow},
   {"select", m_select}, {"index_select", m_index_select}, {"masked_fill", m_masked_fill},
   {"masked_select", m_masked_select}, {"nonzero", m_nonzero},
   {NULL, NULL},

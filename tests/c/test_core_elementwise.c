@@ -21,7 +21,9 @@ Test(core_elementwise, each_binary_op_matches_torch_with_broadcasting) {
       dlt_tensor *r = dlt_binary(binary_cases[k].op, a, b);
       cr_assert(r, "%s", dlt_error());
       expect_shape(r, 3, 4);
-      cr_assert_eq(r->dtype, (dlt_dtype)dt);
+      /* comparisons give bool, as torch.eq and friends do */
+      bool cmp = binary_cases[k].op >= DLT_EQ && binary_cases[k].op <= DLT_GE;
+      cr_assert_eq(r->dtype, cmp ? DLT_BOOL : (dlt_dtype)dt);
       expect_values(r, binary_cases[k].want, 12, dt ? 1e-15 : 1e-6, 0, dlt_binop_name(binary_cases[k].op));
       /* the scalar form agrees with the kernel */
       cr_assert(close_to(dlt_binop_apply(binary_cases[k].op, binary_a[1], binary_b[2]), binary_cases[k].want[6], 1e-15, 0));
@@ -39,7 +41,8 @@ Test(core_elementwise, each_unary_op_matches_torch) {
     dlt_tensor *x32 = mk(DLT_FLOAT32, unary_x, 1, (int64_t[]){N_UNARY_X});
     dlt_tensor *r64 = dlt_unary(op, x64), *r32 = dlt_unary(op, x32);
     cr_assert(r64 && r32);
-    cr_assert_eq(r32->dtype, DLT_FLOAT32);
+    /* isnan and isinf give bool, as in torch */
+    cr_assert_eq(r32->dtype, op == DLT_ISNAN || op == DLT_ISINF ? DLT_BOOL : DLT_FLOAT32);
     expect_values(r64, unary_cases[k].want, N_UNARY_X, 1e-14, 1e-15, dlt_unop_name(op));
     expect_values(r32, unary_cases[k].want_f32, N_UNARY_X, 2e-6, 2e-7, dlt_unop_name(op));
     for (int i = 0; i < N_UNARY_X; i++)
@@ -76,8 +79,8 @@ Test(core_elementwise, mixed_dtypes_promote_to_float64) {
   dlt_tensor *p = dlt_binary_scalar(DLT_POW, b, 2, false), *q = dlt_binary_scalar(DLT_POW, b, 2, true);
   cr_assert(close_to(dlt_get_flat(p, 0), 0.01, 1e-15, 0));
   cr_assert(close_to(dlt_get_flat(q, 0), pow(2, 0.1), 1e-15, 0));
-  dlt_tensor *c = dlt_binary_scalar(DLT_GT, b, 0.05, false);  /* comparisons give 0/1 of the dtype */
-  cr_assert_eq(c->dtype, DLT_FLOAT64);
+  dlt_tensor *c = dlt_binary_scalar(DLT_GT, b, 0.05, false);  /* comparisons give bool, as in torch */
+  cr_assert_eq(c->dtype, DLT_BOOL);
   cr_assert_eq(dlt_get_flat(c, 0), 1.0);
   dlt_tensor *rs[] = {a, b, r, r2, s, l, p, q, c};
   for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++) dlt_release(rs[i]);

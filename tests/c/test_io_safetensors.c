@@ -107,8 +107,8 @@ Test(safetensors, loads_the_file_written_by_the_golden_script) {
     } else if (!strcmp(d->names[i], "bf16")) {  /* arange(4) * 2 - 3 in bfloat16 */
       for (int64_t k = 0; k < n; k++) cr_assert_eq(dlt_get_flat(t, k), (double)k * 2 - 3);
       seen |= 8;
-    } else if (!strcmp(d->names[i], "num_batches_tracked")) {  /* an int64 scalar, 7 */
-      cr_assert(t->dtype == DLT_FLOAT64 && t->ndim == 0 && dlt_item(t) == 7);
+    } else if (!strcmp(d->names[i], "num_batches_tracked")) {  /* an int64 scalar, 7: int64 as in torch */
+      cr_assert(t->dtype == DLT_INT64 && t->ndim == 0 && dlt_item(t) == 7);
       seen |= 16;
     }
   }

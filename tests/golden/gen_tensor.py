@@ -74,10 +74,10 @@ CASES = {
     "gelu": lambda t: F.gelu(t["A"]),
     "silu": lambda t: F.silu(t["A"]),
     "softplus": lambda t: F.softplus(t["A"]),
-    # comparisons give 0/1 in the input's dtype
-    "gt_bcast": lambda t: (t["A"] > t["B"]).to(t["A"].dtype),
-    "le_scalar": lambda t: (t["A"] <= 0.2).to(t["A"].dtype),
-    "eq_self": lambda t: (t["A"] == t["A"]).to(t["A"].dtype),
+    # comparisons give bool tensors
+    "gt_bcast": lambda t: t["A"] > t["B"],
+    "le_scalar": lambda t: t["A"] <= 0.2,
+    "eq_self": lambda t: t["A"] == t["A"],
     # reductions
     "sum_all": lambda t: t["A"].sum(),
     "sum_d1": lambda t: t["A"].sum(0),
@@ -104,8 +104,8 @@ CASES = {
     "norm_all": lambda t: t["A"].norm(),
     "norm_p1_d2": lambda t: t["A"].norm(1, 1),
     "norm_p3_d1_keep": lambda t: t["A"].norm(3, 0, keepdim=True),
-    "all_d2": lambda t: (t["A"] > -1).all(1).to(t["A"].dtype),
-    "any_all": lambda t: (t["A"] > 1).any().to(t["A"].dtype),
+    "all_d2": lambda t: (t["A"] > -1).all(1),
+    "any_all": lambda t: (t["A"] > 1).any(),
     # softmax
     "softmax_d2": lambda t: t["A"].softmax(1),
     "softmax_d1": lambda t: t["A"].softmax(0),
@@ -191,6 +191,17 @@ STRINGS = {
     "three_d": torch.arange(8.0).reshape(2, 2, 2),
     "negative": torch.tensor([[-1.0, 0.5], [2.0, -3.0]]),
     "requires_grad": torch.tensor([1.0, 2.0], requires_grad=True),
+    # int64 and bool print by their values, with no dtype unless empty
+    "long_1d": torch.tensor([1, -20, 300]),
+    "long_2d": torch.tensor([[7, 0], [-3, 12345]]),
+    "long_scalar": torch.tensor(7),
+    "long_empty": torch.zeros(0, dtype=torch.int64),
+    "long_summarized": torch.arange(2000),
+    "bool_1d": torch.tensor([True, False, True]),
+    "bool_all_true": torch.tensor([[True, True], [True, True]]),
+    "bool_scalar": torch.tensor(False),
+    "bool_empty": torch.zeros(0, dtype=torch.bool),
+    "argmax": torch.tensor([[1.0, 5.0], [7.0, 2.0]]).argmax(1) + 1,
 }
 
 
@@ -221,7 +232,8 @@ def shape(t):
 def entry(r, is_index=False):
     if is_index:
         r = r + 1  # 1-based positions
-    return "{shape = %s, values = %s}" % (shape(r), flat(r))
+    dtype = str(r.dtype).replace("torch.", "")
+    return "{shape = %s, values = %s, dtype = \"%s\"}" % (shape(r), flat(r), dtype)
 
 
 def results(out, indexed):

@@ -119,11 +119,13 @@ local CASES = {
   eye_rect = function(t) return dlt.eye(3, 4, { dtype = t.A.dtype }) end,
 }
 
+-- want.dtype is torch's: the inputs' dtype, int64 for indices, bool for comparisons
 local function check(got, want, dtype, what)
   T.eq(dlt.is_tensor(got), true, what .. " is a tensor")
-  T.eq(got.dtype, dtype, what .. " dtype")
+  T.eq(got.dtype, want.dtype == dtype and dtype or want.dtype, what .. " dtype")
   T.eq(table.concat(got.shape, ","), table.concat(want.shape, ","), what .. " shape")
   local tol = TOL[dtype]
+  if got.dtype == "bool" then got = got:long() end  -- totable gives booleans; the fixture 0/1
   T.close(got:flatten():totable(), want.values, tol[1], tol[2], what)
 end
 
@@ -206,6 +208,16 @@ for name, want in pairs(fix.strings) do
       three_d = function() return dlt.arange(8):reshape(2, 2, 2) end,
       negative = function() return dlt.tensor({ { -1, 0.5 }, { 2, -3 } }) end,
       requires_grad = function() return dlt.tensor({ 1, 2 }, { requires_grad = true }) end,
+      long_1d = function() return dlt.tensor({ 1, -20, 300 }, { dtype = dlt.int64 }) end,
+      long_2d = function() return dlt.tensor({ { 7, 0 }, { -3, 12345 } }, { dtype = dlt.int64 }) end,
+      long_scalar = function() return dlt.tensor(7, { dtype = dlt.int64 }) end,
+      long_empty = function() return dlt.zeros(0, { dtype = dlt.int64 }) end,
+      long_summarized = function() return dlt.arange(2000, { dtype = dlt.int64 }) - 1 + 1 end,
+      bool_1d = function() return dlt.tensor({ true, false, true }) end,
+      bool_all_true = function() return dlt.ones(2, 2, { dtype = dlt.bool }) end,
+      bool_scalar = function() return dlt.tensor(0, { dtype = dlt.bool }) end,
+      bool_empty = function() return dlt.zeros(0, { dtype = dlt.bool }) end,
+      argmax = function() return dlt.tensor({ { 1, 5 }, { 7, 2 } }):argmax(2) end,
     }
     T.eq(tostring(assert(src[name], "no Lua tensor for " .. name)()), want, "tostring " .. name)
   end)
