@@ -309,8 +309,11 @@ end)
 
 T.test("lr_finder.lua: suggestion in the tested range, plot", function()
   local lines = must_run("scripts/lr_finder.lua")
-  local s = tonumber(lines[find_line(lines, "^Suggested learning rate: ", true)]:match(": (%S+)$"))
+  local line = lines[find_line(lines, "^Suggested learning rate: ", true)]
+  local s, rule = line:match(": (%S+) %((.-)%)$")
+  s = tonumber(s)
   T.eq(s ~= nil and s > 1e-7 and s < 10, true, "suggestion " .. tostring(s))
+  T.eq(rule == "steepest descent" or rule == "minimum / 10", true, "the rule is named: " .. line)
   check_figures({ "learning_rate_finder" })
 end)
 
