@@ -30,5 +30,7 @@ require "dlt.distributed"
 -- Tensor:is_true, printable state_dicts, loops over loaders, nn.summary (owner: workbench)
 require "dlt.traps"
 require "dlt.summary"
+-- help(x): the entry of docs/*.md that documents x (owner: workbench)
+dlt.help = require("dlt.help").help
 
 return dlt
