@@ -115,8 +115,10 @@ local INTERNAL = {
   ["Optimizer:check"] = true, ["Optimizer:init_state"] = true, ["Optimizer:spec"] = true,
   ["Optimizer:update"] = true, ["Optimizer:update_group"] = true,
   ["LRScheduler:get_lr"] = true, ["Bar:draw"] = true, ["Bar:line"] = true,
-  ["ModuleList:init"] = true, ["ModuleList:forward"] = true, ["ModuleList:super"] = true,
 }
+
+-- what every class made with nn.Module:extend defines, documented with the class
+local CONVENTIONS = { init = true, forward = true, extra_repr = true, super = true }
 
 local function sorted_keys(t)
   local out = {}
@@ -167,13 +169,15 @@ function M.public_names()
         for _, m in ipairs(sorted_keys(v)) do
           if type(v[m]) == "function" then add("Tensor:" .. m) end
         end
-      elseif type(v) == "table" and rawget(v, "__index") == v then
-        -- a class (nn.Module, nn.Module:extend(...), dlt.EarlyStopping): its own methods
+      elseif type(v) == "table" and rawget(v, "__index") ~= nil then
+        -- a class (nn.Module, nn.Module:extend(...), dlt.EarlyStopping): the methods it
+        -- adds; a module class's forward/init/extra_repr and its versions of
+        -- nn.Module's methods are documented by the class and by Module:
         add(name)
         for _, m in ipairs(sorted_keys(v)) do
           local f, mname = rawget(v, m), k .. ":" .. m
-          local inherited = v ~= module_methods and rawget(module_methods, m) == f
-          if type(f) == "function" and not inherited and not INTERNAL[mname] then add(mname) end
+          local module_api = v ~= module_methods and (rawget(module_methods, m) ~= nil or CONVENTIONS[m])
+          if type(f) == "function" and not module_api and not INTERNAL[mname] then add(mname) end
         end
       elseif type(v) == "table" then
         add(name)

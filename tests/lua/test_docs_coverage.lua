@@ -8,7 +8,8 @@ local T = require "harness"
 local help = require "dlt.help"
 
 -- the reference page where an entry for name belongs
-local function page_for(name)
+local page_for
+function page_for(name)
   local cls = name:match("^(%u[%w_]*):")
   local pages = {
     Tensor = "docs/tensor.md", Module = "docs/api-nn.md", ModuleList = "docs/api-nn.md",
@@ -17,7 +18,14 @@ local function page_for(name)
     TensorDataset = "docs/api-data.md", Axes = "docs/api-plot.md", Figure = "docs/api-plot.md",
     Bar = "docs/autograd.md",
   }
-  if cls then return pages[cls] or "the reference page of its class" end
+  if cls then
+    if pages[cls] then return pages[cls] end
+    -- a class reachable under dlt (optim.swa_utils.AveragedModel): beside its entry
+    for _, n in ipairs(help.public_names()) do
+      if n:match("%." .. cls .. "$") then return page_for(n) end
+    end
+    return "the reference page of its class"
+  end
   for _, p in ipairs({ { "^dlt%.nn", "docs/api-nn.md" }, { "^dlt%.optim", "docs/api-optim.md" },
     { "^dlt%.EarlyStopping", "docs/api-optim.md" }, { "^dlt%.lr_find", "docs/api-optim.md" },
     { "^dlt%.data", "docs/api-data.md" }, { "^dlt%.plot", "docs/api-plot.md" },
