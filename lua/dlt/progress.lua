@@ -61,8 +61,11 @@ end
 
 function M.bar(over, opts)
   opts = opts or {}
+  if type(over) == "number" and not (over >= 1) then
+    error("progress: total must be a positive number, got " .. tostring(over), 2)
+  end
   local total, make_iter = items_of(over)
-  if type(total) ~= "number" or (total < 1 and type(over) == "number") then
+  if type(total) ~= "number" then
     error("progress: expected a count, a list or a DataLoader, got " .. tostring(over), 2)
   end
   check_opts(opts)
