@@ -8,7 +8,7 @@ local nn, optim, plt = dlt.nn, dlt.optim, dlt.plot
 
 local P = notebook.pipeline()   -- scripts/pipeline.lua's pieces, its section not run
 
-local figpath = notebook.setup()
+notebook.setup()
 dlt.manual_seed(42)
 
 -- 1. start with a tiny learning rate; 2. train a few batches, raising it each time;
@@ -38,7 +38,7 @@ ax:set_title("Learning Rate Range Test", { fontsize = 14 })
 ax:legend()
 ax:grid(true, { alpha = 0.3 })
 fig:tight_layout()
-fig:savefig(figpath("learning_rate_finder"))
+notebook.savefig(fig, "learning_rate_finder")
 plt.close(fig)
 
 print(string.format("Learning rate range test: %d rates from %.0e to %.0e", #lrs, 1e-7, 10))
