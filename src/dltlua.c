@@ -2,6 +2,7 @@
  * -W, -, a REPL) with dlt preloaded as the global `dlt`. Follows the behaviour of lua.c;
  * the REPL edits lines, keeps history and completes names through GNU readline when the
  * build found it (lua/dlt/repl.lua computes the completions and the banner). */
+#define _POSIX_C_SOURCE 200809L  /* strdup */
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
