@@ -16,6 +16,7 @@ function page_for(name)
     Optimizer = "docs/api-optim.md", LRScheduler = "docs/api-optim.md",
     EarlyStopping = "docs/api-optim.md", DataLoader = "docs/api-data.md",
     TensorDataset = "docs/api-data.md", Axes = "docs/api-plot.md", Figure = "docs/api-plot.md",
+    DistributedDataParallel = "docs/api-distributed.md", SyncBatchNorm = "docs/api-distributed.md",
     Bar = "docs/autograd.md",
   }
   if cls then
@@ -26,11 +27,13 @@ function page_for(name)
     end
     return "the reference page of its class"
   end
-  for _, p in ipairs({ { "^dlt%.nn", "docs/api-nn.md" }, { "^dlt%.optim", "docs/api-optim.md" },
+  for _, p in ipairs({ { "^dlt%.nn%.parallel", "docs/api-distributed.md" },
+    { "^dlt%.nn%.SyncBatchNorm", "docs/api-distributed.md" }, { "^dlt%.data%.Distributed", "docs/api-distributed.md" },
+    { "^dlt%.nn", "docs/api-nn.md" }, { "^dlt%.optim", "docs/api-optim.md" },
     { "^dlt%.EarlyStopping", "docs/api-optim.md" }, { "^dlt%.lr_find", "docs/api-optim.md" },
     { "^dlt%.data", "docs/api-data.md" }, { "^dlt%.plot", "docs/api-plot.md" },
     { "^dlt%.autograd", "docs/autograd.md" }, { "^dlt%.fmt", "docs/autograd.md" },
-    { "^dlt%.progress", "docs/autograd.md" } }) do
+    { "^dlt%.progress", "docs/autograd.md" }, { "^dlt%.distributed", "docs/api-distributed.md" } }) do
     if name:match(p[1]) then return p[2] end
   end
   return "docs/tensor.md (tensor functions) or docs/autograd.md (utilities), or a page of its own under docs/"
