@@ -8,7 +8,7 @@ local nn, optim, plt = dlt.nn, dlt.optim, dlt.plot
 
 local P = notebook.pipeline()   -- scripts/pipeline.lua's pieces, its section not run
 
-local figpath = notebook.setup()
+notebook.setup()
 
 -- Every layer multiplies the signal, and backprop multiplies the gradient by the
 -- same weights: with weights 1.2x the Kaiming scale, 20 layers make gradients
@@ -111,7 +111,7 @@ ax:set_title("Training Loss")
 ax:legend()
 ax:grid(true, { alpha = 0.3 })
 fig:tight_layout()
-fig:savefig(figpath("gradient_clipping"))
+notebook.savefig(fig, "gradient_clipping")
 plt.close(fig)
 
 local lp, ip = last_finite(l_plain)

@@ -7,7 +7,7 @@ local notebook = require "dlt.notebook"
 local nn, plt = dlt.nn, dlt.plot
 local fmt = dlt.fmt
 
-local figpath = notebook.setup()
+notebook.setup()
 dlt.manual_seed(42)
 
 -- Poor initialization makes activations vanish (outputs near zero, gradients gone),
@@ -61,7 +61,7 @@ ax:legend()
 ax:grid(true, { alpha = 0.3 })
 ax:axhline(1, { color = "gray", linestyle = "--", alpha = 0.5 })
 fig:tight_layout()
-fig:savefig(figpath("initialization_scale"))
+notebook.savefig(fig, "initialization_scale")
 plt.close(fig)
 
 print("Too small: Activations vanish (shrink to 0)")
@@ -119,7 +119,7 @@ compare_schemes(axes[2], tanh, { { "random", "red" }, { "xavier", "blue" }, { "k
   "Tanh Activation\n(Xavier is designed for symmetric activations)")
 
 fig:tight_layout()
-fig:savefig(figpath("initialization_relu_tanh"))
+notebook.savefig(fig, "initialization_relu_tanh")
 plt.close(fig)
 
 -- Which to use: Kaiming for ReLU, LeakyReLU, GELU, SiLU; Xavier for tanh, sigmoid

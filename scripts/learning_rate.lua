@@ -6,7 +6,7 @@ local dlt = require "dlt"
 local notebook = require "dlt.notebook"
 local nn, optim, plt = dlt.nn, dlt.optim, dlt.plot
 
-local figpath = notebook.setup()
+notebook.setup()
 dlt.manual_seed(42)
 
 -- The learning rate is the size of each step. Too high: you overshoot the minimum,
@@ -47,7 +47,7 @@ for i, cfg in ipairs(configs) do
   if lr > 1 then ax:set_ylim(-10, 10) else ax:set_ylim(-1, 6) end
 end
 fig:tight_layout()
-fig:savefig(figpath("learning_rate_sizes"))
+notebook.savefig(fig, "learning_rate_sizes")
 plt.close(fig)
 
 -- 2.1 Schedulers: start large for fast progress, then shrink to fine-tune
@@ -81,7 +81,7 @@ local panels = {
 for _, p in ipairs(panels) do
   local ax = p[1]
   local lrs = get_scheduler_lrs(p[2], epochs, p[3])
-  ax:plot(lrs, { color = p[4], linewidth = 2 })
+  ax:plot(dlt.arange(1, #lrs + 1), lrs, { color = p[4], linewidth = 2 })   -- epochs from 1
   ax:set_xlabel("Epoch")
   ax:set_ylabel("Learning Rate")
   ax:set_title(p[5])
@@ -89,7 +89,7 @@ for _, p in ipairs(panels) do
 end
 fig:suptitle("Learning Rate Schedulers", { fontsize = 14 })
 fig:tight_layout()
-fig:savefig(figpath("learning_rate_schedulers"))
+notebook.savefig(fig, "learning_rate_schedulers")
 plt.close(fig)
 
 -- 2.2 Warmup: start tiny and ramp up, because early gradients are unreliable,
@@ -104,7 +104,8 @@ local function warmup_cosine_schedule(epoch, warmup_epochs, total_epochs, max_lr
 end
 
 local warmup_epochs, max_lr = 10, 0.1
--- epochs count from 0 here, as the schedule's formula does
+-- the schedule's formula counts epochs from 0; the axis counts them from 1 (epoch 1
+-- runs at formula epoch 0), so warmup covers epochs 1..10
 local warmup_cosine, no_warmup, constant = {}, {}, {}
 for e = 0, epochs - 1 do
   warmup_cosine[#warmup_cosine + 1] = warmup_cosine_schedule(e, warmup_epochs, epochs, max_lr)
@@ -114,9 +115,10 @@ end
 
 local ax
 fig, ax = plt.subplots(1, 1, { figsize = { 10, 6 } })
-ax:plot(warmup_cosine, "b-", { linewidth = 2, label = "Warmup + Cosine" })
-ax:plot(no_warmup, "g--", { linewidth = 2, label = "Cosine (no warmup)", alpha = 0.7 })
-ax:plot(constant, { color = "gray", linestyle = ":", linewidth = 2, label = "Constant", alpha = 0.5 })
+local epoch_axis = dlt.arange(1, epochs + 1)
+ax:plot(epoch_axis, warmup_cosine, "b-", { linewidth = 2, label = "Warmup + Cosine" })
+ax:plot(epoch_axis, no_warmup, "g--", { linewidth = 2, label = "Cosine (no warmup)", alpha = 0.7 })
+ax:plot(epoch_axis, constant, { color = "gray", linestyle = ":", linewidth = 2, label = "Constant", alpha = 0.5 })
 ax:axvline(warmup_epochs, { color = "red", linestyle = "--", alpha = 0.5,
   label = string.format("End warmup (epoch %d)", warmup_epochs) })
 ax:set_xlabel("Epoch", { fontsize = 12 })
@@ -125,7 +127,7 @@ ax:set_title("Learning Rate Warmup", { fontsize = 14 })
 ax:legend()
 ax:grid(true, { alpha = 0.3 })
 fig:tight_layout()
-fig:savefig(figpath("learning_rate_warmup"))
+notebook.savefig(fig, "learning_rate_warmup")
 plt.close(fig)
 
 -- 2.3 The learning-rate finder: start tiny, raise the rate every iteration, plot

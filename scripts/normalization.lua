@@ -7,7 +7,7 @@ local notebook = require "dlt.notebook"
 local nn, plt = dlt.nn, dlt.plot
 local fmt = dlt.fmt
 
-local figpath = notebook.setup()
+notebook.setup()
 dlt.manual_seed(42)
 
 -- As data flows through a deep net, the distribution of activations shifts from
@@ -61,7 +61,7 @@ ax:set_title(string.format("After Scale/Shift\n(gamma=%s, beta=%s)", fmt.py(gamm
 ax:legend()
 
 fig:tight_layout()
-fig:savefig(figpath("normalization_batchnorm"))
+notebook.savefig(fig, "normalization_batchnorm")
 plt.close(fig)
 
 -- Training mode normalizes with the current batch's statistics (noisy, different
@@ -134,7 +134,7 @@ axes[3]:set_title("LayerNorm\n(normalizes rows)")
 fig:colorbar(im2, { ax = axes[3] })
 
 fig:tight_layout()
-fig:savefig(figpath("normalization_bn_vs_ln"))
+notebook.savefig(fig, "normalization_bn_vs_ln")
 plt.close(fig)
 
 print("BatchNorm: Each COLUMN has mean~0, std~1")

@@ -6,7 +6,7 @@ local dlt = require "dlt"
 local notebook = require "dlt.notebook"
 local nn, optim, plt = dlt.nn, dlt.optim, dlt.plot
 
-local figpath = notebook.setup()
+notebook.setup()
 dlt.manual_seed(42)
 
 -- Imagine finding the lowest point of a mountainous landscape blindfolded: all you
@@ -155,7 +155,7 @@ ax:legend()
 ax:grid(true, { alpha = 0.3 })
 
 fig:tight_layout()
-fig:savefig(figpath("optimizers_paths"))
+notebook.savefig(fig, "optimizers_paths")
 plt.close(fig)
 
 print("Final positions and loss:")

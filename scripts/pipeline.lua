@@ -170,7 +170,7 @@ if ... == "pipeline" then return M end
 
 -------------------------------------------------------------------------------
 -- The section itself.
-local figpath = notebook.setup()
+notebook.setup()
 dlt.manual_seed(42)
 
 -- The complete pipeline: AdamW with a learning-rate schedule, BatchNorm and Dropout
@@ -187,7 +187,7 @@ plt.ylabel("x2")
 plt.title("Training Data (Two Moons)")
 plt.legend()
 plt.grid(true, { alpha = 0.3 })
-plt.savefig(figpath("pipeline_data"))
+notebook.savefig(plt.gcf(), "pipeline_data")
 plt.close(fig)
 
 local model = BestPracticesNetwork(2, { 64, 32 }, 1, 0.3)
@@ -206,9 +206,10 @@ local history = M.train_model(model, train_loader, val_loader,
 local axes
 fig, axes = plt.subplots(1, 3, { figsize = { 15, 4 } })
 
+local epoch_axis = dlt.arange(1, #history.train_loss + 1)   -- epochs count from 1
 local ax = axes[1]   -- loss
-ax:plot(history.train_loss, "b-", { label = "Train", linewidth = 2 })
-ax:plot(history.val_loss, "r-", { label = "Validation", linewidth = 2 })
+ax:plot(epoch_axis, history.train_loss, "b-", { label = "Train", linewidth = 2 })
+ax:plot(epoch_axis, history.val_loss, "r-", { label = "Validation", linewidth = 2 })
 ax:set_xlabel("Epoch")
 ax:set_ylabel("Loss")
 ax:set_title("Loss")
@@ -216,8 +217,8 @@ ax:legend()
 ax:grid(true, { alpha = 0.3 })
 
 ax = axes[2]         -- accuracy
-ax:plot(history.train_acc, "b-", { label = "Train", linewidth = 2 })
-ax:plot(history.val_acc, "r-", { label = "Validation", linewidth = 2 })
+ax:plot(epoch_axis, history.train_acc, "b-", { label = "Train", linewidth = 2 })
+ax:plot(epoch_axis, history.val_acc, "r-", { label = "Validation", linewidth = 2 })
 ax:set_xlabel("Epoch")
 ax:set_ylabel("Accuracy")
 ax:set_title("Accuracy")
@@ -225,14 +226,14 @@ ax:legend()
 ax:grid(true, { alpha = 0.3 })
 
 ax = axes[3]         -- learning rate
-ax:plot(history.lr, "g-", { linewidth = 2 })
+ax:plot(epoch_axis, history.lr, "g-", { linewidth = 2 })
 ax:set_xlabel("Epoch")
 ax:set_ylabel("Learning Rate")
 ax:set_title("Learning Rate (Cosine Annealing)")
 ax:grid(true, { alpha = 0.3 })
 
 fig:tight_layout()
-fig:savefig(figpath("pipeline_history"))
+notebook.savefig(fig, "pipeline_history")
 plt.close(fig)
 
 -- the decision boundary
@@ -261,7 +262,7 @@ end
 fig = plt.figure({ figsize = { 10, 8 } })
 plot_decision_boundary(model, X_val, y_val)
 plt.title("Trained Model Decision Boundary")
-plt.savefig(figpath("pipeline_boundary"))
+notebook.savefig(plt.gcf(), "pipeline_boundary")
 plt.close(fig)
 
 print(string.format("\nFinal validation accuracy: %.4f", history.val_acc[#history.val_acc]))

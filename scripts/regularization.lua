@@ -7,7 +7,7 @@ local notebook = require "dlt.notebook"
 local nn, plt = dlt.nn, dlt.plot
 local fmt = dlt.fmt
 
-local figpath = notebook.setup()
+notebook.setup()
 dlt.manual_seed(42)
 
 -- Overfitting: the model memorizes the training data instead of learning the
@@ -51,7 +51,7 @@ for i, degree in ipairs(degrees) do
 end
 fig:suptitle("The Bias-Variance Tradeoff", { fontsize = 14 })
 fig:tight_layout()
-fig:savefig(figpath("regularization_overfitting"))
+notebook.savefig(fig, "regularization_overfitting")
 plt.close(fig)
 
 -- 3.1 L2 (weight decay): L_total = L_data + lambda * sum w^2. Large weights cost,
@@ -91,7 +91,7 @@ ax:set_title(string.format("L1 Regularization\n(%d weights exactly 0)", l1_reg:e
 ax:set_xlim(-4, 4)
 
 fig:tight_layout()
-fig:savefig(figpath("regularization_weights"))
+notebook.savefig(fig, "regularization_weights")
 plt.close(fig)
 
 -- 3.3 Dropout: during training each neuron is switched off with probability p, so
@@ -145,7 +145,7 @@ draw_network(axes[3], "Dropout p=0.3\n(training step 2)", 0.3)
 
 fig:suptitle("Dropout Creates Different Sub-Networks Each Step", { fontsize = 14 })
 fig:tight_layout()
-fig:savefig(figpath("regularization_dropout"))
+notebook.savefig(fig, "regularization_dropout")
 plt.close(fig)
 
 print("Gray neurons are 'dropped' - they don't participate in this forward/backward pass.")
@@ -177,7 +177,8 @@ print("\nNote: In training mode, surviving values are scaled by 1/(1-p)=2 to mai
 -- builds one.
 
 -- Simulated training: the training loss keeps falling, the validation loss turns
--- up after epoch 40. Epochs count from 0 here, as in the notebook's formula.
+-- up after epoch 40. The notebook's formula counts epochs from 0; the printout and the
+-- axis count them from 1, as everything in dlt does (formula epoch e is epoch e + 1).
 dlt.manual_seed(42)
 local epochs = 100
 local train_losses, val_losses = {}, {}
@@ -193,14 +194,15 @@ for epoch = 0, epochs - 1 do
   val_losses[#val_losses + 1] = math.max(0.1, val_loss)
 end
 
--- argmin as an epoch number from 0 (index - 1)
+-- argmin: the list index is the epoch counted from 1
 local best_i = 1
 for i, v in ipairs(val_losses) do if v < val_losses[best_i] then best_i = i end end
-local best_epoch = best_i - 1
+local best_epoch = best_i
+local epoch_axis = dlt.arange(1, epochs + 1)
 
 fig, ax = plt.subplots(1, 1, { figsize = { 10, 6 } })
-ax:plot(train_losses, "b-", { linewidth = 2, label = "Training Loss" })
-ax:plot(val_losses, "r-", { linewidth = 2, label = "Validation Loss" })
+ax:plot(epoch_axis, train_losses, "b-", { linewidth = 2, label = "Training Loss" })
+ax:plot(epoch_axis, val_losses, "r-", { linewidth = 2, label = "Validation Loss" })
 ax:axvline(best_epoch, { color = "green", linestyle = "--", linewidth = 2,
   label = string.format("Best model (epoch %d)", best_epoch) })
 ax:axvspan(best_epoch, epochs, { alpha = 0.1, color = "red", label = "Overfitting region" })
@@ -210,9 +212,9 @@ ax:set_title("Early Stopping Prevents Overfitting", { fontsize = 14 })
 ax:legend()
 ax:grid(true, { alpha = 0.3 })
 fig:tight_layout()
-fig:savefig(figpath("regularization_early_stopping"))
+notebook.savefig(fig, "regularization_early_stopping")
 plt.close(fig)
 
 print(string.format("Best epoch: %d with validation loss: %.4f", best_epoch, val_losses[best_i]))
-print(string.format("Final epoch: %d with validation loss: %.4f", epochs - 1, val_losses[epochs]))
+print(string.format("Final epoch: %d with validation loss: %.4f", epochs, val_losses[epochs]))
 print(string.format("Early stopping saves %.4f in validation loss!", val_losses[epochs] - val_losses[best_i]))

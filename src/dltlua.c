@@ -1,5 +1,8 @@
 /* dltlua.c: the dlt interpreter: lua5.4's command line (script args, -e, -l, -i, -v, -E,
- * -W, -, a REPL) with dlt preloaded as the global `dlt`. Follows the behaviour of lua.c. */
+ * -W, -, a REPL) with dlt preloaded as the global `dlt`. Follows the behaviour of lua.c;
+ * the REPL edits lines, keeps history and completes names through GNU readline when the
+ * build found it (lua/dlt/repl.lua computes the completions and the banner). */
+#define _POSIX_C_SOURCE 200809L  /* strdup */
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +16,11 @@
 
 #include "dist/comm.h"
 #include "lua/common.h"
+
+#ifdef DLT_READLINE
+#include <readline/history.h>
+#include <readline/readline.h>
+#endif
 
 #define PROMPT "> "
 #define PROMPT2 ">> "
@@ -34,13 +42,15 @@ static void laction(int i) {
   lua_sethook(globalL, lstop, flag, 1);
 }
 
-static void print_usage(const char *badoption) {
-  fprintf(stderr, "%s: ", progname);
-  if (badoption[1] == 'e' || badoption[1] == 'l') fprintf(stderr, "'%s' needs argument\n", badoption);
-  else fprintf(stderr, "unrecognized option '%s'\n", badoption);
-  fprintf(stderr,
+static void usage_text(FILE *f) {
+  fprintf(f,
           "usage: %s [options] [script [args]]\n"
-          "Available options are:\n"
+          "dlt " DLT_VERSION ": a deep-learning training toolkit scripted in Lua 5.4, with PyTorch's\n"
+          "names (dlt, dlt.nn, dlt.optim, dlt.data) and matplotlib-style figures (dlt.plot).\n"
+          "dlt is preloaded as the global `dlt`. With no script on a terminal, a REPL starts with\n"
+          "dlt, nn, optim, plt and help ready (line editing, history in ~/.dlt_history, Tab\n"
+          "completion); help(x) documents any dlt function, class or method.\n"
+          "Options:\n"
           "  -e stat   execute string 'stat'\n"
           "  -i        enter interactive mode after executing 'script'\n"
           "  -l mod    require library 'mod' into global 'mod'\n"
@@ -48,9 +58,20 @@ static void print_usage(const char *badoption) {
           "  -v        show version information\n"
           "  -E        ignore environment variables\n"
           "  -W        turn warnings on\n"
+          "  -h, --help  show this help\n"
           "  --        stop handling options\n"
-          "  -         stop handling options and execute stdin\n",
-          progname);
+          "  -         stop handling options and execute stdin\n"
+          "Environment: DLT_FIGDIR (where figures are written, default figures/),\n"
+          "DLT_HISTORY (the REPL's history file), LUA_INIT, LUA_PATH, LUA_CPATH.\n"
+          "Examples: %s scripts/optimizers.lua    %s -e 'print(dlt.randn(2, 3))'\n",
+          progname, progname, progname);
+}
+
+static void print_usage(const char *badoption) {
+  fprintf(stderr, "%s: ", progname);
+  if (badoption[1] == 'e' || badoption[1] == 'l') fprintf(stderr, "'%s' needs argument\n", badoption);
+  else fprintf(stderr, "unrecognized option '%s'\n", badoption);
+  usage_text(stderr);
 }
 
 static void l_message(const char *pname, const char *msg) {
@@ -102,8 +123,9 @@ static int docall(lua_State *L, int narg, int nres) {
 }
 
 static void print_version(void) {
+  const char *dlt = "dlt " DLT_VERSION ", a deep-learning training toolkit; ";
+  lua_writestring(dlt, strlen(dlt));
   lua_writestring(LUA_COPYRIGHT, strlen(LUA_COPYRIGHT));
-  lua_writestring(" (dlt)", 6);
   lua_writeline();
 }
 
@@ -166,6 +188,7 @@ static int handle_script(lua_State *L, char **argv) {
 #define has_v 4
 #define has_e 8
 #define has_E 16
+#define has_help 32
 
 /* Scans options; returns the flags and sets *first to the script's index (0: none). */
 static int collectargs(char **argv, int *first) {
@@ -177,11 +200,15 @@ static int collectargs(char **argv, int *first) {
     if (argv[i][0] != '-') return args;
     switch (argv[i][1]) {
     case '-':
+      if (strcmp(argv[i], "--help") == 0) return has_help;
       if (argv[i][2] != '\0') return has_error;
       *first = argv[i + 1] != NULL ? i + 1 : 0;
       return args;
     case '\0':
       return args;  /* '-' runs stdin */
+    case 'h':
+      if (argv[i][2] != '\0') return has_error;
+      return has_help;
     case 'E':
       if (argv[i][2] != '\0') return has_error;
       args |= has_E;
@@ -272,6 +299,116 @@ static int readline_plain(lua_State *L, const char *prompt) {
   return 1;
 }
 
+/* calls require("dlt.repl")[fname] with the nargs values on the stack; nres results,
+ * or nothing (0) if it failed: the REPL's helpers must never stop the REPL */
+static int repl_call(lua_State *L, const char *fname, int nargs, int nres) {
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "dlt.repl");
+  if (lua_pcall(L, 1, 1, 0) != LUA_OK || lua_getfield(L, -1, fname) != LUA_TFUNCTION) {
+    lua_pop(L, 2 + nargs);
+    return 0;
+  }
+  lua_remove(L, -2);
+  lua_insert(L, -1 - nargs);
+  if (lua_pcall(L, nargs, nres, 0) != LUA_OK) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  return 1;
+}
+
+#ifdef DLT_READLINE
+static int use_readline = 0;
+static char history_path[4096];
+
+/* completion candidates for the word readline is completing, from dlt.repl.complete */
+static char **matches = NULL;
+static size_t nmatches = 0, next_match = 0;
+
+static char *match_generator(const char *text, int state) {
+  (void)text;
+  if (state == 0) next_match = 0;
+  return next_match < nmatches ? strdup(matches[next_match++]) : NULL;
+}
+
+static void free_matches(void) {
+  for (size_t i = 0; i < nmatches; i++) free(matches[i]);
+  free(matches);
+  matches = NULL;
+  nmatches = 0;
+}
+
+static char **complete(const char *text, int start, int end) {
+  (void)end;
+  lua_State *L = globalL;
+  rl_attempted_completion_over = 1;  /* never fall back to file names */
+  rl_completion_append_character = '\0';
+  free_matches();
+  int top = lua_gettop(L);
+  lua_pushstring(L, rl_line_buffer);
+  lua_pushinteger(L, start);
+  lua_pushstring(L, text);
+  if (repl_call(L, "complete", 3, 1) && lua_istable(L, -1)) {
+    size_t n = (size_t)lua_rawlen(L, -1);
+    matches = calloc(n > 0 ? n : 1, sizeof *matches);
+    for (size_t i = 0; matches && i < n; i++) {
+      lua_rawgeti(L, -1, (lua_Integer)i + 1);
+      const char *m = lua_tostring(L, -1);
+      if (m && (matches[nmatches] = strdup(m)) != NULL) nmatches++;
+      lua_pop(L, 1);
+    }
+  }
+  lua_settop(L, top);
+  return nmatches ? rl_completion_matches(text, match_generator) : NULL;
+}
+
+/* names run over '.' and ':' (dlt.nn.Lin, t:su); everything else breaks a word */
+static char word_breaks[] = " \t\n\"\\'`@$><=;|&{(,+-*/%^~#[]";
+
+static void history_open(void) {
+  const char *path = getenv("DLT_HISTORY");
+  const char *home = getenv("HOME");
+  if (path && *path) snprintf(history_path, sizeof history_path, "%s", path);
+  else if (home && *home) snprintf(history_path, sizeof history_path, "%s/.dlt_history", home);
+  else history_path[0] = '\0';
+  if (history_path[0]) read_history(history_path);
+}
+
+static void history_add(const char *line) {
+  if (!*line) return;
+  add_history(line);
+  if (!history_path[0]) return;
+  /* append this line only, so two REPLs open at once both keep theirs */
+  FILE *f = fopen(history_path, "a");
+  if (f) fclose(f);
+  if (append_history(1, history_path) == 0) history_truncate_file(history_path, 1000);
+}
+
+static void readline_init(lua_State *L) {
+  use_readline = isatty(0) && isatty(1);
+  if (!use_readline) return;
+  globalL = L;
+  rl_readline_name = "dltlua";
+  rl_attempted_completion_function = complete;
+  rl_completer_word_break_characters = word_breaks;
+  rl_basic_word_break_characters = word_breaks;
+  history_open();
+}
+
+static int readline_line(lua_State *L, const char *prompt) {
+  if (!use_readline) return readline_plain(L, prompt);
+  char *line = readline(prompt);
+  if (line == NULL) return 0;
+  lua_pushstring(L, line);
+  history_add(line);
+  free(line);
+  return 1;
+}
+#else
+static void readline_init(lua_State *L) { (void)L; }
+#define readline_line readline_plain
+#endif
+
 static int incomplete(lua_State *L, int status) {
   if (status == LUA_ERRSYNTAX) {
     size_t lmsg;
@@ -290,7 +427,9 @@ static int incomplete(lua_State *L, int status) {
 static int addreturn(lua_State *L) {
   const char *line = lua_tostring(L, -1);
   const char *retline = lua_pushfstring(L, "return %s;", line);
-  int status = luaL_loadbuffer(L, retline, strlen(retline), "=stdin");
+  /* text only: a stray escape byte (an arrow key without line editing) is a syntax
+   * error, not the start of a binary chunk */
+  int status = luaL_loadbufferx(L, retline, strlen(retline), "=stdin", "t");
   if (status == LUA_OK) lua_remove(L, -2);
   else lua_pop(L, 2);
   return status;
@@ -300,8 +439,8 @@ static int multiline(lua_State *L) {
   for (;;) {
     size_t len;
     const char *line = lua_tolstring(L, 1, &len);
-    int status = luaL_loadbuffer(L, line, len, "=stdin");
-    if (!incomplete(L, status) || !readline_plain(L, PROMPT2)) return status;
+    int status = luaL_loadbufferx(L, line, len, "=stdin", "t");
+    if (!incomplete(L, status) || !readline_line(L, PROMPT2)) return status;
     lua_pushliteral(L, "\n");
     lua_insert(L, -2);
     lua_concat(L, 3);
@@ -310,7 +449,7 @@ static int multiline(lua_State *L) {
 
 static int loadline(lua_State *L) {
   lua_settop(L, 0);
-  if (!readline_plain(L, PROMPT)) return -1;
+  if (!readline_line(L, PROMPT)) return -1;
   int status = addreturn(L);
   if (status != LUA_OK) status = multiline(L);
   lua_remove(L, 1);
@@ -332,6 +471,16 @@ static void doREPL(lua_State *L) {
   int status;
   const char *oldprogname = progname;
   progname = NULL;
+  readline_init(L);
+  /* nn, optim, plt and help as globals, and the banner */
+  if (repl_call(L, "start", 0, 1)) {
+    const char *banner = lua_tostring(L, -1);
+    if (banner) {
+      lua_writestring(banner, strlen(banner));
+      lua_writeline();
+    }
+  }
+  lua_settop(L, 0);
   while ((status = loadline(L)) != -1) {
     if (status == LUA_OK) status = docall(L, 0, LUA_MULTRET);
     if (status == LUA_OK) l_print(L);
@@ -354,7 +503,12 @@ static int pmain(lua_State *L) {
     print_usage(argv[script]);
     return 0;
   }
-  if (args & has_v) print_version();
+  if (args == has_help) {
+    usage_text(stdout);
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  if ((args & has_v) && !(args & has_i)) print_version();  /* -i: the REPL's banner says it */
   if (args & has_E) {
     lua_pushboolean(L, 1);
     lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
@@ -377,7 +531,6 @@ static int pmain(lua_State *L) {
   if (args & has_i) doREPL(L);
   else if (script < 1 && !(args & (has_e | has_v))) {
     if (isatty(0)) {
-      print_version();
       doREPL(L);
     } else {
       dofile(L, NULL);  /* executes stdin as a file */

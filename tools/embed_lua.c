@@ -1,8 +1,10 @@
 /* embed_lua.c: the build-time tool that compiles every Lua file of lua/dlt to Lua
  * bytecode (debug info kept, so tracebacks still name [dlt]/file.lua and its lines)
  * and writes them as a C table of (module name, bytecode) pairs. Loading bytecode
- * instead of source saves each dltlua process about 2 ms of parsing.
- * Usage: embed_lua OUT.c file.lua...    */
+ * instead of source saves each dltlua process about 2 ms of parsing. A Markdown page
+ * (docs/x.md) is embedded as the module dlt.doc.x returning its text: help() reads
+ * the same pages a reader does (lua/dlt/help.lua).
+ * Usage: embed_lua OUT.c file.lua|file.md...    */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +33,39 @@ static void stem_of(const char *path, char *stem, size_t cap) {
   stem[n] = '\0';
 }
 
+static int is_markdown(const char *path) {
+  size_t n = strlen(path);
+  return n > 3 && strcmp(path + n - 3, ".md") == 0;
+}
+
+/* text -> "return [==[\n" text "]==]", with enough '=' that the text cannot close it */
+static void wrap_as_string(lua_State *L) {
+  size_t n;
+  const char *text = lua_tolstring(L, -1, &n);
+  char close[64] = "]";
+  size_t level = 0;
+  for (;;) {
+    memset(close + 1, '=', level);
+    close[level + 1] = ']';
+    close[level + 2] = '\0';
+    if (strstr(text, close) == NULL || level + 3 >= sizeof close) break;
+    level++;
+  }
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addstring(&b, "return [");
+  for (size_t i = 0; i < level; i++) luaL_addchar(&b, '=');
+  luaL_addstring(&b, "[\n");
+  luaL_addlstring(&b, text, n);
+  luaL_addstring(&b, close);
+  luaL_pushresult(&b);
+  lua_remove(L, -2);
+}
+
 static int embed(lua_State *L, FILE *out, const char *path, int i, size_t *len) {
   char stem[128], chunk[160];
   stem_of(path, stem, sizeof stem);
-  snprintf(chunk, sizeof chunk, "=[dlt]/%s.lua", stem);
+  snprintf(chunk, sizeof chunk, is_markdown(path) ? "=[dlt]/docs/%s.md" : "=[dlt]/%s.lua", stem);
   FILE *f = fopen(path, "rb");
   if (!f) { fprintf(stderr, "embed_lua: cannot read %s\n", path); return -1; }
   luaL_Buffer b;
@@ -44,6 +75,7 @@ static int embed(lua_State *L, FILE *out, const char *path, int i, size_t *len) 
   while ((n = fread(buf, 1, sizeof buf, f)) > 0) luaL_addlstring(&b, buf, n);
   fclose(f);
   luaL_pushresult(&b);
+  if (is_markdown(path)) wrap_as_string(L);
   size_t srclen;
   const char *src = lua_tolstring(L, -1, &srclen);
   if (luaL_loadbufferx(L, src, srclen, chunk, "t") != LUA_OK) {
@@ -74,7 +106,8 @@ int main(int argc, char **argv) {
   for (int i = 2; i < argc && rc == 0; i++) {
     char stem[128];
     stem_of(argv[i], stem, sizeof stem);
-    fprintf(out, "  {\"dlt.%s\", code%d, %zu},\n", stem, i - 2, lens[i]);
+    fprintf(out, "  {\"dlt.%s%s\", code%d, %zu},\n", is_markdown(argv[i]) ? "doc." : "", stem, i - 2,
+            lens[i]);
   }
   fprintf(out, "  {NULL, NULL, 0}\n};\n");
   if (fclose(out) != 0) rc = 1;

@@ -65,7 +65,10 @@ function TensorDataset.__index(ds, i)
   if type(i) ~= "number" then return TensorDataset[i] end
   local n = rawget(ds, "n")
   if math.type(i) ~= "integer" or i < 1 or i > n then
-    error(string.format("TensorDataset: index %s out of range 1..%d", tostring(i), n), 2)
+    -- ipairs(ds) ends here, one past the last row: say how to loop instead
+    local how = i == n + 1 and "; loop over the rows with `for i, row in pairs(ds) do` or "
+      .. "`for i = 1, #ds do`" or ""
+    error(string.format("TensorDataset: index %s out of range 1..%d%s", tostring(i), n, how), 2)
   end
   local row = {}
   for k, t in ipairs(rawget(ds, "tensors")) do row[k] = t[i] end
@@ -73,6 +76,19 @@ function TensorDataset.__index(ds, i)
 end
 
 function TensorDataset.__len(ds) return rawget(ds, "n") end
+
+-- pairs(ds) gives i, the i-th row, for i = 1..#ds; calling ds is not a loop
+function TensorDataset.__pairs(ds)
+  local i, n = 0, rawget(ds, "n")
+  return function()
+    i = i + 1
+    if i <= n then return i, ds[i] end
+  end
+end
+function TensorDataset.__call()
+  error("TensorDataset: a dataset is not an iterator; loop with `for i, row in pairs(ds) do` "
+    .. "or over batches with `for xb, yb in DataLoader(ds, {batch_size = 32}):iter() do`", 2)
+end
 
 function TensorDataset.__tostring(ds)
   return string.format("TensorDataset(%d rows, %d tensors)", ds.n, #ds.tensors)
@@ -104,7 +120,18 @@ end
 -- ---------------------------------------------------------------- DataLoader
 
 local DataLoader = {}
-DataLoader.__index = DataLoader
+
+-- loader[i] and calling the loader say how to loop (ipairs(loader) would otherwise run
+-- zero times without a word); pairs(loader) lists its fields, as for any Lua table
+local HOW = "loop with `for xb, yb in loader:iter() do` (or `for i, xb, yb in dlt.progress(loader) do`)"
+function DataLoader.__index(self, k)
+  local v = DataLoader[k]
+  if v ~= nil or type(k) == "string" then return v end
+  error("DataLoader: loader[" .. tostring(k) .. "] is not a batch; " .. HOW, 2)
+end
+function DataLoader.__call()
+  error("DataLoader: a loader is not an iterator; " .. HOW, 2)
+end
 
 -- rows per epoch: the sampler's share when there is one
 local function epoch_rows(self)

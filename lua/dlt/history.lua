@@ -21,6 +21,13 @@ local function series(history, key)
   return s
 end
 
+-- the x of a per-epoch series: epochs count from 1 (plot(list) alone starts at 0)
+local function epochs_of(s)
+  local x = {}
+  for i = 1, #s do x[i] = i end
+  return x
+end
+
 local function history(h, opts)
   if type(h) ~= "table" then
     error("plot.history: expected a history table, got " .. type(h), 2)
@@ -48,12 +55,12 @@ local function history(h, opts)
   for i, p in ipairs(panels) do
     local ax = axes[i]
     if p[1] == "lr" then
-      ax:plot(lr, "g-", { linewidth = 2 })
+      ax:plot(epochs_of(lr), lr, "g-", { linewidth = 2 })
       ax:set_ylabel("Learning Rate")
       ax:set_title(opts.lr_title or "Learning Rate")
     else
-      if p[3] then ax:plot(p[3], "b-", { label = "Train", linewidth = 2 }) end
-      if p[4] then ax:plot(p[4], "r-", { label = "Validation", linewidth = 2 }) end
+      if p[3] then ax:plot(epochs_of(p[3]), p[3], "b-", { label = "Train", linewidth = 2 }) end
+      if p[4] then ax:plot(epochs_of(p[4]), p[4], "r-", { label = "Validation", linewidth = 2 }) end
       ax:set_ylabel(p[2])
       ax:set_title(p[1])
       ax:legend()

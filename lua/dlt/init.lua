@@ -29,5 +29,10 @@ dlt.optim.swa_utils.SWALR = dlt.optim.lr_scheduler.SWALR
 
 -- data-parallel training: DDP, SyncBatchNorm, rank-aware printing and saving (owner: mpi)
 require "dlt.distributed"
+-- Tensor:is_true, printable state_dicts, loops over loaders, nn.summary (owner: workbench)
+require "dlt.traps"
+require "dlt.summary"
+-- help(x): the entry of docs/*.md that documents x (owner: workbench)
+dlt.help = require("dlt.help").help
 
 return dlt

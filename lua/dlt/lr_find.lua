@@ -1,7 +1,8 @@
 -- lr_find.lua: dlt.lr_find, the learning-rate range test: train one batch per rate
 -- while the rate grows exponentially from start_lr to end_lr, smooth the losses, stop
--- once the smoothed loss exceeds diverge_th times its minimum, and suggest the rate
--- where it falls fastest. The model and optimizer are put back as they were.
+-- once the smoothed loss exceeds diverge_th times its minimum, and suggest as fastai
+-- does: the rate where it falls fastest, but never more than a tenth of the rate at its
+-- minimum. The model and optimizer are put back as they were.
 local dlt = require "dlt"
 local K = require "dlt.optim_kernels"
 
@@ -87,7 +88,9 @@ end
 
 -- dlt.lr_find(model, loader, loss_fn, opt, {start_lr = 1e-7, end_lr = 10,
 -- num_iter = 100, smooth_f = 0.98, diverge_th = 4, skip_start = 10, skip_end = 5})
--- returns lrs, smoothed losses and the suggested rate.
+-- returns lrs, smoothed losses, the suggested rate, and {steepest, minimum, min_loss,
+-- rule}: the rates of the steepest descent and of the loss minimum, and which rule the
+-- suggestion follows ("steepest descent" or "minimum / 10").
 local function lr_find(model, loader, loss_fn, opt, opts)
   local o = check_options(opts)
   if not dlt.optim.is_optimizer(opt) then
@@ -127,7 +130,18 @@ local function lr_find(model, loader, loss_fn, opt, opts)
   opt:load_state_dict(saved_opt)
   opt:zero_grad()
   if not ok then error(err, 2) end
-  return lrs, losses, lrs[steepest(lrs, losses, o.skip_start, o.skip_end)]
+  -- The moving average lags the raw losses, so on a short run its steepest descent can
+  -- sit just before the divergence (on make_circles with SGD it suggested 1.07, where
+  -- training fails). A tenth of the rate at the loss minimum (fastai's lr_min) is
+  -- safely below the divergence: the suggestion is the smaller of the two.
+  local imin = 1
+  for i = 2, #losses do
+    if losses[i] < losses[imin] then imin = i end
+  end
+  local steep, min10 = lrs[steepest(lrs, losses, o.skip_start, o.skip_end)], lrs[imin] / 10
+  local info = { steepest = steep, minimum = lrs[imin], min_loss = losses[imin],
+    rule = steep <= min10 and "steepest descent" or "minimum / 10" }
+  return lrs, losses, math.min(steep, min10), info
 end
 
 return lr_find

@@ -1,5 +1,6 @@
 -- notebook.lua: the setup the notebook scripts under scripts/ share: the figure
--- folder ($DLT_FIGDIR, default figures/), the notebook's plot style, and
+-- folder ($DLT_FIGDIR, default figures/), saving a figure and saying where, the
+-- notebook's plot style, and
 -- scripts/pipeline.lua loaded as a module. Not part of the dlt table: scripts
 -- `require "dlt.notebook"`.
 local dlt = require "dlt"
@@ -18,6 +19,15 @@ function M.setup()
   dlt.makedirs(figdir)
   dlt.plot.style.use("seaborn-v0_8-whitegrid")
   return function(name) return figdir .. "/" .. name .. ".png" end
+end
+
+-- Saves fig as the figure called name and prints where it went (stderr stays empty
+-- off a terminal); returns the path.
+function M.savefig(fig, name)
+  local path = M.figdir() .. "/" .. name .. ".png"
+  fig:savefig(path)
+  print("Figure written to " .. path)
+  return path
 end
 
 -- scripts/pipeline.lua's pieces (make_moons_data, BestPracticesNetwork, train_model,

@@ -3,6 +3,8 @@
 -- short runs, pipes and files see nothing extra.
 --   local bar = dlt.progress(epochs, {desc = "train"})
 --   bar:update(epoch, {loss = l}); bar:print("a line"); bar:close()
+-- or as a loop, like tqdm: for i in dlt.progress(n), for i, v in dlt.progress(list),
+--   for i, xb, yb in dlt.progress(loader) (counts from 1, closes itself at the end)
 local dlt = require "dlt"
 
 local M = {}
@@ -37,10 +39,34 @@ local function check_opts(opts)
   end
 end
 
-function M.bar(total, opts)
+-- what a loop over `over` yields after the count: nothing (a number), the list's
+-- values, or a loader's batches (anything with :iter() and a length)
+local function items_of(over)
+  if type(over) == "number" then return over, nil end
+  local ok, iter = pcall(function() return over.iter end)
+  if ok and type(iter) == "function" then
+    return #over, function() return over:iter() end
+  end
+  if type(over) == "table" then
+    return #over, function()
+      local i = 0
+      return function()
+        i = i + 1
+        if over[i] ~= nil then return over[i] end
+      end
+    end
+  end
+  return nil
+end
+
+function M.bar(over, opts)
   opts = opts or {}
-  if type(total) ~= "number" or total < 1 then
-    error("progress: total must be a positive number, got " .. tostring(total), 2)
+  if type(over) == "number" and not (over >= 1) then
+    error("progress: total must be a positive number, got " .. tostring(over), 2)
+  end
+  local total, make_iter = items_of(over)
+  if type(total) ~= "number" then
+    error("progress: expected a count, a list or a DataLoader, got " .. tostring(over), 2)
   end
   check_opts(opts)
   local now = dlt.clock()
@@ -49,7 +75,30 @@ function M.bar(total, opts)
     delay = opts.delay or 1.0, start = now, last_draw = -math.huge,
     -- in a process group only rank 1 draws (the others would draw over its line)
     enabled = stderr_is_tty() and dlt.distributed.is_main_process(), shown = false, stats = nil,
+    make_iter = make_iter,
   }, Bar)
+end
+
+-- the generic for calls the bar: the count from 1, then what the loop is over yields
+function Bar:__call()
+  if self.n >= self.total and self.total > 0 or (self.total == 0 and self.started) then
+    self:close()
+    return nil
+  end
+  self.started = true
+  if self.make_iter and not self.iter then self.iter = self.make_iter() end
+  local i = self.n + 1
+  if self.iter then
+    local r = table.pack(self.iter())
+    if r[1] == nil then
+      self:close()
+      return nil
+    end
+    self:update(i)
+    return i, table.unpack(r, 1, r.n)
+  end
+  self:update(i)
+  return i
 end
 
 local function fmt_time(s)
@@ -126,4 +175,4 @@ function Bar:close()
   end
 end
 
-return setmetatable(M, { __call = function(_, total, opts) return M.bar(total, opts) end })
+return setmetatable(M, { __call = function(_, over, opts) return M.bar(over, opts) end })

@@ -8,7 +8,7 @@ local plt = dlt.plot
 
 local P = notebook.pipeline()   -- scripts/pipeline.lua's pieces, its section not run
 
-local figpath = notebook.setup()
+notebook.setup()
 
 local train_loader, val_loader = P.loaders()
 
@@ -44,7 +44,7 @@ plt.xlabel("Dropout Rate")
 plt.ylabel("Validation Accuracy")
 plt.title("Effect of Dropout Rate")
 plt.grid(true, { alpha = 0.3 })
-plt.savefig(figpath("exercise_dropout_rate"))
+notebook.savefig(plt.gcf(), "exercise_dropout_rate")
 plt.close(fig)
 
 -- argmax: the first best, as np.argmax

@@ -8,7 +8,7 @@ local optim, plt = dlt.optim, dlt.plot
 
 local P = notebook.pipeline()   -- scripts/pipeline.lua's pieces, its section not run
 
-local figpath = notebook.setup()
+notebook.setup()
 
 local train_loader, val_loader = P.loaders()
 
@@ -51,7 +51,7 @@ print("Final validation accuracy after 50 epochs (lr=0.01):")
 for _, name in ipairs(names) do
   local accs = train_with_optimizer(name, 0.01, 50)
   bar:print(string.format("  %-9s %.4f", name, accs[#accs]))
-  ax:plot(accs, { color = colors[name], label = name, linewidth = 2 })
+  ax:plot(dlt.arange(1, #accs + 1), accs, { color = colors[name], label = name, linewidth = 2 })
 end
 bar:close()
 ax:set_xlabel("Epoch")
@@ -60,5 +60,5 @@ ax:set_title("Optimizer Comparison on Two Moons (lr=0.01)")
 ax:legend()
 ax:grid(true, { alpha = 0.3 })
 fig:tight_layout()
-fig:savefig(figpath("exercise_optimizer_comparison"))
+notebook.savefig(fig, "exercise_optimizer_comparison")
 plt.close(fig)

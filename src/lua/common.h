@@ -8,6 +8,8 @@
 
 #include "core/tensor.h"
 
+/* dlt.version, and what `dltlua -v` prints */
+#define DLT_VERSION "0.1.0"
 #define DLT_TENSOR_MT "dlt.Tensor"
 
 /* The tensor userdata is a box holding one reference to a dlt_tensor. */

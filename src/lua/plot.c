@@ -1151,8 +1151,9 @@ static int plt_savefig(lua_State *L) {
   return 0;
 }
 
-/* saves the current figure as the next unused $DLT_FIGDIR/figure_NNN.png, closes it
- * and returns the path; with no open figure it does nothing, as matplotlib */
+/* saves the current figure as the next unused $DLT_FIGDIR/figure_NNN.png (never one an
+ * earlier run wrote), says so on stderr, closes it and returns the path; with no open
+ * figure it does nothing, as matplotlib */
 static int plt_show(lua_State *L) {
   push_state(L);
   lua_getfield(L, -1, "cur");
@@ -1176,6 +1177,10 @@ static int plt_show(lua_State *L) {
   lua_pushcfunction(L, plt_close);
   lua_pushvalue(L, fig);
   lua_call(L, 1, 0);
+  /* there is no window: say where the figure went (stderr, so a script's printed
+   * output stays its own) */
+  fprintf(stderr, "show: figure saved to %s\n", path);
+  fflush(stderr);
   lua_pushstring(L, path);
   return 1;
 }

@@ -198,13 +198,55 @@ static int t_len(lua_State *L) {
   return 1;
 }
 
-static void push_shape(lua_State *L, const dlt_tensor *t) {
+/* t.shape and t:size(): a fresh list of the sizes that prints as torch.Size does,
+ * "(4, 2)", and compares by value (t.shape == u.shape) */
+void dlt_lua_pushsize(lua_State *L, const dlt_tensor *t) {
   lua_createtable(L, t->ndim, 0);
   for (int i = 0; i < t->ndim; i++) {
     lua_pushinteger(L, t->shape[i]);
     lua_rawseti(L, -2, i + 1);
   }
+  luaL_setmetatable(L, DLT_SIZE_MT);
 }
+
+/* Python's tuple form: (), (4,), (4, 2) */
+static int size_tostring(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addchar(&b, '(');
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, 1, i);
+    lua_Integer v = lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    lua_pushfstring(L, i > 1 ? ", %I" : "%I", v);
+    luaL_addvalue(&b);
+  }
+  if (n == 1) luaL_addchar(&b, ',');
+  luaL_addchar(&b, ')');
+  luaL_pushresult(&b);
+  return 1;
+}
+
+static int size_eq(lua_State *L) {
+  int same = lua_type(L, 1) == LUA_TTABLE && lua_type(L, 2) == LUA_TTABLE &&
+             lua_rawlen(L, 1) == lua_rawlen(L, 2);
+  for (lua_Integer i = 1; same && i <= (lua_Integer)lua_rawlen(L, 1); i++) {
+    lua_rawgeti(L, 1, i);
+    lua_rawgeti(L, 2, i);
+    same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+  }
+  lua_pushboolean(L, same);
+  return 1;
+}
+
+static const luaL_Reg size_meta[] = {
+  {"__tostring", size_tostring},
+  {"__eq", size_eq},
+  {NULL, NULL},
+};
 
 /* upvalue 1: the methods table */
 static int t_index(lua_State *L) {
@@ -216,7 +258,7 @@ static int t_index(lua_State *L) {
   dlt_tensor *t = dlt_lua_checktensor(L, 1);
   if (lua_type(L, 2) != LUA_TSTRING) return dlt_tensor_index_get(L, t, 2);
   const char *k = lua_tostring(L, 2);
-  if (!strcmp(k, "shape")) push_shape(L, t);
+  if (!strcmp(k, "shape")) dlt_lua_pushsize(L, t);
   else if (!strcmp(k, "dtype")) lua_pushstring(L, dlt_dtype_name(t->dtype));
   else if (!strcmp(k, "requires_grad")) lua_pushboolean(L, t->requires_grad || t->grad_fn);
   else if (!strcmp(k, "is_leaf")) lua_pushboolean(L, t->grad_fn == NULL);
@@ -297,6 +339,9 @@ static const char *const function_forms[] = {
 
 void dlt_open_tensor(lua_State *L, int dlt) {
   dlt = lua_absindex(L, dlt);
+  luaL_newmetatable(L, DLT_SIZE_MT);
+  luaL_setfuncs(L, size_meta, 0);
+  lua_pop(L, 1);
   luaL_newmetatable(L, DLT_TENSOR_MT);
   dlt_lua_forget_mt();
   int mt = lua_gettop(L);

@@ -44,6 +44,10 @@ extern const luaL_Reg dlt_tensor_shape_funcs[];
 extern const luaL_Reg dlt_tensor_math_methods[];
 extern const luaL_Reg dlt_tensor_math_funcs[];
 
+/* t.shape, t:size(): a list of sizes printing as "(4, 2)" (tensor.c) */
+#define DLT_SIZE_MT "dlt.Size"
+void dlt_lua_pushsize(lua_State *L, const dlt_tensor *t);
+
 /* __index/__newindex helpers for integer and table keys (tensor_shape.c) */
 int dlt_tensor_index_get(lua_State *L, dlt_tensor *t, int key);
 void dlt_tensor_index_set(lua_State *L, int self, dlt_tensor *t, int key, int val);

@@ -338,11 +338,7 @@ static int m_size(lua_State *L) {
     lua_pushinteger(L, t->ndim ? t->shape[d] : 1);
     return 1;
   }
-  lua_createtable(L, t->ndim, 0);
-  for (int i = 0; i < t->ndim; i++) {
-    lua_pushinteger(L, t->shape[i]);
-    lua_rawseti(L, -2, i + 1);
-  }
+  dlt_lua_pushsize(L, t);
   return 1;
 }
 

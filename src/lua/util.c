@@ -15,8 +15,6 @@
 #include "core/random.h"
 #include "lua/tensor_priv.h"
 
-#define DLT_VERSION "0.1.0"
-
 static int u_clock(lua_State *L) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -1,7 +1,8 @@
 -- test_lr_find.lua: dlt.lr_find on a small linear model written as a plain Lua table
 -- (parameters/state_dict/load_state_dict, as nn modules have): the exponential sweep,
 -- the smoothed losses (checked against a run done by hand), the stop at 4x the
--- minimum, the steepest-descent suggestion, and the model and optimizer put back.
+-- minimum, the suggestion (steepest descent, at most a tenth of the minimum's rate, as
+-- fastai suggests), and the model and optimizer put back.
 package.path = "tests/lua/?.lua;" .. package.path
 local T = require "harness"
 local dlt = require "dlt"
@@ -91,10 +92,17 @@ T.test("the test stops once the smoothed loss exceeds 4x its minimum", function(
   T.eq(last > 4 * min or last ~= last, true, "the last loss diverged")
 end)
 
-T.test("the suggestion is the rate of the steepest descent of loss over log(lr)", function()
+-- the rate of the smallest loss
+local function argmin(losses)
+  local at = 1
+  for i = 2, #losses do if losses[i] < losses[at] then at = i end end
+  return at
+end
+
+T.test("the suggestion is the steepest descent of loss over log(lr), at most minimum/10", function()
   local model = new_model()
   local opt = optim.SGD(model:parameters(), { lr = 0.01 })
-  local lrs, losses, suggestion = dlt.lr_find(model, loader(), mse, opt,
+  local lrs, losses, suggestion, info = dlt.lr_find(model, loader(), mse, opt,
     { start_lr = 1e-3, end_lr = 10, num_iter = 60 })
   -- numpy.gradient over the curve without its first 10 and last 5 points
   local lo, hi = 11, #losses - 5
@@ -104,8 +112,12 @@ T.test("the suggestion is the rate of the steepest descent of loss over log(lr)"
     local s = (losses[b] - losses[a]) / (math.log(lrs[b]) - math.log(lrs[a]))
     if s < best then best, at = s, i end
   end
-  T.eq(suggestion, lrs[at], "suggestion")
+  T.eq(info.steepest, lrs[at], "steepest descent")
   T.eq(best < 0, true, "the loss falls there")
+  local min_lr = lrs[argmin(losses)]
+  T.eq(info.minimum, min_lr, "rate of the minimum")
+  T.eq(suggestion, math.min(lrs[at], min_lr / 10), "suggestion")
+  T.eq(info.rule, lrs[at] <= min_lr / 10 and "steepest descent" or "minimum / 10", "rule")
   -- a short test keeps every point
   local l2, s2, sug2 = dlt.lr_find(model, loader(), mse, opt,
     { start_lr = 1e-3, end_lr = 1, num_iter = 12 })
@@ -115,7 +127,35 @@ T.test("the suggestion is the rate of the steepest descent of loss over log(lr)"
     local s = (s2[b] - s2[a]) / (math.log(l2[b]) - math.log(l2[a]))
     if s < best then best, at = s, i end
   end
-  T.eq(sug2, l2[at], "suggestion of a short test")
+  T.eq(sug2, math.min(l2[at], l2[argmin(s2)] / 10), "suggestion of a short test")
+end)
+
+-- The issue's case: SGD with momentum on make_circles, where the steepest descent of
+-- the smoothed loss (about 1) lies next to the divergence and training there stays at
+-- chance; training 20 epochs at the suggestion must classify the circles.
+T.test("on make_circles, training at the suggestion reaches 0.95 validation accuracy", function()
+  local data, nn = dlt.data, dlt.nn
+  for seed = 1, 3 do
+    dlt.manual_seed(seed)
+    local X, y = data.make_circles(1000, { noise = 0.1, factor = 0.5 })
+    local Xtr, Xva, ytr, yva = data.train_test_split(X, y, { test_size = 0.2 })
+    local dl = data.DataLoader(data.TensorDataset(Xtr, ytr:unsqueeze(2)), { batch_size = 32, shuffle = true })
+    local model = nn.Sequential(nn.Linear(2, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 1))
+    local crit = nn.BCEWithLogitsLoss()
+    local opt = optim.SGD(model:parameters(), { lr = 1e-3, momentum = 0.9 })
+    local lrs, losses, suggestion, info = dlt.lr_find(model, dl, crit, opt)
+    T.eq(suggestion < info.minimum, true, "below the minimum's rate")
+    opt = optim.SGD(model:parameters(), { lr = suggestion, momentum = 0.9 })
+    for _ = 1, 20 do
+      for xb, yb in dl:iter() do
+        opt:zero_grad()
+        crit(model(xb), yb):backward()
+        opt:step()
+      end
+    end
+    local acc = dlt.no_grad(function() return model(Xva):gt(0):squeeze(2):eq(yva):mean():item() end)
+    assert(acc >= 0.95, string.format("seed %d: lr %.3g (%s) gave accuracy %.3f", seed, suggestion, info.rule, acc))
+  end
 end)
 
 T.test("the model and the optimizer are left as they were", function()

@@ -126,6 +126,18 @@ local function check_figures(names)
   end
 end
 
+T.test("each script prints where it wrote each figure", function()
+  for script, names in pairs({ ["scripts/learning_rate.lua"] = { "learning_rate_sizes",
+      "learning_rate_schedulers", "learning_rate_warmup" },
+      ["scripts/pipeline.lua"] = { "pipeline_data", "pipeline_history", "pipeline_boundary" } }) do
+    local lines = must_run(script)
+    for _, name in ipairs(names) do
+      local line = "Figure written to " .. tmpdir .. "/fig/" .. name .. ".png"
+      T.eq(find_line(lines, line) ~= nil, true, script .. " prints " .. line)
+    end
+  end
+end)
+
 T.test("optimizers.lua: from-scratch optimizers end where NumPy's do; defaults; figure", function()
   local lines = must_run("scripts/optimizers.lua")
   has_lines(lines, {
@@ -177,9 +189,12 @@ T.test("regularization.lua: dropout train/eval demo, early-stopping summary, fig
     "",
     "Note: In training mode, surviving values are scaled by 1/(1-p)=2 to maintain expected value.",
   }, "dropout eval")
+  -- epochs count from 1, as the README promises: the 100 simulated epochs are 1..100
   local best = find_line(lines, "^Best epoch: %d+ with validation loss: %d%.%d%d%d%d$", true)
   T.eq(best ~= nil, true, "best epoch line")
-  T.eq(lines[best + 1]:match("^Final epoch: 99 with validation loss: %d%.%d%d%d%d$") ~= nil, true, lines[best + 1])
+  local best_epoch = tonumber(lines[best]:match("^Best epoch: (%d+)"))
+  T.eq(best_epoch >= 1 and best_epoch <= 100, true, "best epoch counted from 1: " .. lines[best])
+  T.eq(lines[best + 1]:match("^Final epoch: 100 with validation loss: %d%.%d%d%d%d$") ~= nil, true, lines[best + 1])
   T.eq(lines[best + 2]:match("^Early stopping saves %d%.%d%d%d%d in validation loss!$") ~= nil, true, lines[best + 2])
   check_figures({ "regularization_overfitting", "regularization_weights", "regularization_dropout",
                   "regularization_early_stopping" })
@@ -208,6 +223,7 @@ T.test("normalization.lua: BatchNorm train/eval demo, figures", function()
   T.eq(lines[at + 2]:match("^  Output: %[" .. arr .. "%]$") ~= nil, true, lines[at + 2])
   has_lines(lines, {
     "  (Uses running statistics, not batch statistics)",
+    "Figure written to " .. tmpdir .. "/fig/normalization_bn_vs_ln.png",
     "BatchNorm: Each COLUMN has mean~0, std~1",
     "LayerNorm: Each ROW has mean~0, std~1",
   }, "normalization")
@@ -344,8 +360,11 @@ end)
 
 T.test("lr_finder.lua: suggestion in the tested range, plot", function()
   local lines = must_run("scripts/lr_finder.lua")
-  local s = tonumber(lines[find_line(lines, "^Suggested learning rate: ", true)]:match(": (%S+)$"))
+  local line = lines[find_line(lines, "^Suggested learning rate: ", true)]
+  local s, rule = line:match(": (%S+) %((.-)%)$")
+  s = tonumber(s)
   T.eq(s ~= nil and s > 1e-7 and s < 10, true, "suggestion " .. tostring(s))
+  T.eq(rule == "steepest descent" or rule == "minimum / 10", true, "the rule is named: " .. line)
   check_figures({ "learning_rate_finder" })
 end)
 

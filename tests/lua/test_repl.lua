@@ -1,0 +1,90 @@
+-- test_repl.lua: the REPL of dltlua driven through a pseudo-terminal (util-linux
+-- `script`), as a user at a keyboard: the banner, expressions printed as lua5.4 prints
+-- them, Tab completion of names, methods and options keys, help(x), history kept in
+-- $HOME/.dlt_history across sessions (the Up arrow recalls a line of the last session),
+-- and `--help`, `-v`, an unknown option.
+package.path = "tests/lua/?.lua;" .. package.path
+local T = require "harness"
+
+local exe = arg[-1]
+assert(exe and exe:find("dltlua"), "run this test with dltlua, got " .. tostring(exe))
+local q, run = T.quote, T.shell
+local home = os.tmpname()
+os.remove(home)
+assert(os.execute("mkdir -p " .. q(home)))
+
+-- keys: a list of strings typed in order, with a pause before each so the REPL reads
+-- them as a person's keystrokes; returns what the terminal showed, \r and bells removed
+local function session(keys)
+  local parts = {}
+  for _, k in ipairs(keys) do parts[#parts + 1] = "sleep 0.3; printf '%s' " .. q(k) end
+  parts[#parts + 1] = "sleep 0.3; printf '\\004'; sleep 0.3"
+  local cmd = "(" .. table.concat(parts, "; ") .. ") | HOME=" .. q(home)
+    .. " DLT_HISTORY= TERM=dumb script -qfec " .. q(q(exe)) .. " /dev/null"
+  local out, rc = run(cmd)
+  return (out:gsub("\r", ""):gsub("\7", "")), rc
+end
+
+local first
+T.test("a session: banner, printed values, completion, options keys, help", function()
+  local out, rc = session({
+    "x = 41\n", "1 + x\n",
+    "t = dlt.ones(2, 3)\n", "t\n",
+    "t:nume\t()\n",
+    "dlt.nn.Lin\t(2, 3)\n",
+    "s = dlt.optim.SGD(dlt.nn.Linear(1, 1):parameters(), {lr = 0.1, momen\t0.9})\n",
+    "s.param_groups[1].momentum\n",
+    "help(dlt.zeros)\n",
+    "print('recalled ' .. 6 * 7)\n",
+  })
+  first = out
+  T.eq(rc, 0, "status")
+  assert(out:find("dlt " .. dlt.version .. " (Lua 5.4): dlt, nn, optim, plt, help ready", 1, true),
+    "banner: " .. out)
+  assert(out:find("> 1 + x\n42\n", 1, true), "an expression prints its value: " .. out)
+  assert(out:find("tensor([[1., 1., 1.],\n        [1., 1., 1.]])", 1, true), "a tensor prints: " .. out)
+  assert(out:find("t:numel()\n6\n", 1, true), "a tensor method completes: " .. out)
+  assert(out:find("dlt.nn.Linear(2, 3)\nLinear(in_features=2, out_features=3, bias=True)", 1, true),
+    "a dlt. name completes, a module prints: " .. out)
+  assert(out:find("momentum = 0.9})", 1, true), "an options key completes: " .. out)
+  assert(out:find("\n0.9\n", 1, true), "the completed key took effect: " .. out)
+  assert(out:find("dlt.zeros(...sizes[, {dtype, requires_grad}])", 1, true), "help prints the signature: " .. out)
+  assert(out:find("(docs/tensor.md)", 1, true), "help names the page: " .. out)
+end)
+
+T.test("history: kept in ~/.dlt_history, the Up arrow recalls the last session's line", function()
+  local f = assert(io.open(home .. "/.dlt_history"))
+  local hist = f:read("a")
+  f:close()
+  assert(hist:find("x = 41\n1 + x\n", 1, true), "history file: " .. hist)
+  -- Up: the last line of the first session, run again
+  local out = session({ "\27[A\n" })
+  assert(out:find("recalled 42", 1, true), "recalled line ran: " .. out)
+  assert(not out:find("bad binary format", 1, true), out)
+end)
+
+T.test("without line editing an arrow key is a syntax error, not a binary chunk", function()
+  local out = run("printf 'x\\033[A\\n' | " .. q(exe) .. " -i")
+  assert(not out:find("binary", 1, true), out)
+  assert(out:find("stdin:1: syntax error near", 1, true), out)
+end)
+
+T.test("--help and -h describe dlt; -v names dlt and Lua; an unknown option prints usage", function()
+  local out, rc = run(q(exe) .. " --help")
+  T.eq(rc, 0, "--help status")
+  assert(out:find("usage: dltlua", 1, true) and out:find("deep-learning", 1, true)
+    and out:find("help(x)", 1, true) and out:find("DLT_FIGDIR", 1, true), out)
+  T.eq(run(q(exe) .. " -h"), out, "-h is --help")
+  out, rc = run(q(exe) .. " -v")
+  T.eq(rc, 0, "-v status")
+  assert(out:find("^dlt " .. dlt.version:gsub("%.", "%%.") .. ", a deep%-learning training toolkit; Lua 5%.4"), out)
+  out, rc = run(q(exe) .. " --frobnicate")
+  T.eq(rc, 1, "unknown option status")
+  assert(out:find("unrecognized option '--frobnicate'", 1, true) and out:find("usage:", 1, true), out)
+end)
+
+T.test("cleanup", function()
+  assert(os.execute("rm -rf " .. q(home)))
+end)
+
+T.run()
