@@ -153,7 +153,7 @@ T.test("on make_circles, training at the suggestion reaches 0.95 validation accu
         opt:step()
       end
     end
-    local acc = dlt.no_grad(function() return model(Xva):gt(0):squeeze(2):eq(yva):mean():item() end)
+    local acc = dlt.no_grad(function() return model(Xva):gt(0):squeeze(2):eq(yva):float():mean():item() end)
     assert(acc >= 0.95, string.format("seed %d: lr %.3g (%s) gave accuracy %.3f", seed, suggestion, info.rule, acc))
   end
 end)
