@@ -56,6 +56,30 @@ local function checktensor(fn, what, t)
   return t
 end
 
+-- ---------------------------------------------------------------- loops over data sets
+
+-- ds[#ds + 1] is where ipairs(ds) stops: the error there says how to loop instead
+function M._loop_hint(i, n)
+  if i ~= n + 1 then return "" end
+  return "; loop over the rows with `for i, row in pairs(ds) do` or `for i = 1, #ds do`"
+end
+
+-- the loop forms of a data set class (TensorDataset, Subset, FashionMNIST, ...):
+-- pairs(ds) gives i, ds[i] for i = 1..#ds; calling ds (`for row in ds do`) says how to loop
+function M._dataset_loops(cls, name_of)
+  function cls.__pairs(ds)
+    local i, n = 0, #ds
+    return function()
+      i = i + 1
+      if i <= n then return i, ds[i] end
+    end
+  end
+  function cls.__call(ds)
+    error(name_of(ds) .. ": a dataset is not an iterator; loop with `for i, row in pairs(ds) do` "
+      .. "or over batches with `for xb, yb in DataLoader(ds, {batch_size = 32}):iter() do`", 2)
+  end
+end
+
 -- ---------------------------------------------------------------- TensorDataset
 
 local TensorDataset = {}
@@ -65,10 +89,8 @@ function TensorDataset.__index(ds, i)
   if type(i) ~= "number" then return TensorDataset[i] end
   local n = rawget(ds, "n")
   if math.type(i) ~= "integer" or i < 1 or i > n then
-    -- ipairs(ds) ends here, one past the last row: say how to loop instead
-    local how = i == n + 1 and "; loop over the rows with `for i, row in pairs(ds) do` or "
-      .. "`for i = 1, #ds do`" or ""
-    error(string.format("TensorDataset: index %s out of range 1..%d%s", tostring(i), n, how), 2)
+    error(string.format("TensorDataset: index %s out of range 1..%d%s", tostring(i), n,
+      M._loop_hint(i, n)), 2)
   end
   local row = {}
   for k, t in ipairs(rawget(ds, "tensors")) do row[k] = t[i] end
@@ -77,18 +99,7 @@ end
 
 function TensorDataset.__len(ds) return rawget(ds, "n") end
 
--- pairs(ds) gives i, the i-th row, for i = 1..#ds; calling ds is not a loop
-function TensorDataset.__pairs(ds)
-  local i, n = 0, rawget(ds, "n")
-  return function()
-    i = i + 1
-    if i <= n then return i, ds[i] end
-  end
-end
-function TensorDataset.__call()
-  error("TensorDataset: a dataset is not an iterator; loop with `for i, row in pairs(ds) do` "
-    .. "or over batches with `for xb, yb in DataLoader(ds, {batch_size = 32}):iter() do`", 2)
-end
+M._dataset_loops(TensorDataset, function() return "TensorDataset" end)
 
 function TensorDataset.__tostring(ds)
   return string.format("TensorDataset(%d rows, %d tensors)", ds.n, #ds.tensors)
@@ -121,8 +132,8 @@ end
 
 local DataLoader = {}
 
--- loader[i] and calling the loader say how to loop (ipairs(loader) would otherwise run
--- zero times without a word); pairs(loader) lists its fields, as for any Lua table
+-- loader[i], calling the loader and pairs(loader) say how to loop (ipairs(loader) would
+-- otherwise run zero times without a word, pairs(loader) would list the loader's fields)
 local HOW = "loop with `for xb, yb in loader:iter() do` (or `for i, xb, yb in dlt.progress(loader) do`)"
 function DataLoader.__index(self, k)
   local v = DataLoader[k]
@@ -131,6 +142,10 @@ function DataLoader.__index(self, k)
 end
 function DataLoader.__call()
   error("DataLoader: a loader is not an iterator; " .. HOW, 2)
+end
+function DataLoader.__pairs()
+  -- level 3: the script that called pairs (level 2 is pairs itself)
+  error("DataLoader: pairs(loader) would list the loader's fields, not batches; " .. HOW, 3)
 end
 
 -- rows per epoch: the sampler's share when there is one

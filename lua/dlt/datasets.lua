@@ -173,10 +173,12 @@ function Subset.__index(s, i)
   if type(i) ~= "number" then return nil end
   local n = rawget(s, "n")
   if math.type(i) ~= "integer" or i < 1 or i > n then
-    error(string.format("Subset: index %s out of range 1..%d", tostring(i), n), 2)
+    error(string.format("Subset: index %s out of range 1..%d%s", tostring(i), n,
+      dlt.data._loop_hint(i, n)), 2)
   end
   return rawget(s, "dataset")[math.tointeger(rawget(s, "indices")[i])]
 end
+dlt.data._dataset_loops(Subset, function() return "Subset" end)
 
 function Subset.__len(s) return rawget(s, "n") end
 
@@ -288,7 +290,8 @@ function ImageSet.__index(ds, i)
   if type(i) ~= "number" then return methods[i] end
   local n = rawget(ds, "n")
   if math.type(i) ~= "integer" or i < 1 or i > n then
-    error(string.format("%s: index %s out of range 1..%d", rawget(ds, "name"), tostring(i), n), 2)
+    error(string.format("%s: index %s out of range 1..%d%s", rawget(ds, "name"), tostring(i), n,
+      dlt.data._loop_hint(i, n)), 2)
   end
   local x, y = image_rows(ds, dlt.tensor({ i }, F64))[1], rawget(ds, "targets")[i]
   local tf, ttf = rawget(ds, "transform"), rawget(ds, "target_transform")
@@ -298,6 +301,7 @@ function ImageSet.__index(ds, i)
 end
 
 function ImageSet.__len(ds) return rawget(ds, "n") end
+dlt.data._dataset_loops(ImageSet, function(ds) return rawget(ds, "name") end)
 
 function ImageSet.__tostring(ds)
   local lines = {

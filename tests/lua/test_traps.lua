@@ -82,11 +82,37 @@ T.test("every loop form over a loader or dataset works or says how to loop", fun
   T.raises(function() for _ in ipairs(loader) do end end, how, "ipairs(loader)")
   T.raises(function() for _ in loader do end end, how, "for b in loader")
   T.raises(function() for _ in ds do end end, "for i, row in pairs(ds) do", "for r in ds")
+  T.raises(function() for _ in pairs(loader) do end end,
+    "pairs(loader) would list the loader's fields, not batches; " .. how, "pairs(loader)")
   err = T.raises(function() return ds[7] end, "index 7 out of range 1..5", "still checked")
   T.eq(err:find("loop over", 1, true), nil, "only one past the end mentions loops")
   local b = 0
   for i, xb, yb in dlt.progress(loader) do b = i; T.eq(xb:numel(), yb:numel(), "fields") end
   T.eq(b, 3, "dlt.progress(loader)")
+end)
+
+T.test("Subset and the image data sets loop as a TensorDataset does", function()
+  local sub = data.Subset(data.TensorDataset(dlt.arange(5) * 10), { 5, 1, 3 })
+  local got = {}
+  for i, row in pairs(sub) do got[#got + 1] = i .. ":" .. row[1] end
+  T.eq(table.concat(got, ","), "1:40.0,2:0.0,3:20.0", "pairs(subset)")
+  local n = 0
+  T.raises(function() for _ in ipairs(sub) do n = n + 1 end end,
+    "Subset: index 4 out of range 1..3; loop over the rows with `for i, row in pairs(ds) do`", "ipairs(subset)")
+  T.eq(n, 3, "ipairs(subset) saw every row first")
+  T.raises(function() for _ in sub do end end, "Subset: a dataset is not an iterator", "for r in subset")
+  local ok, fm = pcall(data.FashionMNIST, { train = false })
+  if not ok then return end  -- the data set is not installed here
+  n = 0
+  for i, row in pairs(fm) do
+    n = i
+    T.eq(tostring(row[1].shape), "(1, 28, 28)", "an image row")
+    if i == 2 then break end
+  end
+  T.eq(n, 2, "pairs(FashionMNIST)")
+  T.raises(function() for _ in fm do end end, "FashionMNIST: a dataset is not an iterator", "for r in fm")
+  T.raises(function() return fm[#fm + 1] end, "index 10001 out of range 1..10000; loop over the rows",
+    "one past the end says how to loop")
 end)
 
 T.test("a tensor as a condition: t:is_true() and t:item()", function()
