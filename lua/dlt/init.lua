@@ -32,6 +32,8 @@ require "dlt.distributed"
 -- Tensor:is_true, printable state_dicts, loops over loaders, nn.summary (owner: workbench)
 require "dlt.traps"
 require "dlt.summary"
+-- a method called with '.' says "call it as obj:method()" (owner: workbench)
+require "dlt.methods"
 -- help(x): the entry of docs/*.md that documents x (owner: workbench)
 dlt.help = require("dlt.help").help
 

@@ -1,6 +1,6 @@
 -- traps.lua: the places where Lua differs from Python in a way that bites a PyTorch
 -- user, each made to work or to say what to write instead: a tensor as a condition
--- (Tensor:is_true), and printing a state_dict (keys with shapes, not table: 0x...).
+-- (Tensor:is_true), a < b on tensors, and printing a state_dict (keys with shapes, not table: 0x...).
 local dlt = require "dlt"
 
 -- every tensor is true in a Lua `if`: t:is_true() is the boolean of a one-element tensor
@@ -13,6 +13,17 @@ function dlt.Tensor:is_true()
   local v = self:item()
   return v == true or (type(v) == "number" and v ~= 0)
 end
+
+-- a < b, a > b on tensors: Lua turns what __lt returns into one boolean, so an elementwise
+-- comparison cannot be an operator; say which methods are (instead of "attempt to compare")
+local function compare_error()
+  error("tensors: <, <=, >, >= give one Lua boolean, not a tensor; compare elementwise with "
+    .. "a:lt(b), a:le(b), a:gt(b), a:ge(b) (bool tensors), and test one in an if with "
+    .. "a:gt(b):all():item()", 2)
+end
+local tensor_mt = getmetatable(dlt.zeros(1))
+tensor_mt.__lt = compare_error
+tensor_mt.__le = compare_error
 
 -- a state_dict prints its keys with shapes, as PyTorch's OrderedDict of tensors reads
 -- in a notebook; keys in natural order (1.weight before 2.weight before 10.weight)

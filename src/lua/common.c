@@ -108,10 +108,32 @@ dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx) {
   return same ? *box : NULL;
 }
 
+const char *dlt_lua_method_hint(lua_State *L) {
+  lua_Debug ar;
+  if (!lua_getstack(L, 0, &ar) || !lua_getinfo(L, "n", &ar) || !ar.name) return NULL;
+  /* obj:name(), or an operator (a + b): the object was there */
+  if (strcmp(ar.namewhat, "method") == 0 || strcmp(ar.namewhat, "metamethod") == 0) return NULL;
+  return ar.name;
+}
+
+void *dlt_lua_checkself(lua_State *L, int idx, const char *tname, const char *var) {
+  void *p = luaL_testudata(L, idx, tname);
+  const char *name = !p && idx == 1 ? dlt_lua_method_hint(L) : NULL;
+  if (name)
+    luaL_argerror(L, 1, lua_pushfstring(L, "%s expected, got %s; call a method with ':', as %s:%s(...)", tname,
+                                        luaL_typename(L, 1), var, name));
+  return p ? p : luaL_checkudata(L, idx, tname);
+}
+
 dlt_tensor *dlt_lua_checktensor(lua_State *L, int idx) {
   dlt_tensor *t = dlt_lua_testtensor(L, idx);
   if (!t && luaL_testudata(L, idx, DLT_TENSOR_MT))
     luaL_argerror(L, idx, "tensor expected, got a tensor freed by its __gc");
+  /* t.sum() passes no tensor, t.view(8) passes 8 first: say how a method is called */
+  const char *name = !t && idx == 1 ? dlt_lua_method_hint(L) : NULL;
+  if (name)
+    luaL_argerror(L, 1, lua_pushfstring(L, "tensor expected, got %s; call a method with ':', as t:%s(...)",
+                                        luaL_typename(L, 1), name));
   if (!t) luaL_typeerror(L, idx, "tensor");
   return t;
 }

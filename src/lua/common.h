@@ -14,6 +14,12 @@
 
 /* The tensor userdata is a box holding one reference to a dlt_tensor. */
 dlt_tensor *dlt_lua_checktensor(lua_State *L, int idx);
+/* The name the running C function was called by, unless it was called as obj:name()
+ * (for "call it as obj:name()" when its self is missing), or NULL. */
+const char *dlt_lua_method_hint(lua_State *L);
+/* luaL_checkudata(L, idx, tname) whose error for a missing self (ax.plot(x) for ax:plot(x))
+ * says to call it as var:name(...). */
+void *dlt_lua_checkself(lua_State *L, int idx, const char *tname, const char *var);
 dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx);
 /* A tensor of a floating dtype, for bindings whose kernels compute in float32/float64
  * (layers, losses' inputs, initializers): an int64 or bool tensor is an argument error

@@ -43,6 +43,10 @@ static dlt_module *test_module(lua_State *L, int idx) {
 
 static dlt_module *check_module(lua_State *L, int idx) {
   dlt_module *m = test_module(L, idx);
+  const char *name = !m && idx == 1 ? dlt_lua_method_hint(L) : NULL;  /* model.forward(x) */
+  if (name)
+    dlt_lua_fail(L, "%s: expected a module, got %s; call it as model:%s(...), with ':'", name,
+                 dlt_lua_testtensor(L, 1) ? "a tensor" : luaL_typename(L, 1), name);
   if (!m) dlt_lua_fail(L, "nn: expected a module, got %s", luaL_typename(L, idx));
   return m;
 }

@@ -165,13 +165,13 @@ static int fig_alive(lua_State *L, int idx) {
 }
 
 static dlt_axes *check_axes(lua_State *L, int idx) {
-  ax_box *b = luaL_checkudata(L, idx, AX_MT);
+  ax_box *b = dlt_lua_checkself(L, idx, AX_MT, "ax");
   if (!fig_alive(L, idx)) luaL_argerror(L, idx, "dlt.plot.Axes expected, " FREED);
   return b->ax;
 }
 
 static dlt_figure *check_fig(lua_State *L, int idx) {
-  dlt_figure *f = ((fig_box *)luaL_checkudata(L, idx, FIG_MT))->f;
+  dlt_figure *f = ((fig_box *)dlt_lua_checkself(L, idx, FIG_MT, "fig"))->f;
   if (!f) luaL_argerror(L, idx, "dlt.plot.Figure expected, " FREED);
   return f;
 }

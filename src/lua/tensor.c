@@ -85,6 +85,10 @@ int dlt_lua_trailingopts(lua_State *L) {
 dlt_tensor *dlt_lua_operand(lua_State *L, int idx, const dlt_tensor *like, const char *fn) {
   dlt_tensor *t = dlt_lua_testtensor(L, idx);
   if (t) return dlt_retain(t);
+  const char *name = idx == 2 && lua_isnoneornil(L, 2) ? dlt_lua_method_hint(L) : NULL;
+  if (name)  /* x.add(y): y came first, nothing second */
+    dlt_lua_fail(L, "%s: expected a tensor or number, got %s; call a method with ':', as t:%s(other)", fn,
+                 luaL_typename(L, idx), name);
   if (lua_type(L, idx) != LUA_TNUMBER)
     dlt_lua_fail(L, "%s: expected a tensor or number, got %s", fn, luaL_typename(L, idx));
   t = dlt_scalar(lua_tonumber(L, idx), like ? like->dtype : dlt_default_dtype());

@@ -9,6 +9,10 @@
 /* ---- arithmetic: the hot path of `a + b` (no tables, one result allocation) ---- */
 
 static double checknum(lua_State *L, int idx, const char *fn) {
+  const char *name = idx == 2 && lua_isnoneornil(L, 2) ? dlt_lua_method_hint(L) : NULL;
+  if (name)  /* x.add(y): y came first, nothing second */
+    dlt_lua_fail(L, "%s: expected a tensor or number, got %s; call a method with ':', as t:%s(other)", fn,
+                 luaL_typename(L, idx), name);
   if (lua_type(L, idx) != LUA_TNUMBER)
     dlt_lua_fail(L, "%s: expected a tensor or number, got %s", fn, luaL_typename(L, idx));
   return lua_tonumber(L, idx);

@@ -115,6 +115,56 @@ T.test("Subset and the image data sets loop as a TensorDataset does", function()
     "one past the end says how to loop")
 end)
 
+T.test("a method called with '.' instead of ':' says to call it as obj:method()", function()
+  local model = nn.Sequential(nn.Linear(2, 1))
+  local Net = nn.Module:extend("Net")
+  function Net:init() self.fc = nn.Linear(2, 1) end
+  function Net:forward(x) return self.fc(x) end
+  local net = Net()
+  local opt = dlt.optim.SGD(model:parameters(), { lr = 0.1 })
+  local lbfgs = dlt.optim.LBFGS(net:parameters())
+  local sched = dlt.optim.lr_scheduler
+  local x = dlt.randn(4, 2)
+  local loader = data.DataLoader(data.TensorDataset(x), { batch_size = 2 })
+  local fig, ax = dlt.plot.subplots()
+  local bar = dlt.progress.bar(3)
+  local cases = {
+    { function() opt.step() end, "step is a method: call it as opt:step(...), with ':' (a '.' call passes no optimizer)" },
+    { function() opt.zero_grad() end, "zero_grad is a method: call it as opt:zero_grad(...)" },
+    { function() lbfgs.step(function() return 0 end) end,
+      "step is a method: call it as opt:step(...), with ':' (got a function instead of the optimizer)" },
+    { function() model.train() end, "train is a method: call it as model:train(...)" },
+    { function() net.parameters() end, "parameters is a method: call it as model:parameters(...)" },
+    { function() model.to(dlt.float64) end, "to is a method: call it as model:to(...), with ':' (got a string" },
+    { function() model.forward(x) end, "forward: expected a module, got a tensor; call it as model:forward(...)" },
+    { function() sched.StepLR(opt, { step_size = 1 }).step() end, "step is a method: call it as scheduler:step(...)" },
+    { function() sched.OneCycleLR(opt, { max_lr = 1, total_steps = 5 }).step() end, "call it as scheduler:step(...)" },
+    { function() sched.MultiplicativeLR(opt, { lr_lambda = function() return 1 end }).step() end, "scheduler:step(...)" },
+    { function() sched.ReduceLROnPlateau(opt).step(1.5) end, "got a number instead of the scheduler" },
+    { function() loader.iter() end, "iter is a method: call it as loader:iter(...)" },
+    { function() bar.update(1) end, "update is a method: call it as bar:update(...)" },
+    { function() x.sum() end, "bad argument #1 to 'sum' (tensor expected, got no value; call a method with ':', as t:sum(...))" },
+    { function() x.view(8) end, "(tensor expected, got number; call a method with ':', as t:view(...))" },
+    { function() x.add(x) end, "add: expected a tensor or number, got nil; call a method with ':', as t:add(other)" },
+    { function() x.backward() end, "call a method with ':', as t:backward(...)" },
+    { function() ax.plot({ 1, 2 }) end, "(dlt.plot.Axes expected, got table; call a method with ':', as ax:plot(...))" },
+    { function() fig.savefig("x.png") end, "call a method with ':', as fig:savefig(...)" },
+  }
+  for i, c in ipairs(cases) do
+    local err = T.raises(c[1], c[2], "case " .. i)
+    assert(err:find("test_traps.lua:%d+:"), "case " .. i .. " names the caller's line: " .. err)
+  end
+  dlt.plot.close(fig)
+  -- the right calls work as before, and errors inside still name the caller's line
+  opt:zero_grad()
+  T.eq(#model:parameters(), 2, "model:parameters()")
+  local err = T.raises(function() model:to("int8") end, "to:")
+  assert(err:find("test_traps.lua:%d+:"), err)
+  -- an operator with a missing operand is not a method call
+  err = T.raises(function() return x + nil end, "add: expected a tensor or number, got nil")
+  T.eq(err:find("call a method", 1, true), nil, "no hint for an operator")
+end)
+
 T.test("a tensor as a condition: t:is_true() and t:item()", function()
   local t = dlt.tensor({ -1, 2 })
   T.eq(t:gt(0):any():is_true(), true, "any")
@@ -122,6 +172,12 @@ T.test("a tensor as a condition: t:is_true() and t:item()", function()
   T.eq(dlt.tensor(0.5):is_true(), true, "a nonzero number")
   T.eq(t:lt(0):all():item(), false, "item of a bool tensor is a boolean")
   T.raises(function() t:is_true() end, "is_true: the tensor has 2 elements", "two elements")
+  for _, f in ipairs({ function() return t > 0 end, function() return t < t end,
+    function() return 0 >= t end, function() return t <= 1 end }) do
+    local err = T.raises(f, "tensors: <, <=, >, >= give one Lua boolean, not a tensor; compare "
+      .. "elementwise with a:lt(b), a:le(b), a:gt(b), a:ge(b)", "an operator")
+    assert(err:find("test_traps.lua:%d+:"), "names the caller's line: " .. err)
+  end
 end)
 
 T.test("dlt.progress loops over a count, a list and a loader, counting from 1", function()

@@ -1,0 +1,131 @@
+-- methods.lua: a method called with '.' instead of ':' (opt.step(), model.train(),
+-- loader.iter()) says "call it as opt:step()" instead of failing inside the library on a
+-- nil self. The public methods of modules, optimizers, schedulers, loaders, data sets,
+-- progress bars and early stopping check their self first (tensor methods do it in C).
+local dlt = require "dlt"
+
+local M = {}
+
+-- the error for a method `name` of objects usually called `var` (opt, model, ...), a `noun`
+function M.fail(self, var, noun, name, level)
+  local got = self == nil and string.format("a '.' call passes no %s", noun)
+    or string.format("got %s instead of the %s", dlt.is_tensor(self) and "a tensor" or "a " .. type(self), noun)
+  error(string.format("%s is a method: call it as %s:%s(...), with ':' (%s)", name, var, name, got), level + 1)
+end
+
+-- tbl[name] for each name: the same function behind a check that self is_self; only
+-- Lua functions (a C method checks its own arguments, and names itself in its errors)
+function M.guard(tbl, names, is_self, var, noun)
+  for _, name in ipairs(names) do
+    local f = rawget(tbl, name)
+    if type(f) == "function" and debug.getinfo(f, "S").what == "Lua" then
+      rawset(tbl, name, function(self, ...)
+        if not is_self(self) then M.fail(self, var, noun, name, 2) end
+        return f(self, ...)
+      end)
+    end
+  end
+end
+
+-- an object whose metatable is cls or inherits from it through __index tables
+local function instance_of(cls)
+  return function(x)
+    local mt = getmetatable(x)
+    for _ = 1, 16 do
+      if type(mt) ~= "table" then return false end
+      local idx = rawget(mt, "__index")
+      if mt == cls or idx == cls then return true end
+      if type(idx) ~= "table" then return false end
+      mt = getmetatable(idx)  -- the parent class's link: {__index = parent}
+    end
+    return false
+  end
+end
+M.instance_of = instance_of
+
+-- the class an object's methods come from, found through a sample instance
+local function class_of(obj)
+  local mt = getmetatable(obj)
+  return type(mt) == "table" and rawget(mt, "__index") or nil
+end
+
+-- the methods of every module, C or Lua: wrapped once, the same function in both tables
+local nn = dlt.nn
+do
+  local names = {}
+  for k, v in pairs(nn._cmethods) do
+    -- forward: the C modules' own check says it (nn.c); extra_repr: called by the printout
+    if type(k) == "string" and k:sub(1, 1) ~= "_" and type(v) == "function" and k ~= "forward"
+      and k ~= "extra_repr" then
+      names[#names + 1] = k
+    end
+  end
+  table.sort(names)
+  local before = {}
+  for _, k in ipairs(names) do before[k] = rawget(nn.Module, k) == rawget(nn._cmethods, k) end
+  M.guard(nn._cmethods, names, nn.is_module, "model", "module")
+  for _, k in ipairs(names) do
+    if before[k] then rawset(nn.Module, k, rawget(nn._cmethods, k)) end
+  end
+  M.guard(nn.Module, { "register_buffer", "add_module" }, nn.is_module, "model", "module")
+  M.guard(nn.ModuleList, { "append" }, nn.is_module, "model", "module")
+end
+
+-- optimizers: the base class and every class's own step (LBFGS)
+do
+  local optim = dlt.optim
+  local param = { dlt.zeros(1):requires_grad_() }
+  local base
+  for name, make in pairs(optim) do
+    if type(make) == "function" and name:match("^%u") then
+      local ok, opt = pcall(make, param, { lr = 0.1 })
+      if ok and optim.is_optimizer(opt) then
+        local cls = getmetatable(opt)
+        M.guard(cls, { "step" }, optim.is_optimizer, "opt", "optimizer")
+        base = base or getmetatable(cls).__index
+      end
+    end
+  end
+  M.guard(base, { "step", "zero_grad", "state_dict", "load_state_dict", "add_param_group" },
+    optim.is_optimizer, "opt", "optimizer")
+
+  -- schedulers: the base class and the classes with their own step, from one of each
+  local sched = optim.lr_scheduler
+  local function opt() return optim.SGD(param, { lr = 0.1, momentum = 0.9 }) end
+  local one = function() return 1 end
+  local samples = {
+    sched.StepLR(opt(), { step_size = 1 }), sched.CosineAnnealingWarmRestarts(opt(), { T_0 = 1 }),
+    sched.OneCycleLR(opt(), { max_lr = 1, total_steps = 2 }),
+    sched.CyclicLR(opt(), { base_lr = 0.01, max_lr = 0.1 }), sched.ReduceLROnPlateau(opt()),
+  }
+  local o = opt()
+  samples[#samples + 1] = sched.SequentialLR(o, { schedulers = { sched.LambdaLR(o, { lr_lambda = one }) },
+    milestones = {} })
+  samples[#samples + 1] = sched.ChainedScheduler({ sched.LambdaLR(opt(), { lr_lambda = one }) })
+  local lrs = getmetatable(getmetatable(samples[1])).__index
+  -- ReduceLROnPlateau is a class of its own, as in PyTorch 1.13
+  local under_base, plateau = instance_of(lrs), instance_of(getmetatable(samples[5]))
+  local function is_scheduler(x) return under_base(x) or plateau(x) end
+  M.guard(lrs, { "step", "get_last_lr", "state_dict", "load_state_dict" }, is_scheduler, "scheduler", "scheduler")
+  for _, s in ipairs(samples) do
+    local cls = getmetatable(s)
+    M.guard(cls, { "step", "get_last_lr", "state_dict", "load_state_dict" }, is_scheduler, "scheduler", "scheduler")
+  end
+end
+
+-- loaders, data sets, progress bars, early stopping
+do
+  local data = dlt.data
+  local ds = data.TensorDataset(dlt.zeros(2, 1))
+  local loader = data.DataLoader(ds)
+  M.guard(getmetatable(loader), { "iter" }, instance_of(getmetatable(loader)), "loader", "loader")
+  M.guard(getmetatable(ds), { "batch" }, instance_of(getmetatable(ds)), "ds", "data set")
+  local bar = dlt.progress.bar(1)
+  local Bar = class_of(bar)
+  M.guard(Bar, { "update", "print", "close" }, instance_of(Bar), "bar", "progress bar")
+  local es = dlt.EarlyStopping({ patience = 1 })
+  local ES = class_of(es)
+  M.guard(ES, { "reset" }, instance_of(ES), "es", "EarlyStopping")
+end
+
+return M
