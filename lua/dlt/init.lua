@@ -20,6 +20,7 @@ for k, v in pairs(require "dlt.datasets") do dlt.data[k] = v end
 -- nn.Module, the shared module methods and the printout (owner: nn)
 require "dlt.nn"
 require "dlt.nn_conv"  -- convolutions, pooling, Flatten (owner: conv)
+require "dlt.nn_act"  -- ELU, Softplus, Hardtanh, PReLU, ..., Embedding (owner: port)
 
 -- deep copies; stochastic weight averaging (AveragedModel is an nn.Module) (owner: optim)
 require "dlt.nn_losses"

@@ -34,15 +34,16 @@ local function children(m)
 end
 
 -- {{name, tensor, is_parameter}, ...}: a Lua module's parameters are its tensor fields
--- that require grad; its buffers are those registered with register_buffer
+-- that require grad, or required it when assigned (a frozen parameter stays one, as in
+-- PyTorch); its buffers are those registered with register_buffer
 local function own_tensors(m)
   if is_c(m) then return m:_slots() end
-  local out, buffers = {}, rawget(m, "_buffers") or {}
+  local out, buffers, params = {}, rawget(m, "_buffers") or {}, rawget(m, "_params") or {}
   for _, k in ipairs(rawget(m, "_order")) do
     local v = rawget(m, k)
     if v ~= nil and not is_module(v) and is_tensor(v) then
       if buffers[k] then out[#out + 1] = { k, v, false }
-      elseif v.requires_grad then out[#out + 1] = { k, v, true } end
+      elseif v.requires_grad or params[k] then out[#out + 1] = { k, v, true } end
     end
   end
   return out
@@ -322,6 +323,18 @@ Module.__newindex = function(self, k, v)
       seen[k] = true
       local order = rawget(self, "_order")
       order[#order + 1] = k
+    end
+    -- a tensor that requires grad when assigned is a parameter until the field is
+    -- assigned again, even if it is frozen in between (requires_grad_(false))
+    local params = rawget(self, "_params")
+    if is_tensor(v) and v.requires_grad then
+      if not params then
+        params = {}
+        rawset(self, "_params", params)
+      end
+      params[k] = true
+    elseif params then
+      params[k] = nil
     end
   end
   rawset(self, k, v)

@@ -61,6 +61,8 @@ dlt_tensor *dlt_fused_group_norm(const char *fn, dlt_tensor *x, int64_t G, dlt_t
 dlt_tensor *dlt_fused_dropout(const char *fn, dlt_tensor *x, double p, bool training);
 /* elementwise activation; slope for LeakyReLU */
 dlt_tensor *dlt_fused_act(const char *fn, dlt_tensor *x, dlt_act act, double slope);
+/* the same with the activation's parameters p (see dlt_act: ELU's, Softplus', Hardtanh's) */
+dlt_tensor *dlt_fused_act_p(const char *fn, dlt_tensor *x, dlt_act act, const double p[DLT_ACT_NPARAM]);
 /* softmax or log-softmax along dim (0-based, negative wraps) */
 dlt_tensor *dlt_fused_softmax(const char *fn, dlt_tensor *x, int dim, bool log);
 

@@ -63,7 +63,7 @@ dlt_tensor *dlt_fused_dropout(const char *fn, dlt_tensor *x, double p, bool trai
 
 typedef struct {
   dlt_act act;
-  double slope;  /* LeakyReLU's */
+  double p[DLT_ACT_NPARAM];  /* the activation's parameters (LeakyReLU's slope, ELU's alpha, ...) */
 } act_ctx;
 
 static bool saves_output(dlt_act act) { return act == DLT_ACT_RELU || act == DLT_ACT_TANH || act == DLT_ACT_SIGMOID; }
@@ -79,9 +79,9 @@ static int act_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
   if (dx) {
     bool out = saves_output(act);
     if (dx->dtype == DLT_FLOAT32)
-      dlt_k_act_bwd_f32(DLT_F32(dx), DLT_F32(g), out ? NULL : DLT_F32(t), out ? DLT_F32(t) : NULL, dlt_numel(dx), act, c->slope);
+      dlt_k_act_bwd_f32(DLT_F32(dx), DLT_F32(g), out ? NULL : DLT_F32(t), out ? DLT_F32(t) : NULL, dlt_numel(dx), act, c->p);
     else
-      dlt_k_act_bwd_f64(DLT_F64(dx), DLT_F64(g), out ? NULL : DLT_F64(t), out ? DLT_F64(t) : NULL, dlt_numel(dx), act, c->slope);
+      dlt_k_act_bwd_f64(DLT_F64(dx), DLT_F64(g), out ? NULL : DLT_F64(t), out ? DLT_F64(t) : NULL, dlt_numel(dx), act, c->p);
   }
   dlt_release(g);
   return 0;
@@ -89,21 +89,28 @@ static int act_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
 
 static const char *act_node_name(dlt_act act) {
   static const char *names[] = {"IdentityBackward", "ReluBackward", "LeakyReluBackward", "TanhBackward",
-                                "SigmoidBackward", "GeluBackward", "GeluBackward", "SiluBackward"};
+                                "SigmoidBackward", "GeluBackward", "GeluBackward", "SiluBackward",
+                                "EluBackward", "SoftplusBackward", "MishBackward", "HardtanhBackward",
+                                "HardswishBackward"};
   return names[act];
 }
 
-dlt_tensor *dlt_fused_act(const char *fn, dlt_tensor *x, dlt_act act, double slope) {
+dlt_tensor *dlt_fused_act_p(const char *fn, dlt_tensor *x, dlt_act act, const double p[DLT_ACT_NPARAM]) {
   (void)fn;
+  act_ctx c = {act, {p[0], p[1], p[2], p[3]}};
   dlt_tensor *xc = dlt_contiguous(x), *y = xc ? dlt_empty_like(x) : NULL;
   if (y) {
-    if (x->dtype == DLT_FLOAT32) dlt_k_act_fwd_f32(DLT_F32(y), DLT_F32(xc), dlt_numel(x), act, slope);
-    else dlt_k_act_fwd_f64(DLT_F64(y), DLT_F64(xc), dlt_numel(x), act, slope);
-    act_ctx c = {act, slope};
+    if (x->dtype == DLT_FLOAT32) dlt_k_act_fwd_f32(DLT_F32(y), DLT_F32(xc), dlt_numel(x), act, c.p);
+    else dlt_k_act_fwd_f64(DLT_F64(y), DLT_F64(xc), dlt_numel(x), act, c.p);
     y = record1(act_node_name(act), act_backward, x, y, saves_output(act) ? y : xc, DLT_NODE_CTX_ARG(c));
   }
   dlt_release(xc);
   return y;
+}
+
+dlt_tensor *dlt_fused_act(const char *fn, dlt_tensor *x, dlt_act act, double slope) {
+  const double p[DLT_ACT_NPARAM] = {slope, 0, 0, 0};
+  return dlt_fused_act_p(fn, x, act, p);
 }
 
 /* ---- softmax: x as (outer,D,inner); saved 0 y ---- */

@@ -8,8 +8,16 @@
 /* activations applied elementwise (and fused into linear: only RELU there) */
 typedef enum {
   DLT_ACT_NONE, DLT_ACT_RELU, DLT_ACT_LEAKY_RELU, DLT_ACT_TANH, DLT_ACT_SIGMOID,
-  DLT_ACT_GELU, DLT_ACT_GELU_TANH, DLT_ACT_SILU
+  DLT_ACT_GELU, DLT_ACT_GELU_TANH, DLT_ACT_SILU,
+  DLT_ACT_ELU,       /* p = {alpha, scale, input_scale, backward input_scale}: ELU, SELU, CELU */
+  DLT_ACT_SOFTPLUS,  /* p = {beta, threshold} */
+  DLT_ACT_MISH,
+  DLT_ACT_HARDTANH,  /* p = {min_val, max_val}: Hardtanh, ReLU6 */
+  DLT_ACT_HARDSWISH
 } dlt_act;
+
+/* the activations' parameters: p[0] is LeakyReLU's slope; NULL when act has none */
+#define DLT_ACT_NPARAM 4
 
 /* losses with their per-element gradient computed in the same pass */
 typedef enum { DLT_LOSS_MSE, DLT_LOSS_L1, DLT_LOSS_BCE, DLT_LOSS_BCE_LOGITS } dlt_pointwise_loss;
@@ -42,9 +50,9 @@ typedef enum { DLT_LOSS_MSE, DLT_LOSS_L1, DLT_LOSS_BCE, DLT_LOSS_BCE_LOGITS } dl
   void dlt_k_dropout_fwd##S(R *y, R *mask, const R *x, int64_t n, double p);                  \
   void dlt_k_mul##S(R *y, const R *a, const R *b, int64_t n);                                 \
   void dlt_k_relu_dropout_fwd##S(R *y, R *mask, int64_t n, double p);                          \
-  void dlt_k_act_fwd##S(R *y, const R *x, int64_t n, dlt_act act, double slope);              \
+  void dlt_k_act_fwd##S(R *y, const R *x, int64_t n, dlt_act act, const double *p);           \
   void dlt_k_act_bwd##S(R *dx, const R *dy, const R *x, const R *y, int64_t n, dlt_act act,    \
-                        double slope);                                                        \
+                        const double *p);                                                     \
   void dlt_k_softmax_fwd##S(R *y, const R *x, int64_t outer, int64_t D, int64_t inner, int logsm); \
   void dlt_k_softmax_bwd##S(R *dx, const R *dy, const R *y, int64_t outer, int64_t D,          \
                             int64_t inner, int logsm);                                          \

@@ -31,6 +31,99 @@ static int f_gelu(lua_State *L) {
   return act(L, strcmp(a, "tanh") ? DLT_ACT_GELU : DLT_ACT_GELU_TANH, "gelu", 0);
 }
 
+/* the activation's parameters at 2..: PyTorch's positional numbers (F.softplus(x, 2, 10))
+ * or an options table ({beta=2, threshold=10}), with inplace accepted (a new tensor
+ * is returned either way); names[k] defaults to def[k] */
+static void act_params(lua_State *L, const char *fn, const char *const *names, const double *def, int np,
+                       double *p) {
+  if (lua_istable(L, 2)) {
+    const char *allowed[DLT_ACT_NPARAM + 2];
+    for (int k = 0; k < np; k++) allowed[k] = names[k];
+    allowed[np] = "inplace";
+    allowed[np + 1] = NULL;
+    dlt_lua_checkoptions(L, 2, fn, allowed);
+    for (int k = 0; k < np; k++) p[k] = dlt_lua_optnumber(L, 2, names[k], def[k]);
+    return;
+  }
+  for (int k = 0; k < np; k++) {
+    if (!lua_isnoneornil(L, 2 + k) && !lua_isnumber(L, 2 + k))
+      dlt_lua_fail(L, "%s: %s must be a number, got %s", fn, names[k], luaL_typename(L, 2 + k));
+    p[k] = luaL_optnumber(L, 2 + k, def[k]);
+  }
+}
+
+static int act_p(lua_State *L, dlt_act a, const char *fn, const double *p) {
+  dlt_lua_pushtensor(L, dlt_fused_act_p(fn, dlt_lua_checkfloat(L, 1), a, p));
+  return 1;
+}
+
+/* elu(x, alpha=1): x > 0 ? x : alpha (exp(x) - 1) */
+static int f_elu(lua_State *L) {
+  static const char *const names[] = {"alpha"};
+  static const double def[] = {1.0};
+  dlt_lua_checkfloat(L, 1);
+  double p[DLT_ACT_NPARAM] = {0, 1, 1, 1};
+  act_params(L, "elu", names, def, 1, p);
+  return act_p(L, DLT_ACT_ELU, "elu", p);
+}
+
+/* selu(x): ELU with PyTorch's fixed alpha and scale */
+static int f_selu(lua_State *L) {
+  const double p[DLT_ACT_NPARAM] = {1.6732632423543772848170429916717, 1.0507009873554804934193349852946, 1, 1};
+  return act_p(L, DLT_ACT_ELU, "selu", p);
+}
+
+/* celu(x, alpha=1): max(0, x) + min(0, alpha (exp(x / alpha) - 1)) */
+static int f_celu(lua_State *L) {
+  static const char *const names[] = {"alpha"};
+  static const double def[] = {1.0};
+  dlt_lua_checkfloat(L, 1);
+  double p[DLT_ACT_NPARAM] = {0, 1, 1, 1};
+  act_params(L, "celu", names, def, 1, p);
+  if (p[0] == 0) dlt_lua_fail(L, "celu: alpha cannot be 0 (it divides the input)");
+  p[2] = 1 / p[0];
+  p[3] = 1 / (double)(float)p[0];  /* ATen's celu derivative: elu_backward(..., 1.0 / alpha.toFloat()) */
+  return act_p(L, DLT_ACT_ELU, "celu", p);
+}
+
+/* softplus(x, beta=1, threshold=20) */
+static int f_softplus(lua_State *L) {
+  static const char *const names[] = {"beta", "threshold"};
+  static const double def[] = {1.0, 20.0};
+  dlt_lua_checkfloat(L, 1);
+  double p[DLT_ACT_NPARAM] = {0, 0, 0, 0};
+  act_params(L, "softplus", names, def, 2, p);
+  return act_p(L, DLT_ACT_SOFTPLUS, "softplus", p);
+}
+
+static int f_mish(lua_State *L) {
+  const double p[DLT_ACT_NPARAM] = {0, 0, 0, 0};
+  return act_p(L, DLT_ACT_MISH, "mish", p);
+}
+
+static int f_hardswish(lua_State *L) {
+  const double p[DLT_ACT_NPARAM] = {0, 0, 0, 0};
+  return act_p(L, DLT_ACT_HARDSWISH, "hardswish", p);
+}
+
+/* hardtanh(x, min_val=-1, max_val=1) */
+static int f_hardtanh(lua_State *L) {
+  static const char *const names[] = {"min_val", "max_val"};
+  static const double def[] = {-1.0, 1.0};
+  dlt_lua_checkfloat(L, 1);
+  double p[DLT_ACT_NPARAM] = {0, 0, 0, 0};
+  act_params(L, "hardtanh", names, def, 2, p);
+  if (!(p[0] <= p[1]))
+    dlt_lua_fail(L, "hardtanh: min_val (%s) must be at most max_val (%s)", dlt_lua_num(L, p[0]), dlt_lua_num(L, p[1]));
+  return act_p(L, DLT_ACT_HARDTANH, "hardtanh", p);
+}
+
+/* relu6(x) = hardtanh(x, 0, 6) */
+static int f_relu6(lua_State *L) {
+  const double p[DLT_ACT_NPARAM] = {0, 6, 0, 0};
+  return act_p(L, DLT_ACT_HARDTANH, "relu6", p);
+}
+
 static int softmax(lua_State *L, bool log) {
   const char *fn = log ? "log_softmax" : "softmax";
   dlt_tensor *x = dlt_lua_checkfloat(L, 1);
@@ -165,7 +258,8 @@ static const luaL_Reg functional[] = {
   {"layer_norm", f_layer_norm}, {"group_norm", f_group_norm}, {"instance_norm", f_instance_norm},
   {"mse_loss", f_mse_loss}, {"l1_loss", f_l1_loss}, {"binary_cross_entropy", f_bce},
   {"binary_cross_entropy_with_logits", f_bce_logits}, {"cross_entropy", f_cross_entropy},
-  {"nll_loss", f_nll_loss}, {NULL, NULL}};
+  {"nll_loss", f_nll_loss}, {"elu", f_elu}, {"selu", f_selu}, {"celu", f_celu}, {"softplus", f_softplus},
+  {"mish", f_mish}, {"hardswish", f_hardswish}, {"hardtanh", f_hardtanh}, {"relu6", f_relu6}, {NULL, NULL}};
 
 /* ---- nn.init: each fills its tensor in place and returns it ---- */
 
