@@ -25,20 +25,8 @@ static double pow_cached(int slot, double b, int64_t t) {
 }
 
 /* adam_f32/f64 and nadam_f32/f64 */
-#define T float
-#define S(name) name##_f32
-#define SQRT sqrtf
-#include "optim/adam.inc"
-#undef T
-#undef S
-#undef SQRT
-#define T double
-#define S(name) name##_f64
-#define SQRT sqrt
-#include "optim/adam.inc"
-#undef T
-#undef S
-#undef SQRT
+#define OPTIM_BODY "optim/adam.inc"
+#include "optim/per_dtype.inc"
 
 /* one part of a parameter's update, for run_adam on either thread */
 typedef struct {

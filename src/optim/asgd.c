@@ -12,24 +12,9 @@ static double state_round(double x) {
 
 double dlt_asgd_initial_eta(double lr) { return state_round(lr); }
 
-/* p, g, ax are (n,) of type T */
-#define ASGD_KERNEL(T, NAME)                                                       \
-  static void NAME(T *p, const T *g, T *ax, int64_t n, double eta, double mu,     \
-                   const dlt_asgd_opts *o) {                                      \
-    const T wd = (T)o->weight_decay, decay = (T)(1 - o->lambd * eta);             \
-    const T negeta = (T)(-eta), tmu = (T)mu;                                      \
-    for (int64_t i = 0; i < n; i++) {                                              \
-      T gi = o->maximize ? -g[i] : g[i];                                           \
-      if (o->weight_decay != 0) gi = gi + wd * p[i];                               \
-      p[i] = p[i] * decay;                                                         \
-      p[i] = p[i] + negeta * gi;                                                   \
-      if (mu != 1) ax[i] = ax[i] + (p[i] - ax[i]) * tmu;                           \
-      else ax[i] = p[i];                                                           \
-    }                                                                              \
-  }
-
-ASGD_KERNEL(float, asgd_f32)
-ASGD_KERNEL(double, asgd_f64)
+/* asgd_f32/f64 */
+#define OPTIM_BODY "optim/asgd.inc"
+#include "optim/per_dtype.inc"
 
 int dlt_asgd_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *ax, int64_t step, double *eta,
                   double *mu, const dlt_asgd_opts *o) {

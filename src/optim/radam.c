@@ -7,29 +7,9 @@
 
 #include "optim/optim.h"
 
-/* p, g, m, v are (n,) of type T; rect 0 for the un-rectified (SGD with momentum) step */
-#define RADAM_KERNEL(T, SQRT, NAME)                                                \
-  static void NAME(T *p, const T *g, T *m, T *v, int64_t n, double bc1,           \
-                   double bc2, double rect, const dlt_radam_opts *o) {            \
-    const T b1 = (T)o->beta1, b2 = (T)o->beta2, wd = (T)o->weight_decay;          \
-    const T c1 = (T)(1 - o->beta1), c2 = (T)(1 - o->beta2), eps = (T)o->eps;      \
-    const T tbc1 = (T)bc1, lr = (T)o->lr, sbc2 = (T)sqrt(bc2), r = (T)rect;       \
-    for (int64_t i = 0; i < n; i++) {                                              \
-      T gi = g[i];                                                                 \
-      if (o->weight_decay != 0) gi = gi + wd * p[i];                               \
-      m[i] = m[i] * b1;                                                            \
-      m[i] = m[i] + c1 * gi;                                                       \
-      v[i] = v[i] * b2;                                                            \
-      v[i] = v[i] + c2 * gi * gi;                                                  \
-      T step = m[i] / tbc1 * lr;                                                   \
-      /* PyTorch's scalar / tensor is reciprocal(tensor) * scalar */               \
-      if (rect > 0) step = step * (((T)1 / (SQRT(v[i]) + eps)) * sbc2) * r;        \
-      p[i] = p[i] - step;                                                          \
-    }                                                                              \
-  }
-
-RADAM_KERNEL(float, sqrtf, radam_f32)
-RADAM_KERNEL(double, sqrt, radam_f64)
+/* radam_f32/f64 */
+#define OPTIM_BODY "optim/radam.inc"
+#include "optim/per_dtype.inc"
 
 int dlt_radam_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *exp_avg, dlt_tensor *exp_avg_sq,
                    int64_t step, const dlt_radam_opts *o) {

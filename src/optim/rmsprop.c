@@ -5,21 +5,9 @@
 
 #include "optim/optim.h"
 
-/* rmsprop_f32 and rmsprop_f64 */
-#define T float
-#define S(name) name##_f32
-#define SQRT sqrtf
-#include "optim/rmsprop.inc"
-#undef T
-#undef S
-#undef SQRT
-#define T double
-#define S(name) name##_f64
-#define SQRT sqrt
-#include "optim/rmsprop.inc"
-#undef T
-#undef S
-#undef SQRT
+/* rmsprop_f32/f64 */
+#define OPTIM_BODY "optim/rmsprop.inc"
+#include "optim/per_dtype.inc"
 
 int dlt_rmsprop_step(dlt_tensor *p, const dlt_tensor *g, dlt_tensor *square_avg,
                      dlt_tensor *buf, dlt_tensor *grad_avg, const dlt_rmsprop_opts *o) {
