@@ -204,7 +204,7 @@ static void nested_shape(lua_State *L, int idx, nested *s) {
   lua_pushvalue(L, idx);
   s->ndim = 0;
   while (lua_type(L, -1) == LUA_TTABLE) {
-    if (s->ndim == DLT_MAXDIM) luaL_error(L, "%s: nested table deeper than %d levels", s->fn, DLT_MAXDIM);
+    if (s->ndim == DLT_MAXDIM) dlt_lua_fail(L, "%s: nested table deeper than %d levels", s->fn, DLT_MAXDIM);
     lua_Unsigned n = lua_rawlen(L, -1);
     s->shape[s->ndim++] = (int64_t)n;
     if (n == 0) break;
@@ -218,14 +218,14 @@ static void nested_fill(lua_State *L, int depth, nested *s) {
   /* the table for this depth is at the top of the stack */
   lua_Unsigned n = lua_rawlen(L, -1);
   if ((int64_t)n != s->shape[depth])
-    luaL_error(L, "%s: ragged nested table at depth %d: %d elements, expected %d", s->fn, depth + 1,
-               (int)n, (int)s->shape[depth]);
+    dlt_lua_fail(L, "%s: ragged nested table at depth %d: %d elements, expected %d", s->fn, depth + 1,
+                 (int)n, (int)s->shape[depth]);
   for (lua_Unsigned i = 1; i <= n; i++) {
     int ty = lua_rawgeti(L, -1, (lua_Integer)i);
     if (depth + 1 < s->ndim) {
       if (ty != LUA_TTABLE)
-        luaL_error(L, "%s: ragged nested table at depth %d: element %d is a %s, expected a table", s->fn,
-                   depth + 1, (int)i, luaL_typename(L, -1));
+        dlt_lua_fail(L, "%s: ragged nested table at depth %d: element %d is a %s, expected a table", s->fn,
+                     depth + 1, (int)i, luaL_typename(L, -1));
       nested_fill(L, depth + 1, s);
     } else if (ty == LUA_TNUMBER) {
       s->buf[s->pos++] = lua_tonumber(L, -1);
@@ -235,8 +235,8 @@ static void nested_fill(lua_State *L, int depth, nested *s) {
       dlt_tensor *e = dlt_lua_testtensor(L, -1);
       if (e && dlt_numel(e) == 1 && e->ndim == 0) s->buf[s->pos++] = dlt_item(e);
       else
-        luaL_error(L, "%s: element %d at depth %d is a %s, expected a number", s->fn, (int)i, depth + 1,
-                   e ? "tensor" : luaL_typename(L, -1));
+        dlt_lua_fail(L, "%s: element %d at depth %d is a %s, expected a number", s->fn, (int)i, depth + 1,
+                     e ? "tensor" : luaL_typename(L, -1));
     }
     lua_pop(L, 1);
   }
@@ -248,7 +248,7 @@ static dlt_tensor *from_table(lua_State *L, int idx, const char *fn, dlt_dtype d
   nested_shape(L, idx, &s);
   int64_t n = 1;
   for (int i = 0; i < s.ndim; i++) {
-    if (s.shape[i] > ((int64_t)1 << 40) / (n ? n : 1)) luaL_error(L, "%s: nested table too large", fn);
+    if (s.shape[i] > ((int64_t)1 << 40) / (n ? n : 1)) dlt_lua_fail(L, "%s: nested table too large", fn);
     n *= s.shape[i];
   }
   /* the buffer is a userdata so that an error half way leaks nothing */
@@ -275,7 +275,7 @@ dlt_tensor *dlt_lua_totensor(lua_State *L, int idx, dlt_dtype dtype) {
   case LUA_TTABLE:
     return from_table(L, idx, "tensor", dtype);
   default:
-    luaL_error(L, "tensor: expected a tensor, number or table, got %s", luaL_typename(L, idx));
+    dlt_lua_fail(L, "tensor: expected a tensor, number or table, got %s", luaL_typename(L, idx));
     return NULL;
   }
 }
@@ -299,20 +299,20 @@ double *dlt_lua_todoubles(lua_State *L, int idx, int64_t *n) {
 
 void dlt_lua_checkoptions(lua_State *L, int idx, const char *fn, const char *const *allowed) {
   if (idx == 0 || lua_isnoneornil(L, idx)) return;
-  if (!lua_istable(L, idx)) luaL_error(L, "%s: expected an options table, got %s", fn, luaL_typename(L, idx));
+  if (!lua_istable(L, idx)) dlt_lua_fail(L, "%s: expected an options table, got %s", fn, luaL_typename(L, idx));
   idx = lua_absindex(L, idx);
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
     if (lua_type(L, -1) != LUA_TSTRING) {
       lua_pushvalue(L, -1);  /* a copy: lua_tostring must not convert the key lua_next uses */
-      luaL_error(L, "%s: unknown option [%s] (options are named)", fn, luaL_tolstring(L, -1, NULL));
+      dlt_lua_fail(L, "%s: unknown option [%s] (options are named)", fn, luaL_tolstring(L, -1, NULL));
     }
     const char *k = lua_tostring(L, -1);
     int ok = 0;
     for (int i = 0; allowed && allowed[i]; i++)
       if (strcmp(k, allowed[i]) == 0) { ok = 1; break; }
-    if (!ok) luaL_error(L, "%s: unknown option '%s'", fn, k);
+    if (!ok) dlt_lua_fail(L, "%s: unknown option '%s'", fn, k);
   }
 }
 
@@ -337,8 +337,8 @@ static int opt_type_error(lua_State *L, const char *key, const char *want) {
   lua_Debug ar;
   const char *got = luaL_typename(L, -1);
   if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name)
-    return luaL_error(L, "%s: option '%s': expected %s, got %s", ar.name, key, want, got);
-  return luaL_error(L, "option '%s': expected %s, got %s", key, want, got);
+    return dlt_lua_fail(L, "%s: option '%s': expected %s, got %s", ar.name, key, want, got);
+  return dlt_lua_fail(L, "option '%s': expected %s, got %s", key, want, got);
 }
 
 double dlt_lua_optnumber(lua_State *L, int idx, const char *key, double def) {

@@ -18,14 +18,14 @@
 /* Fails unless a process group is up: the message says how to get one. */
 static void need_group(lua_State *L, const char *fn) {
   if (!dlt_comm_available())
-    luaL_error(L, "%s: dlt was built without MPI: install Open MPI (apt-get install libopenmpi-dev openmpi-bin, "
-                  "as tools/setup.sh does) and rebuild dlt", fn);
-  if (!dlt_comm_active()) luaL_error(L, "%s: no process group: call dlt.distributed.init_process_group() first", fn);
+    dlt_lua_fail(L, "%s: dlt was built without MPI: install Open MPI (apt-get install libopenmpi-dev openmpi-bin, "
+                 "as tools/setup.sh does) and rebuild dlt", fn);
+  if (!dlt_comm_active()) dlt_lua_fail(L, "%s: no process group: call dlt.distributed.init_process_group() first", fn);
 }
 
 /* an error on this rank, named: "fn: rank 2 of 4: ..." */
 static int rank_fail(lua_State *L, const char *fn, const char *msg) {
-  return luaL_error(L, "%s: rank %d of %d: %s", fn, dlt_comm_rank() + 1, dlt_comm_size(), msg);
+  return dlt_lua_fail(L, "%s: rank %d of %d: %s", fn, dlt_comm_rank() + 1, dlt_comm_size(), msg);
 }
 
 static int d_is_available(lua_State *L) {
@@ -49,7 +49,7 @@ static int d_init_process_group(lua_State *L) {
     backend = luaL_checkstring(L, 1);
   }
   if (strcmp(backend, "mpi") != 0)
-    return luaL_error(L, "init_process_group: backend '%s' is not available; dlt has the 'mpi' backend", backend);
+    return dlt_lua_fail(L, "init_process_group: backend '%s' is not available; dlt has the 'mpi' backend", backend);
   if (dlt_comm_init()) return dlt_lua_error(L);
   /* a script that ends without destroy_process_group still finalizes MPI: the state's
    * close collects this sentinel (an error ends the job with MPI_Abort first, dltlua.c) */
@@ -252,7 +252,7 @@ static int d_allgather_string(lua_State *L) {
   const char *s = luaL_checklstring(L, 1, &n);
   int world = dlt_comm_size();
   int64_t len = (int64_t)n, *lens = malloc(sizeof *lens * (size_t)world);
-  if (!lens) return luaL_error(L, "all_gather: cannot allocate the lengths");
+  if (!lens) return dlt_lua_fail(L, "all_gather: cannot allocate the lengths");
   if (dlt_comm_allgather("all_gather", &len, sizeof len, lens)) {
     free(lens);
     return dlt_lua_error(L);
@@ -262,7 +262,7 @@ static int d_allgather_string(lua_State *L) {
   char *in = calloc((size_t)maxlen + 1, 1), *out = malloc(((size_t)maxlen + 1) * (size_t)world);
   if (!in || !out) {
     free(in), free(out), free(lens);
-    return luaL_error(L, "all_gather: cannot allocate %d strings of %d bytes", world, (int)maxlen);
+    return dlt_lua_fail(L, "all_gather: cannot allocate %d strings of %d bytes", world, (int)maxlen);
   }
   memcpy(in, s, n);
   int rc = dlt_comm_allgather("all_gather", in, maxlen + 1, out);
@@ -293,7 +293,7 @@ typedef struct {
 
 static reducer_box *check_reducer(lua_State *L) {
   reducer_box *b = luaL_checkudata(L, 1, REDUCER_MT);
-  if (!b->r) luaL_error(L, "DistributedDataParallel: the reducer was closed");
+  if (!b->r) dlt_lua_fail(L, "DistributedDataParallel: the reducer was closed");
   return b;
 }
 
@@ -309,7 +309,7 @@ static int d_reducer(lua_State *L) {
   for (int i = 1; i <= n; i++) {
     lua_rawgeti(L, 1, i);
     ps[i - 1] = dlt_lua_testtensor(L, -1);
-    if (!ps[i - 1]) return luaL_error(L, "DistributedDataParallel: parameter %d is not a tensor", i);
+    if (!ps[i - 1]) return dlt_lua_fail(L, "DistributedDataParallel: parameter %d is not a tensor", i);
     lua_pop(L, 1);  /* the table keeps it alive; the reducer retains it */
   }
   reducer_box *b = lua_newuserdatauv(L, sizeof *b, 0);

@@ -10,22 +10,22 @@
 
 /* a path argument: a string without embedded NULs (which C would silently cut) */
 static const char *checkpath(lua_State *L, int idx, const char *fn) {
-  if (lua_type(L, idx) != LUA_TSTRING) luaL_error(L, "%s: expected a path (string), got %s", fn, luaL_typename(L, idx));
+  if (lua_type(L, idx) != LUA_TSTRING) dlt_lua_fail(L, "%s: expected a path (string), got %s", fn, luaL_typename(L, idx));
   size_t n;
   const char *p = lua_tolstring(L, idx, &n);
-  if (strlen(p) != n) luaL_error(L, "%s: path contains a NUL byte", fn);
+  if (strlen(p) != n) dlt_lua_fail(L, "%s: path contains a NUL byte", fn);
   return p;
 }
 
 /* a string key or value of a table argument, checked the same way */
 static const char *checkname(lua_State *L, int idx, const char *fn, const char *what) {
   if (lua_type(L, idx) != LUA_TSTRING) {
-    if (lua_type(L, idx) == LUA_TNUMBER) return luaL_error(L, "%s: %s %s is a number, expected a string", fn, what, lua_tostring(L, idx)), NULL;
-    return luaL_error(L, "%s: %s is a %s, expected a string", fn, what, luaL_typename(L, idx)), NULL;
+    if (lua_type(L, idx) == LUA_TNUMBER) return dlt_lua_fail(L, "%s: %s %s is a number, expected a string", fn, what, lua_tostring(L, idx)), NULL;
+    return dlt_lua_fail(L, "%s: %s is a %s, expected a string", fn, what, luaL_typename(L, idx)), NULL;
   }
   size_t n;
   const char *s = lua_tolstring(L, idx, &n);
-  if (strlen(s) != n) luaL_error(L, "%s: %s '%s' contains a NUL byte", fn, what, s);
+  if (strlen(s) != n) dlt_lua_fail(L, "%s: %s '%s' contains a NUL byte", fn, what, s);
   return s;
 }
 
@@ -47,7 +47,7 @@ static int io_save(lua_State *L) {
   for (lua_pushnil(L); lua_next(L, 2); lua_pop(L, 1)) {
     names[i] = checkname(L, -2, "save", "tensor name");
     if (!dlt_lua_testtensor(L, -1))
-      return luaL_error(L, "save: value of '%s' is a %s, expected a tensor", names[i], luaL_typename(L, -1));
+      return dlt_lua_fail(L, "save: value of '%s' is a %s, expected a tensor", names[i], luaL_typename(L, -1));
     i++;
   }
   qsort(names, (size_t)n, sizeof *names, cmp_str);
@@ -142,7 +142,7 @@ static int io_load_csv(lua_State *L) {
   const char *path = checkpath(L, 1, "load_csv");
   int header = DLT_CSV_HEADER_AUTO;
   if (!lua_isnoneornil(L, 2)) {
-    if (!lua_isboolean(L, 2)) return luaL_error(L, "load_csv: option 'header' must be a boolean, got %s", luaL_typename(L, 2));
+    if (!lua_isboolean(L, 2)) return dlt_lua_fail(L, "load_csv: option 'header' must be a boolean, got %s", luaL_typename(L, 2));
     header = lua_toboolean(L, 2) ? DLT_CSV_HEADER : DLT_CSV_NO_HEADER;
   }
   dlt_dtype dt = lua_isnoneornil(L, 3) ? dlt_default_dtype() : dlt_lua_checkdtype(L, 3, "load_csv");
@@ -177,7 +177,7 @@ typedef struct {
 
 static byte_images *checkbytes(lua_State *L, int idx) {
   byte_images *b = luaL_checkudata(L, idx, BYTES_MT);
-  if (!b->data) luaL_error(L, "ByteImages: used after it was freed");
+  if (!b->data) dlt_lua_fail(L, "ByteImages: used after it was freed");
   return b;
 }
 

@@ -42,7 +42,7 @@ static int rawopt(lua_State *L, int idx, const char *key) {
 static int64_t top_int(lua_State *L, const char *fn, const char *key) {
   int isnum;
   lua_Integer v = lua_tointegerx(L, -1, &isnum);
-  if (!isnum) luaL_error(L, "%s: %s must be an integer or a list of %s, got %s", fn, key, "integers", luaL_typename(L, -1));
+  if (!isnum) dlt_lua_fail(L, "%s: %s must be an integer or a list of %s, got %s", fn, key, "integers", luaL_typename(L, -1));
   return (int64_t)v;
 }
 
@@ -52,7 +52,7 @@ static void top_sizes(lua_State *L, const char *fn, const char *key, int D, int6
   if (lua_isnil(L, -1)) { lua_pop(L, 1); return; }
   if (lua_istable(L, -1)) {
     int n = (int)lua_rawlen(L, -1);
-    if (n != D) luaL_error(L, "%s: %s must have %d value%s, got %d", fn, key, D, D == 1 ? "" : "s", n);
+    if (n != D) dlt_lua_fail(L, "%s: %s must have %d value%s, got %d", fn, key, D, D == 1 ? "" : "s", n);
     for (int d = 0; d < D; d++) {
       lua_rawgeti(L, -1, d + 1);
       out[d] = top_int(L, fn, key);
@@ -74,7 +74,7 @@ static dlt_bufset *opt_bufs(lua_State *L, int idx, const char *fn) {
   dlt_bufset *b = NULL;
   if (rawopt(L, idx, "buffers") != LUA_TNIL) {
     dlt_bufset **u = luaL_testudata(L, -1, BUFS_MT);
-    if (!u) luaL_error(L, "%s: option 'buffers' must come from nn._buffers(), got %s", fn, luaL_typename(L, -1));
+    if (!u) dlt_lua_fail(L, "%s: option 'buffers' must come from nn._buffers(), got %s", fn, luaL_typename(L, -1));
     b = *u;  /* the options table keeps the userdata alive during the call */
   }
   lua_pop(L, 1);
@@ -85,7 +85,7 @@ static bool opt_bool(lua_State *L, int idx, const char *fn, const char *key, boo
   int t = rawopt(L, idx, key);
   bool v = def;
   if (t == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
-  else if (t != LUA_TNIL) luaL_error(L, "%s: option '%s' must be a boolean, got %s", fn, key, luaL_typename(L, -1));
+  else if (t != LUA_TNIL) dlt_lua_fail(L, "%s: option '%s' must be a boolean, got %s", fn, key, luaL_typename(L, -1));
   lua_pop(L, 1);
   return v;
 }
@@ -96,7 +96,7 @@ static int conv_args(lua_State *L, const char *fn, dlt_tensor **b) {
   if (lua_isnoneornil(L, 3)) return 4;
   if ((*b = dlt_lua_testtensor(L, 3))) return 4;
   if (lua_istable(L, 3) && lua_isnoneornil(L, 4)) return 3;  /* conv2d(x, w, {stride = 2}) */
-  return luaL_error(L, "%s: bias must be a tensor or nil, got %s", fn, luaL_typename(L, 3));
+  return dlt_lua_fail(L, "%s: bias must be a tensor or nil, got %s", fn, luaL_typename(L, 3));
 }
 
 static void conv_opts(lua_State *L, int idx, const char *fn, int D, bool transposed, dlt_conv_opts *o) {
@@ -116,7 +116,7 @@ static void conv_opts(lua_State *L, int idx, const char *fn, int D, bool transpo
   if (rawopt(L, idx, "padding") == LUA_TSTRING && !transposed) {
     const char *p = lua_tostring(L, -1);
     if (!strcmp(p, "same")) o->same = true;
-    else if (strcmp(p, "valid")) luaL_error(L, "%s: padding must be 'same', 'valid' or sizes, got '%s'", fn, p);
+    else if (strcmp(p, "valid")) dlt_lua_fail(L, "%s: padding must be 'same', 'valid' or sizes, got '%s'", fn, p);
     lua_pop(L, 1);
   } else {
     top_sizes(L, fn, "padding", D, o->padding);
@@ -148,7 +148,7 @@ static void pool_opts(lua_State *L, const char *fn, int D, bool is_max, dlt_pool
   memset(o, 0, sizeof *o);
   o->dims = D;
   lua_pushvalue(L, 2);
-  if (lua_isnoneornil(L, 2)) luaL_error(L, "%s: kernel_size is required", fn);
+  if (lua_isnoneornil(L, 2)) dlt_lua_fail(L, "%s: kernel_size is required", fn);
   top_sizes(L, fn, "kernel_size", D, o->kernel);
   dlt_lua_checkoptions(L, 3, fn, is_max ? maxo : avgo);
   for (int d = 0; d < 2; d++) {
@@ -166,7 +166,7 @@ static void pool_opts(lua_State *L, const char *fn, int D, bool is_max, dlt_pool
     o->count_include_pad = opt_bool(L, 3, fn, "count_include_pad", true);
     if (rawopt(L, 3, "divisor_override") != LUA_TNIL) {
       o->divisor_override = top_int(L, fn, "divisor_override");
-      if (o->divisor_override <= 0) luaL_error(L, "%s: divisor_override must be positive, got %d", fn, (int)o->divisor_override);
+      if (o->divisor_override <= 0) dlt_lua_fail(L, "%s: divisor_override must be positive, got %d", fn, (int)o->divisor_override);
     }
     lua_pop(L, 1);
   }
@@ -205,19 +205,19 @@ static int adaptive(lua_State *L, const char *fn, int D) {
   dlt_tensor *x = dlt_lua_checkfloat(L, 1);
   int64_t out[2] = {0, 0};
   if (lua_istable(L, 2)) {
-    if ((int)lua_rawlen(L, 2) != D) luaL_error(L, "%s: output_size must have %d value%s", fn, D, D == 1 ? "" : "s");
+    if ((int)lua_rawlen(L, 2) != D) dlt_lua_fail(L, "%s: output_size must have %d value%s", fn, D, D == 1 ? "" : "s");
     for (int d = 0; d < D; d++) {
       lua_rawgeti(L, 2, d + 1);
       if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) out[d] = 0;
       else if ((out[d] = top_int(L, fn, "output_size")) < 1)
-        luaL_error(L, "%s: output_size must be positive, got %d", fn, (int)out[d]);
+        dlt_lua_fail(L, "%s: output_size must be positive, got %d", fn, (int)out[d]);
       lua_pop(L, 1);
     }
   } else {
     lua_pushvalue(L, 2);
     int64_t v = top_int(L, fn, "output_size");
     lua_pop(L, 1);
-    if (v < 1) luaL_error(L, "%s: output_size must be positive, got %d", fn, (int)v);
+    if (v < 1) dlt_lua_fail(L, "%s: output_size must be positive, got %d", fn, (int)v);
     out[0] = out[1] = v;
   }
   dlt_lua_pushtensor(L, dlt_adaptive_avg_pool(fn, x, D, out));

@@ -40,7 +40,7 @@ static int k_adam(lua_State *L) {
   dlt_adam_opts o = {luaL_checknumber(L, 6), luaL_checknumber(L, 7), luaL_checknumber(L, 8),
                      luaL_checknumber(L, 9), luaL_checknumber(L, 10), lua_toboolean(L, 11),
                      lua_toboolean(L, 12), lua_toboolean(L, 13)};
-  if (o.amsgrad && !vmax) return luaL_error(L, "Adam.step: amsgrad needs max_exp_avg_sq");
+  if (o.amsgrad && !vmax) return dlt_lua_fail(L, "Adam.step: amsgrad needs max_exp_avg_sq");
   if (!o.amsgrad) vmax = NULL;
   if (dlt_adam_step(p, p->grad, m, v, vmax, step, &o) < 0) return dlt_lua_error(L);
   return 0;
