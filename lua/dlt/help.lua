@@ -202,31 +202,100 @@ end
 
 -- ---- help(x) ----
 
--- value -> the names it is known by, built on first use
-local by_value
+-- the value of a public dotted name ("dlt.nn.Linear"), or nil
+local function value_of(name)
+  local v = dlt
+  for part in name:gmatch("[^.]+") do
+    if part ~= "dlt" then v = type(v) == "table" and rawget(v, part) or nil end
+  end
+  return v
+end
+
+-- the last table of the __index chain that x's methods come from: Optimizer for every
+-- optimizer, LRScheduler for the schedulers, the methods table of an Axes, ...
+local function root_from(mt)
+  local root
+  for _ = 1, 16 do
+    if type(mt) ~= "table" then break end
+    local idx = rawget(mt, "__index")
+    if type(idx) ~= "table" then return root or mt end  -- an __index function: the metatable
+    root = idx
+    local up = getmetatable(idx)
+    if up == mt then break end
+    mt = up
+  end
+  return root
+end
+local function root_class(x) return root_from(getmetatable(x)) end
+
+-- value -> the names it is known by, and class root -> class name, built on first use
+local by_value, class_names
 local function names_by_value()
   if by_value then return by_value end
-  by_value = {}
+  by_value, class_names = {}, {}
   local function note(v, name)
     if type(v) == "function" or type(v) == "table" then
       by_value[v] = by_value[v] or {}
       table.insert(by_value[v], name)
     end
   end
+  -- one object of each class whose methods are documented (a figure is closed at once:
+  -- its methods stay reachable), or the class table under dlt
+  local samples = {}
+  local function sample(cls)
+    if samples[cls] == nil then
+      samples[cls] = false
+      local ok, obj, owner = pcall(INSTANCES[cls] or error)
+      if ok then
+        samples[cls] = obj
+        if owner then dlt.plot.close(owner) end
+      else
+        for _, n in ipairs(M.public_names()) do
+          local v = n:match("%." .. cls .. "$") and value_of(n)
+          if type(v) == "table" and rawget(v, "__index") ~= nil then samples[cls] = v end
+        end
+      end
+      local v = samples[cls]
+      local root = v and (ok and root_class(v) or root_from(v))
+      if root and not class_names[root] then class_names[root] = cls end
+    end
+    return samples[cls] or nil
+  end
   for _, name in ipairs(M.public_names()) do
     local cls, m = name:match("^(%u[%w_]*):(.+)$")
-    if cls then
-      if cls == "Tensor" then note(rawget(dlt.Tensor, m), name)
-      elseif cls == "Module" then note(rawget(dlt.nn.Module, m), name) end
+    if cls == "Tensor" then note(rawget(dlt.Tensor, m), name)
+    elseif cls == "Module" then note(rawget(dlt.nn.Module, m), name)
+    elseif cls then
+      local obj = sample(cls)
+      local ok, f = pcall(function() return obj and obj[m] end)
+      if ok then note(f, name) end
     else
-      local v = dlt
-      for part in name:gmatch("[^.]+") do
-        if part ~= "dlt" then v = type(v) == "table" and rawget(v, part) or nil end
-      end
-      note(v, name)
+      note(value_of(name), name)
     end
   end
+  -- the methods of C modules (model.forward is Module:forward, seq.append is Sequential's)
+  for k, f in pairs(dlt.nn._cmethods) do
+    if type(k) == "string" and M.entry("Module:" .. k) then note(f, "Module:" .. k)
+    elseif k == "add" or k == "append" then note(f, "dlt.nn.Sequential") end
+  end
   return by_value
+end
+
+-- for an object of a documented class (an optimizer, an Axes, a loader): its class name
+-- ("Optimizer"), its own name if it has one ("SGD"), and its documented methods
+local function object_class(x)
+  if type(x) ~= "table" and type(x) ~= "userdata" then return nil end
+  names_by_value()
+  local root = root_class(x)
+  local cls = root and class_names[root]
+  if not cls then return nil end
+  local ok, own = pcall(function() return x.name end)
+  local methods = {}
+  for _, key in ipairs(M.keys()) do
+    local m = key:match("^" .. cls .. ":(.+)$")
+    if m then methods[#methods + 1] = m end
+  end
+  return cls, ok and type(own) == "string" and own or cls, methods
 end
 
 local function is_module(x)
@@ -253,6 +322,15 @@ local function candidates(x)
   end
   local known = names_by_value()[x]
   if known then return known end
+  -- an object: the entry of what made it (dlt.optim.SGD, dlt.data.DataLoader)
+  local cls, own = object_class(x)
+  if cls then
+    local out = {}
+    for _, key in ipairs(M.keys()) do
+      if key:match("%." .. own .. "$") then out[#out + 1] = key end
+    end
+    return out
+  end
   local mt = getmetatable(x)
   local tname = type(mt) == "table" and rawget(mt, "__name")
   if type(tname) == "string" then return { tname, (tname:match("[%w_]+$")) } end
@@ -275,14 +353,31 @@ help(x) shows the documentation of any dlt function, class, module or method:
 Pages: docs/tensor.md (tensors), docs/autograd.md (gradients, utilities), docs/nn.md,
 docs/optim.md, docs/data.md, docs/plotting.md. Tab completes names, methods and options.]]
 
+-- "Methods of this Optimizer (help("Optimizer:step") ...): step · zero_grad", or nil
+local function methods_line(x)
+  local cls, _, methods = object_class(x)
+  if not cls or #methods == 0 or is_module(x) then return nil end
+  local example = methods[1]
+  for _, m in ipairs(methods) do
+    if m == "plot" or m == "step" or m == "iter" or m == "savefig" then example = m end
+  end
+  return string.format('Methods of this %s, called as obj:method(...) (help("%s:%s") shows one):\n  %s',
+    cls, cls, example, table.concat(methods, " · "))
+end
+
 -- the help text for x (nil: the overview)
 function M.text(x)
-  if x == nil then return OVERVIEW end
+  if x == nil or x == dlt then return OVERVIEW end
   local seen = {}
   for _, k in ipairs(candidates(x)) do
     local e = M.entry(k)
-    if e and not seen[e] then return render(e) end
+    if e and not seen[e] then
+      local more = methods_line(x)
+      return render(e) .. (more and "\n\n" .. more or "")
+    end
   end
+  local more = methods_line(x)
+  if more then return more end
   if type(x) == "string" then
     return "help: no entry for '" .. x .. "'; try help() for the pages, or Tab to complete a name"
   end

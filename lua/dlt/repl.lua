@@ -8,6 +8,7 @@ local M = {}
 
 -- nn, optim, plt and help become globals unless the user's own (-l, LUA_INIT) are there
 function M.start()
+  M.active = true  -- an interactive session: nn.summary leaves printing its value to the REPL
   local ready = { "dlt" }
   local preload = { { "nn", dlt.nn }, { "optim", dlt.optim }, { "plt", dlt.plot },
     { "help", help.help } }
@@ -104,6 +105,16 @@ local function option_keys(line, start)
         if meth then
           local v = resolve(obj)
           if dlt.is_tensor(v) then entry = help.entry("Tensor:" .. meth) end
+          -- another object's method (ax:plot, model:train): the entry of that function
+          local ok, f = pcall(function() return v ~= nil and v[meth] end)
+          if not entry and ok and type(f) == "function" then
+            local sigs = {}
+            for line in help.text(f):gmatch("[^\n]+") do
+              if not line:match("^%a[%w_.:]*%(") then break end
+              sigs[#sigs + 1] = line
+            end
+            if #sigs > 0 then entry = { sigs = sigs } end
+          end
         else
           local v = resolve(fname)
           entry = help.entry(help.key(fname))
@@ -143,6 +154,13 @@ function M.complete(line, start, text)
   local set = {}
   if keys then
     for k in pairs(keys) do set[k .. " = "] = true end
+    -- where a key goes (after "{" or ","), the keys alone, if one fits: {l -> lr =
+    if line:sub(1, start):match("[{,]%s*$") then
+      for _, k in ipairs(sorted(set)) do
+        if k:sub(1, #text) == text then out[#out + 1] = k end
+      end
+      if #out > 0 then return out end
+    end
   end
   for k in pairs(_G) do
     if type(k) == "string" then set[k] = true end

@@ -65,7 +65,8 @@ local function rows_of(m, x, depth, idx, out)
   return y
 end
 
--- nn.summary(model, input_shape): prints the table and returns it as a string
+-- nn.summary(model, input_shape): prints the table and returns it as a string (at the
+-- REPL it only returns it, and the REPL prints it)
 function M.summary(model, input_shape)
   if not nn.is_module(model) then
     error("summary: expected a module, got " .. type(model), 2)
@@ -91,7 +92,10 @@ function M.summary(model, input_shape)
   lines[#lines + 1] = "Non-trainable params: " .. with_commas(total - trainable)
   lines[#lines + 1] = RULE
   local text = table.concat(lines, "\n")
-  print(text)
+  -- at the REPL the returned text is printed as the expression's value, so printing it
+  -- here too would show it twice (torchinfo is quiet in an interactive session likewise)
+  local repl = package.loaded["dlt.repl"]
+  if not (type(repl) == "table" and repl.active) then print(text) end
   return text
 end
 

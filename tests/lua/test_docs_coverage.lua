@@ -94,4 +94,31 @@ T.test("help(x) prints the entry for values, instances and names", function()
   assert(help.text("no_such_thing"):find("no entry for 'no_such_thing'", 1, true), "unknown name")
 end)
 
+T.test("help(x) of an object, or of a method taken from one, prints its entry", function()
+  local first = function(x) return (help.text(x):match("^[^\n]*")) end
+  local model = dlt.nn.Sequential(dlt.nn.Linear(2, 1))
+  local opt = dlt.optim.SGD(model:parameters(), { lr = 0.1 })
+  local sched = dlt.optim.lr_scheduler.StepLR(opt, { step_size = 1 })
+  local loader = dlt.data.DataLoader(dlt.data.TensorDataset(dlt.zeros(2, 1)))
+  local fig, ax = dlt.plot.subplots()
+  T.eq(first(opt), "optim.SGD(params, {lr, momentum, dampening, weight_decay, nesterov, maximize})", "an optimizer")
+  assert(help.text(opt):find("Methods of this Optimizer, called as obj:method(...) "
+    .. "(help(\"Optimizer:step\") shows one):\n  add_param_group · load_state_dict", 1, true), help.text(opt))
+  T.eq(first(opt.step), "Optimizer:step([closure])", "an optimizer's method")
+  T.eq(first(sched), "lr_scheduler.StepLR(opt, {step_size, gamma})", "a scheduler")
+  T.eq(first(sched.step), "LRScheduler:step([metric])", "a scheduler's method")
+  T.eq(first(loader), "data.DataLoader(dataset, {batch_size, shuffle, drop_last})", "a loader")
+  T.eq(first(loader.iter), "DataLoader:iter()", "a loader's method")
+  T.eq(first(ax), "Methods of this Axes, called as obj:method(...) (help(\"Axes:plot\") shows one):", "an Axes")
+  assert(first(ax.plot):find("^Axes:plot%(x"), first(ax.plot))
+  assert(first(fig.savefig):find("^Figure:savefig%(path"), first(fig.savefig))
+  T.eq(first(model.append), "nn.Sequential(...modules)", "a Sequential's append")
+  T.eq(first(dlt.EarlyStopping({ patience = 1 })), "dlt.EarlyStopping({patience, min_delta, mode, restore_best_weights})",
+    "an EarlyStopping")
+  T.eq(first(dlt.progress.bar(2)), "Methods of this Bar, called as obj:method(...) (help(\"Bar:close\") shows one):",
+    "a progress bar")
+  T.eq(first(dlt), first(nil), "help(dlt) is the overview")
+  dlt.plot.close(fig)
+end)
+
 T.run()

@@ -2,6 +2,7 @@
 -- `script`), as a user at a keyboard: the banner, expressions printed as lua5.4 prints
 -- them, Tab completion of names, methods and options keys, help(x), history kept in
 -- $HOME/.dlt_history across sessions (the Up arrow recalls a line of the last session),
+-- what a student meets (shapes, state_dicts, nn.summary, help on objects, a '.' slip),
 -- and `--help`, `-v`, an unknown option.
 package.path = "tests/lua/?.lua;" .. package.path
 local T = require "harness"
@@ -15,6 +16,7 @@ assert(os.execute("mkdir -p " .. q(home)))
 
 -- keys: a list of strings typed in order, with a pause before each so the REPL reads
 -- them as a person's keystrokes; returns what the terminal showed, \r and bells removed
+-- (`script` runs dltlua on a pseudo-terminal, so GNU readline edits, completes and recalls)
 local function session(keys)
   local parts = {}
   for _, k in ipairs(keys) do parts[#parts + 1] = "sleep 0.3; printf '%s' " .. q(k) end
@@ -61,6 +63,31 @@ T.test("history: kept in ~/.dlt_history, the Up arrow recalls the last session's
   local out = session({ "\27[A\n" })
   assert(out:find("recalled 42", 1, true), "recalled line ran: " .. out)
   assert(not out:find("bad binary format", 1, true), out)
+end)
+
+T.test("a student's session: shapes, state_dicts, summary once, help on objects and methods, '.' slips", function()
+  local out, rc = session({
+    "t = dlt.ones(2, 3)\n", "print(t.shape)\n", "t:size()\n",
+    "m = nn.Sequential(nn.Linear(2, 3))\n", "m:state_dict()\n",
+    "nn.summary(m, {4, 2})\n",
+    "opt = optim.SGD(m:parameters(), {l\t0.5})\n", "opt.param_groups[1].lr\n",
+    "help(opt.step)\n", "fig, ax = plt.subplots()\n", "help(ax)\n", "ax:plot({1, 2}, {lines\t'--'})\n",
+    "opt.step()\n", "t.sum()\n",
+  })
+  T.eq(rc, 0, "status")
+  assert(out:find("> print(t.shape)\n(2, 3)\n", 1, true), "print(x.shape) as torch.Size: " .. out)
+  assert(out:find("> t:size()\n(2, 3)\n", 1, true), "a shape as a value: " .. out)
+  assert(out:find("state_dict({\n  1.bias: (3,) float32\n  1.weight: (3, 2) float32\n})", 1, true),
+    "a state_dict lists keys with shapes: " .. out)
+  local _, tables = out:gsub("Total params: 9\n", "")
+  T.eq(tables, 1, "nn.summary's table shows once at the REPL")
+  assert(out:find("{lr = 0.5})", 1, true) and out:find("> opt.param_groups[1].lr\n0.5\n", 1, true),
+    "{l<Tab> completes to the only key, lr: " .. out)
+  assert(out:find("Optimizer:step([closure])", 1, true), "help of a method taken from an object: " .. out)
+  assert(out:find("Methods of this Axes, called as obj:method(...)", 1, true), "help of an Axes: " .. out)
+  assert(out:find("{linestyle = '--'})", 1, true), "an Axes method's options key completes: " .. out)
+  assert(out:find("step is a method: call it as opt:step(...), with ':'", 1, true), "opt.step(): " .. out)
+  assert(out:find("call a method with ':', as t:sum(...)", 1, true), "t.sum(): " .. out)
 end)
 
 T.test("without line editing an arrow key is a syntax error, not a binary chunk", function()
