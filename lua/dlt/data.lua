@@ -8,53 +8,14 @@ local M = {}
 local F64 = { dtype = "float64" }
 local take_rows = dlt._take_rows
 
--- errors point at the user's line: fail is called by the API functions, fail_up by the
--- argument checkers they call
+-- errors point at the user's line: fail is called by the API functions (the checkers
+-- of dlt.argcheck do the same for their callers)
 local function fail(fmt, ...)
   error(string.format(fmt, ...), 3)
 end
 
-local function fail_up(fmt, ...)
-  error(string.format(fmt, ...), 4)
-end
-
--- opts must be nil or a table whose keys are all in allowed; returns a table
-local function checkopts(fn, opts, allowed)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" or dlt.is_tensor(opts) then
-    fail_up("%s: expected an options table, got %s", fn, dlt.is_tensor(opts) and "tensor" or type(opts))
-  end
-  for k in pairs(opts) do
-    if not allowed[k] then fail_up("%s: unknown option '%s'", fn, tostring(k)) end
-  end
-  return opts
-end
-
-local function checkint(fn, what, v, min)
-  -- math.huge and floats past 2^63 have no integer value: refused, never counted with
-  local iv = type(v) == "number" and math.tointeger(v) or nil
-  if not iv then fail_up("%s: %s must be an integer, got %s", fn, what, tostring(v)) end
-  if iv < min then fail_up("%s: %s must be at least %d, got %d", fn, what, min, iv) end
-  return iv
-end
-
-local function checkbool(fn, what, v, def)
-  if v == nil then return def end
-  if type(v) ~= "boolean" then fail_up("%s: option '%s' must be a boolean, got %s", fn, what, type(v)) end
-  return v
-end
-
-local function checknumber(fn, what, v, def)
-  if v == nil then return def end
-  if type(v) ~= "number" or v ~= v then fail_up("%s: option '%s' must be a number, got %s", fn, what, tostring(v)) end
-  return v
-end
-
-local function checktensor(fn, what, t)
-  if not dlt.is_tensor(t) then fail_up("%s: %s must be a tensor, got %s", fn, what, type(t)) end
-  if t:dim() == 0 then fail_up("%s: %s is a 0-D tensor; it needs a first dimension to index", fn, what) end
-  return t
-end
+local check = require "dlt.argcheck"
+local checkopts, checkint, checkbool, checknumber, checktensor = check.opts, check.int, check.bool, check.number, check.tensor
 
 -- ---------------------------------------------------------------- loops over data sets
 

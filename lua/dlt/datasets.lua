@@ -10,16 +10,7 @@ local function fail(fmt, ...)
   error(string.format(fmt, ...), 3)
 end
 
-local function checkopts(fn, opts, allowed)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" or dlt.is_tensor(opts) then
-    fail("%s: expected an options table, got %s", fn, dlt.is_tensor(opts) and "tensor" or type(opts))
-  end
-  for k in pairs(opts) do
-    if not allowed[k] then fail("%s: unknown option '%s'", fn, tostring(k)) end
-  end
-  return opts
-end
+local checkopts = require("dlt.argcheck").opts
 
 -- ---------------------------------------------------------------- IDX files
 

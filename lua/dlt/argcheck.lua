@@ -1,0 +1,50 @@
+-- argcheck.lua: the argument checks the Lua-written API functions share (data sets,
+-- loaders, transforms). Each is called at the top of an API function and raises its
+-- error at the line that called that API function, the user's.
+local dlt = require "dlt"
+
+local M = {}
+
+local function fail(fmt, ...)
+  error(string.format(fmt, ...), 4)
+end
+
+-- opts must be nil or a table whose keys are all in allowed; returns a table
+function M.opts(fn, opts, allowed)
+  if opts == nil then return {} end
+  if type(opts) ~= "table" or dlt.is_tensor(opts) then
+    fail("%s: expected an options table, got %s", fn, dlt.is_tensor(opts) and "tensor" or type(opts))
+  end
+  for k in pairs(opts) do
+    if not allowed[k] then fail("%s: unknown option '%s'", fn, tostring(k)) end
+  end
+  return opts
+end
+
+function M.int(fn, what, v, min)
+  -- math.huge and floats past 2^63 have no integer value: refused, never counted with
+  local iv = type(v) == "number" and math.tointeger(v) or nil
+  if not iv then fail("%s: %s must be an integer, got %s", fn, what, tostring(v)) end
+  if iv < min then fail("%s: %s must be at least %d, got %d", fn, what, min, iv) end
+  return iv
+end
+
+function M.bool(fn, what, v, def)
+  if v == nil then return def end
+  if type(v) ~= "boolean" then fail("%s: option '%s' must be a boolean, got %s", fn, what, type(v)) end
+  return v
+end
+
+function M.number(fn, what, v, def)
+  if v == nil then return def end
+  if type(v) ~= "number" or v ~= v then fail("%s: option '%s' must be a number, got %s", fn, what, tostring(v)) end
+  return v
+end
+
+function M.tensor(fn, what, t)
+  if not dlt.is_tensor(t) then fail("%s: %s must be a tensor, got %s", fn, what, type(t)) end
+  if t:dim() == 0 then fail("%s: %s is a 0-D tensor; it needs a first dimension to index", fn, what) end
+  return t
+end
+
+return M
