@@ -40,6 +40,7 @@ typedef struct {
   double axes_lw, grid_lw, grid_alpha, lines_lw, markersize, patch_lw;
   double tick_len, tick_pad, label_pad, title_pad, title_scale, figtitle_scale;
   double xmargin, ymargin;
+  double simplify_threshold; /* path.simplify_threshold, pixels; 0: lines drawn unsimplified */
   double grid_zorder;   /* axes.axisbelow: True 0.5, 'line' 1.5, False 2.5 */
   double dash[2];
   double legend_borderpad, legend_labelspacing, legend_handlelength, legend_handletextpad,
@@ -271,6 +272,35 @@ double dlt_data_px(const dlt_axes *ax, int yaxis, double v);
 void dlt_marker_path(cairo_t *cr, char marker, double x, double y, double size_px);
 int dlt_marker_filled(char marker);
 void dlt_set_dash(cairo_t *cr, int ls, double lw_px, double scale_px);
+/* simplify.c: lines simplified in pixels into Cairo's path (matplotlib's path.simplify):
+ * exactly as every run is checked up to DLT_SIMPLIFY_EXACT_MAX points, in O(1) a point
+ * beyond (fast); nv counts the vertices given to Cairo */
+#define DLT_SIMPLIFY_RUN 64
+#define DLT_SIMPLIFY_EXACT_MAX 20000
+typedef struct {
+  cairo_t *cr;
+  double tol2;            /* the threshold squared, pixels^2 */
+  int fast;
+  int64_t nv;
+  double ax, ay;          /* the anchor: the last vertex given to Cairo */
+  /* exact: the run since the anchor, the last one its end */
+  double qx[DLT_SIMPLIFY_RUN], qy[DLT_SIMPLIFY_RUN];
+  int nq;
+  /* fast: the run's first step from the anchor, its length squared; the furthest
+   * projections on it, in steps, and the points at them; which the latest point was
+   * (1 ahead, -1 behind, 0 neither), and the latest point */
+  int state;              /* 0: no point, 1: the anchor only, 2: a run */
+  double dx, dy, d2, ahead, behind, hx, hy, bx, by, lx, ly;
+  int last;
+} dlt_simplifier;
+void dlt_simp_init(dlt_simplifier *s, cairo_t *cr, double tol, int fast);
+void dlt_simp_move(dlt_simplifier *s, double x, double y);
+void dlt_simp_line(dlt_simplifier *s, double x, double y);
+void dlt_simp_end(dlt_simplifier *s, int close);
+
+/* stroke.c: fills the region cairo_stroke would cover for the current path (lines
+ * only; round joins; cr's width, cap and dashes) in time linear in its vertices */
+void dlt_stroke_fill(cairo_t *cr);
 
 /* legend.c */
 void dlt_render_legend(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight);

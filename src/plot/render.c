@@ -39,69 +39,33 @@ static double snap(double v, double lw) {
 }
 static double snap_y(double v, double lw, double H) { return H - snap(H - v, lw); }
 
-/* Polylines simplified as matplotlib's Agg backend does (path.simplify_threshold): a
- * run of points becomes one segment while every point of the run stays within 1/9
- * pixel of it. */
-#define SIMPLIFY_TOL (1.0 / 9)
-#define SIMPLIFY_RUN 64
-typedef struct {
-  cairo_t *cr;
-  double ax, ay;                              /* the last point drawn */
-  double qx[SIMPLIFY_RUN], qy[SIMPLIFY_RUN];  /* the run since, the last one its end */
-  int nq;
-} simplifier;
-
-static void simp_move(simplifier *s, double x, double y) {
-  if (s->nq) cairo_line_to(s->cr, s->qx[s->nq - 1], s->qy[s->nq - 1]);
-  cairo_move_to(s->cr, x, y);
-  s->ax = x, s->ay = y, s->nq = 0;
-}
-
-/* squared distance of (x, y) from the segment (ax, ay)-(bx, by) */
-static double seg_dist2(double x, double y, double ax, double ay, double bx, double by) {
-  double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
-  double t = l2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / l2 : 0;
-  t = t < 0 ? 0 : t > 1 ? 1 : t;
-  double ex = x - ax - t * dx, ey = y - ay - t * dy;
-  return ex * ex + ey * ey;
-}
-
-static void simp_line(simplifier *s, double x, double y) {
-  int fits = s->nq < SIMPLIFY_RUN;
-  for (int k = 0; k < s->nq && fits; k++)
-    fits = seg_dist2(s->qx[k], s->qy[k], s->ax, s->ay, x, y) <= SIMPLIFY_TOL * SIMPLIFY_TOL;
-  if (!fits) {
-    s->ax = s->qx[s->nq - 1], s->ay = s->qy[s->nq - 1], s->nq = 0;
-    cairo_line_to(s->cr, s->ax, s->ay);
-  }
-  s->qx[s->nq] = x, s->qy[s->nq] = y, s->nq++;
-}
-
-static void simp_end(simplifier *s, int close) {
-  if (s->nq) cairo_line_to(s->cr, s->qx[s->nq - 1], s->qy[s->nq - 1]);
-  s->nq = 0;
-  if (close) cairo_close_path(s->cr);
-}
+/* Simplified lines of more vertices than this are stroked by dlt_stroke_fill: past
+ * it, Cairo's stroker slows sharply on a line that doubles back on itself. */
+#define STROKE_FILL_MIN 2000
 
 static void draw_line(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
   const dlt_figure *f = ax->fig;
   const dlt_linestyle *ls = &a->ls;
   double lw = dlt_pt(f, ls->width);
   if (ls->ls != DLT_LS_NONE && lw > 0) {
-    int pen = 0, simplify = a->n >= 128;  /* matplotlib simplifies paths of 128 points or more */
-    simplifier s = {.cr = cr};
+    int pen = 0, simplify = a->n >= 128 && f->st.simplify_threshold > 0;  /* matplotlib simplifies paths of 128 points or more */
+    dlt_simplifier s;
+    dlt_simp_init(&s, cr, f->st.simplify_threshold, a->n > DLT_SIMPLIFY_EXACT_MAX);
     for (int64_t i = 0; i < a->n; i++) {
       double px = to_px(ax, 0, a->x[i], a->xcoord), py = to_px(ax, 1, a->y[i], a->ycoord);
       if (!isfinite(px) || !isfinite(py)) {
-        if (pen && simplify) simp_end(&s, 0);
+        if (pen && simplify) dlt_simp_end(&s, 0);
         pen = 0;
         continue;
       }
-      if (!simplify) pen ? cairo_line_to(cr, px, py) : cairo_move_to(cr, px, py);
-      else pen ? simp_line(&s, px, py) : simp_move(&s, px, py);
+      if (simplify) pen ? dlt_simp_line(&s, px, py) : dlt_simp_move(&s, px, py);
+      else {
+        pen ? cairo_line_to(cr, px, py) : cairo_move_to(cr, px, py);
+        s.nv++;
+      }
       pen = 1;
     }
-    if (pen && simplify) simp_end(&s, 0);
+    if (pen && simplify) dlt_simp_end(&s, 0);
     int dashed = ls->ls != DLT_LS_SOLID;
     cairo_set_line_cap(cr, dashed ? CAIRO_LINE_CAP_BUTT
                                : f->st.round_caps ? CAIRO_LINE_CAP_ROUND : CAIRO_LINE_CAP_SQUARE);
@@ -109,7 +73,8 @@ static void draw_line(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
     cairo_set_line_width(cr, lw);
     dlt_set_dash(cr, ls->ls, lw, 1);
     src(cr, ls->color, a->alpha);
-    cairo_stroke(cr);
+    if (s.nv > STROKE_FILL_MIN) dlt_stroke_fill(cr);
+    else cairo_stroke(cr);
     cairo_set_dash(cr, NULL, 0, 0);
   }
   if (!ls->marker) return;
@@ -284,7 +249,9 @@ static int off_rows(const dlt_axes *ax, const dlt_paths *p, int k, double lo, do
 
 /* p's subpaths into cr's path, those that reach within margin pixels of the clip */
 static void paths_to_cairo(const dlt_axes *ax, cairo_t *cr, const dlt_paths *p, int simplify, double margin) {
-  simplifier s = {.cr = cr};
+  dlt_simplifier s;
+  dlt_simp_init(&s, cr, ax->fig->st.simplify_threshold, 0);
+  simplify = simplify && s.tol2 > 0;
   double cx0, cy0, cx1, cy1;
   cairo_clip_extents(cr, &cx0, &cy0, &cx1, &cy1);
   for (int k = 0; k < p->n; k++) {
@@ -294,10 +261,10 @@ static void paths_to_cairo(const dlt_axes *ax, cairo_t *cr, const dlt_paths *p, 
       if (!simplify) {
         if (i == p->start[k]) cairo_move_to(cr, px, py);
         else cairo_line_to(cr, px, py);
-      } else if (i == p->start[k]) simp_move(&s, px, py);
-      else simp_line(&s, px, py);
+      } else if (i == p->start[k]) dlt_simp_move(&s, px, py);
+      else dlt_simp_line(&s, px, py);
     }
-    if (simplify) simp_end(&s, p->closed[k]);
+    if (simplify) dlt_simp_end(&s, p->closed[k]);
     else if (p->closed[k]) cairo_close_path(cr);
   }
 }

@@ -73,6 +73,7 @@ static void load(dlt_style *s, int sb) {
   s->figtitle_scale = scale("figure.titlesize", sb);
   s->xmargin = num("axes.xmargin", sb, 0.05);
   s->ymargin = num("axes.ymargin", sb, 0.05);
+  s->simplify_threshold = num("path.simplify_threshold", sb, 1.0 / 9);
   const char *below = value("axes.axisbelow", sb);
   s->grid_zorder = !below || strcmp(below, "line") == 0 ? 1.5 : strcmp(below, "True") == 0 ? 0.5 : 2.5;
   s->dash[0] = 3.7, s->dash[1] = 1.6;
