@@ -236,6 +236,8 @@ enum { DLT_VA_TOP, DLT_VA_CENTER, DLT_VA_BASELINE, DLT_VA_BOTTOM, DLT_VA_CENTER_
 typedef struct { double x0, y0, x1, y1; } dlt_box;   /* pixels, y down */
 /* text is drawn only below this size in pixels (FreeType's limit is 65536) */
 #define DLT_TEXT_MAX_PX 32768.0
+/* text of this size in pixels or more is filled as outlines, not shown as cached glyph images */
+#define DLT_TEXT_PATH_PX 256.0
 /* lays out (and, when draw, draws) s at (x, y) pixels; size in pixels; rot 0 or 90
  * degrees; returns the ink box of the text */
 dlt_box dlt_text(cairo_t *cr, const char *s, double x, double y, double size, int ha, int va,

@@ -149,7 +149,15 @@ static void draw_line(cairo_t *cr, const mline *m, double size, double x, double
     double sz = k == 1 ? size * SUP_SCALE : size, rise = k == 1 ? size * SUP_RAISE : 0;
     cairo_set_font_size(cr, sz);
     cairo_move_to(cr, x, y - rise);
-    cairo_show_text(cr, parts[k]);
+    if (sz < DLT_TEXT_PATH_PX) {
+      cairo_show_text(cr, parts[k]);
+    } else {
+      /* Cairo caches each glyph it shows as an image of the glyph's size, in a cache
+       * per font size that outlives the figure: a few letters of 10000 pixels kept
+       * hundreds of MB per size, and took seconds. Outlines filled keep nothing. */
+      cairo_text_path(cr, parts[k]);
+      cairo_fill(cr);
+    }
     cairo_text_extents(cr, parts[k], &te);
     x += te.x_advance;
   }
