@@ -335,6 +335,39 @@ T.test("a number as the second argument is the learning rate, for every optimize
     "SGD: options must be a table or a learning rate, got string")
 end)
 
+-- the implementation options and maximize in each class's signature in PyTorch 1.13
+-- (inspect.signature(torch.optim.X.__init__)); the others are unknown options there
+local PT_OPTIONS = {
+  SGD = { "foreach", "differentiable", "maximize" },
+  Adam = { "foreach", "capturable", "differentiable", "fused", "maximize" },
+  AdamW = { "foreach", "capturable", "maximize" }, RMSprop = { "foreach", "differentiable", "maximize" },
+  Adagrad = { "foreach", "maximize" }, Adadelta = { "foreach", "maximize" }, Adamax = { "foreach", "maximize" },
+  NAdam = { "foreach" }, RAdam = { "foreach" }, ASGD = { "foreach", "maximize" }, Rprop = { "foreach", "maximize" },
+  LBFGS = {},
+}
+
+T.test("every optimizer takes the implementation options of its PyTorch 1.13 class, false accepted, true refused by name", function()
+  for name, keys in pairs(PT_OPTIONS) do
+    local has = {}
+    for _, k in ipairs(keys) do has[k] = true end
+    for _, k in ipairs({ "foreach", "capturable", "differentiable", "fused", "maximize" }) do
+      local x = dlt.zeros(2, { requires_grad = true })
+      if has[k] then
+        optim[name]({ x }, { lr = 0.1, [k] = false })
+        if k == "foreach" or k == "maximize" then
+          optim[name]({ x }, { lr = 0.1, [k] = true })
+        else
+          T.raises(function() optim[name]({ x }, { lr = 0.1, [k] = true }) end,
+            name .. ": " .. k .. "=true is not supported", name .. " " .. k)
+        end
+      else
+        T.raises(function() optim[name]({ x }, { lr = 0.1, [k] = false }) end,
+          name .. ": unknown option '" .. k .. "'", name .. " " .. k)
+      end
+    end
+  end
+end)
+
 T.test("foreach is accepted; capturable, differentiable and fused only as false", function()
   local x = dlt.zeros(2, { requires_grad = true })
   optim.Adam({ x }, { foreach = true, capturable = false, differentiable = false, fused = false })
