@@ -67,6 +67,26 @@ T.test("the activations run in float32 within 1e-5 of PyTorch's float64 values",
   end
 end)
 
+T.test("dlt.autograd.gradcheck: every new function's gradient against float64 finite differences", function()
+  dlt.manual_seed(5)
+  -- inputs away from the kinks (0, the clamp bounds, +-3, the softplus threshold)
+  local x = (dlt.rand(3, 4, { dtype = dlt.float64 }) * 0.8 + 0.1) * dlt.tensor({ 1, -1, 1, -1 }, { dtype = dlt.float64 }) * 2.5
+  x:requires_grad_()
+  local w = dlt.tensor({ 0.1, 0.2, 0.3, 0.4 }, { dtype = dlt.float64, requires_grad = true })
+  local fns = {
+    function(t) return F.elu(t, 0.7) end, F.selu, function(t) return F.celu(t, 0.3) end,
+    function(t) return F.softplus(t, 2, 3) end, F.mish, function(t) return F.hardtanh(t, -2, 2) end,
+    F.relu6, F.hardswish, function(t) return F.softmin(t, 2) end, function(t) return F.log_softmax(t, 1) end,
+  }
+  for i, f in ipairs(fns) do
+    T.eq(dlt.autograd.gradcheck(function(t) return (f(t) * f(t)):sum() end, { x }), true, "function " .. i)
+  end
+  T.eq(dlt.autograd.gradcheck(function(t, v) return (F.prelu(t, v) ^ 2):sum() end, { x, w }), true, "prelu")
+  local W = dlt.randn(5, 4, { dtype = dlt.float64, requires_grad = true })
+  local idx = dlt.tensor({ { 1, 3 }, { 5, 3 } }):long()
+  T.eq(dlt.autograd.gradcheck(function(t) return (F.embedding(idx, t) ^ 2):sum() end, { W }), true, "embedding")
+end)
+
 T.test("keyword options are the positional arguments' names", function()
   local x = dlt.linspace(-8, 8, 17, { dtype = dlt.float64 })
   T.close(F.softplus(x, { beta = 2, threshold = 7 }), F.softplus(x, 2, 7), 0, 0)
