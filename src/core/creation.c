@@ -16,18 +16,21 @@ static void put(dlt_tensor *t, int64_t i, double v) {
  * torch's bit for bit. */
 #define VLANES(T) ((int64_t)(32 / sizeof(T)))
 
-/* arange works in double for both dtypes (its lanes fused too), rounding to the dtype */
-#define DEF_ARANGE(T)                                                                   \
-  static void arange_##T(T *p, double start, double step, int64_t n) {                  \
-    int64_t i = 0;                                                                      \
-    for (const int64_t nvec = n / (2 * VLANES(T)) * (2 * VLANES(T)); i < nvec; i += VLANES(T)) { \
-      T base = (T)fma(step, (double)i, start);                                          \
-      for (int64_t l = 0; l < VLANES(T); l++) p[i + l] = (T)fma((double)l, step, (double)base); \
-    }                                                                                   \
-    for (; i < n; i++) p[i] = (T)fma(step, (double)i, start);                           \
-  }
-DEF_ARANGE(float)
-DEF_ARANGE(double)
+/* arange_float/double, linspace_float/double (and their lin_at) */
+#define T float
+#define S(name) name##_float
+#define FMA fmaf
+#include "core/creation.inc"
+#undef T
+#undef S
+#undef FMA
+#define T double
+#define S(name) name##_double
+#define FMA fma
+#include "core/creation.inc"
+#undef T
+#undef S
+#undef FMA
 
 dlt_tensor *dlt_arange(double start, double stop, double step, dlt_dtype dtype) {
   if (!isfinite(start) || !isfinite(stop)) return dlt_fail("arange: bounds must be finite, got %g and %g", start, stop);
@@ -43,24 +46,6 @@ dlt_tensor *dlt_arange(double start, double stop, double step, dlt_dtype dtype) 
   else for (int64_t i = 0; t && i < n; i++) put(t, i, fma(step, (double)i, start));
   return t;
 }
-
-/* linspace works in the dtype: the first half counts up from a, the second down from
- * b, so both ends are exact. fma##S is fmaf or fma. */
-#define DEF_LINSPACE(T, S)                                                              \
-  static T lin_at_##T(T a, T b, T step, int64_t i, int64_t n) {                         \
-    return i < n / 2 ? fma##S(step, (T)i, a) : fma##S(-step, (T)(n - i - 1), b);        \
-  }                                                                                     \
-  static void linspace_##T(T *p, T a, T b, int64_t n) {                                 \
-    T step = (b - a) / (T)(n - 1);                                                      \
-    int64_t i = 0;                                                                      \
-    for (const int64_t nvec = n / (2 * VLANES(T)) * (2 * VLANES(T)); i < nvec; i += VLANES(T)) { \
-      T base = lin_at_##T(a, b, step, i, n);                                            \
-      for (int64_t l = 0; l < VLANES(T); l++) p[i + l] = base + (T)l * step;            \
-    }                                                                                   \
-    for (; i < n; i++) p[i] = lin_at_##T(a, b, step, i, n);                             \
-  }
-DEF_LINSPACE(float, f)
-DEF_LINSPACE(double, )
 
 dlt_tensor *dlt_linspace(double a, double b, int64_t n, dlt_dtype dtype) {
   if (n < 0) return dlt_fail("linspace: number of steps must be non-negative, got %lld", (long long)n);

@@ -394,54 +394,9 @@ typedef int64_t i64x4 __attribute__((vector_size(32)));
     f64x4 v_ = a + (b - a) * U53_4_##B(l);  \
     STORE4_##T(p + (j) * LANE_LEN + t, v_); \
   } while (0)
-#define DEF_UNIFORM_LANES(T, B, ATTR)                                                         \
-  ATTR static void uniform_lanes_##T##_##B(T *p, uint64_t ls[4][LANES], double a, double b) { \
-    LANES_LOAD(ls);                                                                           \
-    for (int64_t t = 0; t < LANE_LEN; t += 4) {                                               \
-      LANES_STEP4(l0, l1, l2, l3);                                                            \
-      UNIFORM_SINK(T, B, l0, 0); UNIFORM_SINK(T, B, l1, 1);                                   \
-      UNIFORM_SINK(T, B, l2, 2); UNIFORM_SINK(T, B, l3, 3);                                   \
-    }                                                                                         \
-    LANES_STORE(ls);                                                                          \
-  }
-/* Whole blocks of a fill, from the generator state s (advanced past them); skip blocks
- * of the stream are first jumped over, so two of these can fill the two halves of a
- * tensor at once (core/worker.c), each drawing what the one-at-a-time stream has there. */
+/* a share of uniform_'s whole blocks (uniform_blocks_T_B in random_fill.inc) */
 typedef struct { void *p; int64_t skip, blocks; double a, b; uint64_t s[4]; } block_job;
-#define DEF_UNIFORM_FILL(T)                                                                 \
-  static void uniform_blocks_##T(void *arg) {                                               \
-    block_job *j = arg;                                                                     \
-    for (int64_t k = 0; k < j->skip; k++) jump_block(j->s);                                 \
-    T *p = (T *)j->p + j->skip * SUPER;                                                     \
-    for (int64_t k = 0; k < j->blocks; k++, p += SUPER) {                                   \
-      uint64_t ls[4][LANES];                                                                \
-      lane_starts(j->s, ls);                                                                \
-      BY_ISA(uniform_lanes_##T, p, ls, j->a, j->b);                                         \
-      block_end(j->s, ls);                                                                  \
-    }                                                                                       \
-  }                                                                                         \
-  static void uniform_fill_##T(uint64_t S[4], T *p, int64_t n, double a, double b) {        \
-    int64_t blocks = n / SUPER, top = blocks / 2;                                           \
-    block_job lo = {p, 0, top, a, b, {S[0], S[1], S[2], S[3]}}, hi = lo;                    \
-    hi.skip = top, hi.blocks = blocks - top;                                                \
-    if (top > 0) dlt_worker_run2(uniform_blocks_##T, &hi, &lo);                             \
-    else uniform_blocks_##T(&hi);                                                           \
-    p += blocks * SUPER, n -= blocks * SUPER;                                               \
-    uint64_t s[4] = {hi.s[0], hi.s[1], hi.s[2], hi.s[3]};                                   \
-    for (int64_t i = 0; i < n; i++) p[i] = (T)(a + (b - a) * u53(step(s)));                 \
-    for (int w = 0; w < 4; w++) S[w] = s[w];                                                \
-  }
 #define U53_4_A2 U53_4_GEN  /* AVX2 converts as the generic build does */
-#if HAVE_ISA
-DEF_UNIFORM_LANES(float, V4, V4_TARGET)
-DEF_UNIFORM_LANES(double, V4, V4_TARGET)
-DEF_UNIFORM_LANES(float, A2, A2_TARGET)
-DEF_UNIFORM_LANES(double, A2, A2_TARGET)
-#endif
-DEF_UNIFORM_LANES(float, GEN, )
-DEF_UNIFORM_LANES(double, GEN, )
-DEF_UNIFORM_FILL(float)
-DEF_UNIFORM_FILL(double)
 
 /* Four fast-path candidates p[0..4) = mean + std * sign * z from the draws u[0..4), as
  * zig_fast computes them; ORs into bits (all-ones words) the lanes outside their
@@ -488,35 +443,37 @@ static int64_t next_slow(const uint64_t *mask, int64_t t, int64_t len) {
  * candidate as the draws left in the buffer are at most the outputs left, n - k. */
 #define CHUNK 1024
 typedef struct { void *p; int64_t n, k; double mean, std; stream st; } normal_job;
-/* ZIG4 with T and B expanded first (ZIG4 pastes them) */
+/* ZIG4 and UNIFORM_SINK with T and B expanded first (they paste them) */
 #define ZIG4_TB(T, B, ...) ZIG4(T, B, __VA_ARGS__)
-/* normal_convert_T_B and normal_fill_T_B, once per element type T and build B */
+#define UNIFORM_SINK_TB(T, B, ...) UNIFORM_SINK(T, B, __VA_ARGS__)
+/* uniform_lanes/blocks/fill_T_B and normal_convert/fill_T_B, once per element type T
+ * and build B */
 #if HAVE_ISA
 #define T float
 #define B V4
 #define ATTR V4_TARGET
-#include "core/random_normal.inc"
+#include "core/random_fill.inc"
 #define T double
 #define B V4
 #define ATTR V4_TARGET
-#include "core/random_normal.inc"
+#include "core/random_fill.inc"
 #define T float
 #define B A2
 #define ATTR A2_TARGET
-#include "core/random_normal.inc"
+#include "core/random_fill.inc"
 #define T double
 #define B A2
 #define ATTR A2_TARGET
-#include "core/random_normal.inc"
+#include "core/random_fill.inc"
 #endif
 #define T float
 #define B GEN
 #define ATTR
-#include "core/random_normal.inc"
+#include "core/random_fill.inc"
 #define T double
 #define B GEN
 #define ATTR
-#include "core/random_normal.inc"
+#include "core/random_fill.inc"
 
 int dlt_generator_uniform_(dlt_generator *g, dlt_tensor *t, double a, double b) {
   if (dlt_check_floating("uniform_", t) || dlt_check_overlap("uniform_", t, NULL)) return -1;
@@ -526,8 +483,8 @@ int dlt_generator_uniform_(dlt_generator *g, dlt_tensor *t, double a, double b) 
   g = gen(g);
   two p = {a, b, g};
   if (!dlt_is_contiguous(t)) return fill(t, f_uniform, &p);
-  if (t->dtype == DLT_FLOAT32) uniform_fill_float(g->s, dlt_data(t), dlt_numel(t), a, b);
-  else uniform_fill_double(g->s, dlt_data(t), dlt_numel(t), a, b);
+  if (t->dtype == DLT_FLOAT32) BY_ISA(uniform_fill_float, g->s, dlt_data(t), dlt_numel(t), a, b);
+  else BY_ISA(uniform_fill_double, g->s, dlt_data(t), dlt_numel(t), a, b);
   dlt_bump_version(t);
   return 0;
 }

@@ -19,18 +19,22 @@ typedef struct {
   int64_t *idx;     /* inner argmax/argmin positions */
 } red_ctx;
 
-/* rowsum_float/double (a row's sum in eight lanes) and reduce_float/double (x as
- * (outer, K, inner) into out (outer, inner)) */
+/* rowsum_float/double (a row's sum in eight lanes), reduce_float/double (x as
+ * (outer, K, inner) into out (outer, inner)) and softmax_float/double */
 #define T float
 #define S(name) name##_float
+#define EXP expf
 #include "core/reduce.inc"
 #undef T
 #undef S
+#undef EXP
 #define T double
 #define S(name) name##_double
+#define EXP exp
 #include "core/reduce.inc"
 #undef T
 #undef S
+#undef EXP
 
 /* int64 x (outer, K, inner) reduced exactly: sums and products wrap around as in
  * PyTorch (through uint64_t), max/min/argmax/argmin compare integers, all/any test
@@ -214,34 +218,6 @@ dlt_tensor *dlt_sum_to(const dlt_tensor *t, int ndim, const int64_t *shape) {
   }
   return cur;
 }
-
-/* y = exp(x - max) / sum exp(x - max), or x - max - log(sum), along K of (outer, K, inner);
- * exp in the dtype (expf for float32, as torch), the sum in double */
-#define DEF_SOFTMAX(T, S)                                                               \
-  static void softmax_##T(const T *x, T *y, int64_t outer, int64_t K, int64_t inner, bool lg) { \
-    for (int64_t o = 0; o < outer; o++)                                                 \
-      for (int64_t i = 0; i < inner; i++) {                                             \
-        const T *xs = x + o * K * inner + i;                                            \
-        T *ys = y + o * K * inner + i;                                                  \
-        T m = -(T)INFINITY;                                                             \
-        for (int64_t k = 0; k < K; k++) if (xs[k * inner] > m || xs[k * inner] != xs[k * inner]) m = xs[k * inner]; \
-        double s = 0;                                                                   \
-        for (int64_t k = 0; k < K; k++) {                                               \
-          T e = exp##S(xs[k * inner] - m);                                              \
-          if (!lg) ys[k * inner] = e;                                                   \
-          s += e;                                                                       \
-        }                                                                               \
-        if (lg) {                                                                       \
-          double ls = log(s);                                                           \
-          for (int64_t k = 0; k < K; k++) ys[k * inner] = (T)((double)xs[k * inner] - m - ls); \
-        } else {                                                                        \
-          double inv = 1.0 / s;                                                         \
-          for (int64_t k = 0; k < K; k++) ys[k * inner] = (T)(ys[k * inner] * inv);     \
-        }                                                                               \
-      }                                                                                 \
-  }
-DEF_SOFTMAX(float, f)
-DEF_SOFTMAX(double, )
 
 dlt_tensor *dlt_softmax(const dlt_tensor *t, int dim, bool log) {
   const char *fn = log ? "log_softmax" : "softmax";
