@@ -510,6 +510,26 @@ function WarmRestarts:step(epoch)
   self:_set_lrs(self:get_lr(), nil)
 end
 
+-- OneCycleLR and CyclicLR: cycle_momentum needs an optimizer with momentum or betas
+local function check_cycle_momentum(name, opt)
+  local d = opt.defaults
+  expect(d.momentum ~= nil or d.betas ~= nil, name,
+    "optimizer must support momentum with `cycle_momentum` option enabled")
+  return d
+end
+
+-- sets a group's momentum: beta1 for Adam-like optimizers (use_beta1), else momentum
+local function set_momentum(g, use_beta1, m)
+  if use_beta1 then g.betas = { m, g.betas[2] } else g.momentum = m end
+end
+
+-- LRScheduler.step with its errors (a step past total_steps, a scale_fn that fails)
+-- at the caller's position
+local function step_at_caller(self, epoch)
+  local ok, err = pcall(LRScheduler.step, self, epoch)
+  if not ok then error(err, 2) end
+end
+
 local OneCycleLR = class("OneCycleLR")
 function M.OneCycleLR(opt, opts)
   local name = "OneCycleLR"
@@ -571,15 +591,13 @@ function M.OneCycleLR(opt, opts)
   end
   self.cycle_momentum = o.cycle_momentum
   if o.cycle_momentum then
-    local d = opt.defaults
-    expect(d.momentum ~= nil or d.betas ~= nil, name,
-      "optimizer must support momentum with `cycle_momentum` option enabled")
+    local d = check_cycle_momentum(name, opt)
     self.use_beta1 = d.betas ~= nil
     local maxm = per_group(name, "max_momentum", opt, o.max_momentum)
     local basem = per_group(name, "base_momentum", opt, o.base_momentum)
     if o.last_epoch == -1 then
       for i, g in ipairs(opt.param_groups) do
-        if self.use_beta1 then g.betas = { maxm[i], g.betas[2] } else g.momentum = maxm[i] end
+        set_momentum(g, self.use_beta1, maxm[i])
         g.max_momentum = maxm[i]
         g.base_momentum = basem[i]
       end
@@ -618,17 +636,13 @@ function OneCycleLR:get_lr()
     end
     out[gi] = lr
     if self.cycle_momentum then
-      if self.use_beta1 then g.betas = { mom, g.betas[2] } else g.momentum = mom end
+      set_momentum(g, self.use_beta1, mom)
     end
   end
   return out
 end
 
--- OneCycleLR's "stepped past total_steps" error must carry the caller's position
-function OneCycleLR:step(epoch)
-  local ok, err = pcall(LRScheduler.step, self, epoch)
-  if not ok then error(err, 2) end
-end
+OneCycleLR.step = step_at_caller
 
 local PolynomialLR = class("PolynomialLR")
 function M.PolynomialLR(opt, opts)
@@ -694,15 +708,13 @@ function M.CyclicLR(opt, opts)
   end
   self.cycle_momentum = o.cycle_momentum
   if o.cycle_momentum then
-    local d = opt.defaults
-    expect(d.momentum ~= nil or d.betas ~= nil, name,
-      "optimizer must support momentum with `cycle_momentum` option enabled")
+    local d = check_cycle_momentum(name, opt)
     -- Adam-like optimizers cycle beta1 (as PyTorch 2's CyclicLR; 1.13 refuses them)
     self.use_beta1 = d.momentum == nil
     local basem = per_group(name, "base_momentum", opt, o.base_momentum)
     if o.last_epoch == -1 then
       for i, g in ipairs(opt.param_groups) do
-        if self.use_beta1 then g.betas = { basem[i], g.betas[2] } else g.momentum = basem[i] end
+        set_momentum(g, self.use_beta1, basem[i])
       end
     end
     self.base_momentums = {}
@@ -750,17 +762,13 @@ function CyclicLR:get_lr()
     for i, g in ipairs(self.optimizer.param_groups) do
       local maxm = self.max_momentums[i]
       local m = maxm - (maxm - self.base_momentums[i]) * scale_factor * s
-      if self.use_beta1 then g.betas = { m, g.betas[2] } else g.momentum = m end
+      set_momentum(g, self.use_beta1, m)
     end
   end
   return lrs
 end
 
--- the scale function's error carries the caller's position
-function CyclicLR:step(epoch)
-  local ok, err = pcall(LRScheduler.step, self, epoch)
-  if not ok then error(err, 2) end
-end
+CyclicLR.step = step_at_caller
 
 -- SWALR: anneals each group's lr to swa_lr over anneal_epochs ("cos" or "linear"),
 -- then holds it (torch.optim.swa_utils.SWALR)
