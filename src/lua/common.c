@@ -172,6 +172,16 @@ int dlt_lua_gc_by_collector(lua_State *L) {
          strcmp(ar.namewhat, "metamethod") == 0 && strcmp(ar.name, "__gc") == 0;
 }
 
+void dlt_lua_newclass(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods) {
+  luaL_newmetatable(L, name);
+  luaL_setfuncs(L, meta, 0);
+  if (methods) {
+    lua_newtable(L);
+    luaL_setfuncs(L, methods, 0);
+    lua_setfield(L, -2, "__index");
+  }
+  lua_pop(L, 1);
+}
 
 int dlt_lua_fail(lua_State *L, const char *fmt, ...) {
   char buf[512], *msg = buf;

@@ -43,6 +43,10 @@ int dlt_lua_fail(lua_State *L, const char *fmt, ...) __attribute__((format(print
  * finalizer the binding triggers), so a call by hand only disarms the object (later
  * use is an error) and the collector's call frees it. */
 int dlt_lua_gc_by_collector(lua_State *L);
+/* Registers the metatable of a userdata type, as liolib's createmeta does: the
+ * metamethods in meta (__gc, __tostring, ...) and, when methods is not NULL, a table
+ * of them as __index. */
+void dlt_lua_newclass(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods);
 /* The engine's last error (dlt_error(), set by a function that returned NULL or -1). */
 #define dlt_lua_error(L) dlt_lua_fail((L), "%s", dlt_error())
 /* v as Lua writes a number ("0.5", "2.0", "1e+100"), for "%s" in dlt_lua_fail's messages */

@@ -370,6 +370,9 @@ static const luaL_Reg reducer_methods[] = {
   {NULL, NULL},
 };
 
+static const luaL_Reg reducer_meta[] = {{"__gc", r_gc}, {NULL, NULL}};
+static const luaL_Reg group_meta[] = {{"__gc", group_gc}, {NULL, NULL}};
+
 static const luaL_Reg funcs[] = {
   {"is_available", d_is_available},
   {"is_initialized", d_is_initialized},
@@ -390,16 +393,8 @@ static const luaL_Reg funcs[] = {
 
 void dlt_open_distributed(lua_State *L, int dlt) {
   dlt = lua_absindex(L, dlt);
-  luaL_newmetatable(L, REDUCER_MT);
-  luaL_newlib(L, reducer_methods);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, r_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
-  luaL_newmetatable(L, GROUP_MT);
-  lua_pushcfunction(L, group_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
+  dlt_lua_newclass(L, REDUCER_MT, reducer_meta, reducer_methods);
+  dlt_lua_newclass(L, GROUP_MT, group_meta, NULL);
   luaL_newlib(L, funcs);
   lua_setfield(L, dlt, "distributed");
 }

@@ -297,11 +297,7 @@ static const luaL_Reg io_funcs[] = {
 };
 
 void dlt_open_io(lua_State *L, int dlt) {
-  luaL_newmetatable(L, BYTES_MT);
-  luaL_setfuncs(L, bytes_meta, 0);
-  luaL_newlib(L, bytes_methods);
-  lua_setfield(L, -2, "__index");
-  lua_pop(L, 1);
+  dlt_lua_newclass(L, BYTES_MT, bytes_meta, bytes_methods);
   lua_pushvalue(L, dlt);
   luaL_setfuncs(L, io_funcs, 0);
   lua_pop(L, 1);

@@ -696,15 +696,11 @@ static const luaL_Reg nn_funcs[] = {
   {"_is_c_module", m_is_c_module},
   {NULL, NULL}};
 
+/* a module freed by __gc called by hand: every use of it is an error */
+static const luaL_Reg freed_meta[] = {{"__gc", m_gc}, {"__index", m_freed}, {"__newindex", m_freed}, {NULL, NULL}};
+
 void dlt_open_nn(lua_State *L, int dlt) {
-  luaL_newmetatable(L, FREED_MT);
-  lua_pushcfunction(L, m_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, m_freed);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, m_freed);
-  lua_setfield(L, -2, "__newindex");
-  lua_pop(L, 1);
+  dlt_lua_newclass(L, FREED_MT, freed_meta, NULL);
   luaL_newmetatable(L, MODULE_MT);
   luaL_setfuncs(L, module_meta, 0);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &module_mt_key);

@@ -232,11 +232,10 @@ static const luaL_Reg functional[] = {
   {"avg_pool1d", f_avg_pool1d}, {"avg_pool2d", f_avg_pool2d}, {"adaptive_avg_pool1d", f_adaptive_avg_pool1d},
   {"adaptive_avg_pool2d", f_adaptive_avg_pool2d}, {NULL, NULL}};
 
+static const luaL_Reg bufs_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
+
 void dlt_nn_open_conv(lua_State *L, int nn) {
-  luaL_newmetatable(L, BUFS_MT);
-  lua_pushcfunction(L, b_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
+  dlt_lua_newclass(L, BUFS_MT, bufs_meta, NULL);
   lua_pushcfunction(L, b_new);
   lua_setfield(L, nn, "_buffers");
   lua_getfield(L, nn, "functional");
