@@ -410,11 +410,12 @@ static int ax_scatter(lua_State *L) {
   if (!a) dlt_lua_error(L);
   a->alpha = opt_alpha(L, o, "scatter");
   a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
-  a->lw = opt_nonneg(L, o, "scatter", "linewidths", opt_nonneg(L, o, "scatter", "linewidth", a->lw));
   opt_label(L, o, a);
   const char *m = dlt_lua_optstring(L, o, "marker", NULL);
   if (m && (dlt_check_marker("scatter", m, &a->ls.marker) != 0 || !a->ls.marker))
     dlt_lua_fail(L, "scatter: unknown marker '%s' (known: o * s ^ v D + x .)", m);
+  if (!dlt_marker_filled(a->ls.marker)) a->lw = ax->fig->st.lines_lw;
+  a->lw = opt_nonneg(L, o, "scatter", "linewidths", opt_nonneg(L, o, "scatter", "linewidth", a->lw));
   if (o) {
     dlt_lua_rawfield(L, o, "s");
     if (!lua_isnil(L, -1)) {

@@ -109,7 +109,9 @@ dlt_artist *dlt_plot_scatter(dlt_axes *ax, const double *x, const double *y, int
   a->x = copy(x, n), a->y = copy(y, n);
   if (!a->x || !a->y) return undo(ax);
   a->ls.marker = 'o';
-  a->lw = ax->fig->st.lines_lw;
+  /* matplotlib's scatter: filled markers' edges patch.linewidth (the collection's
+   * default), unfilled ones lines.linewidth */
+  a->lw = ax->fig->st.patch_lw;
   a->edge_face = 1;
   return a;
 }

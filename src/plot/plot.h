@@ -39,6 +39,8 @@ typedef struct {
   dlt_rgba fig_face, axes_face, axes_edge, grid_color, label_color, tick_color;
   double axes_lw, grid_lw, grid_alpha, lines_lw, markersize, patch_lw;
   double tick_len, tick_pad, label_pad, title_pad, title_scale, figtitle_scale;
+  double tick_width;    /* xtick.major.width, points */
+  int tick_dir;         /* xtick.direction: DLT_TICK_OUT, _IN, _INOUT */
   double xmargin, ymargin;
   double simplify_threshold; /* path.simplify_threshold, pixels; 0: lines drawn unsimplified */
   double grid_zorder;   /* axes.axisbelow: True 0.5, 'line' 1.5, False 2.5 */
@@ -49,6 +51,7 @@ typedef struct {
   double sub_left, sub_right, sub_bottom, sub_top, sub_wspace, sub_hspace;
   char cmap[32];
 } dlt_style;
+enum { DLT_TICK_OUT, DLT_TICK_IN, DLT_TICK_INOUT };
 int dlt_style_use(const char *name);       /* "default", "seaborn-v0_8-whitegrid" */
 const dlt_style *dlt_style_current(void);
 

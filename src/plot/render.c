@@ -364,6 +364,11 @@ static dlt_paths *given_paths(const dlt_artist *a, const unsigned char **ok) {
 /* the bands' outlines, each followed by its rest (NULL: none) */
 static void fill_bands(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, const dlt_paths *bands,
                        const dlt_paths *rest) {
+  /* unantialiased, as matplotlib draws contourf (antialiased=False): each pixel goes
+   * to the one band holding its centre, so neighbouring bands leave no light seam
+   * where both cover part of a pixel */
+  cairo_antialias_t aa = cairo_get_antialias(cr);
+  cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
   cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
   for (int i = 0; i < a->nlevels - 1; i++) {
     paths_to_cairo(ax, cr, &bands[i], 0, 2);  /* antialiasing reaches a pixel */
@@ -371,6 +376,7 @@ static void fill_bands(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, con
     src(cr, level_color(a, i), a->alpha);
     cairo_fill(cr);
   }
+  cairo_set_antialias(cr, aa);
 }
 
 static void stroke_level(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, int i, const dlt_paths *p, double lw) {
@@ -632,6 +638,17 @@ void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
   if (ax->legend) dlt_render_legend(ax, cr, draw, tight);
 }
 
+/* where v sits on the colorbar of m, 0 at the bottom and 1 at the top: a contour set's
+ * levels evenly spaced whatever their values (matplotlib's spacing='uniform', so
+ * log-spaced levels get bands of one height), else linear from lo to hi */
+static double cbar_frac(const dlt_artist *m, double v, double lo, double hi) {
+  if (m->kind != DLT_ART_CONTOUR || m->nlevels < 2) return (v - lo) / (hi - lo);
+  int n = m->nlevels, i = 0;
+  while (i < n - 2 && v > m->levels[i + 1]) i++;
+  double span = m->levels[i + 1] - m->levels[i];
+  return (i + (span > 0 ? (v - m->levels[i]) / span : 0)) / (n - 1);
+}
+
 /* the colorbar's colours in the box (x, y, w, h), lo at the bottom and hi at the top:
  * a band per level pair for filled contours, a line per level for contour lines,
  * else the colormap as a one-pixel-wide image */
@@ -639,17 +656,21 @@ static void colorbar_colors(cairo_t *cr, const dlt_figure *f, const dlt_artist *
                             double w, double h, double lo, double hi) {
   int contour = m->kind == DLT_ART_CONTOUR;
   if (contour && m->filled) {
+    /* unantialiased as matplotlib's pcolormesh of the bands: no seams between them */
+    cairo_antialias_t aa = cairo_get_antialias(cr);
+    cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
     for (int i = 0; i + 1 < m->nlevels; i++) {
-      double y0 = y + h * (1 - (m->levels[i] - lo) / (hi - lo));
-      double y1 = y + h * (1 - (m->levels[i + 1] - lo) / (hi - lo));
+      double y0 = y + h * (1 - (double)i / (m->nlevels - 1));
+      double y1 = y + h * (1 - (double)(i + 1) / (m->nlevels - 1));
       cairo_rectangle(cr, x, y1, w, y0 - y1);
       src(cr, level_color(m, i), m->alpha);
       cairo_fill(cr);
     }
+    cairo_set_antialias(cr, aa);
   } else if (contour) {
     cairo_set_line_width(cr, dlt_pt(f, m->ls.width));
     for (int i = 0; i < m->nlevels; i++) {
-      double yy = y + h * (1 - (m->levels[i] - lo) / (hi - lo));
+      double yy = y + h * (1 - (double)i / (m->nlevels - 1));
       cairo_move_to(cr, x, yy), cairo_line_to(cr, x + w, yy);
       src(cr, level_color(m, i), m->alpha);
       cairo_stroke(cr);
@@ -698,15 +719,20 @@ void dlt_render_colorbar(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
       if (raw[i] >= lo - 1e-10 * (hi - lo) && raw[i] <= hi + 1e-10 * (hi - lo)) t[n++] = raw[i];
   }
   dlt_ticks_format(t, n, lo, hi, lab);
-  double fs = dlt_pt(f, f->st.font_size), tl = dlt_pt(f, 3.5 * 0.6), off = dlt_pt(f, f->st.tick_pad) + tl;
+  /* the ticks as the style draws them (seaborn's whitegrid: none); labels clear the
+   * part of a tick outside the bar */
+  const dlt_style *st = &f->st;
+  double fs = dlt_pt(f, st->font_size), tl = dlt_pt(f, st->tick_len), tw = dlt_pt(f, st->tick_width);
+  double t_in = st->tick_dir == DLT_TICK_IN ? tl : st->tick_dir == DLT_TICK_INOUT ? tl / 2 : 0, t_out = tl - t_in;
+  double off = dlt_pt(f, st->tick_pad) + t_out;
   dlt_box lb = {x + w, y, x + w, y + h};
   for (int i = 0; i < n; i++) {
-    double yy = y + h * (1 - (t[i] - lo) / (hi - lo));
-    if (draw) {
-      cairo_set_line_width(cr, dlt_pt(f, 0.8));
-      double ys = snap_y(yy, 1, f->h * f->dpi);
-      cairo_move_to(cr, x + w, ys), cairo_line_to(cr, x + w + tl, ys);
-      src(cr, f->st.tick_color, 1);
+    double yy = y + h * (1 - cbar_frac(m, t[i], lo, hi));
+    if (draw && tl > 0 && tw > 0) {
+      cairo_set_line_width(cr, tw);
+      double ys = snap_y(yy, tw, f->h * f->dpi);
+      cairo_move_to(cr, x + w - t_in, ys), cairo_line_to(cr, x + w + t_out, ys);
+      src(cr, st->tick_color, 1);
       cairo_stroke(cr);
     }
     dlt_box_union(&lb, dlt_text(cr, lab[i], x + w + off, yy, fs, DLT_HA_LEFT, DLT_VA_CENTER_BASELINE, 0,

@@ -67,6 +67,9 @@ static void load(dlt_style *s, int sb) {
   s->patch_lw = num("patch.linewidth", sb, 1);
   s->tick_len = num("xtick.major.size", sb, 3.5);
   s->tick_pad = num("xtick.major.pad", sb, 3.5);
+  s->tick_width = num("xtick.major.width", sb, 0.8);
+  const char *dir = value("xtick.direction", sb);
+  s->tick_dir = !dir ? DLT_TICK_OUT : strcmp(dir, "in") == 0 ? DLT_TICK_IN : strcmp(dir, "inout") == 0 ? DLT_TICK_INOUT : DLT_TICK_OUT;
   s->label_pad = num("axes.labelpad", sb, 4);
   s->title_pad = num("axes.titlepad", sb, 6);
   s->title_scale = scale("axes.titlesize", sb);
