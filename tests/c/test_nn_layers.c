@@ -244,6 +244,27 @@ Test(activations, jacobians) {
   dlt_release(in[0]);
 }
 
+typedef struct { dlt_act act; double p[DLT_ACT_NPARAM]; } act_p_ud;
+
+static dlt_tensor *f_act_p(void *ud, dlt_tensor *const *in, int n) {
+  (void)n;
+  const act_p_ud *u = ud;
+  return dlt_fused_act_p("act", in[0], u->act, u->p);
+}
+
+/* ELU (and CELU's input scale), Softplus (beta), Mish, Hardtanh and Hardswish: no draw of
+ * this seed sits within the finite-difference step of a kink (0, Hardswish's +-3; the
+ * Hardtanh bounds +-5 and the Softplus threshold lie outside the draws) */
+Test(activations, parametric_jacobians) {
+  int64_t xs[2] = {3, 5};
+  dlt_tensor *in[1] = {randn(2, xs, 0, true)};
+  act_p_ud uds[] = {{DLT_ACT_ELU, {0.7, 1, 1, 1}}, {DLT_ACT_ELU, {0.5, 1, 2, 2}},
+                    {DLT_ACT_SOFTPLUS, {2, 20, 0, 0}}, {DLT_ACT_MISH, {0, 0, 0, 0}},
+                    {DLT_ACT_HARDTANH, {-5, 5, 0, 0}}, {DLT_ACT_HARDSWISH, {0, 0, 0, 0}}};
+  for (size_t k = 0; k < sizeof uds / sizeof uds[0]; k++) expect_gradcheck(f_act_p, &uds[k], in, 1);
+  dlt_release(in[0]);
+}
+
 Test(activations, closed_forms) {
   double xv[3] = {-2, 0.5, 3};
   int64_t s[1] = {3};
