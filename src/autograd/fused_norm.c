@@ -1,6 +1,8 @@
 /* fused_norm.c: batch, layer and group (and instance) normalization, one node each.
  * Forward keeps the per-group mean and 1/std for backward. */
 #include "autograd/fused.h"
+#include "core/ops.h"
+#include "core/worker.h"
 
 /* What the three norms' backward reads: the shape of x, the saved tensors present. */
 typedef struct {
@@ -76,6 +78,47 @@ static void norm_bw_end(norm_bw *s) {
 
 /* ---- batch norm: x (N,C,L) ---- */
 
+/* Batch norm over planes (L > 1) in training, forward or backward, for channels c0..c1-1
+ * (core's plane kernels): with two threads set and enough values, the helper thread
+ * takes the upper half of the channels (each channel's results are its own: the same
+ * bits as one thread) */
+typedef struct {
+  bool fwd, f32;
+  void *y, *mask, *mean, *rstd, *rm, *rv;  /* forward's outputs; backward: y = dx, rm = dw, rv = db */
+  const void *x, *w, *b, *dy;              /* b: forward's bias; dy: backward's gradient */
+  int64_t N, C, L, c0, c1;
+  double eps, momentum, *ws;
+  int train;
+} bn2d_job;
+
+static void bn2d_run(void *p) {
+  bn2d_job *j = p;
+  if (j->fwd && j->f32)
+    dlt_k_batchnorm2d_fwd_train_f32(j->y, j->mask, j->mean, j->rstd, j->rm, j->rv, j->x, j->w, j->b, j->N, j->C, j->L,
+                                    j->c0, j->c1, j->eps, j->momentum, j->ws);
+  else if (j->fwd)
+    dlt_k_batchnorm2d_fwd_train_f64(j->y, j->mask, j->mean, j->rstd, j->rm, j->rv, j->x, j->w, j->b, j->N, j->C, j->L,
+                                    j->c0, j->c1, j->eps, j->momentum, j->ws);
+  else if (j->f32)
+    dlt_k_batchnorm2d_bwd_f32(j->y, j->rm, j->rv, j->dy, j->mask, j->x, j->w, j->mean, j->rstd, j->N, j->C, j->L,
+                              j->c0, j->c1, j->train, j->ws);
+  else
+    dlt_k_batchnorm2d_bwd_f64(j->y, j->rm, j->rv, j->dy, j->mask, j->x, j->w, j->mean, j->rstd, j->N, j->C, j->L,
+                              j->c0, j->c1, j->train, j->ws);
+}
+
+static void bn2d_split(bn2d_job *j) {
+  j->c0 = 0;
+  j->c1 = j->C;
+  if (dlt_blas_num_threads() < 2 || j->C < 2 || j->N * j->C * j->L < (1 << 16)) {
+    bn2d_run(j);
+    return;
+  }
+  bn2d_job hi = *j;
+  hi.c0 = j->c1 = j->C / 2;
+  dlt_worker_run2(bn2d_run, &hi, j);
+}
+
 static int batch_norm_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
   norm_bw s;
   if (norm_bw_begin(n, gout, gin, &s)) return -1;
@@ -84,7 +127,14 @@ static int batch_norm_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor *
   const dlt_tensor *mask = c->has_mask ? dlt_node_saved(n, c->has_w ? 4 : 3) : NULL;
   double *ws = dlt_fused_scratch(sizeof(double) * 5 * (size_t)C);
   if (!ws || (c->has_mask && !mask)) { norm_bw_end(&s); return -1; }
-  if (s.x->dtype == DLT_FLOAT32)
+  bool f32 = s.x->dtype == DLT_FLOAT32;
+  if (L > 1) {
+    bn2d_job j = {.fwd = false, .f32 = f32, .y = s.dx ? dlt_data(s.dx) : NULL, .mask = mask ? dlt_data(mask) : NULL,
+                  .mean = dlt_data(s.mean), .rstd = dlt_data(s.rstd), .rm = s.dw ? dlt_data(s.dw) : NULL,
+                  .rv = s.db ? dlt_data(s.db) : NULL, .x = dlt_data(s.x), .w = s.w ? dlt_data(s.w) : NULL,
+                  .dy = dlt_data(s.g), .N = N, .C = C, .L = L, .ws = ws, .train = c->batch_stats};
+    bn2d_split(&j);
+  } else if (f32)
     dlt_k_batchnorm_bwd_f32(DLT_F32(s.dx), DLT_F32(s.dw), DLT_F32(s.db), DLT_F32(s.g), DLT_F32(mask), DLT_F32(s.x),
                             DLT_F32(s.w), DLT_F32(s.mean), DLT_F32(s.rstd), N, C, L, c->batch_stats, ws);
   else
@@ -139,7 +189,19 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
   dlt_tensor *mask = need_mask ? dlt_fused_out(bs ? &bs->t[1] : NULL, x->ndim, x->shape, x->dtype) : NULL;
   double *ws = dlt_fused_scratch(sizeof(double) * 2 * (size_t)C);
   bool ok = xc && y && mean && rstd && ws && (mask || !need_mask) && (wc || !w) && (bc || !b) && (rmc || !rm) && (rvc || !rv);
-  if (ok && batch_stats) {
+  /* planes in training with ReLU and no dropout: the kernel applies ReLU and writes
+   * the mask as it stores y */
+  bool fused_relu = batch_stats && L > 1 && relu && need_mask && drop_p == 0;
+  if (ok && batch_stats && L > 1) {
+    bn2d_job j = {.fwd = true, .f32 = x->dtype == DLT_FLOAT32, .y = dlt_data(y),
+                  .mask = fused_relu ? dlt_data(mask) : NULL, .mean = dlt_data(mean), .rstd = dlt_data(rstd),
+                  .rm = rm ? dlt_data(rmc) : NULL, .rv = rv ? dlt_data(rvc) : NULL, .x = dlt_data(xc),
+                  .w = wc ? dlt_data(wc) : NULL, .b = bc ? dlt_data(bc) : NULL, .N = N, .C = C, .L = L,
+                  .eps = eps, .momentum = momentum, .ws = ws};
+    bn2d_split(&j);
+    if (rm) dlt_bump_version(rm);
+    if (rv) dlt_bump_version(rv);
+  } else if (ok && batch_stats) {
     dlt_tensor *um = rm ? rmc : NULL, *uv = rv ? rvc : NULL; /* contiguous: the same tensors */
     if (x->dtype == DLT_FLOAT32)
       dlt_k_batchnorm_fwd_train_f32(DLT_F32(y), DLT_F32(mean), DLT_F32(rstd), DLT_F32(um), DLT_F32(uv),
@@ -161,7 +223,7 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
   if (ok && relu && !need_mask) {
     if (batch_stats && x->dtype == DLT_FLOAT32) dlt_k_act_fwd_f32(DLT_F32(y), DLT_F32(y), N * C * L, DLT_ACT_RELU, 0);
     else if (batch_stats) dlt_k_act_fwd_f64(DLT_F64(y), DLT_F64(y), N * C * L, DLT_ACT_RELU, 0);
-  } else if (ok && relu) {
+  } else if (ok && relu && !fused_relu) {
     if (x->dtype == DLT_FLOAT32) dlt_k_relu_dropout_fwd_f32(DLT_F32(y), DLT_F32(mask), N * C * L, drop_p);
     else dlt_k_relu_dropout_fwd_f64(DLT_F64(y), DLT_F64(mask), N * C * L, drop_p);
   }

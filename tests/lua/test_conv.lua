@@ -205,6 +205,37 @@ T.test("pooling gives the same bits on one thread and on two (the planes split)"
   for k = 1, #one do T.close(two[k], one[k]:totable(), 0, 0, "result " .. k) end
 end)
 
+T.test("BatchNorm2d with its ReLU fused gives the bits of the two layers apart, on one thread and on two", function()
+  local threads = dlt.num_threads()
+  for _, dtype in ipairs({ "float32", "float64" }) do
+    dlt.manual_seed(11)
+    local x = dlt.randn(16, 6, 28, 28, { dtype = dtype })  -- 75264 values: two threads split the channels
+    local g = dlt.randn(16, 6, 28, 28, { dtype = dtype })
+    local function run(n, fused)
+      dlt.num_threads(n)
+      dlt.manual_seed(12)
+      local bn = nn.BatchNorm2d(6):to(dtype)
+      dlt.no_grad(function()
+        bn.weight:uniform_(0.5, 1.5)
+        bn.bias:uniform_(-0.5, 0.5)
+      end)
+      local xx = x:clone():requires_grad_()
+      local y = fused and nn.Sequential(bn, nn.ReLU())(xx) or nn.ReLU()(bn(xx))
+      y:backward(g)
+      return { y, xx.grad, bn.weight.grad, bn.bias.grad, bn.running_mean, bn.running_var }
+    end
+    local base = run(1, false)
+    for _, case in ipairs({ { 1, true }, { 2, true }, { 2, false } }) do
+      local got = run(case[1], case[2])
+      for k = 1, #base do
+        T.close(got[k], base[k]:totable(), 0, 0, string.format("%s, %d thread(s), fused %s: result %d", dtype, case[1],
+          tostring(case[2]), k))
+      end
+    end
+  end
+  dlt.num_threads(threads)
+end)
+
 T.test("a layer's reused input-gradient buffer never overwrites a gradient still held", function()
   dlt.manual_seed(10)
   local m = nn.Sequential(nn.Conv2d(2, 3, 3), nn.MaxPool2d(2), nn.Conv2d(3, 2, 1))
