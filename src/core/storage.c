@@ -94,10 +94,24 @@ static void list_push(free_list *l, void *p) {
   l->head = p;
   l->n++;
 }
-/* The last big buffer freed stays mapped until the next big request: reused when the
- * size matches (a 1024x1024 matmul in a loop then costs no page faults), unmapped
- * before any other big mapping, so it never adds to the peak of big buffers. */
-static struct { size_t padded; void *p; } spare_big;
+/* The last big buffers freed (up to SPARE_MAX of them, SPARE_BYTES in all) stay mapped
+ * for a request of the same size: a training step asks for the sizes the last one
+ * freed (the CNN of bench/bench_conv_step.lua: activations and gradients of 0.8 to 6.4
+ * MB), and a fresh mapping costs its page clearing and faults every time (a tenth of
+ * that step). The oldest spare is unmapped first when they would exceed the bounds;
+ * a request that matches none maps anew and leaves them, so they add at most
+ * SPARE_BYTES to the peak. */
+#define SPARE_MAX 8
+#define SPARE_BYTES ((size_t)32 << 20)
+static struct { size_t padded; void *p; } spare_big[SPARE_MAX];
+static int spare_n;
+static size_t spare_bytes;
+
+static void spare_drop_oldest(void) {
+  munmap(spare_big[0].p, spare_big[0].padded);
+  spare_bytes -= spare_big[0].padded;
+  memmove(spare_big, spare_big + 1, sizeof spare_big[0] * (size_t)--spare_n);
+}
 
 /* Whether n bytes can be had at all: a big mapping is populated at once, and one larger
  * than the memory the kernel says is available (MemAvailable plus free swap) would get
@@ -125,13 +139,13 @@ static void *data_alloc(size_t padded) {
     return p;
   }
   if (padded < BIG_BYTES) return aligned_alloc(64, padded ? padded : 64);
-  if (spare_big.p) {
-    void *p = spare_big.p;
-    size_t n = spare_big.padded;
-    spare_big.p = NULL;
-    if (n == padded) return p;  /* already faulted in: a loop of same-size results pays once */
-    munmap(p, n);
-  }
+  for (int k = spare_n - 1; k >= 0; k--)  /* the latest first */
+    if (spare_big[k].padded == padded) {  /* already faulted in: a loop of same-size results pays once */
+      void *p = spare_big[k].p;
+      spare_bytes -= padded;
+      memmove(spare_big + k, spare_big + k + 1, sizeof spare_big[0] * (size_t)(--spare_n - k));
+      return p;
+    }
   if (!memory_available(padded)) return NULL;
   malloc_trim(0);  /* first the heap's free pages go back: peak memory is what counts */
   /* populated at once: every result is written in full right after, and one call that
@@ -147,10 +161,13 @@ static void data_free(void *p, size_t padded) {
     cached_bytes += padded;
   } else if (padded < BIG_BYTES) {
     free(p);
+  } else if (p && padded > SPARE_BYTES) {
+    munmap(p, padded);
   } else if (p) {
-    if (spare_big.p) munmap(spare_big.p, spare_big.padded);
-    spare_big.p = p;
-    spare_big.padded = padded;
+    while (spare_n == SPARE_MAX || spare_bytes + padded > SPARE_BYTES) spare_drop_oldest();
+    spare_big[spare_n].p = p;
+    spare_big[spare_n++].padded = padded;
+    spare_bytes += padded;
   }
 }
 
