@@ -4,7 +4,8 @@
 --   local bar = dlt.progress(epochs, {desc = "train"})
 --   bar:update(epoch, {loss = l}); bar:print("a line"); bar:close()
 -- or as a loop, like tqdm: for i in dlt.progress(n), for i, v in dlt.progress(list),
---   for i, xb, yb in dlt.progress(loader) (counts from 1, closes itself at the end)
+--   for i, xb, yb in dlt.progress(loader), for i, line in dlt.progress(io.lines(path))
+--   (counts from 1, closes itself at the end)
 local dlt = require "dlt"
 
 local M = {}
@@ -33,16 +34,18 @@ local function check_opts(opts)
     error("progress: options must be a table, got " .. type(opts), 3)
   end
   for k in pairs(opts) do
-    if k ~= "desc" and k ~= "delay" and k ~= "unit" then
+    if k ~= "desc" and k ~= "delay" and k ~= "unit" and k ~= "total" then
       error("progress: unknown option '" .. tostring(k) .. "'", 3)
     end
   end
 end
 
 -- what a loop over `over` yields after the count: nothing (a number), the list's
--- values, or a loader's batches (anything with :iter() and a length)
+-- values, a loader's batches (anything with :iter() and a length), or what an iterator
+-- function returns (io.lines(path), loader:iter(): its length is unknown, total -1)
 local function items_of(over)
   if type(over) == "number" then return over, nil end
+  if type(over) == "function" then return -1, function() return over end end
   local ok, iter = pcall(function() return over.iter end)
   if ok and type(iter) == "function" then
     return #over, function() return over:iter() end
@@ -66,9 +69,16 @@ function M.bar(over, opts)
   end
   local total, make_iter = items_of(over)
   if type(total) ~= "number" then
-    error("progress: expected a count, a list or a DataLoader, got " .. tostring(over), 2)
+    error("progress: expected a count, a list, a DataLoader or an iterator function, got "
+      .. tostring(over), 2)
   end
   check_opts(opts)
+  if total < 0 and opts.total ~= nil then
+    if math.type(opts.total) ~= "integer" or opts.total < 0 then
+      error("progress: total must be a count, got " .. tostring(opts.total), 2)
+    end
+    total = opts.total
+  end
   local now = dlt.clock()
   return setmetatable({
     total = total, n = 0, desc = opts.desc or "", unit = opts.unit or "it",
@@ -81,7 +91,7 @@ end
 
 -- the generic for calls the bar: the count from 1, then what the loop is over yields
 function Bar:__call()
-  if self.n >= self.total and self.total > 0 or (self.total == 0 and self.started) then
+  if self.total >= 0 and (self.n >= self.total and self.total > 0 or (self.total == 0 and self.started)) then
     self:close()
     return nil
   end
@@ -123,6 +133,10 @@ end
 function Bar:line(now)
   local elapsed = now - self.start
   local rate = self.n > 0 and self.n / elapsed or 0
+  if self.total < 0 then  -- an iterator of unknown length: the count and the rate, as tqdm
+    return string.format("%s%d %s [%s, %.1f %s/s]%s", self.desc ~= "" and self.desc .. " " or "", self.n,
+      self.unit, fmt_time(elapsed), rate, self.unit, fmt_stats(self.stats))
+  end
   local eta = rate > 0 and (self.total - self.n) / rate or 0
   local head = (self.desc ~= "" and self.desc .. " " or "") ..
     string.format("%d/%d ", self.n, self.total)
@@ -147,7 +161,7 @@ end
 
 -- n: items done so far; stats: a table of name = value shown after the bar
 function Bar:update(n, stats)
-  self.n, self.stats = math.min(n, self.total), stats or self.stats
+  self.n, self.stats = self.total < 0 and n or math.min(n, self.total), stats or self.stats
   if not self.enabled then return end
   local now = dlt.clock()
   if now - self.start < self.delay then return end

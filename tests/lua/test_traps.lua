@@ -191,7 +191,26 @@ T.test("dlt.progress loops over a count, a list and a loader, counting from 1", 
   local bar = dlt.progress(10, { desc = "x" })   -- the manual form still works
   bar:update(5, { loss = 0.5 })
   bar:close()
-  T.raises(function() dlt.progress("x") end, "progress: expected a count, a list or a DataLoader")
+  T.raises(function() dlt.progress("x") end, "progress: expected a count, a list, a DataLoader or an iterator function")
+end)
+
+T.test("dlt.progress wraps any iterator function, as tqdm wraps any iterable", function()
+  local words, k = { "a", "b", "c" }, 0
+  local got = {}
+  for i, w in dlt.progress(function() k = k + 1; return words[k] end) do got[#got + 1] = i .. w end
+  T.eq(table.concat(got, ","), "1a,2b,3c", "a closure")
+  local loader = data.DataLoader(data.TensorDataset(dlt.arange(5)), { batch_size = 2 })
+  local n = 0
+  for i, xb in dlt.progress(loader:iter(), { desc = "batches" }) do n = n + xb:numel(); T.eq(i <= 3, true, "count") end
+  T.eq(n, 5, "loader:iter() as an iterator")
+  -- the bar of an unknown length shows the count and the rate, as tqdm's does
+  local bar = dlt.progress.bar(function() end, { desc = "read" })
+  bar:update(5)
+  T.eq(bar:line(bar.start + 2), "read 5 it [2.0s, 2.5 it/s]", "no total")
+  bar = dlt.progress.bar(function() end, { total = 10 })
+  bar:update(5)
+  T.eq(bar:line(bar.start + 2):match("^5/10 %["), "5/10 [", "total given")
+  T.raises(function() dlt.progress(function() end, { total = -1 }) end, "progress: total must be a count")
 end)
 
 T.run()
