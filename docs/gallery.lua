@@ -6,6 +6,7 @@ local dlt = require "dlt"
 
 local examples = {
   {"line", "Lines and format strings", [[
+plt.style.use("seaborn-v0_8-whitegrid")
 local x = dlt.linspace(0, 2 * math.pi, 100)
 local fig, ax = plt.subplots({figsize = {6, 4}})
 ax:plot(x, x:sin(), "b-", {label = "sin", linewidth = 2})
@@ -18,6 +19,7 @@ ax:legend()
 fig:tight_layout()
 fig:savefig(path)]]},
   {"markers", "Markers", [[
+plt.style.use("seaborn-v0_8-whitegrid")
 local fig, ax = plt.subplots({figsize = {6, 3}})
 for i, m in ipairs({"o", "*", "s", "^", "v", "D", "+", "x", "."}) do
   ax:plot({i, i, i}, {1, 2, 3}, m, {markersize = 12, label = m})
@@ -27,6 +29,7 @@ ax:set_title("o * s ^ v D + x .")
 fig:tight_layout()
 fig:savefig(path)]]},
   {"scatter", "Scatter with a colormap", [[
+plt.style.use("seaborn-v0_8-whitegrid")
 dlt.manual_seed(0)
 local x, y = dlt.randn(200), dlt.randn(200)
 local fig, ax = plt.subplots({figsize = {6, 4.5}})
@@ -36,6 +39,7 @@ ax:set_title("scatter(x, y, {c = x * y})")
 fig:tight_layout()
 fig:savefig(path)]]},
   {"hist", "Histograms", [[
+plt.style.use("seaborn-v0_8-whitegrid")
 dlt.manual_seed(1)
 local fig, ax = plt.subplots({figsize = {6, 4}})
 ax:hist(dlt.randn(1000), {bins = 40, alpha = 0.7, color = "steelblue", edgecolor = "black", label = "N(0, 1)"})
@@ -46,6 +50,7 @@ ax:legend()
 fig:tight_layout()
 fig:savefig(path)]]},
   {"bar", "Bars, lines across the axes, spans and text", [[
+plt.style.use("seaborn-v0_8-whitegrid")
 local fig, ax = plt.subplots({figsize = {6, 4}})
 ax:bar({1, 2, 3, 4}, {3, 7, 5, 2}, {color = "tab:green", edgecolor = "black", label = "bar"})
 ax:axhline(4, {color = "gray", linestyle = "--", label = "axhline"})
@@ -56,6 +61,7 @@ ax:legend({loc = "upper right"})
 fig:tight_layout()
 fig:savefig(path)]]},
   {"fill_between", "fill_between", [[
+plt.style.use("seaborn-v0_8-whitegrid")
 local x = dlt.linspace(0, 10, 200)
 local mean = x:mul(0.5):sin()
 local fig, ax = plt.subplots({figsize = {6, 4}})
@@ -66,6 +72,7 @@ ax:grid(true, {alpha = 0.3})
 fig:tight_layout()
 fig:savefig(path)]]},
   {"log", "Log scales", [[
+plt.style.use("seaborn-v0_8-whitegrid")
 local steps, loss = {}, {}
 for i = 1, 300 do steps[i] = i; loss[i] = 30 * math.exp(-i / 40) + 0.05 end
 local fig, axes = plt.subplots(1, 2, {figsize = {9, 3.5}})
@@ -78,6 +85,7 @@ axes[2]:set_title("set_xscale('log')")
 fig:tight_layout()
 fig:savefig(path)]]},
   {"contour", "Contours with log-spaced levels", [[
+plt.style.use("seaborn-v0_8-whitegrid")
 local n = 200
 local xs, ys = dlt.linspace(-2, 2, n), dlt.linspace(-1, 3, n)
 local X, Y = xs:view(1, n):expand(n, n), ys:view(n, 1):expand(n, n)
@@ -90,6 +98,7 @@ ax:set_title("contour(X, Y, Z, {levels = logspace(0, 3.5, 20)})")
 fig:tight_layout()
 fig:savefig(path)]]},
   {"contourf", "Filled contours and a colorbar", [[
+plt.style.use("seaborn-v0_8-whitegrid")
 local n = 120
 local xs = dlt.linspace(-3, 3, n)
 local X, Y = xs:view(1, n):expand(n, n), xs:view(n, 1):expand(n, n)
@@ -102,6 +111,7 @@ ax:set_title("contourf + contour(levels = {0})")
 fig:tight_layout()
 fig:savefig(path)]]},
   {"imshow", "Images", [[
+plt.style.use("seaborn-v0_8-whitegrid")
 dlt.manual_seed(2)
 local M = dlt.randn(6, 10)
 local fig, axes = plt.subplots(1, 2, {figsize = {9, 3.5}})
@@ -113,7 +123,26 @@ fig:colorbar(im, {ax = axes[2]})
 axes[2]:set_title("aspect 'auto'")
 fig:tight_layout()
 fig:savefig(path)]]},
+  {"ticks", "Ticks with labels: a confusion matrix", [[
+plt.style.use("seaborn-v0_8-whitegrid")
+local names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
+dlt.manual_seed(3)
+local C = dlt.eye(10):mul(80):add(dlt.rand(10, 10):mul(20))
+local fig, ax = plt.subplots({figsize = {7, 6}})
+local im = ax:imshow(C, {cmap = "Blues"})
+local ticks = {}
+for i = 1, 10 do ticks[i] = i - 1 end   -- image columns sit at 0, 1, ..., 9
+ax:set_xticks(ticks, names, {rotation = 45, ha = "right"})
+ax:set_yticks(ticks, names)
+ax:grid(false)
+ax:set_xlabel("predicted")
+ax:set_ylabel("true")
+fig:colorbar(im, {label = "count"})
+fig:tight_layout()
+fig:savefig(path)]]},
   {"subplots", "Subplot grids, suptitle and axis('off')", [[
+plt.style.use("seaborn-v0_8-whitegrid")
 local fig, axes = plt.subplots(2, 2, {figsize = {8, 6}})
 local x = dlt.linspace(0, 1, 50)
 axes[1][1]:plot(x, x:pow(2), "b-")
@@ -128,6 +157,7 @@ fig:suptitle("plt.subplots(2, 2)", {fontsize = 14})
 fig:tight_layout()
 fig:savefig(path)]]},
   {"pyplot", "The pyplot state functions", [[
+plt.style.use("seaborn-v0_8-whitegrid")
 plt.figure({figsize = {6, 4}})
 plt.plot({1, 2, 3, 4}, {1, 4, 9, 16}, "ko-", {label = "squares"})
 plt.xlabel("n")

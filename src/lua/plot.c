@@ -841,13 +841,143 @@ static int get_ticks(lua_State *L, int y) {
     if ((y ? ax->yminor[i] : ax->xminor[i]) != want_minor) continue;  /* minor: the labelled ones */
     lua_pushnumber(L, y ? ax->yt[i] : ax->xt[i]);
     lua_rawseti(L, -3, ++k);
-    lua_pushstring(L, y ? ax->yl[i] : ax->xl[i]);
+    lua_pushstring(L, ax->tick_text[y][i] ? ax->tick_text[y][i] : y ? ax->yl[i] : ax->xl[i]);
     lua_rawseti(L, -2, k);
   }
   return 2;
 }
 static int ax_get_xticks(lua_State *L) { return get_ticks(L, 0); }
 static int ax_get_yticks(lua_State *L) { return get_ticks(L, 1); }
+
+/* the tick labels' text properties of set_xticks / set_xticklabels / plt.xticks:
+ * rotation (degrees, "horizontal", "vertical"), ha, va, fontsize */
+static const char *const ticklabel_opts[] = {"rotation", "ha", "va", "horizontalalignment", "verticalalignment",
+                                             "fontsize", NULL};
+static int align(lua_State *L, const char *fn, const char *s, int horizontal);
+
+static void ticklabel_options(lua_State *L, int o, const char *fn, dlt_ticks_fixed *t) {
+  if (!o) return;
+  dlt_lua_rawfield(L, o, "rotation");
+  if (lua_type(L, -1) == LUA_TNUMBER) {
+    t->rot = lua_tonumber(L, -1);
+    if (!isfinite(t->rot)) dlt_lua_fail(L, "%s: rotation %s must be a finite number of degrees", fn, dlt_lua_num(L, t->rot));
+    t->rot = fmod(t->rot, 360);
+  } else if (lua_type(L, -1) == LUA_TSTRING) {
+    const char *r = lua_tostring(L, -1);
+    if (strcmp(r, "horizontal") == 0) t->rot = 0;
+    else if (strcmp(r, "vertical") == 0) t->rot = 90;
+    else dlt_lua_fail(L, "%s: rotation '%s' must be a number of degrees, 'horizontal' or 'vertical'", fn, r);
+  } else if (!lua_isnil(L, -1)) {
+    dlt_lua_fail(L, "%s: rotation must be a number of degrees, got %s", fn, luaL_typename(L, -1));
+  }
+  lua_pop(L, 1);
+  const char *ha = dlt_lua_optstring(L, o, "ha", dlt_lua_optstring(L, o, "horizontalalignment", NULL));
+  const char *va = dlt_lua_optstring(L, o, "va", dlt_lua_optstring(L, o, "verticalalignment", NULL));
+  if (ha) t->ha = align(L, fn, ha, 1);
+  if (va) t->va = align(L, fn, va, 0);
+  t->fontsize = opt_fontsize(L, o, fn, t->fontsize);
+}
+
+/* labels (strings or numbers) of a table at idx: pointers (in a GC-owned array) to
+ * strings of a table pushed after it, so numbers converted stay alive (no Lua code runs
+ * while they are used) */
+static const char **ticklabels(lua_State *L, int idx, const char *fn, int *n) {
+  idx = lua_absindex(L, idx);
+  if (!lua_istable(L, idx)) dlt_lua_fail(L, "%s: labels must be a table of strings, got %s", fn, luaL_typename(L, idx));
+  lua_Unsigned len = lua_rawlen(L, idx);
+  if (len > DLT_MAXTICKS) dlt_lua_fail(L, "%s: %d labels are too many (at most %d)", fn, (int)len, DLT_MAXTICKS);
+  const char **lab = lua_newuserdatauv(L, (len ? len : 1) * sizeof *lab, 1);
+  lua_createtable(L, (int)len, 0);
+  for (lua_Unsigned i = 0; i < len; i++) {
+    int ty = lua_rawgeti(L, idx, (lua_Integer)i + 1);
+    if (ty != LUA_TSTRING && ty != LUA_TNUMBER)
+      dlt_lua_fail(L, "%s: label %d must be a string, got %s", fn, (int)i + 1, luaL_typename(L, -1));
+    lua_tostring(L, -1);  /* a number becomes a string on the stack only */
+    lab[i] = lua_tostring(L, -1);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  lua_setiuservalue(L, -2, 1);  /* the array keeps the strings */
+  *n = (int)len;
+  return lab;
+}
+
+/* set_ticks widens the view to the ticks and fixes it (Axis.set_view_interval) */
+static void widen_to_ticks(lua_State *L, dlt_axes *ax, int y, const double *v, int n) {
+  int lg = y ? ax->ylog : ax->xlog, any = 0;
+  double lo = INFINITY, hi = -INFINITY;
+  for (int i = 0; i < n; i++)
+    if (!lg || v[i] > 0) lo = fmin(lo, v[i]), hi = fmax(hi, v[i]), any = 1;
+  if (!any) return;
+  if (dlt_figure_layout(ax->fig) != 0) dlt_lua_error(L);
+  double *view = y ? ax->vy : ax->vx, *lim = y ? ax->ylim : ax->xlim;
+  int inv = view[0] > view[1];
+  double a = fmin(fmin(view[0], view[1]), lo), b = fmax(fmax(view[0], view[1]), hi);
+  lim[0] = inv ? b : a, lim[1] = inv ? a : b;
+  if (y) ax->ylim_set = 1;
+  else ax->xlim_set = 1;
+}
+
+/* set_xticks(ticks[, labels][, {rotation, ha, va, fontsize}]): text options need labels */
+static int set_ticks(lua_State *L, int y) {
+  const char *fn = y ? "set_yticks" : "set_xticks";
+  dlt_axes *ax = check_axes(L, 1);
+  int o = opts_index(L, 3), has_labels = lua_gettop(L) >= 3 && !lua_isnil(L, 3) && o != 3, nl = 0;
+  dlt_lua_checkoptions(L, o, fn, ticklabel_opts);
+  if (!lua_istable(L, 2) && !dlt_lua_testtensor(L, 2))
+    dlt_lua_fail(L, "%s: ticks must be a table or tensor of numbers, got %s", fn, luaL_typename(L, 2));
+  int64_t n = 0;
+  double *v = lua_rawlen(L, 2) == 0 && lua_istable(L, 2) ? lua_newuserdatauv(L, sizeof(double), 0)
+                                                           : todoubles(L, 2, fn, "ticks", &n);
+  const char **lab = has_labels ? ticklabels(L, 3, fn, &nl) : NULL;
+  if (o && !has_labels) dlt_lua_fail(L, "%s: text options (rotation, ha, ...) need labels: %s(ticks, labels, {...})", fn, fn);
+  if (has_labels && nl != n)
+    dlt_lua_fail(L, "%s: %d labels for %d ticks (give one label per tick)", fn, nl, (int)n);
+  if (n > DLT_MAXTICKS) dlt_lua_fail(L, "%s: %d ticks are too many (at most %d)", fn, (int)n, DLT_MAXTICKS);
+  dlt_ticks_fixed keep = ax->fixed[y];
+  ticklabel_options(L, o, fn, &keep);
+  widen_to_ticks(L, ax, y, v, (int)n);
+  if (dlt_axes_set_ticks(ax, y, v, (int)n, lab) != 0) dlt_lua_error(L);
+  dlt_ticks_fixed *t = &ax->fixed[y];
+  t->rot = keep.rot, t->fontsize = keep.fontsize, t->ha = keep.ha, t->va = keep.va;
+  return 0;
+}
+static int ax_set_xticks(lua_State *L) { return set_ticks(L, 0); }
+static int ax_set_yticks(lua_State *L) { return set_ticks(L, 1); }
+
+/* set_xticklabels(labels[, opts]): labels for the fixed ticks (one each), or for the
+ * ticks the axis has now, which it then keeps (matplotlib warns of this use) */
+static int set_ticklabels(lua_State *L, int y) {
+  const char *fn = y ? "set_yticklabels" : "set_xticklabels";
+  dlt_axes *ax = check_axes(L, 1);
+  dlt_lua_checkoptions(L, 3, fn, ticklabel_opts);
+  int o = lua_istable(L, 3) ? 3 : 0, nl;
+  const char **lab = ticklabels(L, 2, fn, &nl);
+  dlt_ticks_fixed keep = ax->fixed[y];
+  ticklabel_options(L, o, fn, &keep);
+  int n;
+  double *v;
+  if (keep.set) {
+    n = keep.n, v = keep.v;
+    if (nl != n) dlt_lua_fail(L, "%s: %d labels for the %d ticks set by %s (give one label per tick)", fn, nl, n,
+                              y ? "set_yticks" : "set_xticks");
+  } else {
+    if (dlt_figure_layout(ax->fig) != 0) dlt_lua_error(L);
+    n = 0;
+    v = lua_newuserdatauv(L, DLT_MAXTICKS * sizeof *v, 0);
+    for (int i = 0; i < (y ? ax->nyt : ax->nxt); i++)
+      if (!(y ? ax->yminor[i] : ax->xminor[i])) v[n++] = y ? ax->yt[i] : ax->xt[i];
+    /* FixedFormatter: ticks past the labels get none, labels past the ticks are unused */
+    const char **all = lua_newuserdatauv(L, (size_t)(n ? n : 1) * sizeof *all, 0);
+    for (int i = 0; i < n; i++) all[i] = i < nl ? lab[i] : "";
+    lab = all;
+  }
+  if (dlt_axes_set_ticks(ax, y, v, n, lab) != 0) dlt_lua_error(L);
+  dlt_ticks_fixed *t = &ax->fixed[y];
+  t->rot = keep.rot, t->fontsize = keep.fontsize, t->ha = keep.ha, t->va = keep.va;
+  return 0;
+}
+static int ax_set_xticklabels(lua_State *L) { return set_ticklabels(L, 0); }
+static int ax_set_yticklabels(lua_State *L) { return set_ticklabels(L, 1); }
 
 /* get_position(): {x0, y0, width, height} in figure fractions (y up), after layout */
 static int ax_get_position(lua_State *L) {
@@ -1186,6 +1316,31 @@ static int plt_show(lua_State *L) {
   return 1;
 }
 
+/* plt.xticks(): the ticks and labels; plt.xticks(ticks[, labels][, opts]) sets them
+ * (then returns them); plt.xticks({rotation, ...}) restyles the labels alone */
+static int plt_ticks(lua_State *L, int y) {
+  int nargs = lua_gettop(L);
+  push_gca(L);
+  lua_insert(L, 1);
+  if (nargs == 1 && lua_type(L, 2) == LUA_TTABLE && !is_data(L, 2)) {
+    lua_pushnil(L);
+    if (lua_next(L, 2)) {  /* a table with keys: text options */
+      lua_settop(L, 2);
+      const char *fn = y ? "yticks" : "xticks";
+      dlt_lua_checkoptions(L, 2, fn, ticklabel_opts);
+      ticklabel_options(L, 2, fn, &check_axes(L, 1)->fixed[y]);
+      return 0;
+    }
+  }
+  if (nargs > 0) {
+    set_ticks(L, y);
+    lua_settop(L, 1);
+  }
+  return get_ticks(L, y);
+}
+static int plt_xticks(lua_State *L) { return plt_ticks(L, 0); }
+static int plt_yticks(lua_State *L) { return plt_ticks(L, 1); }
+
 static int plt_style_use(lua_State *L) {
   if (dlt_style_use(luaL_checkstring(L, 1)) != 0) dlt_lua_error(L);
   return 0;
@@ -1200,7 +1355,8 @@ static const luaL_Reg ax_methods[] = {
     {"get_xlim", ax_get_xlim}, {"get_ylim", ax_get_ylim}, {"set_xscale", ax_set_xscale},
     {"set_yscale", ax_set_yscale}, {"legend", ax_legend}, {"grid", ax_grid}, {"axis", ax_axis},
     {"get_figure", ax_get_figure}, {"get_xticks", ax_get_xticks}, {"get_yticks", ax_get_yticks},
-    {"get_position", ax_get_position}, {NULL, NULL}};
+    {"get_position", ax_get_position}, {"set_xticks", ax_set_xticks}, {"set_yticks", ax_set_yticks},
+    {"set_xticklabels", ax_set_xticklabels}, {"set_yticklabels", ax_set_yticklabels}, {NULL, NULL}};
 
 static const luaL_Reg fig_methods[] = {
     {"suptitle", fig_suptitle}, {"colorbar", fig_colorbar}, {"tight_layout", fig_tight_layout},
@@ -1216,7 +1372,7 @@ static int plt_imread(lua_State *L) {
 static const luaL_Reg plt_funcs[] = {
     {"figure", plt_figure}, {"subplots", plt_subplots}, {"gcf", plt_gcf}, {"gca", plt_gca},
     {"colorbar", plt_colorbar}, {"close", plt_close}, {"savefig", plt_savefig}, {"show", plt_show},
-    {"imread", plt_imread}, {NULL, NULL}};
+    {"imread", plt_imread}, {"xticks", plt_xticks}, {"yticks", plt_yticks}, {NULL, NULL}};
 
 static void new_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction gc,
                       lua_CFunction tostring) {

@@ -51,6 +51,7 @@ void dlt_axes_drop_artists(dlt_axes *ax, int keep) {
 
 static void axes_free(dlt_axes *ax) {
   for (int i = 0; i < ax->nart; i++) artist_free(ax->art[i]);
+  dlt_axes_free_ticks(ax);
   free(ax->art), free(ax->title), free(ax->xlabel), free(ax->ylabel), free(ax->cbar_label);
   free(ax);
 }
@@ -84,6 +85,7 @@ dlt_axes *dlt_figure_add_axes(dlt_figure *f, int nrows, int ncols, int row, int 
   ax->legend_fontsize = f->st.font_size;
   ax->legend_frame = f->st.legend_frame;
   ax->title_pad = f->st.title_pad, ax->title_loc = DLT_HA_CENTER;
+  for (int k = 0; k < 2; k++) ax->fixed[k].ha = ax->fixed[k].va = -1;
   f->ax[f->nax++] = ax;
   return ax;
 }

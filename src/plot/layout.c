@@ -121,9 +121,36 @@ static int log_minor(double lo, double hi, int m, double *t, char (*lab)[40], ch
   return m;
 }
 
-static int axis_ticks(const dlt_axes *ax, int yd, const double *lim, double *t, char (*lab)[40],
+/* set_xticks' ticks inside the view, labelled by the given labels (text) or else as
+ * the axis' formatter labels them */
+static int fixed_ticks(dlt_axes *ax, int yd, double lo, double hi, double *t, char (*lab)[40], int *oom,
+                       char *minor) {
+  const dlt_ticks_fixed *fx = &ax->fixed[yd];
+  int logscale = yd ? ax->ylog : ax->xlog, m = 0;
+  double slack = (hi - lo) * 1e-10;
+  const char **text = ax->tick_text[yd];
+  for (int i = 0; i < fx->n; i++) {
+    double v = fx->v[i];
+    if (v < lo - slack || v > hi + slack || (logscale && !(v > 0))) continue;
+    text[m] = fx->lab ? fx->lab[i] : NULL;
+    t[m++] = v;
+  }
+  *oom = 0;
+  memset(minor, 0, DLT_MAXTICKS);
+  if (fx->lab) {
+    for (int i = 0; i < m; i++) lab[i][0] = 0;
+    return m;
+  }
+  if (!logscale) return *oom = dlt_ticks_format(t, m, lo, hi, lab), m;
+  for (int i = 0; i < m; i++) dlt_ticks_format_log(t[i], lab[i], 40);
+  return m;
+}
+
+static int axis_ticks(dlt_axes *ax, int yd, const double *lim, double *t, char (*lab)[40],
                       int *oom, char *minor) {
   const dlt_figure *f = ax->fig;
+  for (int i = 0; i < DLT_MAXTICKS; i++) ax->tick_text[yd][i] = NULL;
+  if (ax->fixed[yd].set) return fixed_ticks(ax, yd, fmin(lim[0], lim[1]), fmax(lim[0], lim[1]), t, lab, oom, minor);
   int logscale = yd ? ax->ylog : ax->xlog;
   double lo = fmin(lim[0], lim[1]), hi = fmax(lim[0], lim[1]);
   double len_pt = (yd ? ax->bh : ax->bw) * 72.0 / f->dpi;

@@ -156,6 +156,14 @@ typedef struct dlt_artist {
 
 struct dlt_figure;
 
+typedef struct {
+  int set, n;              /* set: the ticks are fixed (n of them) */
+  double *v;
+  char **lab;              /* n labels or NULL */
+  double rot, fontsize;    /* degrees; points, 0: the style's */
+  int ha, va;
+} dlt_ticks_fixed;
+
 typedef struct dlt_axes {
   struct dlt_figure *fig;
   int r0, r1, c0, c1;               /* grid cell span [r0,r1) x [c0,c1) */
@@ -180,6 +188,11 @@ typedef struct dlt_axes {
   double xt[DLT_MAXTICKS], yt[DLT_MAXTICKS]; int nxt, nyt;
   char xl[DLT_MAXTICKS][40], yl[DLT_MAXTICKS][40]; int xoom, yoom;
   char xminor[DLT_MAXTICKS], yminor[DLT_MAXTICKS]; /* labelled minor ticks: no grid line */
+  /* set_xticks / set_yticks ([0] x, [1] y): fixed tick values (FixedLocator), their
+   * labels when given (FixedFormatter; NULL: formatted as usual), and the tick labels'
+   * text properties (ha, va -1: the axis' own) */
+  dlt_ticks_fixed fixed[2];
+  const char *tick_text[2][DLT_MAXTICKS];  /* at layout: the fixed label of tick i, or NULL */
 } dlt_axes;
 
 typedef struct dlt_figure {
@@ -201,6 +214,10 @@ dlt_axes *dlt_figure_add_axes(dlt_figure *f, int nrows, int ncols, int row, int 
 int dlt_figure_suptitle(dlt_figure *f, const char *s, double size);
 int dlt_set_string(char **dst, const char *s);
 int dlt_axes_colorbar(dlt_axes *ax, dlt_artist *mappable, const char *label);
+/* ticks_fixed.c: fixes n ticks of one axis at v, labelled lab (NULL: formatted as usual);
+ * copied. -1 with dlt_error() */
+int dlt_axes_set_ticks(dlt_axes *ax, int yaxis, const double *v, int n, const char *const *lab);
+void dlt_axes_free_ticks(dlt_axes *ax);
 /* frees the artists added after the first keep (a call that failed half-way) */
 void dlt_axes_drop_artists(dlt_axes *ax, int keep);
 
@@ -245,6 +262,11 @@ typedef struct { double x0, y0, x1, y1; } dlt_box;   /* pixels, y down */
  * degrees; returns the ink box of the text */
 dlt_box dlt_text(cairo_t *cr, const char *s, double x, double y, double size, int ha, int va,
                  int rot90, dlt_rgba color, int draw);
+/* the same turned by angle degrees counter-clockwise: anchor 1 aligns the unrotated
+ * text, then turns it about (x, y) (rotation_mode 'anchor'); anchor 0 turns it, then
+ * aligns the turned text's box (matplotlib's default) */
+dlt_box dlt_text_rot(cairo_t *cr, const char *s, double x, double y, double size, int ha, int va,
+                     double angle, int anchor, dlt_rgba color, int draw);
 int dlt_text_init(void);
 /* the calling thread's face from now on: 0, or a second one for a second drawing thread */
 void dlt_text_use_face(int k);

@@ -560,15 +560,20 @@ static void decorations(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
     cairo_stroke(cr);
   }
   int hidex = f->sharex && ax->r1 < f->nrows, hidey = f->sharey && ax->c0 > 0;
+  const dlt_ticks_fixed *fx = &ax->fixed[0], *fy = &ax->fixed[1];
+  double fsx = fx->fontsize > 0 ? dlt_pt(f, fx->fontsize) : fs, fsy = fy->fontsize > 0 ? dlt_pt(f, fy->fontsize) : fs;
   for (int i = 0; i < ax->nxt && !hidex; i++) {
-    dlt_box b = dlt_text(cr, ax->xl[i], to_px(ax, 0, ax->xt[i], 0), ax->by + ax->bh + off, fs,
-                         DLT_HA_CENTER, DLT_VA_TOP, 0, st->tick_color, draw);
+    const char *s = ax->tick_text[0][i] ? ax->tick_text[0][i] : ax->xl[i];
+    dlt_box b = dlt_text_rot(cr, s, to_px(ax, 0, ax->xt[i], 0), ax->by + ax->bh + off, fsx,
+                             fx->ha >= 0 ? fx->ha : DLT_HA_CENTER, fx->va >= 0 ? fx->va : DLT_VA_TOP, fx->rot, 0,
+                             st->tick_color, draw);
     if (nx++ == 0) xb = b;
     else dlt_box_union(&xb, b);
   }
   for (int i = 0; i < ax->nyt && !hidey; i++) {
-    dlt_box b = dlt_text(cr, ax->yl[i], ax->bx - off, to_px(ax, 1, ax->yt[i], 0), fs, DLT_HA_RIGHT,
-                         DLT_VA_CENTER_BASELINE, 0, st->tick_color, draw);
+    const char *s = ax->tick_text[1][i] ? ax->tick_text[1][i] : ax->yl[i];
+    dlt_box b = dlt_text_rot(cr, s, ax->bx - off, to_px(ax, 1, ax->yt[i], 0), fsy, fy->ha >= 0 ? fy->ha : DLT_HA_RIGHT,
+                             fy->va >= 0 ? fy->va : DLT_VA_CENTER_BASELINE, fy->rot, 0, st->tick_color, draw);
     if (ny++ == 0) yb = b;
     else dlt_box_union(&yb, b);
   }

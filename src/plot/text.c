@@ -167,6 +167,28 @@ static void draw_line(cairo_t *cr, const mline *m, double size, double x, double
 
 dlt_box dlt_text(cairo_t *cr, const char *s, double x, double y, double size, int ha, int va,
                  int rot90, dlt_rgba color, int draw) {
+  return dlt_text_rot(cr, s, x, y, size, ha, va, rot90 ? 90 : 0, 1, color, draw);
+}
+
+/* Text._get_layout's rotation_mode 'default': the box of the text rotated by th radians
+ * (counter-clockwise on the page) about its top-left corner is what ha and va align;
+ * returns the offset of that corner from (x, y) and the box's corners about it */
+static void rotated_box(double W, double H, double th, int ha, int va, double baseline, double descent,
+                        double *dx, double *dy, dlt_box *b) {
+  double c = cos(th), sn = sin(th), u[4] = {0, W, W, 0}, v[4] = {0, 0, H, H};
+  *b = (dlt_box){INFINITY, INFINITY, -INFINITY, -INFINITY};
+  for (int k = 0; k < 4; k++) {
+    double px = u[k] * c + v[k] * sn, py = -u[k] * sn + v[k] * c;  /* y down */
+    b->x0 = fmin(b->x0, px), b->x1 = fmax(b->x1, px), b->y0 = fmin(b->y0, py), b->y1 = fmax(b->y1, py);
+  }
+  *dx = ha == DLT_HA_LEFT ? -b->x0 : ha == DLT_HA_CENTER ? -(b->x0 + b->x1) / 2 : -b->x1;
+  *dy = va == DLT_VA_TOP ? -b->y0 : va == DLT_VA_BOTTOM ? -b->y1 : va == DLT_VA_CENTER ? -(b->y0 + b->y1) / 2
+        : va == DLT_VA_BASELINE ? -(b->y1 - descent) : -(b->y0 + baseline / 2);
+}
+
+dlt_box dlt_text_rot(cairo_t *cr, const char *s, double x, double y, double size, int ha, int va,
+                     double angle, int anchor, dlt_rgba color, int draw) {
+  int rot90 = angle == 90 && anchor;
   dlt_box box = {x, y, x, y};
   /* text at a point a log axis cannot show (NaN) or of no size would put cairo into an
    * error state (a non-invertible matrix) that fails the whole figure; FreeType refuses
@@ -205,8 +227,24 @@ dlt_box dlt_text(cairo_t *cr, const char *s, double x, double y, double size, in
   double oy = va == DLT_VA_TOP ? 0 : va == DLT_VA_BOTTOM ? -H : va == DLT_VA_CENTER ? -H / 2
               : va == DLT_VA_BASELINE ? -baseline : -baseline / 2;
   double ox = ha == DLT_HA_LEFT ? 0 : ha == DLT_HA_CENTER ? -W / 2 : -W;
+  double th = angle * M_PI / 180;
+  int turned = angle != 0 && !rot90;
   if (rot90) box = (dlt_box){x + oy, y - ox - W, x + oy + H, y - ox};
-  else box = (dlt_box){x + ox, y + oy, x + ox + W, y + oy + H};
+  else if (!turned) box = (dlt_box){x + ox, y + oy, x + ox + W, y + oy + H};
+  else if (anchor) {  /* aligned unrotated, then turned about (x, y) */
+    double c = cos(th), sn = sin(th), u[2] = {ox, ox + W}, v[2] = {oy, oy + H};
+    box = (dlt_box){INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (int k = 0; k < 4; k++) {
+      double px = u[k & 1] * c + v[k >> 1] * sn, py = -u[k & 1] * sn + v[k >> 1] * c;
+      dlt_box_union(&box, (dlt_box){x + px, y + py, x + px, y + py});
+    }
+  } else {  /* turned, then its box aligned: the corner moves to (x + dx, y + dy) */
+    double dx, dy;
+    dlt_box b;
+    rotated_box(W, H, th, ha, va, base[0], d, &dx, &dy, &b);
+    x += dx, y += dy, ox = oy = 0;
+    box = (dlt_box){x + b.x0, y + b.y0, x + b.x1, y + b.y1};
+  }
   /* a band of the image drawn alone skips the text wholly above or below it (a glyph's
    * ink stays within a font size of the box) */
   double cx0, cy0, cx1, cy1;
@@ -215,6 +253,7 @@ dlt_box dlt_text(cairo_t *cr, const char *s, double x, double y, double size, in
   if (draw) {
     cairo_translate(cr, x, y);
     if (rot90) cairo_rotate(cr, -M_PI / 2);
+    else if (turned) cairo_rotate(cr, -th);
     cairo_set_source_rgba(cr, color.r, color.g, color.b, color.a);
     for (int i = 0; i < n; i++) {
       double lx = ha == DLT_HA_LEFT ? 0 : ha == DLT_HA_CENTER ? (W - w[i]) / 2 : W - w[i];
