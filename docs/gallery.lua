@@ -84,6 +84,23 @@ axes[2]:set_xscale("log")
 axes[2]:set_title("set_xscale('log')")
 fig:tight_layout()
 fig:savefig(path)]]},
+  {"semilog", "semilogy, semilogx and loglog", [[
+plt.style.use("seaborn-v0_8-whitegrid")
+local steps, loss, lr = {}, {}, {}
+for i = 1, 300 do
+  steps[i] = i
+  loss[i] = 30 * math.exp(-i / 40) + 0.05
+  lr[i] = 1e-5 * 1.05 ^ i
+end
+local fig, axes = plt.subplots(1, 3, {figsize = {12, 3.5}})
+axes[1]:semilogy(steps, loss, {color = "red"})
+axes[1]:set_title("semilogy")
+axes[2]:semilogx(lr, loss, {color = "purple"})
+axes[2]:set_title("semilogx")
+axes[3]:loglog(steps, loss, "o", {markersize = 3})
+axes[3]:set_title("loglog")
+fig:tight_layout()
+fig:savefig(path)]]},
   {"contour", "Contours with log-spaced levels", [[
 plt.style.use("seaborn-v0_8-whitegrid")
 local n = 200
@@ -156,6 +173,30 @@ axes[2][2]:axis("off")
 fig:suptitle("plt.subplots(2, 2)", {fontsize = 14})
 fig:tight_layout()
 fig:savefig(path)]]},
+  {"subplot", "plt.subplot grids and set_aspect", [[
+plt.style.use("seaborn-v0_8-whitegrid")
+local t = dlt.linspace(0, 2 * math.pi, 100)
+plt.figure({figsize = {8, 6}})
+plt.subplot(2, 2, 1)
+plt.plot(t:cos(), t:sin())
+plt.gca():set_aspect("equal")
+plt.title("subplot(2, 2, 1), set_aspect('equal')")
+plt.subplot(222)
+plt.plot(t:cos(), t:sin())
+plt.title("subplot(222), aspect 'auto'")
+plt.subplot(2, 1, 2)
+plt.plot(t, t:sin())
+plt.text(6.6, 0, "text beside the axes\n(clip_on = false)")
+plt.title("subplot(2, 1, 2)")
+plt.tight_layout()
+plt.savefig(path)
+plt.close()]]},
+  {"savefig_tight", "savefig with bbox_inches = 'tight' and transparent", [[
+plt.style.use("seaborn-v0_8-whitegrid")
+local fig, ax = plt.subplots({figsize = {6, 4}})
+ax:bar({1, 2, 3}, {3, 5, 2}, {color = "tab:orange"})
+ax:set_title("only the drawn part, no background")
+fig:savefig(path, {bbox_inches = "tight", transparent = true})]]},
   {"pyplot", "The pyplot state functions", [[
 plt.style.use("seaborn-v0_8-whitegrid")
 plt.figure({figsize = {6, 4}})

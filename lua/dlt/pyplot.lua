@@ -8,6 +8,9 @@ local plt = require("dlt").plot
 local function pass(...) return ... end
 
 function plt.plot(...) return pass(plt.gca():plot(...)) end
+function plt.semilogx(...) return pass(plt.gca():semilogx(...)) end
+function plt.semilogy(...) return pass(plt.gca():semilogy(...)) end
+function plt.loglog(...) return pass(plt.gca():loglog(...)) end
 function plt.scatter(...) return pass(plt.gca():scatter(...)) end
 function plt.hist(...) return pass(plt.gca():hist(...)) end
 function plt.bar(...) return pass(plt.gca():bar(...)) end

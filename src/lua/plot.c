@@ -321,40 +321,61 @@ static void finish_marker_colors(lua_State *L, int o, const char *fn, dlt_artist
   if (opt_color(L, o, fn, "markeredgecolor", &c) || opt_color(L, o, fn, "mec", &c)) a->ls.medge = c;
 }
 
-static int ax_plot(lua_State *L) {
+/* plot and the semilog/loglog forms (fn names them in errors) */
+static int plot_lines(lua_State *L, const char *fn) {
   dlt_axes *ax = check_axes(L, 1);
   int o = opts_index(L, 2);
-  dlt_lua_checkoptions(L, o, "plot", line_opts);
+  dlt_lua_checkoptions(L, o, fn, line_opts);
   int top = o ? o - 1 : lua_gettop(L), nd = 0, fmt = 0;
   for (int i = 2; i <= top; i++) {
     if (lua_type(L, i) == LUA_TSTRING && i == top) fmt = i;
     else if (is_data(L, i)) nd++;
     else if (lua_type(L, i) == LUA_TSTRING)
-      dlt_lua_fail(L, "plot: argument %d must be data, a format string or options, got string '%s' (a format "
-                 "string comes after the data, with only options after it)", i - 1, lua_tostring(L, i));
-    else dlt_lua_fail(L, "plot: argument %d must be data, a format string or options, got %s", i - 1, luaL_typename(L, i));
+      dlt_lua_fail(L, "%s: argument %d must be data, a format string or options, got string '%s' (a format "
+                 "string comes after the data, with only options after it)", fn, i - 1, lua_tostring(L, i));
+    else dlt_lua_fail(L, "%s: argument %d must be data, a format string or options, got %s", fn, i - 1, luaL_typename(L, i));
   }
-  if (nd < 1 || nd > 2) dlt_lua_fail(L, "plot: expected y or x, y (got %d data arguments)", nd);
+  if (nd < 1 || nd > 2) dlt_lua_fail(L, "%s: expected y or x, y (got %d data arguments)", fn, nd);
   int64_t nx, ny;
-  double *x, *y = todoubles(L, 2 + nd - 1, "plot", "y", &ny);
+  double *x, *y = todoubles(L, 2 + nd - 1, fn, "y", &ny);
   if (nd == 2) {
-    x = todoubles(L, 2, "plot", "x", &nx);
-    if (nx != ny) dlt_lua_fail(L, "plot: x and y must have the same length, got %d and %d", (int)nx, (int)ny);
+    x = todoubles(L, 2, fn, "x", &nx);
+    if (nx != ny) dlt_lua_fail(L, "%s: x and y must have the same length, got %d and %d", fn, (int)nx, (int)ny);
   } else {
     x = lua_newuserdatauv(L, (size_t)(ny ? ny : 1) * sizeof *x, 0);
     for (int64_t i = 0; i < ny; i++) x[i] = (double)i;
   }
   dlt_linestyle ls = {0};
   int fc = 0, fl = 0, fm = 0, has_color = 0;
-  if (fmt && dlt_parse_fmt("plot", lua_tostring(L, fmt), &ls, &fc, &fl, &fm) != 0) dlt_lua_error(L);
+  if (fmt && dlt_parse_fmt(fn, lua_tostring(L, fmt), &ls, &fc, &fl, &fm) != 0) dlt_lua_error(L);
   keep_on_error(L, ax);
   dlt_artist *a = dlt_plot_line(ax, x, y, ny);
   if (!a) dlt_lua_error(L);
   if (fc) a->ls.color = ls.color, has_color = 1;
   if (fmt) a->ls.ls = ls.ls, a->ls.marker = ls.marker;
-  line_options(L, o, "plot", a, &has_color);
+  line_options(L, o, fn, a, &has_color);
   if (!has_color) a->ls.color = dlt_color_cycle(ax->line_cycle++);
-  finish_marker_colors(L, o, "plot", a);
+  finish_marker_colors(L, o, fn, a);
+  return 0;
+}
+
+static int ax_plot(lua_State *L) { return plot_lines(L, "plot"); }
+
+/* semilogx / semilogy / loglog: plot, then the log scale on x, y or both (base 10) */
+static int ax_semilogx(lua_State *L) {
+  plot_lines(L, "semilogx");
+  check_axes(L, 1)->xlog = 1;
+  return 0;
+}
+static int ax_semilogy(lua_State *L) {
+  plot_lines(L, "semilogy");
+  check_axes(L, 1)->ylog = 1;
+  return 0;
+}
+static int ax_loglog(lua_State *L) {
+  plot_lines(L, "loglog");
+  dlt_axes *ax = check_axes(L, 1);
+  ax->xlog = ax->ylog = 1;
   return 0;
 }
 
@@ -722,6 +743,7 @@ static int ax_imshow(lua_State *L) {
   dlt_artist *a = dlt_plot_image(ax, M, rows, cols);
   if (!a) dlt_lua_error(L);
   a->aspect_equal = strcmp(aspect, "equal") == 0;
+  ax->aspect_set = 0;  /* imshow sets the axes' aspect, as matplotlib's */
   opt_cmap(L, o, "imshow", a);
   a->vmin = dlt_lua_optnumber(L, o, "vmin", NAN), a->vmax = dlt_lua_optnumber(L, o, "vmax", NAN);
   a->alpha = opt_alpha(L, o, "imshow");
@@ -741,7 +763,7 @@ static int align(lua_State *L, const char *fn, const char *s, int horizontal) {
 
 static int ax_text(lua_State *L) {
   static const char *const allowed[] = {"fontsize", "color", "ha", "va", "horizontalalignment",
-                                        "verticalalignment", "alpha", "zorder", NULL};
+                                        "verticalalignment", "alpha", "zorder", "clip_on", NULL};
   dlt_axes *ax = check_axes(L, 1);
   double x = luaL_checknumber(L, 2), y = luaL_checknumber(L, 3);
   const char *s = luaL_checkstring(L, 4);
@@ -757,7 +779,39 @@ static int ax_text(lua_State *L) {
   const char *ha = dlt_lua_optstring(L, o, "ha", dlt_lua_optstring(L, o, "horizontalalignment", "left"));
   const char *va = dlt_lua_optstring(L, o, "va", dlt_lua_optstring(L, o, "verticalalignment", "baseline"));
   a->ha = align(L, "text", ha, 1), a->va = align(L, "text", va, 0);
+  a->unclipped = !dlt_lua_optboolean(L, o, "clip_on", 0);
   return 0;
+}
+
+/* set_aspect("equal" | "auto" | ratio): y units per x unit on screen, the box shrunk
+ * about its centre (adjustable 'box', anchor 'C') */
+static int ax_set_aspect(lua_State *L) {
+  dlt_axes *ax = check_axes(L, 1);
+  double a;
+  if (lua_type(L, 2) == LUA_TNUMBER) {
+    a = lua_tonumber(L, 2);
+    if (!(a > 0) || !isfinite(a)) dlt_lua_fail(L, "set_aspect: aspect %s must be a finite number > 0", dlt_lua_num(L, a));
+  } else if (lua_type(L, 2) == LUA_TSTRING) {
+    const char *s = lua_tostring(L, 2);
+    if (strcmp(s, "equal") == 0) a = 1;
+    else if (strcmp(s, "auto") == 0) a = 0;
+    else return dlt_lua_fail(L, "set_aspect: unknown aspect '%s' ('equal', 'auto' or a number)", s);
+  } else {
+    return dlt_lua_fail(L, "set_aspect: aspect must be 'equal', 'auto' or a number, got %s", luaL_typename(L, 2));
+  }
+  ax->aspect_set = 1, ax->aspect = a;
+  return 0;
+}
+
+static int ax_get_aspect(lua_State *L) {
+  dlt_axes *ax = check_axes(L, 1);
+  int img = 0;
+  for (int i = 0; i < ax->nart; i++) img |= ax->art[i]->kind == DLT_ART_IMAGE && ax->art[i]->aspect_equal;
+  double a = ax->aspect_set ? ax->aspect : img;
+  if (a == 0) lua_pushstring(L, "auto");
+  else if (a == 1) lua_pushstring(L, "equal");
+  else lua_pushnumber(L, a);
+  return 1;
 }
 
 /* set_title / set_xlabel / set_ylabel: (s, {fontsize}) */
@@ -1101,13 +1155,20 @@ static int fig_tight_layout(lua_State *L) {
   return 0;
 }
 
+/* savefig(path, {dpi, bbox_inches = "tight", pad_inches = 0.1, transparent = false}) */
 static int fig_savefig(lua_State *L) {
-  static const char *const allowed[] = {"dpi", NULL};
+  static const char *const allowed[] = {"dpi", "bbox_inches", "pad_inches", "transparent", NULL};
   dlt_figure *f = check_fig(L, 1);
   const char *path = luaL_checkstring(L, 2);
   dlt_lua_checkoptions(L, 3, "savefig", allowed);
-  double dpi = dlt_lua_optnumber(L, lua_istable(L, 3) ? 3 : 0, "dpi", 0);
-  if (dlt_figure_savefig(f, path, dpi) != 0) dlt_lua_error(L);
+  int o = lua_istable(L, 3) ? 3 : 0;
+  double dpi = dlt_lua_optnumber(L, o, "dpi", 0);
+  const char *bbox = dlt_lua_optstring(L, o, "bbox_inches", NULL);
+  if (bbox && strcmp(bbox, "tight") != 0) dlt_lua_fail(L, "savefig: bbox_inches '%s' must be 'tight' (or nil for the whole figure)", bbox);
+  dlt_savefig_opts so = {bbox != NULL, dlt_lua_optboolean(L, o, "transparent", 0), dlt_lua_optnumber(L, o, "pad_inches", 0.1)};
+  if (!(so.pad_inches >= 0 && so.pad_inches <= 100))
+    dlt_lua_fail(L, "savefig: pad_inches %s must be from 0 to 100", dlt_lua_num(L, so.pad_inches));
+  if (dlt_figure_savefig_opts(f, path, dpi, &so) != 0) dlt_lua_error(L);
   return 0;
 }
 
@@ -1193,6 +1254,10 @@ static int plt_subplots(lua_State *L) {
   return 2;
 }
 
+/* plt.subplot(nrows, ncols, index) or plt.subplot(221): the axes at index (1-based,
+ * row-major; {first, last} spans cells) of the current figure, made if not there */
+static int plt_subplot(lua_State *L);
+
 /* pushes the current figure, creating one if there is none */
 static int push_gcf(lua_State *L) {
   push_state(L);
@@ -1221,6 +1286,62 @@ static int push_gca(lua_State *L) {
 }
 
 static int plt_gcf(lua_State *L) { push_gcf(L); return 1; }
+
+static int plt_subplot(lua_State *L) {
+  int nr, nc, first, last;
+  if (lua_gettop(L) == 1) {
+    lua_Integer k = luaL_checkinteger(L, 1);
+    if (k < 111 || k > 999)
+      dlt_lua_fail(L, "subplot: a single argument must be a 3-digit number such as 221, got %d", (int)k);
+    nr = (int)(k / 100), nc = (int)(k / 10 % 10), first = last = (int)(k % 10);
+    if (nc < 1) dlt_lua_fail(L, "subplot: %d has 0 columns", (int)k);
+  } else {
+    nr = (int)luaL_checkinteger(L, 1), nc = (int)luaL_checkinteger(L, 2);
+    if (lua_istable(L, 3)) {
+      lua_rawgeti(L, 3, 1), lua_rawgeti(L, 3, 2);
+      if (!lua_isinteger(L, -2) || !lua_isinteger(L, -1)) dlt_lua_fail(L, "subplot: index must be a number or {first, last}");
+      first = (int)lua_tointeger(L, -2), last = (int)lua_tointeger(L, -1);
+      lua_pop(L, 2);
+    } else {
+      first = last = (int)luaL_checkinteger(L, 3);
+    }
+  }
+  if (nr < 1 || nc < 1 || nr > 64 || nc > 64) dlt_lua_fail(L, "subplot: grid %dx%d must be between 1x1 and 64x64", nr, nc);
+  for (int k = 0; k < 2; k++) {
+    int v = k ? last : first;
+    if (v < 1 || v > nr * nc) dlt_lua_fail(L, "subplot: index %d must be from 1 to %d for a %dx%d grid", v, nr * nc, nr, nc);
+  }
+  lua_settop(L, 0);
+  int fig = push_gcf(L), existed;
+  dlt_axes *ax = dlt_figure_subplot(check_fig(L, fig), nr, nc, first - 1, last - 1, &existed);
+  if (!ax) dlt_lua_error(L);
+  push_figtable(L, fig);
+  lua_getfield(L, -1, "axes");
+  int n = (int)lua_rawlen(L, -1);
+  if (existed) {  /* its userdata, made current */
+    for (int i = 1; i <= n; i++) {
+      lua_rawgeti(L, -1, i);
+      if (((ax_box *)lua_touserdata(L, -1))->ax == ax) {
+        lua_pushvalue(L, -1);
+        lua_setfield(L, fig + 1, "cur");
+        return 1;
+      }
+      lua_pop(L, 1);
+    }
+    return dlt_lua_fail(L, "subplot: internal: axes without userdata");
+  }
+  /* the userdata of the axes just added, as push_new_axes makes it */
+  ax_box *b = lua_newuserdatauv(L, sizeof *b, 1);
+  b->ax = ax;
+  luaL_setmetatable(L, AX_MT);
+  lua_pushvalue(L, fig);
+  lua_setiuservalue(L, -2, 1);
+  lua_pushvalue(L, -1);
+  lua_rawseti(L, -3, n + 1);
+  lua_pushvalue(L, -1);
+  lua_setfield(L, fig + 1, "cur");
+  return 1;
+}
 static int plt_gca(lua_State *L) { push_gca(L); return 1; }
 
 /* plt.colorbar([mappable], {label, ax}): the current figure's last mappable by default */
@@ -1347,7 +1468,8 @@ static int plt_style_use(lua_State *L) {
 }
 
 static const luaL_Reg ax_methods[] = {
-    {"plot", ax_plot}, {"scatter", ax_scatter}, {"hist", ax_hist}, {"bar", ax_bar},
+    {"plot", ax_plot}, {"semilogx", ax_semilogx}, {"semilogy", ax_semilogy}, {"loglog", ax_loglog},
+    {"scatter", ax_scatter}, {"hist", ax_hist}, {"bar", ax_bar},
     {"fill_between", ax_fill_between}, {"contour", ax_contour}, {"contourf", ax_contourf},
     {"imshow", ax_imshow}, {"axhline", ax_axhline}, {"axvline", ax_axvline}, {"axvspan", ax_axvspan},
     {"text", ax_text}, {"set_title", ax_set_title}, {"set_xlabel", ax_set_xlabel},
@@ -1356,7 +1478,8 @@ static const luaL_Reg ax_methods[] = {
     {"set_yscale", ax_set_yscale}, {"legend", ax_legend}, {"grid", ax_grid}, {"axis", ax_axis},
     {"get_figure", ax_get_figure}, {"get_xticks", ax_get_xticks}, {"get_yticks", ax_get_yticks},
     {"get_position", ax_get_position}, {"set_xticks", ax_set_xticks}, {"set_yticks", ax_set_yticks},
-    {"set_xticklabels", ax_set_xticklabels}, {"set_yticklabels", ax_set_yticklabels}, {NULL, NULL}};
+    {"set_xticklabels", ax_set_xticklabels}, {"set_yticklabels", ax_set_yticklabels},
+    {"set_aspect", ax_set_aspect}, {"get_aspect", ax_get_aspect}, {NULL, NULL}};
 
 static const luaL_Reg fig_methods[] = {
     {"suptitle", fig_suptitle}, {"colorbar", fig_colorbar}, {"tight_layout", fig_tight_layout},
@@ -1372,7 +1495,8 @@ static int plt_imread(lua_State *L) {
 static const luaL_Reg plt_funcs[] = {
     {"figure", plt_figure}, {"subplots", plt_subplots}, {"gcf", plt_gcf}, {"gca", plt_gca},
     {"colorbar", plt_colorbar}, {"close", plt_close}, {"savefig", plt_savefig}, {"show", plt_show},
-    {"imread", plt_imread}, {"xticks", plt_xticks}, {"yticks", plt_yticks}, {NULL, NULL}};
+    {"imread", plt_imread}, {"xticks", plt_xticks}, {"yticks", plt_yticks},
+    {"subplot", plt_subplot}, {NULL, NULL}};
 
 static void new_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction gc,
                       lua_CFunction tostring) {

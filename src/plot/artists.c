@@ -248,6 +248,7 @@ dlt_artist *dlt_plot_text(dlt_axes *ax, double x, double y, const char *s) {
   a->fontsize = ax->fig->st.font_size;
   a->ls.color = ax->fig->st.label_color;
   a->ha = DLT_HA_LEFT, a->va = DLT_VA_BASELINE;
+  a->unclipped = 1;  /* Text's clip_on is False */
   return a;
 }
 

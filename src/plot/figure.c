@@ -90,6 +90,39 @@ dlt_axes *dlt_figure_add_axes(dlt_figure *f, int nrows, int ncols, int row, int 
   return ax;
 }
 
+static int gcd(int a, int b) { return b ? gcd(b, a % b) : a; }
+
+dlt_axes *dlt_figure_subplot(dlt_figure *f, int nrows, int ncols, int first, int last, int *existed) {
+  *existed = 0;
+  if (nrows < 1 || ncols < 1 || nrows > 64 || ncols > 64)
+    return dlt_fail("subplot: grid %dx%d must be between 1x1 and 64x64", nrows, ncols);
+  int R = f->nax ? f->nrows / gcd(f->nrows, nrows) * nrows : nrows;
+  int C = f->nax ? f->ncols / gcd(f->ncols, ncols) * ncols : ncols;
+  if (R > 64 || C > 64)
+    return dlt_fail("subplot: a %dx%d grid in a figure with a %dx%d one needs a %dx%d grid (at most 64x64)", nrows,
+                    ncols, f->nrows, f->ncols, R, C);
+  int sr = R / nrows, sc = C / ncols;
+  int r0 = first / ncols, c0 = first % ncols, r1 = last / ncols, c1 = last % ncols;
+  if (r1 < r0) { int t = r0; r0 = r1; r1 = t; }
+  if (c1 < c0) { int t = c0; c0 = c1; c1 = t; }
+  r0 *= sr, r1 = (r1 + 1) * sr, c0 *= sc, c1 = (c1 + 1) * sc;
+  if (f->nax) {  /* earlier axes onto the common grid */
+    int er = R / f->nrows, ec = C / f->ncols;
+    for (int i = 0; i < f->nax; i++) {
+      dlt_axes *a = f->ax[i];
+      a->r0 *= er, a->r1 *= er, a->c0 *= ec, a->c1 *= ec;
+    }
+    f->nrows = R, f->ncols = C;
+  }
+  for (int i = f->nax - 1; i >= 0; i--) {
+    dlt_axes *a = f->ax[i];
+    if (a->r0 == r0 && a->r1 == r1 && a->c0 == c0 && a->c1 == c1) { *existed = 1; return a; }
+  }
+  dlt_axes *ax = dlt_figure_add_axes(f, R, C, r0, c0);
+  if (ax) ax->r1 = r1, ax->c1 = c1;
+  return ax;
+}
+
 int dlt_figure_suptitle(dlt_figure *f, const char *s, double size) {
   if (dlt_set_string(&f->suptitle, s) != 0) return -1;
   f->suptitle_size = size > 0 ? size : f->st.font_size * f->st.figtitle_scale;

@@ -178,11 +178,12 @@ static int axis_ticks(dlt_axes *ax, int yd, const double *lim, double *t, char (
   return log_minor(lo, hi, m, t, lab, minor);
 }
 
-/* Axes.apply_aspect for 'equal' with the box adjusted, anchored at the centre */
-static void apply_equal_aspect(dlt_axes *ax) {
+/* Axes.apply_aspect with the box adjusted, anchored at the centre: aspect y units on
+ * screen per x unit (1 for 'equal') */
+static void apply_equal_aspect(dlt_axes *ax, double aspect) {
   double dx = fabs(ax->vx[1] - ax->vx[0]), dy = fabs(ax->vy[1] - ax->vy[0]);
   if (!(dx > 0 && dy > 0)) return;
-  double want = dy / dx;
+  double want = aspect * dy / dx;
   if (ax->bh / ax->bw > want) {
     double h = ax->bw * want;
     ax->by += (ax->bh - h) / 2, ax->bh = h;
@@ -213,7 +214,9 @@ static void ticks(dlt_axes *ax) {
   ax->aspect_equal = 0;
   for (int i = 0; i < ax->nart; i++)
     if (ax->art[i]->kind == DLT_ART_IMAGE && ax->art[i]->aspect_equal) ax->aspect_equal = 1;
-  if (ax->aspect_equal && !ax->xlog && !ax->ylog) apply_equal_aspect(ax);
+  double aspect = 1;
+  if (ax->aspect_set) ax->aspect_equal = ax->aspect > 0, aspect = ax->aspect;
+  if (ax->aspect_equal && !ax->xlog && !ax->ylog) apply_equal_aspect(ax, aspect);
   ax->nxt = axis_ticks(ax, 0, ax->vx, ax->xt, ax->xl, &ax->xoom, ax->xminor);
   ax->nyt = axis_ticks(ax, 1, ax->vy, ax->yt, ax->yl, &ax->yoom, ax->yminor);
 }
@@ -296,6 +299,33 @@ int dlt_figure_layout(dlt_figure *f) {
   int rc = dlt_text_init();
   if (rc == 0 && f->tight) rc = dlt_layout_tight(f, cr);
   if (rc == 0) dlt_layout_figure(f);
+  cairo_destroy(cr);
+  cairo_surface_destroy(s);
+  return rc;
+}
+
+int dlt_figure_tight_bbox(dlt_figure *f, dlt_box *out) {
+  cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1);
+  cairo_t *cr = cairo_create(s);
+  int rc = dlt_text_init();
+  if (rc == 0 && f->tight) rc = dlt_layout_tight(f, cr);
+  if (rc == 0) {
+    dlt_layout_figure(f);
+    double W = f->w * f->dpi, H = f->h * f->dpi;
+    dlt_box b = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    for (int i = 0; i < f->nax; i++) {
+      dlt_axes *ax = f->ax[i];
+      dlt_box t = {ax->bx, ax->by, ax->bx + ax->bw, ax->by + ax->bh};
+      dlt_render_axes(ax, cr, 0, &t);
+      if (ax->cbar) dlt_render_colorbar(ax, cr, 0, &t);
+      dlt_box_union(&b, t);
+    }
+    if (f->suptitle)
+      dlt_box_union(&b, dlt_text(cr, f->suptitle, W / 2, 0.02 * H, dlt_pt(f, f->suptitle_size), DLT_HA_CENTER,
+                                 DLT_VA_TOP, 0, f->st.label_color, 0));
+    if (!(b.x0 <= b.x1)) b = (dlt_box){0, 0, W, H};  /* nothing drawn: the whole figure */
+    *out = b;
+  }
   cairo_destroy(cr);
   cairo_surface_destroy(s);
   return rc;

@@ -152,6 +152,7 @@ typedef struct dlt_artist {
   int bars;               /* bar/hist patches: sticky at each bar's base */
   /* text */
   char *text; double fontsize; int ha, va;
+  int unclipped;          /* clip_on false: drawn outside the axes too (text's default) */
 } dlt_artist;
 
 struct dlt_figure;
@@ -178,6 +179,7 @@ typedef struct dlt_axes {
   double title_pad; int title_loc;   /* points; DLT_HA_* */
   int line_cycle, patch_cycle;
   int aspect_equal;
+  int aspect_set; double aspect;    /* set_aspect: y units per x unit on screen, 0 'auto' */
   /* colorbar attached to this axes' cell */
   dlt_artist *cbar; char *cbar_label;
   /* computed at draw time, pixels with y down */
@@ -204,6 +206,7 @@ typedef struct dlt_figure {
   int tight;
   int sharex, sharey;               /* subplots(sharex, sharey): one range for all */
   double left, right, bottom, top, wspace, hspace;
+  int crop[4];                      /* savefig's bbox_inches 'tight': x, y, w, h pixels (w 0: none) */
 } dlt_figure;
 
 /* figure.c */
@@ -211,6 +214,10 @@ dlt_figure *dlt_figure_new(double w, double h, double dpi);
 void dlt_figure_free(dlt_figure *f);
 /* an axes on the nrows x ncols grid at (row, col), 0-based; sets f's grid shape */
 dlt_axes *dlt_figure_add_axes(dlt_figure *f, int nrows, int ncols, int row, int col);
+/* plt.subplot: the axes spanning cells first..last (0-based, row-major) of an nrows x
+ * ncols grid; the figure's grid becomes the least common multiple of its own and this
+ * one (cells of earlier axes scaled to it); an axes already there is returned */
+dlt_axes *dlt_figure_subplot(dlt_figure *f, int nrows, int ncols, int first, int last, int *existed);
 int dlt_figure_suptitle(dlt_figure *f, const char *s, double size);
 int dlt_set_string(char **dst, const char *s);
 int dlt_axes_colorbar(dlt_axes *ax, dlt_artist *mappable, const char *label);
@@ -353,6 +360,13 @@ uint32_t dlt_adler32_combine(uint32_t adler_a, uint32_t adler_b, size_t n_b);
 
 /* png.c: writes the figure; a temporary file renamed into place */
 int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi);
+/* savefig's options: bbox_inches 'tight' (tight, with pad_inches round the drawing) and
+ * transparent (no figure or axes background) */
+typedef struct { int tight, transparent; double pad_inches; } dlt_savefig_opts;
+int dlt_figure_savefig_opts(dlt_figure *f, const char *path, double dpi, const dlt_savefig_opts *o);
+/* the box of everything drawn (axes, their labels, colorbars, legends, the suptitle),
+ * pixels at the figure's dpi, after the layout */
+int dlt_figure_tight_bbox(dlt_figure *f, dlt_box *out);
 /* renders into a new ARGB32 buffer (caller frees) for tests: w x h pixels */
 unsigned char *dlt_figure_render_rgba(dlt_figure *f, int *w, int *h);
 

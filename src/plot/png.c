@@ -26,6 +26,7 @@
  * transparent unless the face will cover it all. Returns the block to free. */
 static unsigned char *pixels(const dlt_figure *f, double dpi, int *w, int *h, size_t front, unsigned char **px) {
   *w = (int)lround(f->w * dpi), *h = (int)lround(f->h * dpi);
+  if (f->crop[2] > 0) *w = f->crop[2], *h = f->crop[3];
   size_t n = (size_t)*w * *h * 4 + (size_t)*h + front;
   unsigned char *b = f->st.fig_face.a < 1 ? calloc(n, 1) : malloc(n);
   if (!b) dlt_failn("savefig: cannot make a %dx%d image", *w, *h);
@@ -348,7 +349,7 @@ static int save_png(FILE *fp, void *ctx) {
    * pixels, no second image in memory (2.8 MB at 1400x500). RGBA scanlines of the
    * first of two bands need h/2 spare bytes before the pixels. */
   int w, h, opaque = f->st.fig_face.a >= 1;
-  unsigned char *px, *block = pixels(f, dpi, &w, &h, opaque ? 0 : ((size_t)lround(f->h * dpi) / 2 + 15) & ~(size_t)15, &px);
+  unsigned char *px, *block = pixels(f, dpi, &w, &h, opaque ? 0 : ((size_t)(f->crop[2] ? f->crop[3] : lround(f->h * dpi)) / 2 + 15) & ~(size_t)15, &px);
   malloc_trim(0);
   png_io io = {fp, 0, ""};
   band b[2] = {{0}, {0}};
@@ -362,6 +363,28 @@ static int save_png(FILE *fp, void *ctx) {
 }
 
 int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi) {
+  dlt_savefig_opts o = {0, 0, 0.1};
+  return dlt_figure_savefig_opts(f, path, dpi, &o);
+}
+
+/* bbox_inches 'tight': the drawing's box at dpi grown by pad_inches, as whole pixels
+ * (the figure keeps its layout; the image is that part of it) */
+static int tight_crop(dlt_figure *f, double dpi, double pad) {
+  double keep = f->dpi;
+  f->dpi = dpi;
+  dlt_box b;
+  int rc = dlt_figure_tight_bbox(f, &b);
+  f->dpi = keep;
+  if (rc != 0) return rc;
+  double p = pad * dpi;
+  double x0 = floor(b.x0 - p), y0 = floor(b.y0 - p), x1 = ceil(b.x1 + p), y1 = ceil(b.y1 + p);
+  if (!(x1 - x0 >= 1 && y1 - y0 >= 1 && x1 - x0 < 32767.5 && y1 - y0 < 32767.5 && (x1 - x0) * (y1 - y0) <= 1e8))
+    return dlt_failn("savefig: the tight box %gx%g pixels must have 1 to 32767 pixels a side, 1e8 in all", x1 - x0, y1 - y0);
+  f->crop[0] = (int)x0, f->crop[1] = (int)y0, f->crop[2] = (int)(x1 - x0), f->crop[3] = (int)(y1 - y0);
+  return 0;
+}
+
+int dlt_figure_savefig_opts(dlt_figure *f, const char *path, double dpi, const dlt_savefig_opts *o) {
   const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
   if (!dot || (slash && dot < slash)) return dlt_failn("savefig: '%s' has no file extension (use .png)", path);
   if (strcmp(dot, ".png") != 0 && strcmp(dot, ".PNG") != 0)
@@ -370,6 +393,15 @@ int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi) {
   if (!isfinite(dpi) || f->w * dpi < 1 || f->h * dpi < 1 || f->w * dpi >= 32767.5 || f->h * dpi >= 32767.5 ||
       f->w * f->h * dpi * dpi > 1e8)
     return dlt_failn("savefig: dpi %g must give 1 to 32767 pixels a side (Cairo's limit), 1e8 in all", dpi);
+  if (!(o->pad_inches >= 0 && o->pad_inches <= 100))
+    return dlt_failn("savefig: pad_inches %g must be from 0 to 100", o->pad_inches);
   save_job job = {f, path, dpi};
-  return dlt_write_atomic("savefig", path, save_png, &job);
+  dlt_style keep = f->st;
+  if (o->transparent)  /* no figure or axes background: an RGBA PNG */
+    f->st.fig_face.a = 0, f->st.axes_face.a = 0;
+  int rc = o->tight ? tight_crop(f, dpi, o->pad_inches) : 0;
+  if (rc == 0) rc = dlt_write_atomic("savefig", path, save_png, &job);
+  f->st = keep;
+  f->crop[0] = f->crop[1] = f->crop[2] = f->crop[3] = 0;
+  return rc;
 }

@@ -488,6 +488,15 @@ static void draw_image(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
   cairo_surface_destroy(img);
 }
 
+/* a text artist's box, drawn when draw: outside the axes' clip too unless clip_on */
+static dlt_box text_artist(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, int draw) {
+  if (draw && a->unclipped) cairo_save(cr), cairo_reset_clip(cr);
+  dlt_box b = dlt_text(cr, a->text, to_px(ax, 0, a->x[0], 0), to_px(ax, 1, a->y[0], 0), dlt_pt(ax->fig, a->fontsize),
+                       a->ha, a->va, 0, dlt_rgba_alpha(a->ls.color, a->alpha * a->ls.color.a), draw);
+  if (draw && a->unclipped) cairo_restore(cr);
+  return b;
+}
+
 static void draw_artist(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
   switch (a->kind) {
     case DLT_ART_LINE: draw_line(ax, cr, a); break;
@@ -495,10 +504,7 @@ static void draw_artist(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
     case DLT_ART_PATCH: draw_patch(ax, cr, a); break;
     case DLT_ART_CONTOUR: draw_contour(ax, cr, a); break;
     case DLT_ART_IMAGE: draw_image(ax, cr, a); break;
-    case DLT_ART_TEXT:
-      dlt_text(cr, a->text, to_px(ax, 0, a->x[0], 0), to_px(ax, 1, a->y[0], 0),
-               dlt_pt(ax->fig, a->fontsize), a->ha, a->va, 0, dlt_rgba_alpha(a->ls.color, a->alpha * a->ls.color.a), 1);
-      break;
+    case DLT_ART_TEXT: text_artist(ax, cr, a, 1); break;
   }
 }
 
@@ -635,6 +641,12 @@ void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
     if (!ax->axis_off) draw_frame(cr, f, ax->bx, ax->by, ax->bw, ax->bh);
   }
   if (!ax->axis_off) decorations(ax, cr, draw, tight);
+  /* text drawn outside the axes counts in the layout, as in Axes.get_tightbbox */
+  for (int i = 0; i < ax->nart && !draw; i++)
+    if (ax->art[i]->kind == DLT_ART_TEXT && ax->art[i]->unclipped) {
+      dlt_box b = text_artist(ax, cr, ax->art[i], 0);
+      if (isfinite(b.x0) && isfinite(b.y0)) dlt_box_union(tight, b);
+    }
   if (ax->title)
     dlt_box_union(tight, dlt_text(cr, ax->title,
                                   ax->bx + (ax->title_loc == DLT_HA_LEFT ? 0 : ax->title_loc == DLT_HA_RIGHT ? ax->bw : ax->bw / 2),
@@ -763,6 +775,7 @@ int dlt_render_draw(dlt_figure *f, cairo_t *cr, const dlt_contours *contours) {
   double W = f->w * f->dpi, H = f->h * f->dpi;
   cairo_set_source_rgba(cr, f->st.fig_face.r, f->st.fig_face.g, f->st.fig_face.b, f->st.fig_face.a);
   cairo_paint(cr);
+  cairo_translate(cr, -f->crop[0], -f->crop[1]);  /* savefig's bbox_inches 'tight' */
   for (int i = 0; i < f->nax; i++) {
     dlt_axes *ax = f->ax[i];
     dlt_box t = {0, 0, 0, 0};
