@@ -158,6 +158,59 @@ ax:set_ylabel("true")
 fig:colorbar(im, {label = "count"})
 fig:tight_layout()
 fig:savefig(path)]]},
+  {"errorbar", "Error bars", [[
+plt.style.use("seaborn-v0_8-whitegrid")
+local epochs = {1, 2, 3, 4, 5, 6}
+local mean = {0.92, 0.61, 0.45, 0.38, 0.35, 0.33}
+local sd = {0.08, 0.06, 0.05, 0.04, 0.04, 0.03}
+local fig, ax = plt.subplots({figsize = {6, 4}})
+ax:errorbar(epochs, mean, {yerr = sd, fmt = "o-", capsize = 4, label = "val loss, mean ± sd of 5 seeds"})
+ax:errorbar(epochs, {0.7, 0.5, 0.4, 0.36, 0.33, 0.32},
+            {yerr = {{0.02, 0.02, 0.02, 0.01, 0.01, 0.01}, {0.1, 0.08, 0.05, 0.04, 0.03, 0.02}},
+             xerr = 0.15, fmt = "s", capsize = 2, label = "train loss, min..max"})
+ax:set_xlabel("epoch")
+ax:legend()
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"twinx", "twinx and twiny", [[
+plt.style.use("seaborn-v0_8-whitegrid")
+local epochs, loss, acc = {}, {}, {}
+for i = 1, 20 do
+  epochs[i] = i
+  loss[i] = 2.3 * math.exp(-i / 5) + 0.2
+  acc[i] = 0.95 - 0.85 * math.exp(-i / 4)
+end
+local fig, axes = plt.subplots(1, 2, {figsize = {11, 4}})
+axes[1]:plot(epochs, loss, {color = "tab:blue"})
+axes[1]:set_xlabel("epoch")
+axes[1]:set_ylabel("loss", {fontsize = 12})
+local right = axes[1]:twinx()
+right:plot(epochs, acc, {color = "tab:red"})
+right:set_ylabel("accuracy", {fontsize = 12})
+axes[1]:set_title("twinx: two y axes, one x")
+axes[2]:plot(epochs, loss)
+axes[2]:set_xlabel("epoch")
+local top = axes[2]:twiny()
+top:plot({64, 64 * 20}, {loss[1], loss[20]}, {linestyle = "None"})
+top:set_xlabel("samples seen (thousands)")
+axes[2]:set_title("twiny: a second x axis on top")
+fig:tight_layout()
+fig:savefig(path)]]},
+  {"annotate", "Annotations with arrows", [[
+plt.style.use("seaborn-v0_8-whitegrid")
+local x = dlt.linspace(0, 10, 200)
+local y = x:mul(0.8):sin():mul(x:mul(-0.15):exp())
+local fig, ax = plt.subplots({figsize = {7, 4}})
+ax:plot(x, y)
+ax:annotate("arrowstyle '->'", {1.96, 0.745}, {xytext = {3.5, 0.8}, arrowprops = {arrowstyle = "->"}})
+ax:annotate("'-|>' from offset points", {5.9, -0.41}, {xytext = {30, -25}, textcoords = "offset points",
+            arrowprops = {arrowstyle = "-|>", color = "tab:red"}})
+ax:annotate("no arrowstyle:\nthe filled arrow", {7.85, 0.3}, {xytext = {7, 0.65},
+            arrowprops = {facecolor = "black", shrink = 0.05}})
+ax:annotate("axes fraction", {0.02, 0.05}, {xycoords = "axes fraction", fontsize = 9, color = "gray"})
+ax:set_ylim(-0.7, 1)
+fig:tight_layout()
+fig:savefig(path)]]},
   {"subplots", "Subplot grids, suptitle and axis('off')", [[
 plt.style.use("seaborn-v0_8-whitegrid")
 local fig, axes = plt.subplots(2, 2, {figsize = {8, 6}})

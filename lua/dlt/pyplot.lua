@@ -11,6 +11,10 @@ function plt.plot(...) return pass(plt.gca():plot(...)) end
 function plt.semilogx(...) return pass(plt.gca():semilogx(...)) end
 function plt.semilogy(...) return pass(plt.gca():semilogy(...)) end
 function plt.loglog(...) return pass(plt.gca():loglog(...)) end
+function plt.errorbar(...) return pass(plt.gca():errorbar(...)) end
+function plt.twinx(ax) return pass((ax or plt.gca()):twinx()) end
+function plt.twiny(ax) return pass((ax or plt.gca()):twiny()) end
+function plt.annotate(...) return pass(plt.gca():annotate(...)) end
 function plt.scatter(...) return pass(plt.gca():scatter(...)) end
 function plt.hist(...) return pass(plt.gca():hist(...)) end
 function plt.bar(...) return pass(plt.gca():bar(...)) end

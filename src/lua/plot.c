@@ -254,6 +254,25 @@ static void push_new_axes(lua_State *L, int fig, int nrows, int ncols, int row, 
   lua_pop(L, 1);
 }
 
+/* pushes the userdata of ax, just added to the figure at index fig, listed in its axes
+ * and made current (as push_new_axes does) */
+static void push_axes_ud(lua_State *L, int fig, dlt_axes *ax) {
+  fig = lua_absindex(L, fig);
+  ax_box *b = lua_newuserdatauv(L, sizeof *b, 1);
+  b->ax = ax;
+  luaL_setmetatable(L, AX_MT);
+  lua_pushvalue(L, fig);
+  lua_setiuservalue(L, -2, 1);
+  push_figtable(L, fig);
+  lua_getfield(L, -1, "axes");
+  lua_pushvalue(L, -3);
+  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
+  lua_pop(L, 1);
+  lua_pushvalue(L, -2);
+  lua_setfield(L, -2, "cur");
+  lua_pop(L, 1);
+}
+
 /* the figure userdata an axes (at idx) belongs to */
 static void push_axes_fig(lua_State *L, int idx) { lua_getiuservalue(L, idx, 1); }
 
@@ -379,6 +398,123 @@ static int ax_loglog(lua_State *L) {
   return 0;
 }
 
+/* an error option of errorbar: one number, n of them, or {lower, upper} of n (or 1)
+ * each; NULL when absent. Pushes GC-owned lo and hi arrays. */
+static int error_values(lua_State *L, int o, const char *key, int64_t n, double **lo, double **hi) {
+  *lo = *hi = NULL;
+  if (!o) return 0;
+  dlt_lua_rawfield(L, o, key);
+  int e = lua_gettop(L);
+  if (lua_isnil(L, e)) { lua_pop(L, 1); return 0; }
+  *lo = lua_newuserdatauv(L, (size_t)(2 * n + 1) * sizeof **lo, 0);
+  *hi = *lo + n;
+  int pair = 0;
+  if (lua_istable(L, e) && lua_rawlen(L, e) == 2 && n != 2) pair = 1;
+  else if (lua_istable(L, e) && lua_rawlen(L, e) == 2 && n == 2) {
+    lua_rawgeti(L, e, 1);  /* {lower, upper} of two points each: tables inside */
+    pair = lua_istable(L, -1) || dlt_lua_testtensor(L, -1);
+    lua_pop(L, 1);
+  }
+  dlt_tensor *t = dlt_lua_testtensor(L, e);
+  if (t && t->ndim == 2) pair = 2;
+  for (int side = 0; side < 2; side++) {
+    int64_t m;
+    double *v;
+    if (pair == 1) {
+      lua_rawgeti(L, e, side + 1);
+      v = todoubles(L, -1, "errorbar", key, &m);
+    } else {
+      v = todoubles(L, e, "errorbar", key, &m);
+      if (pair == 2) {
+        if (m != 2 * n) dlt_lua_fail(L, "errorbar: %s must have shape (2, %d), got %d values", key, (int)n, (int)m);
+        v += side * n, m = n;
+      }
+    }
+    if (m != 1 && m != n) dlt_lua_fail(L, "errorbar: %s has %d values for %d points", key, (int)m, (int)n);
+    double *dst = side ? *hi : *lo;
+    for (int64_t i = 0; i < n; i++) {
+      dst[i] = v[m == 1 ? 0 : i];
+      if (dst[i] < 0) dlt_lua_fail(L, "errorbar: %s must not be negative, value %d is %s", key, (int)i + 1, dlt_lua_num(L, dst[i]));
+    }
+    lua_settop(L, e + 1);  /* e, then the lo/hi block */
+  }
+  lua_remove(L, e);
+  return 1;
+}
+
+/* the bars of one direction as one line broken by NaN (x0, y0)-(x1, y1) per point, with
+ * cap markers at both ends when capsize > 0 */
+static void error_bars(lua_State *L, dlt_axes *ax, const double *x, const double *y, const double *lo,
+                       const double *hi, int64_t n, int vertical, dlt_rgba c, double lw, double z, double capsize,
+                       double capthick) {
+  double *px = lua_newuserdatauv(L, (size_t)(3 * n + 1) * sizeof *px, 0);
+  double *py = lua_newuserdatauv(L, (size_t)(3 * n + 1) * sizeof *py, 0);
+  for (int64_t i = 0; i < n; i++) {
+    px[3 * i] = vertical ? x[i] : x[i] - lo[i], px[3 * i + 1] = vertical ? x[i] : x[i] + hi[i];
+    py[3 * i] = vertical ? y[i] - lo[i] : y[i], py[3 * i + 1] = vertical ? y[i] + hi[i] : y[i];
+    px[3 * i + 2] = py[3 * i + 2] = NAN;
+  }
+  dlt_artist *b = dlt_plot_line(ax, px, py, 3 * n);
+  if (!b) dlt_lua_error(L);
+  b->ls.color = c, b->ls.width = lw, b->zorder = z;
+  if (!(capsize > 0)) return;
+  dlt_artist *k = dlt_plot_line(ax, px, py, 3 * n);  /* the caps: markers at both ends */
+  if (!k) dlt_lua_error(L);
+  k->ls.ls = DLT_LS_NONE, k->ls.marker = vertical ? '_' : '|';
+  k->ls.msize = 2 * capsize, k->ls.mew = capthick;
+  k->ls.color = k->ls.mface = k->ls.medge = c;
+  k->zorder = z;
+}
+
+/* errorbar(x, y, {yerr, xerr, fmt, ecolor, elinewidth, capsize, capthick, barsabove, ...}):
+ * the data as plot draws them (fmt "none": no line), bars of xerr then yerr below them */
+static int ax_errorbar(lua_State *L) {
+  static const char *const allowed[] = {"yerr", "xerr", "fmt", "ecolor", "elinewidth", "capsize", "capthick",
+                                        "barsabove", "color", "c", "linestyle", "ls", "linewidth", "lw", "marker",
+                                        "markersize", "ms", "alpha", "label", "zorder", "markerfacecolor",
+                                        "markeredgecolor", "markeredgewidth", "mfc", "mec", "mew", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  int o = opts_index(L, 4);
+  if (lua_gettop(L) > 4 || (lua_gettop(L) == 4 && !o))
+    dlt_lua_fail(L, "errorbar: expected (x, y[, {yerr, xerr, fmt, ...}]), got %s as argument 4", luaL_typename(L, 4));
+  dlt_lua_checkoptions(L, o, "errorbar", allowed);
+  int64_t n, ny;
+  double *x = todoubles(L, 2, "errorbar", "x", &n), *y = todoubles(L, 3, "errorbar", "y", &ny);
+  if (n != ny) dlt_lua_fail(L, "errorbar: x and y must have the same length, got %d and %d", (int)n, (int)ny);
+  double *ylo, *yhi, *xlo, *xhi;
+  int has_y = error_values(L, o, "yerr", n, &ylo, &yhi), has_x = error_values(L, o, "xerr", n, &xlo, &xhi);
+  const char *fmt = dlt_lua_optstring(L, o, "fmt", "");
+  int none = strcmp(fmt, "none") == 0;
+  dlt_linestyle fls = {0};
+  int fc = 0, fl = 0, fm = 0, has_color = 0;
+  if (!none && fmt[0] && dlt_parse_fmt("errorbar", fmt, &fls, &fc, &fl, &fm) != 0) dlt_lua_error(L);
+  double capsize = opt_nonneg(L, o, "errorbar", "capsize", 0);  /* errorbar.capsize */
+  double z = dlt_lua_optnumber(L, o, "zorder", 2);
+  int above = dlt_lua_optboolean(L, o, "barsabove", 0);
+  keep_on_error(L, ax);
+  dlt_artist *a = dlt_plot_line(ax, x, y, n);
+  if (!a) dlt_lua_error(L);
+  if (fc) a->ls.color = fls.color, has_color = 1;
+  if (fmt[0] && !none) a->ls.ls = fls.ls, a->ls.marker = fls.marker;
+  line_options(L, o, "errorbar", a, &has_color);
+  if (!has_color) a->ls.color = dlt_color_cycle(ax->line_cycle++);
+  finish_marker_colors(L, o, "errorbar", a);
+  a->zorder = z + (above ? -0.1 : 0.1);
+  dlt_rgba ec = a->ls.color;
+  opt_color(L, o, "errorbar", "ecolor", &ec);
+  double lw = opt_nonneg(L, o, "errorbar", "elinewidth", a->ls.width);
+  double capthick = opt_nonneg(L, o, "errorbar", "capthick", opt_nonneg(L, o, "errorbar", "markeredgewidth", 1.0));
+  if (none) {  /* no line: its limits come from the bars alone */
+    a->ls.ls = DLT_LS_NONE, a->ls.marker = 0;
+    if (a->label) free(a->label), a->label = NULL;
+  }
+  int first = ax->nart;
+  if (has_x) error_bars(L, ax, x, y, xlo, xhi, n, 0, ec, lw, z, capsize, capthick);
+  if (has_y) error_bars(L, ax, x, y, ylo, yhi, n, 1, ec, lw, z, capsize, capthick);
+  for (int i = first; i < ax->nart; i++) ax->art[i]->alpha = a->alpha;
+  return 0;
+}
+
 /* scatter's c: one colour, a colour per point, or values mapped through cmap; returns
  * whether it gave the colours */
 static int scatter_c(lua_State *L, int o, dlt_artist *a, int64_t nx) {
@@ -434,7 +570,7 @@ static int ax_scatter(lua_State *L) {
   opt_label(L, o, a);
   const char *m = dlt_lua_optstring(L, o, "marker", NULL);
   if (m && (dlt_check_marker("scatter", m, &a->ls.marker) != 0 || !a->ls.marker))
-    dlt_lua_fail(L, "scatter: unknown marker '%s' (known: o * s ^ v D + x .)", m);
+    dlt_lua_fail(L, "scatter: unknown marker '%s' (known: o * s ^ v D + x . _ |)", m);
   if (!dlt_marker_filled(a->ls.marker)) a->lw = ax->fig->st.lines_lw;
   a->lw = opt_nonneg(L, o, "scatter", "linewidths", opt_nonneg(L, o, "scatter", "linewidth", a->lw));
   if (o) {
@@ -783,6 +919,107 @@ static int ax_text(lua_State *L) {
   return 0;
 }
 
+/* a pair {x, y} of numbers at idx */
+static void xy_pair(lua_State *L, int idx, const char *fn, const char *what, double *x, double *y) {
+  if (!lua_istable(L, idx)) dlt_lua_fail(L, "%s: %s must be {x, y}, got %s", fn, what, luaL_typename(L, idx));
+  lua_rawgeti(L, idx, 1), lua_rawgeti(L, idx, 2);
+  if (lua_type(L, -2) != LUA_TNUMBER || lua_type(L, -1) != LUA_TNUMBER || lua_rawlen(L, idx) != 2)
+    dlt_lua_fail(L, "%s: %s must be {x, y}, two numbers", fn, what);
+  *x = lua_tonumber(L, -2), *y = lua_tonumber(L, -1);
+  lua_pop(L, 2);
+}
+
+static int coord_option(lua_State *L, int o, const char *key, int def, int offsets) {
+  const char *s = dlt_lua_optstring(L, o, key, NULL);
+  if (!s) return def;
+  if (strcmp(s, "data") == 0) return DLT_COORD_DATA;
+  if (strcmp(s, "axes fraction") == 0) return DLT_COORD_AXES;
+  if (offsets && strcmp(s, "offset points") == 0) return DLT_COORD_OFFSET;
+  if (offsets && strcmp(s, "offset pixels") == 0) return DLT_COORD_OFFSET_PX;
+  return dlt_lua_fail(L, "annotate: unknown %s '%s' ('data', 'axes fraction'%s)", key, s,
+                      offsets ? ", 'offset points', 'offset pixels'" : "");
+}
+
+/* arrowprops: {arrowstyle, color, facecolor, edgecolor, linewidth/lw, shrinkA, shrinkB}
+ * or, without arrowstyle, {width, headwidth, headlength, shrink, color, facecolor,
+ * edgecolor, linewidth} as matplotlib's YAArrow */
+static void arrow_options(lua_State *L, int p, dlt_annotation *an, const dlt_style *st) {
+  static const char *const allowed[] = {"arrowstyle", "color", "facecolor", "edgecolor", "fc", "ec", "linewidth", "lw",
+                                        "shrinkA", "shrinkB", "shrink", "width", "headwidth", "headlength", NULL};
+  if (!lua_istable(L, p)) dlt_lua_fail(L, "annotate: arrowprops must be a table, got %s", luaL_typename(L, p));
+  dlt_lua_checkoptions(L, p, "annotate", allowed);
+  const char *s = dlt_lua_optstring(L, p, "arrowstyle", NULL);
+  an->style = 0;
+  if (s && (an->style = dlt_arrowstyle(s)) < 0)
+    dlt_lua_fail(L, "annotate: unknown arrowstyle '%s' (known: '-', '->', '<-', '<->', '-|>', '<|-', '<|-|>')", s);
+  static const char *const yaarrow[] = {"shrink", "width", "headwidth", "headlength"}, *const fancy[] = {"shrinkA", "shrinkB"};
+  for (int k = 0; k < (s ? 4 : 2); k++) {
+    const char *key = s ? yaarrow[k] : fancy[k];
+    dlt_lua_rawfield(L, p, key);
+    if (!lua_isnil(L, -1))
+      dlt_lua_fail(L, "annotate: arrowprops %s is for %s", key, s ? "arrows without arrowstyle" : "arrows with an arrowstyle");
+    lua_pop(L, 1);
+  }
+  an->edge = (dlt_rgba){0, 0, 0, 1};  /* patch.edgecolor black, patch.facecolor C0 */
+  an->face = dlt_color_cycle(0);
+  dlt_rgba c;
+  if (opt_color(L, p, "annotate", "color", &c)) an->edge = an->face = c;
+  if (opt_color(L, p, "annotate", "facecolor", &c) || opt_color(L, p, "annotate", "fc", &c)) an->face = c;
+  if (opt_color(L, p, "annotate", "edgecolor", &c) || opt_color(L, p, "annotate", "ec", &c)) an->edge = c;
+  an->lw = opt_nonneg(L, p, "annotate", "linewidth", opt_nonneg(L, p, "annotate", "lw", st->patch_lw));
+  an->shrinkA = opt_nonneg(L, p, "annotate", "shrinkA", 2), an->shrinkB = opt_nonneg(L, p, "annotate", "shrinkB", 2);
+  an->shrink = opt_nonneg(L, p, "annotate", "shrink", 0);
+  an->width = opt_nonneg(L, p, "annotate", "width", 4);
+  an->headwidth = opt_nonneg(L, p, "annotate", "headwidth", 12);
+  an->headlength = opt_nonneg(L, p, "annotate", "headlength", 12);
+  if (an->shrink >= 0.5) dlt_lua_fail(L, "annotate: arrowprops shrink %s must be below 0.5 (a fraction of each end)", dlt_lua_num(L, an->shrink));
+}
+
+/* annotate(text, xy, {xytext, xycoords, textcoords, arrowprops, fontsize, color, ha, va,
+ * alpha, zorder, clip_on}): text at xytext (xy by default) with an arrow to xy; hidden
+ * when xy is data outside the axes (annotation_clip) */
+static int ax_annotate(lua_State *L) {
+  static const char *const allowed[] = {"xytext", "xycoords", "textcoords", "arrowprops", "fontsize", "color", "ha",
+                                        "va", "horizontalalignment", "verticalalignment", "alpha", "zorder",
+                                        "clip_on", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  const char *s = luaL_checkstring(L, 2);
+  double x, y, tx, ty;
+  xy_pair(L, 3, "annotate", "xy", &x, &y);
+  dlt_lua_checkoptions(L, 4, "annotate", allowed);
+  int o = lua_istable(L, 4) ? 4 : 0;
+  int xyc = coord_option(L, o, "xycoords", DLT_COORD_DATA, 0);
+  int tc = coord_option(L, o, "textcoords", xyc, 1);
+  tx = x, ty = y;
+  if (o) {
+    dlt_lua_rawfield(L, o, "xytext");
+    if (!lua_isnil(L, -1)) xy_pair(L, lua_gettop(L), "annotate", "xytext", &tx, &ty);
+    else if (tc >= DLT_COORD_OFFSET) tx = ty = 0;
+    lua_pop(L, 1);
+  } else if (tc >= DLT_COORD_OFFSET) tx = ty = 0;
+  keep_on_error(L, ax);
+  dlt_artist *a = dlt_plot_text(ax, tx, ty, s);
+  if (!a) dlt_lua_error(L);
+  a->annot = dlt_calloc(1, sizeof *a->annot);
+  if (!a->annot) dlt_lua_error(L);
+  dlt_annotation *an = a->annot;
+  an->x = x, an->y = y, an->xycoord = xyc, an->tcoord = tc, an->style = -1;
+  if (o) {
+    dlt_lua_rawfield(L, o, "arrowprops");
+    if (!lua_isnil(L, -1)) arrow_options(L, lua_gettop(L), an, &ax->fig->st);
+    lua_pop(L, 1);
+  }
+  a->fontsize = opt_fontsize(L, o, "annotate", a->fontsize);
+  opt_color(L, o, "annotate", "color", &a->ls.color);
+  a->alpha = opt_alpha(L, o, "annotate");
+  a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
+  const char *ha = dlt_lua_optstring(L, o, "ha", dlt_lua_optstring(L, o, "horizontalalignment", "left"));
+  const char *va = dlt_lua_optstring(L, o, "va", dlt_lua_optstring(L, o, "verticalalignment", "baseline"));
+  a->ha = align(L, "annotate", ha, 1), a->va = align(L, "annotate", va, 0);
+  a->unclipped = !dlt_lua_optboolean(L, o, "clip_on", 0);
+  return 0;
+}
+
 /* set_aspect("equal" | "auto" | ratio): y units per x unit on screen, the box shrunk
  * about its centre (adjustable 'box', anchor 'C') */
 static int ax_set_aspect(lua_State *L) {
@@ -1094,6 +1331,21 @@ static int ax_axis(lua_State *L) {
   return 0;
 }
 
+/* twinx() / twiny(): a new axes over this one sharing its x (y) axis, with its own y
+ * axis on the right (x axis on top); it becomes the current axes */
+static int twin(lua_State *L, int kind) {
+  dlt_axes *ax = check_axes(L, 1);
+  lua_settop(L, 1);
+  push_axes_fig(L, 1);
+  int fig = lua_gettop(L);
+  dlt_axes *t = dlt_axes_twin(ax, kind);
+  if (!t) dlt_lua_error(L);
+  push_axes_ud(L, fig, t);
+  return 1;
+}
+static int ax_twinx(lua_State *L) { return twin(L, 'x'); }
+static int ax_twiny(lua_State *L) { return twin(L, 'y'); }
+
 static int ax_get_figure(lua_State *L) {
   check_axes(L, 1);
   push_axes_fig(L, 1);
@@ -1330,16 +1582,8 @@ static int plt_subplot(lua_State *L) {
     }
     return dlt_lua_fail(L, "subplot: internal: axes without userdata");
   }
-  /* the userdata of the axes just added, as push_new_axes makes it */
-  ax_box *b = lua_newuserdatauv(L, sizeof *b, 1);
-  b->ax = ax;
-  luaL_setmetatable(L, AX_MT);
-  lua_pushvalue(L, fig);
-  lua_setiuservalue(L, -2, 1);
-  lua_pushvalue(L, -1);
-  lua_rawseti(L, -3, n + 1);
-  lua_pushvalue(L, -1);
-  lua_setfield(L, fig + 1, "cur");
+  lua_settop(L, fig);
+  push_axes_ud(L, fig, ax);
   return 1;
 }
 static int plt_gca(lua_State *L) { push_gca(L); return 1; }
@@ -1468,7 +1712,7 @@ static int plt_style_use(lua_State *L) {
 }
 
 static const luaL_Reg ax_methods[] = {
-    {"plot", ax_plot}, {"semilogx", ax_semilogx}, {"semilogy", ax_semilogy}, {"loglog", ax_loglog},
+    {"plot", ax_plot}, {"semilogx", ax_semilogx}, {"semilogy", ax_semilogy}, {"loglog", ax_loglog}, {"errorbar", ax_errorbar},
     {"scatter", ax_scatter}, {"hist", ax_hist}, {"bar", ax_bar},
     {"fill_between", ax_fill_between}, {"contour", ax_contour}, {"contourf", ax_contourf},
     {"imshow", ax_imshow}, {"axhline", ax_axhline}, {"axvline", ax_axvline}, {"axvspan", ax_axvspan},
@@ -1479,7 +1723,7 @@ static const luaL_Reg ax_methods[] = {
     {"get_figure", ax_get_figure}, {"get_xticks", ax_get_xticks}, {"get_yticks", ax_get_yticks},
     {"get_position", ax_get_position}, {"set_xticks", ax_set_xticks}, {"set_yticks", ax_set_yticks},
     {"set_xticklabels", ax_set_xticklabels}, {"set_yticklabels", ax_set_yticklabels},
-    {"set_aspect", ax_set_aspect}, {"get_aspect", ax_get_aspect}, {NULL, NULL}};
+    {"set_aspect", ax_set_aspect}, {"twinx", ax_twinx}, {"annotate", ax_annotate}, {"twiny", ax_twiny}, {"get_aspect", ax_get_aspect}, {NULL, NULL}};
 
 static const luaL_Reg fig_methods[] = {
     {"suptitle", fig_suptitle}, {"colorbar", fig_colorbar}, {"tight_layout", fig_tight_layout},

@@ -53,8 +53,8 @@ dlt_artist *dlt_plot_line(dlt_axes *ax, const double *x, const double *y, int64_
 
 int dlt_check_marker(const char *fn, const char *s, char *marker) {
   if (strcmp(s, "") == 0 || strcmp(s, "None") == 0 || strcmp(s, "none") == 0) { *marker = 0; return 0; }
-  if (s[1] == 0 && strchr("o*s^vD+x.", s[0])) { *marker = s[0]; return 0; }
-  return dlt_failn("%s: unknown marker '%s' (known: o * s ^ v D + x .)", fn, s);
+  if (s[1] == 0 && strchr("o*s^vD+x._|", s[0])) { *marker = s[0]; return 0; }
+  return dlt_failn("%s: unknown marker '%s' (known: o * s ^ v D + x . _ |)", fn, s);
 }
 
 int dlt_parse_linestyle(const char *fn, const char *s, int *ls) {
@@ -90,7 +90,7 @@ int dlt_parse_fmt(const char *fn, const char *fmt, dlt_linestyle *ls, int *has_c
     } else if (p[0] == 'C' && p[1] >= '0' && p[1] <= '9' && !*has_color) {
       ls->color = dlt_color_cycle(p[1] - '0');
       *has_color = 1, p += 2;
-    } else if (strchr("o*s^vD+x.", p[0]) && !*has_marker) {
+    } else if (strchr("o*s^vD+x._|", p[0]) && !*has_marker) {
       marker = p[0], *has_marker = 1, p++;
     } else {
       return dlt_failn("%s: unrecognized format string '%s' (at '%c')", fn, fmt, p[0]);

@@ -38,7 +38,7 @@ dlt_figure *dlt_figure_new(double w, double h, double dpi) {
 static void artist_free(dlt_artist *a) {
   free(a->label), free(a->x), free(a->y), free(a->s), free(a->colors), free(a->cvals);
   free(a->pstart), free(a->gx), free(a->gy), free(a->gz), free(a->levels), free(a->lcolors);
-  free(a->text), free(a);
+  free(a->text), free(a->annot), free(a);
 }
 
 void dlt_axes_drop_artists(dlt_axes *ax, int keep) {
@@ -116,11 +116,20 @@ dlt_axes *dlt_figure_subplot(dlt_figure *f, int nrows, int ncols, int first, int
   }
   for (int i = f->nax - 1; i >= 0; i--) {
     dlt_axes *a = f->ax[i];
-    if (a->r0 == r0 && a->r1 == r1 && a->c0 == c0 && a->c1 == c1) { *existed = 1; return a; }
+    if (!a->twin && a->r0 == r0 && a->r1 == r1 && a->c0 == c0 && a->c1 == c1) { *existed = 1; return a; }
   }
   dlt_axes *ax = dlt_figure_add_axes(f, R, C, r0, c0);
   if (ax) ax->r1 = r1, ax->c1 = c1;
   return ax;
+}
+
+dlt_axes *dlt_axes_twin(dlt_axes *ax, int kind) {
+  dlt_figure *f = ax->fig;
+  dlt_axes *t = dlt_figure_add_axes(f, f->nrows, f->ncols, ax->r0, ax->c0);
+  if (!t) return NULL;
+  t->r1 = ax->r1, t->c1 = ax->c1;
+  t->twin = ax, t->twin_kind = kind;
+  return t;
 }
 
 int dlt_figure_suptitle(dlt_figure *f, const char *s, double size) {

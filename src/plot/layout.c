@@ -210,7 +210,42 @@ static void limits(dlt_axes *ax) {
   }
 }
 
+/* a twin takes its parent's box (after the parent's aspect) and scale on the axis they share */
+static void twin_box(dlt_axes *t) {
+  const dlt_axes *p = t->twin;
+  t->bx = p->bx, t->by = p->by, t->bw = p->bw, t->bh = p->bh;
+  t->cx = p->cx, t->cy = p->cy, t->cw = p->cw, t->ch = p->ch;
+}
+
+/* twinx/twiny share one axis: one view, set by set_xlim on either (the parent's first),
+ * else autoscaled over both axes' data (shared axes autoscale together) */
+static void twin_share(dlt_axes *t) {
+  dlt_axes *p = t->twin;
+  int yd = t->twin_kind == 'y';
+  int *lg = yd ? &t->ylog : &t->xlog;
+  *lg = yd ? p->ylog : p->xlog;
+  double *pv = yd ? p->vy : p->vx, *tv = yd ? t->vy : t->vx;
+  if (yd ? p->ylim_set : p->xlim_set) { tv[0] = pv[0], tv[1] = pv[1]; return; }
+  if (yd ? t->ylim_set : t->xlim_set) { pv[0] = tv[0], pv[1] = tv[1]; return; }
+  range a, b;
+  data_range(p, yd, *lg, &a);
+  data_range(t, yd, *lg, &b);
+  a.lo = fmin(a.lo, b.lo), a.hi = fmax(a.hi, b.hi), a.tight |= b.tight;
+  for (int k = 0; k < b.nsticky; k++) add_sticky(&a, b.sticky[k]);
+  const dlt_style *st = &p->fig->st;
+  double v[2];
+  autoscale(&a, *lg, a.tight ? 0 : yd ? st->ymargin : st->xmargin, v);
+  int inv = pv[0] > pv[1];
+  pv[0] = tv[0] = inv ? v[1] : v[0], pv[1] = tv[1] = inv ? v[0] : v[1];
+}
+
 static void ticks(dlt_axes *ax) {
+  if (ax->twin) {
+    twin_box(ax);
+    ax->nxt = axis_ticks(ax, 0, ax->vx, ax->xt, ax->xl, &ax->xoom, ax->xminor);
+    ax->nyt = axis_ticks(ax, 1, ax->vy, ax->yt, ax->yl, &ax->yoom, ax->yminor);
+    return;
+  }
   ax->aspect_equal = 0;
   for (int i = 0; i < ax->nart; i++)
     if (ax->art[i]->kind == DLT_ART_IMAGE && ax->art[i]->aspect_equal) ax->aspect_equal = 1;
@@ -238,6 +273,8 @@ static void share(dlt_figure *f, int yd) {
 void dlt_layout_figure(dlt_figure *f) {
   dlt_layout_cells(f);
   for (int i = 0; i < f->nax; i++) limits(f->ax[i]);
+  for (int i = 0; i < f->nax; i++)
+    if (f->ax[i]->twin) twin_share(f->ax[i]);
   if (f->sharex) share(f, 0);
   if (f->sharey) share(f, 1);
   for (int i = 0; i < f->nax; i++) ticks(f->ax[i]);

@@ -1,4 +1,4 @@
-/* markers.c: matplotlib's marker shapes (o * s ^ v D + x .) as Cairo paths, sized in
+/* markers.c: matplotlib's marker shapes (o * s ^ v D + x . _ |) as Cairo paths, sized in
  * pixels as markersize: the circle's diameter, the square's side, the star's and
  * triangle's extent, the diamond's side times sqrt(2) corner to corner. */
 #include <cairo.h>
@@ -6,7 +6,7 @@
 
 #include "plot/plot.h"
 
-int dlt_marker_filled(char marker) { return marker != '+' && marker != 'x'; }
+int dlt_marker_filled(char marker) { return marker != '+' && marker != 'x' && marker != '_' && marker != '|'; }
 
 void dlt_marker_path(cairo_t *cr, char marker, double x, double y, double size) {
   double r = size / 2;
@@ -48,6 +48,8 @@ void dlt_marker_path(cairo_t *cr, char marker, double x, double y, double size) 
       cairo_move_to(cr, x - r, y), cairo_line_to(cr, x + r, y);
       cairo_move_to(cr, x, y - r), cairo_line_to(cr, x, y + r);
       break;
+    case '_': cairo_move_to(cr, x - r, y), cairo_line_to(cr, x + r, y); break;  /* hline, vline */
+    case '|': cairo_move_to(cr, x, y - r), cairo_line_to(cr, x, y + r); break;
     case 'x': {
       double d = r;
       cairo_move_to(cr, x - d, y - d), cairo_line_to(cr, x + d, y + d);

@@ -106,6 +106,17 @@ typedef enum {
 
 enum { DLT_LS_SOLID, DLT_LS_DASHED, DLT_LS_DOTTED, DLT_LS_DASHDOT, DLT_LS_NONE };
 enum { DLT_COORD_DATA, DLT_COORD_AXES };  /* per dimension, for axhline/axvspan */
+enum { DLT_COORD_OFFSET = 2, DLT_COORD_OFFSET_PX };  /* annotate's text: points (pixels) from xy */
+
+/* annotate: the point (x, y) in xycoord the text points at; style -1 no arrow, 0 the
+ * YAArrow look (width, headwidth, headlength in points, shrink a fraction), else
+ * dlt_arrowstyle's (shrinkA, shrinkB in points); lw in points */
+typedef struct {
+  double x, y;
+  int xycoord, tcoord, style;
+  dlt_rgba edge, face;
+  double lw, shrinkA, shrinkB, shrink, width, headwidth, headlength;
+} dlt_annotation;
 
 typedef struct {
   dlt_rgba color;
@@ -153,6 +164,7 @@ typedef struct dlt_artist {
   /* text */
   char *text; double fontsize; int ha, va;
   int unclipped;          /* clip_on false: drawn outside the axes too (text's default) */
+  dlt_annotation *annot;  /* a text that is an annotation */
 } dlt_artist;
 
 struct dlt_figure;
@@ -180,6 +192,8 @@ typedef struct dlt_axes {
   int line_cycle, patch_cycle;
   int aspect_equal;
   int aspect_set; double aspect;    /* set_aspect: y units per x unit on screen, 0 'auto' */
+  struct dlt_axes *twin;            /* twinx/twiny: the axes this one was made from */
+  int twin_kind;                    /* 'x': shares x, its y axis on the right; 'y': shares y, x on top */
   /* colorbar attached to this axes' cell */
   dlt_artist *cbar; char *cbar_label;
   /* computed at draw time, pixels with y down */
@@ -218,6 +232,8 @@ dlt_axes *dlt_figure_add_axes(dlt_figure *f, int nrows, int ncols, int row, int 
  * ncols grid; the figure's grid becomes the least common multiple of its own and this
  * one (cells of earlier axes scaled to it); an axes already there is returned */
 dlt_axes *dlt_figure_subplot(dlt_figure *f, int nrows, int ncols, int first, int last, int *existed);
+/* twinx (kind 'x') or twiny ('y'): a new axes over ax sharing its x (or y) */
+dlt_axes *dlt_axes_twin(dlt_axes *ax, int kind);
 int dlt_figure_suptitle(dlt_figure *f, const char *s, double size);
 int dlt_set_string(char **dst, const char *s);
 int dlt_axes_colorbar(dlt_axes *ax, dlt_artist *mappable, const char *label);
@@ -256,11 +272,16 @@ int dlt_histogram(const double *v, int64_t n, const double *edges, int bins, int
 /* finishes a mappable's colours after its cmap/vmin/vmax were set */
 void dlt_artist_autoscale_norm(dlt_artist *a);
 
+/* annotate.c: "->" and the other arrow styles as 1.. (-1: unknown) */
+int dlt_arrowstyle(const char *s);
+
 /* text.c: DejaVu Sans through fontconfig/FreeType, drawn by Cairo */
 typedef struct _cairo cairo_t;
 enum { DLT_HA_LEFT, DLT_HA_CENTER, DLT_HA_RIGHT };
 enum { DLT_VA_TOP, DLT_VA_CENTER, DLT_VA_BASELINE, DLT_VA_BOTTOM, DLT_VA_CENTER_BASELINE };
 typedef struct { double x0, y0, x1, y1; } dlt_box;   /* pixels, y down */
+/* an annotation's text box in pixels (NaN when hidden); draws it and its arrow when draw */
+dlt_box dlt_annotation_draw(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, int draw);
 /* text is drawn only below this size in pixels (FreeType's limit is 65536) */
 #define DLT_TEXT_MAX_PX 32768.0
 /* text of this size in pixels or more is filled as outlines, not shown as cached glyph images */

@@ -491,6 +491,11 @@ static void draw_image(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
 /* a text artist's box, drawn when draw: outside the axes' clip too unless clip_on */
 static dlt_box text_artist(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, int draw) {
   if (draw && a->unclipped) cairo_save(cr), cairo_reset_clip(cr);
+  if (a->annot) {
+    dlt_box b = dlt_annotation_draw(ax, cr, a, draw);
+    if (draw && a->unclipped) cairo_restore(cr);
+    return b;
+  }
   dlt_box b = dlt_text(cr, a->text, to_px(ax, 0, a->x[0], 0), to_px(ax, 1, a->y[0], 0), dlt_pt(ax->fig, a->fontsize),
                        a->ha, a->va, 0, dlt_rgba_alpha(a->ls.color, a->alpha * a->ls.color.a), draw);
   if (draw && a->unclipped) cairo_restore(cr);
@@ -518,12 +523,12 @@ static void draw_grid(const dlt_axes *ax, cairo_t *cr) {
   double lw = dlt_pt(ax->fig, st->grid_lw);
   cairo_set_line_width(cr, lw);
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
-  for (int i = 0; i < ax->nxt; i++) {
+  for (int i = 0; i < ax->nxt && ax->twin_kind != 'x'; i++) {  /* a twin has no grid on the shared axis */
     if (ax->xminor[i]) continue;
     double x = snap(to_px(ax, 0, ax->xt[i], 0), lw);
     cairo_move_to(cr, x, ax->by), cairo_line_to(cr, x, ax->by + ax->bh);
   }
-  for (int i = 0; i < ax->nyt; i++) {
+  for (int i = 0; i < ax->nyt && ax->twin_kind != 'y'; i++) {
     if (ax->yminor[i]) continue;
     double y = snap_y(to_px(ax, 1, ax->yt[i], 0), lw, ax->fig->h * ax->fig->dpi);
     cairo_move_to(cr, ax->bx, y), cairo_line_to(cr, ax->bx + ax->bw, y);
@@ -603,11 +608,67 @@ static void decorations(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
                                   dlt_pt(f, ax->ylabel_size), DLT_HA_CENTER, DLT_VA_BOTTOM, 1, st->label_color, draw));
 }
 
+/* a twin's own axis: twinx's y ticks, labels and label on the right, twiny's x on top
+ * (the shared axis is not drawn again) */
+static void twin_decorations(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
+  const dlt_figure *f = ax->fig;
+  const dlt_style *st = &f->st;
+  double fs = dlt_pt(f, st->font_size), off = dlt_pt(f, st->tick_len + st->tick_pad), tl = dlt_pt(f, st->tick_len);
+  int right = ax->twin_kind == 'x', n = right ? ax->nyt : ax->nxt;
+  double edge = right ? ax->bx + ax->bw : ax->by;
+  const dlt_ticks_fixed *fx = &ax->fixed[right];
+  double fsl = fx->fontsize > 0 ? dlt_pt(f, fx->fontsize) : fs;
+  if (draw && tl > 0) {
+    cairo_set_line_width(cr, dlt_pt(f, 0.8));
+    for (int i = 0; i < n; i++) {
+      if (right) {
+        double y = snap_y(to_px(ax, 1, ax->yt[i], 0), 1, f->h * f->dpi);
+        cairo_move_to(cr, edge, y), cairo_line_to(cr, edge + tl, y);
+      } else {
+        double x = snap(to_px(ax, 0, ax->xt[i], 0), 1);
+        cairo_move_to(cr, x, edge), cairo_line_to(cr, x, edge - tl);
+      }
+    }
+    src(cr, st->tick_color, 1);
+    cairo_stroke(cr);
+  }
+  dlt_box lb = right ? (dlt_box){edge, ax->by, edge, ax->by + ax->bh} : (dlt_box){ax->bx, edge, ax->bx + ax->bw, edge};
+  for (int i = 0; i < n; i++) {
+    const char *s = ax->tick_text[right][i] ? ax->tick_text[right][i] : right ? ax->yl[i] : ax->xl[i];
+    dlt_box b = right ? dlt_text_rot(cr, s, edge + off, to_px(ax, 1, ax->yt[i], 0), fsl, fx->ha >= 0 ? fx->ha : DLT_HA_LEFT,
+                                     fx->va >= 0 ? fx->va : DLT_VA_CENTER_BASELINE, fx->rot, 0, st->tick_color, draw)
+                      : dlt_text_rot(cr, s, to_px(ax, 0, ax->xt[i], 0), edge - off, fsl, fx->ha >= 0 ? fx->ha : DLT_HA_CENTER,
+                                     fx->va >= 0 ? fx->va : DLT_VA_BOTTOM, fx->rot, 0, st->tick_color, draw);
+    dlt_box_union(&lb, b);
+  }
+  dlt_box_union(tight, lb);
+  double pad = dlt_pt(f, st->label_pad);
+  if (right && ax->ylabel)  /* the right label reads upwards, its top towards the axes */
+    dlt_box_union(tight, dlt_text(cr, ax->ylabel, lb.x1 + pad, ax->by + ax->bh / 2, dlt_pt(f, ax->ylabel_size),
+                                  DLT_HA_CENTER, DLT_VA_TOP, 1, st->label_color, draw));
+  if (!right && ax->xlabel)
+    dlt_box_union(tight, dlt_text(cr, ax->xlabel, ax->bx + ax->bw / 2, lb.y0 - pad, dlt_pt(f, ax->xlabel_size),
+                                  DLT_HA_CENTER, DLT_VA_BOTTOM, 0, st->label_color, draw));
+}
+
+/* how far up the decorations of ax's twiny go (its x axis on top), for the title */
+static double twiny_top(const dlt_axes *ax, cairo_t *cr) {
+  double top = ax->by;
+  const dlt_figure *f = ax->fig;
+  for (int i = 0; i < f->nax; i++)
+    if (f->ax[i]->twin == ax && f->ax[i]->twin_kind == 'y') {
+      dlt_box b = {ax->bx, ax->by, ax->bx, ax->by};
+      twin_decorations(f->ax[i], cr, 0, &b);
+      top = fmin(top, b.y0);
+    }
+  return top;
+}
+
 void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
   const dlt_figure *f = ax->fig;
   const dlt_style *st = &f->st;
   if (draw) {
-    if (!ax->axis_off) {
+    if (!ax->axis_off && !ax->twin) {  /* a twin's background is not drawn */
       cairo_rectangle(cr, ax->bx, ax->by, ax->bw, ax->bh);
       src(cr, st->axes_face, 1);
       cairo_fill(cr);
@@ -638,9 +699,10 @@ void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
     }
     if (grid) draw_grid(ax, cr);
     cairo_restore(cr);
-    if (!ax->axis_off) draw_frame(cr, f, ax->bx, ax->by, ax->bw, ax->bh);
+    if (!ax->axis_off && !ax->twin) draw_frame(cr, f, ax->bx, ax->by, ax->bw, ax->bh);
   }
-  if (!ax->axis_off) decorations(ax, cr, draw, tight);
+  if (!ax->axis_off && ax->twin) twin_decorations(ax, cr, draw, tight);
+  else if (!ax->axis_off) decorations(ax, cr, draw, tight);
   /* text drawn outside the axes counts in the layout, as in Axes.get_tightbbox */
   for (int i = 0; i < ax->nart && !draw; i++)
     if (ax->art[i]->kind == DLT_ART_TEXT && ax->art[i]->unclipped) {
@@ -650,7 +712,7 @@ void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
   if (ax->title)
     dlt_box_union(tight, dlt_text(cr, ax->title,
                                   ax->bx + (ax->title_loc == DLT_HA_LEFT ? 0 : ax->title_loc == DLT_HA_RIGHT ? ax->bw : ax->bw / 2),
-                                  ax->by - dlt_pt(f, ax->title_pad), dlt_pt(f, ax->title_size), ax->title_loc,
+                                  twiny_top(ax, cr) - dlt_pt(f, ax->title_pad), dlt_pt(f, ax->title_size), ax->title_loc,
                                   DLT_VA_BASELINE, 0, st->label_color, draw));
   if (ax->legend) dlt_render_legend(ax, cr, draw, tight);
 }

@@ -283,5 +283,137 @@ T.test("savefig bbox_inches = 'tight' crops to the drawing plus pad_inches; tran
   plt.close(fig)
 end)
 
+-- the ink (grey < 0.5 or, with color, near that colour) columns x0..x1 and rows y0..y1 of img
+local function colour_box(img, rgb, tol)
+  local t = img:narrow(3, 1, 3):tolist()
+  local x0, x1, y0, y1
+  for r = 1, #t do
+    for c = 1, #t[r] do
+      local p = t[r][c]
+      if math.abs(p[1] - rgb[1]) < tol and math.abs(p[2] - rgb[2]) < tol and math.abs(p[3] - rgb[3]) < tol then
+        x0, x1 = math.min(x0 or c, c), math.max(x1 or c, c)
+        y0, y1 = math.min(y0 or r, r), math.max(y1 or r, r)
+      end
+    end
+  end
+  return x0, x1, y0, y1
+end
+
+T.test("errorbar draws bars of yerr and xerr (symmetric or {lower, upper}) that count in the limits", function()
+  local fig, ax = plt.subplots()
+  ax:errorbar({1, 2, 3}, {1, 2, 3}, {yerr = 0.5})
+  local y0, y1 = ax:get_ylim()
+  T.close(y0, 0.5 - 0.15, 1e-12, 0, "the bars reach 0.5 and 3.5: 5% margins beyond them")
+  T.close(y1, 3.5 + 0.15, 1e-12, 0, "top")
+  ax:errorbar({1, 2, 3}, {1, 2, 3}, {xerr = {{0.5, 0, 0}, {0, 0, 2}}, fmt = "none"})
+  local x0, x1 = ax:get_xlim()
+  T.close(x0, 0.5 - 0.225, 1e-12, 0, "xerr lower reaches 0.5")
+  T.close(x1, 5 + 0.225, 1e-12, 0, "xerr upper reaches 5")
+  plt.close(fig)
+  -- red bars 2 points wide with caps, black points: the bars' pixels span the errors
+  fig, ax = plt.subplots({figsize = {3, 3}})
+  ax:set_xlim(0, 2)
+  ax:set_ylim(0, 4)
+  ax:errorbar({1}, {2}, {yerr = {{1}, {1.5}}, fmt = "ko", ecolor = "red", elinewidth = 2, capsize = 10})
+  local img = pixels(fig)
+  local bx0, bx1, by0, by1 = colour_box(img, {1, 0, 0}, 0.1)
+  local l, r, t, b = box_px(ax)
+  local function ypx(v) return t + (b - t) * (1 - v / 4) end
+  T.close(by0, ypx(3.5), 0, 1.5, "the bar (and cap) reaches y + 1.5")
+  T.close(by1, ypx(1), 0, 1.5, "and y - 1")
+  T.close(bx1 - bx0 + 1, 20 * 100 / 72, 0, 2, "caps are 2 * capsize = 20 points wide")
+  plt.close(fig)
+  fig, ax = plt.subplots()
+  T.raises(function() ax:errorbar({1, 2}, {1, 2}, {yerr = {1, 2, 3}}) end, "errorbar: yerr has 3 values for 2 points")
+  T.raises(function() ax:errorbar({1, 2}, {1, 2}, {yerr = -1}) end, "errorbar: yerr must not be negative, value 1 is -1")
+  T.raises(function() ax:errorbar({1, 2}, {1}) end, "errorbar: x and y must have the same length, got 2 and 1")
+  T.raises(function() ax:errorbar({1}, {1}, {fmt = "q"}) end, "errorbar: unrecognized format string 'q'")
+  T.raises(function() ax:errorbar({1}, {1}, {yerr = 1, capsize = -2}) end, "errorbar: capsize -2")
+  T.eq(#select(2, ax:get_xticks()) > 0, true, "a failed call leaves the axes usable")
+  plt.close(fig)
+end)
+
+T.test("twinx shares x (autoscaled over both) with its own y axis on the right; twiny shares y", function()
+  local fig, ax = plt.subplots({figsize = {5, 4}})
+  ax:plot({0, 10}, {0, 1})
+  local tw = ax:twinx()
+  T.eq(plt.gca(), tw, "the twin becomes current")
+  tw:plot({0, 20}, {100, 300}, {color = "red"})
+  local a0, a1 = ax:get_xlim()
+  local b0, b1 = tw:get_xlim()
+  T.eq(a0 == b0 and a1 == b1, true, "one x view")
+  T.close(a1, 21, 1e-12, 0, "over both axes' data")
+  local y0, y1 = tw:get_ylim()
+  T.close(y0, 90, 1e-12, 0, "its own y")
+  T.close(y1, 310, 1e-12, 0, "its own y")
+  tw:set_ylabel("right")
+  T.eq(table.concat(ax:get_position(), ","), table.concat(tw:get_position(), ","), "the same box")
+  -- the twin's tick labels are right of the axes
+  local img = pixels(fig)
+  local l, r, t, b = box_px(ax)
+  local x0 = ink_box(img, math.floor(t), math.floor(b))
+  local grey = img:narrow(3, 1, 3):mean(3):tolist()
+  local right_ink = 0
+  for row = math.floor(t), math.floor(b) do
+    for c = math.ceil(r) + 2, img:size(2) do
+      if grey[row][c] < 0.5 then right_ink = right_ink + 1 end
+    end
+  end
+  T.eq(right_ink > 50, true, "labels drawn right of the axes")
+  ax:set_xlim(0, 5)
+  T.eq(select(2, tw:get_xlim()), 5, "set_xlim on the parent moves the twin")
+  plt.close(fig)
+  fig, ax = plt.subplots()
+  ax:plot({0, 1}, {0, 4})
+  tw = ax:twiny()
+  tw:plot({0, 100}, {0, 8})
+  T.eq(select(2, ax:get_ylim()), select(2, tw:get_ylim()), "twiny shares y")
+  T.close(select(2, tw:get_xlim()), 105, 1e-12, 0, "its own x")
+  tw:set_xlabel("top")
+  ax:set_title("title")
+  fig:tight_layout()
+  fig:savefig(tmp("twiny.png"))
+  plt.close(fig)
+end)
+
+T.test("annotate puts text at xytext and an arrow from it to xy, hidden when xy leaves the axes", function()
+  local function arrow_px(props, xy)
+    local fig, ax = plt.subplots({figsize = {3, 3}})
+    ax:set_xlim(0, 1)
+    ax:set_ylim(0, 1)
+    ax:grid(false)
+    ax:annotate("", xy or {0.8, 0.8}, {xytext = {0.2, 0.2}, arrowprops = props})
+    local img = pixels(fig)
+    plt.close(fig)
+    local l, r, t, b = box_px(ax)
+    return img, l, r, t, b
+  end
+  local img, l, r, t, b = arrow_px({arrowstyle = "->", color = "red", lw = 2})
+  local x0, x1, y0, y1 = colour_box(img, {1, 0, 0}, 0.3)
+  local function px(v) return l + (r - l) * v end
+  local function py(v) return t + (b - t) * (1 - v) end
+  local shrink = 2 * 100 / 72
+  T.close(x0, px(0.2) + shrink * math.sqrt(0.5), 0, 3, "the arrow starts shrinkA = 2 points from the text's point")
+  T.close(x1, px(0.8) - shrink * math.sqrt(0.5), 0, 3, "and ends shrinkB = 2 points before xy")
+  T.close(y0, py(0.8) - shrink * math.sqrt(0.5), 0, 3, "top end")
+  img = arrow_px({arrowstyle = "->", color = "red"}, {1.5, 0.8})
+  T.eq(colour_box(img, {1, 0, 0}, 0.3), nil, "xy outside the axes: no annotation (annotation_clip)")
+  img = arrow_px({facecolor = "red", edgecolor = "red"})
+  local s0, s1 = colour_box(img, {1, 0, 0}, 0.3)
+  T.eq(s1 - s0 > 50, true, "an arrow without arrowstyle is matplotlib's filled YAArrow")
+  local fig, ax = plt.subplots()
+  ax:plot({0, 1}, {0, 1})
+  ax:annotate("note", {0.5, 0.5}, {xytext = {10, -20}, textcoords = "offset points", arrowprops = {arrowstyle = "-|>"}})
+  ax:annotate("axes", {0.1, 0.9}, {xycoords = "axes fraction"})
+  fig:savefig(tmp("annotate.png"))
+  T.raises(function() ax:annotate("x", {1}) end, "annotate: xy must be {x, y}, two numbers")
+  T.raises(function() ax:annotate("x", {0, 0}, {arrowprops = {arrowstyle = "=>"}}) end, "annotate: unknown arrowstyle '=>'")
+  T.raises(function() ax:annotate("x", {0, 0}, {arrowprops = {arrowstyle = "->", shrink = 0.1}}) end,
+    "annotate: arrowprops shrink is for arrows without arrowstyle")
+  T.raises(function() ax:annotate("x", {0, 0}, {textcoords = "offset inches"}) end, "annotate: unknown textcoords 'offset inches'")
+  T.raises(function() ax:annotate("x", {0, 0}, {arrowprops = {colour = "red"}}) end, "annotate: unknown option 'colour'")
+  plt.close(fig)
+end)
+
 T.run()
 os.execute("rm -rf " .. tmpdir)
