@@ -168,8 +168,24 @@ local function lbfgs_step(self, closure)
     error(name .. ": a closure is required (it zeroes the gradients, computes the loss, " ..
       "calls backward and returns the loss), got " .. type(closure), 2)
   end
-  local group = self.param_groups[1]
+  -- what a script may have written over is named, never a Lua internal
+  local group = type(self.param_groups) == "table" and self.param_groups[1]
+  if type(group) ~= "table" then error(name .. ": param_groups[1] must be a table, got " .. type(group), 2) end
   local params = group.params
+  if type(params) ~= "table" or #params == 0 then
+    error(name .. ": param_groups[1].params must be a list of tensors, got " .. type(params), 2)
+  end
+  for i = 1, #params do
+    if not dlt.is_tensor(params[i]) then
+      error(string.format("%s: param_groups[1].params[%d] must be a tensor, got %s", name, i, type(params[i])), 2)
+    end
+  end
+  for _, k in ipairs({ "lr", "max_iter", "max_eval", "tolerance_grad", "tolerance_change", "history_size" }) do
+    if type(group[k]) ~= "number" then
+      error(string.format("%s: param_groups[1].%s must be a number, got %s", name, k, type(group[k])), 2)
+    end
+  end
+  if type(self.state) ~= "table" then error(name .. ": state must be a table, got " .. type(self.state), 2) end
   local lr, max_iter, max_eval = group.lr, group.max_iter, group.max_eval
   local tolerance_grad, tolerance_change = group.tolerance_grad, group.tolerance_change
   local line_search_fn, history_size = group.line_search_fn, group.history_size
@@ -179,6 +195,10 @@ local function lbfgs_step(self, closure)
   if not state then
     state = { func_evals = 0, n_iter = 0 }
     self.state[K.id(params[1])] = state
+  end
+  if type(state) ~= "table" or type(state.func_evals) ~= "number" or type(state.n_iter) ~= "number" then
+    error(name .. ": the state of param_groups[1].params[1] must be a table with the counts func_evals " ..
+      "and n_iter (junk written into opt.state?)", 2)
   end
   local function evaluate()
     local ok, v = pcall(closure)

@@ -56,6 +56,11 @@ local state_mt = {
       return rawget(t, K.id(k))
     end
   end,
+  -- opt.state[p] = st replaces p's state (not a second entry that step never reads)
+  __newindex = function(t, k, v)
+    if type(k) == "userdata" and K.param_problem(k) ~= "is not a tensor" then k = K.id(k) end
+    rawset(t, k, v)
+  end,
 }
 
 local function copy_value(v)
@@ -229,6 +234,67 @@ local function hyper(cls, group, gi)
   return group
 end
 
+-- what a script may have written over: the group list, each group's params and the
+-- state table are checked before a step, so junk there is named, not a Lua internal
+local function check_lists(cls, self)
+  if type(self.param_groups) ~= "table" then
+    error(cls.name .. ".step: param_groups must be a list of groups, got " .. type(self.param_groups), 3)
+  end
+  if type(self.state) ~= "table" then error(cls.name .. ".step: state must be a table, got " .. type(self.state), 3) end
+  for gi, group in ipairs(self.param_groups) do
+    if type(group) ~= "table" then
+      error(string.format("%s.step: param_groups[%d] must be a table, got %s", cls.name, gi, type(group)), 3)
+    end
+    if type(group.params) ~= "table" then
+      error(string.format("%s.step: param_groups[%d].params must be a list of tensors, got %s", cls.name, gi,
+        type(group.params)), 3)
+    end
+  end
+end
+
+-- the numbers a state may hold besides tensors (NAdam's mu_product, ASGD's eta and mu)
+local state_numbers = { step = true, mu_product = true, eta = true, mu = true }
+
+-- one parameter's state: a table whose step is a count below 2^53 (checked before the
+-- kernel adds 1, so math.maxinteger cannot wrap) and whose other entries are tensors
+-- what v is, as lauxlib names it ("FILE*"); a tensor box emptied by a hand-called __gc says so
+local function kind_of(v)
+  local mt = type(v) == "userdata" and getmetatable(v)
+  local name = type(mt) == "table" and rawget(mt, "__name")
+  if name == "dlt.Tensor" then return "a tensor freed by its __gc" end
+  return type(name) == "string" and name or type(v)
+end
+
+-- the error of check_state; the message is made only on failure (a step allocates
+-- nothing on the Lua side)
+local function state_fail(cls, gi, pi, fmt, ...)
+  error(string.format("%s.step: state of param_groups[%d].params[%d]", cls.name, gi, pi) ..
+    string.format(fmt, ...), 4)
+end
+
+local function check_state(cls, st, gi, pi, p, h)
+  if type(st) ~= "table" then state_fail(cls, gi, pi, " must be a table, got %s", type(st)) end
+  if st.step == nil then
+    -- whether this class counts steps: a fresh state tells, once per class
+    if cls.counts_steps == nil then cls.counts_steps = cls.init_state(p, h).step ~= nil end
+    if cls.counts_steps then state_fail(cls, gi, pi, ": 'step' is missing") end
+  end
+  for k, v in next, st do
+    if state_numbers[k] then
+      if type(v) ~= "number" then state_fail(cls, gi, pi, ": '%s' must be a number, got %s", tostring(k), type(v)) end
+      if k == "step" and math.type(v) ~= "integer" and (v ~= v or v ~= math.floor(v)) then
+        error(string.format("%s.step: state step must be an integer, got %s", cls.name, num(v)), 3)
+      end
+      if k == "step" and (v < 0 or v >= 2 ^ 53) then
+        error(string.format("%s.step: step %s + 1 is out of range [1, 2^53] (state 'step' set by hand?)",
+          cls.name, math.type(v) == "integer" and v or num(v)), 3)
+      end
+    elseif not is_tensor(v) then
+      state_fail(cls, gi, pi, ": '%s': tensor expected, got %s", tostring(k), kind_of(v))
+    end
+  end
+end
+
 -- opt:step([closure]): closure re-evaluates the model and returns the loss
 function Optimizer:step(closure)
   local cls = getmetatable(self)
@@ -240,6 +306,7 @@ function Optimizer:step(closure)
     loss = closure()
   end
   local fast = cls.update_group
+  check_lists(cls, self)
   for gi, group in ipairs(self.param_groups) do
     local params, quick, h = group.params, fast, nil
     if not quick then h = hyper(cls, group, gi) end
@@ -256,13 +323,18 @@ function Optimizer:step(closure)
       if i <= n then
         h = h or hyper(cls, group, gi)
         local p = params[i]
+        if not is_tensor(p) then
+          error(string.format("%s.step: param_groups[%d].params[%d] must be a tensor, got %s", cls.name, gi, i,
+            type(p)), 2)
+        end
         if K.has_grad(p) then
           local id = K.id(p)
           local st = rawget(self.state, id)
-          if not st then
+          if st == nil then
             st = cls.init_state(p, h)
             self.state[id] = st
           end
+          check_state(cls, st, gi, i, p, h)
           cls.update(p, st, h)
         end
         i = i + 1

@@ -94,7 +94,8 @@ static dlt_tensor *pool_run(const char *name, dlt_tensor *x, int D, pool_ctx *c,
   shape[nd - 1] = c->g.OW;
   dlt_tensor *xc = dlt_contiguous(x);
   dlt_tensor *y = xc ? dlt_fused_out(NULL, nd, shape, x->dtype) : NULL;
-  size_t nout = (size_t)(c->g.B * c->g.OH * c->g.OW);
+  /* once y exists its element count fits: B*OH*OW cannot overflow */
+  size_t nout = y ? (size_t)dlt_numel(y) : 0;
   if (y && c->kind == POOL_MAX && !(c->idx = dlt_malloc(sizeof(int32_t) * (nout ? nout : 1)))) {
     dlt_release(y);
     y = NULL;

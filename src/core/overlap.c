@@ -57,10 +57,10 @@ static bool same_layout(const dlt_tensor *a, const dlt_tensor *b) {
   return true;
 }
 
-/* "add" names the in-place op "add_" ("index assignment" stays as it is) */
+/* "add" names the in-place op "add_" ("index assignment" and "SGD.step" stay as they are) */
 static const char *in_place(const char *op) {
   size_t n = strlen(op);
-  return !n || op[n - 1] == '_' || strchr(op, ' ') ? "" : "_";
+  return !n || op[n - 1] == '_' || strchr(op, ' ') || strchr(op, '.') ? "" : "_";
 }
 
 int dlt_check_overlap(const char *op, const dlt_tensor *dst, const dlt_tensor *src) {

@@ -210,14 +210,14 @@ static int adaptive(lua_State *L, const char *fn, int D) {
       lua_rawgeti(L, 2, d + 1);
       if (lua_type(L, -1) == LUA_TBOOLEAN && !lua_toboolean(L, -1)) out[d] = 0;
       else if ((out[d] = top_int(L, fn, "output_size")) < 1)
-        dlt_lua_fail(L, "%s: output_size must be positive, got %d", fn, (int)out[d]);
+        dlt_lua_fail(L, "%s: output_size must be positive, got %lld", fn, (long long)out[d]);
       lua_pop(L, 1);
     }
   } else {
     lua_pushvalue(L, 2);
     int64_t v = top_int(L, fn, "output_size");
     lua_pop(L, 1);
-    if (v < 1) dlt_lua_fail(L, "%s: output_size must be positive, got %d", fn, (int)v);
+    if (v < 1) dlt_lua_fail(L, "%s: output_size must be positive, got %lld", fn, (long long)v);
     out[0] = out[1] = v;
   }
   dlt_lua_pushtensor(L, dlt_adaptive_avg_pool(fn, x, D, out));

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/ops.h"
 #include "optim/optim.h"
 
 dlt_tensor *dlt_optim_state(const dlt_tensor *p, double v) {
@@ -57,6 +58,8 @@ int dlt_optim_begin(const char *fn, dlt_tensor *p, const dlt_tensor *g,
   memset(io, 0, sizeof *io);
   if (!g) return dlt_failn("%s: the parameter has no gradient", fn);
   if (check_like(fn, "gradient", p, g) < 0) return -1;
+  /* an expanded parameter would get every element's update written to one address */
+  if (dlt_check_overlap(fn, p, NULL) < 0) return -1;
   for (int k = 0; k < nstate; k++) {
     if (!state[k]) continue;
     if (check_like(fn, "state", p, state[k]) < 0) return -1;

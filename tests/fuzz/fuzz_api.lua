@@ -140,6 +140,9 @@ local TENSORS = {
 -- seed objects: one of each kind a user meets; results of calls join them in the pool
 local pool = {}
 local POOL_MAX = 160
+-- counts of the hostile inputs of issue 12 the run built (reported at the end)
+local hostile = { meta_opts = 0, gc_by_hand = 0, views = 0, dtype_flips = 0, huge_ints = 0 }
+local HUGE_INTS = { math.maxinteger, math.mininteger, math.maxinteger - 1, 2 ^ 53, 2 ^ 63, 1e300, -2 ^ 31 }
 local function add(v)
   if v == nil then return end
   if dlt.is_tensor(v) then
@@ -241,6 +244,20 @@ local function gen_table(depth)
     local v = depth < 2 and gen_value(depth + 1) or pick(NUMS)
     if v ~= nil then t[pick(OPTION_KEYS)] = v end
   end
+  if rnd(3) == 1 then
+    -- with metamethods: a binding that reads options through __index runs this, which
+    -- may free a pool object by hand (the call's own arguments among them), collect,
+    -- and return a string made just now (collectable once the binding drops it)
+    hostile.meta_opts = hostile.meta_opts + 1
+    setmetatable(t, { __index = function(_, k)
+      if #pool > 0 and rnd(4) == 1 then
+        local v = pool[rnd(#pool)]
+        pcall(function() getmetatable(v).__gc(v) end)
+      end
+      collectgarbage("step")
+      if rnd(2) == 1 then return string.rep(tostring(k), 1) .. "" end
+    end, __len = function() collectgarbage("step"); return 3 end })
+  end
   return t
 end
 
@@ -273,7 +290,7 @@ local function gen_plausible(obj)
     return gen_value()
   end
   local ok, v = pcall(function()
-    local r = rnd(9)
+    local r = rnd(11)
     if r == 1 then return rnd(-obj:dim(), math.max(obj:dim(), 1)) end
     if r == 2 then return obj:clone() end
     if r == 3 then return obj.dtype == "float32" and obj:double() or obj:float() end
@@ -282,7 +299,18 @@ local function gen_plausible(obj)
     if r == 6 then return { keepdim = rnd(2) == 1 } end
     if r == 7 then return obj:numel() end
     if r == 8 then return #obj.shape > 0 and obj.shape or { 1 } end
-    return pick({ 0.5, 2, -1, 1, 0 / 0 })
+    if r == 9 then -- a view overlapping obj: its transpose, or obj shifted by one row
+      hostile.views = hostile.views + 1
+      if obj:dim() >= 2 then return obj:transpose(1, 2) end
+      return obj:narrow(1, math.min(2, obj:size(1)), math.max(obj:size(1) - 1, 0))
+    end
+    if r == 10 then -- an expanded view of obj's shape (one element many times)
+      hostile.views = hostile.views + 1
+      local ones = {}
+      for d = 1, obj:dim() do ones[d] = 1 end
+      return dlt.zeros(table.unpack(ones)):expand(table.unpack(obj.shape))
+    end
+    return pick({ 0.5, 2, -1, 1, 0 / 0, pick(HUGE_INTS) })
   end)
   if ok then return v end
   return nil
@@ -291,7 +319,8 @@ end
 -- ---------------------------------------------------------------- what to call
 local function sorted_keys(t)
   local ks = {}
-  for k in pairs(t) do if type(k) == "string" then ks[#ks + 1] = k end end
+  -- raw: a __pairs that raises (DataLoader's, data sets') must not stop the fuzzer
+  for k in next, t do if type(k) == "string" then ks[#ks + 1] = k end end
   table.sort(ks)
   return ks
 end
@@ -350,7 +379,7 @@ local function describe(v)
   if ty == "string" then return string.format("%q", #v > 40 and v:sub(1, 40) .. "..." or v) end
   if ty == "table" then
     local n = 0
-    for _ in pairs(v) do n = n + 1 end
+    for _ in next, v do n = n + 1 end
     return "table(" .. n .. ")"
   end
   if dlt.is_tensor(v) then
@@ -424,6 +453,60 @@ local function mutate(args)
   return out
 end
 
+-- __gc by hand then use; a module's dtype changed between forward and backward;
+-- huge integers where counts and positions go (optimizer steps, batch rows, sizes)
+local function pool_pick(pred)
+  for _ = 1, 8 do
+    local v = pool[rnd(#pool)]
+    if v ~= nil and pred(v) then return v end
+  end
+end
+local function is_module(v) return pcall(function() return v.parameters and v.forward end) and type(v) ~= "string" end
+local function scenario()
+  if #pool == 0 then return nil end
+  local k = rnd(4)
+  if k == 1 then
+    local v = pool[rnd(#pool)]
+    hostile.gc_by_hand = hostile.gc_by_hand + 1
+    return "__gc by hand, then a method", function()
+      getmetatable(v).__gc(v)
+      if dlt.is_tensor(v) then return v + 1 end
+      return tostring(v), v:parameters()
+    end
+  elseif k == 2 then
+    local m = pool_pick(function(v) return dlt.is_tensor(v) == false and is_module(v) and
+      pcall(function() return v.weight:size(2) end) end)
+    if not m then return nil end
+    hostile.dtype_flips = hostile.dtype_flips + 1
+    return "dtype changed between forward and backward", function()
+      local flip = rnd(2) == 1
+      if flip then m:double() else m:float() end
+      local x = dlt.randn(4, m.weight:size(2), { dtype = flip and "float64" or "float32" }):requires_grad_()
+      local y = m(x)
+      if flip then m:float() else m:double() end
+      y:sum():backward()
+    end
+  elseif k == 3 then
+    local opt = pool_pick(function(v) return type(v) == "table" and type(rawget(v, "state")) == "table" end)
+    if not opt then return nil end
+    hostile.huge_ints = hostile.huge_ints + 1
+    return "optimizer state step set huge", function()
+      for _, st in next, opt.state do if type(st) == "table" then st.step = pick(HUGE_INTS) end end
+      return opt:step()
+    end
+  end
+  local t = pool_pick(dlt.is_tensor)
+  if not t then return nil end
+  hostile.huge_ints = hostile.huge_ints + 1
+  return "huge integers as rows and sizes", function()
+    local h = pick(HUGE_INTS)
+    local r = rnd(3)
+    if r == 1 then return dlt._take_rows({ t }, nil, h, rnd(0, 3)) end
+    if r == 2 then return dlt.data.DataLoader(dlt.data.TensorDataset(t), { batch_size = h }) end
+    return t:narrow(1, h, 1)
+  end
+end
+
 local function one_call(i)
   local name, fn
   local args = { n = 0 }
@@ -453,6 +536,9 @@ local function one_call(i)
     local fit = rnd(2) == 1
     for k = 1, nargs do args[k + 1] = fit and gen_plausible(obj) or gen_value() end
     args.n = nargs + 1
+  elseif r <= 93 then -- a scenario of issue 12, as a hostile script would write it
+    name, fn = scenario()
+    if not name then return end
   elseif r <= 95 then -- a field write: obj.key = hostile
     local obj = pool[rnd(#pool)]
     if type(obj) ~= "table" and type(obj) ~= "userdata" then return end
@@ -589,6 +675,9 @@ collectgarbage()
 pcall(plt.close, "all")
 for _, s in ipairs(slow) do io.stderr:write("fuzz: slow call ", s, "\n") end
 io.stderr:write(string.format(
-  "fuzz_api: seed %d, %d calls (%d functions, %d method names): %d returned, %d raised, %d timed out, %.1f s\n",
-  seed, budget, #functions, #method_names, stats.ok, stats.err, stats.timeout, os.clock() - t_start))
+  "fuzz_api: seed %d, %d calls (%d functions, %d method names): %d returned, %d raised, %d timed out, %.1f s; "
+    .. "hostile: %d options tables with metamethods, %d __gc by hand, %d overlapping or expanded views, "
+    .. "%d dtype changes between forward and backward, %d huge integers\n",
+  seed, budget, #functions, #method_names, stats.ok, stats.err, stats.timeout, os.clock() - t_start,
+  hostile.meta_opts, hostile.gc_by_hand, hostile.views, hostile.dtype_flips, hostile.huge_ints))
 if stats.nonstring > 0 then os.exit(1) end

@@ -167,13 +167,20 @@ T.test("huge integers: optimizer step counts and DataLoader rows are range-check
     p:sum():backward()
     opt:step()
     opt.state[p].step = 1.5
-    T.raises(function() opt:step() end, "state step must be an integer, got 2.5", name .. " fractional step")
+    T.raises(function() opt:step() end, "state step must be an integer, got 1.5", name .. " fractional step")
   end
   local t = dlt.randn(3, 2)
   T.raises(function() dlt._take_rows({ t }, nil, math.maxinteger, 2) end, "out of range")
   T.raises(function() dlt._take_rows({ t }, dlt.tensor({ 1, 2, 3 }), math.maxinteger, 2) end, "out of range")
   T.raises(function() dlt._take_rows({ t }, dlt.tensor({ 1, 2, 3 }), 2, math.maxinteger) end, "out of range")
   T.eq(dlt._take_rows({ t }, nil, 3, 1):size(1), 1, "the last row")
+end)
+
+T.test("huge output sizes of the adaptive pools are 'cannot allocate', not a signed overflow", function()
+  T.raises(function() F.adaptive_avg_pool1d(dlt.randn(2, 3, 4), math.maxinteger) end, "cannot allocate")
+  T.raises(function() F.adaptive_avg_pool2d(dlt.randn(2, 3, 4, 4), { 2 ^ 31, 2 ^ 31 }) end, "cannot allocate")
+  T.raises(function() F.adaptive_avg_pool1d(dlt.randn(2, 3, 4), -2 ^ 40) end,
+    "output_size must be positive, got -1099511627776")
 end)
 
 -- ------------------------------------------------------------------ items 5 and 12
@@ -345,6 +352,16 @@ T.test("writes into aliased elements or partially overlapping inputs are refused
   T.close(m:select(1, 1), m:select(1, 2), 0, 0, "row copy")
 end)
 
+T.test("an optimizer step into an expanded parameter is refused, naming the optimizer", function()
+  for _, name in ipairs({ "SGD", "Adam", "AdamW", "NAdam", "Adagrad", "RMSprop", "RAdam", "Adamax", "Adadelta" }) do
+    local p = dlt.zeros(1):expand(3):requires_grad_()
+    local opt = optim[name]({ p }, { lr = 0.1 })
+    ;(p * dlt.tensor({ 1, 2, 3 })):sum():backward()
+    T.raises(function() opt:step() end, name .. ".step: unsupported operation: more than one element", name)
+    T.eq(p:sum():item(), 0, name .. ": the parameter is untouched")
+  end
+end)
+
 T.test("cat and stack without a dim use dim 1", function()
   T.close(dlt.cat({ dlt.ones(2), dlt.zeros(3) }), { 1, 1, 0, 0, 0 }, 0, 0, "cat")
   local s = dlt.stack({ dlt.ones(2), dlt.zeros(2) })
@@ -410,6 +427,54 @@ T.test("infinite or zero hyper-parameters are refused with a message", function(
     dlt.autograd.gradcheck(function(x) return x * 2 end, { dlt.randn(2, { dtype = "float64" }):requires_grad_() },
       { eps = math.huge })
   end, "gradcheck: eps must be positive and finite, got inf")
+end)
+
+T.test("junk written into an optimizer's lists or state is named, never a Lua internal", function()
+  local function fresh(name)
+    local p = dlt.randn(3):requires_grad_()
+    local opt = optim[name]({ p }, { lr = 0.1 })
+    p:sum():backward()
+    opt:step()
+    return opt, p
+  end
+  local opt, p = fresh("SGD")
+  opt.param_groups[1].params = { 5 }
+  T.raises(function() opt:step() end, "SGD.step: param_groups[1].params[1] must be a tensor, got number")
+  opt, p = fresh("SGD")
+  opt.param_groups[1].params = nil
+  T.raises(function() opt:step() end, "SGD.step: param_groups[1].params must be a list of tensors, got nil")
+  opt.param_groups = 5
+  T.raises(function() opt:step() end, "SGD.step: param_groups must be a list of groups, got number")
+  opt, p = fresh("Adam")
+  opt.state = 5
+  T.raises(function() opt:step() end, "Adam.step: state must be a table, got number")
+  opt, p = fresh("Adam")
+  opt.state[p] = 5  -- replaces p's state (not a second entry beside it)
+  T.raises(function() opt:step() end, "Adam.step: state of param_groups[1].params[1] must be a table, got number")
+  opt, p = fresh("Adam")
+  opt.state[p] = {}
+  T.raises(function() opt:step() end, "Adam.step: state of param_groups[1].params[1]: 'step' is missing")
+  for _, name in ipairs({ "SGD", "Adam", "Adagrad", "RMSprop", "RAdam", "Adamax", "Adadelta", "NAdam" }) do
+    opt, p = fresh(name)
+    local st = opt.state[p]
+    for k in pairs(st) do if k ~= "step" then st[k] = "junk" end end
+    st.step = st.step and "junk"
+    if next(st) then T.raises(function() opt:step() end, name .. ".step: state of param_groups[1].params[1]: '", name) end
+  end
+  opt, p = fresh("SGD")
+  opt.state[p] = { momentum_buffer = "junk" }
+  opt.param_groups[1].momentum = 0.9
+  T.raises(function() opt:step() end, "'momentum_buffer': tensor expected, got string")
+  local lb = optim.LBFGS({ p })
+  local closure = function() lb:zero_grad(); local l = (p * p):sum(); l:backward(); return l end
+  lb.param_groups[1].params = { 5 }
+  T.raises(function() lb:step(closure) end, "LBFGS.step: param_groups[1].params[1] must be a tensor, got number")
+  lb.param_groups[1].params = { p }
+  lb.param_groups[1].lr = "x"
+  T.raises(function() lb:step(closure) end, "LBFGS.step: param_groups[1].lr must be a number, got string")
+  lb.param_groups[1].lr = 1
+  lb.state[p] = 5
+  T.raises(function() lb:step(closure) end, "LBFGS.step: the state of param_groups[1].params[1] must be a table")
 end)
 
 T.test("NaN prints as nan, in printouts and in messages", function()
