@@ -124,6 +124,54 @@ local LRScheduler = {}
 LRScheduler.__index = LRScheduler
 
 
+-- The types each scheduler's number and table fields had when it last stepped (weak
+-- keys: nothing of this is the scheduler's own state, so state_dict does not see it).
+-- A field a script has since overwritten with another type is named at the next step,
+-- instead of a Lua "attempt to compare string with number" deep inside.
+local field_types = setmetatable({}, { __mode = "k" })
+
+local function check_fields(self, fn)
+  if type(self) ~= "table" then return end
+  local seen = field_types[self]
+  if not seen then
+    seen = {}
+    field_types[self] = seen
+  end
+  for k, ty in next, seen do
+    local v = rawget(self, k)
+    if type(v) ~= ty then
+      error(string.format("%s.%s: field '%s' must be a %s, got %s (written over by the script?)",
+        self.name, fn, k, ty, type(v)), 3)
+    end
+  end
+  for k, v in next, self do
+    local ty = type(v)
+    if type(k) == "string" and (ty == "number" or ty == "table" or ty == "boolean") and not seen[k] then
+      seen[k] = ty
+    end
+  end
+  local opt = rawget(self, "optimizer")
+  if opt ~= nil and not optim.is_optimizer(opt) then
+    error(string.format("%s.%s: field 'optimizer' must be an Optimizer, got %s", self.name, fn, type(opt)), 3)
+  end
+  if opt ~= nil and type(opt.param_groups) == "table" then
+    for i, g in ipairs(opt.param_groups) do
+      if type(g) ~= "table" or type(g.lr) ~= "number" then
+        error(string.format("%s.%s: optimizer.param_groups[%d].lr must be a number, got %s", self.name, fn, i,
+          type(g) == "table" and type(g.lr) or type(g)), 3)
+      end
+    end
+  end
+  local base = rawget(self, "base_lrs")
+  if type(base) == "table" then
+    for i, v in ipairs(base) do
+      if type(v) ~= "number" then
+        error(string.format("%s.%s: base_lrs[%d] must be a number, got %s", self.name, fn, i, type(v)), 3)
+      end
+    end
+  end
+end
+
 local function class(name, base)
   local cls = setmetatable({}, { __index = base or LRScheduler })
   cls.__index = cls
@@ -177,9 +225,11 @@ end
 -- sched:step() advances one epoch; sched:step(epoch) (deprecated in PyTorch) jumps to
 -- an epoch with the closed form where the scheduler has one
 function LRScheduler:step(epoch)
+  check_fields(self, "step")
   if epoch ~= nil and type(epoch) ~= "number" then
     error(self.name .. ".step: epoch must be a number, got " .. type(epoch), 2)
   end
+  if epoch ~= epoch then error(self.name .. ".step: epoch must be a number, got nan", 2) end
   self._step_count = self._step_count + 1
   local values
   if epoch == nil then
@@ -477,8 +527,12 @@ end
 
 -- step() advances one epoch; step(epoch) accepts fractional epochs, as PyTorch's
 function WarmRestarts:step(epoch)
+  check_fields(self, "step")
   if epoch ~= nil and type(epoch) ~= "number" then
     error(self.name .. ".step: epoch must be a number, got " .. type(epoch), 2)
+  end
+  if epoch ~= nil and (epoch ~= epoch or epoch == math.huge) then
+    error(self.name .. ".step: epoch must be finite, got " .. num(epoch), 2)
   end
   if epoch == nil and self.last_epoch < 0 then epoch = 0 end
   if epoch == nil then
@@ -498,7 +552,9 @@ function WarmRestarts:step(epoch)
       else
         local n = math.floor(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
         self.T_cur = epoch - self.T_0 * (self.T_mult ^ n - 1) / (self.T_mult - 1)
-        self.T_i = self.T_0 * math.tointeger(self.T_mult ^ n)
+        -- T_mult^n past 2^63 (a huge epoch) stays a float, as Python's int would be exact
+        local grown = self.T_mult ^ n
+        self.T_i = self.T_0 * (math.tointeger(grown) or grown)
       end
     else
       self.T_i = self.T_0
@@ -858,6 +914,7 @@ function M.SequentialLR(opt, opts)
 end
 
 function SequentialLR:step()
+  check_fields(self, "step")
   self.last_epoch = self.last_epoch + 1
   local idx = bisect_right(self._milestones, self.last_epoch)
   local s = self._schedulers[idx + 1]
@@ -884,6 +941,7 @@ function M.ChainedScheduler(schedulers)
 end
 
 function ChainedScheduler:step()
+  check_fields(self, "step")
   for _, s in ipairs(self._schedulers) do s:step() end
   self._last_lr = group_lrs(self.optimizer)
 end
@@ -910,6 +968,7 @@ function M.ReduceLROnPlateau(opt, opts)
   self.best = self.mode_worse
   self.num_bad_epochs = 0
   self._last_lr = group_lrs(opt)
+  check_fields(self, "step")  -- notes the fields' types: junk written before the first step is named
   return self
 end
 
@@ -926,6 +985,7 @@ end
 
 -- sched:step(metric): metric is a number or a one-element tensor
 function Plateau:step(metric, epoch)
+  check_fields(self, "step")
   if type(metric) == "userdata" and metric.item then metric = metric:item() end
   if type(metric) ~= "number" then
     error("ReduceLROnPlateau.step: metric must be a number, got " .. type(metric), 2)

@@ -456,12 +456,20 @@ end
 -- __gc by hand then use; a module's dtype changed between forward and backward;
 -- huge integers where counts and positions go (optimizer steps, batch rows, sizes)
 local function pool_pick(pred)
-  for _ = 1, 8 do
-    local v = pool[rnd(#pool)]
-    if v ~= nil and pred(v) then return v end
+  local cands = {}
+  for _, v in ipairs(pool) do
+    local ok, yes = pcall(pred, v)
+    if ok and yes then cands[#cands + 1] = v end
   end
+  if #cands > 0 then return cands[rnd(#cands)] end
 end
-local function is_module(v) return pcall(function() return v.parameters and v.forward end) and type(v) ~= "string" end
+local function is_module(v)
+  -- modules are userdata (C layers) or tables: whatever has parameters and forward
+  local ok, yes = pcall(function()
+    return type(v) ~= "string" and not dlt.is_tensor(v) and v.parameters ~= nil and v.forward ~= nil
+  end)
+  return ok and yes
+end
 local function scenario()
   if #pool == 0 then return nil end
   local k = rnd(4)
@@ -474,14 +482,16 @@ local function scenario()
       return tostring(v), v:parameters()
     end
   elseif k == 2 then
-    local m = pool_pick(function(v) return dlt.is_tensor(v) == false and is_module(v) and
-      pcall(function() return v.weight:size(2) end) end)
+    local m = pool_pick(function(v)
+      return is_module(v) and dlt.is_tensor(v.weight) and v.weight:dim() <= 2 and v.weight:numel() <= 4096
+    end)
     if not m then return nil end
     hostile.dtype_flips = hostile.dtype_flips + 1
     return "dtype changed between forward and backward", function()
       local flip = rnd(2) == 1
       if flip then m:double() else m:float() end
-      local x = dlt.randn(4, m.weight:size(2), { dtype = flip and "float64" or "float32" }):requires_grad_()
+      local w = m.weight
+      local x = dlt.randn(4, w:size(w:dim()), { dtype = flip and "float64" or "float32" }):requires_grad_()
       local y = m(x)
       if flip then m:float() else m:double() end
       y:sum():backward()

@@ -493,6 +493,40 @@ T.test("junk written into an optimizer's lists or state is named, never a Lua in
   T.raises(function() lb:step(closure) end, "LBFGS.step: the state of param_groups[1].params[1] must be a table")
 end)
 
+T.test("schedulers: a huge or NaN epoch and junk written into their fields are named errors", function()
+  local sched = optim.lr_scheduler
+  local function fresh() return optim.SGD({ dlt.randn(2):requires_grad_() }, { lr = 0.1 }) end
+  local opt = fresh()
+  local s = sched.CosineAnnealingWarmRestarts(opt, { T_0 = 10, T_mult = 2 })
+  s:step(1e300)  -- T_mult^n past 2^63: was 'attempt to perform arithmetic on a nil value'
+  s:step()
+  local lr = opt.param_groups[1].lr
+  T.eq(lr >= 0 and lr <= 0.1, true, "lr after epoch 1e300: " .. lr)
+  T.raises(function() s:step(0 / 0) end, "CosineAnnealingWarmRestarts.step: epoch must be finite, got nan")
+  T.raises(function() sched.StepLR(fresh(), { step_size = 2 }):step(0 / 0) end, "StepLR.step: epoch must be a number, got nan")
+  s = sched.CosineAnnealingWarmRestarts(fresh(), { T_0 = 10 })
+  s.T_cur = "junk"
+  T.raises(function() s:step() end, "CosineAnnealingWarmRestarts.step: field 'T_cur' must be a number, got string")
+  s = sched.StepLR(fresh(), { step_size = 2 })
+  s.last_epoch = nil
+  T.raises(function() s:step() end, "StepLR.step: field 'last_epoch' must be a number, got nil")
+  s = sched.ReduceLROnPlateau(fresh())
+  s.patience = "junk"
+  T.raises(function() s:step(1) end, "ReduceLROnPlateau.step: field 'patience' must be a number, got string")
+  opt = fresh()
+  s = sched.ExponentialLR(opt, { gamma = 0.9 })
+  opt.param_groups[1].lr = "x"
+  T.raises(function() s:step() end, "ExponentialLR.step: optimizer.param_groups[1].lr must be a number, got string")
+  s.optimizer = 5
+  T.raises(function() s:step() end, "ExponentialLR.step: field 'optimizer' must be a table, got number")
+  -- a method called with '.' and ChainedScheduler inside SequentialLR say what to do
+  opt = fresh()
+  T.raises(function() opt.step() end, "call it as opt:step(...), with ':'")
+  local c = sched.ChainedScheduler({ sched.StepLR(opt, { step_size = 2 }) })
+  T.raises(function() sched.SequentialLR(opt, { schedulers = { c, sched.StepLR(opt, { step_size = 2 }) }, milestones = { 2 } }) end,
+    "SequentialLR: scheduler 1 is a ChainedScheduler, which SequentialLR cannot run")
+end)
+
 T.test("NaN prints as nan, in printouts and in messages", function()
   local nan = -(0 / 0)
   T.eq(tostring(dlt.tensor(nan)), "tensor(nan)", "0-D")
