@@ -114,6 +114,21 @@ ax:legend({loc = "upper left"})
 ax:set_title("contour(X, Y, Z, {levels = logspace(0, 3.5, 20)})")
 fig:tight_layout()
 fig:savefig(path)]]},
+  {"clabel", "Contour labels", [[
+plt.style.use("seaborn-v0_8-whitegrid")
+local n = 120
+local xs = dlt.linspace(-3, 3, n)
+local X, Y = xs:view(1, n):expand(n, n), xs:view(n, 1):expand(n, n)
+local Z = (X:pow(2) + Y:pow(2)):neg():exp() - ((X - 1):pow(2) + (Y - 1):pow(2)):neg():exp() * 0.5
+local fig, axes = plt.subplots(1, 2, {figsize = {11, 4.5}})
+local cs = axes[1]:contour(xs, xs, Z, {levels = 8, cmap = "viridis"})
+axes[1]:clabel(cs)
+axes[1]:set_title("clabel(cs)")
+cs = axes[2]:contour(xs, xs, Z, {levels = {-0.2, 0, 0.2, 0.5, 0.8}, colors = "black", linewidths = 1})
+axes[2]:clabel(cs, {0, 0.5}, {fmt = "%1.1f", fontsize = 11})
+axes[2]:set_title("clabel(cs, {0, 0.5}, {fmt = '%1.1f'})")
+fig:tight_layout()
+fig:savefig(path)]]},
   {"contourf", "Filled contours and a colorbar", [[
 plt.style.use("seaborn-v0_8-whitegrid")
 local n = 120

@@ -15,6 +15,7 @@ function plt.errorbar(...) return pass(plt.gca():errorbar(...)) end
 function plt.twinx(ax) return pass((ax or plt.gca()):twinx()) end
 function plt.twiny(ax) return pass((ax or plt.gca()):twiny()) end
 function plt.annotate(...) return pass(plt.gca():annotate(...)) end
+function plt.clabel(...) return pass(plt.gca():clabel(...)) end
 function plt.scatter(...) return pass(plt.gca():scatter(...)) end
 function plt.hist(...) return pass(plt.gca():hist(...)) end
 function plt.bar(...) return pass(plt.gca():bar(...)) end

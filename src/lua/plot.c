@@ -1020,6 +1020,93 @@ static int ax_annotate(lua_State *L) {
   return 0;
 }
 
+/* a printf format for one number ("%1.2f", "%.0e m"): one conversion of e, f, g (or E,
+ * G) with flags, width and precision; "%%" is a percent sign */
+static int number_format(const char *s) {
+  int conv = 0;
+  for (const char *p = s; *p; p++) {
+    if (*p != '%') continue;
+    if (p[1] == '%') { p++; continue; }
+    p++;
+    while (*p && strchr("-+ #0", *p)) p++;
+    while (*p >= '0' && *p <= '9') p++;
+    if (*p == '.') { p++; while (*p >= '0' && *p <= '9') p++; }
+    if (!*p || !strchr("eEfgG", *p)) return 0;
+    conv++;
+  }
+  return conv == 1;
+}
+
+/* clabel(cs[, levels][, {fmt, fontsize, inline, inline_spacing, colors}]): labels on the
+ * lines of a contour set (all its levels, or those given), drawn when the figure is */
+static int ax_clabel(lua_State *L) {
+  static const char *const allowed[] = {"fmt", "fontsize", "inline", "inline_spacing", "colors", NULL};
+  dlt_axes *ax = check_axes(L, 1);
+  map_box *m = luaL_testudata(L, 2, MAP_MT);
+  if (!m || m->a->kind != DLT_ART_CONTOUR)
+    dlt_lua_fail(L, "clabel: expected the contour set contour returned, got %s", m ? "another mappable" : luaL_typename(L, 2));
+  check_map(L, 2);
+  dlt_artist *a = m->a;
+  if (a->filled) dlt_lua_fail(L, "clabel: labels go on contour lines (from contour, not contourf)");
+  int o = opts_index(L, 3), has_levels = lua_gettop(L) >= 3 && o != 3 && !lua_isnil(L, 3);
+  dlt_lua_checkoptions(L, o, "clabel", allowed);
+  int n = a->nlevels;
+  unsigned char *on = lua_newuserdatauv(L, (size_t)n, 0);
+  memset(on, 1, (size_t)n);
+  if (has_levels) {  /* the levels to label */
+    int64_t nl;
+    double *lv = todoubles(L, 3, "clabel", "levels", &nl);
+    memset(on, 0, (size_t)n);
+    for (int64_t k = 0; k < nl; k++) {
+      int hit = 0;
+      for (int i = 0; i < n; i++)
+        if (fabs(a->levels[i] - lv[k]) <= 1e-12 * fmax(1, fabs(lv[k]))) on[i] = 1, hit = 1;
+      if (!hit) dlt_lua_fail(L, "clabel: level %s is not one of the contour set's levels", dlt_lua_num(L, lv[k]));
+    }
+  }
+  double fs = opt_fontsize(L, o, "clabel", ax->fig->st.font_size);
+  int inl = dlt_lua_optboolean(L, o, "inline", 1);
+  double sp = opt_nonneg(L, o, "clabel", "inline_spacing", 5);
+  dlt_rgba col = {0, 0, 0, 1};
+  int has_color = opt_color(L, o, "clabel", "colors", &col);
+  /* the texts: fmt a printf format, a table of one string per labelled level, or the
+   * levels as ScalarFormatter writes them (without an offset) */
+  char (*lab)[40] = lua_newuserdatauv(L, (size_t)n * sizeof *lab, 0);
+  const char **text = lua_newuserdatauv(L, (size_t)n * sizeof *text, 0);
+  if (o) dlt_lua_rawfield(L, o, "fmt");
+  else lua_pushnil(L);
+  int f = lua_gettop(L);
+  if (lua_type(L, f) == LUA_TSTRING) {
+    const char *fmt = lua_tostring(L, f);
+    if (!number_format(fmt)) dlt_lua_fail(L, "clabel: fmt '%s' must hold one number format such as '%%1.2f'", fmt);
+    for (int i = 0; i < n; i++) snprintf(lab[i], sizeof lab[i], fmt, a->levels[i]), text[i] = lab[i];
+  } else if (lua_istable(L, f)) {
+    int want = 0, k = 0;
+    for (int i = 0; i < n; i++) want += on[i];
+    if ((int)lua_rawlen(L, f) != want) dlt_lua_fail(L, "clabel: fmt has %d labels for %d levels", (int)lua_rawlen(L, f), want);
+    for (int i = 0; i < n; i++) {
+      if (!on[i]) continue;
+      if (lua_rawgeti(L, f, ++k) != LUA_TSTRING) dlt_lua_fail(L, "clabel: fmt label %d must be a string, got %s", k, luaL_typename(L, -1));
+      text[i] = lua_tostring(L, -1);  /* the table keeps it */
+      lua_pop(L, 1);
+    }
+  } else if (lua_isnil(L, f)) {
+    dlt_ticks_format(a->levels, n, a->levels[0], a->levels[n - 1], lab);
+    for (int i = 0; i < n; i++) text[i] = lab[i];
+  } else {
+    dlt_lua_fail(L, "clabel: fmt must be a format string or a table of labels, got %s", luaL_typename(L, f));
+  }
+  dlt_clabel *c = dlt_calloc(1, sizeof *c);
+  char **t = c ? dlt_calloc((size_t)n, sizeof *t) : NULL;
+  if (!t) { free(c); dlt_lua_error(L); }
+  c->text = t, c->nlevels = n, c->inl = inl, c->fontsize = fs, c->spacing = sp, c->has_color = has_color, c->color = col;
+  for (int i = 0; i < n; i++)
+    if (on[i] && dlt_set_string(&t[i], text[i]) != 0) { dlt_clabel_free(c); dlt_lua_error(L); }
+  dlt_clabel_free(a->clabel);
+  a->clabel = c;
+  return 0;
+}
+
 /* set_aspect("equal" | "auto" | ratio): y units per x unit on screen, the box shrunk
  * about its centre (adjustable 'box', anchor 'C') */
 static int ax_set_aspect(lua_State *L) {
@@ -1723,7 +1810,7 @@ static const luaL_Reg ax_methods[] = {
     {"get_figure", ax_get_figure}, {"get_xticks", ax_get_xticks}, {"get_yticks", ax_get_yticks},
     {"get_position", ax_get_position}, {"set_xticks", ax_set_xticks}, {"set_yticks", ax_set_yticks},
     {"set_xticklabels", ax_set_xticklabels}, {"set_yticklabels", ax_set_yticklabels},
-    {"set_aspect", ax_set_aspect}, {"twinx", ax_twinx}, {"annotate", ax_annotate}, {"twiny", ax_twiny}, {"get_aspect", ax_get_aspect}, {NULL, NULL}};
+    {"set_aspect", ax_set_aspect}, {"twinx", ax_twinx}, {"clabel", ax_clabel}, {"annotate", ax_annotate}, {"twiny", ax_twiny}, {"get_aspect", ax_get_aspect}, {NULL, NULL}};
 
 static const luaL_Reg fig_methods[] = {
     {"suptitle", fig_suptitle}, {"colorbar", fig_colorbar}, {"tight_layout", fig_tight_layout},

@@ -38,6 +38,7 @@ dlt_figure *dlt_figure_new(double w, double h, double dpi) {
 static void artist_free(dlt_artist *a) {
   free(a->label), free(a->x), free(a->y), free(a->s), free(a->colors), free(a->cvals);
   free(a->pstart), free(a->gx), free(a->gy), free(a->gz), free(a->levels), free(a->lcolors);
+  dlt_clabel_free(a->clabel);
   free(a->text), free(a->annot), free(a);
 }
 

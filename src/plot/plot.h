@@ -118,6 +118,17 @@ typedef struct {
   double lw, shrinkA, shrinkB, shrink, width, headwidth, headlength;
 } dlt_annotation;
 
+/* clabel: a text per level (NULL: no labels on it), fontsize in points, inline_spacing
+ * in pixels, the lines broken under the labels when inl */
+typedef struct {
+  int nlevels, inl, has_color;
+  double fontsize, spacing;
+  dlt_rgba color;
+  char **text;
+} dlt_clabel;
+typedef struct { double x, y, rot; int level; } dlt_clabel_pos;  /* pixels, degrees */
+void dlt_clabel_free(dlt_clabel *c);
+
 typedef struct {
   dlt_rgba color;
   double width;          /* points */
@@ -165,6 +176,7 @@ typedef struct dlt_artist {
   char *text; double fontsize; int ha, va;
   int unclipped;          /* clip_on false: drawn outside the axes too (text's default) */
   dlt_annotation *annot;  /* a text that is an annotation */
+  dlt_clabel *clabel;     /* contour lines with labels */
 } dlt_artist;
 
 struct dlt_figure;
@@ -280,6 +292,11 @@ typedef struct _cairo cairo_t;
 enum { DLT_HA_LEFT, DLT_HA_CENTER, DLT_HA_RIGHT };
 enum { DLT_VA_TOP, DLT_VA_CENTER, DLT_VA_BASELINE, DLT_VA_BOTTOM, DLT_VA_CENTER_BASELINE };
 typedef struct { double x0, y0, x1, y1; } dlt_box;   /* pixels, y down */
+/* clabel.c: where the labels of contour lines a go, given its levels' paths in (data
+ * coordinates): the lines left (out, one per level, to free) and the labels (pos, to
+ * free); -1 when out of memory */
+int dlt_clabel_layout(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, const dlt_paths *in, dlt_paths *out,
+                      dlt_clabel_pos **pos, int *npos);
 /* an annotation's text box in pixels (NaN when hidden); draws it and its arrow when draw */
 dlt_box dlt_annotation_draw(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, int draw);
 /* text is drawn only below this size in pixels (FreeType's limit is 65536) */

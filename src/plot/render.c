@@ -390,6 +390,34 @@ static void stroke_level(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, i
   cairo_stroke(cr);
 }
 
+/* labelled contour lines: all levels' paths, then the labels placed (clabel.c), the
+ * lines left around them stroked and the labels drawn along them */
+static void draw_labelled(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, const dlt_paths *cached,
+                          const unsigned char *ok, double lw) {
+  int n = a->nlevels, all = 1;
+  for (int i = 0; cached && i < n; i++) all &= ok[i];
+  dlt_paths *in = calloc((size_t)n, sizeof *in), *out = calloc((size_t)n, sizeof *out);
+  int made = !cached || !all, rc = in && out ? 0 : -1;
+  for (int i = 0; i < n && rc == 0; i++)
+    if (made) rc = dlt_contour_lines(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels[i], &in[i]);
+    else in[i] = cached[i];
+  dlt_clabel_pos *pos = NULL;
+  int npos = 0;
+  if (rc == 0 && dlt_clabel_layout(ax, cr, a, in, out, &pos, &npos) == 0) {
+    for (int i = 0; i < n; i++) stroke_level(ax, cr, a, i, &out[i], lw);
+    cairo_set_dash(cr, NULL, 0, 0);
+    const dlt_clabel *c = a->clabel;
+    for (int k = 0; k < npos; k++) {
+      dlt_rgba col = c->has_color ? c->color : level_color(a, pos[k].level);
+      dlt_text_rot(cr, c->text[pos[k].level], pos[k].x, pos[k].y, dlt_pt(ax->fig, c->fontsize), DLT_HA_CENTER,
+                   DLT_VA_CENTER, pos[k].rot, 1, dlt_rgba_alpha(col, a->alpha * col.a), 1);
+    }
+  }
+  for (int i = 0; made && in && i < n; i++) dlt_paths_free(&in[i]);
+  for (int i = 0; out && i < n; i++) dlt_paths_free(&out[i]);
+  free(in), free(out), free(pos);
+}
+
 static void draw_contour(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
   const unsigned char *ok = NULL;
   dlt_paths *cached = given_paths(a, &ok);
@@ -412,6 +440,10 @@ static void draw_contour(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
   cairo_set_line_width(cr, lw);
   cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+  if (a->clabel) {
+    draw_labelled(ax, cr, a, cached, ok, lw);
+    return;
+  }
   for (int i = 0; i < a->nlevels; i++) {
     if (cached ? !ok[i] : dlt_contour_lines(a->gx, a->gy, a->gz, a->rows, a->cols, a->levels[i], &p) != 0) break;
     stroke_level(ax, cr, a, i, cached ? &cached[i] : &p, lw);

@@ -415,5 +415,50 @@ T.test("annotate puts text at xytext and an arrow from it to xy, hidden when xy 
   plt.close(fig)
 end)
 
+T.test("clabel writes each level on its lines, breaking them under the labels (inline)", function()
+  local n = 60
+  local xs = dlt.linspace(-2, 2, n)
+  local X, Y = xs:view(1, n):expand(n, n), xs:view(n, 1):expand(n, n)
+  local Z = X:pow(2) + Y:pow(2)
+  local function draw(label_opts)
+    local fig, ax = plt.subplots({figsize = {4, 4}})
+    ax:grid(false)
+    local cs = ax:contour(xs, xs, Z, {levels = {1, 2.5}, colors = "blue"})
+    if label_opts then ax:clabel(cs, label_opts) end
+    local img = pixels(fig)
+    plt.close(fig)
+    local t = img:narrow(3, 1, 3):tolist()
+    local blue, red = 0, 0
+    for r = 1, #t do
+      for c = 1, #t[r] do
+        local p = t[r][c]
+        if p[3] > 0.8 and p[1] < 0.3 and p[2] < 0.3 then blue = blue + 1 end
+        if p[1] > 0.8 and p[2] < 0.3 and p[3] < 0.3 then red = red + 1 end
+      end
+    end
+    return blue, red
+  end
+  local b0, r0 = draw(nil)
+  local b1, r1 = draw({colors = "red", fontsize = 12})
+  local b2, r2 = draw({colors = "red", fontsize = 12, inline = false})
+  T.eq(r0, 0, "no labels without clabel")
+  T.eq(r1 > 30, true, "labels drawn in their colour")
+  T.eq(b1 < b0 - 20, true, "inline: the lines are cut under the labels (" .. b1 .. " vs " .. b0 .. ")")
+  T.eq(b2 > b1 + 20 and b2 > b0 - 40, true, "inline = false leaves the lines whole, the labels over them (" .. b2 .. ")")
+  T.eq(r2 > 30, true, "and still labels them")
+  local fig, ax = plt.subplots()
+  local cs = ax:contour(xs, xs, Z, {levels = {1, 2, 3}})
+  ax:clabel(cs, {2}, {fmt = "%1.1f"})
+  ax:clabel(cs, {fmt = {"one", "two", "three"}})
+  plt.clabel(cs)
+  fig:savefig(tmp("clabel.png"))
+  T.raises(function() ax:clabel(cs, {fmt = "%d"}) end, "clabel: fmt '%d' must hold one number format")
+  T.raises(function() ax:clabel(cs, {5}) end, "clabel: level 5.0 is not one of the contour set's levels")
+  T.raises(function() ax:clabel(cs, {fmt = {"a"}}) end, "clabel: fmt has 1 labels for 3 levels")
+  T.raises(function() ax:clabel(ax:contourf(xs, xs, Z)) end, "clabel: labels go on contour lines")
+  T.raises(function() ax:clabel({}) end, "clabel: expected the contour set contour returned, got table")
+  plt.close(fig)
+end)
+
 T.run()
 os.execute("rm -rf " .. tmpdir)
