@@ -24,7 +24,8 @@ end
 function M.int(fn, what, v, min)
   -- math.huge and floats past 2^63 have no integer value: refused, never counted with
   local iv = type(v) == "number" and math.tointeger(v) or nil
-  if not iv then fail("%s: %s must be an integer, got %s", fn, what, tostring(v)) end
+  -- NaN is "nan" whatever its sign bit (0/0 prints as "-nan" on x86)
+  if not iv then fail("%s: %s must be an integer, got %s", fn, what, v ~= v and "nan" or tostring(v)) end
   if iv < min then fail("%s: %s must be at least %d, got %d", fn, what, min, iv) end
   return iv
 end

@@ -1566,8 +1566,11 @@ static int plt_subplots(lua_State *L) {
     if (!lua_isnil(L, i))
       dlt_lua_fail(L, "subplots: expected (nrows, ncols, {options}), got %s as argument %d", luaL_typename(L, i), i);
   dlt_lua_checkoptions(L, o, "subplots", allowed);
-  int nr = o == 1 ? 1 : (int)luaL_optinteger(L, 1, 1), nc = o && o <= 2 ? 1 : (int)luaL_optinteger(L, 2, 1);
-  if (nr < 1 || nc < 1 || nr > 64 || nc > 64) dlt_lua_fail(L, "subplots: grid %dx%d must be between 1x1 and 64x64", nr, nc);
+  /* checked as given, before any narrowing: subplots(2^31, 1) names 2147483648 */
+  lua_Integer nr64 = o == 1 ? 1 : luaL_optinteger(L, 1, 1), nc64 = o && o <= 2 ? 1 : luaL_optinteger(L, 2, 1);
+  if (nr64 < 1 || nc64 < 1 || nr64 > 64 || nc64 > 64)
+    dlt_lua_fail(L, "subplots: grid %lldx%lld must be between 1x1 and 64x64", (long long)nr64, (long long)nc64);
+  int nr = (int)nr64, nc = (int)nc64;
   double w, h, dpi;
   fig_options(L, o, "subplots", &w, &h, &dpi);
   push_fig(L, dlt_figure_new(w, h, dpi));

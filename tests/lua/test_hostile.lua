@@ -527,6 +527,12 @@ T.test("schedulers: a huge or NaN epoch and junk written into their fields are n
     "SequentialLR: scheduler 1 is a ChainedScheduler, which SequentialLR cannot run")
 end)
 
+T.test("subplots reports the grid size it was given, however large", function()
+  T.raises(function() dlt.plot.subplots(2 ^ 31, 1) end, "subplots: grid 2147483648x1 must be between 1x1 and 64x64")
+  T.raises(function() dlt.plot.subplots(1, 2 ^ 40) end, "subplots: grid 1x1099511627776 must be between")
+  T.raises(function() dlt.plot.subplots(-2 ^ 32, 2) end, "subplots: grid -4294967296x2 must be between")
+end)
+
 T.test("NaN prints as nan, in printouts and in messages", function()
   local nan = -(0 / 0)
   T.eq(tostring(dlt.tensor(nan)), "tensor(nan)", "0-D")
@@ -535,6 +541,8 @@ T.test("NaN prints as nan, in printouts and in messages", function()
   assert(not err:find("-nan", 1, true), err)
   err = T.raises(function() dlt.data.make_blobs(nan) end, "")
   assert(not err:find("-nan", 1, true), err)
+  T.raises(function() dlt.data.DataLoader(dlt.data.TensorDataset(dlt.ones(3)), { batch_size = 0 / 0 }) end,
+    "DataLoader: batch_size must be an integer, got nan")
 end)
 
 T.run()
