@@ -491,6 +491,8 @@ int dlt_generator_uniform_(dlt_generator *g, dlt_tensor *t, double a, double b) 
 int dlt_generator_normal_(dlt_generator *g, dlt_tensor *t, double mean, double std) {
   if (dlt_check_floating("normal_", t) || dlt_check_overlap("normal_", t, NULL)) return -1;
   if (!(std >= 0)) return dlt_failn("normal_: expects std >= 0, got %g", std);
+  /* an infinite mean or std fills the tensor with infinities and NaN: refused, as uniform_'s range */
+  if (!isfinite(mean) || !isfinite(std)) return dlt_failn("normal_: mean %g and std %g must be finite", mean, std);
   g = gen(g);
   two p = {mean, std, g};
   if (!dlt_is_contiguous(t)) return fill(t, f_normal, &p);

@@ -436,6 +436,8 @@ end)
 T.test("infinite or zero hyper-parameters are refused with a message", function()
   T.raises(function() dlt.ones(3):uniform_(-math.huge, math.huge) end, "uniform_: the range [-inf, inf] must be finite")
   T.raises(function() nn.init.uniform_(dlt.ones(3), 0, math.huge) end, "must be finite")
+  T.raises(function() dlt.ones(3):normal_(0, math.huge) end, "normal_: mean 0 and std inf must be finite")
+  T.raises(function() nn.init.normal_(dlt.ones(3), -math.huge) end, "normal_: mean -inf and std 1 must be finite")
   local opt = optim.SGD({ dlt.randn(2):requires_grad_() }, { lr = 0.1 })
   T.raises(function() optim.lr_scheduler.OneCycleLR(opt, { max_lr = 1, total_steps = 10, div_factor = 0 }) end,
     "OneCycleLR: div_factor and final_div_factor must be positive and finite")
