@@ -169,7 +169,12 @@ local function conv_class(name, D, transposed, fwd)
       o = conv_fopts(self, c)
       rawset(self, "_fopts", o)
     end
-    return fwd(x, rawget(self, "weight"), rawget(self, "bias"), o, name)
+    local w = rawget(self, "weight")
+    -- a weight removed or replaced through its field is named, not "bad argument #2 to '?'"
+    if not dlt.is_tensor(w) then
+      error(string.format("%s: weight must be a tensor, got %s (the weight cannot be removed)", name, type(w)), 2)
+    end
+    return fwd(x, w, rawget(self, "bias"), o, name)
   end
   cls.extra_repr = conv_extra_repr
   -- in_channels, out_channels, kernel_size, stride, ... read as PyTorch's attributes

@@ -145,6 +145,9 @@ T.test("a norm's buffers and affine pair cannot be removed through their fields"
   T.eq(inorm(dlt.randn(2, 3, 5)):size(3), 5, "InstanceNorm1d forward")
   local ln = nn.LayerNorm(3)
   T.raises(function() ln.weight = nil end, "elementwise_affine = false")
+  local conv = nn.Conv2d(3, 2, 3)
+  conv.weight = nil
+  T.raises(function() conv(dlt.randn(1, 3, 5, 5)) end, "Conv2d: weight must be a tensor, got nil")
   local lin = nn.Linear(3, 2)
   lin.bias = nil  -- Linear's bias alone is optional, as in PyTorch
   T.eq(lin(dlt.randn(1, 3)):size(2), 2, "Linear without bias")
