@@ -38,6 +38,11 @@ static int is_data(lua_State *L, int idx) {
  * so an error raised later frees it */
 static double *todoubles(lua_State *L, int idx, const char *fn, const char *what, int64_t *n) {
   idx = lua_absindex(L, idx);
+  /* {} is data with no points: say so, rather than "got table" */
+  if (lua_type(L, idx) == LUA_TTABLE && !is_data(L, idx) && lua_rawlen(L, idx) == 0) {
+    if (lua_getmetatable(L, idx)) lua_pop(L, 1);
+    else dlt_lua_fail(L, "%s: %s is empty (an empty table): give at least one number", fn, what);
+  }
   if (!is_data(L, idx))
     dlt_lua_fail(L, "%s: %s must be a tensor, a table of numbers or a number, got %s", fn, what,
                luaL_typename(L, idx));
