@@ -288,26 +288,29 @@ for i = 1, #preds do
   confusion[t][preds[i]] = confusion[t][preds[i]] + 1
   if preds[i] ~= t then wrong[#wrong + 1] = i end
 end
-fig = plt.figure({ figsize = { 9, 7 } })
+fig = plt.figure({ figsize = { 9, 7.5 } })
 local ax = plt.gca()
 local cm = ax:imshow(confusion, { cmap = "Blues" })
 fig:colorbar(cm)
 local top = confusion:max():item()
--- the image's pixel (r, c) is centred at x = c - 1, y = r - 1 (matplotlib's image
--- coordinates count from 0): rows and columns are labelled here with their class numbers
+-- as scikit-learn's ConfusionMatrixDisplay draws it: the image's pixel (r, c) is centred
+-- at x = c - 1, y = r - 1 (image coordinates count from 0), so the class names go at
+-- ticks 0..9 and each count is written at its cell's centre
 for t = 1, 10 do
   for p = 1, 10 do
     local v = math.tointeger(confusion[t][p])
     ax:text(p - 1, t - 1, tostring(v), { ha = "center", va = "center", fontsize = 8,
       color = v > top / 2 and "white" or "black" })
   end
-  ax:text(-0.65, t - 1, string.format("%s %2d", classes[t], t), { ha = "right", va = "center", fontsize = 9 })
-  ax:text(t - 1, 9.75, tostring(t), { ha = "center", va = "top", fontsize = 9 })
 end
-ax:axis("off")
-ax:text(4.5, 10.6, "Predicted class", { ha = "center", va = "top", fontsize = 10 })
-ax:set_title(string.format("Confusion matrix on %d test images (accuracy %.2f%%): true class per row",
-  #preds, 100 * test_acc), { fontsize = 11 })
+local ticks = {}
+for c = 1, 10 do ticks[c] = c - 1 end
+ax:set_xticks(ticks, classes, { rotation = 45, ha = "right" })
+ax:set_yticks(ticks, classes)
+ax:grid(false)                                 -- the style's grid would cross the cells
+ax:set_xlabel("Predicted class")
+ax:set_ylabel("True class")
+ax:set_title(string.format("Confusion matrix on %d test images (accuracy %.2f%%)", #preds, 100 * test_acc))
 fig:tight_layout()
 saved(fig, "convolutional_confusion")
 print("Confusion matrix: row = true class, column = predicted class, counts in the cells.")
