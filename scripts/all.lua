@@ -1,4 +1,4 @@
--- all.lua: regenerates every figure: the six section scripts, the exercises, the
+-- all.lua: regenerates every figure: the seven section scripts, the exercises, the
 -- LR range test and the gradient-clipping demo, each in its own process, into
 -- $DLT_FIGDIR (default figures/). With --docs it then copies each figure into
 -- docs/img/, which the pages under docs/ show.
@@ -13,7 +13,7 @@ local function quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
 local scripts = {
   "optimizers", "learning_rate", "regularization", "normalization", "initialization",
-  "pipeline", "lr_finder", "gradient_clipping",
+  "pipeline", "convolutional", "lr_finder", "gradient_clipping",
   "exercises/optimizer_comparison", "exercises/early_stopping", "exercises/dropout_rate",
 }
 -- the figures each script writes, as names without .png
@@ -25,6 +25,9 @@ local figures = {
   normalization = { "normalization_batchnorm", "normalization_bn_vs_ln" },
   initialization = { "initialization_scale", "initialization_relu_tanh" },
   pipeline = { "pipeline_data", "pipeline_history", "pipeline_boundary" },
+  convolutional = { "convolutional_filters", "convolutional_samples", "convolutional_history",
+                    "convolutional_kernels", "convolutional_feature_maps", "convolutional_confusion",
+                    "convolutional_mistakes" },
   lr_finder = { "learning_rate_finder" },
   gradient_clipping = { "gradient_clipping" },
   ["exercises/optimizer_comparison"] = { "exercise_optimizer_comparison" },

@@ -136,16 +136,21 @@ local stopper = dlt.EarlyStopping { patience = 2, mode = "min", restore_best_wei
 print(string.format("AdamW (weight decay 0.01) with a one-cycle schedule up to lr 5e-3 over "
   .. "%d epochs (%d steps); early stopping on the validation loss, patience 2.", epochs, steps))
 
--- loss and accuracy of model over a loader, in eval mode without a graph
-local function evaluate(loader)
+-- loss and accuracy of model over a loader, in eval mode without a graph; the predicted
+-- classes are appended to preds when it is given
+local function evaluate(loader, preds)
   model:eval()
   local loss, correct, total = 0, 0, 0
   dlt.no_grad(function()
     for xb, yb in loader:iter() do
       local out = model(xb)
+      local p = out:argmax(2)
       loss = loss + F.cross_entropy(out, yb):item() * xb:size(1)
-      correct = correct + out:argmax(2):eq(yb):sum():item()
+      correct = correct + p:eq(yb):sum():item()
       total = total + xb:size(1)
+      if preds then
+        for j = 1, p:numel() do preds[#preds + 1] = p[j] end
+      end
     end
   end)
   return loss / total, correct / total
@@ -192,7 +197,8 @@ if not stopper.stopped_epoch and best_epoch ~= #history.val_loss then model:load
 print(string.format("Best epoch %d (validation loss %.4f); the model has its weights.",
   best_epoch, history.val_loss[best_epoch]))
 
-local test_loss, test_acc = evaluate(test_loader)
+local preds = {}                               -- the test set's predicted classes, for 7.4
+local test_loss, test_acc = evaluate(test_loader, preds)
 print(string.format("Test loss %.4f, test accuracy %.2f%% after %.1f s of training.",
   test_loss, 100 * test_acc, train_time))
 print("For comparison, Fashion-MNIST's own benchmark puts multilayer perceptrons near 88% "
@@ -267,23 +273,11 @@ fig:suptitle("Feature maps: 14x14 after the first block, 7x7 after the second")
 fig:tight_layout()
 saved(fig, "convolutional_feature_maps")
 
--- predictions on the test set: the confusion matrix and the mistakes
-local preds = {}
-model:eval()
-dlt.no_grad(function()
-  local k = 0
-  for xb in test_loader:iter() do
-    local p = model(xb):argmax(2)
-    for j = 1, p:numel() do
-      k = k + 1
-      preds[k] = math.tointeger(p[j])
-    end
-  end
-end)
+-- the test predictions of 7.3: the confusion matrix and the mistakes
 local confusion = dlt.zeros(10, 10, { dtype = "float64" })
 local wrong, truth = {}, {}
 for i = 1, #preds do
-  local t = math.tointeger(test_part[i][2])
+  local t = math.tointeger(test_set.targets[i])  -- test_part holds the first images of test_set
   truth[i] = t
   confusion[t][preds[i]] = confusion[t][preds[i]] + 1
   if preds[i] ~= t then wrong[#wrong + 1] = i end
