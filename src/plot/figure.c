@@ -6,8 +6,31 @@
 
 #include "plot/plot.h"
 
+/* the offset of the first byte that breaks UTF-8 (overlong forms, surrogates and code
+ * points past U+10FFFF included), or -1 when s is valid: Cairo refuses such text only
+ * when it draws, so a label is checked when it is given */
+static long bad_utf8(const unsigned char *s) {
+  for (const unsigned char *p = s; *p;) {
+    int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 ? 3 : -1;
+    if (n < 0 || (n == 1 && *p < 0xC2) || (n == 3 && *p > 0xF4)) return (long)(p - s);
+    uint32_t cp = n ? *p & (0x3F >> n) : *p;
+    for (int k = 1; k <= n; k++) {
+      if ((p[k] & 0xC0) != 0x80) return (long)(p - s);
+      cp = cp << 6 | (p[k] & 0x3F);
+    }
+    if ((n == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+      return (long)(p - s);
+    p += n + 1;
+  }
+  return -1;
+}
+
 int dlt_set_string(char **dst, const char *s) {
   char *c = NULL;
+  long bad = s ? bad_utf8((const unsigned char *)s) : -1;
+  if (bad >= 0)
+    return dlt_failn("text is not valid UTF-8 (byte %ld is 0x%02x): labels, titles and texts are UTF-8 strings",
+                     bad + 1, (unsigned)(unsigned char)s[bad]);
   if (s) {
     c = dlt_malloc(strlen(s) + 1);
     if (!c) return -1;
