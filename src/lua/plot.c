@@ -239,28 +239,8 @@ static void push_fig(lua_State *L, dlt_figure *f) {
   lua_setiuservalue(L, -2, 1);
 }
 
-/* pushes the userdata of a new axes at (row, col) of fig (at index fig) */
-static void push_new_axes(lua_State *L, int fig, int nrows, int ncols, int row, int col) {
-  fig = lua_absindex(L, fig);
-  dlt_axes *ax = dlt_figure_add_axes(check_fig(L, fig), nrows, ncols, row, col);
-  if (!ax) dlt_lua_error(L);
-  ax_box *b = lua_newuserdatauv(L, sizeof *b, 1);
-  b->ax = ax;
-  luaL_setmetatable(L, AX_MT);
-  lua_pushvalue(L, fig);
-  lua_setiuservalue(L, -2, 1);
-  push_figtable(L, fig);
-  lua_getfield(L, -1, "axes");
-  lua_pushvalue(L, -3);
-  lua_rawseti(L, -2, (lua_Integer)lua_rawlen(L, -2) + 1);
-  lua_pop(L, 1);
-  lua_pushvalue(L, -2);
-  lua_setfield(L, -2, "cur");
-  lua_pop(L, 1);
-}
-
 /* pushes the userdata of ax, just added to the figure at index fig, listed in its axes
- * and made current (as push_new_axes does) */
+ * and made current */
 static void push_axes_ud(lua_State *L, int fig, dlt_axes *ax) {
   fig = lua_absindex(L, fig);
   ax_box *b = lua_newuserdatauv(L, sizeof *b, 1);
@@ -276,6 +256,14 @@ static void push_axes_ud(lua_State *L, int fig, dlt_axes *ax) {
   lua_pushvalue(L, -2);
   lua_setfield(L, -2, "cur");
   lua_pop(L, 1);
+}
+
+/* pushes the userdata of a new axes at (row, col) of fig (at index fig) */
+static void push_new_axes(lua_State *L, int fig, int nrows, int ncols, int row, int col) {
+  fig = lua_absindex(L, fig);
+  dlt_axes *ax = dlt_figure_add_axes(check_fig(L, fig), nrows, ncols, row, col);
+  if (!ax) dlt_lua_error(L);
+  push_axes_ud(L, fig, ax);
 }
 
 /* the figure userdata an axes (at idx) belongs to */
