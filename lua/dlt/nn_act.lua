@@ -8,16 +8,7 @@ local F = nn.functional
 local Module = nn.Module
 
 -- Python's repr of a number: an integer as is, a float in its shortest form ("1.0")
-local function pynum(v)
-  if math.type(v) == "integer" then return tostring(v) end
-  local s
-  for prec = 1, 17 do
-    s = string.format("%." .. prec .. "g", v)
-    if tonumber(s) == v then break end
-  end
-  if not s:find("[.eni]") then s = s .. ".0" end
-  return s
-end
+local pynum = require("dlt.fmt").py
 
 -- reads a constructor's arguments: numbers by position in the order of names, or an
 -- options table (last) with those names and the extra keys allowed; returns the values

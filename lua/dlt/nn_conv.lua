@@ -56,15 +56,7 @@ end
 local function pybool(b) return b and "True" or "False" end
 
 -- Python's repr of a float: the shortest form that reads back the same, "0.5", "1.0"
-local function pyfloat(v)
-  local s
-  for prec = 1, 17 do
-    s = string.format("%." .. prec .. "g", v)
-    if tonumber(s) == v then break end
-  end
-  if not s:find("[.eni]") then s = s .. ".0" end
-  return s
-end
+local pyfloat = require("dlt.fmt").pyfloat
 
 local function all_equal(t, v)
   for _, x in ipairs(t) do if x ~= v then return false end end
