@@ -42,7 +42,9 @@ if os.getenv("DLT_DIST_SYNC_BN") == "1" then model = nn.SyncBatchNorm.convert_sy
 -- dropout draws differ between processes (each its own seed), as with PyTorch
 dlt.manual_seed(1000 + rank)
 local ddp = nn.parallel.DistributedDataParallel(model)
-dist.print(string.format("DistributedDataParallel: %d gradient buckets, summed during backward.", #ddp:buckets()))
+dist.print(string.format("DistributedDataParallel: %d gradient buckets, %s.", #ddp:buckets(),
+  ddp:shared_memory() and "summed through shared memory when the backward ends (the ranks share this machine)"
+    or "summed over MPI during backward"))
 local optimizer = optim.AdamW(ddp:parameters(), { lr = 1e-3, weight_decay = 1e-2 })
 
 -- accuracy over the test set: each rank scores every world-th image, the counts are summed

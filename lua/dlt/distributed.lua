@@ -297,6 +297,9 @@ function DDP:no_sync(fn)
 end
 
 -- the buckets as lists of parameter numbers (1-based, model:parameters() order)
+-- true when the ranks share one machine and sum the buckets through shared memory
+function DDP:shared_memory() return rawget(self, "_reducer"):shared() end
+
 function DDP:buckets()
   return rawget(self, "_reducer"):buckets()
 end

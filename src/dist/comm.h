@@ -45,4 +45,26 @@ int dlt_comm_iallreduce_sum(const char *fn, void *buf, int64_t n, dlt_dtype dtyp
 int dlt_comm_test(dlt_comm_request **req, bool *done);
 int dlt_comm_wait(dlt_comm_request **req);
 
+/* Memory the ranks of one machine share (MPI-3 shared windows), for DDP's bucket sums:
+ * between processes of one machine MPI moves bytes with the CPU anyway (no transfer can
+ * run behind the backward), and a sum through shared memory reads each part once where
+ * MPI_Allreduce copies it through MPI's buffers first. Collective: NULL on every rank (and no error) when
+ * the ranks are not all on one machine, MPI is absent, or DLT_DIST_NO_SHM is set. */
+typedef struct dlt_comm_shared dlt_comm_shared;
+dlt_comm_shared *dlt_comm_shared_new(int64_t nbytes);
+/* this rank's nbytes, NULL once the process group was destroyed */
+void *dlt_comm_shared_mine(const dlt_comm_shared *s);
+/* collective: every rank's writes to its part are seen by all after it */
+int dlt_comm_shared_fence(const char *fn, dlt_comm_shared *s);
+/* Between two fences, on every rank: the n elements at element offset off of every
+ * rank's part become their sum over the ranks (in rank order, the same bits on every
+ * rank; each rank adds a slice and writes it to all parts). */
+void dlt_comm_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype);
+/* not collective (a garbage collector may call it): the next collective point frees it */
+void dlt_comm_shared_release(dlt_comm_shared *s);
+/* the windows this process holds (released ones included, until freed): for tests */
+int dlt_comm_shared_count(void);
+/* collective, at finalize: frees every window */
+void dlt_comm_shared_free_all(void);
+
 #endif

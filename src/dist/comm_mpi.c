@@ -70,6 +70,7 @@ int dlt_comm_finalize(void) {
     return 0;
   }
   finalized = true;
+  dlt_comm_shared_free_all();
   int rc = MPI_Finalize();
   return rc == MPI_SUCCESS ? 0 : mpi_fail("destroy_process_group", rc);
 }

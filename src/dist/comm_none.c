@@ -36,3 +36,11 @@ int dlt_comm_test(dlt_comm_request **req, bool *done) {
 }
 
 int dlt_comm_wait(dlt_comm_request **req) { return 0; }
+
+dlt_comm_shared *dlt_comm_shared_new(int64_t nbytes) { return NULL; }
+void *dlt_comm_shared_mine(const dlt_comm_shared *s) { return NULL; }
+int dlt_comm_shared_fence(const char *fn, dlt_comm_shared *s) { return dlt_failn("%s: " NO_MPI, fn); }
+void dlt_comm_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype) {}
+void dlt_comm_shared_release(dlt_comm_shared *s) { (void)s; }
+void dlt_comm_shared_free_all(void) {}
+int dlt_comm_shared_count(void) { return 0; }

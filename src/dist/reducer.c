@@ -1,9 +1,12 @@
 /* reducer.c: DDP's gradient buckets. The autograd engine's leaf hook tells the reducer
  * when a parameter's gradient is final; its bucket gets a copy, and every bucket whose
- * gradients are all in starts its sum (MPI_Iallreduce), strictly in bucket order so all
- * ranks issue the same calls in the same order. Each later hook call tests the sums in
- * flight, which is what moves them on (Open MPI progresses inside MPI calls). When the
- * backward ends the rest start, all are waited for, and .grad = sum / world size. */
+ * gradients are all in is summed, strictly in bucket order so all ranks issue the same
+ * calls in the same order. Ranks spread over machines start MPI_Iallreduce and test the
+ * sums in flight at each later hook call (Open MPI progresses inside MPI calls), so the
+ * network moves them during the rest of the backward; when it ends the rest start and
+ * all are waited for. Ranks on one machine sum all buckets at once when the backward
+ * ends, through a shared window (comm.h says why): one wait for the slowest rank per
+ * step instead of one per bucket. Then .grad = sum / world size. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +18,8 @@
 typedef struct {
   dlt_dtype dtype;
   int64_t numel;
-  void *buf;               /* the gradients of its parameters, flat */
+  void *buf;               /* the gradients of its parameters, flat (without shm) */
+  int64_t shm_off;         /* with shm: its offset in bytes in this rank's part */
   int nparams, missing;    /* missing: gradients not yet copied in this backward */
   bool launched;
   dlt_comm_request *req;   /* the sum in flight, NULL when none or finished */
@@ -36,6 +40,7 @@ struct dlt_reducer {
   int next_launch;         /* buckets below this one have started their sums */
   bool armed, overlap;
   long early;
+  dlt_comm_shared *shm;    /* the ranks' shared buckets when they share one machine */
   dlt_reducer *next_reducer;
 };
 
@@ -69,12 +74,25 @@ static int assign_buckets(dlt_reducer *r, size_t first_cap, size_t cap) {
     bytes += pb;
   }
   r->nbuckets = b + 1;
+  int64_t total = 0;
   for (int k = 0; k < r->nbuckets; k++) {
+    r->buckets[k].shm_off = total;
+    total += (r->buckets[k].numel * (int64_t)dlt_dtype_size(r->buckets[k].dtype) + 63) / 64 * 64;
+  }
+  r->shm = dlt_comm_shared_new(total);
+  for (int k = 0; k < r->nbuckets && !r->shm; k++) {
     bucket *bk = &r->buckets[k];
     bk->buf = dlt_malloc((size_t)bk->numel * dlt_dtype_size(bk->dtype) + 1);
     if (!bk->buf) return -1;
   }
   return 0;
+}
+
+/* the bucket's bytes: NULL once the process group that shared them was destroyed */
+static void *bucket_data(const dlt_reducer *r, const bucket *bk) {
+  if (!r->shm) return bk->buf;
+  char *mine = dlt_comm_shared_mine(r->shm);
+  return mine ? mine + bk->shm_off : NULL;
 }
 
 dlt_reducer *dlt_reducer_new(dlt_tensor *const *params, int n, size_t first_cap, size_t cap, bool overlap) {
@@ -119,6 +137,7 @@ void dlt_reducer_free(dlt_reducer *r) {
     for (int k = 0; k < r->nbuckets; k++) free(r->buckets[k].buf);
     free(r->buckets);
   }
+  dlt_comm_shared_release(r->shm);
   for (int i = 0; i < r->n; i++) dlt_release(r->slots[i].param);
   free(r->slots);
   free(r);
@@ -139,6 +158,7 @@ bool dlt_reducer_pending(const dlt_reducer *r) { return r->armed; }
 int dlt_reducer_nbuckets(const dlt_reducer *r) { return r->nbuckets; }
 int dlt_reducer_nparams(const dlt_reducer *r) { return r->n; }
 long dlt_reducer_early_launches(const dlt_reducer *r) { return r->early; }
+bool dlt_reducer_shared(const dlt_reducer *r) { return r->shm != NULL; }
 
 int dlt_reducer_bucket(const dlt_reducer *r, int b, int *idx) {
   int m = 0;
@@ -151,7 +171,9 @@ int dlt_reducer_bucket(const dlt_reducer *r, int b, int *idx) {
 static int copy_in(dlt_reducer *r, slot *s) {
   bucket *bk = &r->buckets[s->bucket];
   size_t es = dlt_dtype_size(bk->dtype);
-  void *dst = (char *)bk->buf + (size_t)s->offset * es;
+  char *data = bucket_data(r, bk);
+  if (!data) return dlt_failn("DistributedDataParallel: no process group: it was destroyed");
+  void *dst = data + (size_t)s->offset * es;
   int64_t n = dlt_numel(s->param);
   dlt_tensor *g = s->param->grad;
   if (!g) {
@@ -200,7 +222,7 @@ static int on_leaf(dlt_reducer *r, dlt_tensor *leaf) {
   int i = find_slot(r, leaf);
   if (i < 0 || r->slots[i].ready) return progress(r);
   if (copy_in(r, &r->slots[i])) return -1;
-  if (r->overlap && launch_ready(r, true)) return -1;
+  if (r->overlap && !r->shm && launch_ready(r, true)) return -1;
   return progress(r);
 }
 
@@ -218,12 +240,14 @@ static int copy_out(dlt_reducer *r) {
       p->grad = g;
     }
     int64_t n = dlt_numel(p);
+    void *data = bucket_data(r, bk);
+    if (!data) return dlt_failn("DistributedDataParallel: no process group: it was destroyed");
     if (bk->dtype == DLT_FLOAT32) {
-      const float *src = (const float *)bk->buf + s->offset;
+      const float *src = (const float *)data + s->offset;
       float *dst = dlt_data(p->grad), sc = (float)scale;
       for (int64_t k = 0; k < n; k++) dst[k] = src[k] * sc;
     } else {
-      const double *src = (const double *)bk->buf + s->offset;
+      const double *src = (const double *)data + s->offset;
       double *dst = dlt_data(p->grad);
       for (int64_t k = 0; k < n; k++) dst[k] = src[k] * scale;
     }
@@ -232,13 +256,24 @@ static int copy_out(dlt_reducer *r) {
   return 0;
 }
 
+/* every bucket summed through the shared window, between one pair of fences */
+static int shared_sums(dlt_reducer *r) {
+  if (dlt_comm_shared_fence("DistributedDataParallel", r->shm)) return -1;
+  for (int k = 0; k < r->nbuckets; k++) {
+    bucket *bk = &r->buckets[k];
+    dlt_comm_shared_sum_slice(r->shm, bk->shm_off / (int64_t)dlt_dtype_size(bk->dtype), bk->numel, bk->dtype);
+  }
+  r->next_launch = r->nbuckets;
+  return dlt_comm_shared_fence("DistributedDataParallel", r->shm);
+}
+
 static int on_end(dlt_reducer *r, bool ok) {
   r->armed = false;
   int rc = 0;
   if (ok) {
     for (int i = 0; i < r->n && !rc; i++)
       if (!r->slots[i].ready) rc = copy_in(r, &r->slots[i]);
-    if (!rc) rc = launch_ready(r, false);
+    if (!rc) rc = r->shm ? shared_sums(r) : launch_ready(r, false);
   }
   /* a failed backward still waits for the sums it started (the other ranks finish theirs) */
   if (wait_all(r)) rc = -1;

@@ -26,6 +26,8 @@ int dlt_reducer_nbuckets(const dlt_reducer *r);
 int dlt_reducer_nparams(const dlt_reducer *r);
 /* the 0-based parameter indices of bucket b into idx (room for n), returning their count */
 int dlt_reducer_bucket(const dlt_reducer *r, int b, int *idx);
+/* true when the ranks sum through shared memory (all on one machine) */
+bool dlt_reducer_shared(const dlt_reducer *r);
 /* buckets whose sum started before the backward ended, over the run */
 long dlt_reducer_early_launches(const dlt_reducer *r);
 

@@ -335,6 +335,17 @@ static int r_early_launches(lua_State *L) {
   return 1;
 }
 
+static int r_shared(lua_State *L) {
+  lua_pushboolean(L, dlt_reducer_shared(check_reducer(L)->r));
+  return 1;
+}
+
+/* _shared_windows(): how many shared windows this process holds (tests) */
+static int d_shared_windows(lua_State *L) {
+  lua_pushinteger(L, dlt_comm_shared_count());
+  return 1;
+}
+
 /* buckets(): {{i, j, ...}, ...}: the 1-based parameter indices of each bucket, in the
  * order their sums start */
 static int r_buckets(lua_State *L) {
@@ -365,6 +376,7 @@ static const luaL_Reg reducer_methods[] = {
   {"prepare", r_prepare},
   {"pending", r_pending},
   {"early_launches", r_early_launches},
+  {"shared", r_shared},
   {"buckets", r_buckets},
   {"close", r_gc},
   {NULL, NULL},
@@ -388,6 +400,7 @@ static const luaL_Reg funcs[] = {
   {"_allgather_string", d_allgather_string},
   {"_all_reduce_sum", d_all_reduce_sum},
   {"_reducer", d_reducer},
+  {"_shared_windows", d_shared_windows},
   {NULL, NULL},
 };
 

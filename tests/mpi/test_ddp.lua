@@ -230,6 +230,24 @@ T.test("a checkpoint saved by the distributed run loads into a plain model in on
   if rank == 1 then os.remove(path) end
 end)
 
+T.test("ranks on one machine sum through shared memory (DLT_DIST_NO_SHM=1: through MPI_Iallreduce)", function()
+  local ddp = DDP(nn.Linear(3, 2))
+  T.eq(ddp:shared_memory(), os.getenv("DLT_DIST_NO_SHM") == nil, "shared")
+end)
+
+T.test("the shared windows of collected wrappers are freed at the next wrap, not by the GC", function()
+  for _ = 1, 20 do
+    DDP(nn.Linear(50, 40))
+    collectgarbage()
+  end
+  collectgarbage()
+  -- the last wrapper's window, at most, outlives the loop (it is freed at the next wrap)
+  local held = dist._shared_windows()
+  T.eq(held <= 2, true, "windows held: " .. held)
+  local ddp = DDP(nn.Linear(2, 2))
+  T.eq(ddp:shared_memory() and dist._shared_windows() <= 2 or dist._shared_windows() == 0, true, "after a wrap")
+end)
+
 T.test("DistributedDataParallel checks its options", function()
   T.raises(function() DDP(nn.Linear(2, 2), { bucket_cap = 1 }) end, "unknown option 'bucket_cap'")
   T.raises(function() DDP(3) end, "expected a module")

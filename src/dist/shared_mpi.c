@@ -1,0 +1,169 @@
+/* shared_mpi.c: the gradient sum of ranks that share one machine, through MPI-3 shared
+ * windows instead of MPI_Allreduce: each rank writes its part, every rank sums a slice.
+ * Windows are created at collective points (DDP's wrap) and freed only at collective
+ * points: a window released on every rank is freed by the next creation or by finalize,
+ * never by a garbage collector that runs at different times on different ranks. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <mpi.h>
+
+#include "dist/comm.h"
+
+struct dlt_comm_shared {
+  MPI_Comm node;  /* the ranks of this machine: all of MPI_COMM_WORLD, in its order */
+  MPI_Win win;
+  char **part;    /* part[r]: rank r's bytes, mapped into this process; NULL once freed */
+  int rank, size;
+  bool in_use;    /* false once released by its owner */
+};
+
+static dlt_comm_shared **wins;  /* every window, in creation order: the same on all ranks */
+static int nwins;
+
+static void win_free(dlt_comm_shared *s) {
+  MPI_Win_unlock_all(s->win);
+  MPI_Win_free(&s->win);
+  MPI_Comm_free(&s->node);
+  free(s->part);
+  s->part = NULL;
+}
+
+/* collective: frees the windows released on every rank, keeping the rest in order */
+static void collect(void) {
+  if (!nwins) return;
+  int *unused = malloc(sizeof *unused * (size_t)nwins);
+  if (!unused) return;
+  for (int k = 0; k < nwins; k++) unused[k] = !wins[k]->in_use;
+  if (MPI_Allreduce(MPI_IN_PLACE, unused, nwins, MPI_INT, MPI_MIN, MPI_COMM_WORLD) == MPI_SUCCESS) {
+    int m = 0;
+    for (int k = 0; k < nwins; k++) {
+      if (unused[k]) {
+        win_free(wins[k]);
+        free(wins[k]);
+      } else {
+        wins[m++] = wins[k];
+      }
+    }
+    nwins = m;
+  }
+  free(unused);
+}
+
+/* the window of nbytes per rank, or NULL (all ranks alike) when they are not on one machine */
+static dlt_comm_shared *create(int64_t nbytes) {
+  dlt_comm_shared *s = calloc(1, sizeof *s);
+  dlt_comm_shared **grown = realloc(wins, sizeof *wins * (size_t)(nwins + 1));
+  if (grown) wins = grown;
+  int wsize, nsize = 0, ok = s && grown;
+  MPI_Comm_size(MPI_COMM_WORLD, &wsize);
+  MPI_Comm node = MPI_COMM_NULL;
+  if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS) ok = 0;
+  if (ok) MPI_Comm_size(node, &nsize);
+  ok = ok && nsize == wsize;
+  MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  void *mine = NULL;
+  MPI_Aint size = (MPI_Aint)((nbytes + 63) / 64 * 64); /* parts on 64-byte lines */
+  int got = ok && MPI_Win_allocate_shared(size, 1, MPI_INFO_NULL, node, &mine, &s->win) == MPI_SUCCESS;
+  int all = got;
+  MPI_Allreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (all) s->part = calloc((size_t)nsize, sizeof *s->part);
+  int mapped = all && s->part;
+  MPI_Allreduce(MPI_IN_PLACE, &mapped, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  if (!mapped) {
+    if (got) MPI_Win_free(&s->win);
+    if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
+    if (s) free(s->part);
+    free(s);
+    return NULL;
+  }
+  s->node = node;
+  s->size = nsize;
+  MPI_Comm_rank(node, &s->rank);
+  MPI_Win_set_errhandler(s->win, MPI_ERRORS_RETURN);
+  for (int r = 0; r < nsize; r++) {
+    MPI_Aint sz;
+    int unit;
+    MPI_Win_shared_query(s->win, r, &sz, &unit, &s->part[r]);
+  }
+  MPI_Win_lock_all(MPI_MODE_NOCHECK, s->win);
+  s->in_use = true;
+  wins[nwins++] = s;
+  return s;
+}
+
+dlt_comm_shared *dlt_comm_shared_new(int64_t nbytes) {
+  if (!dlt_comm_active() || dlt_comm_size() < 2 || getenv("DLT_DIST_NO_SHM")) return NULL;
+  collect();
+  return create(nbytes);
+}
+
+int dlt_comm_shared_count(void) { return nwins; }
+
+void dlt_comm_shared_release(dlt_comm_shared *s) {
+  if (!s) return;
+  s->in_use = false;
+  if (!s->part) free(s);  /* its window went with the process group: only the struct is left */
+}
+
+void dlt_comm_shared_free_all(void) {
+  for (int k = 0; k < nwins; k++) {
+    win_free(wins[k]);
+    /* a window still held keeps its struct, its part NULL: the holder sees it is gone */
+    if (!wins[k]->in_use) free(wins[k]);
+  }
+  free(wins);
+  wins = NULL;
+  nwins = 0;
+}
+
+void *dlt_comm_shared_mine(const dlt_comm_shared *s) { return s->part ? s->part[s->rank] : NULL; }
+
+/* makes every rank's writes to the window visible to all (the MPI-3 shared-memory idiom) */
+int dlt_comm_shared_fence(const char *fn, dlt_comm_shared *s) {
+  if (!s->part) return dlt_failn("%s: no process group: call dlt.distributed.init_process_group() first", fn);
+  MPI_Win_sync(s->win);
+  int rc = MPI_Barrier(s->node);
+  MPI_Win_sync(s->win);
+  if (rc == MPI_SUCCESS) return 0;
+  return dlt_failn("%s: rank %d of %d: MPI_Barrier failed (error %d)", fn, s->rank + 1, s->size, rc);
+}
+
+/* This rank's slice of n elements: whole 64-byte lines, so no two ranks write one line. */
+static void slice(const dlt_comm_shared *s, int64_t n, size_t es, int64_t *lo, int64_t *hi) {
+  int64_t line = 64 / (int64_t)es, lines = (n + line - 1) / line;
+  *lo = lines * s->rank / s->size * line;
+  *hi = lines * (s->rank + 1) / s->size * line;
+  if (*lo > n) *lo = n;
+  if (*hi > n) *hi = n;
+}
+
+#define BLOCK 1024
+
+/* sum[i] = part[0][i] + part[1][i] + ... (rank order) for i in [lo, hi), through a block
+ * on the stack, written back to every rank's part: one rank computes each element, so
+ * all ranks get the same bits */
+#define SUM_SLICE(T)                                                   \
+  do {                                                                 \
+    T acc[BLOCK];                                                      \
+    for (int64_t b = lo; b < hi; b += BLOCK) {                         \
+      int64_t m = hi - b < BLOCK ? hi - b : BLOCK;                     \
+      const T *p0 = (const T *)s->part[0] + off + b;                   \
+      for (int64_t i = 0; i < m; i++) acc[i] = p0[i];                  \
+      for (int r = 1; r < s->size; r++) {                              \
+        const T *pr = (const T *)s->part[r] + off + b;                 \
+        for (int64_t i = 0; i < m; i++) acc[i] += pr[i];               \
+      }                                                                \
+      for (int r = 0; r < s->size; r++)                                \
+        memcpy((T *)s->part[r] + off + b, acc, (size_t)m * sizeof(T)); \
+    }                                                                  \
+  } while (0)
+
+void dlt_comm_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype) {
+  int64_t lo, hi;
+  slice(s, n, dlt_dtype_size(dtype), &lo, &hi);
+  if (dtype == DLT_FLOAT32)
+    SUM_SLICE(float);
+  else
+    SUM_SLICE(double);
+}
