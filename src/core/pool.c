@@ -5,6 +5,7 @@
 
 #include "core/ops.h"
 #include "core/pool.h"
+#include "core/strided.h"
 #include "core/worker.h"
 
 #define R float
