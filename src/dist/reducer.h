@@ -1,7 +1,8 @@
 /* reducer.h: DistributedDataParallel's gradient reducer: the parameters grouped into
  * buckets (last parameter first, as gradients arrive), each bucket summed across the
- * ranks by a nonblocking MPI call as soon as all its gradients are final during
- * backward, then averaged into .grad when the backward ends. */
+ * ranks (by a nonblocking MPI call as soon as all its gradients are final during
+ * backward, or through shared memory when the backward ends if the ranks share one
+ * machine), then averaged into .grad when the backward ends. */
 #ifndef DLT_DIST_REDUCER_H
 #define DLT_DIST_REDUCER_H
 
