@@ -35,7 +35,8 @@ require "dlt.traps"
 require "dlt.summary"
 -- a method called with '.' says "call it as obj:method()" (owner: workbench)
 require "dlt.methods"
--- help(x): the entry of docs/*.md that documents x (owner: workbench)
-dlt.help = require("dlt.help").help
+-- help(x): the entry of docs/*.md that documents x (owner: workbench); dlt.help loads
+-- on the first call, as a script that never asks for help need not pay for it
+function dlt.help(...) return require("dlt.help").help(...) end
 
 return dlt

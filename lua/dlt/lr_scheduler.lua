@@ -172,11 +172,15 @@ local function check_fields(self, fn)
   end
 end
 
+-- every class, in order of definition (lua/dlt/methods.lua checks their methods' self)
+M._classes = {}
+
 local function class(name, base)
   local cls = setmetatable({}, { __index = base or LRScheduler })
   cls.__index = cls
   cls.__tostring = function(self) return self.name end
   cls.name = name
+  M._classes[#M._classes + 1] = cls
   return cls
 end
 

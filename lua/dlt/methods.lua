@@ -71,46 +71,31 @@ do
   M.guard(nn.ModuleList, { "append" }, nn.is_module, "model", "module")
 end
 
--- optimizers: the base class and every class's own step (LBFGS)
+-- optimizers: the base class and every class's own step (LBFGS); schedulers: the base
+-- class and every class with its own methods. The classes come from the modules' lists,
+-- not from sample objects (making one of each cost more than the rest of start-up).
 do
   local optim = dlt.optim
-  local param = { dlt.zeros(1):requires_grad_() }
   local base
-  for name, make in pairs(optim) do
-    if type(make) == "function" and name:match("^%u") then
-      local ok, opt = pcall(make, param, { lr = 0.1 })
-      if ok and optim.is_optimizer(opt) then
-        local cls = getmetatable(opt)
-        M.guard(cls, { "step" }, optim.is_optimizer, "opt", "optimizer")
-        base = base or getmetatable(cls).__index
-      end
-    end
+  for cls in pairs(optim._classes) do
+    M.guard(cls, { "step" }, optim.is_optimizer, "opt", "optimizer")
+    base = base or getmetatable(cls).__index
   end
   M.guard(base, { "step", "zero_grad", "state_dict", "load_state_dict", "add_param_group" },
     optim.is_optimizer, "opt", "optimizer")
 
-  -- schedulers: the base class and the classes with their own step, from one of each
   local sched = optim.lr_scheduler
-  local function opt() return optim.SGD(param, { lr = 0.1, momentum = 0.9 }) end
-  local one = function() return 1 end
-  local samples = {
-    sched.StepLR(opt(), { step_size = 1 }), sched.CosineAnnealingWarmRestarts(opt(), { T_0 = 1 }),
-    sched.OneCycleLR(opt(), { max_lr = 1, total_steps = 2 }),
-    sched.CyclicLR(opt(), { base_lr = 0.01, max_lr = 0.1 }), sched.ReduceLROnPlateau(opt()),
-  }
-  local o = opt()
-  samples[#samples + 1] = sched.SequentialLR(o, { schedulers = { sched.LambdaLR(o, { lr_lambda = one }) },
-    milestones = {} })
-  samples[#samples + 1] = sched.ChainedScheduler({ sched.LambdaLR(opt(), { lr_lambda = one }) })
-  local lrs = getmetatable(getmetatable(samples[1])).__index
-  -- ReduceLROnPlateau is a class of its own, as in PyTorch 1.13
-  local under_base, plateau = instance_of(lrs), instance_of(getmetatable(samples[5]))
-  local function is_scheduler(x) return under_base(x) or plateau(x) end
-  M.guard(lrs, { "step", "get_last_lr", "state_dict", "load_state_dict" }, is_scheduler, "scheduler", "scheduler")
-  for _, s in ipairs(samples) do
-    local cls = getmetatable(s)
-    M.guard(cls, { "step", "get_last_lr", "state_dict", "load_state_dict" }, is_scheduler, "scheduler", "scheduler")
+  local lrs = getmetatable(sched._classes[1]).__index
+  local plateau_cls
+  for _, cls in ipairs(sched._classes) do
+    if cls.name == "ReduceLROnPlateau" then plateau_cls = cls end
   end
+  -- ReduceLROnPlateau is a class of its own, as in PyTorch 1.13
+  local under_base, plateau = instance_of(lrs), instance_of(plateau_cls)
+  local function is_scheduler(x) return under_base(x) or plateau(x) end
+  local methods = { "step", "get_last_lr", "state_dict", "load_state_dict" }
+  M.guard(lrs, methods, is_scheduler, "scheduler", "scheduler")
+  for _, cls in ipairs(sched._classes) do M.guard(cls, methods, is_scheduler, "scheduler", "scheduler") end
 end
 
 -- loaders, data sets, progress bars, early stopping

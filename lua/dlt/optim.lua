@@ -47,6 +47,8 @@ local classes = {}
 function optim.is_optimizer(x)
   return type(x) == "table" and classes[getmetatable(x)] == true
 end
+-- the classes themselves (a set), for lua/dlt/methods.lua's checks of self
+optim._classes = classes
 
 -- opt.state: per-parameter state keyed by the tensor's identity, so that
 -- opt.state[p] finds it from any userdata of p
