@@ -16,15 +16,6 @@ static bool is_pointwise(const dlt_conv_geom *g) {
          g->OW == g->W;
 }
 
-/* Samples whose patches share one GEMM: as many as keep the patch matrix near 512K
- * elements (2 MB in float32, in cache): wide enough products (conv2 of the shared CNN:
- * 64 x 1764 x 288) without a large buffer per thread */
-static int64_t chunk_samples(const dlt_conv_geom *g) {
-  int64_t per = (g->C / g->G) * g->KH * g->KW * g->OH * g->OW;
-  int64_t nb = per > 0 ? ((int64_t)1 << 19) / per : 1;
-  return nb < 1 ? 1 : nb > g->N ? g->N : nb;
-}
-
 /* C (m x n) = alpha op(A) op(B) + beta C, row-major. On a split batch each thread calls
  * single-threaded OpenBLAS itself; otherwise core/blas.c chooses the threads. */
 static void gemm(bool f32, bool split, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const void *a, int64_t lda,
@@ -66,13 +57,12 @@ static void *get_scratch(int k, size_t bytes) {
   return p;
 }
 
-/* a thread's scratch: the patches of a chunk of samples (K, nb*P) and the chunk's
- * output or gathered gradient rows (OC/G, nb*P) */
+/* a thread's scratch: the patches of one sample's group (K, P), kept in cache between
+ * im2col and the GEMM that reads them (conv2 of the shared CNN: 288 x 196, 225 KB) */
 static size_t col_bytes(bool f32, const dlt_conv_geom *g) {
   size_t es = f32 ? sizeof(float) : sizeof(double);
   if (is_pointwise(g)) return 0;
-  size_t nbP = (size_t)chunk_samples(g) * (size_t)(g->OH * g->OW);
-  return es * nbP * (size_t)(g->C / g->G * g->KH * g->KW + g->OC / g->G);
+  return es * (size_t)(g->OH * g->OW) * (size_t)(g->C / g->G * g->KH * g->KW);
 }
 
 /* Split the batch when two threads are set and each half has at least ~0.5M multiply-adds
