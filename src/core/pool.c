@@ -5,7 +5,6 @@
 
 #include "core/ops.h"
 #include "core/pool.h"
-#include "core/strided.h"
 #include "core/worker.h"
 
 #define R float
