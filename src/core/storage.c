@@ -184,15 +184,33 @@ static dlt_storage *storage_new(size_t nbytes) {
   s->nbytes = nbytes;
   s->refcount = 1;
   s->version = 0;
+  s->release = NULL;
+  s->ctx = NULL;
   dlt_live_bytes += nbytes;
   return s;
 }
 
 static void storage_release(dlt_storage *s) {
   if (!s || --s->refcount > 0) return;
-  dlt_live_bytes -= s->nbytes;
-  data_free(s->data, padded_size(s->nbytes));
+  if (s->release) {
+    s->release(s, s->ctx);
+  } else {
+    dlt_live_bytes -= s->nbytes;
+    data_free(s->data, padded_size(s->nbytes));
+  }
   list_push(&free_storages, s);
+}
+
+int dlt_storage_own(dlt_storage *s) {
+  if (!s->release) return 0;
+  void *p = data_alloc(padded_size(s->nbytes));
+  if (!p) return dlt_failn("cannot allocate %zu bytes", s->nbytes);
+  memcpy(p, s->data, s->nbytes);
+  s->data = p;
+  s->release = NULL;
+  s->ctx = NULL;
+  dlt_live_bytes += s->nbytes;
+  return 0;
 }
 
 dlt_tensor *dlt_retain(dlt_tensor *t) {
@@ -260,6 +278,24 @@ dlt_tensor *dlt_empty(int ndim, const int64_t *shape, dlt_dtype dtype) {
   if (!t) { storage_release(s); return NULL; }
   t->ndim = ndim;
   for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];  /* shape may be NULL for a scalar; no `rep movs` */
+  set_contiguous_strides(t);
+  return t;
+}
+
+dlt_tensor *dlt_from_memory(void *data, int ndim, const int64_t *shape, dlt_dtype dtype,
+                            void (*release)(dlt_storage *s, void *ctx), void *ctx) {
+  int64_t n = 1;
+  for (int i = 0; i < ndim; i++) n *= shape[i];
+  dlt_storage *s = list_pop(&free_storages);
+  if (!s && !(s = dlt_malloc(sizeof *s))) return NULL;
+  *s = (dlt_storage){data, (size_t)n * dlt_dtype_size(dtype), 1, 0, release, ctx};
+  dlt_tensor *t = header_new(s, dtype);
+  if (!t) {
+    list_push(&free_storages, s);
+    return NULL;
+  }
+  t->ndim = ndim;
+  for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
   set_contiguous_strides(t);
   return t;
 }

@@ -20,6 +20,9 @@ typedef struct dlt_storage {
   size_t nbytes;
   int refcount;
   uint32_t version;  /* bumped by every in-place write; autograd compares saved versions */
+  /* memory dlt did not allocate (dlt_from_memory): NULL for dlt's own */
+  void (*release)(struct dlt_storage *s, void *ctx);
+  void *ctx;
 } dlt_storage;
 
 /* A tensor's grad_fn is an autograd node (autograd/node.h, the layer above). Core holds
@@ -70,6 +73,13 @@ void dlt_release(dlt_tensor *t);
 
 /* creation; shape may have ndim 0 (a scalar). All fail with NULL and dlt_error(). */
 dlt_tensor *dlt_empty(int ndim, const int64_t *shape, dlt_dtype dtype);
+/* A contiguous tensor over nbytes at data, which dlt does not own: when the last view
+ * goes, release(storage, ctx) is called instead of freeing (DDP's gradients in memory
+ * the ranks share). dlt_storage_own moves such a storage's bytes into dlt's own memory,
+ * for an owner whose memory must go while views may remain; release is not called then. */
+dlt_tensor *dlt_from_memory(void *data, int ndim, const int64_t *shape, dlt_dtype dtype,
+                            void (*release)(dlt_storage *s, void *ctx), void *ctx);
+int dlt_storage_own(dlt_storage *s);
 dlt_tensor *dlt_zeros(int ndim, const int64_t *shape, dlt_dtype dtype);
 dlt_tensor *dlt_full(int ndim, const int64_t *shape, double v, dlt_dtype dtype);
 dlt_tensor *dlt_empty_like(const dlt_tensor *t);

@@ -57,9 +57,11 @@ void *dlt_comm_shared_mine(const dlt_comm_shared *s);
 /* collective: every rank's writes to its part are seen by all after it */
 int dlt_comm_shared_fence(const char *fn, dlt_comm_shared *s);
 /* Between two fences, on every rank: the n elements at element offset off of every
- * rank's part become their sum over the ranks (in rank order, the same bits on every
- * rank; each rank adds a slice and writes it to all parts). */
-void dlt_comm_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype);
+ * rank's part become their sum over the ranks times scale (in rank order, the same bits
+ * on every rank; each rank adds a slice and writes it to all parts). */
+void dlt_comm_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype, double scale);
+/* a contiguous tensor over this rank's part at byte offset off; it holds the window */
+dlt_tensor *dlt_comm_shared_tensor(dlt_comm_shared *s, int64_t off, int ndim, const int64_t *shape, dlt_dtype dtype);
 /* not collective (a garbage collector may call it): the next collective point frees it */
 void dlt_comm_shared_release(dlt_comm_shared *s);
 /* the windows this process holds (released ones included, until freed): for tests */

@@ -40,7 +40,10 @@ int dlt_comm_wait(dlt_comm_request **req) { return 0; }
 dlt_comm_shared *dlt_comm_shared_new(int64_t nbytes) { return NULL; }
 void *dlt_comm_shared_mine(const dlt_comm_shared *s) { return NULL; }
 int dlt_comm_shared_fence(const char *fn, dlt_comm_shared *s) { return dlt_failn("%s: " NO_MPI, fn); }
-void dlt_comm_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype) {}
+void dlt_comm_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype, double scale) {}
+dlt_tensor *dlt_comm_shared_tensor(dlt_comm_shared *s, int64_t off, int ndim, const int64_t *shape, dlt_dtype dtype) {
+  return dlt_fail("DistributedDataParallel: " NO_MPI);
+}
 void dlt_comm_shared_release(dlt_comm_shared *s) { (void)s; }
 void dlt_comm_shared_free_all(void) {}
 int dlt_comm_shared_count(void) { return 0; }

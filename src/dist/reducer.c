@@ -4,9 +4,11 @@
  * calls in the same order. Ranks spread over machines start MPI_Iallreduce and test the
  * sums in flight at each later hook call (Open MPI progresses inside MPI calls), so the
  * network moves them during the rest of the backward; when it ends the rest start and
- * all are waited for. Ranks on one machine sum all buckets at once when the backward
- * ends, through a shared window (comm.h says why): one wait for the slowest rank per
- * step instead of one per bucket. Then .grad = sum / world size. */
+ * all are waited for; then .grad = sum / world size. Ranks on one machine sum all
+ * buckets at once when the backward ends, through a shared window (comm.h says why):
+ * one wait for the slowest rank per step instead of one per bucket. Their .grad tensors
+ * then live in the window (as PyTorch's gradient_as_bucket_view), so the next backward
+ * accumulates in place and neither copy is needed. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -178,6 +180,8 @@ static int copy_in(dlt_reducer *r, slot *s) {
   dlt_tensor *g = s->param->grad;
   if (!g) {
     memset(dst, 0, (size_t)n * es);
+  } else if (dlt_data(g) == dst && g->dtype == bk->dtype && dlt_is_contiguous(g)) {
+    /* the gradient is the bucket's slice already */
   } else if (g->dtype == bk->dtype && dlt_is_contiguous(g) && dlt_numel(g) == n) {
     memcpy(dst, dlt_data(g), (size_t)n * es);
   } else {
@@ -256,15 +260,36 @@ static int copy_out(dlt_reducer *r) {
   return 0;
 }
 
-/* every bucket summed through the shared window, between one pair of fences */
+/* every bucket summed and averaged through the shared window, between one pair of fences */
 static int shared_sums(dlt_reducer *r) {
   if (dlt_comm_shared_fence("DistributedDataParallel", r->shm)) return -1;
   for (int k = 0; k < r->nbuckets; k++) {
     bucket *bk = &r->buckets[k];
-    dlt_comm_shared_sum_slice(r->shm, bk->shm_off / (int64_t)dlt_dtype_size(bk->dtype), bk->numel, bk->dtype);
+    dlt_comm_shared_sum_slice(r->shm, bk->shm_off / (int64_t)dlt_dtype_size(bk->dtype), bk->numel, bk->dtype,
+                              1.0 / dlt_comm_size());
   }
   r->next_launch = r->nbuckets;
   return dlt_comm_shared_fence("DistributedDataParallel", r->shm);
+}
+
+/* .grad = the parameter's slice of its bucket, which holds the average now */
+static int bind_grads(dlt_reducer *r) {
+  for (int i = 0; i < r->n; i++) {
+    slot *s = &r->slots[i];
+    bucket *bk = &r->buckets[s->bucket];
+    dlt_tensor *p = s->param;
+    int64_t off = bk->shm_off + s->offset * (int64_t)dlt_dtype_size(bk->dtype);
+    char *mine = dlt_comm_shared_mine(r->shm);
+    if (!mine) return dlt_failn("DistributedDataParallel: no process group: it was destroyed");
+    dlt_tensor *g = p->grad;
+    if (!g || dlt_data(g) != mine + off || !dlt_same_shape(g, p) || g->dtype != p->dtype || !dlt_is_contiguous(g)) {
+      if (!(g = dlt_comm_shared_tensor(r->shm, off, p->ndim, p->shape, p->dtype))) return -1;
+      dlt_release(p->grad);
+      p->grad = g;
+    }
+    dlt_bump_version(p->grad);
+  }
+  return 0;
 }
 
 static int on_end(dlt_reducer *r, bool ok) {
@@ -277,7 +302,7 @@ static int on_end(dlt_reducer *r, bool ok) {
   }
   /* a failed backward still waits for the sums it started (the other ranks finish theirs) */
   if (wait_all(r)) rc = -1;
-  if (ok && !rc) rc = copy_out(r);
+  if (ok && !rc) rc = r->shm ? bind_grads(r) : copy_out(r);
   return rc;
 }
 

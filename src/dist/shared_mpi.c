@@ -2,7 +2,8 @@
  * windows instead of MPI_Allreduce: each rank writes its part, every rank sums a slice.
  * Windows are created at collective points (DDP's wrap) and freed only at collective
  * points: a window released on every rank is freed by the next creation or by finalize,
- * never by a garbage collector that runs at different times on different ranks. */
+ * never by a garbage collector that runs at different times on different ranks. Tensors
+ * over a window (DDP's gradients) hold it; finalize moves their bytes to dlt's memory. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,9 @@ struct dlt_comm_shared {
   MPI_Win win;
   char **part;    /* part[r]: rank r's bytes, mapped into this process; NULL once freed */
   int rank, size;
-  bool in_use;    /* false once released by its owner */
+  int refs;       /* holders: the creator and each storage over the window */
+  dlt_storage **views;  /* the live storages over this rank's part */
+  int nviews, capviews;
 };
 
 static dlt_comm_shared **wins;  /* every window, in creation order: the same on all ranks */
@@ -34,12 +37,13 @@ static void collect(void) {
   if (!nwins) return;
   int *unused = malloc(sizeof *unused * (size_t)nwins);
   if (!unused) return;
-  for (int k = 0; k < nwins; k++) unused[k] = !wins[k]->in_use;
+  for (int k = 0; k < nwins; k++) unused[k] = wins[k]->refs == 0;
   if (MPI_Allreduce(MPI_IN_PLACE, unused, nwins, MPI_INT, MPI_MIN, MPI_COMM_WORLD) == MPI_SUCCESS) {
     int m = 0;
     for (int k = 0; k < nwins; k++) {
       if (unused[k]) {
         win_free(wins[k]);
+        free(wins[k]->views);
         free(wins[k]);
       } else {
         wins[m++] = wins[k];
@@ -87,7 +91,7 @@ static dlt_comm_shared *create(int64_t nbytes) {
     MPI_Win_shared_query(s->win, r, &sz, &unit, &s->part[r]);
   }
   MPI_Win_lock_all(MPI_MODE_NOCHECK, s->win);
-  s->in_use = true;
+  s->refs = 1;
   wins[nwins++] = s;
   return s;
 }
@@ -101,16 +105,55 @@ dlt_comm_shared *dlt_comm_shared_new(int64_t nbytes) {
 int dlt_comm_shared_count(void) { return nwins; }
 
 void dlt_comm_shared_release(dlt_comm_shared *s) {
-  if (!s) return;
-  s->in_use = false;
-  if (!s->part) free(s);  /* its window went with the process group: only the struct is left */
+  if (!s || --s->refs > 0) return;
+  if (!s->part) {  /* its window went with the process group: only the struct is left */
+    free(s->views);
+    free(s);
+  }
+}
+
+/* a storage over the window lost its last view */
+static void view_release(dlt_storage *st, void *ctx) {
+  dlt_comm_shared *s = ctx;
+  for (int k = 0; k < s->nviews; k++)
+    if (s->views[k] == st) {
+      s->views[k] = s->views[--s->nviews];
+      break;
+    }
+  dlt_comm_shared_release(s);
+}
+
+dlt_tensor *dlt_comm_shared_tensor(dlt_comm_shared *s, int64_t off, int ndim, const int64_t *shape, dlt_dtype dtype) {
+  if (!s->part) return dlt_fail("DistributedDataParallel: no process group: it was destroyed");
+  if (s->nviews == s->capviews) {
+    int cap = s->capviews ? 2 * s->capviews : 16;
+    dlt_storage **v = realloc(s->views, sizeof *v * (size_t)cap);
+    if (!v) return dlt_fail("DistributedDataParallel: cannot allocate %zu bytes", sizeof *v * (size_t)cap);
+    s->views = v;
+    s->capviews = cap;
+  }
+  dlt_tensor *t = dlt_from_memory(s->part[s->rank] + off, ndim, shape, dtype, view_release, s);
+  if (!t) return NULL;
+  s->views[s->nviews++] = t->storage;
+  s->refs++;
+  return t;
 }
 
 void dlt_comm_shared_free_all(void) {
   for (int k = 0; k < nwins; k++) {
-    win_free(wins[k]);
+    dlt_comm_shared *s = wins[k];
+    /* tensors that outlive the process group keep their bytes, now in dlt's memory */
+    while (s->nviews > 0 && dlt_storage_own(s->views[s->nviews - 1]) == 0) {
+      s->nviews--;
+      s->refs--;
+    }
+    if (s->nviews > 0) continue;  /* out of memory: the window stays mapped for them */
+    win_free(s);
     /* a window still held keeps its struct, its part NULL: the holder sees it is gone */
-    if (!wins[k]->in_use) free(wins[k]);
+    if (s->refs == 0) {
+      free(s->views);
+      free(s);
+    }
   }
   free(wins);
   wins = NULL;
@@ -140,12 +183,12 @@ static void slice(const dlt_comm_shared *s, int64_t n, size_t es, int64_t *lo, i
 
 #define BLOCK 1024
 
-/* sum[i] = part[0][i] + part[1][i] + ... (rank order) for i in [lo, hi), through a block
- * on the stack, written back to every rank's part: one rank computes each element, so
- * all ranks get the same bits */
+/* sum[i] = (part[0][i] + part[1][i] + ...) * scale (rank order) for i in [lo, hi),
+ * through a block on the stack, written back to every rank's part: one rank computes
+ * each element, so all ranks get the same bits */
 #define SUM_SLICE(T)                                                   \
   do {                                                                 \
-    T acc[BLOCK];                                                      \
+    T acc[BLOCK], sc = (T)scale;                                       \
     for (int64_t b = lo; b < hi; b += BLOCK) {                         \
       int64_t m = hi - b < BLOCK ? hi - b : BLOCK;                     \
       const T *p0 = (const T *)s->part[0] + off + b;                   \
@@ -154,12 +197,13 @@ static void slice(const dlt_comm_shared *s, int64_t n, size_t es, int64_t *lo, i
         const T *pr = (const T *)s->part[r] + off + b;                 \
         for (int64_t i = 0; i < m; i++) acc[i] += pr[i];               \
       }                                                                \
+      for (int64_t i = 0; i < m; i++) acc[i] *= sc;                    \
       for (int r = 0; r < s->size; r++)                                \
         memcpy((T *)s->part[r] + off + b, acc, (size_t)m * sizeof(T)); \
     }                                                                  \
   } while (0)
 
-void dlt_comm_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype) {
+void dlt_comm_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype, double scale) {
   int64_t lo, hi;
   slice(s, n, dlt_dtype_size(dtype), &lo, &hi);
   if (dtype == DLT_FLOAT32)
