@@ -165,6 +165,9 @@ function DataLoader:iter()
   end
 end
 
+-- for Subset's batches (datasets.lua): one way to stack rows
+M._collate = collate
+
 function M.DataLoader(dataset, opts)
   opts = checkopts("DataLoader", opts, { batch_size = true, shuffle = true, drop_last = true, sampler = true })
   if type(dataset) ~= "table" or not pcall(function() return #dataset end) then

@@ -186,15 +186,7 @@ function Subset.__getitems(s, idx)
   local gi = type(mt) == "table" and rawget(mt, "__getitems")
   if gi then return gi(ds, pidx) end
   if type(ds.batch) == "function" then return ds:batch(pidx) end
-  local rows = {}
-  for j = 1, pidx:numel() do rows[j] = ds[math.tointeger(pidx[j])] end
-  local out = {}
-  for k = 1, #rows[1] do
-    local col = {}
-    for j = 1, #rows do col[j] = rows[j][k] end
-    out[k] = dlt.is_tensor(col[1]) and dlt.stack(col, 1) or dlt.tensor(col)
-  end
-  return table.unpack(out, 1, #rows[1])
+  return require("dlt.data")._collate(ds, pidx)
 end
 
 local function checkdataset(fn, ds)
