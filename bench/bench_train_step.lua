@@ -44,7 +44,9 @@ end
 local function notebook_step()
   local model = Net(2, { 64, 32 }, 1, 0.3)
   local opt = optim.AdamW(model:parameters(), { lr = 0.01, weight_decay = 0.01 })
-  local x, y = dlt.randn(32, 2), dlt.rand(32, 1):gt(0.5)
+  -- a float target, as the twin's (torch.rand(32, 1) > 0.5).float(): gt gives bool (as
+  -- PyTorch) since int64/bool came in, which BCEWithLogits would convert every step
+  local x, y = dlt.randn(32, 2), dlt.rand(32, 1):gt(0.5):float()
   return train_step(model, opt, nn.BCEWithLogitsLoss(), x, y)
 end
 
