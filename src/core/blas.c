@@ -23,6 +23,7 @@ static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 int blas_thread_shutdown_(void);
+char *openblas_get_corename(void);
 #define DLT_BLAS_THREADED_MNK (128.0 * 1024 * 1024)
 
 static int user = 1;
@@ -87,6 +88,22 @@ static void run_gemm(void *p) {
                 g->ldc);
 }
 
+/* The sgemm kernel's panel of C^T's columns: 16 in the AVX-512 kernels (SkylakeX,
+ * Cooperlake, Sapphire Rapids), 12 in the Haswell and Zen ones; 48, a multiple of both,
+ * for a kernel not named here. A batch of 128 rows then splits 64 + 64 or 60 + 68, where
+ * 48's multiples gave 48 + 80 and the helper's part set the pace. */
+static int sgemm_panel(void) {
+  static int panel;
+  if (!panel) {
+    const char *k = openblas_get_corename();
+    panel = !k                                                                               ? 48
+            : strstr(k, "SkylakeX") || strstr(k, "Cooperlake") || strstr(k, "SapphireRapids") ? 16
+            : strstr(k, "Haswell") || strstr(k, "Zen")                                       ? 12
+                                                                                              : 48;
+  }
+  return panel;
+}
+
 /* C (m x n, row-major) = alpha op(A) op(B) + beta C, as cblas_?gemm with CblasRowMajor,
  * on two threads when the product is large enough (see above) */
 void dlt_gemm_rows(bool f32, bool ta, bool tb, int m, int n, int k, double alpha, const void *a, int lda,
@@ -100,11 +117,11 @@ void dlt_gemm_rows(bool f32, bool ta, bool tb, int m, int n, int k, double alpha
     return;
   }
   size_t es = f32 ? sizeof(float) : sizeof(double);
-  /* the cut on a multiple of 48 rows: OpenBLAS computes C^T, whose columns (our rows)
-   * it takes in panels (16 wide in the SkylakeX sgemm kernel, 12 in the Haswell and Zen
-   * ones), and a panel cut short at the seam sums differently; cut at a multiple of both,
-   * the halves are the very panels of the whole on either kind of machine */
-  int top = (m / 2 + 24) / 48 * 48;
+  /* the cut on a whole panel: OpenBLAS computes C^T, whose columns (our rows) it takes
+   * in panels, and a panel cut short at the seam sums differently; cut between panels,
+   * the halves are the very panels of the whole */
+  int p = sgemm_panel();
+  int top = (m / 2 + p / 2) / p * p;
   gemm_job lo = g;  /* rows top..m-1: A's rows (or columns when transposed) and C's rows */
   lo.m = m - top;
   lo.a = (const char *)a + es * (size_t)top * (ta ? 1 : (size_t)lda);
