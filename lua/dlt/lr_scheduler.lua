@@ -129,25 +129,40 @@ LRScheduler.__index = LRScheduler
 -- A field a script has since overwritten with another type is named at the next step,
 -- instead of a Lua "attempt to compare string with number" deep inside.
 local field_types = setmetatable({}, { __mode = "k" })
+local field_counts = setmetatable({}, { __mode = "k" })  -- how many fields each records
 
 local function check_fields(self, fn)
   if type(self) ~= "table" then return end
   local seen = field_types[self]
   if not seen then
     seen = {}
-    field_types[self] = seen
+    field_types[self], field_counts[self] = seen, 0
   end
-  for k, ty in next, seen do
-    local v = rawget(self, k)
-    if type(v) ~= ty then
-      error(string.format("%s.%s: field '%s' must be a %s, got %s (written over by the script?)",
-        self.name, fn, k, ty, type(v)), 3)
+  -- one walk over the fields checks the recorded ones and records new ones; a recorded
+  -- field set to nil is not walked over, which the count finds
+  local found, count = 0, field_counts[self]
+  for k, v in next, self do
+    local want = seen[k]
+    if want then
+      if type(v) ~= want then
+        error(string.format("%s.%s: field '%s' must be a %s, got %s (written over by the script?)",
+          self.name, fn, k, want, type(v)), 3)
+      end
+      found = found + 1
+    elseif type(k) == "string" then
+      local ty = type(v)
+      if ty == "number" or ty == "table" or ty == "boolean" then
+        seen[k], count, found = ty, count + 1, found + 1
+      end
     end
   end
-  for k, v in next, self do
-    local ty = type(v)
-    if type(k) == "string" and (ty == "number" or ty == "table" or ty == "boolean") and not seen[k] then
-      seen[k] = ty
+  field_counts[self] = count
+  if found < count then
+    for k, ty in next, seen do
+      if rawget(self, k) == nil then
+        error(string.format("%s.%s: field '%s' must be a %s, got nil (written over by the script?)",
+          self.name, fn, k, ty), 3)
+      end
     end
   end
   local opt = rawget(self, "optimizer")
