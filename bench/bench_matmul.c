@@ -2,7 +2,7 @@
  * within 5%). dlt_matmul returns a new matrix, so the fair baseline is cblas_sgemm into a
  * freshly allocated buffer; sgemm into a reused buffer is shown too. Median of runs.
  * Run: build/bench/bench_matmul [n=1024] [reps=21] */
-#define _POSIX_C_SOURCE 200809L  /* clock_gettime */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <cblas.h>
 #include <malloc.h>
 #include <stdio.h>

@@ -44,13 +44,14 @@ int main(int argc, char **argv) {
       return 1;
     }
     dlt[r] = MPI_Wtime() - t0;
-    for (int i = 0; i < n; i++) buf[i] *= 0.25f;  /* keep the values finite */
+    for (int i = 0; i < n; i++) buf[i] *= 0.25f; /* keep the values finite */
   }
   double m_raw = median(raw, reps), m_dlt = median(dlt, reps);
   if (dlt_comm_rank() == 0)
-    printf("%d floats (%.2f MB), medians over %d alternating calls: MPI_Allreduce %.1f us, "
-           "dlt (agreement check + allreduce) %.1f us: %+.1f%%\n",
-           n, n * 4e-6, reps, m_raw * 1e6, m_dlt * 1e6, 100 * (m_dlt / m_raw - 1));
+    printf(
+      "%d floats (%.2f MB), medians over %d alternating calls: MPI_Allreduce %.1f us, "
+      "dlt (agreement check + allreduce) %.1f us: %+.1f%%\n",
+      n, n * 4e-6, reps, m_raw * 1e6, m_dlt * 1e6, 100 * (m_dlt / m_raw - 1));
   free(buf), free(raw), free(dlt);
   dlt_comm_finalize();
   return 0;

@@ -2,7 +2,7 @@
  * -W, -, a REPL) with dlt preloaded as the global `dlt`. Follows the behaviour of lua.c;
  * the REPL edits lines, keeps history and completes names through GNU readline when the
  * build found it (lua/dlt/repl.lua computes the completions and the banner). */
-#define _POSIX_C_SOURCE 200809L  /* strdup */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,14 +38,15 @@ static void lstop(lua_State *L, lua_Debug *ar) {
 
 static void laction(int i) {
   int flag = LUA_MASKCALL | LUA_MASKRET | LUA_MASKLINE | LUA_MASKCOUNT;
-  signal(i, SIG_DFL);  /* a second Ctrl-C kills the process */
+  signal(i, SIG_DFL); /* a second Ctrl-C kills the process */
   lua_sethook(globalL, lstop, flag, 1);
 }
 
 static void usage_text(FILE *f) {
   fprintf(f,
           "usage: %s [options] [script [args]]\n"
-          "dlt " DLT_VERSION ": a deep-learning training toolkit scripted in Lua 5.4, with PyTorch's\n"
+          "dlt " DLT_VERSION
+          ": a deep-learning training toolkit scripted in Lua 5.4, with PyTorch's\n"
           "names (dlt, dlt.nn, dlt.optim, dlt.data) and matplotlib-style figures (dlt.plot).\n"
           "dlt is preloaded as the global `dlt`. With no script on a terminal, a REPL starts with\n"
           "dlt, nn, optim, plt and help ready (line editing, history in ~/.dlt_history, Tab\n"
@@ -174,7 +175,7 @@ static int pushargs(lua_State *L) {
 
 static int handle_script(lua_State *L, char **argv) {
   const char *fname = argv[0];
-  if (strcmp(fname, "-") == 0 && strcmp(argv[-1], "--") != 0) fname = NULL;  /* stdin */
+  if (strcmp(fname, "-") == 0 && strcmp(argv[-1], "--") != 0) fname = NULL; /* stdin */
   int status = luaL_loadfile(L, fname);
   if (status == LUA_OK) {
     int n = pushargs(L);
@@ -205,7 +206,7 @@ static int collectargs(char **argv, int *first) {
       *first = argv[i + 1] != NULL ? i + 1 : 0;
       return args;
     case '\0':
-      return args;  /* '-' runs stdin */
+      return args; /* '-' runs stdin */
     case 'h':
       if (argv[i][2] != '\0') return has_error;
       return has_help;
@@ -236,7 +237,7 @@ static int collectargs(char **argv, int *first) {
       return has_error;
     }
   }
-  *first = 0;  /* no script */
+  *first = 0; /* no script */
   return args;
 }
 
@@ -341,7 +342,7 @@ static void free_matches(void) {
 static char **complete(const char *text, int start, int end) {
   (void)end;
   lua_State *L = globalL;
-  rl_attempted_completion_over = 1;  /* never fall back to file names */
+  rl_attempted_completion_over = 1; /* never fall back to file names */
   rl_completion_append_character = '\0';
   free_matches();
   int top = lua_gettop(L);
@@ -508,7 +509,7 @@ static int pmain(lua_State *L) {
     lua_pushboolean(L, 1);
     return 1;
   }
-  if ((args & has_v) && !(args & has_i)) print_version();  /* -i: the REPL's banner says it */
+  if ((args & has_v) && !(args & has_i)) print_version(); /* -i: the REPL's banner says it */
   if (args & has_E) {
     lua_pushboolean(L, 1);
     lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");
@@ -533,7 +534,7 @@ static int pmain(lua_State *L) {
     if (isatty(0)) {
       doREPL(L);
     } else {
-      dofile(L, NULL);  /* executes stdin as a file */
+      dofile(L, NULL); /* executes stdin as a file */
     }
   }
   lua_pushboolean(L, 1);

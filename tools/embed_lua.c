@@ -12,7 +12,10 @@
 #include <lauxlib.h>
 #include <lua.h>
 
-typedef struct { FILE *out; size_t n; } dumper;
+typedef struct {
+  FILE *out;
+  size_t n;
+} dumper;
 
 /* lua_dump's writer: the bytes as C initializers, 16 to a line */
 static int write_bytes(lua_State *L, const void *p, size_t sz, void *ud) {
@@ -67,7 +70,10 @@ static int embed(lua_State *L, FILE *out, const char *path, int i, size_t *len) 
   stem_of(path, stem, sizeof stem);
   snprintf(chunk, sizeof chunk, is_markdown(path) ? "=[dlt]/docs/%s.md" : "=[dlt]/%s.lua", stem);
   FILE *f = fopen(path, "rb");
-  if (!f) { fprintf(stderr, "embed_lua: cannot read %s\n", path); return -1; }
+  if (!f) {
+    fprintf(stderr, "embed_lua: cannot read %s\n", path);
+    return -1;
+  }
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   size_t n;
@@ -92,11 +98,17 @@ static int embed(lua_State *L, FILE *out, const char *path, int i, size_t *len) 
 }
 
 int main(int argc, char **argv) {
-  if (argc < 2) { fprintf(stderr, "usage: embed_lua OUT.c file.lua...\n"); return 2; }
+  if (argc < 2) {
+    fprintf(stderr, "usage: embed_lua OUT.c file.lua...\n");
+    return 2;
+  }
   char tmp[4096];
   snprintf(tmp, sizeof tmp, "%s.tmp", argv[1]);
   FILE *out = fopen(tmp, "w");
-  if (!out) { fprintf(stderr, "embed_lua: cannot write %s\n", tmp); return 1; }
+  if (!out) {
+    fprintf(stderr, "embed_lua: cannot write %s\n", tmp);
+    return 1;
+  }
   lua_State *L = luaL_newstate();
   size_t *lens = calloc((size_t)argc, sizeof *lens);
   int rc = L && lens ? 0 : 1;

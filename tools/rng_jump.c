@@ -14,12 +14,17 @@
 #define LANE_LEN 4096
 #define W 9 /* words of a polynomial: degree < 576 holds a product of two of degree < 256 */
 
-typedef struct { uint64_t w[W]; } poly;
+typedef struct {
+  uint64_t w[W];
+} poly;
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 static void step(uint64_t s[4]) {
   uint64_t t = s[1] << 17;
-  s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
   s[2] ^= t;
   s[3] = rotl(s[3], 45);
 }
@@ -41,12 +46,18 @@ static int berlekamp_massey(const int *s, int n, poly *C) {
   for (int k = 0; k < n; k++) {
     int d = s[k];
     for (int i = 1; i <= L; i++) d ^= bit(C, i) & s[k - i];
-    if (!d) { m++; continue; }
+    if (!d) {
+      m++;
+      continue;
+    }
     T = *C;
     for (int i = 0; i + m < W * 64; i++)
       if (bit(&B, i)) flip(C, i + m);
-    if (2 * L <= k) { L = k + 1 - L; B = T; m = 1; }
-    else m++;
+    if (2 * L <= k) {
+      L = k + 1 - L;
+      B = T;
+      m = 1;
+    } else m++;
   }
   return L;
 }
@@ -56,7 +67,7 @@ static void mulmod(const poly *a, const poly *b, const poly *P, poly *r) {
   poly t = {{0}};
   for (int i = 0; i < 256; i++)
     if (bit(a, i))
-      for (int k = 0; k < 5; k++) {  /* t ^= b << i */
+      for (int k = 0; k < 5; k++) { /* t ^= b << i */
         uint64_t v = b->w[k];
         int q = i >> 6, sh = i & 63;
         t.w[k + q] ^= v << sh;
@@ -71,7 +82,7 @@ static void mulmod(const poly *a, const poly *b, const poly *P, poly *r) {
 /* x^e mod P */
 static void xpow(long e, const poly *P, poly *r) {
   poly base = {{0}}, acc = {{0}};
-  base.w[0] = 2;  /* x */
+  base.w[0] = 2; /* x */
   acc.w[0] = 1;
   for (; e; e >>= 1) {
     if (e & 1) mulmod(&acc, &base, P, &acc);
@@ -89,9 +100,12 @@ int main(int argc, char **argv) {
   }
   poly C, P = {{0}};
   int L = berlekamp_massey(seq, 512, &C);
-  if (L != 256) { fprintf(stderr, "rng_jump: linear complexity %d, expected 256\n", L); return 1; }
+  if (L != 256) {
+    fprintf(stderr, "rng_jump: linear complexity %d, expected 256\n", L);
+    return 1;
+  }
   for (int i = 0; i <= 256; i++)
-    if (bit(&C, i)) flip(&P, 256 - i);  /* P(x) = x^256 C(1/x) */
+    if (bit(&C, i)) flip(&P, 256 - i); /* P(x) = x^256 C(1/x) */
   char text[3][4][24];
   for (int j = 1; j <= 3; j++) {
     poly J;
@@ -107,7 +121,10 @@ int main(int argc, char **argv) {
     }
     memcpy(want, s0, sizeof want);
     for (long k = 0; k < (long)j * LANE_LEN; k++) step(want);
-    if (memcmp(acc, want, sizeof acc)) { fprintf(stderr, "rng_jump: J_%d does not jump %d steps\n", j, j * LANE_LEN); return 1; }
+    if (memcmp(acc, want, sizeof acc)) {
+      fprintf(stderr, "rng_jump: J_%d does not jump %d steps\n", j, j * LANE_LEN);
+      return 1;
+    }
     printf("    {");
     for (int w = 0; w < 4; w++) {
       snprintf(text[j - 1][w], sizeof text[j - 1][w], "0x%016llxULL", (unsigned long long)J.w[w]);
@@ -115,16 +132,22 @@ int main(int argc, char **argv) {
     }
     printf("}%s\n", j < 3 ? "," : "");
   }
-  if (argc > 1) {  /* the constants must be the ones the file uses */
+  if (argc > 1) { /* the constants must be the ones the file uses */
     FILE *f = fopen(argv[1], "rb");
-    if (!f) { fprintf(stderr, "rng_jump: cannot open %s\n", argv[1]); return 1; }
+    if (!f) {
+      fprintf(stderr, "rng_jump: cannot open %s\n", argv[1]);
+      return 1;
+    }
     static char buf[1 << 20];
     size_t n = fread(buf, 1, sizeof buf - 1, f);
     fclose(f);
     buf[n] = 0;
     for (int j = 0; j < 3; j++)
       for (int w = 0; w < 4; w++)
-        if (!strstr(buf, text[j][w])) { fprintf(stderr, "rng_jump: %s lacks %s\n", argv[1], text[j][w]); return 1; }
+        if (!strstr(buf, text[j][w])) {
+          fprintf(stderr, "rng_jump: %s lacks %s\n", argv[1], text[j][w]);
+          return 1;
+        }
     printf("1 passed, 0 failed\n");
   }
   return 0;

@@ -15,7 +15,7 @@ done
 
 packages=(cmake make gcc pkg-config lua5.4 liblua5.4-dev libopenblas-dev
   libpng-dev zlib1g-dev libcairo2-dev libfreetype-dev libfontconfig-dev fonts-dejavu-core libcriterion-dev
-  dataset-fashion-mnist libopenmpi-dev openmpi-bin libreadline-dev)
+  dataset-fashion-mnist libopenmpi-dev openmpi-bin libreadline-dev clang-format)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

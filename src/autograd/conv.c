@@ -81,12 +81,12 @@ static int setup(const char *fn, const dlt_tensor *x, const dlt_tensor *w, const
     return dlt_failn("%s: expected input with %lld channel%s, got %lld (input shape %s, weight shape %s)", fn,
                      (long long)expect, plural(expect), (long long)Cx, dlt_shape_str(x, s, sizeof s),
                      dlt_shape_str(w, s2, sizeof s2));
-  int64_t OCconv = transposed ? W1 * G : W0;  /* the output's channels */
+  int64_t OCconv = transposed ? W1 * G : W0; /* the output's channels */
   if (b && (b->ndim != 1 || b->shape[0] != OCconv))
     return dlt_failn("%s: bias has shape %s, expected {%lld}", fn, dlt_shape_str(b, s, sizeof s), (long long)OCconv);
   int64_t k[2] = {1, 1}, in[2] = {1, 1}, out[2] = {1, 1}, st[2] = {1, 1}, pd[2] = {0, 0}, dl[2] = {1, 1};
   for (int d = 0; d < D; d++) {
-    int e = 2 - D + d;  /* 1-D fills the W slot */
+    int e = 2 - D + d; /* 1-D fills the W slot */
     k[e] = w->shape[2 + d];
     in[e] = x->shape[off + 1 + d];
     st[e] = o->stride[d];
@@ -102,7 +102,8 @@ static int setup(const char *fn, const dlt_tensor *x, const dlt_tensor *w, const
                          dlt_shape_str(x, s, sizeof s));
     } else {
       int64_t span = in[e] + 2 * pd[e] - dl[e] * (k[e] - 1);
-      out[e] = o->same ? in[e] : span < 1 ? 0 : (span - 1) / st[e] + 1;
+      out[e] = o->same ? in[e] : span < 1 ? 0
+                                          : (span - 1) / st[e] + 1;
       if (out[e] < 1)
         return dlt_failn("%s: input of size %lld (padded: %lld) is smaller than the kernel's reach %lld (input shape %s)",
                          fn, (long long)in[e], (long long)(in[e] + 2 * pd[e]), (long long)(dl[e] * (k[e] - 1) + 1),
@@ -111,16 +112,28 @@ static int setup(const char *fn, const dlt_tensor *x, const dlt_tensor *w, const
   }
   g->N = *batched ? x->shape[0] : 1;
   g->G = G;
-  g->KH = k[0]; g->KW = k[1];
-  g->sh = st[0]; g->sw = st[1];
-  g->ph = pd[0]; g->pw = pd[1];
-  g->dh = dl[0]; g->dw = dl[1];
+  g->KH = k[0];
+  g->KW = k[1];
+  g->sh = st[0];
+  g->sw = st[1];
+  g->ph = pd[0];
+  g->pw = pd[1];
+  g->dh = dl[0];
+  g->dw = dl[1];
   if (!transposed) {
-    g->C = Cx; g->H = in[0]; g->W = in[1];
-    g->OC = W0; g->OH = out[0]; g->OW = out[1];
+    g->C = Cx;
+    g->H = in[0];
+    g->W = in[1];
+    g->OC = W0;
+    g->OH = out[0];
+    g->OW = out[1];
   } else {
-    g->OC = Cx; g->OH = in[0]; g->OW = in[1];
-    g->C = W1 * G; g->H = out[0]; g->W = out[1];
+    g->OC = Cx;
+    g->OH = in[0];
+    g->OW = in[1];
+    g->C = W1 * G;
+    g->H = out[0];
+    g->W = out[1];
   }
   return 0;
 }
@@ -142,7 +155,10 @@ static dlt_tensor *conv_any(const char *fn, dlt_tensor *x, dlt_tensor *w, dlt_te
   if (y) {
     int rc = transposed ? dlt_conv_bwd_data(f32, dlt_data(y), dlt_data(xc), dlt_data(wc), bc ? dlt_data(bc) : NULL, &g)
                         : dlt_conv_fwd(f32, dlt_data(y), dlt_data(xc), dlt_data(wc), bc ? dlt_data(bc) : NULL, &g);
-    if (rc) { dlt_release(y); y = NULL; }
+    if (rc) {
+      dlt_release(y);
+      y = NULL;
+    }
   }
   if (y) {
     const dlt_tensor *in[3] = {x, w, b};
@@ -156,10 +172,13 @@ static dlt_tensor *conv_any(const char *fn, dlt_tensor *x, dlt_tensor *w, dlt_te
       y = NULL;
     } else if (n) {
       *DLT_NODE_CTX(n, conv_ctx) = (conv_ctx){g, transposed};
-      dlt_fused_keep_buffers(n, o->bufs);  /* backward's dx goes to slot 2 */
+      dlt_fused_keep_buffers(n, o->bufs); /* backward's dx goes to slot 2 */
       dlt_node_attach(n, y);
     }
-    if (y && dlt_fused_anomaly(name, y)) { dlt_release(y); y = NULL; }
+    if (y && dlt_fused_anomaly(name, y)) {
+      dlt_release(y);
+      y = NULL;
+    }
   }
   dlt_release(xc);
   dlt_release(wc);

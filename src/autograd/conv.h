@@ -11,8 +11,8 @@ typedef struct dlt_conv_opts {
   int dims;
   int64_t stride[2], padding[2], dilation[2], output_padding[2];
   int64_t groups;
-  bool same;  /* padding="same": as much zero padding as keeps the size, the extra one on the right */
-  dlt_bufset *bufs;  /* a layer's input gradient (slot 2) kept from step to step, or NULL */
+  bool same;        /* padding="same": as much zero padding as keeps the size, the extra one on the right */
+  dlt_bufset *bufs; /* a layer's input gradient (slot 2) kept from step to step, or NULL */
 } dlt_conv_opts;
 
 /* x (N,C,*) or unbatched (C,*); w (OC, C/groups, *k); b (OC) or NULL */
@@ -24,8 +24,8 @@ typedef struct dlt_pool_opts {
   int dims;
   int64_t kernel[2], stride[2], padding[2], dilation[2];
   bool ceil_mode, count_include_pad;
-  int64_t divisor_override;  /* 0: none */
-  dlt_bufset *bufs;          /* as dlt_conv_opts' */
+  int64_t divisor_override; /* 0: none */
+  dlt_bufset *bufs;         /* as dlt_conv_opts' */
 } dlt_pool_opts;
 
 /* max pooling of x (N,C,*) or (C,*); with indices, *indices gets each maximum's 1-based

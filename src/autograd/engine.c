@@ -23,7 +23,7 @@ bool dlt_anomaly_enabled(void) { return anomaly_enabled; }
  * collector frees the outputs that hold the graphs), and glibc's path for blocks of a
  * node's size (about 1 KB) consolidates and unlinks chunks. */
 #ifdef __SANITIZE_ADDRESS__
-#define NODE_FREE_MAX 0  /* AddressSanitizer then sees every use after free */
+#define NODE_FREE_MAX 0 /* AddressSanitizer then sees every use after free */
 #else
 #define NODE_FREE_MAX 1024
 #endif
@@ -34,9 +34,10 @@ static int nfree_nodes;
  * slow to start on AMD); a whole number of them covers it, the last one overlapping. */
 typedef uint64_t zero_v4 __attribute__((vector_size(32)));
 #if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-tree-loop-distribute-patterns")))  /* or GCC makes it a memset again */
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) /* or GCC makes it a memset again */
 #endif
-static void zero_node(dlt_node *n) {
+static void
+zero_node(dlt_node *n) {
   char *p = (char *)n;
   const zero_v4 z = {0};
   for (size_t i = 0; i + 32 <= sizeof *n; i += 32) memcpy(p + i, &z, 32);
@@ -109,8 +110,10 @@ int dlt_node_save(dlt_node *n, const dlt_tensor *t) {
 }
 
 static void *freed_error(const dlt_node *n) {
-  return dlt_fail("backward: trying to backward through the graph a second time: the saved tensors of %s "
-                  "were freed by the first backward (pass retain_graph=true to the first backward)", n->name);
+  return dlt_fail(
+    "backward: trying to backward through the graph a second time: the saved tensors of %s "
+    "were freed by the first backward (pass retain_graph=true to the first backward)",
+    n->name);
 }
 
 /* The version check of one slot; NULL with the error when the tensor was modified. */
@@ -341,7 +344,7 @@ static int run_node(dlt_node *n, dlt_node **ready, leaf_counts *lc) {
       if (!rc) rc = dlt_anomaly_check(n->name, "backward", gin[i]);
       if (!rc) rc = e->node ? add_grad(e->node, gin[i]) : accumulate_leaf(e->leaf, gin[i]);
     } else if (!rc && !gin[i] && e->leaf && e->leaf->grad) {
-      rc = dlt_anomaly_check(n->name, "backward", e->leaf->grad);  /* fused ops add into .grad */
+      rc = dlt_anomaly_check(n->name, "backward", e->leaf->grad); /* fused ops add into .grad */
     }
     dlt_release(gin[i]);
     if (!rc && lc && e->leaf) rc = leaf_edge_done(lc, e->leaf);
@@ -372,7 +375,7 @@ int dlt_backward(dlt_tensor *root, const dlt_tensor *grad, bool retain_graph) {
   if (!root->requires_grad) return dlt_failn("backward: the tensor does not require grad and has no grad_fn");
   dlt_tensor *g = NULL;
   if (root_grad(root, grad, &g)) return -1;
-  if (!root->grad_fn) {  /* a leaf: its gradient is grad itself */
+  if (!root->grad_fn) { /* a leaf: its gradient is grad itself */
     int rc = accumulate_leaf(root, g);
     dlt_release(g);
     return rc;
@@ -389,7 +392,7 @@ int dlt_backward(dlt_tensor *root, const dlt_tensor *grad, bool retain_graph) {
   if (!rc) {
     dlt_node *ready = root->grad_fn;
     ready->gradbuf = dlt_retain(g);
-    ready->gradbuf_owned = false;  /* g may be the caller's tensor */
+    ready->gradbuf_owned = false; /* g may be the caller's tensor */
     ready->link = NULL;
     while (ready && !rc) {
       dlt_node *n = ready;
@@ -420,8 +423,10 @@ int dlt_backward(dlt_tensor *root, const dlt_tensor *grad, bool retain_graph) {
 int dlt_check_inplace(const char *fn, const dlt_tensor *t) {
   if (!grad_enabled || !t->requires_grad) return 0;
   if (!t->grad_fn) return dlt_failn("%s: a leaf tensor that requires grad is used in an in-place operation", fn);
-  return dlt_failn("%s: in-place operations are not recorded by autograd, and this tensor requires grad "
-                   "(it comes from %s); use the out-of-place form or detach() it", fn, t->grad_fn->name);
+  return dlt_failn(
+    "%s: in-place operations are not recorded by autograd, and this tensor requires grad "
+    "(it comes from %s); use the out-of-place form or detach() it",
+    fn, t->grad_fn->name);
 }
 
 /* ---- anomaly mode ---- */
@@ -440,7 +445,8 @@ static const char *nonfinite(const dlt_tensor *t) {
     for (int64_t i = 0; i < n && !nan; i++) nan = isnan(p[i]), inf = inf || isinf(p[i]);
   }
   dlt_release(c);
-  return nan ? "NaN" : inf ? "infinity" : NULL;
+  return nan ? "NaN" : inf ? "infinity"
+                           : NULL;
 }
 
 /* NaN and infinity: torch checks NaN only, but an overflow to inf is where most NaN

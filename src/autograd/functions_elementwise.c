@@ -8,16 +8,18 @@
 
 /* ---- derivative formulas: d = f(g, x, y, p), g the incoming gradient ---- */
 
-#define TWO_OVER_SQRTPI 1.12837916709551257390  /* 2/sqrt(pi) */
-#define INV_SQRT2 0.70710678118654752440         /* 1/sqrt(2) */
-#define INV_SQRT2PI 0.39894228040143267794       /* 1/sqrt(2 pi) */
+#define TWO_OVER_SQRTPI 1.12837916709551257390 /* 2/sqrt(pi) */
+#define INV_SQRT2 0.70710678118654752440       /* 1/sqrt(2) */
+#define INV_SQRT2PI 0.39894228040143267794     /* 1/sqrt(2 pi) */
 
 static double sigm(double x) { return x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)); }
 static double sgn(double x) { return (x > 0) - (x < 0); }
 
 /* maximum: the larger operand gets g, a tie splits it (PyTorch's rule) */
-static double d_max(double g, double x, double y, const double *p) { return x > y ? g : x == y ? 0.5 * g : 0.0; }
-static double d_min(double g, double x, double y, const double *p) { return x < y ? g : x == y ? 0.5 * g : 0.0; }
+static double d_max(double g, double x, double y, const double *p) { return x > y ? g : x == y ? 0.5 * g
+                                                                                               : 0.0; }
+static double d_min(double g, double x, double y, const double *p) { return x < y ? g : x == y ? 0.5 * g
+                                                                                               : 0.0; }
 /* d/dx x^y = y x^(y-1), 0 when y == 0 */
 static double d_pow_base(double g, double x, double y, const double *p) { return y == 0 ? 0.0 : g * y * pow(x, y - 1); }
 /* d/dy x^y = x^y log x, 0 where x == 0 and y >= 0 */
@@ -33,7 +35,7 @@ static double d_min_scalar(double g, double x, double y, const double *p) { retu
 
 typedef struct {
   dlt_binop op;
-  int a, b, out;  /* saved slots of the operands and the output, -1 when not needed */
+  int a, b, out; /* saved slots of the operands and the output, -1 when not needed */
 } binary_ctx;
 
 static int binary_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
@@ -72,7 +74,8 @@ static int binary_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
     if (wa) ga = dlt_agi_map(d_pow_base, NULL, g, a, b, g->dtype);
     if (wb) gb = dlt_agi_map(d_pow_exp, NULL, g, a, b, g->dtype);
     break;
-  case DLT_MAXIMUM: case DLT_MINIMUM: {
+  case DLT_MAXIMUM:
+  case DLT_MINIMUM: {
     dlt_agi_fn f = op == DLT_MAXIMUM ? d_max : d_min;
     if (wa) ga = dlt_agi_map(f, NULL, g, a, b, g->dtype);
     if (wb) gb = dlt_agi_map(f, NULL, g, b, a, g->dtype);
@@ -81,7 +84,10 @@ static int binary_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
   default:
     return dlt_failn("backward: %s has no gradient", n->name);
   }
-  if (wa && !(gin[0] = dlt_agi_to_input(n, 0, ga))) { dlt_release(gb); return -1; }
+  if (wa && !(gin[0] = dlt_agi_to_input(n, 0, ga))) {
+    dlt_release(gb);
+    return -1;
+  }
   if (wb && !(gin[1] = dlt_agi_to_input(n, 1, gb))) return -1;
   return 0;
 }
@@ -120,9 +126,9 @@ dlt_tensor *dlt_ag_binary(dlt_binop op, dlt_tensor *a, dlt_tensor *b) {
 
 typedef struct {
   dlt_binop op;
-  bool left;      /* number op tensor */
-  int a, out;     /* saved slots of the tensor operand and the output, -1 when not needed */
-  double s;       /* the number */
+  bool left;  /* number op tensor */
+  int a, out; /* saved slots of the tensor operand and the output, -1 when not needed */
+  double s;   /* the number */
 } binary_scalar_ctx;
 
 static int binary_scalar_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
@@ -188,7 +194,10 @@ static double d_unary(double g, double x, double y, const double *p) {
   case DLT_ERF: return g * TWO_OVER_SQRTPI * exp(-x * x);
   /* gelu(x) = x Phi(x): Phi(x) + x phi(x) */
   case DLT_GELU: return g * (0.5 * erfc(-x * INV_SQRT2) + x * exp(-0.5 * x * x) * INV_SQRT2PI);
-  case DLT_SILU: { double s = sigm(x); return g * s * (1 + x * (1 - s)); }
+  case DLT_SILU: {
+    double s = sigm(x);
+    return g * s * (1 + x * (1 - s));
+  }
   case DLT_SOFTPLUS: return x > 20 ? g : g * sigm(x); /* PyTorch's threshold 20 */
   default: return 0.0;
   }
@@ -198,29 +207,32 @@ static double d_unary(double g, double x, double y, const double *p) {
 static int unary_needs(dlt_unop op) {
   switch (op) {
   case DLT_NEG: return 4;
-  case DLT_EXP: case DLT_SQRT: case DLT_TANH: case DLT_SIGMOID: case DLT_RELU:
-  case DLT_RECIPROCAL: case DLT_EXPM1: return 2;
-  case DLT_ABS: case DLT_LOG: case DLT_SIN: case DLT_COS: case DLT_SQUARE: case DLT_LOG1P:
-  case DLT_ERF: case DLT_GELU: case DLT_SILU: case DLT_SOFTPLUS: return 1;
+  case DLT_EXP:
+  case DLT_SQRT:
+  case DLT_TANH:
+  case DLT_SIGMOID:
+  case DLT_RELU:
+  case DLT_RECIPROCAL:
+  case DLT_EXPM1: return 2;
+  case DLT_ABS:
+  case DLT_LOG:
+  case DLT_SIN:
+  case DLT_COS:
+  case DLT_SQUARE:
+  case DLT_LOG1P:
+  case DLT_ERF:
+  case DLT_GELU:
+  case DLT_SILU:
+  case DLT_SOFTPLUS: return 1;
   default: return 0;
   }
 }
 
 static const char *unary_name(dlt_unop op, bool fwd) {
   static const char *fw[DLT_NUNOP] = {
-    [DLT_NEG] = "Neg", [DLT_ABS] = "Abs", [DLT_EXP] = "Exp", [DLT_LOG] = "Log", [DLT_SQRT] = "Sqrt",
-    [DLT_SIN] = "Sin", [DLT_COS] = "Cos", [DLT_TANH] = "Tanh", [DLT_SIGMOID] = "Sigmoid", [DLT_RELU] = "Relu",
-    [DLT_SIGN] = "Sign", [DLT_FLOOR] = "Floor", [DLT_CEIL] = "Ceil", [DLT_ROUND] = "Round",
-    [DLT_SQUARE] = "Square", [DLT_RECIPROCAL] = "Reciprocal", [DLT_LOG1P] = "Log1p", [DLT_EXPM1] = "Expm1",
-    [DLT_ERF] = "Erf", [DLT_GELU] = "Gelu", [DLT_SILU] = "Silu", [DLT_SOFTPLUS] = "Softplus",
-    [DLT_ISNAN] = "Isnan", [DLT_ISINF] = "Isinf"};
+    [DLT_NEG] = "Neg", [DLT_ABS] = "Abs", [DLT_EXP] = "Exp", [DLT_LOG] = "Log", [DLT_SQRT] = "Sqrt", [DLT_SIN] = "Sin", [DLT_COS] = "Cos", [DLT_TANH] = "Tanh", [DLT_SIGMOID] = "Sigmoid", [DLT_RELU] = "Relu", [DLT_SIGN] = "Sign", [DLT_FLOOR] = "Floor", [DLT_CEIL] = "Ceil", [DLT_ROUND] = "Round", [DLT_SQUARE] = "Square", [DLT_RECIPROCAL] = "Reciprocal", [DLT_LOG1P] = "Log1p", [DLT_EXPM1] = "Expm1", [DLT_ERF] = "Erf", [DLT_GELU] = "Gelu", [DLT_SILU] = "Silu", [DLT_SOFTPLUS] = "Softplus", [DLT_ISNAN] = "Isnan", [DLT_ISINF] = "Isinf"};
   static const char *bw[DLT_NUNOP] = {
-    [DLT_NEG] = "NegBackward", [DLT_ABS] = "AbsBackward", [DLT_EXP] = "ExpBackward", [DLT_LOG] = "LogBackward",
-    [DLT_SQRT] = "SqrtBackward", [DLT_SIN] = "SinBackward", [DLT_COS] = "CosBackward",
-    [DLT_TANH] = "TanhBackward", [DLT_SIGMOID] = "SigmoidBackward", [DLT_RELU] = "ReluBackward",
-    [DLT_SQUARE] = "SquareBackward", [DLT_RECIPROCAL] = "ReciprocalBackward", [DLT_LOG1P] = "Log1pBackward",
-    [DLT_EXPM1] = "Expm1Backward", [DLT_ERF] = "ErfBackward", [DLT_GELU] = "GeluBackward",
-    [DLT_SILU] = "SiluBackward", [DLT_SOFTPLUS] = "SoftplusBackward"};
+    [DLT_NEG] = "NegBackward", [DLT_ABS] = "AbsBackward", [DLT_EXP] = "ExpBackward", [DLT_LOG] = "LogBackward", [DLT_SQRT] = "SqrtBackward", [DLT_SIN] = "SinBackward", [DLT_COS] = "CosBackward", [DLT_TANH] = "TanhBackward", [DLT_SIGMOID] = "SigmoidBackward", [DLT_RELU] = "ReluBackward", [DLT_SQUARE] = "SquareBackward", [DLT_RECIPROCAL] = "ReciprocalBackward", [DLT_LOG1P] = "Log1pBackward", [DLT_EXPM1] = "Expm1Backward", [DLT_ERF] = "ErfBackward", [DLT_GELU] = "GeluBackward", [DLT_SILU] = "SiluBackward", [DLT_SOFTPLUS] = "SoftplusBackward"};
   if ((int)op < 0 || op >= DLT_NUNOP) return "?";
   const char *s = fwd ? fw[op] : bw[op];
   return s ? s : "?";
@@ -228,7 +240,7 @@ static const char *unary_name(dlt_unop op, bool fwd) {
 
 typedef struct {
   dlt_unop op;
-  int x, y;  /* saved slots of the input and the output, -1 when the derivative needs none */
+  int x, y; /* saved slots of the input and the output, -1 when the derivative needs none */
 } unary_ctx;
 
 static int unary_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
@@ -268,7 +280,7 @@ static double d_clamp(double g, double x, double y, const double *p) {
 }
 
 typedef struct {
-  double p[2];  /* the parameters of the derivative: {slope} or {lo, hi} */
+  double p[2]; /* the parameters of the derivative: {slope} or {lo, hi} */
 } param_unary_ctx;
 
 /* saved 0 the input */

@@ -10,7 +10,7 @@
 
 typedef struct {
   int dim;
-  int64_t n;  /* number of indices (in the node's data) */
+  int64_t n; /* number of indices (in the node's data) */
 } index_select_ctx;
 
 static int index_select_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
@@ -33,7 +33,7 @@ dlt_tensor *dlt_ag_index_select(dlt_tensor *t, int dim, const int64_t *idx, int6
   dlt_tensor *out = dlt_index_select(t, dim, idx, n);
   if (out && node) {
     *DLT_NODE_CTX(node, index_select_ctx) =
-        (index_select_ctx){t->ndim ? dlt_wrap_dim("index_select", dim, t->ndim) : 0, n};
+      (index_select_ctx){t->ndim ? dlt_wrap_dim("index_select", dim, t->ndim) : 0, n};
     node->data = dlt_malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
     node->free_data = free;
     if (node->data) memcpy(node->data, idx, sizeof(int64_t) * (size_t)n);
@@ -52,7 +52,7 @@ dlt_tensor *dlt_ag_index_select(dlt_tensor *t, int dim, const int64_t *idx, int6
 
 typedef struct {
   int dim;
-  bool stack;      /* stack: select at pos; cat: narrow from pos with the input's size */
+  bool stack; /* stack: select at pos; cat: narrow from pos with the input's size */
   int64_t pos[DLT_NODE_MAXIN];
 } join_ctx;
 
@@ -114,7 +114,7 @@ static dlt_tensor *join_groups(dlt_tensor *const *ts, int n, int dim, bool stack
     int lo = g * DLT_NODE_MAXIN, cnt = n - lo < DLT_NODE_MAXIN ? n - lo : DLT_NODE_MAXIN;
     if (!(parts[g] = stack ? dlt_ag_stack(ts + lo, cnt, dim) : dlt_ag_cat(ts + lo, cnt, dim))) break;
   }
-  if (g == ng) out = dlt_ag_cat(parts, ng, dim);  /* stacked groups already have the new dim */
+  if (g == ng) out = dlt_ag_cat(parts, ng, dim); /* stacked groups already have the new dim */
   for (int k = 0; k < ng; k++) dlt_release(parts[k]);
   free(parts);
   return out;
@@ -127,7 +127,7 @@ static dlt_tensor *join(dlt_tensor *const *ts, int n, int dim, bool stack) {
     int d = out ? (dim < 0 ? dim + out->ndim : dim) : 0;
     return record_join(ts, n, d, stack, out);
   }
-  dlt_release(out);  /* shapes were valid: redo in groups so each node fits */
+  dlt_release(out); /* shapes were valid: redo in groups so each node fits */
   return join_groups(ts, n, dim, stack);
 }
 

@@ -36,7 +36,7 @@ static dlt_tensor *matmul_t(const dlt_tensor *x, bool tx, const dlt_tensor *y, b
   dlt_tensor *yt = ty ? dlt_transpose((dlt_tensor *)y, -1, -2) : dlt_alias((dlt_tensor *)y);
   dlt_tensor *p = NULL;
   if (xt && yt) {
-    if (xt->ndim == 2 && yt->ndim == 2) {  /* straight to BLAS with the transposes as flags */
+    if (xt->ndim == 2 && yt->ndim == 2) { /* straight to BLAS with the transposes as flags */
       int64_t shape[2] = {xt->shape[0], yt->shape[1]};
       p = dlt_empty(2, shape, xt->dtype);
       if (p && dlt_gemm(tx, ty, 1.0, x, y, 0.0, p)) {
@@ -73,7 +73,7 @@ static dlt_tensor *to_operand(dlt_node *n, int i, dlt_tensor *g2) {
 }
 
 typedef struct {
-  int a, b;  /* saved slots of the operands, each saved only when the other one needs a gradient */
+  int a, b; /* saved slots of the operands, each saved only when the other one needs a gradient */
 } matmul_ctx;
 
 static int matmul_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {

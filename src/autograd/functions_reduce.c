@@ -30,7 +30,7 @@ static void prod_others(const dlt_tensor *ac, int64_t L, dlt_tensor *others) {
   for (int64_t s = 0; s < S; s++) {
     int64_t base = s * L;
     double pre = 1.0;
-    for (int64_t k = 0; k < L; k++) {  /* o = prefix product before k */
+    for (int64_t k = 0; k < L; k++) { /* o = prefix product before k */
       wr(o, others->dtype, base + k, pre);
       pre *= rd(x, ac->dtype, base + k);
     }
@@ -86,9 +86,9 @@ static dlt_tensor *extreme_all_grad(const dlt_tensor *a, const dlt_tensor *out, 
 
 typedef struct {
   dlt_redop op;
-  int dim;        /* or DLT_ALLDIMS */
+  int dim; /* or DLT_ALLDIMS */
   bool keepdim;
-  int a, out;     /* saved slots of the input and the output, -1 when not needed */
+  int a, out; /* saved slots of the input and the output, -1 when not needed */
 } reduce_ctx;
 
 static int reduce_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
@@ -106,7 +106,8 @@ static int reduce_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
   case DLT_RSUM: d = dlt_retain(ge); break;
   case DLT_RMEAN: d = dlt_binary_scalar(DLT_DIV, ge, (double)dlt_agi_reduced_count(n, 0, dim), false); break;
   case DLT_RPROD: d = prod_grad(a, ge, dim); break;
-  case DLT_RMAX: case DLT_RMIN: d = extreme_all_grad(a, out, ge); break;
+  case DLT_RMAX:
+  case DLT_RMIN: d = extreme_all_grad(a, out, ge); break;
   default: d = dlt_fail("backward: %s has no gradient", n->name);
   }
   dlt_release(ge);
@@ -150,7 +151,7 @@ dlt_tensor *dlt_ag_reduce(dlt_redop op, dlt_tensor *t, int dim, bool keepdim) {
 typedef struct {
   int dim;
   bool keepdim;
-} dim_ctx;  /* also var/std's and norm's */
+} dim_ctx; /* also var/std's and norm's */
 
 /* saved 0 the indices (0-based, int64) */
 static int max_dim_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
@@ -290,7 +291,7 @@ static dlt_tensor *norm_inf_grad(const dlt_tensor *a, const dlt_tensor *ge, cons
 
 typedef struct {
   dim_ctx d;
-  double p;  /* the order */
+  double p; /* the order */
 } norm_ctx;
 
 /* saved 0 a, 1 the norm */

@@ -11,7 +11,7 @@
  * context, or NULL when none was recorded. */
 static dlt_tensor *record(dlt_tensor *t, dlt_tensor *out, const char *name, dlt_backward_fn fn, dlt_node **node) {
   if (node) *node = NULL;
-  if (!out || out == t) return out;  /* t itself: already carries its own history */
+  if (!out || out == t) return out; /* t itself: already carries its own history */
   int err = 0;
   const dlt_tensor *ins[1] = {t};
   dlt_node *n = dlt_node_new(name, fn, 1, ins, &err);
@@ -54,7 +54,9 @@ dlt_tensor *dlt_ag_flatten(dlt_tensor *t) {
 
 /* ---- transpose, permute ---- */
 
-typedef struct { int d1, d2; } transpose_ctx;  /* the two dims, 0-based */
+typedef struct {
+  int d1, d2;
+} transpose_ctx; /* the two dims, 0-based */
 
 static int transpose_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
   const transpose_ctx *c = DLT_NODE_CTX(n, transpose_ctx);
@@ -71,7 +73,9 @@ dlt_tensor *dlt_ag_transpose(dlt_tensor *t, int d1, int d2) {
   return out;
 }
 
-typedef struct { int8_t dims[DLT_MAXDIM]; } permute_ctx;  /* the permutation, 0-based */
+typedef struct {
+  int8_t dims[DLT_MAXDIM];
+} permute_ctx; /* the permutation, 0-based */
 
 static int permute_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
   const permute_ctx *c = DLT_NODE_CTX(n, permute_ctx);
@@ -95,9 +99,9 @@ dlt_tensor *dlt_ag_permute(dlt_tensor *t, const int *dims) {
 
 typedef struct {
   int dim;
-  bool select;        /* select at start; else narrow from start for len */
+  bool select; /* select at start; else narrow from start for len */
   int64_t start, len;
-  int64_t step;       /* a slice's step (1 for narrow and select) */
+  int64_t step; /* a slice's step (1 for narrow and select) */
 } slice_ctx;
 
 static int slice_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
@@ -105,7 +109,7 @@ static int slice_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
   dlt_tensor *z = dlt_zeros(n->in_ndim[0], n->in_shape[0], g->dtype);
   if (!z) return -1;
   dlt_tensor *v = c->select ? dlt_select(z, c->dim, c->start)
-                 : dlt_slice(z, c->dim, c->start, c->len, c->step);
+                            : dlt_slice(z, c->dim, c->start, c->len, c->step);
   int rc = v ? dlt_copy_(v, g) : -1;
   dlt_release(v);
   if (rc) {
@@ -157,7 +161,7 @@ static int identity_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin)
 }
 
 dlt_tensor *dlt_ag_contiguous(dlt_tensor *t) {
-  if (dlt_is_contiguous(t)) return dlt_retain(t);  /* t itself, as PyTorch */
+  if (dlt_is_contiguous(t)) return dlt_retain(t); /* t itself, as PyTorch */
   return record(t, dlt_clone(t), "CloneBackward", identity_backward, NULL);
 }
 

@@ -7,7 +7,9 @@
 #include "autograd/node.h"
 #include "core/kernels.h"
 
-typedef enum { DLT_REDUCTION_NONE, DLT_REDUCTION_MEAN, DLT_REDUCTION_SUM } dlt_reduction;
+typedef enum { DLT_REDUCTION_NONE,
+               DLT_REDUCTION_MEAN,
+               DLT_REDUCTION_SUM } dlt_reduction;
 
 /* A layer's buffers, reused from step to step (see dlt_fused_out): slot 0 the output,
  * 1 a mask, 2 the input gradient, 3 and 4 batch norm's mean and 1/std. Refcounted,
@@ -15,7 +17,10 @@ typedef enum { DLT_REDUCTION_NONE, DLT_REDUCTION_MEAN, DLT_REDUCTION_SUM } dlt_r
  * outlive the layer. The output's node holding the set is a cycle: the layer empties
  * the slots before its last release. */
 #define DLT_BUFSET_SLOTS 5
-typedef struct dlt_bufset { int refcount; dlt_tensor *t[DLT_BUFSET_SLOTS]; } dlt_bufset;
+typedef struct dlt_bufset {
+  int refcount;
+  dlt_tensor *t[DLT_BUFSET_SLOTS];
+} dlt_bufset;
 dlt_bufset *dlt_bufset_new(void);
 void dlt_bufset_release(dlt_bufset *b);
 /* the owning layer's last release: empties the slots first (breaking that cycle) */

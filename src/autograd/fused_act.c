@@ -33,7 +33,10 @@ static int dropout_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gi
   if (!mask) return -1;
   int err;
   dlt_tensor *dx = dlt_fused_grad_new(n, 0, gin, &err), *g = dlt_contiguous((dlt_tensor *)gout);
-  if (err || !g) { dlt_release(g); return -1; }
+  if (err || !g) {
+    dlt_release(g);
+    return -1;
+  }
   if (dx) {
     if (dx->dtype == DLT_FLOAT32) dlt_k_mul_f32(DLT_F32(dx), DLT_F32(g), DLT_F32(mask), dlt_numel(dx));
     else dlt_k_mul_f64(DLT_F64(dx), DLT_F64(g), DLT_F64(mask), dlt_numel(dx));
@@ -63,7 +66,7 @@ dlt_tensor *dlt_fused_dropout(const char *fn, dlt_tensor *x, double p, bool trai
 
 typedef struct {
   dlt_act act;
-  double p[DLT_ACT_NPARAM];  /* the activation's parameters (LeakyReLU's slope, ELU's alpha, ...) */
+  double p[DLT_ACT_NPARAM]; /* the activation's parameters (LeakyReLU's slope, ELU's alpha, ...) */
 } act_ctx;
 
 static bool saves_output(dlt_act act) { return act == DLT_ACT_RELU || act == DLT_ACT_TANH || act == DLT_ACT_SIGMOID; }
@@ -75,7 +78,10 @@ static int act_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
   dlt_act act = c->act;
   int err;
   dlt_tensor *dx = dlt_fused_grad_new(n, 0, gin, &err), *g = dlt_contiguous((dlt_tensor *)gout);
-  if (err || !g) { dlt_release(g); return -1; }
+  if (err || !g) {
+    dlt_release(g);
+    return -1;
+  }
   if (dx) {
     bool out = saves_output(act);
     if (dx->dtype == DLT_FLOAT32)
@@ -125,7 +131,10 @@ static int softmax_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gi
   if (!y) return -1;
   int err;
   dlt_tensor *dx = dlt_fused_grad_new(n, 0, gin, &err), *g = dlt_contiguous((dlt_tensor *)gout);
-  if (err || !g) { dlt_release(g); return -1; }
+  if (err || !g) {
+    dlt_release(g);
+    return -1;
+  }
   const softmax_ctx *c = DLT_NODE_CTX(n, softmax_ctx);
   if (dx) {
     if (dx->dtype == DLT_FLOAT32)

@@ -84,7 +84,7 @@ dlt_tensor *dlt_fused_out(dlt_tensor **cache, int ndim, const int64_t *shape, dl
   bool same = c && c->dtype == dtype && c->ndim == ndim && c->offset == 0 && dlt_is_contiguous(c);
   for (int d = 0; same && d < ndim; d++) same = c->shape[d] == shape[d];
   if (same && c->refcount == 1 && c->storage->refcount == 1) {
-    dlt_node_release(c->grad_fn);   /* the old step's node: its graph is no longer reachable */
+    dlt_node_release(c->grad_fn); /* the old step's node: its graph is no longer reachable */
     c->grad_fn = NULL;
     dlt_release(c->grad);
     c->grad = NULL;

@@ -22,7 +22,10 @@ static int linear_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin
   if (e0 || e1 || e2) return -1;
   dlt_tensor *g = dlt_contiguous((dlt_tensor *)gout);
   void *scr = act == DLT_ACT_RELU ? dlt_fused_scratch((size_t)(B * OC) * dlt_dtype_size(x->dtype)) : NULL;
-  if (!g || (act == DLT_ACT_RELU && !scr)) { dlt_release(g); return -1; }
+  if (!g || (act == DLT_ACT_RELU && !scr)) {
+    dlt_release(g);
+    return -1;
+  }
   if (x->dtype == DLT_FLOAT32)
     dlt_k_linear_bwd_f32(DLT_F32(dx), DLT_F32(dW), DLT_F32(db), DLT_F32(g), DLT_F32(x), DLT_F32(W),
                          DLT_F32(y), scr, B, C, OC, act, 1, 1);
@@ -58,7 +61,10 @@ dlt_tensor *dlt_fused_linear_buf(const char *fn, dlt_tensor *x, dlt_tensor *W, d
                                  dlt_bufset *bs) {
   if (check_linear(fn, x, W, b)) return NULL;
   int64_t C = W->shape[1], OC = W->shape[0], B = C ? dlt_numel(x) / C : 0;
-  if (!C) { B = 1; for (int d = 0; d < x->ndim - 1; d++) B *= x->shape[d]; }
+  if (!C) {
+    B = 1;
+    for (int d = 0; d < x->ndim - 1; d++) B *= x->shape[d];
+  }
   int64_t shape[DLT_MAXDIM];
   for (int d = 0; d < x->ndim - 1; d++) shape[d] = x->shape[d];
   shape[x->ndim - 1] = OC;

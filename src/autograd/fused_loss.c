@@ -15,8 +15,10 @@ static int scale_grad(dlt_tensor *dst, const dlt_tensor *G, const dlt_tensor *go
   for (int64_t i = 0; i < n; i++) {
     int64_t k = ns == 1 && s->ndim == 0 ? 0 : i / width;
     double sv = f32 ? DLT_F32(s)[k] : DLT_F64(s)[k];
-    if (f32) DLT_F32(dst)[i] = (float)(DLT_F32(G)[i] * sv);
-    else DLT_F64(dst)[i] = DLT_F64(G)[i] * sv;
+    if (f32) DLT_F32(dst)
+    [i] = (float)(DLT_F32(G)[i] * sv);
+    else DLT_F64(dst)
+      [i] = DLT_F64(G)[i] * sv;
   }
   dlt_release(s);
   return 0;
@@ -24,7 +26,7 @@ static int scale_grad(dlt_tensor *dst, const dlt_tensor *G, const dlt_tensor *go
 
 /* saved: 0 dloss/dx, 1 dloss/dt when the target needs it */
 typedef struct {
-  int64_t width;  /* for reduction "none": elements sharing one incoming gradient (a row of C classes, or 1) */
+  int64_t width; /* for reduction "none": elements sharing one incoming gradient (a row of C classes, or 1) */
 } loss_ctx;
 
 static int loss_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin) {
@@ -106,7 +108,11 @@ dlt_tensor *dlt_fused_pointwise_loss(const char *fn, dlt_pointwise_loss kind, dl
     per = NULL;
     if (y && (gx || gt)) y = record_loss(pointwise_node[kind], x, t, y, G, TG, 1);
   }
-  dlt_release(per); dlt_release(G); dlt_release(TG); dlt_release(xc); dlt_release(tcc);
+  dlt_release(per);
+  dlt_release(G);
+  dlt_release(TG);
+  dlt_release(xc);
+  dlt_release(tcc);
   return y;
 }
 
@@ -170,6 +176,9 @@ dlt_tensor *dlt_fused_class_loss(const char *fn, bool ce, dlt_tensor *x, dlt_ten
     if (y && gx) y = record_loss(ce ? "CrossEntropyLossBackward" : "NllLossBackward", x, NULL, y, G, NULL, C);
   }
   free(idx);
-  dlt_release(per); dlt_release(G); dlt_release(xc); dlt_release(pc);
+  dlt_release(per);
+  dlt_release(G);
+  dlt_release(xc);
+  dlt_release(pc);
   return y;
 }

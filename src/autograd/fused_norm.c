@@ -52,7 +52,10 @@ static dlt_tensor *record(const char *name, dlt_backward_fn bw, dlt_tensor *x, d
 
 /* Fetches the saved x, w (may be absent: has_w says), mean, rstd and the gradient
  * targets of x, w, b; returns the contiguous gout or NULL. */
-typedef struct { const dlt_tensor *x, *w, *mean, *rstd; dlt_tensor *dx, *dw, *db, *g; } norm_bw;
+typedef struct {
+  const dlt_tensor *x, *w, *mean, *rstd;
+  dlt_tensor *dx, *dw, *db, *g;
+} norm_bw;
 
 static int norm_bw_begin(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin, norm_bw *s) {
   bool has_w = DLT_NODE_CTX(n, norm_ctx)->has_w;
@@ -84,8 +87,8 @@ static void norm_bw_end(norm_bw *s) {
  * bits as one thread) */
 typedef struct {
   bool fwd, f32;
-  void *y, *mask, *mean, *rstd, *rm, *rv;  /* forward's outputs; backward: y = dx, rm = dw, rv = db */
-  const void *x, *w, *b, *dy;              /* b: forward's bias; dy: backward's gradient */
+  void *y, *mask, *mean, *rstd, *rm, *rv; /* forward's outputs; backward: y = dx, rm = dw, rv = db */
+  const void *x, *w, *b, *dy;             /* b: forward's bias; dy: backward's gradient */
   int64_t N, C, L, c0, c1;
   double eps, momentum, *ws;
   int train;
@@ -126,13 +129,13 @@ static int batch_norm_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor *
   int64_t N = c->N, C = c->C, L = c->L;
   const dlt_tensor *mask = c->has_mask ? dlt_node_saved(n, c->has_w ? 4 : 3) : NULL;
   double *ws = dlt_fused_scratch(sizeof(double) * 5 * (size_t)C);
-  if (!ws || (c->has_mask && !mask)) { norm_bw_end(&s); return -1; }
+  if (!ws || (c->has_mask && !mask)) {
+    norm_bw_end(&s);
+    return -1;
+  }
   bool f32 = s.x->dtype == DLT_FLOAT32;
   if (L > 1) {
-    bn2d_job j = {.fwd = false, .f32 = f32, .y = s.dx ? dlt_data(s.dx) : NULL, .mask = mask ? dlt_data(mask) : NULL,
-                  .mean = dlt_data(s.mean), .rstd = dlt_data(s.rstd), .rm = s.dw ? dlt_data(s.dw) : NULL,
-                  .rv = s.db ? dlt_data(s.db) : NULL, .x = dlt_data(s.x), .w = s.w ? dlt_data(s.w) : NULL,
-                  .dy = dlt_data(s.g), .N = N, .C = C, .L = L, .ws = ws, .train = c->batch_stats};
+    bn2d_job j = {.fwd = false, .f32 = f32, .y = s.dx ? dlt_data(s.dx) : NULL, .mask = mask ? dlt_data(mask) : NULL, .mean = dlt_data(s.mean), .rstd = dlt_data(s.rstd), .rm = s.dw ? dlt_data(s.dw) : NULL, .rv = s.db ? dlt_data(s.db) : NULL, .x = dlt_data(s.x), .w = s.w ? dlt_data(s.w) : NULL, .dy = dlt_data(s.g), .N = N, .C = C, .L = L, .ws = ws, .train = c->batch_stats};
     bn2d_split(&j);
   } else if (f32)
     dlt_k_batchnorm_bwd_f32(DLT_F32(s.dx), DLT_F32(s.dw), DLT_F32(s.db), DLT_F32(s.g), DLT_F32(mask), DLT_F32(s.x),
@@ -193,11 +196,7 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
    * the mask as it stores y */
   bool fused_relu = batch_stats && L > 1 && relu && need_mask && drop_p == 0;
   if (ok && batch_stats && L > 1) {
-    bn2d_job j = {.fwd = true, .f32 = x->dtype == DLT_FLOAT32, .y = dlt_data(y),
-                  .mask = fused_relu ? dlt_data(mask) : NULL, .mean = dlt_data(mean), .rstd = dlt_data(rstd),
-                  .rm = rm ? dlt_data(rmc) : NULL, .rv = rv ? dlt_data(rvc) : NULL, .x = dlt_data(xc),
-                  .w = wc ? dlt_data(wc) : NULL, .b = bc ? dlt_data(bc) : NULL, .N = N, .C = C, .L = L,
-                  .eps = eps, .momentum = momentum, .ws = ws};
+    bn2d_job j = {.fwd = true, .f32 = x->dtype == DLT_FLOAT32, .y = dlt_data(y), .mask = fused_relu ? dlt_data(mask) : NULL, .mean = dlt_data(mean), .rstd = dlt_data(rstd), .rm = rm ? dlt_data(rmc) : NULL, .rv = rv ? dlt_data(rvc) : NULL, .x = dlt_data(xc), .w = wc ? dlt_data(wc) : NULL, .b = bc ? dlt_data(bc) : NULL, .N = N, .C = C, .L = L, .eps = eps, .momentum = momentum, .ws = ws};
     bn2d_split(&j);
     if (rm) dlt_bump_version(rm);
     if (rv) dlt_bump_version(rv);
@@ -212,7 +211,7 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
     if (rm) dlt_bump_version(rm);
     if (rv) dlt_bump_version(rv);
   } else if (ok) {
-    int plain_relu = relu && !need_mask;  /* applied by the kernel as it stores each value */
+    int plain_relu = relu && !need_mask; /* applied by the kernel as it stores each value */
     if (x->dtype == DLT_FLOAT32)
       dlt_k_batchnorm_fwd_eval_f32(DLT_F32(y), DLT_F32(mean), DLT_F32(rstd), DLT_F32(xc), DLT_F32(wc), DLT_F32(bc),
                                    DLT_F32(rmc), DLT_F32(rvc), N, C, L, eps, plain_relu, ws);
@@ -236,8 +235,14 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
     dlt_release(y);
     y = NULL;
   }
-  dlt_release(xc); dlt_release(wc); dlt_release(bc); dlt_release(rmc); dlt_release(rvc);
-  dlt_release(mean); dlt_release(rstd); dlt_release(mask);
+  dlt_release(xc);
+  dlt_release(wc);
+  dlt_release(bc);
+  dlt_release(rmc);
+  dlt_release(rvc);
+  dlt_release(mean);
+  dlt_release(rstd);
+  dlt_release(mask);
   return y;
 }
 
@@ -270,7 +275,10 @@ dlt_tensor *dlt_fused_batch_norm_eval_(const char *fn, dlt_tensor *x, dlt_tensor
                                  DLT_F64(rmc), DLT_F64(rvc), N, C, L, eps, relu, ws);
   }
   if (ok) dlt_bump_version(x);
-  dlt_release(wc); dlt_release(bc); dlt_release(rmc); dlt_release(rvc);
+  dlt_release(wc);
+  dlt_release(bc);
+  dlt_release(rmc);
+  dlt_release(rvc);
   return ok ? dlt_retain(x) : NULL;
 }
 
@@ -335,7 +343,11 @@ dlt_tensor *dlt_fused_layer_norm(const char *fn, dlt_tensor *x, int nd, const in
     dlt_release(y);
     y = NULL;
   }
-  dlt_release(xc); dlt_release(wc); dlt_release(bc); dlt_release(mean); dlt_release(rstd);
+  dlt_release(xc);
+  dlt_release(wc);
+  dlt_release(bc);
+  dlt_release(mean);
+  dlt_release(rstd);
   return y;
 }
 
@@ -388,6 +400,10 @@ dlt_tensor *dlt_fused_group_norm(const char *fn, dlt_tensor *x, int64_t G, dlt_t
     dlt_release(y);
     y = NULL;
   }
-  dlt_release(xc); dlt_release(wcn); dlt_release(bc); dlt_release(mean); dlt_release(rstd);
+  dlt_release(xc);
+  dlt_release(wcn);
+  dlt_release(bc);
+  dlt_release(mean);
+  dlt_release(rstd);
   return y;
 }

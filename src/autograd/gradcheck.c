@@ -20,13 +20,13 @@ void dlt_gradcheck_defaults(dlt_gradcheck_opts *o) {
 typedef struct {
   dlt_gradcheck_fn fn;
   void *ud;
-  dlt_tensor **x;    /* float64 contiguous copies, the leaves the function sees */
+  dlt_tensor **x; /* float64 contiguous copies, the leaves the function sees */
   int n;
-  int ndim;          /* the output's shape, from the first call */
+  int ndim; /* the output's shape, from the first call */
   int64_t shape[DLT_MAXDIM];
-  int64_t m;         /* its number of elements */
-  double *w;         /* weights of the weighted row (m) */
-  int64_t rows;      /* 1, or m with per_element */
+  int64_t m;    /* its number of elements */
+  double *w;    /* weights of the weighted row (m) */
+  int64_t rows; /* 1, or m with per_element */
 } gc_ctx;
 
 /* the rows of one call of fn: vals[rows] */
@@ -59,7 +59,7 @@ static int eval_rows(gc_ctx *c, double *vals) {
 
 /* ana[k][r * numel(x_k) + j]: d row r / d x_k[j] by backward */
 static int analytic(gc_ctx *c, dlt_tensor *out, double **ana) {
-  if (!out->requires_grad) return 0;  /* no input reaches the output: all zeros */
+  if (!out->requires_grad) return 0; /* no input reaches the output: all zeros */
   dlt_tensor *gr = dlt_zeros(c->ndim, c->shape, DLT_FLOAT64);
   if (!gr) return -1;
   double *gp = dlt_data(gr);
@@ -135,11 +135,13 @@ static int compare(gc_ctx *c, int k, const double *ana, const double *num, const
     char oi[128];
     snprintf(b, sizeof b, " of output element %s", index_str(c->ndim, c->shape, r, oi, sizeof oi));
   }
-  return dlt_failn("gradcheck: gradient mismatch for input %d at element %s%s: analytical %.10g, numerical %.10g "
-                   "(atol %g, rtol %g)", k + 1, a, b, ana[worst], num[worst], o->atol, o->rtol);
+  return dlt_failn(
+    "gradcheck: gradient mismatch for input %d at element %s%s: analytical %.10g, numerical %.10g "
+    "(atol %g, rtol %g)",
+    k + 1, a, b, ana[worst], num[worst], o->atol, o->rtol);
 }
 
-static uint64_t mix(uint64_t *s) {  /* splitmix64: weights that do not touch the global RNG */
+static uint64_t mix(uint64_t *s) { /* splitmix64: weights that do not touch the global RNG */
   uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;

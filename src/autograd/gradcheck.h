@@ -10,9 +10,9 @@
 typedef dlt_tensor *(*dlt_gradcheck_fn)(void *ud, dlt_tensor *const *inputs, int n);
 
 typedef struct {
-  double eps;          /* finite-difference step, 1e-6 */
-  double atol, rtol;   /* |analytic - numeric| <= atol + rtol |numeric|: 1e-5, 1e-3 */
-  bool per_element;    /* compare the full Jacobian (each output element) instead of
+  double eps;        /* finite-difference step, 1e-6 */
+  double atol, rtol; /* |analytic - numeric| <= atol + rtol |numeric|: 1e-5, 1e-3 */
+  bool per_element;  /* compare the full Jacobian (each output element) instead of
                           the gradient of sum(output * random weights) */
 } dlt_gradcheck_opts;
 

@@ -11,7 +11,7 @@
 
 #define DLT_NODE_MAXIN 8
 #define DLT_NODE_MAXSAVED 8
-#define DLT_NODE_CTX_BYTES 144  /* conv_ctx, the largest, is 136 */
+#define DLT_NODE_CTX_BYTES 144 /* conv_ctx, the largest, is 136 */
 
 typedef struct dlt_node dlt_node;
 
@@ -21,35 +21,38 @@ typedef struct dlt_node dlt_node;
 typedef int (*dlt_backward_fn)(dlt_node *n, const dlt_tensor *gout, dlt_tensor **gin);
 
 typedef struct dlt_edge {
-  dlt_node *node;    /* retained: the producer of a non-leaf input */
-  dlt_tensor *leaf;  /* retained: a leaf that requires grad (gradient accumulates in .grad) */
+  dlt_node *node;   /* retained: the producer of a non-leaf input */
+  dlt_tensor *leaf; /* retained: a leaf that requires grad (gradient accumulates in .grad) */
 } dlt_edge;
 
 struct dlt_node {
   int refcount;
-  const char *name;                 /* "MulBackward", shown in errors and anomaly reports */
+  const char *name; /* "MulBackward", shown in errors and anomaly reports */
   dlt_backward_fn backward;
   int ninputs;
-  dlt_edge next[DLT_NODE_MAXIN];    /* edge i is empty when input i needs no gradient */
-  int in_ndim[DLT_NODE_MAXIN];      /* each input's shape and dtype, for broadcasting grads */
+  dlt_edge next[DLT_NODE_MAXIN]; /* edge i is empty when input i needs no gradient */
+  int in_ndim[DLT_NODE_MAXIN];   /* each input's shape and dtype, for broadcasting grads */
   int64_t in_shape[DLT_NODE_MAXIN][DLT_MAXDIM];
   dlt_dtype in_dtype[DLT_NODE_MAXIN];
   int nsaved;
-  dlt_tensor *saved[DLT_NODE_MAXSAVED];   /* aliases without grad_fn: no reference cycles */
+  dlt_tensor *saved[DLT_NODE_MAXSAVED]; /* aliases without grad_fn: no reference cycles */
   uint32_t saved_version[DLT_NODE_MAXSAVED];
   /* the op's context (dims, flags, scalars, saved-slot numbers): a struct of the op's
    * own, declared beside its forward and backward, read and written only through
    * DLT_NODE_CTX(n, that_struct); inline, so recording an op allocates nothing */
-  union { max_align_t align; unsigned char bytes[DLT_NODE_CTX_BYTES]; } ctx;
-  void *data;                       /* heap data of variable size (indices), freed with free_data */
+  union {
+    max_align_t align;
+    unsigned char bytes[DLT_NODE_CTX_BYTES];
+  } ctx;
+  void *data; /* heap data of variable size (indices), freed with free_data */
   void (*free_data)(void *);
-  bool released;                    /* saved tensors freed after backward */
+  bool released; /* saved tensors freed after backward */
   /* engine scratch */
   dlt_tensor *gradbuf;
   int deps;
-  bool gradbuf_owned;               /* gradbuf is the engine's own sum, safe to add into */
-  bool queued;                      /* reached by the backward in progress */
-  dlt_node *link;                   /* work lists of dlt_backward and dlt_node_release */
+  bool gradbuf_owned; /* gradbuf is the engine's own sum, safe to add into */
+  bool queued;        /* reached by the backward in progress */
+  dlt_node *link;     /* work lists of dlt_backward and dlt_node_release */
 };
 
 /* Node n's context as the op's struct T (zeroed when the node is made). Compilation

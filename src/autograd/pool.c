@@ -8,14 +8,16 @@
 #include "core/ops.h"
 #include "core/pool.h"
 
-typedef enum { POOL_MAX, POOL_AVG, POOL_ADAPTIVE } pool_kind;
+typedef enum { POOL_MAX,
+               POOL_AVG,
+               POOL_ADAPTIVE } pool_kind;
 
 /* what backward needs: the geometry and, for max pooling, each output's source */
 typedef struct pool_ctx {
   pool_kind kind;
   dlt_pool_geom g;
-  int32_t *idx;     /* owned; (B,OH,OW) */
-  dlt_bufset *bs;   /* a reference to the layer's buffers (backward's dx in slot 2), or NULL */
+  int32_t *idx;   /* owned; (B,OH,OW) */
+  dlt_bufset *bs; /* a reference to the layer's buffers (backward's dx in slot 2), or NULL */
 } pool_ctx;
 
 static void pool_ctx_free(void *p) {
@@ -73,7 +75,10 @@ static int window(const char *fn, const dlt_tensor *x, const dlt_pool_opts *o, b
     if (p > ((k - 1) * dl + 1) / 2)
       return dlt_failn("%s: pad should be at most half of effective kernel size, but got pad=%lld, kernel_size=%lld and dilation=%lld",
                        fn, (long long)p, (long long)k, (long long)dl);
-    *K[e] = k; *St[e] = st; *P[e] = p; *Dl[e] = dl;
+    *K[e] = k;
+    *St[e] = st;
+    *P[e] = p;
+    *Dl[e] = dl;
     *Out[e] = dlt_pool_out_size(*In[e], k, st, p, dl, o->ceil_mode);
     if (*Out[e] < 1)
       return dlt_failn("%s: input of shape %s is too small: output size %lld along spatial dim %d", fn,
@@ -100,7 +105,11 @@ static dlt_tensor *pool_run(const char *name, dlt_tensor *x, int D, pool_ctx *c,
     dlt_release(y);
     y = NULL;
   }
-  if (!y) { dlt_release(xc); pool_ctx_free(c); return NULL; }
+  if (!y) {
+    dlt_release(xc);
+    pool_ctx_free(c);
+    return NULL;
+  }
   bool f32 = x->dtype == DLT_FLOAT32;
   if (c->kind == POOL_MAX) dlt_maxpool_fwd(f32, dlt_data(y), c->idx, dlt_data(xc), &c->g);
   else if (c->kind == POOL_AVG) dlt_avgpool_fwd(f32, dlt_data(y), dlt_data(xc), &c->g);
@@ -108,9 +117,13 @@ static dlt_tensor *pool_run(const char *name, dlt_tensor *x, int D, pool_ctx *c,
   dlt_release(xc);
   if (indices) {
     *indices = dlt_empty(nd, shape, DLT_FLOAT64);
-    if (!*indices) { pool_ctx_free(c); dlt_release(y); return NULL; }
+    if (!*indices) {
+      pool_ctx_free(c);
+      dlt_release(y);
+      return NULL;
+    }
     double *ip = dlt_data(*indices);
-    for (size_t i = 0; i < nout; i++) ip[i] = c->idx[i] + 1;  /* 1-based, as every index in dlt */
+    for (size_t i = 0; i < nout; i++) ip[i] = c->idx[i] + 1; /* 1-based, as every index in dlt */
   }
   const dlt_tensor *in[1] = {x};
   int err;
@@ -118,7 +131,10 @@ static dlt_tensor *pool_run(const char *name, dlt_tensor *x, int D, pool_ctx *c,
   if (err) {
     pool_ctx_free(c);
     dlt_release(y);
-    if (indices) { dlt_release(*indices); *indices = NULL; }
+    if (indices) {
+      dlt_release(*indices);
+      *indices = NULL;
+    }
     return NULL;
   }
   if (n) {
@@ -136,7 +152,10 @@ dlt_tensor *dlt_max_pool(const char *fn, dlt_tensor *x, const dlt_pool_opts *o, 
   if (!c) return NULL;
   memset(c, 0, sizeof *c);
   c->kind = POOL_MAX;
-  if (window(fn, x, o, true, &c->g)) { free(c); return NULL; }
+  if (window(fn, x, o, true, &c->g)) {
+    free(c);
+    return NULL;
+  }
   if ((c->bs = o->bufs)) c->bs->refcount++;
   return pool_run(o->dims == 1 ? "MaxPool1dBackward" : "MaxPool2dBackward", x, o->dims, c, indices);
 }
@@ -148,7 +167,10 @@ dlt_tensor *dlt_avg_pool(const char *fn, dlt_tensor *x, const dlt_pool_opts *o) 
   if (!c) return NULL;
   memset(c, 0, sizeof *c);
   c->kind = POOL_AVG;
-  if (window(fn, x, o, false, &c->g)) { free(c); return NULL; }
+  if (window(fn, x, o, false, &c->g)) {
+    free(c);
+    return NULL;
+  }
   if ((c->bs = o->bufs)) c->bs->refcount++;
   return pool_run(o->dims == 1 ? "AvgPool1dBackward" : "AvgPool2dBackward", x, o->dims, c, NULL);
 }
@@ -158,7 +180,10 @@ dlt_tensor *dlt_adaptive_avg_pool(const char *fn, dlt_tensor *x, int D, const in
   if (!c) return NULL;
   memset(c, 0, sizeof *c);
   c->kind = POOL_ADAPTIVE;
-  if (planes(fn, x, D, &c->g)) { free(c); return NULL; }
+  if (planes(fn, x, D, &c->g)) {
+    free(c);
+    return NULL;
+  }
   c->g.OH = D == 2 ? (out[0] ? out[0] : c->g.H) : 1;
   c->g.OW = out[D - 1] ? out[D - 1] : c->g.W;
   if (c->g.OH < 0 || c->g.OW < 0 || (D == 2 && out[0] < 0) || out[D - 1] < 0) {

@@ -27,7 +27,7 @@ char *openblas_get_corename(void);
 #define DLT_BLAS_THREADED_MNK (128.0 * 1024 * 1024)
 
 static int user = 1;
-static bool threaded;  /* the product under way has the workers */
+static bool threaded; /* the product under way has the workers */
 
 static void workers_stop(void) {
   openblas_set_num_threads(1);
@@ -43,7 +43,7 @@ int dlt_blas_num_threads(void) { return user; }
 
 void dlt_blas_set_num_threads(int n) {
   openblas_set_num_threads(n);
-  user = openblas_get_num_threads();  /* as OpenBLAS caps it */
+  user = openblas_get_num_threads(); /* as OpenBLAS caps it */
   workers_stop();
 }
 
@@ -96,9 +96,9 @@ static int sgemm_panel(void) {
   static int panel;
   if (!panel) {
     const char *k = openblas_get_corename();
-    panel = !k                                                                               ? 48
+    panel = !k                                                                                ? 48
             : strstr(k, "SkylakeX") || strstr(k, "Cooperlake") || strstr(k, "SapphireRapids") ? 16
-            : strstr(k, "Haswell") || strstr(k, "Zen")                                       ? 12
+            : strstr(k, "Haswell") || strstr(k, "Zen")                                        ? 12
                                                                                               : 48;
   }
   return panel;
@@ -122,7 +122,7 @@ void dlt_gemm_rows(bool f32, bool ta, bool tb, int m, int n, int k, double alpha
    * the halves are the very panels of the whole */
   int p = sgemm_panel();
   int top = (m / 2 + p / 2) / p * p;
-  gemm_job lo = g;  /* rows top..m-1: A's rows (or columns when transposed) and C's rows */
+  gemm_job lo = g; /* rows top..m-1: A's rows (or columns when transposed) and C's rows */
   lo.m = m - top;
   lo.a = (const char *)a + es * (size_t)top * (ta ? 1 : (size_t)lda);
   lo.c = (char *)c + es * (size_t)top * (size_t)ldc;
@@ -170,7 +170,7 @@ int dlt_gemm(bool ta, bool tb, double alpha, const dlt_tensor *a, const dlt_tens
                      dlt_shape_str(b, sb, sizeof sb), tb ? "^T" : "", dlt_shape_str(c, sc, sizeof sc));
   if (m > INT_MAX || n > INT_MAX || k > INT_MAX) return dlt_failn("gemm: dimensions %lld x %lld x %lld exceed BLAS's int", (long long)m, (long long)k, (long long)n);
   if (m == 0 || n == 0) return 0;
-  if (k == 0) {  /* an empty sum: C = beta C */
+  if (k == 0) { /* an empty sum: C = beta C */
     if (beta == 0) return dlt_fill_(c, 0);
     return dlt_binary_scalar_(DLT_MUL, c, beta);
   }
@@ -179,9 +179,12 @@ int dlt_gemm(bool ta, bool tb, double alpha, const dlt_tensor *a, const dlt_tens
   dlt_tensor *oa, *ob, *oc = NULL;
   const dlt_tensor *A = blas_operand(a, &tra, &lda, &oa);
   const dlt_tensor *B = A ? blas_operand(b, &trb, &ldb, &ob) : NULL;
-  if (!B) { dlt_release(oa); return -1; }
+  if (!B) {
+    dlt_release(oa);
+    return -1;
+  }
   dlt_tensor *C = c;
-  if (!blas_layout(c, &trc, &ldc) || trc) {  /* C must be row-major: compute in a copy */
+  if (!blas_layout(c, &trc, &ldc) || trc) { /* C must be row-major: compute in a copy */
     C = oc = beta == 0 ? dlt_empty(2, c->shape, c->dtype) : dlt_clone(c);
     ldc = max64(n, 1);
   }
@@ -211,7 +214,10 @@ static int promote2(const dlt_tensor *a, const dlt_tensor *b, dlt_tensor **a2, d
 static dlt_tensor *mm_same(const dlt_tensor *a, const dlt_tensor *b) {
   int64_t shape[2] = {a->shape[0], b->shape[1]};
   dlt_tensor *r = dlt_empty(2, shape, a->dtype);
-  if (r && dlt_gemm(false, false, 1, a, b, 0, r)) { dlt_release(r); return NULL; }
+  if (r && dlt_gemm(false, false, 1, a, b, 0, r)) {
+    dlt_release(r);
+    return NULL;
+  }
   return r;
 }
 
@@ -253,7 +259,7 @@ dlt_tensor *dlt_dot(const dlt_tensor *a, const dlt_tensor *b) {
   if (promote2(a, b, &a2, &b2)) return NULL;
   dlt_tensor *ac = dlt_contiguous(a2), *bc = ac ? dlt_contiguous(b2) : NULL;
   dlt_tensor *r = bc ? dlt_empty(0, NULL, a2->dtype) : NULL;
-  if (r) {  /* in double, chunked to stay within BLAS's int */
+  if (r) { /* in double, chunked to stay within BLAS's int */
     double s = 0;
     for (int64_t i = 0, n = a->shape[0]; i < n; i += INT_MAX) {
       int len = (int)(n - i < INT_MAX ? n - i : INT_MAX);
@@ -289,14 +295,15 @@ static dlt_tensor *matmul_batched(const dlt_tensor *a0, const dlt_tensor *b0) {
   memcpy(b2d.shape, b0->shape + b0->ndim - 2, 2 * sizeof(int64_t));
   memcpy(b2d.stride, b0->stride + b0->ndim - 2, 2 * sizeof(int64_t));
   dlt_tensor *a = blas_layout(&a2d, &tr, &ld) ? dlt_retain((dlt_tensor *)a0) : dlt_clone(a0);
-  dlt_tensor *b = a && blas_layout(&b2d, &tr, &ld) ? dlt_retain((dlt_tensor *)b0) : a ? dlt_clone(b0) : NULL;
+  dlt_tensor *b = a && blas_layout(&b2d, &tr, &ld) ? dlt_retain((dlt_tensor *)b0) : a ? dlt_clone(b0)
+                                                                                      : NULL;
   dlt_tensor *r = b ? dlt_empty(nb + 2, shape, a0->dtype) : NULL;
   if (!r) goto done;
   int64_t sta[DLT_MAXDIM], stb[DLT_MAXDIM], idx[DLT_MAXDIM] = {0}, nbatch = 1;
   dlt_tensor ab = *a, bb = *b;
   ab.ndim = a->ndim - 2;
   bb.ndim = b->ndim - 2;
-  dlt_bcast_strides(&ab, nb, bs, sta);  /* a's batch dims, right-aligned against bs */
+  dlt_bcast_strides(&ab, nb, bs, sta); /* a's batch dims, right-aligned against bs */
   dlt_bcast_strides(&bb, nb, bs, stb);
   for (int i = 0; i < nb; i++) nbatch *= bs[i];
   dlt_tensor A = a2d, B = b2d, C = *r;
@@ -312,9 +319,16 @@ static dlt_tensor *matmul_batched(const dlt_tensor *a0, const dlt_tensor *b0) {
   for (int64_t q = 0; q < nbatch; q++) {
     A.offset = a->offset;
     B.offset = b->offset;
-    for (int i = 0; i < nb; i++) { A.offset += idx[i] * sta[i]; B.offset += idx[i] * stb[i]; }
+    for (int i = 0; i < nb; i++) {
+      A.offset += idx[i] * sta[i];
+      B.offset += idx[i] * stb[i];
+    }
     C.offset = q * m * n;
-    if (dlt_gemm(false, false, 1, &A, &B, 0, &C)) { dlt_release(r); r = NULL; goto done; }
+    if (dlt_gemm(false, false, 1, &A, &B, 0, &C)) {
+      dlt_release(r);
+      r = NULL;
+      goto done;
+    }
     for (int i = nb - 1; i >= 0 && ++idx[i] == bs[i]; i--) idx[i] = 0;
   }
 done:
@@ -329,8 +343,20 @@ static dlt_tensor *matmul_same(const dlt_tensor *a, const dlt_tensor *b) {
   /* 1-D operands become matrices ((k) -> (1,k) on the left, (k,1) on the right) and
    * that dim is dropped from the result; a >= 3-D times a matrix folds a's batch into m */
   dlt_tensor a2 = *a, b2 = *b;
-  if (a->ndim == 1) { a2.ndim = 2; a2.shape[0] = 1; a2.shape[1] = a->shape[0]; a2.stride[0] = a->shape[0]; a2.stride[1] = a->stride[0]; }
-  if (b->ndim == 1) { b2.ndim = 2; b2.shape[0] = b->shape[0]; b2.shape[1] = 1; b2.stride[0] = b->stride[0]; b2.stride[1] = 1; }
+  if (a->ndim == 1) {
+    a2.ndim = 2;
+    a2.shape[0] = 1;
+    a2.shape[1] = a->shape[0];
+    a2.stride[0] = a->shape[0];
+    a2.stride[1] = a->stride[0];
+  }
+  if (b->ndim == 1) {
+    b2.ndim = 2;
+    b2.shape[0] = b->shape[0];
+    b2.shape[1] = 1;
+    b2.stride[0] = b->stride[0];
+    b2.stride[1] = 1;
+  }
   dlt_tensor *r;
   if (a->ndim >= 3 && b2.ndim == 2) {
     int64_t fold[2] = {-1, a->shape[a->ndim - 1]};
@@ -344,7 +370,8 @@ static dlt_tensor *matmul_same(const dlt_tensor *a, const dlt_tensor *b) {
   int64_t shape[DLT_MAXDIM];
   int nd = 0;
   for (int i = 0; i < a->ndim - 1; i++) shape[nd++] = a->shape[i];
-  if (a->ndim == 1) for (int i = 0; i < b->ndim - 2; i++) shape[nd++] = b->shape[i];
+  if (a->ndim == 1)
+    for (int i = 0; i < b->ndim - 2; i++) shape[nd++] = b->shape[i];
   if (b->ndim != 1) shape[nd++] = b->shape[b->ndim - 1];
   dlt_tensor *v = dlt_view(r, nd, shape);
   dlt_release(r);

@@ -45,7 +45,10 @@ static void gemm(bool f32, bool split, bool ta, bool tb, int64_t m, int64_t n, i
 
 /* Two reusable scratch buffers, one per thread of a split batch (the engine is called
  * from one thread, so they are never in use twice) */
-static struct { void *p; size_t n; } scratch[2];
+static struct {
+  void *p;
+  size_t n;
+} scratch[2];
 
 static void *get_scratch(int k, size_t bytes) {
   if (bytes <= scratch[k].n) return scratch[k].p;
@@ -72,14 +75,16 @@ static bool want_split(const dlt_conv_geom *g) {
   return dlt_blas_num_threads() > 1 && g->N >= 2 && macs >= 1e6;
 }
 
-typedef enum { JOB_FWD, JOB_BWD_DATA, JOB_BWD_WEIGHT } job_kind;
+typedef enum { JOB_FWD,
+               JOB_BWD_DATA,
+               JOB_BWD_WEIGHT } job_kind;
 
 typedef struct {
   job_kind kind;
   bool f32, split;
-  void *out, *out2;        /* y / dx / dw, and db */
-  const void *in, *w, *b;  /* x or dy, the weight, the bias */
-  const void *x;           /* bwd_weight's image */
+  void *out, *out2;       /* y / dx / dw, and db */
+  const void *in, *w, *b; /* x or dy, the weight, the bias */
+  const void *x;          /* bwd_weight's image */
   const dlt_conv_geom *g;
   int64_t n0, n1;
   void *col;
@@ -123,14 +128,14 @@ static int run(conv_job *job, size_t extra_bytes, void **extra) {
   void *s1 = get_scratch(1, cb_al + extra_bytes);
   if (!s1) return -1;
   conv_job lo = *job;
-  lo.n0 = g->N / 2;  /* the helper takes the upper half of the batch */
+  lo.n0 = g->N / 2; /* the helper takes the upper half of the batch */
   job->n1 = lo.n0;
   lo.col = s1;
   if (extra) {
     *extra = (char *)s1 + cb_al;
     memset(*extra, 0, extra_bytes);
   }
-  if (extra_bytes) {  /* bwd_weight: the helper sums into its own dw (then db) */
+  if (extra_bytes) { /* bwd_weight: the helper sums into its own dw (then db) */
     size_t es = job->f32 ? sizeof(float) : sizeof(double);
     int64_t nw = g->OC * (g->C / g->G) * g->KH * g->KW;
     lo.out = job->out ? *extra : NULL;

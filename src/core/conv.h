@@ -11,8 +11,8 @@
  * Patch (oh, ow) reads image rows oh*sh - ph + kh*dh and columns ow*sw - pw + kw*dw;
  * reads outside the image are zeros (so padding below/right is implied by OH, OW). */
 typedef struct dlt_conv_geom {
-  int64_t N, C, H, W;     /* image: x is (N,C,H,W) */
-  int64_t OC, OH, OW;     /* patches: y is (N,OC,OH,OW) */
+  int64_t N, C, H, W; /* image: x is (N,C,H,W) */
+  int64_t OC, OH, OW; /* patches: y is (N,OC,OH,OW) */
   int64_t KH, KW, sh, sw, ph, pw, dh, dw, G;
 } dlt_conv_geom;
 

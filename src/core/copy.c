@@ -7,13 +7,15 @@
 
 /* dst[i] = CV(src[i]) for each pair of dtypes: a cast, except into int64 from floats
  * (dlt_to_i64: NaN and out-of-range values defined) and into bool (nonzero) */
-#define DEF_COPY_ROW(ND, NS, TD, TS, CV)                                                \
+#define DEF_COPY_ROW(ND, NS, TD, TS, CV) \
   DLT_VEC_CLONES static void copy_row_##ND##_##NS(void *ctx, int64_t n, char **p, const int64_t *s) { \
-    (void)ctx;                                                                          \
-    TD *o = (TD *)p[0];                                                                 \
-    const TS *a = (const TS *)p[1];                                                     \
-    if (s[0] == 1 && s[1] == 1) for (int64_t i = 0; i < n; i++) o[i] = CV(a[i]);        \
-    else for (int64_t i = 0; i < n; i++) o[i * s[0]] = CV(a[i * s[1]]);                 \
+    (void)ctx; \
+    TD *o = (TD *)p[0]; \
+    const TS *a = (const TS *)p[1]; \
+    if (s[0] == 1 && s[1] == 1) \
+      for (int64_t i = 0; i < n; i++) o[i] = CV(a[i]); \
+    else \
+      for (int64_t i = 0; i < n; i++) o[i * s[0]] = CV(a[i * s[1]]); \
   }
 #define CV_F32(x) ((float)(x))
 #define CV_F64(x) ((double)(x))
@@ -61,12 +63,14 @@ int dlt_copy_(dlt_tensor *dst, const dlt_tensor *src) {
   return 0;
 }
 
-#define DEF_FILL_ROW(T)                                                          \
-  DLT_VEC_CLONES static void fill_row_##T(void *ctx, int64_t n, char **p, const int64_t *s) {  \
-    T *o = (T *)p[0];                                                            \
-    const T v = (T)*(const double *)ctx;                                         \
-    if (s[0] == 1) for (int64_t i = 0; i < n; i++) o[i] = v;                     \
-    else for (int64_t i = 0; i < n; i++) o[i * s[0]] = v;                        \
+#define DEF_FILL_ROW(T) \
+  DLT_VEC_CLONES static void fill_row_##T(void *ctx, int64_t n, char **p, const int64_t *s) { \
+    T *o = (T *)p[0]; \
+    const T v = (T) * (const double *)ctx; \
+    if (s[0] == 1) \
+      for (int64_t i = 0; i < n; i++) o[i] = v; \
+    else \
+      for (int64_t i = 0; i < n; i++) o[i * s[0]] = v; \
   }
 DEF_FILL_ROW(float)
 DEF_FILL_ROW(double)
@@ -87,13 +91,15 @@ int dlt_fill_(dlt_tensor *dst, double v) {
   return 0;
 }
 
-#define DEF_AXPY_ROW(T)                                                          \
-  DLT_VEC_CLONES static void axpy_row_##T(void *ctx, int64_t n, char **p, const int64_t *s) {  \
-    T *o = (T *)p[0];                                                            \
-    const T *a = (const T *)p[1];                                                \
-    const T alpha = (T)*(const double *)ctx;                                     \
-    if (s[0] == 1 && s[1] == 1) for (int64_t i = 0; i < n; i++) o[i] += alpha * a[i]; \
-    else for (int64_t i = 0; i < n; i++) o[i * s[0]] += alpha * a[i * s[1]];     \
+#define DEF_AXPY_ROW(T) \
+  DLT_VEC_CLONES static void axpy_row_##T(void *ctx, int64_t n, char **p, const int64_t *s) { \
+    T *o = (T *)p[0]; \
+    const T *a = (const T *)p[1]; \
+    const T alpha = (T) * (const double *)ctx; \
+    if (s[0] == 1 && s[1] == 1) \
+      for (int64_t i = 0; i < n; i++) o[i] += alpha * a[i]; \
+    else \
+      for (int64_t i = 0; i < n; i++) o[i * s[0]] += alpha * a[i * s[1]]; \
   }
 DEF_AXPY_ROW(float)
 DEF_AXPY_ROW(double)
@@ -113,13 +119,13 @@ int dlt_axpy_(dlt_tensor *dst, double alpha, const dlt_tensor *src) {
 }
 
 /* o = c ? a : b; c is bool, a and b already in the output dtype */
-#define DEF_WHERE_ROW(T)                                                                     \
-  static void where_row_##T(void *ctx, int64_t n, char **p, const int64_t *s) {             \
-    (void)ctx;                                                                               \
-    T *o = (T *)p[0];                                                                        \
-    const uint8_t *c = (const uint8_t *)p[1];                                                \
-    const T *a = (const T *)p[2], *b = (const T *)p[3];                                      \
-    for (int64_t i = 0; i < n; i++) o[i * s[0]] = c[i * s[1]] ? a[i * s[2]] : b[i * s[3]];  \
+#define DEF_WHERE_ROW(T) \
+  static void where_row_##T(void *ctx, int64_t n, char **p, const int64_t *s) { \
+    (void)ctx; \
+    T *o = (T *)p[0]; \
+    const uint8_t *c = (const uint8_t *)p[1]; \
+    const T *a = (const T *)p[2], *b = (const T *)p[3]; \
+    for (int64_t i = 0; i < n; i++) o[i * s[0]] = c[i * s[1]] ? a[i * s[2]] : b[i * s[3]]; \
   }
 DEF_WHERE_ROW(float)
 DEF_WHERE_ROW(double)

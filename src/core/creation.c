@@ -43,7 +43,8 @@ dlt_tensor *dlt_arange(double start, double stop, double step, dlt_dtype dtype) 
   dlt_tensor *t = dlt_empty(1, &n, dtype);
   if (t && dtype == DLT_FLOAT32) arange_float(t->storage->data, start, step, n);
   else if (t && dtype == DLT_FLOAT64) arange_double(t->storage->data, start, step, n);
-  else for (int64_t i = 0; t && i < n; i++) put(t, i, fma(step, (double)i, start));
+  else
+    for (int64_t i = 0; t && i < n; i++) put(t, i, fma(step, (double)i, start));
   return t;
 }
 
@@ -54,8 +55,8 @@ dlt_tensor *dlt_linspace(double a, double b, int64_t n, dlt_dtype dtype) {
   if (n == 1) put(t, 0, a);
   else if (dtype == DLT_FLOAT32) linspace_float(t->storage->data, (float)a, (float)b, n);
   else if (dtype == DLT_FLOAT64) linspace_double(t->storage->data, a, b, n);
-  else for (int64_t i = 0; i < n; i++) put(t, i, i < n / 2 ? a + (b - a) / (double)(n - 1) * (double)i
-                                                           : b - (b - a) / (double)(n - 1) * (double)(n - i - 1));
+  else
+    for (int64_t i = 0; i < n; i++) put(t, i, i < n / 2 ? a + (b - a) / (double)(n - 1) * (double)i : b - (b - a) / (double)(n - 1) * (double)(n - i - 1));
   return t;
 }
 

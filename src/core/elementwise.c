@@ -13,42 +13,43 @@ const char *dlt_binop_name(dlt_binop op) { return op >= 0 && op < DLT_NBINOP ? b
 
 /* x op y for each arithmetic op; maximum/minimum propagate NaN as torch.maximum does.
  * S is the float suffix of libm (f or nothing). */
-#define ARITH(X, T, S)                                  \
-  X(ADD, T, S, x + y)                                   \
-  X(SUB, T, S, x - y)                                   \
-  X(MUL, T, S, x * y)                                   \
-  X(DIV, T, S, x / y)                                   \
-  X(POW, T, S, pow##S(x, y))                            \
-  X(MAXIMUM, T, S, (x != x || x > y) ? x : y)           \
+#define ARITH(X, T, S) \
+  X(ADD, T, S, x + y) \
+  X(SUB, T, S, x - y) \
+  X(MUL, T, S, x *y) \
+  X(DIV, T, S, x / y) \
+  X(POW, T, S, pow##S(x, y)) \
+  X(MAXIMUM, T, S, (x != x || x > y) ? x : y) \
   X(MINIMUM, T, S, (x != x || x < y) ? x : y)
 /* comparisons write bool (uint8_t 0/1) whatever the operands' dtype */
-#define CMPS(X, T)                                      \
-  X(EQ, T, x == y)                                      \
-  X(NE, T, x != y)                                      \
-  X(LT, T, x < y)                                       \
-  X(LE, T, x <= y)                                      \
-  X(GT, T, x > y)                                       \
+#define CMPS(X, T) \
+  X(EQ, T, x == y) \
+  X(NE, T, x != y) \
+  X(LT, T, x < y) \
+  X(LE, T, x <= y) \
+  X(GT, T, x > y) \
   X(GE, T, x >= y)
 /* int64 wraps around as PyTorch's does (through uint64_t: signed overflow is undefined
  * in C); division is never asked of int64 (it promotes to float) but stays defined */
-#define IARITH(X, T, S)                                 \
-  X(ADD, T, S, (int64_t)((uint64_t)x + (uint64_t)y))    \
-  X(SUB, T, S, (int64_t)((uint64_t)x - (uint64_t)y))    \
-  X(MUL, T, S, (int64_t)((uint64_t)x * (uint64_t)y))    \
+#define IARITH(X, T, S) \
+  X(ADD, T, S, (int64_t)((uint64_t)x + (uint64_t)y)) \
+  X(SUB, T, S, (int64_t)((uint64_t)x - (uint64_t)y)) \
+  X(MUL, T, S, (int64_t)((uint64_t)x * (uint64_t)y)) \
   X(DIV, T, S, y == 0 || y == -1 ? (int64_t)(0 - (uint64_t)x * (uint64_t)(y == -1)) : x / y) \
-  X(POW, T, S, ipow(x, y))                              \
-  X(MAXIMUM, T, S, x > y ? x : y)                       \
+  X(POW, T, S, ipow(x, y)) \
+  X(MAXIMUM, T, S, x > y ? x : y) \
   X(MINIMUM, T, S, x < y ? x : y)
 /* bool with bool: + and maximum are "or", * and minimum "and", as in PyTorch */
-#define BARITH(X, T, S)                                 \
-  X(ADD, T, S, x | y)                                   \
-  X(MUL, T, S, x & y)                                   \
-  X(MAXIMUM, T, S, x | y)                               \
-  X(MINIMUM, T, S, x & y)
+#define BARITH(X, T, S) \
+  X(ADD, T, S, x | y) \
+  X(MUL, T, S, x &y) \
+  X(MAXIMUM, T, S, x | y) \
+  X(MINIMUM, T, S, x &y)
 
 /* x^y for int64 by squaring (wrapping); a negative power is 0 except of 1 and -1 */
 static inline int64_t ipow(int64_t x, int64_t y) {
-  if (y < 0) return x == 1 ? 1 : x == -1 ? (y % 2 ? -1 : 1) : 0;
+  if (y < 0) return x == 1 ? 1 : x == -1 ? (y % 2 ? -1 : 1)
+                                         : 0;
   uint64_t r = 1, b = (uint64_t)x;
   for (; y; y >>= 1, b *= b)
     if (y & 1) r *= b;
@@ -57,35 +58,53 @@ static inline int64_t ipow(int64_t x, int64_t y) {
 
 double dlt_binop_apply(dlt_binop op, double x, double y) {
   switch (op) {
-#define APPLY_CASE(OP, T, S, EXPR) case DLT_##OP: return (EXPR);
-#define APPLY_CMP(OP, T, EXPR) case DLT_##OP: return (EXPR) ? 1.0 : 0.0;
+#define APPLY_CASE(OP, T, S, EXPR) \
+  case DLT_##OP: \
+    return (EXPR);
+#define APPLY_CMP(OP, T, EXPR) \
+  case DLT_##OP: return (EXPR) ? 1.0 : 0.0;
     ARITH(APPLY_CASE, double, )
     CMPS(APPLY_CMP, double)
-    default: return NAN;
+  default: return NAN;
   }
 }
 
 /* o[i*so] = a[i*sa] op b[i*sb]; unit-stride, in-place and scalar cases get their own loops */
 typedef void (*bin_kernel)(int64_t n, void *o, int64_t so, const void *a, int64_t sa, const void *b, int64_t sb);
 
-#define DEF_BIN_OUT(OP, T, TO, EXPR)                                                                \
+#define DEF_BIN_OUT(OP, T, TO, EXPR) \
   DLT_VEC_CLONES static void bin_##OP##_##T(int64_t n, void *o_, int64_t so, const void *a_, int64_t sa, \
-                             const void *b_, int64_t sb) {                                          \
-    TO *o = o_;                                                                                     \
-    const T *a = a_, *b = b_;                                                                       \
-    if (so == 1 && sa == 1 && sb == 1 && (void *)o == (const void *)a) {                            \
-      for (int64_t i = 0; i < n; i++) { T x = a[i], y = b[i]; o[i] = (EXPR); }                      \
-    } else if (so == 1 && sa == 1 && sb == 1) {                                                     \
-      for (int64_t i = 0; i < n; i++) { T x = a[i], y = b[i]; o[i] = (EXPR); }                      \
-    } else if (so == 1 && sa == 1 && sb == 0) {                                                     \
-      const T y = b[0];                                                                             \
-      for (int64_t i = 0; i < n; i++) { T x = a[i]; o[i] = (EXPR); }                                \
-    } else if (so == 1 && sa == 0 && sb == 1) {                                                     \
-      const T x = a[0];                                                                             \
-      for (int64_t i = 0; i < n; i++) { T y = b[i]; o[i] = (EXPR); }                                \
-    } else {                                                                                        \
-      for (int64_t i = 0; i < n; i++) { T x = a[i * sa], y = b[i * sb]; o[i * so] = (EXPR); }       \
-    }                                                                                               \
+                                            const void *b_, int64_t sb) { \
+    TO *o = o_; \
+    const T *a = a_, *b = b_; \
+    if (so == 1 && sa == 1 && sb == 1 && (void *)o == (const void *)a) { \
+      for (int64_t i = 0; i < n; i++) { \
+        T x = a[i], y = b[i]; \
+        o[i] = (EXPR); \
+      } \
+    } else if (so == 1 && sa == 1 && sb == 1) { \
+      for (int64_t i = 0; i < n; i++) { \
+        T x = a[i], y = b[i]; \
+        o[i] = (EXPR); \
+      } \
+    } else if (so == 1 && sa == 1 && sb == 0) { \
+      const T y = b[0]; \
+      for (int64_t i = 0; i < n; i++) { \
+        T x = a[i]; \
+        o[i] = (EXPR); \
+      } \
+    } else if (so == 1 && sa == 0 && sb == 1) { \
+      const T x = a[0]; \
+      for (int64_t i = 0; i < n; i++) { \
+        T y = b[i]; \
+        o[i] = (EXPR); \
+      } \
+    } else { \
+      for (int64_t i = 0; i < n; i++) { \
+        T x = a[i * sa], y = b[i * sb]; \
+        o[i * so] = (EXPR); \
+      } \
+    } \
   }
 #define DEF_BIN(OP, T, S, EXPR) DEF_BIN_OUT(OP, T, T, EXPR)
 #define DEF_CMP(OP, T, EXPR) DEF_BIN_OUT(OP, T, uint8_t, (uint8_t)(EXPR))
@@ -156,7 +175,7 @@ dlt_tensor *dlt_binary(dlt_binop op, const dlt_tensor *a, const dlt_tensor *b) {
   int cd = compute_dtype(op, dlt_promote(a->dtype, b->dtype));
   if (cd < 0) return NULL;
   dlt_dtype dt = (dlt_dtype)cd;
-  if (a->dtype != dt || b->dtype != dt) {  /* mixed dtypes: convert to the common one first */
+  if (a->dtype != dt || b->dtype != dt) { /* mixed dtypes: convert to the common one first */
     dlt_tensor *a2 = a->dtype == dt ? dlt_retain((dlt_tensor *)a) : dlt_to_dtype((dlt_tensor *)a, dt);
     dlt_tensor *b2 = a2 && b->dtype != dt ? dlt_to_dtype((dlt_tensor *)b, dt) : dlt_retain((dlt_tensor *)b);
     dlt_tensor *r = a2 && b2 ? dlt_binary(op, a2, b2) : NULL;
@@ -188,7 +207,12 @@ dlt_tensor *dlt_binary(dlt_binop op, const dlt_tensor *a, const dlt_tensor *b) {
 /* The number is cast to the operand's dtype and read with stride 0; r may be a bool
  * result (comparisons). */
 static void run_scalar(bin_kernel k, dlt_tensor *r, const dlt_tensor *a, double s, bool left) {
-  union { float f; double d; int64_t i; uint8_t b; } u;
+  union {
+    float f;
+    double d;
+    int64_t i;
+    uint8_t b;
+  } u;
   switch (a->dtype) {
   case DLT_FLOAT32: u.f = (float)s; break;
   case DLT_FLOAT64: u.d = s; break;
@@ -202,7 +226,7 @@ static void run_scalar(bin_kernel k, dlt_tensor *r, const dlt_tensor *a, double 
     else k(n, dlt_data(r), 1, dlt_data(a), 1, sp, 0);
     return;
   }
-  dlt_tensor st = *a;  /* a 0-D header whose data pointer is the number */
+  dlt_tensor st = *a; /* a 0-D header whose data pointer is the number */
   dlt_storage ss = {.data = (void *)sp};
   st.ndim = 0;
   st.offset = 0;

@@ -1,11 +1,11 @@
 /* error.c: the engine's last error message, and allocation that reports instead of aborting. */
 #include "core/error.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ctype.h>
 
 static _Thread_local char errbuf[512];
 

@@ -1,7 +1,7 @@
 /* file.c: the one reader and the one atomic writer behind every file dlt reads or writes
  * (safetensors, .npy, CSV, IDX, PNG): regular files only, and saves that either replace
  * the target whole or leave it untouched. */
-#define _GNU_SOURCE  /* O_CLOEXEC, O_NOFOLLOW, getrandom */
+#define _GNU_SOURCE /* O_CLOEXEC, O_NOFOLLOW, getrandom */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -22,7 +22,7 @@ void *dlt_read_file(const char *fn, const char *path, size_t *len) {
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     /* a device (/dev/zero), FIFO or socket could be read forever, or block */
     const char *why = errno && !st.st_mode ? strerror(errno) : S_ISDIR(st.st_mode) ? strerror(EISDIR)
-                      : "not a regular file";
+                                                                                   : "not a regular file";
     close(fd);
     return dlt_fail("%s: cannot read '%s': %s", fn, path, why);
   }
@@ -35,7 +35,7 @@ void *dlt_read_file(const char *fn, const char *path, size_t *len) {
   char *buf = dlt_malloc(cap ? cap : 1);
   while (buf && n < cap) {
     ssize_t r = read(fd, buf + n, cap - n);
-    if (r == 0) break;  /* it shrank */
+    if (r == 0) break; /* it shrank */
     if (r < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       free(buf);
@@ -72,8 +72,11 @@ static int open_temp(const char *path, char **tmp) {
     memcpy(p, ".dlt-", 5);
     for (size_t i = 0; i < sizeof r; i++) p[5 + i] = letters[r[i] % 36];
     memcpy(p + 5 + sizeof r, ".tmp", 5);
-    int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);  /* & ~umask, as fopen */
-    if (fd >= 0) { *tmp = name; return fd; }
+    int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666); /* & ~umask, as fopen */
+    if (fd >= 0) {
+      *tmp = name;
+      return fd;
+    }
     if (errno != EEXIST) break;
   }
   int e = errno;
@@ -116,7 +119,7 @@ int dlt_write_atomic(const char *fn, const char *path, int (*fill)(FILE *f, void
   if (rc == 0 && rename(tmp, path) != 0) rc = -1, e = errno;
   if (rc != 0) unlink(tmp);
   free(tmp);
-  if (rc == DLT_WRITE_FAILED) return -1;  /* fill named the failure itself */
+  if (rc == DLT_WRITE_FAILED) return -1; /* fill named the failure itself */
   if (rc != 0) return dlt_failn("%s: cannot write '%s': %s", fn, path, strerror(e));
   sync_dir(path);
   return 0;

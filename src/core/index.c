@@ -26,11 +26,11 @@ dlt_tensor *dlt_index_select(const dlt_tensor *t, int dim, const int64_t *idx, i
   shape[dim] = n;
   dlt_tensor *r = dlt_empty(t->ndim, shape, t->dtype);
   if (!r) return NULL;
-  if (dim == 0 && dlt_is_contiguous(t)) {  /* rows of a contiguous tensor: one memcpy each */
+  if (dim == 0 && dlt_is_contiguous(t)) { /* rows of a contiguous tensor: one memcpy each */
     size_t row = (size_t)(dlt_numel(t) / (t->shape[0] ? t->shape[0] : 1)) * dlt_dtype_size(t->dtype);
     char *d = dlt_data(r);
     const char *s = dlt_data(t);
-    if (row == 8)  /* a DataLoader's batch of 2 floats or 1 double a row: a move, not a call */
+    if (row == 8) /* a DataLoader's batch of 2 floats or 1 double a row: a move, not a call */
       for (int64_t j = 0; j < n; j++) memcpy(d + (size_t)j * 8, s + (size_t)idx[j] * 8, 8);
     else if (row == 4)
       for (int64_t j = 0; j < n; j++) memcpy(d + (size_t)j * 4, s + (size_t)idx[j] * 4, 4);
@@ -56,7 +56,7 @@ int dlt_index_add_(dlt_tensor *dst, int dim, const int64_t *idx, int64_t n, cons
     return dlt_failn("index_add_: source of shape %s does not match %lld indices into %s along dimension %d",
                      dlt_shape_str(src, a, sizeof a), (long long)n, dlt_shape_str(dst, b, sizeof b), dim + 1);
   if (check_indices("index_add_", dst, dim, idx, n)) return -1;
-  for (int64_t j = 0; j < n; j++) {  /* repeated indices accumulate */
+  for (int64_t j = 0; j < n; j++) { /* repeated indices accumulate */
     dlt_tensor d = dlt_select_hdr(dst, dim, idx[j]), s = dlt_select_hdr(src, dim, j);
     if (dlt_axpy_(&d, 1, &s)) return -1;
   }
@@ -88,7 +88,10 @@ dlt_tensor *dlt_cat(dlt_tensor *const *ts, int n, int dim) {
   int64_t at = 0;
   for (int k = 0; r && k < n; k++) {
     dlt_tensor part = dlt_narrow_hdr(r, dim, at, ts[k]->shape[dim]);
-    if (dlt_copy_(&part, ts[k])) { dlt_release(r); return NULL; }
+    if (dlt_copy_(&part, ts[k])) {
+      dlt_release(r);
+      return NULL;
+    }
     at += ts[k]->shape[dim];
   }
   return r;

@@ -12,10 +12,10 @@
 /* Named tensors, in file order, plus the optional string metadata of safetensors. */
 typedef struct {
   int n;
-  char **names;           /* n NUL-terminated names */
-  dlt_tensor **tensors;   /* n owned references */
+  char **names;         /* n NUL-terminated names */
+  dlt_tensor **tensors; /* n owned references */
   int nmeta;
-  char **meta_keys;       /* "__metadata__" entries, nmeta each */
+  char **meta_keys; /* "__metadata__" entries, nmeta each */
   char **meta_values;
 } dlt_tensor_dict;
 
@@ -37,11 +37,13 @@ dlt_tensor *dlt_load_npy(const char *path);
 dlt_tensor *dlt_parse_npy(const void *buf, size_t len, const char *what);
 
 /* CSV of numbers, comma separated, optional header row. */
-enum { DLT_CSV_HEADER_AUTO = -1, DLT_CSV_NO_HEADER = 0, DLT_CSV_HEADER = 1 };
+enum { DLT_CSV_HEADER_AUTO = -1,
+       DLT_CSV_NO_HEADER = 0,
+       DLT_CSV_HEADER = 1 };
 typedef struct {
-  dlt_tensor *data;   /* (rows, cols), owned */
+  dlt_tensor *data; /* (rows, cols), owned */
   int ncols;
-  char **colnames;    /* ncols names when the file had a header row, else NULL */
+  char **colnames; /* ncols names when the file had a header row, else NULL */
 } dlt_csv;
 /* header: one of the enum above; AUTO takes the first row as a header when any of its
  * cells is not a number. Messages start with "load_csv:". */

@@ -10,7 +10,7 @@
 typedef struct {
   char *text;
   size_t cap;
-  size_t *start;   /* offset of each cell in text */
+  size_t *start; /* offset of each cell in text */
   size_t *len;
   int n, ncap;
 } cells;
@@ -75,7 +75,7 @@ static int split_line(const char *what, long line, const char *s, size_t n, cell
     if (cells_push(c, start, o - start) < 0) return -1;
     c->text[o++] = 0;
     if (i >= n) return 0;
-    i++;  /* the comma */
+    i++; /* the comma */
   }
 }
 
@@ -85,7 +85,7 @@ static int cell_number(const cells *c, int k, double *v) {
   size_t n = c->len[k];
   if (n == 0 || memchr(s, 0, n) || memchr(s, 'x', n) || memchr(s, 'X', n)) return 0;
   char *end;
-  *v = strtod(s, &end);  /* out of range gives +-inf or 0, as NumPy's loadtxt */
+  *v = strtod(s, &end); /* out of range gives +-inf or 0, as NumPy's loadtxt */
   return end == s + n;
 }
 
@@ -137,7 +137,7 @@ dlt_csv *dlt_parse_csv(const char *buf, size_t len, int header, dlt_dtype dtype,
   long line = 0, rows = 0;
   int first = 1, rc = 0;
   out->ncols = -1;
-  size_t pos = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;  /* a UTF-8 BOM, as spreadsheets write */
+  size_t pos = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* a UTF-8 BOM, as spreadsheets write */
   while (rc == 0 && pos < len) {
     const char *s = buf + pos, *nl = memchr(s, '\n', len - pos);
     size_t n = nl ? (size_t)(nl - s) : len - pos;
@@ -146,7 +146,7 @@ dlt_csv *dlt_parse_csv(const char *buf, size_t len, int header, dlt_dtype dtype,
     if (n && s[n - 1] == '\r') n--;
     size_t k = 0;
     while (k < n && is_space(s[k])) k++;
-    if (k == n) continue;  /* blank lines are skipped */
+    if (k == n) continue; /* blank lines are skipped */
     if ((rc = split_line(what, line, s, n, &c)) < 0) break;
     if (out->ncols >= 0 && c.n != out->ncols) {
       rc = dlt_failn("load_csv: '%s' line %ld has %d columns, expected %d", what, line, c.n, out->ncols);
@@ -160,7 +160,10 @@ dlt_csv *dlt_parse_csv(const char *buf, size_t len, int header, dlt_dtype dtype,
       /* an empty cell is missing data, not a name: "1,,2" is a data row (and an error) */
       for (int j = 0; header == DLT_CSV_HEADER_AUTO && j < c.n; j++)
         if (c.len[j] > 0 && !cell_number(&c, j, &v)) is_header = 1;
-      if (is_header) { rc = take_header(out, &c); continue; }
+      if (is_header) {
+        rc = take_header(out, &c);
+        continue;
+      }
     }
     rc = take_row(what, line, &c, &vals, &nv, &cap);
     rows++;

@@ -19,8 +19,12 @@ typedef struct {
 } idx_type;
 
 static const idx_type idx_types[] = {
-  {0x08, 1, "ubyte"}, {0x09, 1, "sbyte"}, {0x0B, 2, "short"},
-  {0x0C, 4, "int"},   {0x0D, 4, "float"}, {0x0E, 8, "double"},
+  {0x08, 1, "ubyte"},
+  {0x09, 1, "sbyte"},
+  {0x0B, 2, "short"},
+  {0x0C, 4, "int"},
+  {0x0D, 4, "float"},
+  {0x0E, 8, "double"},
 };
 
 static const idx_type *find_type(uint8_t code) {
@@ -33,15 +37,18 @@ typedef struct {
   const idx_type *type;
   int ndim;
   int64_t shape[DLT_MAXDIM];
-  size_t hdrlen;   /* 4 + 4 * ndim */
-  size_t nbytes;   /* of the data that follow */
+  size_t hdrlen; /* 4 + 4 * ndim */
+  size_t nbytes; /* of the data that follow */
 } idx_header;
 
 /* parses the header from its first bytes; need is set to the header length when
  * fewer than that many bytes were given (and 0 is returned, nothing failed) */
 static int parse_header(const uint8_t *b, size_t n, idx_header *h, const char *what, size_t *need) {
   *need = 0;
-  if (n < 4) { *need = 4; return 0; }
+  if (n < 4) {
+    *need = 4;
+    return 0;
+  }
   if (b[0] != 0 || b[1] != 0)
     return dlt_failn("read_idx: '%s' is not an IDX file (magic %02x %02x %02x %02x)", what,
                      b[0], b[1], b[2], b[3]);
@@ -52,7 +59,10 @@ static int parse_header(const uint8_t *b, size_t n, idx_header *h, const char *w
     return dlt_failn("read_idx: '%s' declares %d dims; dlt reads 1 to %d", what, b[3], DLT_MAXDIM);
   h->ndim = b[3];
   h->hdrlen = 4 + 4 * (size_t)h->ndim;
-  if (n < h->hdrlen) { *need = h->hdrlen; return 0; }
+  if (n < h->hdrlen) {
+    *need = h->hdrlen;
+    return 0;
+  }
   size_t numel = 1;
   for (int d = 0; d < h->ndim; d++) {
     const uint8_t *p = b + 4 + 4 * d;
@@ -70,23 +80,23 @@ static int parse_header(const uint8_t *b, size_t n, idx_header *h, const char *w
 static double element(const uint8_t *p, const idx_type *t, size_t k) {
   p += k * (size_t)t->size;
   switch (t->code) {
-    case 0x08: return p[0];
-    case 0x09: return (int8_t)p[0];
-    case 0x0B: return (int16_t)(uint16_t)(p[0] << 8 | p[1]);
-    case 0x0C: return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
-    case 0x0D: {
-      uint32_t u = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-      float f;
-      memcpy(&f, &u, 4);
-      return f;
-    }
-    default: {
-      uint64_t u = 0;
-      for (int i = 0; i < 8; i++) u = u << 8 | p[i];
-      double d;
-      memcpy(&d, &u, 8);
-      return d;
-    }
+  case 0x08: return p[0];
+  case 0x09: return (int8_t)p[0];
+  case 0x0B: return (int16_t)(uint16_t)(p[0] << 8 | p[1]);
+  case 0x0C: return (int32_t)((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+  case 0x0D: {
+    uint32_t u = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+  }
+  default: {
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++) u = u << 8 | p[i];
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+  }
   }
 }
 

@@ -9,7 +9,9 @@
 
 /* ---------------------------------------------------------------- header literal */
 
-typedef struct { const char *p, *end; } lit;
+typedef struct {
+  const char *p, *end;
+} lit;
 
 static void lskip(lit *L) {
   while (L->p < L->end && (*L->p == ' ' || *L->p == '\t' || *L->p == '\n' || *L->p == '\r')) L->p++;
@@ -62,13 +64,13 @@ static int lshape(lit *L, int *ndim, int64_t *shape) {
       if (v > (INT64_MAX - 9) / 10) return 0;
       v = v * 10 + (*L->p++ - '0');
     }
-    if (L->p < L->end && *L->p == 'L') L->p++;  /* written by Python 2 */
+    if (L->p < L->end && *L->p == 'L') L->p++; /* written by Python 2 */
     if (*ndim == DLT_MAXDIM) return -1;
     shape[(*ndim)++] = v;
     comma = lexpect(L, ',');
     if (!comma) break;
   }
-  if (*ndim == 1 && !comma) return 0;  /* (3) is a number, not a tuple */
+  if (*ndim == 1 && !comma) return 0; /* (3) is a number, not a tuple */
   return lexpect(L, ')');
 }
 
@@ -87,7 +89,9 @@ static int parse_header(const char *what, const char *h, size_t n, npy_header *H
     char key[32];
     if (!lstring(&L, key, sizeof key)) return dlt_failn("load_npy: '%s': malformed header key", what);
     if (!lexpect(&L, ':')) return dlt_failn("load_npy: '%s': expected ':' after '%s' in the header", what, key);
-    int k = strcmp(key, "descr") == 0 ? 0 : strcmp(key, "fortran_order") == 0 ? 1 : strcmp(key, "shape") == 0 ? 2 : -1;
+    int k = strcmp(key, "descr") == 0 ? 0 : strcmp(key, "fortran_order") == 0 ? 1
+                                          : strcmp(key, "shape") == 0         ? 2
+                                                                              : -1;
     if (k < 0) return dlt_failn("load_npy: '%s': unknown header key '%s'", what, key);
     if (seen[k]++) return dlt_failn("load_npy: '%s': header key '%s' appears twice", what, key);
     if (k == 0 && lpeek(&L, '[')) return dlt_failn("load_npy: '%s': structured dtypes are not supported", what);
@@ -108,13 +112,18 @@ static int parse_header(const char *what, const char *h, size_t n, npy_header *H
   lskip(&L);
   if (L.p != L.end) return dlt_failn("load_npy: '%s': trailing characters after the header dict", what);
   for (int k = 0; k < 3; k++)
-    if (!seen[k]) return dlt_failn("load_npy: '%s': header lacks '%s'", what, k == 0 ? "descr" : k == 1 ? "fortran_order" : "shape");
+    if (!seen[k]) return dlt_failn("load_npy: '%s': header lacks '%s'", what, k == 0 ? "descr" : k == 1 ? "fortran_order"
+                                                                                                        : "shape");
   return 0;
 }
 
 /* ---------------------------------------------------------------- dtypes */
 
-typedef struct { char kind; int size; int swap; } npy_dtype;
+typedef struct {
+  char kind;
+  int size;
+  int swap;
+} npy_dtype;
 
 /* '<f4', '>i8', '|b1', '|u1' ...; 0 with an error for anything dlt does not read */
 static int parse_descr(const char *what, const char *d, npy_dtype *t) {
@@ -136,21 +145,37 @@ bad:
 
 static double half_to_double(uint16_t h) {
   int e = h >> 10 & 31, m = h & 1023;
-  double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
+  double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY)
+                                              : ldexp(m + 1024, e - 25);
   return h & 0x8000 ? -v : v;
 }
 
 static double npy_elem(const npy_dtype *t, const unsigned char *p) {
   unsigned char b[8];
   for (int i = 0; i < t->size; i++) b[i] = t->swap ? p[t->size - 1 - i] : p[i];
-  union { float f; double d; int8_t i8; int16_t i16; int32_t i32; int64_t i64;
-          uint8_t u8; uint16_t u16; uint32_t u32; uint64_t u64; } u;
+  union {
+    float f;
+    double d;
+    int8_t i8;
+    int16_t i16;
+    int32_t i32;
+    int64_t i64;
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u32;
+    uint64_t u64;
+  } u;
   memcpy(&u, b, (size_t)t->size);
   switch (t->kind) {
-    case 'f': return t->size == 2 ? half_to_double(u.u16) : t->size == 4 ? u.f : u.d;
-    case 'i': return t->size == 1 ? u.i8 : t->size == 2 ? u.i16 : t->size == 4 ? u.i32 : (double)u.i64;
-    case 'u': return t->size == 1 ? u.u8 : t->size == 2 ? u.u16 : t->size == 4 ? u.u32 : (double)u.u64;
-    default: return u.u8 != 0;
+  case 'f': return t->size == 2 ? half_to_double(u.u16) : t->size == 4 ? u.f
+                                                                       : u.d;
+  case 'i': return t->size == 1 ? u.i8 : t->size == 2 ? u.i16
+                                       : t->size == 4 ? u.i32
+                                                      : (double)u.i64;
+  case 'u': return t->size == 1 ? u.u8 : t->size == 2 ? u.u16
+                                       : t->size == 4 ? u.u32
+                                                      : (double)u.u64;
+  default: return u.u8 != 0;
   }
 }
 
@@ -176,8 +201,9 @@ dlt_tensor *dlt_parse_npy(const void *buf, size_t len, const char *what) {
   size_t have = len - start - hlen;
   if (nbytes != have) return dlt_fail("load_npy: '%s': shape and dtype '%s' need %zu data bytes, the file holds %zu", what, H.descr, nbytes, have);
   /* integers become int64 (uint64, which may not fit, float64), bools bool; f2 and f4 float32 */
-  dlt_dtype dt = T.kind == 'b' ? DLT_BOOL : T.kind == 'f' ? (T.size == 8 ? DLT_FLOAT64 : DLT_FLOAT32)
-               : T.kind == 'u' && T.size == 8 ? DLT_FLOAT64 : DLT_INT64;
+  dlt_dtype dt = T.kind == 'b' ? DLT_BOOL : T.kind == 'f'                ? (T.size == 8 ? DLT_FLOAT64 : DLT_FLOAT32)
+                                          : T.kind == 'u' && T.size == 8 ? DLT_FLOAT64
+                                                                         : DLT_INT64;
   dlt_tensor *t = dlt_empty(H.ndim, H.shape, dt);
   if (!t) return NULL;
   /* fortran order: element (i0..ik) sits at sum i_d * fs_d with fs_0 = 1, fs_d = fs_{d-1} * n_{d-1} */
@@ -194,7 +220,7 @@ dlt_tensor *dlt_parse_npy(const void *buf, size_t len, const char *what) {
       }
     }
     const unsigned char *at = data + src * (size_t)T.size;
-    if (dt == DLT_INT64 && T.kind == 'i' && T.size == 8) {  /* exact: no detour through a double */
+    if (dt == DLT_INT64 && T.kind == 'i' && T.size == 8) { /* exact: no detour through a double */
       unsigned char e[8];
       for (int j = 0; j < 8; j++) e[j] = T.swap ? at[7 - j] : at[j];
       memcpy((int64_t *)t->storage->data + i, e, 8);
@@ -220,7 +246,11 @@ dlt_tensor *dlt_load_npy(const char *path) {
 
 /* ---------------------------------------------------------------- save */
 
-typedef struct { char header[512]; size_t hlen; const dlt_tensor *t; } npy_save;
+typedef struct {
+  char header[512];
+  size_t hlen;
+  const dlt_tensor *t;
+} npy_save;
 
 static int write_npy(FILE *f, void *ctx) {
   npy_save *s = ctx;

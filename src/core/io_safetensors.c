@@ -1,6 +1,6 @@
 /* io_safetensors.c: the safetensors format (dlt.save / dlt.load); its header is read by
  * core/json.c, files are read and written by core/file.c. */
-#define _POSIX_C_SOURCE 200809L  /* strdup */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,42 +15,91 @@
 
 /* ---------------------------------------------------------------- dtypes */
 
-typedef struct { const char *name; int size; } st_dtype;
+typedef struct {
+  const char *name;
+  int size;
+} st_dtype;
 /* readable ones first; index < NREAD means dlt converts it */
 static const st_dtype st_dtypes[] = {
-  {"F32", 4}, {"F64", 8}, {"F16", 2}, {"BF16", 2}, {"I8", 1}, {"I16", 2}, {"I32", 4},
-  {"I64", 8}, {"U8", 1}, {"U16", 2}, {"U32", 4}, {"U64", 8}, {"BOOL", 1},
+  {"F32", 4},
+  {"F64", 8},
+  {"F16", 2},
+  {"BF16", 2},
+  {"I8", 1},
+  {"I16", 2},
+  {"I32", 4},
+  {"I64", 8},
+  {"U8", 1},
+  {"U16", 2},
+  {"U32", 4},
+  {"U64", 8},
+  {"BOOL", 1},
   /* known but not loadable */
-  {"F8_E4M3", 1}, {"F8_E5M2", 1}, {"F8_E8M0", 1}, {"F4", 0}, {"F6_E2M3", 0}, {"F6_E3M2", 0},
-  {"C64", 8}, {"C128", 16},
+  {"F8_E4M3", 1},
+  {"F8_E5M2", 1},
+  {"F8_E8M0", 1},
+  {"F4", 0},
+  {"F6_E2M3", 0},
+  {"F6_E3M2", 0},
+  {"C64", 8},
+  {"C128", 16},
 };
-enum { ST_F32, ST_F64, ST_F16, ST_BF16, ST_I8, ST_I16, ST_I32, ST_I64, ST_U8, ST_U16, ST_U32, ST_U64, ST_BOOL, ST_NREAD };
+enum { ST_F32,
+       ST_F64,
+       ST_F16,
+       ST_BF16,
+       ST_I8,
+       ST_I16,
+       ST_I32,
+       ST_I64,
+       ST_U8,
+       ST_U16,
+       ST_U32,
+       ST_U64,
+       ST_BOOL,
+       ST_NREAD };
 
 static double half_to_double(uint16_t h) {
   int e = h >> 10 & 31, m = h & 1023;
-  double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : ldexp(m + 1024, e - 25);
+  double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY)
+                                              : ldexp(m + 1024, e - 25);
   return h & 0x8000 ? -v : v;
 }
 
 /* element i of raw little-endian data of safetensors dtype k, as a double */
 static double st_elem(int k, const unsigned char *p, int64_t i) {
-  union { float f; double d; int8_t i8; int16_t i16; int32_t i32; int64_t i64;
-          uint8_t u8; uint16_t u16; uint32_t u32; uint64_t u64; } u;
+  union {
+    float f;
+    double d;
+    int8_t i8;
+    int16_t i16;
+    int32_t i32;
+    int64_t i64;
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u32;
+    uint64_t u64;
+  } u;
   memcpy(&u, p + i * st_dtypes[k].size, (size_t)st_dtypes[k].size);
   switch (k) {
-    case ST_F32: return u.f;
-    case ST_F64: return u.d;
-    case ST_F16: return half_to_double(u.u16);
-    case ST_BF16: { uint32_t b = (uint32_t)u.u16 << 16; float f; memcpy(&f, &b, 4); return f; }
-    case ST_I8: return u.i8;
-    case ST_I16: return u.i16;
-    case ST_I32: return u.i32;
-    case ST_I64: return (double)u.i64;
-    case ST_U8: return u.u8;
-    case ST_U16: return u.u16;
-    case ST_U32: return u.u32;
-    case ST_U64: return (double)u.u64;
-    default: return u.u8 != 0;  /* BOOL */
+  case ST_F32: return u.f;
+  case ST_F64: return u.d;
+  case ST_F16: return half_to_double(u.u16);
+  case ST_BF16: {
+    uint32_t b = (uint32_t)u.u16 << 16;
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+  }
+  case ST_I8: return u.i8;
+  case ST_I16: return u.i16;
+  case ST_I32: return u.i32;
+  case ST_I64: return (double)u.i64;
+  case ST_U8: return u.u8;
+  case ST_U16: return u.u16;
+  case ST_U32: return u.u32;
+  case ST_U64: return (double)u.u64;
+  default: return u.u8 != 0; /* BOOL */
   }
 }
 
@@ -73,11 +122,18 @@ void dlt_tensor_dict_free(dlt_tensor_dict *d) {
   free(d);
 }
 
-typedef struct { const char *name; int dtype; int ndim; int64_t shape[DLT_MAXDIM]; int64_t begin, end; } st_entry;
+typedef struct {
+  const char *name;
+  int dtype;
+  int ndim;
+  int64_t shape[DLT_MAXDIM];
+  int64_t begin, end;
+} st_entry;
 
 static int cmp_entry(const void *a, const void *b) {
   const st_entry *x = *(st_entry *const *)a, *y = *(st_entry *const *)b;
-  return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : (x->end > y->end) - (x->end < y->end);
+  return x->begin < y->begin ? -1 : x->begin > y->begin ? 1
+                                                        : (x->end > y->end) - (x->end < y->end);
 }
 
 /* one tensor's header entry: {"dtype": "F32", "shape": [..], "data_offsets": [b, e]} */
@@ -87,7 +143,8 @@ static int parse_entry(const char *what, const char *name, const dlt_json *v, st
     if (strcmp(v->keys[i], "dtype") && strcmp(v->keys[i], "shape") && strcmp(v->keys[i], "data_offsets"))
       return dlt_failn("load: '%s': tensor '%s' has unknown field '%s'", what, name, v->keys[i]);
   const dlt_json *dt = dlt_json_get(v, "dtype"), *sh = dlt_json_get(v, "shape"), *off = dlt_json_get(v, "data_offsets");
-  if (!dt || !sh || !off) return dlt_failn("load: '%s': tensor '%s' lacks '%s'", what, name, !dt ? "dtype" : !sh ? "shape" : "data_offsets");
+  if (!dt || !sh || !off) return dlt_failn("load: '%s': tensor '%s' lacks '%s'", what, name, !dt ? "dtype" : !sh ? "shape"
+                                                                                                                 : "data_offsets");
   if (dt->type != DLT_JSON_STR) return dlt_failn("load: '%s': dtype of tensor '%s' is not a string", what, name);
   e->name = name;
   e->dtype = -1;
@@ -95,8 +152,10 @@ static int parse_entry(const char *what, const char *name, const dlt_json *v, st
     if (strcmp(dt->str, st_dtypes[k].name) == 0) e->dtype = (int)k;
   if (e->dtype < 0) return dlt_failn("load: '%s': tensor '%s' has unknown dtype '%.40s'", what, name, dt->str);
   if (e->dtype >= ST_NREAD)
-    return dlt_failn("load: '%s': tensor '%s' has dtype %s, which dlt cannot read (it reads F32, F64, F16, BF16, "
-                     "I8-I64, U8-U64 and BOOL)", what, name, dt->str);
+    return dlt_failn(
+      "load: '%s': tensor '%s' has dtype %s, which dlt cannot read (it reads F32, F64, F16, BF16, "
+      "I8-I64, U8-U64 and BOOL)",
+      what, name, dt->str);
   if (sh->type != DLT_JSON_ARR) return dlt_failn("load: '%s': shape of tensor '%s' is not a list", what, name);
   if (sh->n > DLT_MAXDIM) return dlt_failn("load: '%s': tensor '%s' has %d dimensions, at most %d allowed", what, name, sh->n, DLT_MAXDIM);
   e->ndim = sh->n;
@@ -140,17 +199,27 @@ static int parse_metadata(const char *what, const dlt_json *v, dlt_tensor_dict *
 static dlt_tensor *make_tensor(const st_entry *e, const unsigned char *data) {
   int k = e->dtype;
   /* integers become int64 (U64, which may not fit, float64), BOOL bool, the small floats float32 */
-  dlt_dtype dt = k == ST_F64 || k == ST_U64 ? DLT_FLOAT64 : k == ST_BOOL ? DLT_BOOL
-               : k == ST_F32 || k == ST_F16 || k == ST_BF16 ? DLT_FLOAT32 : DLT_INT64;
+  dlt_dtype dt = k == ST_F64 || k == ST_U64 ? DLT_FLOAT64 : k == ST_BOOL                               ? DLT_BOOL
+                                                          : k == ST_F32 || k == ST_F16 || k == ST_BF16 ? DLT_FLOAT32
+                                                                                                       : DLT_INT64;
   dlt_tensor *t = dlt_empty(e->ndim, e->shape, dt);
   if (!t) return NULL;
   const unsigned char *src = data + e->begin;
   int64_t n = dlt_numel(t);
   if (k == ST_F32 || k == ST_F64 || k == ST_I64) memcpy(t->storage->data, src, (size_t)(e->end - e->begin));
-  else if (dt == DLT_INT64) { int64_t *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = (int64_t)st_elem(k, src, i); }
-  else if (dt == DLT_BOOL) { uint8_t *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = st_elem(k, src, i) != 0; }
-  else if (dt == DLT_FLOAT32) { float *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = (float)st_elem(k, src, i); }
-  else { double *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = st_elem(k, src, i); }
+  else if (dt == DLT_INT64) {
+    int64_t *p = t->storage->data;
+    for (int64_t i = 0; i < n; i++) p[i] = (int64_t)st_elem(k, src, i);
+  } else if (dt == DLT_BOOL) {
+    uint8_t *p = t->storage->data;
+    for (int64_t i = 0; i < n; i++) p[i] = st_elem(k, src, i) != 0;
+  } else if (dt == DLT_FLOAT32) {
+    float *p = t->storage->data;
+    for (int64_t i = 0; i < n; i++) p[i] = (float)st_elem(k, src, i);
+  } else {
+    double *p = t->storage->data;
+    for (int64_t i = 0; i < n; i++) p[i] = st_elem(k, src, i);
+  }
   return t;
 }
 
@@ -178,7 +247,11 @@ static int parse_tensors(const char *what, const dlt_json *root, const unsigned 
   for (int i = 0; rc == 0 && i < ne; i++) {
     char *name = strdup(entries[i].name);
     dlt_tensor *t = name ? make_tensor(&entries[i], data) : NULL;
-    if (!t) { free(name); rc = name ? -1 : dlt_failn("load: out of memory"); break; }
+    if (!t) {
+      free(name);
+      rc = name ? -1 : dlt_failn("load: out of memory");
+      break;
+    }
     d->names[i] = name;
     d->tensors[i] = t;
     d->n = i + 1;
@@ -222,14 +295,21 @@ dlt_tensor_dict *dlt_load_safetensors(const char *path) {
 
 /* ---------------------------------------------------------------- save */
 
-typedef struct { char *s; size_t n, cap; int oom; } sbuf;
+typedef struct {
+  char *s;
+  size_t n, cap;
+  int oom;
+} sbuf;
 
 static void sb_put(sbuf *b, const char *s, size_t n) {
   if (b->oom) return;
   if (b->n + n + 1 > b->cap) {
     size_t cap = (b->n + n + 1) * 2;
     char *ns = realloc(b->s, cap);
-    if (!ns) { b->oom = 1; return; }
+    if (!ns) {
+      b->oom = 1;
+      return;
+    }
     b->s = ns;
     b->cap = cap;
   }
@@ -245,14 +325,24 @@ static void sb_json_string(sbuf *b, const char *s) {
   for (; *s; s++) {
     unsigned char c = (unsigned char)*s;
     char esc[8];
-    if (c == '"' || c == '\\') { esc[0] = '\\'; esc[1] = (char)c; sb_put(b, esc, 2); }
-    else if (c < 0x20) { snprintf(esc, sizeof esc, "\\u%04x", c); sb_put(b, esc, 6); }
-    else sb_put(b, s, 1);
+    if (c == '"' || c == '\\') {
+      esc[0] = '\\';
+      esc[1] = (char)c;
+      sb_put(b, esc, 2);
+    } else if (c < 0x20) {
+      snprintf(esc, sizeof esc, "\\u%04x", c);
+      sb_put(b, esc, 6);
+    } else sb_put(b, s, 1);
   }
   sb_put(b, "\"", 1);
 }
 
-typedef struct { const char *header; size_t hlen; int n; dlt_tensor *const *ts; } st_save;
+typedef struct {
+  const char *header;
+  size_t hlen;
+  int n;
+  dlt_tensor *const *ts;
+} st_save;
 
 static int write_safetensors(FILE *f, void *ctx) {
   st_save *s = ctx;
@@ -309,8 +399,11 @@ int dlt_save_safetensors(const char *path, int n, const char *const *names, dlt_
     off += nb;
   }
   sb_str(&b, "}");
-  while (!b.oom && (b.n + 8) % 8) sb_str(&b, " ");  /* data starts 8-byte aligned, as the reference writer pads */
-  if (b.oom) { free(b.s); return dlt_failn("save: cannot allocate the header of '%s'", path); }
+  while (!b.oom && (b.n + 8) % 8) sb_str(&b, " "); /* data starts 8-byte aligned, as the reference writer pads */
+  if (b.oom) {
+    free(b.s);
+    return dlt_failn("save: cannot allocate the header of '%s'", path);
+  }
   st_save s = {b.s, b.n, n, ts};
   int rc = dlt_write_atomic("save", path, write_safetensors, &s);
   free(b.s);

@@ -4,14 +4,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/json.h"
 #include "core/error.h" /* dlt_malloc */
+#include "core/json.h"
 
 typedef struct {
   const char *start, *p, *end;
   const char *err;
   size_t errpos;
-  long budget;  /* values left: bounds the memory a hostile header can make us use */
+  long budget; /* values left: bounds the memory a hostile header can make us use */
 } jparser;
 
 void dlt_json_free(dlt_json *v) {
@@ -28,7 +28,10 @@ void dlt_json_free(dlt_json *v) {
 }
 
 static int jfail(jparser *P, const char *msg) {
-  if (!P->err) { P->err = msg; P->errpos = (size_t)(P->p - P->start); }
+  if (!P->err) {
+    P->err = msg;
+    P->errpos = (size_t)(P->p - P->start);
+  }
   return -1;
 }
 
@@ -41,7 +44,9 @@ static int hex4(jparser *P, unsigned *out) {
   unsigned v = 0;
   for (int i = 0; i < 4; i++) {
     char c = P->p[i];
-    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                                                  : -1;
     if (d < 0) return jfail(P, "bad \\u escape");
     v = v * 16 + (unsigned)d;
   }
@@ -51,23 +56,39 @@ static int hex4(jparser *P, unsigned *out) {
 }
 
 static size_t put_utf8(char *o, unsigned cp) {
-  if (cp < 0x80) { o[0] = (char)cp; return 1; }
-  if (cp < 0x800) { o[0] = (char)(0xC0 | cp >> 6); o[1] = (char)(0x80 | (cp & 63)); return 2; }
+  if (cp < 0x80) {
+    o[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    o[0] = (char)(0xC0 | cp >> 6);
+    o[1] = (char)(0x80 | (cp & 63));
+    return 2;
+  }
   if (cp < 0x10000) {
-    o[0] = (char)(0xE0 | cp >> 12); o[1] = (char)(0x80 | (cp >> 6 & 63)); o[2] = (char)(0x80 | (cp & 63));
+    o[0] = (char)(0xE0 | cp >> 12);
+    o[1] = (char)(0x80 | (cp >> 6 & 63));
+    o[2] = (char)(0x80 | (cp & 63));
     return 3;
   }
-  o[0] = (char)(0xF0 | cp >> 18); o[1] = (char)(0x80 | (cp >> 12 & 63));
-  o[2] = (char)(0x80 | (cp >> 6 & 63)); o[3] = (char)(0x80 | (cp & 63));
+  o[0] = (char)(0xF0 | cp >> 18);
+  o[1] = (char)(0x80 | (cp >> 12 & 63));
+  o[2] = (char)(0x80 | (cp >> 6 & 63));
+  o[3] = (char)(0x80 | (cp & 63));
   return 4;
 }
 
 /* length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid */
 static size_t utf8_len(const unsigned char *s, size_t n) {
   unsigned c = s[0];
-  size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+  size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2
+                            : (c & 0xF0) == 0xE0 ? 3
+                            : (c & 0xF8) == 0xF0 ? 4
+                                                 : 0;
   if (!len || len > n) return 0;
-  unsigned cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+  unsigned cp = len == 1 ? c : len == 2 ? c & 0x1F
+                             : len == 3 ? c & 0x0F
+                                        : c & 0x07;
   for (size_t i = 1; i < len; i++) {
     if ((s[i] & 0xC0) != 0x80) return 0;
     cp = cp << 6 | (s[i] & 63);
@@ -78,7 +99,7 @@ static size_t utf8_len(const unsigned char *s, size_t n) {
 }
 
 static int jstring(jparser *P, char **out) {
-  P->p++;  /* opening quote */
+  P->p++; /* opening quote */
   /* decoded text is never longer than the raw text */
   const char *q = P->p;
   while (q < P->end && *q != '"') q += (*q == '\\' && q + 1 < P->end) ? 2 : 1;
@@ -87,10 +108,16 @@ static int jstring(jparser *P, char **out) {
   if (!s) return jfail(P, "out of memory");
   while (*P->p != '"') {
     unsigned char c = (unsigned char)*P->p;
-    if (c < 0x20) { free(s); return jfail(P, "control character in string"); }
+    if (c < 0x20) {
+      free(s);
+      return jfail(P, "control character in string");
+    }
     if (c != '\\') {
       size_t l = utf8_len((const unsigned char *)P->p, (size_t)(P->end - P->p));
-      if (!l) { free(s); return jfail(P, "invalid UTF-8 in string"); }
+      if (!l) {
+        free(s);
+        return jfail(P, "invalid UTF-8 in string");
+      }
       memcpy(o, P->p, l);
       o += l;
       P->p += l;
@@ -99,21 +126,43 @@ static int jstring(jparser *P, char **out) {
     char e = P->p[1];
     P->p += 2;
     const char *simple = strchr("\"\\/bfnrt", e);
-    if (e && simple) { *o++ = "\"\\/\b\f\n\r\t"[simple - "\"\\/bfnrt"]; continue; }
-    if (e != 'u') { P->p -= 2; free(s); return jfail(P, "bad escape in string"); }
+    if (e && simple) {
+      *o++ = "\"\\/\b\f\n\r\t"[simple - "\"\\/bfnrt"];
+      continue;
+    }
+    if (e != 'u') {
+      P->p -= 2;
+      free(s);
+      return jfail(P, "bad escape in string");
+    }
     unsigned cp, lo;
-    if (hex4(P, &cp) < 0) { free(s); return -1; }
-    if (cp >= 0xD800 && cp <= 0xDBFF) {  /* a surrogate pair */
-      if (P->end - P->p < 2 || P->p[0] != '\\' || P->p[1] != 'u') { free(s); return jfail(P, "lone surrogate"); }
+    if (hex4(P, &cp) < 0) {
+      free(s);
+      return -1;
+    }
+    if (cp >= 0xD800 && cp <= 0xDBFF) { /* a surrogate pair */
+      if (P->end - P->p < 2 || P->p[0] != '\\' || P->p[1] != 'u') {
+        free(s);
+        return jfail(P, "lone surrogate");
+      }
       P->p += 2;
-      if (hex4(P, &lo) < 0) { free(s); return -1; }
-      if (lo < 0xDC00 || lo > 0xDFFF) { free(s); return jfail(P, "lone surrogate"); }
+      if (hex4(P, &lo) < 0) {
+        free(s);
+        return -1;
+      }
+      if (lo < 0xDC00 || lo > 0xDFFF) {
+        free(s);
+        return jfail(P, "lone surrogate");
+      }
       cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
     } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
       free(s);
       return jfail(P, "lone surrogate");
     }
-    if (cp == 0) { free(s); return jfail(P, "NUL character in string"); }
+    if (cp == 0) {
+      free(s);
+      return jfail(P, "NUL character in string");
+    }
     o += put_utf8(o, cp);
   }
   P->p++;
@@ -126,17 +175,24 @@ static int jnumber(jparser *P, dlt_json *v) {
   const char *s = P->p, *e = P->end, *q = s;
   if (q < e && *q == '-') q++;
   if (q < e && *q == '0') q++;
-  else if (q < e && *q >= '1' && *q <= '9') while (q < e && *q >= '0' && *q <= '9') q++;
+  else if (q < e && *q >= '1' && *q <= '9')
+    while (q < e && *q >= '0' && *q <= '9') q++;
   else return jfail(P, "bad number");
   if (q < e && *q == '.') {
     q++;
-    if (q >= e || *q < '0' || *q > '9') { P->p = q; return jfail(P, "bad number"); }
+    if (q >= e || *q < '0' || *q > '9') {
+      P->p = q;
+      return jfail(P, "bad number");
+    }
     while (q < e && *q >= '0' && *q <= '9') q++;
   }
   if (q < e && (*q == 'e' || *q == 'E')) {
     q++;
     if (q < e && (*q == '+' || *q == '-')) q++;
-    if (q >= e || *q < '0' || *q > '9') { P->p = q; return jfail(P, "bad number"); }
+    if (q >= e || *q < '0' || *q > '9') {
+      P->p = q;
+      return jfail(P, "bad number");
+    }
     while (q < e && *q >= '0' && *q <= '9') q++;
   }
   v->type = DLT_JSON_NUM;
@@ -169,7 +225,10 @@ static int jcontainer(jparser *P, dlt_json *v, int depth, int is_obj) {
   v->type = is_obj ? DLT_JSON_OBJ : DLT_JSON_ARR;
   P->p++;
   jskip(P);
-  if (P->p < P->end && *P->p == close) { P->p++; return 0; }
+  if (P->p < P->end && *P->p == close) {
+    P->p++;
+    return 0;
+  }
   int cap = 0;
   for (;;) {
     if (v->n == cap) {
@@ -192,16 +251,25 @@ static int jcontainer(jparser *P, dlt_json *v, int depth, int is_obj) {
       if (P->p >= P->end || *P->p != '"') return jfail(P, "expected a string key");
       if (jstring(P, &key) < 0) return -1;
       jskip(P);
-      if (P->p >= P->end || *P->p != ':') { free(key); return jfail(P, "expected ':'"); }
+      if (P->p >= P->end || *P->p != ':') {
+        free(key);
+        return jfail(P, "expected ':'");
+      }
       P->p++;
     }
     int rc = jvalue(P, item, depth + 1);
     if (is_obj) v->keys[v->n] = key;
-    v->n++;  /* counted even when it failed, so dlt_json_free releases what it holds */
+    v->n++; /* counted even when it failed, so dlt_json_free releases what it holds */
     if (rc < 0) return -1;
     jskip(P);
-    if (P->p < P->end && *P->p == ',') { P->p++; continue; }
-    if (P->p < P->end && *P->p == close) { P->p++; return is_obj ? check_unique(P, v) : 0; }
+    if (P->p < P->end && *P->p == ',') {
+      P->p++;
+      continue;
+    }
+    if (P->p < P->end && *P->p == close) {
+      P->p++;
+      return is_obj ? check_unique(P, v) : 0;
+    }
     return jfail(P, is_obj ? "expected ',' or '}'" : "expected ',' or ']'");
   }
 }
@@ -220,9 +288,22 @@ static int jvalue(jparser *P, dlt_json *v, int depth) {
     return 0;
   }
   if (c == '-' || (c >= '0' && c <= '9')) return jnumber(P, v);
-  if (left >= 4 && memcmp(P->p, "true", 4) == 0) { v->type = DLT_JSON_BOOL; v->n = 1; P->p += 4; return 0; }
-  if (left >= 5 && memcmp(P->p, "false", 5) == 0) { v->type = DLT_JSON_BOOL; P->p += 5; return 0; }
-  if (left >= 4 && memcmp(P->p, "null", 4) == 0) { v->type = DLT_JSON_NULL; P->p += 4; return 0; }
+  if (left >= 4 && memcmp(P->p, "true", 4) == 0) {
+    v->type = DLT_JSON_BOOL;
+    v->n = 1;
+    P->p += 4;
+    return 0;
+  }
+  if (left >= 5 && memcmp(P->p, "false", 5) == 0) {
+    v->type = DLT_JSON_BOOL;
+    P->p += 5;
+    return 0;
+  }
+  if (left >= 4 && memcmp(P->p, "null", 4) == 0) {
+    v->type = DLT_JSON_NULL;
+    P->p += 4;
+    return 0;
+  }
   return jfail(P, "unexpected character");
 }
 

@@ -5,16 +5,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { DLT_JSON_NULL, DLT_JSON_BOOL, DLT_JSON_NUM, DLT_JSON_STR, DLT_JSON_ARR, DLT_JSON_OBJ };
+enum { DLT_JSON_NULL,
+       DLT_JSON_BOOL,
+       DLT_JSON_NUM,
+       DLT_JSON_STR,
+       DLT_JSON_ARR,
+       DLT_JSON_OBJ };
 
 typedef struct dlt_json {
   int type;
-  const char *num;     /* DLT_JSON_NUM: the literal's text in the input */
+  const char *num; /* DLT_JSON_NUM: the literal's text in the input */
   size_t numlen;
-  char *str;           /* DLT_JSON_STR: decoded, NUL-terminated (no NULs inside) */
-  int n;               /* DLT_JSON_ARR/OBJ: count; DLT_JSON_BOOL: 1 for true */
+  char *str; /* DLT_JSON_STR: decoded, NUL-terminated (no NULs inside) */
+  int n;     /* DLT_JSON_ARR/OBJ: count; DLT_JSON_BOOL: 1 for true */
   struct dlt_json *items;
-  char **keys;         /* DLT_JSON_OBJ */
+  char **keys; /* DLT_JSON_OBJ */
 } dlt_json;
 
 /* Parses all of s[0..n) into v (free it with dlt_json_free); -1 with a message and the

@@ -6,7 +6,7 @@
 
 #include "core/kernels.h"
 #include "core/ops.h"
-#include "core/random.h" /* dlt_rng8 */
+#include "core/random.h"  /* dlt_rng8 */
 #include "core/strided.h" /* DLT_VEC_CLONES */
 
 #define R double

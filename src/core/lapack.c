@@ -28,7 +28,11 @@ int dlt_lapack_dgelsd(int m, int n, int nrhs, double *a, int lda, double *b, int
   lwork = lwork_of(wq);
   double *work = dlt_malloc(sizeof(double) * (size_t)lwork);
   int *iwork = dlt_malloc(sizeof(int) * (size_t)(iq > 1 ? iq : 1));
-  if (!work || !iwork) { free(work); free(iwork); return NO_MEMORY; }
+  if (!work || !iwork) {
+    free(work);
+    free(iwork);
+    return NO_MEMORY;
+  }
   dgelsd_(&m, &n, &nrhs, a, &lda, b, &ldb, s, &rcond, rank, work, &lwork, iwork, &info);
   free(work);
   free(iwork);

@@ -104,7 +104,10 @@ dlt_tensor *dlt_polyfit(const dlt_tensor *x, const dlt_tensor *y, int deg) {
   if (check_size("polyfit", m, order)) return NULL;
   double *V = dlt_malloc(sizeof(double) * (size_t)(m * order));
   double *scale = V ? dlt_malloc(sizeof(double) * (size_t)order) : NULL;
-  if (!scale) { free(V); return NULL; }
+  if (!scale) {
+    free(V);
+    return NULL;
+  }
   /* Vandermonde columns x^deg ... x^0, each divided by its 2-norm (NumPy's conditioning) */
   for (int64_t i = 0; i < m; i++) {
     double xi = dlt_get_flat(x, i), p = 1;
@@ -112,7 +115,10 @@ dlt_tensor *dlt_polyfit(const dlt_tensor *x, const dlt_tensor *y, int deg) {
       free(V), free(scale);
       return dlt_fail("polyfit: x[%lld] is %g; least squares needs finite values", (long long)i + 1, xi);
     }
-    for (int64_t j = order - 1; j >= 0; j--) { V[j * m + i] = p; p *= xi; }
+    for (int64_t j = order - 1; j >= 0; j--) {
+      V[j * m + i] = p;
+      p *= xi;
+    }
   }
   for (int64_t j = 0; j < order; j++) {
     double s = 0;
@@ -141,7 +147,7 @@ dlt_tensor *dlt_polyval(const dlt_tensor *coeffs, const dlt_tensor *x) {
   if (r) {
     const float *xf = dlt_data(xc);
     const double *xd = dlt_data(xc);
-    for (int64_t i = 0; i < n; i++) {  /* Horner: y = (...(c0 x + c1) x + ...) + c_last */
+    for (int64_t i = 0; i < n; i++) { /* Horner: y = (...(c0 x + c1) x + ...) + c_last */
       double xv = x->dtype == DLT_FLOAT32 ? xf[i] : xd[i], acc = 0;
       for (int64_t j = 0; j < nc; j++) acc = acc * xv + c[j];
       if (r->dtype == DLT_FLOAT32) ((float *)dlt_data(r))[i] = (float)acc;

@@ -6,16 +6,47 @@
 #include "core/tensor.h"
 
 typedef enum {
-  DLT_ADD, DLT_SUB, DLT_MUL, DLT_DIV, DLT_POW, DLT_MAXIMUM, DLT_MINIMUM,
-  DLT_EQ, DLT_NE, DLT_LT, DLT_LE, DLT_GT, DLT_GE,
+  DLT_ADD,
+  DLT_SUB,
+  DLT_MUL,
+  DLT_DIV,
+  DLT_POW,
+  DLT_MAXIMUM,
+  DLT_MINIMUM,
+  DLT_EQ,
+  DLT_NE,
+  DLT_LT,
+  DLT_LE,
+  DLT_GT,
+  DLT_GE,
   DLT_NBINOP
 } dlt_binop;
 
 typedef enum {
-  DLT_NEG, DLT_ABS, DLT_EXP, DLT_LOG, DLT_SQRT, DLT_SIN, DLT_COS, DLT_TANH,
-  DLT_SIGMOID, DLT_RELU, DLT_SIGN, DLT_FLOOR, DLT_CEIL, DLT_ROUND, DLT_SQUARE,
-  DLT_RECIPROCAL, DLT_LOG1P, DLT_EXPM1, DLT_ERF, DLT_GELU, DLT_SILU, DLT_SOFTPLUS,
-  DLT_ISNAN, DLT_ISINF,
+  DLT_NEG,
+  DLT_ABS,
+  DLT_EXP,
+  DLT_LOG,
+  DLT_SQRT,
+  DLT_SIN,
+  DLT_COS,
+  DLT_TANH,
+  DLT_SIGMOID,
+  DLT_RELU,
+  DLT_SIGN,
+  DLT_FLOOR,
+  DLT_CEIL,
+  DLT_ROUND,
+  DLT_SQUARE,
+  DLT_RECIPROCAL,
+  DLT_LOG1P,
+  DLT_EXPM1,
+  DLT_ERF,
+  DLT_GELU,
+  DLT_SILU,
+  DLT_SOFTPLUS,
+  DLT_ISNAN,
+  DLT_ISINF,
   DLT_NUNOP
 } dlt_unop;
 
@@ -56,7 +87,15 @@ int dlt_axpy_(dlt_tensor *dst, double alpha, const dlt_tensor *src);
 
 /* reductions over one dim (dim >= 0) or all dims (dim = DLT_ALLDIMS, giving 0-D) */
 #define DLT_ALLDIMS (-100)
-typedef enum { DLT_RSUM, DLT_RMEAN, DLT_RPROD, DLT_RMAX, DLT_RMIN, DLT_RALL, DLT_RANY, DLT_RARGMAX, DLT_RARGMIN } dlt_redop;
+typedef enum { DLT_RSUM,
+               DLT_RMEAN,
+               DLT_RPROD,
+               DLT_RMAX,
+               DLT_RMIN,
+               DLT_RALL,
+               DLT_RANY,
+               DLT_RARGMAX,
+               DLT_RARGMIN } dlt_redop;
 dlt_tensor *dlt_reduce(dlt_redop op, const dlt_tensor *t, int dim, bool keepdim);
 /* max/min along dim with 0-based indices (as a tensor of t's dtype) */
 dlt_tensor *dlt_max_dim(const dlt_tensor *t, int dim, bool keepdim, bool is_min, dlt_tensor **indices);
@@ -70,9 +109,9 @@ dlt_tensor *dlt_sum_to(const dlt_tensor *t, int ndim, const int64_t *shape);
 dlt_tensor *dlt_softmax(const dlt_tensor *t, int dim, bool log);
 
 /* linear algebra (OpenBLAS / LAPACK) */
-dlt_tensor *dlt_matmul(const dlt_tensor *a, const dlt_tensor *b);  /* 1-D, 2-D and batched, as torch.matmul */
-dlt_tensor *dlt_mm(const dlt_tensor *a, const dlt_tensor *b);      /* 2-D only */
-dlt_tensor *dlt_dot(const dlt_tensor *a, const dlt_tensor *b);     /* 1-D only, 0-D result */
+dlt_tensor *dlt_matmul(const dlt_tensor *a, const dlt_tensor *b); /* 1-D, 2-D and batched, as torch.matmul */
+dlt_tensor *dlt_mm(const dlt_tensor *a, const dlt_tensor *b);     /* 2-D only */
+dlt_tensor *dlt_dot(const dlt_tensor *a, const dlt_tensor *b);    /* 1-D only, 0-D result */
 /* C = alpha*op(A)op(B) + beta*C on 2-D tensors of one dtype; transposed views go to BLAS as transposes */
 int dlt_gemm(bool ta, bool tb, double alpha, const dlt_tensor *a, const dlt_tensor *b, double beta, dlt_tensor *c);
 /* BLAS threads (core/blas.c): products of m x k by k x n from 128M multiply-adds use the
@@ -86,7 +125,7 @@ void dlt_gemm_rows(bool f32, bool ta, bool tb, int m, int n, int k, double alpha
                    const void *b, int ldb, double beta, void *c, int ldc);
 int dlt_blas_num_threads(void);
 void dlt_blas_set_num_threads(int n);
-dlt_tensor *dlt_lstsq(const dlt_tensor *A, const dlt_tensor *b);   /* minimum-norm solution via SVD (gelsd) */
+dlt_tensor *dlt_lstsq(const dlt_tensor *A, const dlt_tensor *b);            /* minimum-norm solution via SVD (gelsd) */
 dlt_tensor *dlt_polyfit(const dlt_tensor *x, const dlt_tensor *y, int deg); /* highest power first, as NumPy */
 dlt_tensor *dlt_polyval(const dlt_tensor *coeffs, const dlt_tensor *x);
 
@@ -99,6 +138,6 @@ dlt_tensor *dlt_stack(dlt_tensor *const *ts, int n, int dim);
 int64_t *dlt_nonzero_1d(const dlt_tensor *t, int64_t *n);
 
 /* printing as PyTorch does: tensor([[1., 2.], ...], dtype=torch.float64) */
-char *dlt_format(const dlt_tensor *t);  /* malloc'd; NULL on allocation failure */
+char *dlt_format(const dlt_tensor *t); /* malloc'd; NULL on allocation failure */
 
 #endif

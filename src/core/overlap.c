@@ -13,17 +13,17 @@ static bool no_internal_overlap(const dlt_tensor *t) {
   if (dlt_is_contiguous(t)) return true;
   int idx[DLT_MAXDIM], n = 0;
   for (int d = 0; d < t->ndim; d++) {
-    if (t->shape[d] == 0) return true;  /* no elements */
+    if (t->shape[d] == 0) return true; /* no elements */
     if (t->shape[d] == 1) continue;
     if (t->stride[d] == 0) return false;
     idx[n++] = d;
   }
-  for (int i = 1; i < n; i++)  /* insertion sort by |stride| */
+  for (int i = 1; i < n; i++) /* insertion sort by |stride| */
     for (int j = i; j > 0 && llabs(t->stride[idx[j]]) < llabs(t->stride[idx[j - 1]]); j--) {
       int k = idx[j];
       idx[j] = idx[j - 1], idx[j - 1] = k;
     }
-  int64_t span = 0;  /* the farthest offset the smaller dims reach */
+  int64_t span = 0; /* the farthest offset the smaller dims reach */
   for (int i = 0; i < n; i++) {
     int64_t s = llabs(t->stride[idx[i]]);
     if (s <= span) return false;
@@ -66,8 +66,10 @@ static const char *in_place(const char *op) {
 int dlt_check_overlap(const char *op, const dlt_tensor *dst, const dlt_tensor *src) {
   if (dlt_numel(dst) == 0) return 0;
   if (!no_internal_overlap(dst))
-    return dlt_failn("%s%s: unsupported operation: more than one element of the written-to tensor refers "
-                     "to a single memory location (an expanded view); clone() the tensor first", op, in_place(op));
+    return dlt_failn(
+      "%s%s: unsupported operation: more than one element of the written-to tensor refers "
+      "to a single memory location (an expanded view); clone() the tensor first",
+      op, in_place(op));
   if (!src || src->storage != dst->storage || dlt_numel(src) == 0 || same_layout(dst, src)) return 0;
   int64_t a0, a1, b0, b1;
   extent(dst, &a0, &a1);
@@ -77,6 +79,8 @@ int dlt_check_overlap(const char *op, const dlt_tensor *dst, const dlt_tensor *s
   if ((int64_t)(a1 * (int64_t)es + (int64_t)es) <= b0 * (int64_t)fs || (b1 * (int64_t)fs + (int64_t)fs) <= a0 * (int64_t)es)
     return 0;
   if (!dense(dst) || !dense(src)) return 0;
-  return dlt_failn("%s%s: unsupported operation: some elements of the input tensor and the written-to tensor "
-                   "refer to a single memory location; clone() the input first", op, in_place(op));
+  return dlt_failn(
+    "%s%s: unsupported operation: some elements of the input tensor and the written-to tensor "
+    "refer to a single memory location; clone() the input first",
+    op, in_place(op));
 }

@@ -30,7 +30,12 @@ int64_t dlt_pool_out_size(int64_t in, int64_t k, int64_t s, int64_t p, int64_t d
 
 /* The planes are independent: with two threads set and enough of them, the helper
  * thread of core/worker.c takes the upper half of the planes. */
-typedef enum { MAX_FWD, MAX_BWD, AVG_FWD, AVG_BWD, ADA_FWD, ADA_BWD } pool_kind;
+typedef enum { MAX_FWD,
+               MAX_BWD,
+               AVG_FWD,
+               AVG_BWD,
+               ADA_FWD,
+               ADA_BWD } pool_kind;
 
 typedef struct {
   pool_kind kind;
@@ -38,7 +43,7 @@ typedef struct {
   void *out;
   const void *in;
   int32_t *idx;
-  dlt_pool_geom g;  /* B is this part's plane count */
+  dlt_pool_geom g; /* B is this part's plane count */
 } pool_job;
 
 static void run_pool(void *p) {
@@ -46,12 +51,30 @@ static void run_pool(void *p) {
   const dlt_pool_geom *g = &j->g;
   if (g->B == 0) return;
   switch (j->kind) {
-  case MAX_FWD: if (j->f32) maxpool_fwd_f32(j->out, j->idx, j->in, g); else maxpool_fwd_f64(j->out, j->idx, j->in, g); break;
-  case MAX_BWD: if (j->f32) maxpool_bwd_f32(j->out, j->in, j->idx, g); else maxpool_bwd_f64(j->out, j->in, j->idx, g); break;
-  case AVG_FWD: if (j->f32) avgpool_fwd_f32(j->out, j->in, g); else avgpool_fwd_f64(j->out, j->in, g); break;
-  case AVG_BWD: if (j->f32) avgpool_bwd_f32(j->out, j->in, g); else avgpool_bwd_f64(j->out, j->in, g); break;
-  case ADA_FWD: if (j->f32) adaptive_fwd_f32(j->out, j->in, g); else adaptive_fwd_f64(j->out, j->in, g); break;
-  case ADA_BWD: if (j->f32) adaptive_bwd_f32(j->out, j->in, g); else adaptive_bwd_f64(j->out, j->in, g); break;
+  case MAX_FWD:
+    if (j->f32) maxpool_fwd_f32(j->out, j->idx, j->in, g);
+    else maxpool_fwd_f64(j->out, j->idx, j->in, g);
+    break;
+  case MAX_BWD:
+    if (j->f32) maxpool_bwd_f32(j->out, j->in, j->idx, g);
+    else maxpool_bwd_f64(j->out, j->in, j->idx, g);
+    break;
+  case AVG_FWD:
+    if (j->f32) avgpool_fwd_f32(j->out, j->in, g);
+    else avgpool_fwd_f64(j->out, j->in, g);
+    break;
+  case AVG_BWD:
+    if (j->f32) avgpool_bwd_f32(j->out, j->in, g);
+    else avgpool_bwd_f64(j->out, j->in, g);
+    break;
+  case ADA_FWD:
+    if (j->f32) adaptive_fwd_f32(j->out, j->in, g);
+    else adaptive_fwd_f64(j->out, j->in, g);
+    break;
+  case ADA_BWD:
+    if (j->f32) adaptive_bwd_f32(j->out, j->in, g);
+    else adaptive_bwd_f64(j->out, j->in, g);
+    break;
   }
 }
 

@@ -11,8 +11,8 @@
 typedef struct dlt_pool_geom {
   int64_t B, H, W, OH, OW;
   int64_t KH, KW, sh, sw, ph, pw, dh, dw;
-  bool count_include_pad;  /* avg */
-  int64_t divisor;         /* avg: divisor_override, 0 for none */
+  bool count_include_pad; /* avg */
+  int64_t divisor;        /* avg: divisor_override, 0 for none */
 } dlt_pool_geom;
 
 /* Output length of a pooling window as PyTorch computes it (ceil_mode: the last window may

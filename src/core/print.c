@@ -9,9 +9,16 @@
 
 #include "core/ops.h"
 
-enum { PRECISION = 4, THRESHOLD = 1000, EDGE = 3, LINEWIDTH = 80 };
+enum { PRECISION = 4,
+       THRESHOLD = 1000,
+       EDGE = 3,
+       LINEWIDTH = 80 };
 
-typedef struct { char *s; size_t len, cap; bool oom; } sbuf;
+typedef struct {
+  char *s;
+  size_t len, cap;
+  bool oom;
+} sbuf;
 
 static void sb_add(sbuf *b, const char *s, size_t n) {
   if (b->oom) return;
@@ -19,7 +26,10 @@ static void sb_add(sbuf *b, const char *s, size_t n) {
     size_t cap = b->cap ? b->cap : 256;
     while (cap < b->len + n + 1) cap *= 2;
     char *p = realloc(b->s, cap);
-    if (!p) { b->oom = true; return; }
+    if (!p) {
+      b->oom = true;
+      return;
+    }
     b->s = p;
     b->cap = cap;
   }
@@ -28,13 +38,15 @@ static void sb_add(sbuf *b, const char *s, size_t n) {
   b->s[b->len] = 0;
 }
 static void sb_puts(sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-static void sb_spaces(sbuf *b, int n) { for (int i = 0; i < n; i++) sb_add(b, " ", 1); }
+static void sb_spaces(sbuf *b, int n) {
+  for (int i = 0; i < n; i++) sb_add(b, " ", 1);
+}
 
 typedef struct {
   bool int_mode, sci_mode;
   int width;
   bool summarize;
-  dlt_dtype dtype;  /* int64 prints as Python ints, bool as True/False */
+  dlt_dtype dtype; /* int64 prints as Python ints, bool as True/False */
 } fmt;
 
 /* Python's "{:.Nf}"/"{:.Ne}" of v; nan prints unsigned, infinities as inf/-inf */
@@ -60,7 +72,10 @@ static void format_value(const fmt *f, double v, char *out, size_t n) {
 
 /* values the formatter looks at: all, or only the edge items of each dim when summarizing */
 static void collect(const dlt_tensor *t, int d, int64_t *idx, bool summarize, double *out, int64_t *n) {
-  if (d == t->ndim) { out[(*n)++] = dlt_get(t, idx); return; }
+  if (d == t->ndim) {
+    out[(*n)++] = dlt_get(t, idx);
+    return;
+  }
   int64_t size = t->shape[d];
   for (int64_t i = 0; i < size; i++) {
     if (summarize && size > 2 * EDGE && i == EDGE) i = size - EDGE;
@@ -73,7 +88,7 @@ static void init_fmt(fmt *f, const double *v, int64_t n) {
   f->int_mode = true;
   f->sci_mode = false;
   f->width = 1;
-  if (!dlt_is_floating(f->dtype)) {  /* the widest str(value), as PyTorch's formatter */
+  if (!dlt_is_floating(f->dtype)) { /* the widest str(value), as PyTorch's formatter */
     char s[64];
     for (int64_t i = 0; i < n; i++) {
       int w = f->dtype == DLT_BOOL ? (v[i] != 0 ? 4 : 5) : snprintf(s, sizeof s, "%lld", (long long)v[i]);
@@ -96,9 +111,9 @@ static void init_fmt(fmt *f, const double *v, int64_t n) {
   char s[64];
   for (int64_t i = 0; i < n; i++) {
     if (!isfinite(v[i]) || v[i] == 0) continue;
-    int w = f->sci_mode ? num_str(s, sizeof s, v[i], 'e', PRECISION)
-          : f->int_mode ? num_str(s, sizeof s, v[i], 'f', 0) + 1
-                        : num_str(s, sizeof s, v[i], 'f', PRECISION);
+    int w = f->sci_mode   ? num_str(s, sizeof s, v[i], 'e', PRECISION)
+            : f->int_mode ? num_str(s, sizeof s, v[i], 'f', 0) + 1
+                          : num_str(s, sizeof s, v[i], 'f', PRECISION);
     if (w > f->width) f->width = w;
   }
 }
@@ -134,7 +149,10 @@ static void vector_str(sbuf *b, const dlt_tensor *t, int64_t *idx, int indent, c
 }
 
 static void tensor_str(sbuf *b, const dlt_tensor *t, int d, int64_t *idx, int indent, const fmt *f) {
-  if (d == t->ndim - 1) { vector_str(b, t, idx, indent, f); return; }
+  if (d == t->ndim - 1) {
+    vector_str(b, t, idx, indent, f);
+    return;
+  }
   int64_t size = t->shape[d];
   int dims_left = t->ndim - d;
   sb_puts(b, "[");
@@ -170,7 +188,7 @@ static void add_suffix(sbuf *b, int *last_len, const char *suffix, int indent) {
 }
 
 char *dlt_format(const dlt_tensor *t) {
-  const int indent = 7;  /* strlen("tensor(") */
+  const int indent = 7; /* strlen("tensor(") */
   sbuf b = {0};
   int64_t n = dlt_numel(t), idx[DLT_MAXDIM] = {0};
   sb_puts(&b, "tensor(");
@@ -178,7 +196,7 @@ char *dlt_format(const dlt_tensor *t) {
   int ns = 0;
   if (n == 0) {
     sb_puts(&b, "[]");
-    if (t->ndim != 1) {  /* Python's tuple repr of the shape */
+    if (t->ndim != 1) { /* Python's tuple repr of the shape */
       size_t k = (size_t)snprintf(suffixes[ns], sizeof suffixes[ns], "size=(");
       for (int i = 0; i < t->ndim && k < sizeof suffixes[ns]; i++)
         k += (size_t)snprintf(suffixes[ns] + k, sizeof suffixes[ns] - k, i ? ", %lld" : "%lld", (long long)t->shape[i]);
@@ -187,10 +205,13 @@ char *dlt_format(const dlt_tensor *t) {
     }
   } else {
     fmt f = {.summarize = n > THRESHOLD, .dtype = t->dtype};
-    int64_t cap = 1;  /* at most 2*EDGE items per dim are looked at when summarizing */
+    int64_t cap = 1; /* at most 2*EDGE items per dim are looked at when summarizing */
     for (int i = 0; i < t->ndim; i++) cap *= f.summarize && t->shape[i] > 2 * EDGE ? 2 * EDGE : t->shape[i];
     double *vals = malloc(sizeof(double) * (size_t)cap);
-    if (!vals) { free(b.s); return NULL; }
+    if (!vals) {
+      free(b.s);
+      return NULL;
+    }
     int64_t cnt = 0;
     collect(t, 0, idx, f.summarize, vals, &cnt);
     init_fmt(&f, vals, cnt);
@@ -220,6 +241,9 @@ char *dlt_format(const dlt_tensor *t) {
     for (int i = 0; i < ns; i++) add_suffix(&b, &last_len, suffixes[i], indent);
     sb_puts(&b, ")");
   }
-  if (b.oom) { free(b.s); return dlt_fail("cannot allocate memory to print a tensor"); }
+  if (b.oom) {
+    free(b.s);
+    return dlt_fail("cannot allocate memory to print a tensor");
+  }
   return b.s;
 }

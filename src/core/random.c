@@ -11,7 +11,7 @@
 #include "core/strided.h"
 #include "core/worker.h"
 
-static dlt_generator G0;  /* the default generator */
+static dlt_generator G0; /* the default generator */
 
 dlt_generator *dlt_default_generator(void) { return &G0; }
 
@@ -53,7 +53,10 @@ static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k
 /* one step of xoshiro256** (the compiler keeps a state held in locals in registers) */
 static inline uint64_t step(uint64_t s[4]) {
   uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-  s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3];
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
   s[2] ^= t;
   s[3] = rotl(s[3], 45);
   return r;
@@ -74,9 +77,9 @@ uint64_t dlt_generator_u64(dlt_generator *g) { return step(gen(g)->s); }
 #define SUPER (LANES * LANE_LEN)
 /* J_j(x) = x^(j LANE_LEN) mod P(x), j = 1, 2, 3: bit b of word w is the coefficient of x^(64 w + b) */
 static const uint64_t JUMP[LANES - 1][4] = {
-    {0xd7f4e8da7e228b85ULL, 0xd638d47ec5bcf595ULL, 0xaa6eb691cbf9ce10ULL, 0x0f41cce3698fad39ULL},
-    {0x669da12373880674ULL, 0xb1df898a4a6f1548ULL, 0x32104b94fe2534d3ULL, 0xda66e09e52b341d1ULL},
-    {0x2f8694c414ab14d4ULL, 0xb9aa0df930906447ULL, 0x8d238798b0472623ULL, 0x47038a0bcd5cad87ULL}};
+  {0xd7f4e8da7e228b85ULL, 0xd638d47ec5bcf595ULL, 0xaa6eb691cbf9ce10ULL, 0x0f41cce3698fad39ULL},
+  {0x669da12373880674ULL, 0xb1df898a4a6f1548ULL, 0x32104b94fe2534d3ULL, 0xda66e09e52b341d1ULL},
+  {0x2f8694c414ab14d4ULL, 0xb9aa0df930906447ULL, 0x8d238798b0472623ULL, 0x47038a0bcd5cad87ULL}};
 
 /* ls[w][j] = word w of T^(j LANE_LEN) s, j = 0..3: each the sum over the bits b of J_j
  * of T^b s, the three sums gathered in one walk of 256 steps (without branches) */
@@ -121,7 +124,8 @@ int dlt_rng_isa(void) {
     isa = 0;
 #if HAVE_ISA
     if (!(e && strcmp(e, "1") == 0))
-      isa = __builtin_cpu_supports("x86-64-v4") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+      isa = __builtin_cpu_supports("x86-64-v4") ? 2 : __builtin_cpu_supports("avx2") ? 1
+                                                                                     : 0;
 #else
     (void)e;
 #endif
@@ -132,54 +136,65 @@ int dlt_rng_isa(void) {
 /* f_V4(...), f_A2(...) or f_GEN(...) by dlt_rng_isa */
 #if HAVE_ISA
 #define BY_ISA(f, ...) \
-  (dlt_rng_isa() == 2 ? f##_V4(__VA_ARGS__) : dlt_rng_isa() == 1 ? f##_A2(__VA_ARGS__) : f##_GEN(__VA_ARGS__))
+  (dlt_rng_isa() == 2 ? f##_V4(__VA_ARGS__) : dlt_rng_isa() == 1 ? f##_A2(__VA_ARGS__) \
+                                                                 : f##_GEN(__VA_ARGS__))
 #else
 #define BY_ISA(f, ...) f##_GEN(__VA_ARGS__)
 #endif
-#define ROTL4(x, k) (((x) << (k)) | ((x) >> (64 - (k))))  /* a macro: vector arguments would warn -Wpsabi */
+#define ROTL4(x, k) (((x) << (k)) | ((x) >> (64 - (k)))) /* a macro: vector arguments would warn -Wpsabi */
 
 /* Four steps of the four lanes, whose state words are the vectors s0..s3: l0..l3 get
  * lane 0..3's four outputs (the 4x4 block of outputs transposed). */
-#define LANES_STEP4(l0, l1, l2, l3)                                                         \
-  u64x4 l0, l1, l2, l3;                                                                     \
-  do {                                                                                      \
-    u64x4 r_[4];                                                                            \
+#define LANES_STEP4(l0, l1, l2, l3) \
+  u64x4 l0, l1, l2, l3; \
+  do { \
+    u64x4 r_[4]; \
     for (int q_ = 0; q_ < 4; q_++) { /* xoshiro256**; x * 5 and x * 9 as shifts and adds */ \
-      u64x4 x_ = (s1 << 2) + s1;                                                            \
-      x_ = ROTL4(x_, 7);                                                                    \
-      r_[q_] = (x_ << 3) + x_;                                                              \
-      u64x4 t_ = s1 << 17;                                                                  \
-      s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;                                               \
-      s2 ^= t_;                                                                             \
-      s3 = ROTL4(s3, 45);                                                                   \
-    }                                                                                       \
-    u64x4 a_ = __builtin_shufflevector(r_[0], r_[1], 0, 4, 2, 6);                           \
-    u64x4 b_ = __builtin_shufflevector(r_[0], r_[1], 1, 5, 3, 7);                           \
-    u64x4 c_ = __builtin_shufflevector(r_[2], r_[3], 0, 4, 2, 6);                           \
-    u64x4 d_ = __builtin_shufflevector(r_[2], r_[3], 1, 5, 3, 7);                           \
-    l0 = __builtin_shufflevector(a_, c_, 0, 1, 4, 5);                                       \
-    l1 = __builtin_shufflevector(b_, d_, 0, 1, 4, 5);                                       \
-    l2 = __builtin_shufflevector(a_, c_, 2, 3, 6, 7);                                       \
-    l3 = __builtin_shufflevector(b_, d_, 2, 3, 6, 7);                                       \
+      u64x4 x_ = (s1 << 2) + s1; \
+      x_ = ROTL4(x_, 7); \
+      r_[q_] = (x_ << 3) + x_; \
+      u64x4 t_ = s1 << 17; \
+      s2 ^= s0; \
+      s3 ^= s1; \
+      s1 ^= s2; \
+      s0 ^= s3; \
+      s2 ^= t_; \
+      s3 = ROTL4(s3, 45); \
+    } \
+    u64x4 a_ = __builtin_shufflevector(r_[0], r_[1], 0, 4, 2, 6); \
+    u64x4 b_ = __builtin_shufflevector(r_[0], r_[1], 1, 5, 3, 7); \
+    u64x4 c_ = __builtin_shufflevector(r_[2], r_[3], 0, 4, 2, 6); \
+    u64x4 d_ = __builtin_shufflevector(r_[2], r_[3], 1, 5, 3, 7); \
+    l0 = __builtin_shufflevector(a_, c_, 0, 1, 4, 5); \
+    l1 = __builtin_shufflevector(b_, d_, 0, 1, 4, 5); \
+    l2 = __builtin_shufflevector(a_, c_, 2, 3, 6, 7); \
+    l3 = __builtin_shufflevector(b_, d_, 2, 3, 6, 7); \
   } while (0)
-#define LANES_LOAD(ls)  \
+#define LANES_LOAD(ls) \
   u64x4 s0, s1, s2, s3; \
-  memcpy(&s0, ls[0], 32); memcpy(&s1, ls[1], 32); memcpy(&s2, ls[2], 32); memcpy(&s3, ls[3], 32)
-#define LANES_STORE(ls) memcpy(ls[0], &s0, 32); memcpy(ls[1], &s1, 32); memcpy(ls[2], &s2, 32); memcpy(ls[3], &s3, 32)
+  memcpy(&s0, ls[0], 32); \
+  memcpy(&s1, ls[1], 32); \
+  memcpy(&s2, ls[2], 32); \
+  memcpy(&s3, ls[3], 32)
+#define LANES_STORE(ls) \
+  memcpy(ls[0], &s0, 32); \
+  memcpy(ls[1], &s1, 32); \
+  memcpy(ls[2], &s2, 32); \
+  memcpy(ls[3], &s3, 32)
 
 /* buf[j*LANE_LEN + t] = output t of lane j; ls[w] holds word w of the four lanes'
  * states and is advanced LANE_LEN steps */
-#define DEF_LANES_RUN(B, ATTR)                                       \
+#define DEF_LANES_RUN(B, ATTR) \
   ATTR static void lanes_run_##B(uint64_t *buf, uint64_t ls[4][LANES]) { \
-    LANES_LOAD(ls);                                                    \
-    for (int64_t t = 0; t < LANE_LEN; t += 4) {                        \
-      LANES_STEP4(l0, l1, l2, l3);                                     \
-      memcpy(buf + t, &l0, 32);                                        \
-      memcpy(buf + LANE_LEN + t, &l1, 32);                             \
-      memcpy(buf + 2 * LANE_LEN + t, &l2, 32);                         \
-      memcpy(buf + 3 * LANE_LEN + t, &l3, 32);                         \
-    }                                                                  \
-    LANES_STORE(ls);                                                   \
+    LANES_LOAD(ls); \
+    for (int64_t t = 0; t < LANE_LEN; t += 4) { \
+      LANES_STEP4(l0, l1, l2, l3); \
+      memcpy(buf + t, &l0, 32); \
+      memcpy(buf + LANE_LEN + t, &l1, 32); \
+      memcpy(buf + 2 * LANE_LEN + t, &l2, 32); \
+      memcpy(buf + 3 * LANE_LEN + t, &l3, 32); \
+    } \
+    LANES_STORE(ls); \
   }
 #if HAVE_ISA
 DEF_LANES_RUN(V4, V4_TARGET)
@@ -217,7 +232,11 @@ static void raw_fill_from(uint64_t st[4], uint64_t *buf, int64_t m) {
 
 /* Raw outputs drawn in order from a filled buffer, then from the generator state s
  * itself: buffer and generator never overlap, as a fill leaves the state past the buffer. */
-typedef struct { const uint64_t *buf; int64_t pos, len; uint64_t *s; } stream;
+typedef struct {
+  const uint64_t *buf;
+  int64_t pos, len;
+  uint64_t *s;
+} stream;
 static uint64_t rawbuf[2][SUPER];
 
 /* pos counts the draws taken past the buffer too (from the generator itself) */
@@ -239,14 +258,21 @@ static void stream_refill(stream *st, int64_t want) {
  * current one into normals: buf[0..len) from the state s, which ends past them. The
  * caller may meanwhile take e draws past its buffer from the generator itself; those
  * are buf[0..e), so its stream goes on at buf[e] (or, past buf, at the generator). */
-typedef struct { uint64_t *buf; int64_t len; uint64_t s[4]; } raw_job;
+typedef struct {
+  uint64_t *buf;
+  int64_t len;
+  uint64_t s[4];
+} raw_job;
 static void raw_job_run(void *arg) {
   raw_job *j = arg;
   raw_fill_from(j->s, j->buf, j->len);
 }
 
 /* two different jobs for dlt_worker_run2, which runs one function on both threads */
-typedef struct { void (*fn)(void *); void *arg; } call;
+typedef struct {
+  void (*fn)(void *);
+  void *arg;
+} call;
 static void call_run(void *c) { ((call *)c)->fn(((call *)c)->arg); }
 
 /* (r >> 11) * 2^-53 exactly, as (double)(r >> 11) * 0x1.0p-53 gives it but without a
@@ -287,7 +313,7 @@ static void zig_init(void) {
 /* the ~1% of draws outside their layer's inner rectangle, drawing on from st */
 static double normal_slow(stream *st, int i, double z, double sign) {
   for (;;) {
-    if (i == 0) {  /* the tail beyond R, by Marsaglia's exponential method */
+    if (i == 0) { /* the tail beyond R, by Marsaglia's exponential method */
       double a, b;
       do {
         a = -log1p(-u53(stream_next(st))) / ZIG_R;
@@ -337,7 +363,8 @@ int64_t dlt_generator_below(dlt_generator *g, int64_t n) {
   if (n <= 1) return 0;
   g = gen(g);
   uint64_t un = (uint64_t)n, lim = UINT64_MAX - UINT64_MAX % un, x;
-  do x = step(g->s); while (x >= lim);
+  do x = step(g->s);
+  while (x >= lim);
   return (int64_t)(x % un);
 }
 
@@ -345,9 +372,14 @@ int64_t dlt_generator_below(dlt_generator *g, int64_t n) {
  * contiguous fills of uniform_ and normal_ have their own loops below). */
 static int fill(dlt_tensor *t, double (*f)(void *), void *ud) {
   int64_t n = dlt_numel(t);
-  if (dlt_is_contiguous(t) && dlt_is_floating(t->dtype)) {  /* int64 and bool through dlt_set */
-    if (t->dtype == DLT_FLOAT32) { float *p = dlt_data(t); for (int64_t i = 0; i < n; i++) p[i] = (float)f(ud); }
-    else { double *p = dlt_data(t); for (int64_t i = 0; i < n; i++) p[i] = f(ud); }
+  if (dlt_is_contiguous(t) && dlt_is_floating(t->dtype)) { /* int64 and bool through dlt_set */
+    if (t->dtype == DLT_FLOAT32) {
+      float *p = dlt_data(t);
+      for (int64_t i = 0; i < n; i++) p[i] = (float)f(ud);
+    } else {
+      double *p = dlt_data(t);
+      for (int64_t i = 0; i < n; i++) p[i] = f(ud);
+    }
   } else {
     int64_t idx[DLT_MAXDIM] = {0};
     for (int64_t i = 0; i < n; i++) {
@@ -362,17 +394,35 @@ static int fill(dlt_tensor *t, double (*f)(void *), void *ud) {
   return 0;
 }
 
-typedef struct { double a, b; dlt_generator *g; } two;
-static double f_uniform(void *u) { two *p = u; return p->a + (p->b - p->a) * dlt_generator_uniform(p->g); }
-static double f_normal(void *u) { two *p = u; return p->a + p->b * dlt_generator_normal(p->g); }
-static double f_bernoulli(void *u) { two *p = u; return dlt_generator_uniform(p->g) < p->a ? 1.0 : 0.0; }
-static double f_exponential(void *u) { two *p = u; return -log1p(-dlt_generator_uniform(p->g)) / p->a; }
+typedef struct {
+  double a, b;
+  dlt_generator *g;
+} two;
+static double f_uniform(void *u) {
+  two *p = u;
+  return p->a + (p->b - p->a) * dlt_generator_uniform(p->g);
+}
+static double f_normal(void *u) {
+  two *p = u;
+  return p->a + p->b * dlt_generator_normal(p->g);
+}
+static double f_bernoulli(void *u) {
+  two *p = u;
+  return dlt_generator_uniform(p->g) < p->a ? 1.0 : 0.0;
+}
+static double f_exponential(void *u) {
+  two *p = u;
+  return -log1p(-dlt_generator_uniform(p->g)) / p->a;
+}
 static double f_laplace(void *u) {
   two *p = u;
-  double v = dlt_generator_uniform(p->g) - 0.5;  /* inverse CDF of the Laplace distribution */
+  double v = dlt_generator_uniform(p->g) - 0.5; /* inverse CDF of the Laplace distribution */
   return p->a - p->b * (v < 0 ? -1.0 : 1.0) * log1p(-2.0 * fabs(v));
 }
-static double f_randint(void *u) { two *p = u; return p->a + (double)dlt_generator_below(p->g, (int64_t)(p->b - p->a)); }
+static double f_randint(void *u) {
+  two *p = u;
+  return p->a + (double)dlt_generator_below(p->g, (int64_t)(p->b - p->a));
+}
 
 /* (r >> 11) * 2^-53 of four draws r, as u53 computes it (GEN) or by conversion (V4:
  * the 53-bit integer converts exactly) */
@@ -381,43 +431,48 @@ typedef int64_t i64x4 __attribute__((vector_size(32)));
   (((f64x4)(((r) >> 12) | 0x3ff0000000000000ULL) - 1.0) + (f64x4)((0 - (((r) >> 11) & 1)) & 0x3ca0000000000000ULL))
 #define U53_4_V4(r) (__builtin_convertvector((i64x4)((r) >> 11), f64x4) * 0x1.0p-53)
 #define STORE4_double(p, v) memcpy((p), &(v), 32)
-#define STORE4_float(p, v)                          \
-  do {                                              \
+#define STORE4_float(p, v) \
+  do { \
     f32x4 f_ = __builtin_convertvector((v), f32x4); \
-    memcpy((p), &f_, 16);                           \
+    memcpy((p), &f_, 16); \
   } while (0)
 
 /* Contiguous p[0..n) = a + (b - a) u, u uniform in [0, 1): whole lane blocks straight
  * from the lanes (lane j's outputs are p[j*LANE_LEN ...]), the rest one at a time. */
-#define UNIFORM_SINK(T, B, l, j)            \
-  do {                                      \
-    f64x4 v_ = a + (b - a) * U53_4_##B(l);  \
-    STORE4_##T(p + (j) * LANE_LEN + t, v_); \
+#define UNIFORM_SINK(T, B, l, j) \
+  do { \
+    f64x4 v_ = a + (b - a) * U53_4_##B(l); \
+    STORE4_##T(p + (j)*LANE_LEN + t, v_); \
   } while (0)
 /* a share of uniform_'s whole blocks (uniform_blocks_T_B in random_fill.inc) */
-typedef struct { void *p; int64_t skip, blocks; double a, b; uint64_t s[4]; } block_job;
-#define U53_4_A2 U53_4_GEN  /* AVX2 converts as the generic build does */
+typedef struct {
+  void *p;
+  int64_t skip, blocks;
+  double a, b;
+  uint64_t s[4];
+} block_job;
+#define U53_4_A2 U53_4_GEN /* AVX2 converts as the generic build does */
 
 /* Four fast-path candidates p[0..4) = mean + std * sign * z from the draws u[0..4), as
  * zig_fast computes them; ORs into bits (all-ones words) the lanes outside their
  * layer's inner rectangle, whose p must be redone the slow way. */
-#define ZIG4(T, B, p, u, mean, std, bits)                                       \
-  do {                                                                          \
-    u64x4 u_;                                                                   \
-    memcpy(&u_, (u), 32);                                                       \
-    f64x4 x_ = U53_4_##B(u_);                                                   \
+#define ZIG4(T, B, p, u, mean, std, bits) \
+  do { \
+    u64x4 u_; \
+    memcpy(&u_, (u), 32); \
+    f64x4 x_ = U53_4_##B(u_); \
     f64x2 p0_, p1_, p2_, p3_; /* pk_ = {zx[ik], zx[ik + 1]}, ik = u[k] & 255 */ \
-    memcpy(&p0_, zx + ((u)[0] & 255), 16);                                      \
-    memcpy(&p1_, zx + ((u)[1] & 255), 16);                                      \
-    memcpy(&p2_, zx + ((u)[2] & 255), 16);                                      \
-    memcpy(&p3_, zx + ((u)[3] & 255), 16);                                      \
-    f64x4 a_ = __builtin_shufflevector(p0_, p2_, 0, 1, 2, 3);                   \
-    f64x4 b_ = __builtin_shufflevector(p1_, p3_, 0, 1, 2, 3);                   \
-    f64x4 z_ = x_ * __builtin_shufflevector(a_, b_, 0, 4, 2, 6);                \
-    bits |= (u64x4)(z_ >= __builtin_shufflevector(a_, b_, 1, 5, 3, 7));         \
-    f64x4 v_ = (f64x4)((u64x4)z_ ^ ((u_ & 256) << 55));                         \
-    v_ = (mean) + (std) * v_;                                                   \
-    STORE4_##T(p, v_);                                                          \
+    memcpy(&p0_, zx + ((u)[0] & 255), 16); \
+    memcpy(&p1_, zx + ((u)[1] & 255), 16); \
+    memcpy(&p2_, zx + ((u)[2] & 255), 16); \
+    memcpy(&p3_, zx + ((u)[3] & 255), 16); \
+    f64x4 a_ = __builtin_shufflevector(p0_, p2_, 0, 1, 2, 3); \
+    f64x4 b_ = __builtin_shufflevector(p1_, p3_, 0, 1, 2, 3); \
+    f64x4 z_ = x_ * __builtin_shufflevector(a_, b_, 0, 4, 2, 6); \
+    bits |= (u64x4)(z_ >= __builtin_shufflevector(a_, b_, 1, 5, 3, 7)); \
+    f64x4 v_ = (f64x4)((u64x4)z_ ^ ((u_ & 256) << 55)); \
+    v_ = (mean) + (std)*v_; \
+    STORE4_##T(p, v_); \
   } while (0)
 
 /* index of the first set bit of mask[] at or after t, or len */
@@ -442,7 +497,12 @@ static int64_t next_slow(const uint64_t *mask, int64_t t, int64_t len) {
  * from the buffer, past the chunk if need be. c[i] = p[k + i] is free to hold the
  * candidate as the draws left in the buffer are at most the outputs left, n - k. */
 #define CHUNK 1024
-typedef struct { void *p; int64_t n, k; double mean, std; stream st; } normal_job;
+typedef struct {
+  void *p;
+  int64_t n, k;
+  double mean, std;
+  stream st;
+} normal_job;
 /* ZIG4 and UNIFORM_SINK with T and B expanded first (they paste them) */
 #define ZIG4_TB(T, B, ...) ZIG4(T, B, __VA_ARGS__)
 #define UNIFORM_SINK_TB(T, B, ...) UNIFORM_SINK(T, B, __VA_ARGS__)
@@ -538,7 +598,8 @@ int64_t *dlt_generator_randperm_idx(dlt_generator *g, int64_t n) {
   g = gen(g);
   for (int64_t i = n - 1; i > 0; i--) {
     uint64_t m = (uint64_t)i + 1, x;
-    do x = step(g->s); while (x >= 0 - m && x >= UINT64_MAX - UINT64_MAX % m);
+    do x = step(g->s);
+    while (x >= 0 - m && x >= UINT64_MAX - UINT64_MAX % m);
     int64_t j = (int64_t)(x % m), s = p[i];
     p[i] = p[j];
     p[j] = s;

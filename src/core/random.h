@@ -10,8 +10,8 @@
 #include "core/tensor.h"
 
 typedef struct dlt_generator {
-  uint64_t s[4];   /* all zero: not seeded yet (the first draw seeds with 0) */
-  uint64_t seed;   /* the last seed given */
+  uint64_t s[4]; /* all zero: not seeded yet (the first draw seeds with 0) */
+  uint64_t seed; /* the last seed given */
 } dlt_generator;
 
 /* The global generator (dlt.manual_seed, dlt.random.get_rng_state, every Lua draw). */
@@ -23,9 +23,9 @@ void dlt_generator_get_state(dlt_generator *g, uint64_t state[4]);
 int dlt_generator_set_state(dlt_generator *g, const uint64_t state[4]);
 
 uint64_t dlt_generator_u64(dlt_generator *g);
-double dlt_generator_uniform(dlt_generator *g);       /* [0, 1) with 53 random bits */
-double dlt_generator_normal(dlt_generator *g);        /* standard normal */
-int64_t dlt_generator_below(dlt_generator *g, int64_t n);  /* uniform in [0, n), unbiased */
+double dlt_generator_uniform(dlt_generator *g);           /* [0, 1) with 53 random bits */
+double dlt_generator_normal(dlt_generator *g);            /* standard normal */
+int64_t dlt_generator_below(dlt_generator *g, int64_t n); /* uniform in [0, n), unbiased */
 
 /* in place fills from g (NULL: the default); each bumps the version */
 int dlt_generator_uniform_(dlt_generator *g, dlt_tensor *t, double a, double b);
@@ -33,7 +33,7 @@ int dlt_generator_normal_(dlt_generator *g, dlt_tensor *t, double mean, double s
 int dlt_generator_bernoulli_(dlt_generator *g, dlt_tensor *t, double p);
 int dlt_generator_exponential_(dlt_generator *g, dlt_tensor *t, double rate);
 int dlt_generator_laplace_(dlt_generator *g, dlt_tensor *t, double loc, double scale);
-int dlt_generator_randint_(dlt_generator *g, dlt_tensor *t, int64_t lo, int64_t hi);  /* hi exclusive */
+int dlt_generator_randint_(dlt_generator *g, dlt_tensor *t, int64_t lo, int64_t hi); /* hi exclusive */
 /* a permutation of 0..n-1 */
 int64_t *dlt_generator_randperm_idx(dlt_generator *g, int64_t n);
 
@@ -56,7 +56,9 @@ int64_t *dlt_randperm_idx(int64_t n);
  * extensions), seeded from a generator (NULL: the default) so that a seed repeats them:
  * dropout's masks. fill24 writes n (a multiple of 8) 24-bit uniform integers. */
 typedef uint32_t dlt_v4u __attribute__((vector_size(16)));
-typedef struct { dlt_v4u s[2][4]; } dlt_rng8;
+typedef struct {
+  dlt_v4u s[2][4];
+} dlt_rng8;
 void dlt_rng8_seed(dlt_rng8 *r, dlt_generator *g);
 void dlt_rng8_fill24(dlt_rng8 *r, int32_t *out, int64_t n);
 

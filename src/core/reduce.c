@@ -9,14 +9,20 @@
 #include "core/strided.h"
 
 /* internal reductions beyond dlt_redop: norms and the variance */
-enum { R_NORM2 = 100, R_NORM1, R_NORMINF, R_NORMNINF, R_NORM0, R_NORMP, R_VAR };
+enum { R_NORM2 = 100,
+       R_NORM1,
+       R_NORMINF,
+       R_NORMNINF,
+       R_NORM0,
+       R_NORMP,
+       R_VAR };
 
 typedef struct {
   int op;
-  double p;         /* norm order or variance correction */
+  double p; /* norm order or variance correction */
   int64_t outer, K, inner;
-  double *acc;      /* inner accumulators */
-  int64_t *idx;     /* inner argmax/argmin positions */
+  double *acc;  /* inner accumulators */
+  int64_t *idx; /* inner argmax/argmin positions */
 } red_ctx;
 
 /* rowsum_float/double (a row's sum in eight lanes), reduce_float/double (x as
@@ -54,8 +60,19 @@ static void reduce_int64(red_ctx *c, const int64_t *x, int64_t *out, int64_t *oi
         case DLT_RPROD: acc *= (uint64_t)v; break;
         case DLT_RALL: acc &= v != 0; break;
         case DLT_RANY: acc |= v != 0; break;
-        case DLT_RMAX: case DLT_RARGMAX: if (v > best) { best = v; at = k; } break;
-        default: if (v < best) { best = v; at = k; } break;  /* min, argmin */
+        case DLT_RMAX:
+        case DLT_RARGMAX:
+          if (v > best) {
+            best = v;
+            at = k;
+          }
+          break;
+        default:
+          if (v < best) {
+            best = v;
+            at = k;
+          }
+          break; /* min, argmin */
         }
       }
       bool ext = op == DLT_RMAX || op == DLT_RMIN || op == DLT_RARGMAX || op == DLT_RARGMIN;
@@ -72,17 +89,17 @@ static bool int_reducible(int op) {
 
 static const char *red_name(int op) {
   switch (op) {
-    case DLT_RSUM: return "sum";
-    case DLT_RMEAN: return "mean";
-    case DLT_RPROD: return "prod";
-    case DLT_RMAX: return "max";
-    case DLT_RMIN: return "min";
-    case DLT_RALL: return "all";
-    case DLT_RANY: return "any";
-    case DLT_RARGMAX: return "argmax";
-    case DLT_RARGMIN: return "argmin";
-    case R_VAR: return "var";
-    default: return "norm";
+  case DLT_RSUM: return "sum";
+  case DLT_RMEAN: return "mean";
+  case DLT_RPROD: return "prod";
+  case DLT_RMAX: return "max";
+  case DLT_RMIN: return "min";
+  case DLT_RALL: return "all";
+  case DLT_RANY: return "any";
+  case DLT_RARGMAX: return "argmax";
+  case DLT_RARGMIN: return "argmin";
+  case R_VAR: return "var";
+  default: return "norm";
   }
 }
 
@@ -108,19 +125,22 @@ static dlt_tensor *reduce_block(int op, double p, const dlt_tensor *t, int d0, i
   if (isint && !int_reducible(op))
     return dlt_fail("%s: expected a floating-point tensor, got %s (convert with :float() or :double())", red_name(op),
                     dlt_dtype_name(t->dtype));
-  dlt_dtype wd = isint ? DLT_INT64 : t->dtype;  /* the dtype the kernel works in */
+  dlt_dtype wd = isint ? DLT_INT64 : t->dtype; /* the dtype the kernel works in */
   dlt_tensor *w = dlt_to_dtype((dlt_tensor *)t, wd);
   dlt_tensor *x = w ? dlt_contiguous(w) : NULL;
   dlt_release(w);
   dlt_tensor *r = x ? dlt_empty(nd, shape, arg ? DLT_INT64 : wd) : NULL;
   dlt_tensor *ix = r && indices ? dlt_empty(nd, shape, DLT_INT64) : NULL;
-  int64_t *ixp = arg && r ? dlt_data(r) : ix ? dlt_data(ix) : NULL;
+  int64_t *ixp = arg && r ? dlt_data(r) : ix ? dlt_data(ix)
+                                             : NULL;
   /* the accumulators of a small block (a full reduction has one) live on the stack */
   double acc_local[16];
   int64_t idx_local[16];
   bool local = c.inner <= 16;
-  c.acc = !r ? NULL : local ? acc_local : dlt_malloc(sizeof(double) * (size_t)c.inner);
-  c.idx = !c.acc ? NULL : local ? idx_local : dlt_malloc(sizeof(int64_t) * (size_t)c.inner);
+  c.acc = !r ? NULL : local ? acc_local
+                            : dlt_malloc(sizeof(double) * (size_t)c.inner);
+  c.idx = !c.acc ? NULL : local ? idx_local
+                                : dlt_malloc(sizeof(int64_t) * (size_t)c.inner);
   if (!c.idx || (indices && !ix)) {
     dlt_release(r);
     r = NULL;
@@ -184,8 +204,11 @@ dlt_tensor *dlt_var(const dlt_tensor *t, int dim, bool keepdim, bool unbiased) {
 }
 
 dlt_tensor *dlt_norm(const dlt_tensor *t, double p, int dim, bool keepdim) {
-  int op = p == 2 ? R_NORM2 : p == 1 ? R_NORM1 : p == INFINITY ? R_NORMINF : p == -INFINITY ? R_NORMNINF
-         : p == 0 ? R_NORM0 : R_NORMP;
+  int op = p == 2 ? R_NORM2 : p == 1         ? R_NORM1
+                            : p == INFINITY  ? R_NORMINF
+                            : p == -INFINITY ? R_NORMNINF
+                            : p == 0         ? R_NORM0
+                                             : R_NORMP;
   if (p != p) return dlt_fail("norm: p must be a number, got nan");
   int d0, d1;
   if (dim_block(op, t, dim, &d0, &d1)) return NULL;
@@ -208,7 +231,10 @@ dlt_tensor *dlt_sum_to(const dlt_tensor *t, int ndim, const int64_t *shape) {
   /* the leading dims go in one block; then each run of size-1 target dims, kept as 1 */
   dlt_tensor *cur = lead > 0 ? reduce_block(DLT_RSUM, 0, t, 0, lead, false, NULL) : dlt_retain((dlt_tensor *)t);
   for (int j = 0; cur && j < ndim;) {
-    if (shape[j] != 1 || cur->shape[j] == 1) { j++; continue; }
+    if (shape[j] != 1 || cur->shape[j] == 1) {
+      j++;
+      continue;
+    }
     int e = j;
     while (e < ndim && shape[e] == 1) e++;
     dlt_tensor *next = reduce_block(DLT_RSUM, 0, cur, j, e, true, NULL);
@@ -224,7 +250,7 @@ dlt_tensor *dlt_softmax(const dlt_tensor *t, int dim, bool log) {
   if (dlt_check_floating(fn, t)) return NULL;
   int d = dlt_wrap_dim(fn, dim, t->ndim);
   if (d < 0) return NULL;
-  int64_t outer = 1, K = t->ndim ? t->shape[d] : 1, inner = 1;  /* a 0-D t is one row of one */
+  int64_t outer = 1, K = t->ndim ? t->shape[d] : 1, inner = 1; /* a 0-D t is one row of one */
   for (int i = 0; i < t->ndim; i++) {
     if (i < d) outer *= t->shape[i];
     else if (i > d) inner *= t->shape[i];

@@ -23,7 +23,7 @@ dlt_dtype dlt_promote(dlt_dtype a, dlt_dtype b) {
   if (dlt_is_floating(a) && dlt_is_floating(b)) return DLT_FLOAT64;
   if (dlt_is_floating(a)) return a;
   if (dlt_is_floating(b)) return b;
-  return DLT_INT64;  /* int64 with bool */
+  return DLT_INT64; /* int64 with bool */
 }
 
 int dlt_check_floating(const char *fn, const dlt_tensor *t) {
@@ -63,18 +63,21 @@ static inline double load(const void *p, dlt_dtype d, int64_t i) {
 #define CACHE_MAX_BYTES ((size_t)64 << 10)
 #define CACHE_CLASSES (CACHE_MAX_BYTES / 64)
 #define CACHE_TOTAL ((size_t)2 << 20)
-static void *cache[CACHE_CLASSES + 1];  /* cache[padded / 64] */
+static void *cache[CACHE_CLASSES + 1]; /* cache[padded / 64] */
 static size_t cached_bytes;
 
 /* Freed tensor headers and storage records wait in free lists of their own (up to
  * FREE_MAX each): every op makes and drops a few, and glibc's path for blocks of their
  * sizes (consolidating, unlinking) cost more than a small op's arithmetic. */
 #ifdef __SANITIZE_ADDRESS__
-#define FREE_MAX 0  /* AddressSanitizer then sees every use after free */
+#define FREE_MAX 0 /* AddressSanitizer then sees every use after free */
 #else
 #define FREE_MAX 4096
 #endif
-typedef struct { void *head; int n; } free_list;
+typedef struct {
+  void *head;
+  int n;
+} free_list;
 static free_list free_headers, free_storages;
 
 static void *list_pop(free_list *l) {
@@ -89,7 +92,10 @@ static void *list_pop(free_list *l) {
 /* p goes on the list, or back to malloc when the list is full */
 static void list_push(free_list *l, void *p) {
   if (!p) return;
-  if (l->n >= FREE_MAX) { free(p); return; }
+  if (l->n >= FREE_MAX) {
+    free(p);
+    return;
+  }
   *(void **)p = l->head;
   l->head = p;
   l->n++;
@@ -103,7 +109,10 @@ static void list_push(free_list *l, void *p) {
  * SPARE_BYTES to the peak. */
 #define SPARE_MAX 8
 #define SPARE_BYTES ((size_t)32 << 20)
-static struct { size_t padded; void *p; } spare_big[SPARE_MAX];
+static struct {
+  size_t padded;
+  void *p;
+} spare_big[SPARE_MAX];
 static int spare_n;
 static size_t spare_bytes;
 
@@ -139,15 +148,15 @@ static void *data_alloc(size_t padded) {
     return p;
   }
   if (padded < BIG_BYTES) return aligned_alloc(64, padded ? padded : 64);
-  for (int k = spare_n - 1; k >= 0; k--)  /* the latest first */
-    if (spare_big[k].padded == padded) {  /* already faulted in: a loop of same-size results pays once */
+  for (int k = spare_n - 1; k >= 0; k--) /* the latest first */
+    if (spare_big[k].padded == padded) { /* already faulted in: a loop of same-size results pays once */
       void *p = spare_big[k].p;
       spare_bytes -= padded;
       memmove(spare_big + k, spare_big + k + 1, sizeof spare_big[0] * (size_t)(--spare_n - k));
       return p;
     }
   if (!memory_available(padded)) return NULL;
-  malloc_trim(0);  /* first the heap's free pages go back: peak memory is what counts */
+  malloc_trim(0); /* first the heap's free pages go back: peak memory is what counts */
   /* populated at once: every result is written in full right after, and one call that
    * maps all the pages costs a fraction of a page fault per page (bench/README.md) */
   void *p = mmap(NULL, padded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
@@ -178,9 +187,15 @@ static dlt_storage *storage_new(size_t nbytes) {
   dlt_storage *s = list_pop(&free_storages);
   if (!s && !(s = dlt_malloc(sizeof *s))) return NULL;
   size_t padded = padded_size(nbytes);
-  if (padded < nbytes) { list_push(&free_storages, s); return dlt_fail("cannot allocate %zu bytes", nbytes); }
+  if (padded < nbytes) {
+    list_push(&free_storages, s);
+    return dlt_fail("cannot allocate %zu bytes", nbytes);
+  }
   s->data = data_alloc(padded);
-  if (!s->data) { list_push(&free_storages, s); return dlt_fail("cannot allocate %zu bytes", nbytes); }
+  if (!s->data) {
+    list_push(&free_storages, s);
+    return dlt_fail("cannot allocate %zu bytes", nbytes);
+  }
   s->nbytes = nbytes;
   s->refcount = 1;
   s->version = 0;
@@ -233,7 +248,7 @@ static void zero_header(dlt_tensor *t) {
   char *p = (char *)t;
   const zero_v4 z = {0};
   for (size_t i = 0; i + 32 <= sizeof *t; i += 32) memcpy(p + i, &z, 32);
-  memcpy(p + sizeof *t - 32, &z, 32);  /* the tail (sizeof *t >= 32) */
+  memcpy(p + sizeof *t - 32, &z, 32); /* the tail (sizeof *t >= 32) */
 }
 
 dlt_tensor *dlt_header_calloc(void) {
@@ -262,7 +277,7 @@ static void set_contiguous_strides(dlt_tensor *t) {
 
 dlt_tensor *dlt_empty(int ndim, const int64_t *shape, dlt_dtype dtype) {
   if (ndim < 0 || ndim > DLT_MAXDIM) return dlt_fail("tensor: %d dimensions, at most %d allowed", ndim, DLT_MAXDIM);
-  size_t n = 1, nz = 1;  /* nz: the product of the nonzero sizes, which the strides reach */
+  size_t n = 1, nz = 1; /* nz: the product of the nonzero sizes, which the strides reach */
   for (int i = 0; i < ndim; i++) {
     if (shape[i] < 0) return dlt_fail("tensor: negative size %lld in dimension %d", (long long)shape[i], i + 1);
     if (!dlt_mul_size(n, (size_t)shape[i], &n)) return NULL;
@@ -275,9 +290,12 @@ dlt_tensor *dlt_empty(int ndim, const int64_t *shape, dlt_dtype dtype) {
   dlt_storage *s = storage_new(nbytes);
   if (!s) return NULL;
   dlt_tensor *t = header_new(s, dtype);
-  if (!t) { storage_release(s); return NULL; }
+  if (!t) {
+    storage_release(s);
+    return NULL;
+  }
   t->ndim = ndim;
-  for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];  /* shape may be NULL for a scalar; no `rep movs` */
+  for (int i = 0; i < ndim; i++) t->shape[i] = shape[i]; /* shape may be NULL for a scalar; no `rep movs` */
   set_contiguous_strides(t);
   return t;
 }
@@ -310,9 +328,14 @@ dlt_tensor *dlt_full(int ndim, const int64_t *shape, double v, dlt_dtype dtype) 
   dlt_tensor *t = dlt_empty(ndim, shape, dtype);
   if (!t) return NULL;
   int64_t n = dlt_numel(t);
-  if (dtype == DLT_FLOAT32) { float *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = (float)v; }
-  else if (dtype == DLT_FLOAT64) { double *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = v; }
-  else for (int64_t i = 0; i < n; i++) store(t->storage->data, dtype, i, v);
+  if (dtype == DLT_FLOAT32) {
+    float *p = t->storage->data;
+    for (int64_t i = 0; i < n; i++) p[i] = (float)v;
+  } else if (dtype == DLT_FLOAT64) {
+    double *p = t->storage->data;
+    for (int64_t i = 0; i < n; i++) p[i] = v;
+  } else
+    for (int64_t i = 0; i < n; i++) store(t->storage->data, dtype, i, v);
   return t;
 }
 
@@ -324,9 +347,12 @@ dlt_tensor *dlt_from_doubles(const double *v, int ndim, const int64_t *shape, dl
   dlt_tensor *t = dlt_empty(ndim, shape, dtype);
   if (!t) return NULL;
   int64_t n = dlt_numel(t);
-  if (dtype == DLT_FLOAT32) { float *p = t->storage->data; for (int64_t i = 0; i < n; i++) p[i] = (float)v[i]; }
-  else if (dtype == DLT_FLOAT64) memcpy(t->storage->data, v, sizeof(double) * (size_t)n);
-  else for (int64_t i = 0; i < n; i++) store(t->storage->data, dtype, i, v[i]);
+  if (dtype == DLT_FLOAT32) {
+    float *p = t->storage->data;
+    for (int64_t i = 0; i < n; i++) p[i] = (float)v[i];
+  } else if (dtype == DLT_FLOAT64) memcpy(t->storage->data, v, sizeof(double) * (size_t)n);
+  else
+    for (int64_t i = 0; i < n; i++) store(t->storage->data, dtype, i, v[i]);
   return t;
 }
 
@@ -364,7 +390,7 @@ char *dlt_dims_str(int ndim, const int64_t *shape, char *buf, size_t n) {
 char *dlt_shape_str(const dlt_tensor *t, char *buf, size_t n) { return dlt_dims_str(t->ndim, t->shape, buf, n); }
 
 int dlt_wrap_dim(const char *fn, int dim, int ndim) {
-  int n = ndim ? ndim : 1;  /* a 0-D tensor takes dim 0 or -1, as in PyTorch */
+  int n = ndim ? ndim : 1; /* a 0-D tensor takes dim 0 or -1, as in PyTorch */
   int d = dim < 0 ? dim + n : dim;
   if (d < 0 || d >= n)
     return dlt_failn("%s: dimension %lld out of range for a %d-D tensor", fn, (long long)dim + (dim >= 0), ndim);

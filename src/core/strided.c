@@ -55,7 +55,10 @@ void dlt_loop_run(dlt_loop *L, dlt_row_fn fn, void *ctx) {
   char *p[DLT_LOOP_MAXOPS];
   int64_t s[DLT_LOOP_MAXOPS] = {0}, idx[DLT_MAXDIM] = {0};
   for (int k = 0; k < nops; k++) p[k] = L->base[k];
-  if (nd == 0) { fn(ctx, 1, p, s); return; }
+  if (nd == 0) {
+    fn(ctx, 1, p, s);
+    return;
+  }
   for (int k = 0; k < nops; k++) s[k] = L->stride[k][nd - 1];
   int64_t inner = L->shape[nd - 1];
   for (;;) {

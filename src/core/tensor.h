@@ -12,14 +12,17 @@
 #define DLT_MAXDIM 8
 
 /* int64 holds labels and indices, bool (one byte, 0 or 1) masks and comparison results */
-typedef enum { DLT_FLOAT32 = 0, DLT_FLOAT64 = 1, DLT_INT64 = 2, DLT_BOOL = 3 } dlt_dtype;
+typedef enum { DLT_FLOAT32 = 0,
+               DLT_FLOAT64 = 1,
+               DLT_INT64 = 2,
+               DLT_BOOL = 3 } dlt_dtype;
 #define DLT_NDTYPES 4
 
 typedef struct dlt_storage {
   void *data;
   size_t nbytes;
   int refcount;
-  uint32_t version;  /* bumped by every in-place write; autograd compares saved versions */
+  uint32_t version; /* bumped by every in-place write; autograd compares saved versions */
   /* memory dlt did not allocate (dlt_from_memory): NULL for dlt's own */
   void (*release)(struct dlt_storage *s, void *ctx);
   void *ctx;
@@ -39,13 +42,13 @@ typedef struct dlt_tensor {
   dlt_dtype dtype;
   int ndim;
   int64_t shape[DLT_MAXDIM];
-  int64_t stride[DLT_MAXDIM];  /* in elements */
-  int64_t offset;              /* in elements, into storage */
+  int64_t stride[DLT_MAXDIM]; /* in elements */
+  int64_t offset;             /* in elements, into storage */
   dlt_storage *storage;
   /* autograd */
   bool requires_grad;
-  struct dlt_tensor *grad;     /* owned; NULL until a backward reaches a leaf */
-  struct dlt_node *grad_fn;    /* owned; NULL for leaves */
+  struct dlt_tensor *grad;  /* owned; NULL until a backward reaches a leaf */
+  struct dlt_node *grad_fn; /* owned; NULL for leaves */
 } dlt_tensor;
 
 /* bytes of tensor storage currently allocated (the Lua bindings feed this to the GC) */
@@ -107,18 +110,18 @@ int dlt_wrap_dim(const char *fn, int dim, int ndim);
 /* element access by 0-based multi-index (no bounds checks: callers check) */
 double dlt_get(const dlt_tensor *t, const int64_t *idx);
 void dlt_set(dlt_tensor *t, const int64_t *idx, double v);
-double dlt_get_flat(const dlt_tensor *t, int64_t i);   /* i-th element in row-major order */
-double dlt_item(const dlt_tensor *t);                  /* first element */
+double dlt_get_flat(const dlt_tensor *t, int64_t i); /* i-th element in row-major order */
+double dlt_item(const dlt_tensor *t);                /* first element */
 void dlt_bump_version(dlt_tensor *t);
 
 /* views: share storage with t */
-dlt_tensor *dlt_alias(dlt_tensor *t);  /* a new header over the same elements */
+dlt_tensor *dlt_alias(dlt_tensor *t);                                   /* a new header over the same elements */
 dlt_tensor *dlt_view(dlt_tensor *t, int ndim, const int64_t *shape);    /* one -1 allowed */
 dlt_tensor *dlt_reshape(dlt_tensor *t, int ndim, const int64_t *shape); /* view or copy */
 dlt_tensor *dlt_transpose(dlt_tensor *t, int d1, int d2);
 dlt_tensor *dlt_permute(dlt_tensor *t, const int *dims);
 dlt_tensor *dlt_unsqueeze(dlt_tensor *t, int dim);
-dlt_tensor *dlt_squeeze(dlt_tensor *t, int dim);  /* dim < 0 with all=true: every size-1 dim */
+dlt_tensor *dlt_squeeze(dlt_tensor *t, int dim); /* dim < 0 with all=true: every size-1 dim */
 dlt_tensor *dlt_squeeze_all(dlt_tensor *t);
 dlt_tensor *dlt_narrow(dlt_tensor *t, int dim, int64_t start, int64_t len);
 dlt_tensor *dlt_select(dlt_tensor *t, int dim, int64_t i);
@@ -127,7 +130,7 @@ dlt_tensor *dlt_slice(dlt_tensor *t, int dim, int64_t start, int64_t len, int64_
 dlt_tensor *dlt_expand(dlt_tensor *t, int ndim, const int64_t *shape); /* -1 keeps a size */
 dlt_tensor *dlt_flatten(dlt_tensor *t);
 /* copies */
-dlt_tensor *dlt_contiguous(dlt_tensor *t);  /* t itself (retained) when already contiguous */
+dlt_tensor *dlt_contiguous(dlt_tensor *t); /* t itself (retained) when already contiguous */
 dlt_tensor *dlt_clone(const dlt_tensor *t);
 dlt_tensor *dlt_to_dtype(dlt_tensor *t, dlt_dtype dtype); /* t retained when same dtype */
 

@@ -8,9 +8,9 @@
 #include "core/strided.h"
 
 static const char *unop_names[DLT_NUNOP] = {
-    "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "sign", "floor",
-    "ceil", "round", "square", "reciprocal", "log1p", "expm1", "erf", "gelu", "silu", "softplus",
-    "isnan", "isinf"};
+  "neg", "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "sign", "floor",
+  "ceil", "round", "square", "reciprocal", "log1p", "expm1", "erf", "gelu", "silu", "softplus",
+  "isnan", "isinf"};
 
 const char *dlt_unop_name(dlt_unop op) { return op >= 0 && op < DLT_NUNOP ? unop_names[op] : "?"; }
 
@@ -42,10 +42,10 @@ static inline double tanh_dd(double x, bool deg13) {
   double r = (y - kd * TANH_LN2_HI) - kd * TANH_LN2_LO;
   if (deg13)
     q = 1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 +
-        r * (1.0 / 362880 + r * (1.0 / 3628800 + r * (1.0 / 39916800 + r * (1.0 / 479001600 + r * (1.0 / 6227020800.0)))))))))));
+                                                                                                          r * (1.0 / 362880 + r * (1.0 / 3628800 + r * (1.0 / 39916800 + r * (1.0 / 479001600 + r * (1.0 / 6227020800.0)))))))))));
   else
     q = 1.0 / 2 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720 + r * (1.0 / 5040 + r * (1.0 / 40320 +
-        r * (1.0 / 362880)))))));
+                                                                                                          r * (1.0 / 362880)))))));
   double p = r + r * r * q;
   uint64_t tb = (kb + 1023) << 52; /* 2^k from k's bits: the exponent field k + 1023 */
   memcpy(&twok, &tb, 8);
@@ -60,7 +60,10 @@ static inline double tanh_double(double x) { return tanh_dd(x, true); }
 
 /* Two-parameter maps: leaky ReLU (p = slope) and clamp (p = lo, q = hi; NaN = no bound,
  * lo > hi gives hi as torch.clamp does). */
-typedef struct { double p, q; bool clamp; } param_ctx;
+typedef struct {
+  double p, q;
+  bool clamp;
+} param_ctx;
 
 /* sigmoid, gelu, softplus, classify and param_row for float and double (_float, _double) */
 #define T float
@@ -90,51 +93,58 @@ typedef struct { double p, q; bool clamp; } param_ctx;
 #undef LOG1P
 #undef FABS
 
-#define UNOPS(X, T, S)                                  \
-  X(NEG, T, S, -x)                                      \
-  X(ABS, T, S, fabs##S(x))                              \
-  X(EXP, T, S, exp##S(x))                               \
-  X(LOG, T, S, log##S(x))                               \
-  X(SQRT, T, S, sqrt##S(x))                             \
-  X(SIN, T, S, sin##S(x))                               \
-  X(COS, T, S, cos##S(x))                               \
-  X(TANH, T, S, tanh_##T(x))                            \
-  X(SIGMOID, T, S, sigmoid_##T(x))                      \
-  X(RELU, T, S, x < (T)0 ? (T)0 : x)                    \
-  X(SIGN, T, S, (T)((x > (T)0) - (x < (T)0)))           \
-  X(FLOOR, T, S, floor##S(x))                           \
-  X(CEIL, T, S, ceil##S(x))                             \
-  X(ROUND, T, S, rint##S(x))                            \
-  X(SQUARE, T, S, x * x)                                \
-  X(RECIPROCAL, T, S, (T)1 / x)                         \
-  X(LOG1P, T, S, log1p##S(x))                           \
-  X(EXPM1, T, S, expm1##S(x))                           \
-  X(ERF, T, S, erf##S(x))                               \
-  X(GELU, T, S, gelu_##T(x))                            \
-  X(SILU, T, S, x * sigmoid_##T(x))                     \
-  X(SOFTPLUS, T, S, softplus_##T(x))                    \
-  X(ISNAN, T, S, x != x ? (T)1 : (T)0)                  \
+#define UNOPS(X, T, S) \
+  X(NEG, T, S, -x) \
+  X(ABS, T, S, fabs##S(x)) \
+  X(EXP, T, S, exp##S(x)) \
+  X(LOG, T, S, log##S(x)) \
+  X(SQRT, T, S, sqrt##S(x)) \
+  X(SIN, T, S, sin##S(x)) \
+  X(COS, T, S, cos##S(x)) \
+  X(TANH, T, S, tanh_##T(x)) \
+  X(SIGMOID, T, S, sigmoid_##T(x)) \
+  X(RELU, T, S, x < (T)0 ? (T)0 : x) \
+  X(SIGN, T, S, (T)((x > (T)0) - (x < (T)0))) \
+  X(FLOOR, T, S, floor##S(x)) \
+  X(CEIL, T, S, ceil##S(x)) \
+  X(ROUND, T, S, rint##S(x)) \
+  X(SQUARE, T, S, x *x) \
+  X(RECIPROCAL, T, S, (T)1 / x) \
+  X(LOG1P, T, S, log1p##S(x)) \
+  X(EXPM1, T, S, expm1##S(x)) \
+  X(ERF, T, S, erf##S(x)) \
+  X(GELU, T, S, gelu_##T(x)) \
+  X(SILU, T, S, x *sigmoid_##T(x)) \
+  X(SOFTPLUS, T, S, softplus_##T(x)) \
+  X(ISNAN, T, S, x != x ? (T)1 : (T)0) \
   X(ISINF, T, S, fabs##S(x) == (T)INFINITY ? (T)1 : (T)0)
 
 double dlt_unop_apply(dlt_unop op, double x) {
   switch (op) {
-#define APPLY_CASE(OP, T, S, EXPR) case DLT_##OP: return (EXPR);
+#define APPLY_CASE(OP, T, S, EXPR) \
+  case DLT_##OP: return (EXPR);
     UNOPS(APPLY_CASE, double, )
-    default: return NAN;
+  default: return NAN;
   }
 }
 
 typedef void (*un_kernel)(int64_t n, void *o, int64_t so, const void *a, int64_t sa);
 
-#define DEF_UN(OP, T, S, EXPR)                                                              \
+#define DEF_UN(OP, T, S, EXPR) \
   DLT_VEC_CLONES static void un_##OP##_##T(int64_t n, void *o_, int64_t so, const void *a_, int64_t sa) { \
-    T *o = o_;                                                                              \
-    const T *a = a_;                                                                        \
-    if (so == 1 && sa == 1) {                                                               \
-      for (int64_t i = 0; i < n; i++) { T x = a[i]; o[i] = (EXPR); }                        \
-    } else {                                                                                \
-      for (int64_t i = 0; i < n; i++) { T x = a[i * sa]; o[i * so] = (EXPR); }              \
-    }                                                                                       \
+    T *o = o_; \
+    const T *a = a_; \
+    if (so == 1 && sa == 1) { \
+      for (int64_t i = 0; i < n; i++) { \
+        T x = a[i]; \
+        o[i] = (EXPR); \
+      } \
+    } else { \
+      for (int64_t i = 0; i < n; i++) { \
+        T x = a[i * sa]; \
+        o[i * so] = (EXPR); \
+      } \
+    } \
   }
 UNOPS(DEF_UN, float, f)
 UNOPS(DEF_UN, double, )
@@ -174,7 +184,7 @@ static int64_t int_unop(dlt_unop op, int64_t x) {
   case DLT_RELU: return x < 0 ? 0 : x;
   case DLT_SIGN: return (x > 0) - (x < 0);
   case DLT_SQUARE: return (int64_t)((uint64_t)x * (uint64_t)x);
-  default: return x;  /* floor, ceil, round */
+  default: return x; /* floor, ceil, round */
   }
 }
 
@@ -192,7 +202,7 @@ static dlt_tensor *unary_int(dlt_unop op, const dlt_tensor *a) {
   dlt_tensor *r = NULL;
   if (!keeps_int(op)) {
     r = dlt_unary(op, c);
-  } else if ((r = dlt_clone(c))) {  /* contiguous: one flat pass */
+  } else if ((r = dlt_clone(c))) { /* contiguous: one flat pass */
     int64_t *p = dlt_data(r), n = dlt_numel(r);
     for (int64_t i = 0; i < n; i++) p[i] = int_unop(op, p[i]);
   }
@@ -241,7 +251,7 @@ static dlt_tensor *run_param(const dlt_tensor *a, param_ctx *c) {
   if (!dlt_is_floating(a->dtype)) {
     bool whole = (c->p != c->p || (c->p == floor(c->p) && fabs(c->p) < 9e18)) &&
                  (c->q != c->q || (c->q == floor(c->q) && fabs(c->q) < 9e18));
-    if (!c->clamp || !whole) {  /* leaky_relu, or a fractional bound: in the default float dtype */
+    if (!c->clamp || !whole) { /* leaky_relu, or a fractional bound: in the default float dtype */
       dlt_tensor *f = dlt_to_dtype((dlt_tensor *)a, dlt_default_dtype());
       dlt_tensor *r = f ? run_param(f, c) : NULL;
       dlt_release(f);

@@ -51,7 +51,10 @@ static int view_strides(const dlt_tensor *t, int ndim, const int64_t *shape, int
   int64_t numel = dlt_numel(t);
   if (numel == 0 || t->ndim == 0) {
     int64_t st = 1;
-    for (int i = ndim - 1; i >= 0; i--) { stride[i] = st; st *= shape[i] ? shape[i] : 1; }
+    for (int i = ndim - 1; i >= 0; i--) {
+      stride[i] = st;
+      st *= shape[i] ? shape[i] : 1;
+    }
     return 0;
   }
   int view_d = ndim - 1;
@@ -109,8 +112,12 @@ dlt_tensor *dlt_transpose(dlt_tensor *t, int d1, int d2) {
   if ((d2 = dlt_wrap_dim("transpose", d2, t->ndim)) < 0) return NULL;
   dlt_tensor *v = dlt_alias(t);
   if (!v) return NULL;
-  int64_t s = v->shape[d1]; v->shape[d1] = v->shape[d2]; v->shape[d2] = s;
-  s = v->stride[d1]; v->stride[d1] = v->stride[d2]; v->stride[d2] = s;
+  int64_t s = v->shape[d1];
+  v->shape[d1] = v->shape[d2];
+  v->shape[d2] = s;
+  s = v->stride[d1];
+  v->stride[d1] = v->stride[d2];
+  v->stride[d2] = s;
   return v;
 }
 
@@ -227,7 +234,11 @@ dlt_tensor *dlt_expand(dlt_tensor *t, int ndim, const int64_t *shape) {
     int64_t want = shape[i];
     if (j >= 0) {
       if (want == -1) want = t->shape[j];
-      if (t->shape[j] == want) { v->shape[i] = want; v->stride[i] = t->stride[j]; continue; }
+      if (t->shape[j] == want) {
+        v->shape[i] = want;
+        v->stride[i] = t->stride[j];
+        continue;
+      }
       if (t->shape[j] != 1 || want < 0) goto bad;
     } else if (want < 0) {
       goto bad;
@@ -254,13 +265,19 @@ dlt_tensor *dlt_contiguous(dlt_tensor *t) {
 
 dlt_tensor *dlt_clone(const dlt_tensor *t) {
   dlt_tensor *c = dlt_empty(t->ndim, t->shape, t->dtype);
-  if (c && dlt_copy_(c, t) < 0) { dlt_release(c); return NULL; }
+  if (c && dlt_copy_(c, t) < 0) {
+    dlt_release(c);
+    return NULL;
+  }
   return c;
 }
 
 dlt_tensor *dlt_to_dtype(dlt_tensor *t, dlt_dtype dtype) {
   if (t->dtype == dtype) return dlt_retain(t);
   dlt_tensor *c = dlt_empty(t->ndim, t->shape, dtype);
-  if (c && dlt_copy_(c, t) < 0) { dlt_release(c); return NULL; }
+  if (c && dlt_copy_(c, t) < 0) {
+    dlt_release(c);
+    return NULL;
+  }
   return c;
 }

@@ -2,14 +2,14 @@
  * The helper is started on first use on a CPU other than the caller's, spins briefly
  * after each job (the next product of a layer loop follows within tens of
  * microseconds) and then sleeps. */
-#define _GNU_SOURCE  /* sched_getcpu, pthread_attr_setaffinity_np */
+#define _GNU_SOURCE /* sched_getcpu, pthread_attr_setaffinity_np */
 #include <sched.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/worker.h"
 
-#define SPIN_NS 300000L  /* how long the helper waits for the next job before sleeping */
+#define SPIN_NS 300000L /* how long the helper waits for the next job before sleeping */
 
 /* ---- the waiter ---- */
 
@@ -58,18 +58,18 @@ unsigned dlt_waiter_wait(dlt_waiter *w, unsigned seen, long spin_ns) {
 /* ---- the helper thread ---- */
 
 static struct {
-  dlt_waiter posted;         /* job counter: a job is posted when posted > done */
+  dlt_waiter posted; /* job counter: a job is posted when posted > done */
   pthread_t thread;
-  pid_t pid;                 /* the process that started it: a forked child starts its own */
+  pid_t pid; /* the process that started it: a forked child starts its own */
   atomic_uint done;
   void (*fn)(void *);
   void *arg;
-  unsigned job;              /* the posted job's number */
-  int state;                 /* 0 not started, 1 running, -1 unavailable */
+  unsigned job; /* the posted job's number */
+  int state;    /* 0 not started, 1 running, -1 unavailable */
 } W = {.posted = DLT_WAITER_INIT};
 
 static _Thread_local bool on_worker;
-static atomic_flag busy = ATOMIC_FLAG_INIT;  /* one job at a time: another caller runs both halves */
+static atomic_flag busy = ATOMIC_FLAG_INIT; /* one job at a time: another caller runs both halves */
 
 static void *worker_main(void *unused) {
   (void)unused;

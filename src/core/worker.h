@@ -28,8 +28,9 @@ typedef struct {
   pthread_cond_t wake;
 } dlt_waiter;
 
-#define DLT_WAITER_INIT {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER}
-void dlt_waiter_init(dlt_waiter *w);     /* value 0 */
+#define DLT_WAITER_INIT \
+  { .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER }
+void dlt_waiter_init(dlt_waiter *w); /* value 0 */
 void dlt_waiter_destroy(dlt_waiter *w);
 /* Stores v and wakes the waiter if it sleeps. */
 void dlt_waiter_set(dlt_waiter *w, unsigned v);

@@ -10,7 +10,10 @@
 
 #include "core/tensor.h"
 
-typedef enum { DLT_REDUCE_SUM, DLT_REDUCE_AVG, DLT_REDUCE_MAX, DLT_REDUCE_MIN } dlt_reduce_op;
+typedef enum { DLT_REDUCE_SUM,
+               DLT_REDUCE_AVG,
+               DLT_REDUCE_MAX,
+               DLT_REDUCE_MIN } dlt_reduce_op;
 
 /* true when dlt was built with MPI */
 bool dlt_comm_available(void);

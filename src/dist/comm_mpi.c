@@ -11,7 +11,7 @@
 #include "dist/comm.h"
 
 static bool active, finalized;
-static bool local_only;  /* a group of this one process, MPI not started */
+static bool local_only; /* a group of this one process, MPI not started */
 static int rank_, size_;
 
 bool dlt_comm_available(void) { return true; }
@@ -89,7 +89,8 @@ int dlt_comm_barrier(const char *fn) {
 static MPI_Datatype mpi_type(dlt_dtype d) { return d == DLT_FLOAT32 ? MPI_FLOAT : MPI_DOUBLE; }
 
 static MPI_Op mpi_op(dlt_reduce_op op) {
-  return op == DLT_REDUCE_MAX ? MPI_MAX : op == DLT_REDUCE_MIN ? MPI_MIN : MPI_SUM;
+  return op == DLT_REDUCE_MAX ? MPI_MAX : op == DLT_REDUCE_MIN ? MPI_MIN
+                                                               : MPI_SUM;
 }
 
 /* MPI counts are ints: larger buffers go in pieces of at most CHUNK elements */
@@ -97,7 +98,7 @@ static MPI_Op mpi_op(dlt_reduce_op op) {
 
 int dlt_comm_allreduce(const char *fn, void *buf, int64_t n, dlt_dtype dtype, dlt_reduce_op op) {
   if (check_active(fn)) return -1;
-  if (local_only) return 0;  /* the sum, max, min and mean of one rank's values are those values */
+  if (local_only) return 0; /* the sum, max, min and mean of one rank's values are those values */
   size_t es = dlt_dtype_size(dtype);
   for (int64_t at = 0; at < n; at += CHUNK) {
     int cnt = (int)(n - at < CHUNK ? n - at : CHUNK);
@@ -176,7 +177,7 @@ struct dlt_comm_request {
 int dlt_comm_iallreduce_sum(const char *fn, void *buf, int64_t n, dlt_dtype dtype, dlt_comm_request **req) {
   *req = NULL;
   if (check_active(fn)) return -1;
-  if (local_only) return 0;  /* done at once: *req NULL */
+  if (local_only) return 0; /* done at once: *req NULL */
   if (n > INT_MAX) return dlt_failn("%s: a bucket of %lld elements is too large for one MPI call", fn, (long long)n);
   dlt_comm_request *r = malloc(sizeof *r);
   if (!r) return dlt_failn("%s: cannot allocate %zu bytes", fn, sizeof *r);

@@ -2,8 +2,9 @@
  * get one that has it. */
 #include "dist/comm.h"
 
-#define NO_MPI "dlt was built without MPI: install Open MPI (apt-get install libopenmpi-dev openmpi-bin, " \
-               "as tools/setup.sh does) and rebuild dlt"
+#define NO_MPI \
+  "dlt was built without MPI: install Open MPI (apt-get install libopenmpi-dev openmpi-bin, " \
+  "as tools/setup.sh does) and rebuild dlt"
 
 bool dlt_comm_available(void) { return false; }
 bool dlt_comm_active(void) { return false; }

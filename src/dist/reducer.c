@@ -20,18 +20,18 @@
 typedef struct {
   dlt_dtype dtype;
   int64_t numel;
-  void *buf;               /* the gradients of its parameters, flat (without shm) */
-  int64_t shm_off;         /* with shm: its offset in bytes in this rank's part */
-  int nparams, missing;    /* missing: gradients not yet copied in this backward */
+  void *buf;            /* the gradients of its parameters, flat (without shm) */
+  int64_t shm_off;      /* with shm: its offset in bytes in this rank's part */
+  int nparams, missing; /* missing: gradients not yet copied in this backward */
   bool launched;
-  dlt_comm_request *req;   /* the sum in flight, NULL when none or finished */
+  dlt_comm_request *req; /* the sum in flight, NULL when none or finished */
 } bucket;
 
 typedef struct {
   dlt_tensor *param;
   int bucket;
-  int64_t offset;          /* in elements, into the bucket */
-  bool ready;              /* copied in this backward */
+  int64_t offset; /* in elements, into the bucket */
+  bool ready;     /* copied in this backward */
 } slot;
 
 struct dlt_reducer {
@@ -39,10 +39,10 @@ struct dlt_reducer {
   int n;
   bucket *buckets;
   int nbuckets;
-  int next_launch;         /* buckets below this one have started their sums */
+  int next_launch; /* buckets below this one have started their sums */
   bool armed, overlap;
   long early;
-  dlt_comm_shared *shm;    /* the ranks' shared buckets when they share one machine */
+  dlt_comm_shared *shm; /* the ranks' shared buckets when they share one machine */
   dlt_reducer *next_reducer;
 };
 

@@ -12,16 +12,16 @@
 #include "dist/comm.h"
 
 struct dlt_comm_shared {
-  MPI_Comm node;  /* the ranks of this machine: all of MPI_COMM_WORLD, in its order */
+  MPI_Comm node; /* the ranks of this machine: all of MPI_COMM_WORLD, in its order */
   MPI_Win win;
-  char **part;    /* part[r]: rank r's bytes, mapped into this process; NULL once freed */
+  char **part; /* part[r]: rank r's bytes, mapped into this process; NULL once freed */
   int rank, size;
-  int refs;       /* holders: the creator and each storage over the window */
-  dlt_storage **views;  /* the live storages over this rank's part */
+  int refs;            /* holders: the creator and each storage over the window */
+  dlt_storage **views; /* the live storages over this rank's part */
   int nviews, capviews;
 };
 
-static dlt_comm_shared **wins;  /* every window, in creation order: the same on all ranks */
+static dlt_comm_shared **wins; /* every window, in creation order: the same on all ranks */
 static int nwins;
 
 static void win_free(dlt_comm_shared *s) {
@@ -106,7 +106,7 @@ int dlt_comm_shared_count(void) { return nwins; }
 
 void dlt_comm_shared_release(dlt_comm_shared *s) {
   if (!s || --s->refs > 0) return;
-  if (!s->part) {  /* its window went with the process group: only the struct is left */
+  if (!s->part) { /* its window went with the process group: only the struct is left */
     free(s->views);
     free(s);
   }
@@ -147,7 +147,7 @@ void dlt_comm_shared_free_all(void) {
       s->nviews--;
       s->refs--;
     }
-    if (s->nviews > 0) continue;  /* out of memory: the window stays mapped for them */
+    if (s->nviews > 0) continue; /* out of memory: the window stays mapped for them */
     win_free(s);
     /* a window still held keeps its struct, its part NULL: the holder sees it is gone */
     if (s->refs == 0) {
@@ -186,21 +186,21 @@ static void slice(const dlt_comm_shared *s, int64_t n, size_t es, int64_t *lo, i
 /* sum[i] = (part[0][i] + part[1][i] + ...) * scale (rank order) for i in [lo, hi),
  * through a block on the stack, written back to every rank's part: one rank computes
  * each element, so all ranks get the same bits */
-#define SUM_SLICE(T)                                                   \
-  do {                                                                 \
-    T acc[BLOCK], sc = (T)scale;                                       \
-    for (int64_t b = lo; b < hi; b += BLOCK) {                         \
-      int64_t m = hi - b < BLOCK ? hi - b : BLOCK;                     \
-      const T *p0 = (const T *)s->part[0] + off + b;                   \
-      for (int64_t i = 0; i < m; i++) acc[i] = p0[i];                  \
-      for (int r = 1; r < s->size; r++) {                              \
-        const T *pr = (const T *)s->part[r] + off + b;                 \
-        for (int64_t i = 0; i < m; i++) acc[i] += pr[i];               \
-      }                                                                \
-      for (int64_t i = 0; i < m; i++) acc[i] *= sc;                    \
-      for (int r = 0; r < s->size; r++)                                \
+#define SUM_SLICE(T) \
+  do { \
+    T acc[BLOCK], sc = (T)scale; \
+    for (int64_t b = lo; b < hi; b += BLOCK) { \
+      int64_t m = hi - b < BLOCK ? hi - b : BLOCK; \
+      const T *p0 = (const T *)s->part[0] + off + b; \
+      for (int64_t i = 0; i < m; i++) acc[i] = p0[i]; \
+      for (int r = 1; r < s->size; r++) { \
+        const T *pr = (const T *)s->part[r] + off + b; \
+        for (int64_t i = 0; i < m; i++) acc[i] += pr[i]; \
+      } \
+      for (int64_t i = 0; i < m; i++) acc[i] *= sc; \
+      for (int r = 0; r < s->size; r++) \
         memcpy((T *)s->part[r] + off + b, acc, (size_t)m * sizeof(T)); \
-    }                                                                  \
+    } \
   } while (0)
 
 void dlt_comm_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype, double scale) {

@@ -52,8 +52,8 @@ static int a_set_detect_anomaly(lua_State *L) {
 
 typedef struct {
   lua_State *L;
-  int fn;        /* stack index of the Lua function in a_gradcheck's frame */
-  int err_ref;   /* registry ref of the first error the function raised, or LUA_NOREF */
+  int fn;      /* stack index of the Lua function in a_gradcheck's frame */
+  int err_ref; /* registry ref of the first error the function raised, or LUA_NOREF */
   dlt_tensor *const *inputs;
   int n;
   dlt_tensor *out;
@@ -62,7 +62,7 @@ typedef struct {
 /* runs protected: the Lua function on the inputs; its tensor result into c->out */
 static int gc_body(lua_State *L) {
   gc_call *c = lua_touserdata(L, 1);
-  lua_pushvalue(L, 2);  /* the function */
+  lua_pushvalue(L, 2); /* the function */
   for (int i = 0; i < c->n; i++) dlt_lua_pushtensor(L, dlt_retain(c->inputs[i]));
   lua_call(L, c->n, 1);
   dlt_tensor *t = dlt_lua_testtensor(L, -1);
@@ -79,7 +79,7 @@ static dlt_tensor *gc_callback(void *ud, dlt_tensor *const *inputs, int n) {
   c->out = NULL;
   lua_pushcfunction(L, gc_body);
   lua_pushlightuserdata(L, c);
-  lua_pushvalue(L, c->fn);  /* an index of gradcheck's frame, which is current here */
+  lua_pushvalue(L, c->fn); /* an index of gradcheck's frame, which is current here */
   if (lua_pcall(L, 2, 0, 0) != LUA_OK) {
     /* keep the first error as raised, to rethrow it once the C check has cleaned up */
     if (c->err_ref == LUA_NOREF) c->err_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -110,12 +110,12 @@ static int a_gradcheck(lua_State *L) {
     n = (int)lua_rawlen(L, 2);
     if (n < 1 || n > 64) return dlt_lua_fail(L, "gradcheck: expected 1 to 64 input tensors, got %d", n);
   }
-  dlt_tensor **xs = lua_newuserdatauv(L, sizeof *xs * (size_t)n, 0);  /* freed by the GC */
+  dlt_tensor **xs = lua_newuserdatauv(L, sizeof *xs * (size_t)n, 0); /* freed by the GC */
   for (int i = 0; i < n && !single; i++) {
     lua_rawgeti(L, 2, i + 1);
     xs[i] = dlt_lua_testtensor(L, -1);
     if (!xs[i]) return dlt_lua_fail(L, "gradcheck: input %d is a %s, expected a tensor", i + 1, luaL_typename(L, -1));
-    lua_pop(L, 1);  /* the list keeps it alive */
+    lua_pop(L, 1); /* the list keeps it alive */
   }
   if (single) xs[0] = single;
   gc_call c = {.L = L, .fn = 1, .err_ref = LUA_NOREF};

@@ -56,7 +56,7 @@ void dlt_lua_gc_account(lua_State *L, size_t nbytes) { gc_account(L, nbytes); }
  * state's address; the fetched value is still checked against the address. */
 static const void *mt_registry, *mt_ptr;
 static int mt_ref = LUA_NOREF;
-static const char mt_ref_key = 0;  /* registry key of this state's mt_ref */
+static const char mt_ref_key = 0; /* registry key of this state's mt_ref */
 
 void dlt_lua_forget_mt(void) {
   mt_registry = mt_ptr = NULL;
@@ -67,7 +67,7 @@ void dlt_lua_forget_mt(void) {
 static void push_mt_slow(lua_State *L) {
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &mt_key) != LUA_TTABLE) {
     lua_pop(L, 1);
-    luaL_getmetatable(L, DLT_TENSOR_MT);  /* created by dlt_open_tensor */
+    luaL_getmetatable(L, DLT_TENSOR_MT); /* created by dlt_open_tensor */
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &mt_key);
   }
@@ -97,7 +97,7 @@ static void push_mt(lua_State *L) {
 }
 
 dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx) {
-  dlt_tensor **box = lua_touserdata(L, idx);  /* box[0]: the tensor, NULL once __gc'd */
+  dlt_tensor **box = lua_touserdata(L, idx); /* box[0]: the tensor, NULL once __gc'd */
   if (!box || !lua_getmetatable(L, idx)) return NULL;
   if (lua_topointer(L, LUA_REGISTRYINDEX) != mt_registry || !mt_ptr) {
     push_mt_slow(L);
@@ -120,8 +120,7 @@ void *dlt_lua_checkself(lua_State *L, int idx, const char *tname, const char *va
   void *p = luaL_testudata(L, idx, tname);
   const char *name = !p && idx == 1 ? dlt_lua_method_hint(L) : NULL;
   if (name)
-    luaL_argerror(L, 1, lua_pushfstring(L, "%s expected, got %s; call a method with ':', as %s:%s(...)", tname,
-                                        luaL_typename(L, 1), var, name));
+    luaL_argerror(L, 1, lua_pushfstring(L, "%s expected, got %s; call a method with ':', as %s:%s(...)", tname, luaL_typename(L, 1), var, name));
   return p ? p : luaL_checkudata(L, idx, tname);
 }
 
@@ -132,8 +131,7 @@ dlt_tensor *dlt_lua_checktensor(lua_State *L, int idx) {
   /* t.sum() passes no tensor, t.view(8) passes 8 first: say how a method is called */
   const char *name = !t && idx == 1 ? dlt_lua_method_hint(L) : NULL;
   if (name)
-    luaL_argerror(L, 1, lua_pushfstring(L, "tensor expected, got %s; call a method with ':', as t:%s(...)",
-                                        luaL_typename(L, 1), name));
+    luaL_argerror(L, 1, lua_pushfstring(L, "tensor expected, got %s; call a method with ':', as t:%s(...)", luaL_typename(L, 1), name));
   if (!t) luaL_typeerror(L, idx, "tensor");
   return t;
 }
@@ -158,7 +156,7 @@ void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t) {
   lua_setmetatable(L, -2);
   /* new storage only: not a view (storage shared), nor a tensor held elsewhere too
    * (a module's weight, a .grad), whose bytes Lua was told about when they were made */
-  size_t n = (size_t)HEADER_COST << GC_WEIGHT_SHIFT;  /* point 3 above */
+  size_t n = (size_t)HEADER_COST << GC_WEIGHT_SHIFT; /* point 3 above */
   if (t->refcount == 1 && t->storage->refcount == 1) n += t->storage->nbytes;
   gc_account(L, n);
 }
@@ -189,7 +187,7 @@ int dlt_lua_fail(lua_State *L, const char *fmt, ...) {
   va_start(ap, fmt);
   va_copy(again, ap);
   int n = vsnprintf(buf, sizeof buf, fmt, ap);
-  if (n >= (int)sizeof buf) {  /* a long message: room for all of it (Lua frees it) */
+  if (n >= (int)sizeof buf) { /* a long message: room for all of it (Lua frees it) */
     msg = lua_newuserdatauv(L, (size_t)n + 1, 0);
     vsnprintf(msg, (size_t)n + 1, fmt, again);
   }
@@ -254,7 +252,7 @@ static void nested_fill(lua_State *L, int depth, nested *s) {
 
 static dlt_tensor *from_table(lua_State *L, int idx, const char *fn, dlt_dtype dtype) {
   nested s = {.fn = fn};
-  luaL_checkstack(L, 2 * DLT_MAXDIM + 8, "nested table");  /* one table per depth, and elements */
+  luaL_checkstack(L, 2 * DLT_MAXDIM + 8, "nested table"); /* one table per depth, and elements */
   nested_shape(L, idx, &s);
   int64_t n = 1;
   for (int i = 0; i < s.ndim; i++) {
@@ -299,7 +297,8 @@ double *dlt_lua_todoubles(lua_State *L, int idx, int64_t *n) {
     dlt_lua_error(L);
   }
   if (dlt_is_contiguous(t) && t->dtype == DLT_FLOAT64) memcpy(v, dlt_data(t), (size_t)k * sizeof(double));
-  else for (int64_t i = 0; i < k; i++) v[i] = dlt_get_flat(t, i);
+  else
+    for (int64_t i = 0; i < k; i++) v[i] = dlt_get_flat(t, i);
   dlt_release(t);
   *n = k;
   return v;
@@ -315,13 +314,16 @@ void dlt_lua_checkoptions(lua_State *L, int idx, const char *fn, const char *con
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
     if (lua_type(L, -1) != LUA_TSTRING) {
-      lua_pushvalue(L, -1);  /* a copy: lua_tostring must not convert the key lua_next uses */
+      lua_pushvalue(L, -1); /* a copy: lua_tostring must not convert the key lua_next uses */
       dlt_lua_fail(L, "%s: unknown option [%s] (options are named)", fn, luaL_tolstring(L, -1, NULL));
     }
     const char *k = lua_tostring(L, -1);
     int ok = 0;
     for (int i = 0; allowed && allowed[i]; i++)
-      if (strcmp(k, allowed[i]) == 0) { ok = 1; break; }
+      if (strcmp(k, allowed[i]) == 0) {
+        ok = 1;
+        break;
+      }
     if (!ok) dlt_lua_fail(L, "%s: unknown option '%s'", fn, k);
   }
 }

@@ -13,13 +13,15 @@
 
 #define REDUCER_MT "dlt.distributed.Reducer"
 #define GROUP_MT "dlt.distributed.ProcessGroup"
-#define GROUP_KEY "dlt.distributed.group"  /* the registry slot of the sentinel */
+#define GROUP_KEY "dlt.distributed.group" /* the registry slot of the sentinel */
 
 /* Fails unless a process group is up: the message says how to get one. */
 static void need_group(lua_State *L, const char *fn) {
   if (!dlt_comm_available())
-    dlt_lua_fail(L, "%s: dlt was built without MPI: install Open MPI (apt-get install libopenmpi-dev openmpi-bin, "
-                 "as tools/setup.sh does) and rebuild dlt", fn);
+    dlt_lua_fail(L,
+                 "%s: dlt was built without MPI: install Open MPI (apt-get install libopenmpi-dev openmpi-bin, "
+                 "as tools/setup.sh does) and rebuild dlt",
+                 fn);
   if (!dlt_comm_active()) dlt_lua_fail(L, "%s: no process group: call dlt.distributed.init_process_group() first", fn);
 }
 
@@ -305,12 +307,12 @@ static int d_reducer(lua_State *L) {
   luaL_argcheck(L, first > 0 && cap > 0, 2, "bucket sizes must be positive");
   int overlap = lua_toboolean(L, 4);
   int n = (int)luaL_len(L, 1);
-  dlt_tensor **ps = lua_newuserdatauv(L, sizeof *ps * (size_t)(n ? n : 1), 0);  /* freed by the GC */
+  dlt_tensor **ps = lua_newuserdatauv(L, sizeof *ps * (size_t)(n ? n : 1), 0); /* freed by the GC */
   for (int i = 1; i <= n; i++) {
     lua_rawgeti(L, 1, i);
     ps[i - 1] = dlt_lua_testtensor(L, -1);
     if (!ps[i - 1]) return dlt_lua_fail(L, "DistributedDataParallel: parameter %d is not a tensor", i);
-    lua_pop(L, 1);  /* the table keeps it alive; the reducer retains it */
+    lua_pop(L, 1); /* the table keeps it alive; the reducer retains it */
   }
   reducer_box *b = lua_newuserdatauv(L, sizeof *b, 0);
   b->r = NULL;

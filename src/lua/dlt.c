@@ -4,7 +4,11 @@
 
 #include "lua/common.h"
 
-typedef struct { const char *name; const unsigned char *code; size_t len; } embedded;
+typedef struct {
+  const char *name;
+  const unsigned char *code;
+  size_t len;
+} embedded;
 extern const embedded dlt_embedded_lua[];
 
 /* package.preload loader for an embedded module: upvalue 1 is its index */

@@ -53,7 +53,7 @@ static int io_save(lua_State *L) {
   qsort(names, (size_t)n, sizeof *names, cmp_str);
   dlt_tensor **ts = lua_newuserdatauv(L, sizeof(dlt_tensor *) * (size_t)(n + 1), 0);
   for (i = 0; i < n; i++) {
-    dlt_lua_rawfield(L, 2, names[i]);  /* the table holds it, so the borrowed pointer stays valid */
+    dlt_lua_rawfield(L, 2, names[i]); /* the table holds it, so the borrowed pointer stays valid */
     ts[i] = dlt_lua_checktensor(L, -1);
     lua_pop(L, 1);
   }
@@ -67,7 +67,10 @@ static int io_save(lua_State *L) {
 }
 
 /* a box whose __gc frees what a loader returned, should pushing the results fail */
-typedef struct { dlt_tensor_dict *dict; dlt_csv *csv; } io_box;
+typedef struct {
+  dlt_tensor_dict *dict;
+  dlt_csv *csv;
+} io_box;
 
 static int box_gc(lua_State *L) {
   io_box *b = luaL_testudata(L, 1, "dlt.io_box");

@@ -43,7 +43,7 @@ static dlt_module *test_module(lua_State *L, int idx) {
 
 static dlt_module *check_module(lua_State *L, int idx) {
   dlt_module *m = test_module(L, idx);
-  const char *name = !m && idx == 1 ? dlt_lua_method_hint(L) : NULL;  /* model.forward(x) */
+  const char *name = !m && idx == 1 ? dlt_lua_method_hint(L) : NULL; /* model.forward(x) */
   if (name)
     dlt_lua_fail(L, "%s: expected a module, got %s; call it as model:%s(...), with ':'", name,
                  dlt_lua_testtensor(L, 1) ? "a tensor" : luaL_typename(L, 1), name);
@@ -118,7 +118,7 @@ static void read_field(lua_State *L, int idx, const char *fn, const dlt_module_f
     if (lua_isboolean(L, idx) && !lua_toboolean(L, idx)) *(double *)at = NAN;
     else if (lua_isnumber(L, idx) && !isnan(lua_tonumber(L, idx))) *(double *)at = lua_tonumber(L, idx);
     else dlt_lua_fail(L, "%s: %s must be a number or false (PyTorch's None), got %s", fn, f->name,
-                    lua_isnumber(L, idx) ? "nan" : luaL_typename(L, idx));
+                      lua_isnumber(L, idx) ? "nan" : luaL_typename(L, idx));
     break;
   case DLT_FT_BOOL:
     if (!lua_isboolean(L, idx)) dlt_lua_fail(L, "%s: %s must be a boolean, got %s", fn, f->name, luaL_typename(L, idx));
@@ -127,7 +127,7 @@ static void read_field(lua_State *L, int idx, const char *fn, const dlt_module_f
   case DLT_FT_DIM: {
     int64_t d = check_size(L, idx, fn, f->name);
     if (d == 0) dlt_lua_fail(L, "%s: %s is 1-based (or negative from the end), got 0", fn, f->name);
-    if (d > DLT_MAXDIM || d < -DLT_MAXDIM)  /* (int) of 2^32 + 1 would be a valid dim */
+    if (d > DLT_MAXDIM || d < -DLT_MAXDIM) /* (int) of 2^32 + 1 would be a valid dim */
       dlt_lua_fail(L, "%s: %s %lld is out of range (tensors have at most %d dims)", fn, f->name, (long long)d, DLT_MAXDIM);
     *(int *)at = (int)(d > 0 ? d - 1 : d);
     break;
@@ -166,9 +166,9 @@ static void read_option(lua_State *L, int idx, const char *fn, const dlt_module_
     lua_pop(L, 1);
     break;
   }
-  default:  /* integers, dims, shapes: as a positional argument would be */
+  default: /* integers, dims, shapes: as a positional argument would be */
     if (!lua_istable(L, idx)) {
-      if (f->flags & DLT_FF_REQUIRED) read_field(L, idx, fn, f, m);  /* "got no value" */
+      if (f->flags & DLT_FF_REQUIRED) read_field(L, idx, fn, f, m); /* "got no value" */
       break;
     }
     idx = lua_absindex(L, idx);
@@ -196,7 +196,7 @@ static int nn_new(lua_State *L) {
     if (f->flags & DLT_FF_OPT) opts[nopt++] = f->name;
     if (!(f->flags & DLT_FF_ARG) || pos < 0) continue;
     if ((f->flags & DLT_FF_OPT) && (lua_isnoneornil(L, pos) || (lua_istable(L, pos) && f->type != DLT_FT_SHAPE))) {
-      pos = -pos;  /* the rest come from the options table */
+      pos = -pos; /* the rest come from the options table */
       continue;
     }
     read_field(L, pos++, fn, f, &cfg);
@@ -430,17 +430,19 @@ static void set_slot(lua_State *L, dlt_module *m, int s) {
     char a[128], b[128];
     if (!dlt_same_shape(t, old) || t->dtype != old->dtype)
       dlt_lua_fail(L, "%s: %s must be %s of shape %s, got %s of shape %s", fn, k, dlt_dtype_name(old->dtype),
-                 dlt_shape_str(old, a, sizeof a), dlt_dtype_name(t->dtype), dlt_shape_str(t, b, sizeof b));
+                   dlt_shape_str(old, a, sizeof a), dlt_dtype_name(t->dtype), dlt_shape_str(t, b, sizeof b));
   } else if (s == DLT_P_WEIGHT && m->kind == DLT_M_LINEAR) {
     dlt_lua_fail(L, "Linear: the weight cannot be removed");
   } else if (!dlt_module_slot_is_param(s)) {
     /* the kernels update running statistics through these: a forward would use NULL */
-    dlt_lua_fail(L, "%s: %s is a buffer and cannot be removed (construct the module with "
-               "track_running_stats = false instead)", fn, k);
+    dlt_lua_fail(L,
+                 "%s: %s is a buffer and cannot be removed (construct the module with "
+                 "track_running_stats = false instead)",
+                 fn, k);
   } else if (m->kind != DLT_M_LINEAR) {
     /* a norm's weight and bias go together (affine): one alone would be ignored */
     dlt_lua_fail(L, "%s: %s cannot be removed (construct the module with %s = false instead)", fn, k,
-               m->kind == DLT_M_LAYERNORM ? "elementwise_affine" : "affine");
+                 m->kind == DLT_M_LAYERNORM ? "elementwise_affine" : "affine");
   }
   m->t[s] = dlt_retain(t);
   dlt_release(old);
@@ -455,7 +457,10 @@ static int m_newindex(lua_State *L) {
   dlt_module *m = check_module(L, 1);
   const char *k = luaL_checkstring(L, 2), *fn = dlt_module_name(m->kind);
   int s = slot_of(k);
-  if (s >= 0) { set_slot(L, m, s); return 0; }
+  if (s >= 0) {
+    set_slot(L, m, s);
+    return 0;
+  }
   if (!strcmp(k, "training")) {
     if (!lua_isboolean(L, 3)) dlt_lua_fail(L, "%s: training must be a boolean, got %s", fn, luaL_typename(L, 3));
     m->training = lua_toboolean(L, 3);
@@ -463,7 +468,7 @@ static int m_newindex(lua_State *L) {
   }
   const dlt_module_field *f = readable(m, k);
   if (f && (f->flags & DLT_FF_WRITE)) {
-    dlt_module cfg = *m;  /* the new value checked as the constructor checks it */
+    dlt_module cfg = *m; /* the new value checked as the constructor checks it */
     read_field(L, 3, fn, f, &cfg);
     if (dlt_module_check(&cfg)) dlt_lua_error(L);
     *m = cfg;
@@ -494,7 +499,7 @@ static int m_gc(lua_State *L) {
   if (!m) return 0;
   module_epoch++;
   if (dlt_lua_gc_by_collector(L)) dlt_module_clear(m);
-  else lua_settop(L, 1), luaL_setmetatable(L, FREED_MT);  /* sets the top's metatable */
+  else lua_settop(L, 1), luaL_setmetatable(L, FREED_MT); /* sets the top's metatable */
   return 0;
 }
 
@@ -651,7 +656,7 @@ static int m_clone(lua_State *L) {
   c->kids = NULL;
   c->nkids = 0;
   c->kids_epoch = 0;
-  luaL_setmetatable(L, MODULE_MT);  /* from here __gc releases what c holds */
+  luaL_setmetatable(L, MODULE_MT); /* from here __gc releases what c holds */
   lua_newtable(L);
   lua_setiuservalue(L, -2, 1);
   lua_getiuservalue(L, -1, 1);
@@ -712,7 +717,7 @@ void dlt_open_nn(lua_State *L, int dlt) {
   lua_rawsetp(L, LUA_REGISTRYINDEX, &methods_key);
   lua_newtable(L); /* dlt.nn */
   luaL_setfuncs(L, nn_funcs, 0);
-  for (int k = 0; k < DLT_M_NKINDS; k++) {  /* Sequential has its own constructor */
+  for (int k = 0; k < DLT_M_NKINDS; k++) { /* Sequential has its own constructor */
     if (dlt_module_kind_of((dlt_module_kind)k)->flags & DLT_K_CONTAINER) continue;
     lua_pushinteger(L, k);
     lua_pushcclosure(L, nn_new, 1);

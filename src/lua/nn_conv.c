@@ -23,7 +23,7 @@ static int b_new(lua_State *L) {
 
 static int b_gc(lua_State *L) {
   dlt_bufset **u = luaL_checkudata(L, 1, BUFS_MT);
-  dlt_bufset_drop(*u);  /* the nodes of a live graph keep their own references */
+  dlt_bufset_drop(*u); /* the nodes of a live graph keep their own references */
   *u = NULL;
   return 0;
 }
@@ -49,7 +49,10 @@ static int64_t top_int(lua_State *L, const char *fn, const char *key) {
 /* a size per spatial dim from an integer or a list of D integers at the top of the stack
  * (popped); nil leaves out as it is */
 static void top_sizes(lua_State *L, const char *fn, const char *key, int D, int64_t *out) {
-  if (lua_isnil(L, -1)) { lua_pop(L, 1); return; }
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return;
+  }
   if (lua_istable(L, -1)) {
     int n = (int)lua_rawlen(L, -1);
     if (n != D) dlt_lua_fail(L, "%s: %s must have %d value%s, got %d", fn, key, D, D == 1 ? "" : "s", n);
@@ -75,7 +78,7 @@ static dlt_bufset *opt_bufs(lua_State *L, int idx, const char *fn) {
   if (rawopt(L, idx, "buffers") != LUA_TNIL) {
     dlt_bufset **u = luaL_testudata(L, -1, BUFS_MT);
     if (!u) dlt_lua_fail(L, "%s: option 'buffers' must come from nn._buffers(), got %s", fn, luaL_typename(L, -1));
-    b = *u;  /* the options table keeps the userdata alive during the call */
+    b = *u; /* the options table keeps the userdata alive during the call */
   }
   lua_pop(L, 1);
   return b;
@@ -95,7 +98,7 @@ static int conv_args(lua_State *L, const char *fn, dlt_tensor **b) {
   *b = NULL;
   if (lua_isnoneornil(L, 3)) return 4;
   if ((*b = dlt_lua_testtensor(L, 3))) return 4;
-  if (lua_istable(L, 3) && lua_isnoneornil(L, 4)) return 3;  /* conv2d(x, w, {stride = 2}) */
+  if (lua_istable(L, 3) && lua_isnoneornil(L, 4)) return 3; /* conv2d(x, w, {stride = 2}) */
   return dlt_lua_fail(L, "%s: bias must be a tensor or nil, got %s", fn, luaL_typename(L, 3));
 }
 
@@ -227,10 +230,7 @@ static int f_adaptive_avg_pool1d(lua_State *L) { return adaptive(L, "adaptive_av
 static int f_adaptive_avg_pool2d(lua_State *L) { return adaptive(L, "adaptive_avg_pool2d", 2); }
 
 static const luaL_Reg functional[] = {
-  {"conv1d", f_conv1d}, {"conv2d", f_conv2d}, {"conv_transpose1d", f_conv_transpose1d},
-  {"conv_transpose2d", f_conv_transpose2d}, {"max_pool1d", f_max_pool1d}, {"max_pool2d", f_max_pool2d},
-  {"avg_pool1d", f_avg_pool1d}, {"avg_pool2d", f_avg_pool2d}, {"adaptive_avg_pool1d", f_adaptive_avg_pool1d},
-  {"adaptive_avg_pool2d", f_adaptive_avg_pool2d}, {NULL, NULL}};
+  {"conv1d", f_conv1d}, {"conv2d", f_conv2d}, {"conv_transpose1d", f_conv_transpose1d}, {"conv_transpose2d", f_conv_transpose2d}, {"max_pool1d", f_max_pool1d}, {"max_pool2d", f_max_pool2d}, {"avg_pool1d", f_avg_pool1d}, {"avg_pool2d", f_avg_pool2d}, {"adaptive_avg_pool1d", f_adaptive_avg_pool1d}, {"adaptive_avg_pool2d", f_adaptive_avg_pool2d}, {NULL, NULL}};
 
 static const luaL_Reg bufs_meta[] = {{"__gc", b_gc}, {NULL, NULL}};
 

@@ -82,7 +82,7 @@ static int f_celu(lua_State *L) {
   act_params(L, "celu", names, def, 1, p);
   if (p[0] == 0) dlt_lua_fail(L, "celu: alpha cannot be 0 (it divides the input)");
   p[2] = 1 / p[0];
-  p[3] = 1 / (double)(float)p[0];  /* ATen's celu derivative: elu_backward(..., 1.0 / alpha.toFloat()) */
+  p[3] = 1 / (double)(float)p[0]; /* ATen's celu derivative: elu_backward(..., 1.0 / alpha.toFloat()) */
   return act_p(L, DLT_ACT_ELU, "celu", p);
 }
 
@@ -129,7 +129,7 @@ static int softmax(lua_State *L, bool log) {
   dlt_tensor *x = dlt_lua_checkfloat(L, 1);
   lua_Integer d = luaL_checkinteger(L, 2);
   if (d == 0) dlt_lua_fail(L, "%s: dim is 1-based (or negative from the end), got 0", fn);
-  if (d > DLT_MAXDIM || d < -DLT_MAXDIM)  /* (int) of 2^32 + 1 would be a valid dim */
+  if (d > DLT_MAXDIM || d < -DLT_MAXDIM) /* (int) of 2^32 + 1 would be a valid dim */
     return dlt_lua_fail(L, "%s: dimension %lld out of range for a %d-D tensor", fn, (long long)d, x->ndim);
   dlt_lua_pushtensor(L, dlt_fused_softmax(fn, x, (int)(d > 0 ? d - 1 : d), log));
   return 1;
@@ -252,14 +252,7 @@ static int f_cross_entropy(lua_State *L) { return class_loss(L, true, "cross_ent
 static int f_nll_loss(lua_State *L) { return class_loss(L, false, "nll_loss"); }
 
 static const luaL_Reg functional[] = {
-  {"relu", f_relu}, {"leaky_relu", f_leaky_relu}, {"tanh", f_tanh}, {"sigmoid", f_sigmoid},
-  {"gelu", f_gelu}, {"silu", f_silu}, {"softmax", f_softmax}, {"log_softmax", f_log_softmax},
-  {"dropout", f_dropout}, {"linear", f_linear}, {"batch_norm", f_batch_norm},
-  {"layer_norm", f_layer_norm}, {"group_norm", f_group_norm}, {"instance_norm", f_instance_norm},
-  {"mse_loss", f_mse_loss}, {"l1_loss", f_l1_loss}, {"binary_cross_entropy", f_bce},
-  {"binary_cross_entropy_with_logits", f_bce_logits}, {"cross_entropy", f_cross_entropy},
-  {"nll_loss", f_nll_loss}, {"elu", f_elu}, {"selu", f_selu}, {"celu", f_celu}, {"softplus", f_softplus},
-  {"mish", f_mish}, {"hardswish", f_hardswish}, {"hardtanh", f_hardtanh}, {"relu6", f_relu6}, {NULL, NULL}};
+  {"relu", f_relu}, {"leaky_relu", f_leaky_relu}, {"tanh", f_tanh}, {"sigmoid", f_sigmoid}, {"gelu", f_gelu}, {"silu", f_silu}, {"softmax", f_softmax}, {"log_softmax", f_log_softmax}, {"dropout", f_dropout}, {"linear", f_linear}, {"batch_norm", f_batch_norm}, {"layer_norm", f_layer_norm}, {"group_norm", f_group_norm}, {"instance_norm", f_instance_norm}, {"mse_loss", f_mse_loss}, {"l1_loss", f_l1_loss}, {"binary_cross_entropy", f_bce}, {"binary_cross_entropy_with_logits", f_bce_logits}, {"cross_entropy", f_cross_entropy}, {"nll_loss", f_nll_loss}, {"elu", f_elu}, {"selu", f_selu}, {"celu", f_celu}, {"softplus", f_softplus}, {"mish", f_mish}, {"hardswish", f_hardswish}, {"hardtanh", f_hardtanh}, {"relu6", f_relu6}, {NULL, NULL}};
 
 /* ---- nn.init: each fills its tensor in place and returns it ---- */
 
@@ -338,11 +331,7 @@ static int i_calculate_gain(lua_State *L) {
 }
 
 static const luaL_Reg init[] = {
-  {"uniform_", i_uniform}, {"normal_", i_normal}, {"constant_", i_constant}, {"zeros_", i_zeros},
-  {"ones_", i_ones}, {"eye_", i_eye}, {"xavier_uniform_", i_xavier_uniform},
-  {"xavier_normal_", i_xavier_normal}, {"kaiming_uniform_", i_kaiming_uniform},
-  {"kaiming_normal_", i_kaiming_normal}, {"orthogonal_", i_orthogonal},
-  {"calculate_gain", i_calculate_gain}, {NULL, NULL}};
+  {"uniform_", i_uniform}, {"normal_", i_normal}, {"constant_", i_constant}, {"zeros_", i_zeros}, {"ones_", i_ones}, {"eye_", i_eye}, {"xavier_uniform_", i_xavier_uniform}, {"xavier_normal_", i_xavier_normal}, {"kaiming_uniform_", i_kaiming_uniform}, {"kaiming_normal_", i_kaiming_normal}, {"orthogonal_", i_orthogonal}, {"calculate_gain", i_calculate_gain}, {NULL, NULL}};
 
 /* ---- nn.utils ---- */
 

@@ -48,8 +48,17 @@ static int k_adam(lua_State *L) {
 
 /* adam_group's upvalues: the key strings of the state and of the group, made once */
 enum {
-  UV_STEP = 1, UV_EXP_AVG, UV_EXP_AVG_SQ, UV_MAX_EXP_AVG_SQ,
-  UV_LR, UV_BETAS, UV_EPS, UV_WEIGHT_DECAY, UV_AMSGRAD, UV_MAXIMIZE, UV_N = UV_MAXIMIZE
+  UV_STEP = 1,
+  UV_EXP_AVG,
+  UV_EXP_AVG_SQ,
+  UV_MAX_EXP_AVG_SQ,
+  UV_LR,
+  UV_BETAS,
+  UV_EPS,
+  UV_WEIGHT_DECAY,
+  UV_AMSGRAD,
+  UV_MAXIMIZE,
+  UV_N = UV_MAXIMIZE
 };
 
 /* t[key] (key the string in upvalue uv), raw, pushed; returns its type */
@@ -78,7 +87,10 @@ static bool group_boolean(lua_State *L, int g, int uv, bool *out) {
  * when any is not a plain value (a group or betas with a metatable, a wrong type),
  * which the caller then leaves to that check. */
 static bool adam_options(lua_State *L, int g, dlt_adam_opts *o) {
-  if (lua_getmetatable(L, g)) { lua_pop(L, 1); return false; }
+  if (lua_getmetatable(L, g)) {
+    lua_pop(L, 1);
+    return false;
+  }
   bool ok = group_number(L, g, UV_LR, &o->lr) && group_number(L, g, UV_EPS, &o->eps) &&
             group_number(L, g, UV_WEIGHT_DECAY, &o->weight_decay) &&
             group_boolean(L, g, UV_AMSGRAD, &o->amsgrad) && group_boolean(L, g, UV_MAXIMIZE, &o->maximize);
@@ -127,19 +139,22 @@ static int k_adam_group(lua_State *L) {
   luaL_getmetatable(L, DLT_TENSOR_MT);
   const void *mt = lua_topointer(L, 6);
   for (; i <= n; i++) {
-    lua_rawgeti(L, 1, i);  /* 7: params[i] (params keeps it alive) */
+    lua_rawgeti(L, 1, i); /* 7: params[i] (params keeps it alive) */
     dlt_tensor *p = box_tensor(L, 7, mt);
     if (!p) break;
-    if (!p->grad) { lua_settop(L, 6); continue; }
-    if (lua_rawgetp(L, 2, p) != LUA_TTABLE) break;  /* 8: its state */
+    if (!p->grad) {
+      lua_settop(L, 6);
+      continue;
+    }
+    if (lua_rawgetp(L, 2, p) != LUA_TTABLE) break; /* 8: its state */
     int isint;
-    rawget_uv(L, 8, UV_STEP);  /* 9 */
+    rawget_uv(L, 8, UV_STEP); /* 9 */
     lua_Integer step = lua_tointegerx(L, 9, &isint);
-    rawget_uv(L, 8, UV_EXP_AVG);  /* 10 */
-    rawget_uv(L, 8, UV_EXP_AVG_SQ);  /* 11 */
+    rawget_uv(L, 8, UV_EXP_AVG);    /* 10 */
+    rawget_uv(L, 8, UV_EXP_AVG_SQ); /* 11 */
     dlt_tensor *m = box_tensor(L, 10, mt), *v = box_tensor(L, 11, mt), *vmax = NULL;
     if (o.amsgrad) {
-      rawget_uv(L, 8, UV_MAX_EXP_AVG_SQ);  /* 12 */
+      rawget_uv(L, 8, UV_MAX_EXP_AVG_SQ); /* 12 */
       vmax = box_tensor(L, 12, mt);
     }
     /* a step that cannot be incremented here goes to the Lua loop, whose call names it */
@@ -335,13 +350,13 @@ static int k_zero_grad_all(lua_State *L) {
   int none = lua_toboolean(L, 2);
   lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
   lua_settop(L, 2);
-  luaL_getmetatable(L, DLT_TENSOR_MT);  /* 3, for box_tensor */
+  luaL_getmetatable(L, DLT_TENSOR_MT); /* 3, for box_tensor */
   const void *mt = lua_topointer(L, 3);
   for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, 1, i);
     dlt_tensor *p = box_tensor(L, -1, mt), *g = p ? p->grad : NULL;
     if (p && g && !none && dlt_is_contiguous(g) && !g->grad_fn) {
-      memset(dlt_data(g), 0, (size_t)dlt_numel(g) * dlt_dtype_size(g->dtype));  /* k_zero_grad's common case */
+      memset(dlt_data(g), 0, (size_t)dlt_numel(g) * dlt_dtype_size(g->dtype)); /* k_zero_grad's common case */
       dlt_bump_version(g);
     } else if (!p || g) {
       lua_pushcfunction(L, k_zero_grad);
@@ -375,8 +390,7 @@ static const luaL_Reg kernels[] = {
   {"shape_str", k_shape_str},
   {"zero_grad", k_zero_grad},
   {"zero_grad_all", k_zero_grad_all},
-  {NULL, NULL}
-};
+  {NULL, NULL}};
 
 /* dlt.optim (filled by lua/dlt/optim.lua); the kernels are the module "dlt.optim_kernels" */
 void dlt_open_optim(lua_State *L, int dlt) {

@@ -13,13 +13,20 @@
 #define FIG_MT "dlt.plot.Figure"
 #define AX_MT "dlt.plot.Axes"
 #define MAP_MT "dlt.plot.Mappable"
-#define ADDED_MT "dlt.plot.added"  /* see keep_on_error */
+#define ADDED_MT "dlt.plot.added" /* see keep_on_error */
 
-typedef struct { dlt_figure *f, *dead; } fig_box;  /* dead: f after a __gc by hand */
-typedef struct { dlt_axes *ax; } ax_box;
-typedef struct { dlt_artist *a; dlt_axes *ax; } map_box;
+typedef struct {
+  dlt_figure *f, *dead;
+} fig_box; /* dead: f after a __gc by hand */
+typedef struct {
+  dlt_axes *ax;
+} ax_box;
+typedef struct {
+  dlt_artist *a;
+  dlt_axes *ax;
+} map_box;
 
-static const char state_key = 0;  /* registry: {figs = {fig -> true}, cur = fig, n = shown} */
+static const char state_key = 0; /* registry: {figs = {fig -> true}, cur = fig, n = shown} */
 
 /* ---- data arguments ---- */
 
@@ -45,7 +52,7 @@ static double *todoubles(lua_State *L, int idx, const char *fn, const char *what
   }
   if (!is_data(L, idx))
     dlt_lua_fail(L, "%s: %s must be a tensor, a table of numbers or a number, got %s", fn, what,
-               luaL_typename(L, idx));
+                 luaL_typename(L, idx));
   double *v = dlt_lua_todoubles(L, idx, n);
   double *box = lua_newuserdatauv(L, (size_t)(*n ? *n : 1) * sizeof *box, 0);
   memcpy(box, v, (size_t)*n * sizeof *v);
@@ -117,7 +124,10 @@ static dlt_rgba check_color(lua_State *L, const char *fn, int idx) {
 static int opt_color(lua_State *L, int o, const char *fn, const char *key, dlt_rgba *out) {
   if (!o) return 0;
   dlt_lua_rawfield(L, o, key);
-  if (lua_isnil(L, -1)) { lua_pop(L, 1); return 0; }
+  if (lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return 0;
+  }
   if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "none") == 0) *out = (dlt_rgba){0, 0, 0, 0};
   else *out = check_color(L, fn, lua_gettop(L));
   lua_pop(L, 1);
@@ -287,7 +297,10 @@ static void push_mappable(lua_State *L, int axidx, dlt_artist *a) {
 /* A method that adds artists calls keep_on_error first: if it then fails (a bad option
  * read after the artist was made), the artists it added are dropped as its error
  * unwinds (a to-be-closed value), so a failed call leaves the axes as they were. */
-typedef struct { dlt_axes *ax; int keep; } added;
+typedef struct {
+  dlt_axes *ax;
+  int keep;
+} added;
 
 static int added_close(lua_State *L) {
   added *p = lua_touserdata(L, 1);
@@ -343,8 +356,10 @@ static int plot_lines(lua_State *L, const char *fn) {
     if (lua_type(L, i) == LUA_TSTRING && i == top) fmt = i;
     else if (is_data(L, i)) nd++;
     else if (lua_type(L, i) == LUA_TSTRING)
-      dlt_lua_fail(L, "%s: argument %d must be data, a format string or options, got string '%s' (a format "
-                 "string comes after the data, with only options after it)", fn, i - 1, lua_tostring(L, i));
+      dlt_lua_fail(L,
+                   "%s: argument %d must be data, a format string or options, got string '%s' (a format "
+                   "string comes after the data, with only options after it)",
+                   fn, i - 1, lua_tostring(L, i));
     else dlt_lua_fail(L, "%s: argument %d must be data, a format string or options, got %s", fn, i - 1, luaL_typename(L, i));
   }
   if (nd < 1 || nd > 2) dlt_lua_fail(L, "%s: expected y or x, y (got %d data arguments)", fn, nd);
@@ -398,13 +413,16 @@ static int error_values(lua_State *L, int o, const char *key, int64_t n, double 
   if (!o) return 0;
   dlt_lua_rawfield(L, o, key);
   int e = lua_gettop(L);
-  if (lua_isnil(L, e)) { lua_pop(L, 1); return 0; }
+  if (lua_isnil(L, e)) {
+    lua_pop(L, 1);
+    return 0;
+  }
   *lo = lua_newuserdatauv(L, (size_t)(2 * n + 1) * sizeof **lo, 0);
   *hi = *lo + n;
   int pair = 0;
   if (lua_istable(L, e) && lua_rawlen(L, e) == 2 && n != 2) pair = 1;
   else if (lua_istable(L, e) && lua_rawlen(L, e) == 2 && n == 2) {
-    lua_rawgeti(L, e, 1);  /* {lower, upper} of two points each: tables inside */
+    lua_rawgeti(L, e, 1); /* {lower, upper} of two points each: tables inside */
     pair = lua_istable(L, -1) || dlt_lua_testtensor(L, -1);
     lua_pop(L, 1);
   }
@@ -429,7 +447,7 @@ static int error_values(lua_State *L, int o, const char *key, int64_t n, double 
       dst[i] = v[m == 1 ? 0 : i];
       if (dst[i] < 0) dlt_lua_fail(L, "errorbar: %s must not be negative, value %d is %s", key, (int)i + 1, dlt_lua_num(L, dst[i]));
     }
-    lua_settop(L, e + 1);  /* e, then the lo/hi block */
+    lua_settop(L, e + 1); /* e, then the lo/hi block */
   }
   lua_remove(L, e);
   return 1;
@@ -451,7 +469,7 @@ static void error_bars(lua_State *L, dlt_axes *ax, const double *x, const double
   if (!b) dlt_lua_error(L);
   b->ls.color = c, b->ls.width = lw, b->zorder = z;
   if (!(capsize > 0)) return;
-  dlt_artist *k = dlt_plot_line(ax, px, py, 3 * n);  /* the caps: markers at both ends */
+  dlt_artist *k = dlt_plot_line(ax, px, py, 3 * n); /* the caps: markers at both ends */
   if (!k) dlt_lua_error(L);
   k->ls.ls = DLT_LS_NONE, k->ls.marker = vertical ? '_' : '|';
   k->ls.msize = 2 * capsize, k->ls.mew = capthick;
@@ -481,7 +499,7 @@ static int ax_errorbar(lua_State *L) {
   dlt_linestyle fls = {0};
   int fc = 0, fl = 0, fm = 0, has_color = 0;
   if (!none && fmt[0] && dlt_parse_fmt("errorbar", fmt, &fls, &fc, &fl, &fm) != 0) dlt_lua_error(L);
-  double capsize = opt_nonneg(L, o, "errorbar", "capsize", 0);  /* errorbar.capsize */
+  double capsize = opt_nonneg(L, o, "errorbar", "capsize", 0); /* errorbar.capsize */
   double z = dlt_lua_optnumber(L, o, "zorder", 2);
   int above = dlt_lua_optboolean(L, o, "barsabove", 0);
   keep_on_error(L, ax);
@@ -497,7 +515,7 @@ static int ax_errorbar(lua_State *L) {
   opt_color(L, o, "errorbar", "ecolor", &ec);
   double lw = opt_nonneg(L, o, "errorbar", "elinewidth", a->ls.width);
   double capthick = opt_nonneg(L, o, "errorbar", "capthick", opt_nonneg(L, o, "errorbar", "markeredgewidth", 1.0));
-  if (none) {  /* no line: its limits come from the bars alone */
+  if (none) { /* no line: its limits come from the bars alone */
     a->ls.ls = DLT_LS_NONE, a->ls.marker = 0;
     if (a->label) free(a->label), a->label = NULL;
   }
@@ -647,7 +665,7 @@ static int ax_hist(lua_State *L) {
       }
     }
     if (!(lo <= hi)) lo = 0, hi = 1;
-    if (lo == hi) lo -= 0.5, hi += 0.5;  /* numpy's histogram_bin_edges */
+    if (lo == hi) lo -= 0.5, hi += 0.5; /* numpy's histogram_bin_edges */
     edges = lua_newuserdatauv(L, (size_t)(bins + 1) * sizeof *edges, 0);
     for (int b = 0; b <= bins; b++) edges[b] = lo + (hi - lo) * b / bins;
   }
@@ -734,7 +752,8 @@ static int axline(lua_State *L, int vertical) {
                                         "ls", "linewidth", "lw", "alpha", "label", "zorder", "marker", NULL};
   const char *fn = vertical ? "axvline" : "axhline";
   dlt_axes *ax = check_axes(L, 1);
-  int o = lua_istable(L, 2) ? 2 : lua_istable(L, 3) ? 3 : 0;
+  int o = lua_istable(L, 2) ? 2 : lua_istable(L, 3) ? 3
+                                                    : 0;
   dlt_lua_checkoptions(L, o, fn, allowed);
   double v = lua_type(L, 2) == LUA_TNUMBER ? lua_tonumber(L, 2) : dlt_lua_optnumber(L, o, vertical ? "x" : "y", 0);
   double a0 = dlt_lua_optnumber(L, o, vertical ? "ymin" : "xmin", 0);
@@ -744,7 +763,7 @@ static int axline(lua_State *L, int vertical) {
   if (!a) dlt_lua_error(L);
   int has = 0;
   line_options(L, o, fn, a, &has);
-  if (!has) a->ls.color = dlt_color_cycle(0);  /* lines.color: C0, the cycle does not advance */
+  if (!has) a->ls.color = dlt_color_cycle(0); /* lines.color: C0, the cycle does not advance */
   finish_marker_colors(L, o, fn, a);
   return 0;
 }
@@ -778,7 +797,8 @@ static void contour_colors(lua_State *L, int o, const char *fn, dlt_artist *a) {
   dlt_lua_rawfield(L, o, "colors");
   int ci = lua_gettop(L);
   if (!lua_isnil(L, ci)) {
-    int n = lua_type(L, ci) == LUA_TSTRING ? 1 : lua_istable(L, ci) ? (int)lua_rawlen(L, ci) : 0;
+    int n = lua_type(L, ci) == LUA_TSTRING ? 1 : lua_istable(L, ci) ? (int)lua_rawlen(L, ci)
+                                                                    : 0;
     if (n < 1) dlt_lua_fail(L, "%s: colors must be a colour or a table of colours", fn);
     a->lcolors = dlt_malloc((size_t)n * sizeof *a->lcolors);
     if (!a->lcolors) dlt_lua_error(L);
@@ -820,7 +840,7 @@ static int contour(lua_State *L, int filled) {
     if (nx == (int64_t)rows * cols && ny == nx && (rows > 1 || nx != cols)) xy2d = 1;
     else if (nx != cols || ny != rows)
       dlt_lua_fail(L, "%s: X and Y must be 1-D of lengths %d and %d or 2-D like Z (%dx%d), got %d and %d values",
-                 fn, cols, rows, rows, cols, (int)nx, (int)ny);
+                   fn, cols, rows, rows, cols, (int)nx, (int)ny);
   } else {
     X = lua_newuserdatauv(L, (size_t)cols * sizeof *X, 0);
     Y = lua_newuserdatauv(L, (size_t)rows * sizeof *Y, 0);
@@ -829,7 +849,7 @@ static int contour(lua_State *L, int filled) {
   }
   double *levels = NULL;
   int64_t nl = 0;
-  int nauto = 7;  /* matplotlib's default: MaxNLocator(7 + 1) */
+  int nauto = 7; /* matplotlib's default: MaxNLocator(7 + 1) */
   if (o) {
     dlt_lua_rawfield(L, o, "levels");
     if (lua_type(L, -1) == LUA_TNUMBER) {
@@ -872,7 +892,7 @@ static int ax_imshow(lua_State *L) {
   dlt_artist *a = dlt_plot_image(ax, M, rows, cols);
   if (!a) dlt_lua_error(L);
   a->aspect_equal = strcmp(aspect, "equal") == 0;
-  ax->aspect_set = 0;  /* imshow sets the axes' aspect, as matplotlib's */
+  ax->aspect_set = 0; /* imshow sets the axes' aspect, as matplotlib's */
   opt_cmap(L, o, "imshow", a);
   a->vmin = dlt_lua_optnumber(L, o, "vmin", NAN), a->vmax = dlt_lua_optnumber(L, o, "vmax", NAN);
   a->alpha = opt_alpha(L, o, "imshow");
@@ -953,7 +973,7 @@ static void arrow_options(lua_State *L, int p, dlt_annotation *an, const dlt_sty
       dlt_lua_fail(L, "annotate: arrowprops %s is for %s", key, s ? "arrows without arrowstyle" : "arrows with an arrowstyle");
     lua_pop(L, 1);
   }
-  an->edge = (dlt_rgba){0, 0, 0, 1};  /* patch.edgecolor black, patch.facecolor C0 */
+  an->edge = (dlt_rgba){0, 0, 0, 1}; /* patch.edgecolor black, patch.facecolor C0 */
   an->face = dlt_color_cycle(0);
   dlt_rgba c;
   if (opt_color(L, p, "annotate", "color", &c)) an->edge = an->face = c;
@@ -1019,11 +1039,17 @@ static int number_format(const char *s) {
   int conv = 0;
   for (const char *p = s; *p; p++) {
     if (*p != '%') continue;
-    if (p[1] == '%') { p++; continue; }
+    if (p[1] == '%') {
+      p++;
+      continue;
+    }
     p++;
     while (*p && strchr("-+ #0", *p)) p++;
     while (*p >= '0' && *p <= '9') p++;
-    if (*p == '.') { p++; while (*p >= '0' && *p <= '9') p++; }
+    if (*p == '.') {
+      p++;
+      while (*p >= '0' && *p <= '9') p++;
+    }
     if (!*p || !strchr("eEfgG", *p)) return 0;
     conv++;
   }
@@ -1046,7 +1072,7 @@ static int ax_clabel(lua_State *L) {
   int n = a->nlevels;
   unsigned char *on = lua_newuserdatauv(L, (size_t)n, 0);
   memset(on, 1, (size_t)n);
-  if (has_levels) {  /* the levels to label */
+  if (has_levels) { /* the levels to label */
     int64_t nl;
     double *lv = todoubles(L, 3, "clabel", "levels", &nl);
     memset(on, 0, (size_t)n);
@@ -1064,7 +1090,7 @@ static int ax_clabel(lua_State *L) {
   int has_color = opt_color(L, o, "clabel", "colors", &col);
   /* the texts: fmt a printf format, a table of one string per labelled level, or the
    * levels as ScalarFormatter writes them (without an offset) */
-  char (*lab)[40] = lua_newuserdatauv(L, (size_t)n * sizeof *lab, 0);
+  char(*lab)[40] = lua_newuserdatauv(L, (size_t)n * sizeof *lab, 0);
   const char **text = lua_newuserdatauv(L, (size_t)n * sizeof *text, 0);
   if (o) dlt_lua_rawfield(L, o, "fmt");
   else lua_pushnil(L);
@@ -1080,7 +1106,7 @@ static int ax_clabel(lua_State *L) {
     for (int i = 0; i < n; i++) {
       if (!on[i]) continue;
       if (lua_rawgeti(L, f, ++k) != LUA_TSTRING) dlt_lua_fail(L, "clabel: fmt label %d must be a string, got %s", k, luaL_typename(L, -1));
-      text[i] = lua_tostring(L, -1);  /* the table keeps it */
+      text[i] = lua_tostring(L, -1); /* the table keeps it */
       lua_pop(L, 1);
     }
   } else if (lua_isnil(L, f)) {
@@ -1091,10 +1117,16 @@ static int ax_clabel(lua_State *L) {
   }
   dlt_clabel *c = dlt_calloc(1, sizeof *c);
   char **t = c ? dlt_calloc((size_t)n, sizeof *t) : NULL;
-  if (!t) { free(c); dlt_lua_error(L); }
+  if (!t) {
+    free(c);
+    dlt_lua_error(L);
+  }
   c->text = t, c->nlevels = n, c->inl = inl, c->fontsize = fs, c->spacing = sp, c->has_color = has_color, c->color = col;
   for (int i = 0; i < n; i++)
-    if (on[i] && dlt_set_string(&t[i], text[i]) != 0) { dlt_clabel_free(c); dlt_lua_error(L); }
+    if (on[i] && dlt_set_string(&t[i], text[i]) != 0) {
+      dlt_clabel_free(c);
+      dlt_lua_error(L);
+    }
   dlt_clabel_free(a->clabel);
   a->clabel = c;
   return 0;
@@ -1139,10 +1171,12 @@ static int set_label(lua_State *L, int which) {
   const char *s = luaL_checkstring(L, 2);
   dlt_lua_checkoptions(L, 3, names[which], allowed);
   int o = lua_istable(L, 3) ? 3 : 0;
-  char **dst = which == 0 ? &ax->title : which == 1 ? &ax->xlabel : &ax->ylabel;
-  double *size = which == 0 ? &ax->title_size : which == 1 ? &ax->xlabel_size : &ax->ylabel_size;
+  char **dst = which == 0 ? &ax->title : which == 1 ? &ax->xlabel
+                                                    : &ax->ylabel;
+  double *size = which == 0 ? &ax->title_size : which == 1 ? &ax->xlabel_size
+                                                           : &ax->ylabel_size;
   *size = opt_fontsize(L, o, names[which], *size);
-  if (which == 0) {  /* set_title's pad (points) and loc */
+  if (which == 0) { /* set_title's pad (points) and loc */
     ax->title_pad = dlt_lua_optnumber(L, o, "pad", ax->title_pad);
     const char *loc = dlt_lua_optstring(L, o, "loc", "center");
     ax->title_loc = align(L, "set_title", loc, 1);
@@ -1209,10 +1243,11 @@ static int get_ticks(lua_State *L, int y) {
   lua_createtable(L, n, 0);
   lua_createtable(L, n, 0);
   for (int i = 0; i < n; i++) {
-    if ((y ? ax->yminor[i] : ax->xminor[i]) != want_minor) continue;  /* minor: the labelled ones */
+    if ((y ? ax->yminor[i] : ax->xminor[i]) != want_minor) continue; /* minor: the labelled ones */
     lua_pushnumber(L, y ? ax->yt[i] : ax->xt[i]);
     lua_rawseti(L, -3, ++k);
-    lua_pushstring(L, ax->tick_text[y][i] ? ax->tick_text[y][i] : y ? ax->yl[i] : ax->xl[i]);
+    lua_pushstring(L, ax->tick_text[y][i] ? ax->tick_text[y][i] : y ? ax->yl[i]
+                                                                    : ax->xl[i]);
     lua_rawseti(L, -2, k);
   }
   return 2;
@@ -1263,11 +1298,11 @@ static const char **ticklabels(lua_State *L, int idx, const char *fn, int *n) {
     int ty = lua_rawgeti(L, idx, (lua_Integer)i + 1);
     if (ty != LUA_TSTRING && ty != LUA_TNUMBER)
       dlt_lua_fail(L, "%s: label %d must be a string, got %s", fn, (int)i + 1, luaL_typename(L, -1));
-    lua_tostring(L, -1);  /* a number becomes a string on the stack only */
+    lua_tostring(L, -1); /* a number becomes a string on the stack only */
     lab[i] = lua_tostring(L, -1);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
-  lua_setiuservalue(L, -2, 1);  /* the array keeps the strings */
+  lua_setiuservalue(L, -2, 1); /* the array keeps the strings */
   *n = (int)len;
   return lab;
 }
@@ -1298,7 +1333,7 @@ static int set_ticks(lua_State *L, int y) {
     dlt_lua_fail(L, "%s: ticks must be a table or tensor of numbers, got %s", fn, luaL_typename(L, 2));
   int64_t n = 0;
   double *v = lua_rawlen(L, 2) == 0 && lua_istable(L, 2) ? lua_newuserdatauv(L, sizeof(double), 0)
-                                                           : todoubles(L, 2, fn, "ticks", &n);
+                                                         : todoubles(L, 2, fn, "ticks", &n);
   const char **lab = has_labels ? ticklabels(L, 3, fn, &nl) : NULL;
   if (o && !has_labels) dlt_lua_fail(L, "%s: text options (rotation, ha, ...) need labels: %s(ticks, labels, {...})", fn, fn);
   if (has_labels && nl != n)
@@ -1391,7 +1426,8 @@ static int ax_legend(lua_State *L) {
 static int ax_grid(lua_State *L) {
   static const char *const allowed[] = {"alpha", NULL};
   dlt_axes *ax = check_axes(L, 1);
-  int o = lua_istable(L, 2) ? 2 : lua_istable(L, 3) ? 3 : 0;
+  int o = lua_istable(L, 2) ? 2 : lua_istable(L, 3) ? 3
+                                                    : 0;
   dlt_lua_checkoptions(L, o, "grid", allowed);
   if (lua_isboolean(L, 2)) ax->grid = lua_toboolean(L, 2);
   else if (o == 2) ax->grid = 1;
@@ -1554,7 +1590,9 @@ static int plt_figure(lua_State *L) {
 
 static int plt_subplots(lua_State *L) {
   static const char *const allowed[] = {"figsize", "dpi", "sharex", "sharey", "squeeze", NULL};
-  int o = lua_istable(L, 1) ? 1 : lua_istable(L, 2) ? 2 : lua_istable(L, 3) ? 3 : 0;
+  int o = lua_istable(L, 1) ? 1 : lua_istable(L, 2) ? 2
+                                : lua_istable(L, 3) ? 3
+                                                    : 0;
   for (int i = (o ? o : 2) + 1; i <= lua_gettop(L); i++)
     if (!lua_isnil(L, i))
       dlt_lua_fail(L, "subplots: expected (nrows, ncols, {options}), got %s as argument %d", luaL_typename(L, i), i);
@@ -1581,7 +1619,7 @@ static int plt_subplots(lua_State *L) {
   for (int r = 0; r < nr; r++) {
     if (grid) lua_createtable(L, nc, 0);
     for (int c = 0; c < nc; c++) {
-      push_new_axes(L, fig, nr, nc, r, c);  /* the last made is current, as pyplot's gca */
+      push_new_axes(L, fig, nr, nc, r, c); /* the last made is current, as pyplot's gca */
       lua_rawseti(L, -2, grid ? c + 1 : r * nc + c + 1);
     }
     if (grid) lua_rawseti(L, -2, r + 1);
@@ -1620,7 +1658,10 @@ static int push_gca(lua_State *L) {
   return fig;
 }
 
-static int plt_gcf(lua_State *L) { push_gcf(L); return 1; }
+static int plt_gcf(lua_State *L) {
+  push_gcf(L);
+  return 1;
+}
 
 static int plt_subplot(lua_State *L) {
   int nr, nc, first, last;
@@ -1653,7 +1694,7 @@ static int plt_subplot(lua_State *L) {
   push_figtable(L, fig);
   lua_getfield(L, -1, "axes");
   int n = (int)lua_rawlen(L, -1);
-  if (existed) {  /* its userdata, made current */
+  if (existed) { /* its userdata, made current */
     for (int i = 1; i <= n; i++) {
       lua_rawgeti(L, -1, i);
       if (((ax_box *)lua_touserdata(L, -1))->ax == ax) {
@@ -1669,7 +1710,10 @@ static int plt_subplot(lua_State *L) {
   push_axes_ud(L, fig, ax);
   return 1;
 }
-static int plt_gca(lua_State *L) { push_gca(L); return 1; }
+static int plt_gca(lua_State *L) {
+  push_gca(L);
+  return 1;
+}
 
 /* plt.colorbar([mappable], {label, ax}): the current figure's last mappable by default */
 static int plt_colorbar(lua_State *L) {
@@ -1705,13 +1749,16 @@ static int plt_close(lua_State *L) {
     return 0;
   }
   if (lua_isnoneornil(L, 1)) lua_getfield(L, st, "cur");
-  else { check_fig(L, 1); lua_pushvalue(L, 1); }
+  else {
+    check_fig(L, 1);
+    lua_pushvalue(L, 1);
+  }
   int f = lua_gettop(L);
   lua_pushvalue(L, f);
   lua_pushnil(L);
   lua_settable(L, figs);
   lua_getfield(L, st, "cur");
-  if (lua_rawequal(L, -1, f)) {  /* another open figure becomes current */
+  if (lua_rawequal(L, -1, f)) { /* another open figure becomes current */
     lua_pushnil(L);
     lua_next(L, figs) ? lua_pop(L, 1) : lua_pushnil(L);
     lua_setfield(L, st, "cur");
@@ -1772,7 +1819,7 @@ static int plt_ticks(lua_State *L, int y) {
   lua_insert(L, 1);
   if (nargs == 1 && lua_type(L, 2) == LUA_TTABLE && !is_data(L, 2)) {
     lua_pushnil(L);
-    if (lua_next(L, 2)) {  /* a table with keys: text options */
+    if (lua_next(L, 2)) { /* a table with keys: text options */
       lua_settop(L, 2);
       const char *fn = y ? "yticks" : "xticks";
       dlt_lua_checkoptions(L, 2, fn, ticklabel_opts);
@@ -1795,22 +1842,10 @@ static int plt_style_use(lua_State *L) {
 }
 
 static const luaL_Reg ax_methods[] = {
-    {"plot", ax_plot}, {"semilogx", ax_semilogx}, {"semilogy", ax_semilogy}, {"loglog", ax_loglog}, {"errorbar", ax_errorbar},
-    {"scatter", ax_scatter}, {"hist", ax_hist}, {"bar", ax_bar},
-    {"fill_between", ax_fill_between}, {"contour", ax_contour}, {"contourf", ax_contourf},
-    {"imshow", ax_imshow}, {"axhline", ax_axhline}, {"axvline", ax_axvline}, {"axvspan", ax_axvspan},
-    {"text", ax_text}, {"set_title", ax_set_title}, {"set_xlabel", ax_set_xlabel},
-    {"set_ylabel", ax_set_ylabel}, {"set_xlim", ax_set_xlim}, {"set_ylim", ax_set_ylim},
-    {"get_xlim", ax_get_xlim}, {"get_ylim", ax_get_ylim}, {"set_xscale", ax_set_xscale},
-    {"set_yscale", ax_set_yscale}, {"legend", ax_legend}, {"grid", ax_grid}, {"axis", ax_axis},
-    {"get_figure", ax_get_figure}, {"get_xticks", ax_get_xticks}, {"get_yticks", ax_get_yticks},
-    {"get_position", ax_get_position}, {"set_xticks", ax_set_xticks}, {"set_yticks", ax_set_yticks},
-    {"set_xticklabels", ax_set_xticklabels}, {"set_yticklabels", ax_set_yticklabels},
-    {"set_aspect", ax_set_aspect}, {"twinx", ax_twinx}, {"clabel", ax_clabel}, {"annotate", ax_annotate}, {"twiny", ax_twiny}, {"get_aspect", ax_get_aspect}, {NULL, NULL}};
+  {"plot", ax_plot}, {"semilogx", ax_semilogx}, {"semilogy", ax_semilogy}, {"loglog", ax_loglog}, {"errorbar", ax_errorbar}, {"scatter", ax_scatter}, {"hist", ax_hist}, {"bar", ax_bar}, {"fill_between", ax_fill_between}, {"contour", ax_contour}, {"contourf", ax_contourf}, {"imshow", ax_imshow}, {"axhline", ax_axhline}, {"axvline", ax_axvline}, {"axvspan", ax_axvspan}, {"text", ax_text}, {"set_title", ax_set_title}, {"set_xlabel", ax_set_xlabel}, {"set_ylabel", ax_set_ylabel}, {"set_xlim", ax_set_xlim}, {"set_ylim", ax_set_ylim}, {"get_xlim", ax_get_xlim}, {"get_ylim", ax_get_ylim}, {"set_xscale", ax_set_xscale}, {"set_yscale", ax_set_yscale}, {"legend", ax_legend}, {"grid", ax_grid}, {"axis", ax_axis}, {"get_figure", ax_get_figure}, {"get_xticks", ax_get_xticks}, {"get_yticks", ax_get_yticks}, {"get_position", ax_get_position}, {"set_xticks", ax_set_xticks}, {"set_yticks", ax_set_yticks}, {"set_xticklabels", ax_set_xticklabels}, {"set_yticklabels", ax_set_yticklabels}, {"set_aspect", ax_set_aspect}, {"twinx", ax_twinx}, {"clabel", ax_clabel}, {"annotate", ax_annotate}, {"twiny", ax_twiny}, {"get_aspect", ax_get_aspect}, {NULL, NULL}};
 
 static const luaL_Reg fig_methods[] = {
-    {"suptitle", fig_suptitle}, {"colorbar", fig_colorbar}, {"tight_layout", fig_tight_layout},
-    {"savefig", fig_savefig}, {"get_axes", fig_get_axes}, {"get_size_pixels", fig_size}, {NULL, NULL}};
+  {"suptitle", fig_suptitle}, {"colorbar", fig_colorbar}, {"tight_layout", fig_tight_layout}, {"savefig", fig_savefig}, {"get_axes", fig_get_axes}, {"get_size_pixels", fig_size}, {NULL, NULL}};
 
 /* imread(path): a PNG as a float32 tensor in [0, 1] of shape (H,W), (H,W,2), (H,W,3)
  * or (H,W,4) by the file's channels, as matplotlib.pyplot.imread */
@@ -1820,10 +1855,7 @@ static int plt_imread(lua_State *L) {
 }
 
 static const luaL_Reg plt_funcs[] = {
-    {"figure", plt_figure}, {"subplots", plt_subplots}, {"gcf", plt_gcf}, {"gca", plt_gca},
-    {"colorbar", plt_colorbar}, {"close", plt_close}, {"savefig", plt_savefig}, {"show", plt_show},
-    {"imread", plt_imread}, {"xticks", plt_xticks}, {"yticks", plt_yticks},
-    {"subplot", plt_subplot}, {NULL, NULL}};
+  {"figure", plt_figure}, {"subplots", plt_subplots}, {"gcf", plt_gcf}, {"gca", plt_gca}, {"colorbar", plt_colorbar}, {"close", plt_close}, {"savefig", plt_savefig}, {"show", plt_show}, {"imread", plt_imread}, {"xticks", plt_xticks}, {"yticks", plt_yticks}, {"subplot", plt_subplot}, {NULL, NULL}};
 
 static void new_class(lua_State *L, const char *mt, const luaL_Reg *methods, lua_CFunction gc,
                       lua_CFunction tostring) {

@@ -86,7 +86,7 @@ dlt_tensor *dlt_lua_operand(lua_State *L, int idx, const dlt_tensor *like, const
   dlt_tensor *t = dlt_lua_testtensor(L, idx);
   if (t) return dlt_retain(t);
   const char *name = idx == 2 && lua_isnoneornil(L, 2) ? dlt_lua_method_hint(L) : NULL;
-  if (name)  /* x.add(y): y came first, nothing second */
+  if (name) /* x.add(y): y came first, nothing second */
     dlt_lua_fail(L, "%s: expected a tensor or number, got %s; call a method with ':', as t:%s(other)", fn,
                  luaL_typename(L, idx), name);
   if (lua_type(L, idx) != LUA_TNUMBER)
@@ -117,7 +117,7 @@ int64_t *dlt_lua_checkindices(lua_State *L, int idx, int64_t size, const char *f
   int64_t k = direct ? dlt_numel(t) : 0;
   double *v = direct ? NULL : dlt_lua_todoubles(L, idx, &k);
   int64_t *p = lua_newuserdatauv(L, (size_t)(k ? k : 1) * sizeof *p, 0);
-  if (direct && t->dtype == DLT_INT64) {  /* exact, with no detour through doubles */
+  if (direct && t->dtype == DLT_INT64) { /* exact, with no detour through doubles */
     const int64_t *q = dlt_data(t);
     for (int64_t i = 0; i < k; i++) {
       if (q[i] == 0 || q[i] > size || q[i] < -size)
@@ -254,7 +254,7 @@ static const luaL_Reg size_meta[] = {
 
 /* upvalue 1: the methods table */
 static int t_index(lua_State *L) {
-  if (lua_type(L, 2) == LUA_TSTRING) {  /* a method: t:sum() looks one up per call */
+  if (lua_type(L, 2) == LUA_TSTRING) { /* a method: t:sum() looks one up per call */
     lua_pushvalue(L, 2);
     if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
     lua_pop(L, 1);
@@ -273,7 +273,7 @@ static int t_index(lua_State *L) {
     if (t->grad) dlt_lua_pushtensor(L, dlt_retain(t->grad));
     else lua_pushnil(L);
   } else if (!strcmp(k, "ndim")) lua_pushinteger(L, t->ndim);
-  else if (!strcmp(k, "T")) {  /* PyTorch's t.T: the dims reversed (a transpose for 2-D) */
+  else if (!strcmp(k, "T")) { /* PyTorch's t.T: the dims reversed (a transpose for 2-D) */
     int dims[DLT_MAXDIM];
     for (int i = 0; i < t->ndim; i++) dims[i] = t->ndim - 1 - i;
     dlt_lua_pushtensor(L, dlt_ag_permute(t, dims));
@@ -300,7 +300,7 @@ static int t_newindex(lua_State *L) {
     if (g && (!dlt_same_shape(g, t) || g->dtype != t->dtype)) {
       char a[128], b[128];
       return dlt_lua_fail(L, "grad: assigned gradient has shape %s (%s), expected %s (%s)", dlt_shape_str(g, a, sizeof a),
-                        dlt_dtype_name(g->dtype), dlt_shape_str(t, b, sizeof b), dlt_dtype_name(t->dtype));
+                          dlt_dtype_name(g->dtype), dlt_shape_str(t, b, sizeof b), dlt_dtype_name(t->dtype));
     }
     /* an alias over g's storage, not g itself: t.grad = t (or a.grad = b, b.grad = a)
      * would otherwise be a reference cycle that refcounting never frees */
@@ -332,13 +332,75 @@ static int is_tensor(lua_State *L) {
 
 /* functions also exposed as dlt.<name>(t, ...), as torch.<name> */
 static const char *const function_forms[] = {
-  "abs", "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "sign", "floor", "ceil",
-  "round", "clamp", "neg", "square", "reciprocal", "log1p", "expm1", "erf", "isnan", "isinf",
-  "maximum", "minimum", "pow", "add", "sub", "mul", "div", "eq", "ne", "lt", "le", "gt", "ge",
-  "sum", "mean", "prod", "var", "std", "max", "min", "argmax", "argmin", "norm", "all", "any",
-  "softmax", "log_softmax", "mm", "dot", "transpose", "reshape", "flatten", "squeeze",
-  "unsqueeze", "narrow", "select", "index_select", "masked_fill", "masked_select", "nonzero",
-  "clone", "detach", "numel", "permute", "t", "leaky_relu", NULL,
+  "abs",
+  "exp",
+  "log",
+  "sqrt",
+  "sin",
+  "cos",
+  "tanh",
+  "sigmoid",
+  "relu",
+  "sign",
+  "floor",
+  "ceil",
+  "round",
+  "clamp",
+  "neg",
+  "square",
+  "reciprocal",
+  "log1p",
+  "expm1",
+  "erf",
+  "isnan",
+  "isinf",
+  "maximum",
+  "minimum",
+  "pow",
+  "add",
+  "sub",
+  "mul",
+  "div",
+  "eq",
+  "ne",
+  "lt",
+  "le",
+  "gt",
+  "ge",
+  "sum",
+  "mean",
+  "prod",
+  "var",
+  "std",
+  "max",
+  "min",
+  "argmax",
+  "argmin",
+  "norm",
+  "all",
+  "any",
+  "softmax",
+  "log_softmax",
+  "mm",
+  "dot",
+  "transpose",
+  "reshape",
+  "flatten",
+  "squeeze",
+  "unsqueeze",
+  "narrow",
+  "select",
+  "index_select",
+  "masked_fill",
+  "masked_select",
+  "nonzero",
+  "clone",
+  "detach",
+  "numel",
+  "permute",
+  "t",
+  "leaky_relu",
+  NULL,
 };
 
 void dlt_open_tensor(lua_State *L, int dlt) {
@@ -379,9 +441,7 @@ void dlt_open_tensor(lua_State *L, int dlt) {
   lua_pushcfunction(L, is_tensor);
   lua_setfield(L, dlt, "is_tensor");
   /* dtype constants: the names t.dtype gives, so t.dtype == dlt.int64 compares them */
-  static const char *const dtypes[][2] = {{"float32", "float32"}, {"float64", "float64"}, {"int64", "int64"},
-                                          {"bool", "bool"}, {"float", "float32"}, {"double", "float64"},
-                                          {"long", "int64"}};
+  static const char *const dtypes[][2] = {{"float32", "float32"}, {"float64", "float64"}, {"int64", "int64"}, {"bool", "bool"}, {"float", "float32"}, {"double", "float64"}, {"long", "int64"}};
   for (size_t i = 0; i < sizeof dtypes / sizeof *dtypes; i++) {
     lua_pushstring(L, dtypes[i][1]);
     lua_setfield(L, dlt, dtypes[i][0]);

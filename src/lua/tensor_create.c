@@ -48,7 +48,8 @@ static int l_tensor(lua_State *L) {
   if (last < 1) return dlt_lua_fail(L, "tensor: expected a number, table or tensor");
   if (last > 1) return dlt_lua_fail(L, "tensor: unexpected argument #2 (%s); options go in a table", luaL_typename(L, 2));
   dlt_tensor *src = dlt_lua_testtensor(L, 1);
-  dlt_dtype dt = dlt_lua_optdtype(L, opts, "tensor", src ? src->dtype : first_leaf_is_boolean(L, 1) ? DLT_BOOL : dlt_default_dtype());
+  dlt_dtype dt = dlt_lua_optdtype(L, opts, "tensor", src ? src->dtype : first_leaf_is_boolean(L, 1) ? DLT_BOOL
+                                                                                                    : dlt_default_dtype());
   dlt_tensor *t;
   if (src) {
     /* like torch.tensor(t): a detached copy */
@@ -62,7 +63,11 @@ static int l_tensor(lua_State *L) {
   return finish(L, t, opts);
 }
 
-typedef enum { FILL_EMPTY, FILL_ZEROS, FILL_ONES, FILL_RAND, FILL_RANDN } fill_kind;
+typedef enum { FILL_EMPTY,
+               FILL_ZEROS,
+               FILL_ONES,
+               FILL_RAND,
+               FILL_RANDN } fill_kind;
 
 static dlt_tensor *make_filled(lua_State *L, fill_kind k, int ndim, const int64_t *shape, dlt_dtype dt) {
   dlt_tensor *t = NULL;
@@ -223,7 +228,7 @@ static dlt_tensor **tensor_list(lua_State *L, int idx, const char *fn, int *n) {
     lua_rawgeti(L, idx, (lua_Integer)i);
     ts[i - 1] = dlt_lua_testtensor(L, -1);
     if (!ts[i - 1]) dlt_lua_fail(L, "%s: element %d is a %s, expected a tensor", fn, (int)i, luaL_typename(L, -1));
-    lua_pop(L, 1);  /* the list keeps it alive */
+    lua_pop(L, 1); /* the list keeps it alive */
   }
   *n = (int)k;
   return ts;
@@ -285,14 +290,17 @@ static int l_randperm(lua_State *L) {
   if (last != 1) return dlt_lua_fail(L, "randperm: expected (n), got %d arguments", last);
   int64_t n = dlt_lua_checkint(L, 1, "randperm", "n");
   if (n < 0) return dlt_lua_fail(L, "randperm: invalid size %lld", (long long)n);
-  dlt_tensor *t = dlt_empty(1, &n, dlt_lua_optdtype(L, opts, "randperm", DLT_INT64));  /* as torch.randperm */
+  dlt_tensor *t = dlt_empty(1, &n, dlt_lua_optdtype(L, opts, "randperm", DLT_INT64)); /* as torch.randperm */
   if (!t) return dlt_lua_error(L);
   dlt_lua_pushtensor(L, t);
   int64_t *p = dlt_randperm_idx(n);
   if (!p) return dlt_lua_error(L);
-  if (t->dtype == DLT_FLOAT32) for (int64_t i = 0; i < n; i++) ((float *)dlt_data(t))[i] = (float)(double)(p[i] + 1);
-  else if (t->dtype == DLT_INT64) for (int64_t i = 0; i < n; i++) ((int64_t *)dlt_data(t))[i] = p[i] + 1;
-  else for (int64_t i = 0; i < n; i++) dlt_set(t, &i, (double)(p[i] + 1));
+  if (t->dtype == DLT_FLOAT32)
+    for (int64_t i = 0; i < n; i++) ((float *)dlt_data(t))[i] = (float)(double)(p[i] + 1);
+  else if (t->dtype == DLT_INT64)
+    for (int64_t i = 0; i < n; i++) ((int64_t *)dlt_data(t))[i] = p[i] + 1;
+  else
+    for (int64_t i = 0; i < n; i++) dlt_set(t, &i, (double)(p[i] + 1));
   free(p);
   return 1;
 }
@@ -329,7 +337,8 @@ static int l_set_rng_state(lua_State *L) {
   uint64_t st[4] = {0, 0, 0, 0};
   bool ok = n == 64;
   for (size_t i = 0; ok && i < 64; i++) {
-    int c = h[i], v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    int c = h[i], v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                                                            : -1;
     if (v < 0) ok = false;
     else st[i / 16] = st[i / 16] << 4 | (uint64_t)v;
   }
@@ -419,7 +428,7 @@ static void totable(lua_State *L, const dlt_tensor *t, int d, int64_t *idx) {
 static int m_totable(lua_State *L) {
   dlt_tensor *t = dlt_lua_checktensor(L, 1);
   int64_t idx[DLT_MAXDIM] = {0};
-  luaL_checkstack(L, DLT_MAXDIM + 4, "totable");  /* one table per depth */
+  luaL_checkstack(L, DLT_MAXDIM + 4, "totable"); /* one table per depth */
   if (t->ndim == 0 && dlt_is_floating(t->dtype)) lua_pushnumber(L, dlt_item(t));
   else if (t->ndim == 0) dlt_lua_pushelement(L, t, t->offset);
   else totable(L, t, 0, idx);
@@ -479,32 +488,65 @@ static int m_backward(lua_State *L) {
   dlt_tensor *g = NULL;
   if (!lua_isnoneornil(L, 2) && opts != 2) {
     g = lua_istable(L, 2) && !dlt_lua_testtensor(L, 2) ? dlt_lua_totensor(L, 2, t->dtype) : dlt_lua_operand(L, 2, t, "backward");
-    dlt_lua_pushtensor(L, g);  /* owned by Lua from here on */
+    dlt_lua_pushtensor(L, g); /* owned by Lua from here on */
   }
   dlt_lua_checkrc(L, dlt_backward(t, g, retain));
   return 0;
 }
 
 const luaL_Reg dlt_tensor_create_funcs[] = {
-  {"tensor", l_tensor}, {"zeros", l_zeros}, {"ones", l_ones}, {"full", l_full}, {"empty", l_empty},
-  {"zeros_like", l_zeros_like}, {"ones_like", l_ones_like}, {"empty_like", l_empty_like},
-  {"full_like", l_full_like}, {"rand_like", l_rand_like}, {"randn_like", l_randn_like},
-  {"eye", l_eye}, {"arange", l_arange}, {"linspace", l_linspace}, {"logspace", l_logspace},
-  {"meshgrid", l_meshgrid}, {"cat", l_cat}, {"stack", l_stack}, {"rand", l_rand}, {"randn", l_randn},
-  {"randint", l_randint}, {"randperm", l_randperm},
+  {"tensor", l_tensor},
+  {"zeros", l_zeros},
+  {"ones", l_ones},
+  {"full", l_full},
+  {"empty", l_empty},
+  {"zeros_like", l_zeros_like},
+  {"ones_like", l_ones_like},
+  {"empty_like", l_empty_like},
+  {"full_like", l_full_like},
+  {"rand_like", l_rand_like},
+  {"randn_like", l_randn_like},
+  {"eye", l_eye},
+  {"arange", l_arange},
+  {"linspace", l_linspace},
+  {"logspace", l_logspace},
+  {"meshgrid", l_meshgrid},
+  {"cat", l_cat},
+  {"stack", l_stack},
+  {"rand", l_rand},
+  {"randn", l_randn},
+  {"randint", l_randint},
+  {"randperm", l_randperm},
   {NULL, NULL},
 };
 
 const luaL_Reg dlt_tensor_random_funcs[] = {
-  {"laplace", l_laplace}, {"rand", l_rand}, {"randn", l_randn}, {"randint", l_randint}, {"randperm", l_randperm},
-  {"get_rng_state", l_get_rng_state}, {"set_rng_state", l_set_rng_state},
+  {"laplace", l_laplace},
+  {"rand", l_rand},
+  {"randn", l_randn},
+  {"randint", l_randint},
+  {"randperm", l_randperm},
+  {"get_rng_state", l_get_rng_state},
+  {"set_rng_state", l_set_rng_state},
   {NULL, NULL},
 };
 
 const luaL_Reg dlt_tensor_create_methods[] = {
-  {"uniform_", m_uniform_}, {"normal_", m_normal_}, {"bernoulli_", m_bernoulli_},
-  {"exponential_", m_exponential_}, {"item", m_item}, {"totable", m_totable}, {"tolist", m_totable},
-  {"float", m_float}, {"double", m_double}, {"long", m_long}, {"bool", m_bool}, {"to", m_to}, {"type", m_type}, {"detach", m_detach},
-  {"requires_grad_", m_requires_grad_}, {"backward", m_backward},
+  {"uniform_", m_uniform_},
+  {"normal_", m_normal_},
+  {"bernoulli_", m_bernoulli_},
+  {"exponential_", m_exponential_},
+  {"item", m_item},
+  {"totable", m_totable},
+  {"tolist", m_totable},
+  {"float", m_float},
+  {"double", m_double},
+  {"long", m_long},
+  {"bool", m_bool},
+  {"to", m_to},
+  {"type", m_type},
+  {"detach", m_detach},
+  {"requires_grad_", m_requires_grad_},
+  {"backward", m_backward},
   {NULL, NULL},
 };

@@ -10,7 +10,7 @@
 
 static double checknum(lua_State *L, int idx, const char *fn) {
   const char *name = idx == 2 && lua_isnoneornil(L, 2) ? dlt_lua_method_hint(L) : NULL;
-  if (name)  /* x.add(y): y came first, nothing second */
+  if (name) /* x.add(y): y came first, nothing second */
     dlt_lua_fail(L, "%s: expected a tensor or number, got %s; call a method with ':', as t:%s(other)", fn,
                  luaL_typename(L, idx), name);
   if (lua_type(L, idx) != LUA_TNUMBER)
@@ -94,7 +94,7 @@ static int logical(lua_State *L, dlt_binop op, const char *fn) {
   dlt_tensor *a = dlt_lua_checktensor(L, 1), *b = dlt_lua_checktensor(L, 2);
   if (a->dtype != DLT_BOOL || b->dtype != DLT_BOOL)
     return dlt_lua_fail(L, "%s: expected bool tensors (masks), got %s and %s", fn, dlt_dtype_name(a->dtype), dlt_dtype_name(b->dtype));
-  dlt_lua_pushtensor(L, dlt_binary(op, a, b));  /* bool * bool is "and", bool + bool "or" */
+  dlt_lua_pushtensor(L, dlt_binary(op, a, b)); /* bool * bool is "and", bool + bool "or" */
   return 1;
 }
 
@@ -363,7 +363,7 @@ static dlt_tensor *data_arg(lua_State *L, int idx, const char *fn, const char *w
   dlt_tensor *t = dlt_lua_totensor(L, idx, dlt_default_dtype());
   dlt_lua_pushtensor(L, t);
   if (dlt_is_floating(t->dtype)) return t;
-  dlt_tensor *f = dlt_to_dtype(t, dlt_default_dtype());  /* fits compute in floating point */
+  dlt_tensor *f = dlt_to_dtype(t, dlt_default_dtype()); /* fits compute in floating point */
   dlt_lua_pushtensor(L, f);
   return f;
 }
@@ -389,33 +389,95 @@ static int l_polyval(lua_State *L) {
 }
 
 const luaL_Reg dlt_tensor_math_meta[] = {
-  {"__add", mm_add}, {"__sub", mm_sub}, {"__mul", mm_mul}, {"__div", mm_div}, {"__pow", mm_pow},
-  {"__unm", mm_unm}, {"__band", mm_band}, {"__bor", mm_bor}, {"__bxor", mm_bxor}, {"__bnot", mm_bnot},
+  {"__add", mm_add},
+  {"__sub", mm_sub},
+  {"__mul", mm_mul},
+  {"__div", mm_div},
+  {"__pow", mm_pow},
+  {"__unm", mm_unm},
+  {"__band", mm_band},
+  {"__bor", mm_bor},
+  {"__bxor", mm_bxor},
+  {"__bnot", mm_bnot},
   {NULL, NULL},
 };
 
 const luaL_Reg dlt_tensor_math_methods[] = {
-  {"add", m_add}, {"sub", m_sub}, {"mul", mm_mul}, {"div", mm_div}, {"pow", mm_pow},
-  {"maximum", m_maximum}, {"minimum", m_minimum},
-  {"eq", m_eq}, {"ne", m_ne}, {"lt", m_lt}, {"le", m_le}, {"gt", m_gt}, {"ge", m_ge},
-  {"logical_and", mm_band}, {"logical_or", mm_bor}, {"logical_xor", mm_bxor}, {"logical_not", mm_bnot},
-  {"add_", m_add_}, {"sub_", m_sub_}, {"mul_", m_mul_}, {"div_", m_div_}, {"copy_", m_copy_},
-  {"fill_", m_fill_}, {"zero_", m_zero_}, {"clamp_", m_clamp_},
-  {"neg", m_neg}, {"abs", m_abs}, {"exp", m_exp}, {"log", m_log}, {"sqrt", m_sqrt}, {"sin", m_sin},
-  {"cos", m_cos}, {"tanh", m_tanh}, {"sigmoid", m_sigmoid}, {"relu", m_relu}, {"sign", m_sign},
-  {"floor", m_floor}, {"ceil", m_ceil}, {"round", m_round}, {"square", m_square},
-  {"reciprocal", m_reciprocal}, {"log1p", m_log1p}, {"expm1", m_expm1}, {"erf", m_erf},
-  {"gelu", m_gelu}, {"silu", m_silu}, {"softplus", m_softplus}, {"isnan", m_isnan}, {"isinf", m_isinf},
-  {"clamp", m_clamp}, {"leaky_relu", m_leaky_relu},
-  {"sum", m_sum}, {"mean", m_mean}, {"prod", m_prod}, {"all", m_all}, {"any", m_any},
-  {"argmax", m_argmax}, {"argmin", m_argmin}, {"max", m_max}, {"min", m_min}, {"var", m_var},
-  {"std", m_std}, {"norm", m_norm}, {"softmax", m_softmax}, {"log_softmax", m_log_softmax},
-  {"matmul", m_matmul}, {"mm", m_mm}, {"dot", m_dot},
+  {"add", m_add},
+  {"sub", m_sub},
+  {"mul", mm_mul},
+  {"div", mm_div},
+  {"pow", mm_pow},
+  {"maximum", m_maximum},
+  {"minimum", m_minimum},
+  {"eq", m_eq},
+  {"ne", m_ne},
+  {"lt", m_lt},
+  {"le", m_le},
+  {"gt", m_gt},
+  {"ge", m_ge},
+  {"logical_and", mm_band},
+  {"logical_or", mm_bor},
+  {"logical_xor", mm_bxor},
+  {"logical_not", mm_bnot},
+  {"add_", m_add_},
+  {"sub_", m_sub_},
+  {"mul_", m_mul_},
+  {"div_", m_div_},
+  {"copy_", m_copy_},
+  {"fill_", m_fill_},
+  {"zero_", m_zero_},
+  {"clamp_", m_clamp_},
+  {"neg", m_neg},
+  {"abs", m_abs},
+  {"exp", m_exp},
+  {"log", m_log},
+  {"sqrt", m_sqrt},
+  {"sin", m_sin},
+  {"cos", m_cos},
+  {"tanh", m_tanh},
+  {"sigmoid", m_sigmoid},
+  {"relu", m_relu},
+  {"sign", m_sign},
+  {"floor", m_floor},
+  {"ceil", m_ceil},
+  {"round", m_round},
+  {"square", m_square},
+  {"reciprocal", m_reciprocal},
+  {"log1p", m_log1p},
+  {"expm1", m_expm1},
+  {"erf", m_erf},
+  {"gelu", m_gelu},
+  {"silu", m_silu},
+  {"softplus", m_softplus},
+  {"isnan", m_isnan},
+  {"isinf", m_isinf},
+  {"clamp", m_clamp},
+  {"leaky_relu", m_leaky_relu},
+  {"sum", m_sum},
+  {"mean", m_mean},
+  {"prod", m_prod},
+  {"all", m_all},
+  {"any", m_any},
+  {"argmax", m_argmax},
+  {"argmin", m_argmin},
+  {"max", m_max},
+  {"min", m_min},
+  {"var", m_var},
+  {"std", m_std},
+  {"norm", m_norm},
+  {"softmax", m_softmax},
+  {"log_softmax", m_log_softmax},
+  {"matmul", m_matmul},
+  {"mm", m_mm},
+  {"dot", m_dot},
   {NULL, NULL},
 };
 
 const luaL_Reg dlt_tensor_math_funcs[] = {
-  {"matmul", m_matmul}, {"polyfit", l_polyfit}, {"polyval", l_polyval},
+  {"matmul", m_matmul},
+  {"polyfit", l_polyfit},
+  {"polyval", l_polyval},
   {NULL, NULL},
 };
 

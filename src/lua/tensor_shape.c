@@ -16,11 +16,13 @@
  *   idx          a 1-D int64 tensor of indices: index_select along that dim (one per key)
  * or a bool mask of the leading dims' shape on its own (t[mask]). */
 
-typedef enum { PART_INT, PART_RANGE, PART_TENSOR } part_kind;
+typedef enum { PART_INT,
+               PART_RANGE,
+               PART_TENSOR } part_kind;
 typedef struct {
   part_kind kind;
-  int64_t start, len, step;  /* 0-based; PART_INT: start is the index */
-  const int64_t *idx;        /* PART_TENSOR: 0-based indices, in a Lua-owned buffer */
+  int64_t start, len, step; /* 0-based; PART_INT: start is the index */
+  const int64_t *idx;       /* PART_TENSOR: 0-based indices, in a Lua-owned buffer */
 } key_part;
 
 /* 1-based (negative from the end) Lua index v into dim d of t, 0-based */
@@ -96,7 +98,7 @@ static int read_key(lua_State *L, const dlt_tensor *t, int key, key_part *parts,
       if (e->dtype == DLT_BOOL) dlt_lua_fail(L, "index: a bool mask indexes on its own (t[mask]), not inside a table");
       if (++tensors > 1) dlt_lua_fail(L, "index: at most one index tensor per key (index_select one dim at a time)");
       read_index_tensor(L, lua_gettop(L), t, i, &parts[i]);
-      lua_remove(L, -2);  /* the indices' buffer stays on the stack until the caller returns */
+      lua_remove(L, -2); /* the indices' buffer stays on the stack until the caller returns */
       continue;
     } else if (ty == LUA_TTABLE) {
       read_range(L, lua_gettop(L), t->shape[i], i, &parts[i]);
@@ -119,7 +121,7 @@ static int64_t *mask_positions(lua_State *L, const dlt_tensor *t, const dlt_tens
     dlt_lua_fail(L, "index: a mask of shape %s does not match the leading dimensions of a tensor of shape %s",
                  dlt_shape_str(mask, a, sizeof a), dlt_shape_str(t, b, sizeof b));
   }
-  dlt_tensor *c = dlt_clone(mask);  /* contiguous, so a 1-D view of it exists */
+  dlt_tensor *c = dlt_clone(mask); /* contiguous, so a 1-D view of it exists */
   dlt_lua_pushtensor(L, c);
   int64_t numel = dlt_numel(c);
   dlt_tensor *f = dlt_view(c, 1, &numel);
@@ -161,7 +163,7 @@ int dlt_tensor_index_get(lua_State *L, dlt_tensor *t, int key) {
     int64_t off = t->offset;
     for (int i = 0; i < n; i++) off += parts[i].start * t->stride[i];
     if (dlt_is_floating(t->dtype)) {
-      dlt_tensor e = *t;  /* the element as a 0-D header */
+      dlt_tensor e = *t; /* the element as a 0-D header */
       e.ndim = 0;
       e.offset = off;
       lua_pushnumber(L, dlt_item(&e));
@@ -175,9 +177,9 @@ int dlt_tensor_index_get(lua_State *L, dlt_tensor *t, int key) {
   int d = 0;
   for (int i = 0; i < n; i++) {
     const key_part *p = &parts[i];
-    dlt_tensor *next = p->kind == PART_INT ? dlt_ag_select(cur, d, p->start)
-                     : p->kind == PART_RANGE ? dlt_ag_slice(cur, d, p->start, p->len, p->step)
-                     : dlt_ag_index_select(cur, d, p->idx, p->len);
+    dlt_tensor *next = p->kind == PART_INT     ? dlt_ag_select(cur, d, p->start)
+                       : p->kind == PART_RANGE ? dlt_ag_slice(cur, d, p->start, p->len, p->step)
+                                               : dlt_ag_index_select(cur, d, p->idx, p->len);
     dlt_release(cur);
     if (!next) return dlt_lua_error(L);
     cur = next;
@@ -199,7 +201,7 @@ static int assign_parts(dlt_tensor *cur, int d, int ds, const key_part *p, int n
     dlt_release(sub);
     return rc;
   }
-  for (int64_t j = 0; j < p->len; j++) {  /* an index tensor: each index in turn (a repeat writes last) */
+  for (int64_t j = 0; j < p->len; j++) { /* an index tensor: each index in turn (a repeat writes last) */
     dlt_tensor *sub = dlt_select(cur, d, p->idx[j]), *ssub = src && sub ? dlt_select(src, ds, j) : NULL;
     int rc = sub && (ssub || !src) ? assign_parts(sub, d, ds, p + 1, np - 1, ssub, v) : -1;
     dlt_release(sub);
@@ -243,7 +245,7 @@ static void write_key(lua_State *L, dlt_tensor *dst, const key_part *parts, int 
     /* dst[mask] = v: row k of the selection (leading dims flattened) gets v's row k */
     int64_t cnt, shape[DLT_MAXDIM];
     int64_t *pos = mask_positions(L, dst, mask, &cnt);
-    int64_t *box = lua_newuserdatauv(L, sizeof *box * (size_t)(cnt ? cnt : 1), 0);  /* freed by Lua on an error */
+    int64_t *box = lua_newuserdatauv(L, sizeof *box * (size_t)(cnt ? cnt : 1), 0); /* freed by Lua on an error */
     memcpy(box, pos, sizeof *box * (size_t)cnt);
     free(pos);
     int nd = 0;
@@ -302,14 +304,15 @@ void dlt_tensor_index_set(lua_State *L, int self, dlt_tensor *t, int key, int va
   else if (lua_type(L, val) == LUA_TBOOLEAN) v = lua_toboolean(L, val);
   else if (dlt_lua_testtensor(L, val) || lua_istable(L, val)) {
     src = dlt_lua_totensor(L, val, t->dtype);
-    dlt_lua_pushtensor(L, src);  /* owned by Lua: freed even if the copy fails */
+    dlt_lua_pushtensor(L, src); /* owned by Lua: freed even if the copy fails */
   } else dlt_lua_fail(L, "index assignment: expected a number or tensor, got %s", luaL_typename(L, val));
   if (!graph) {
     write_key(L, t, parts, n, mask, src, v);
     return;
   }
   if (src && dlt_needs_grad(src))
-    dlt_lua_fail(L, "index assignment: assigning a tensor that requires grad into a tensor of a graph is not supported "
+    dlt_lua_fail(L,
+                 "index assignment: assigning a tensor that requires grad into a tensor of a graph is not supported "
                  "(build the result with dlt.where or cat)");
   dlt_tensor *sel = dlt_zeros(t->ndim, t->shape, DLT_BOOL);
   dlt_lua_pushtensor(L, sel);
@@ -325,7 +328,7 @@ void dlt_tensor_index_set(lua_State *L, int self, dlt_tensor *t, int key, int va
   }
   if (!r) dlt_lua_error(L);
   dlt_tensor **box = lua_touserdata(L, self);
-  *box = r;  /* the box's reference moves to the result; t's goes */
+  *box = r; /* the box's reference moves to the result; t's goes */
   dlt_release(t);
 }
 
@@ -485,7 +488,7 @@ static int m_narrow(lua_State *L) {
   int64_t s0 = s > 0 ? s - 1 : s + size;
   if (len < 0 || len > size - s0)
     return dlt_lua_fail(L, "narrow: range [%lld, %lld] is out of bounds for dimension %d of size %lld", (long long)s0 + 1,
-                      (long long)(s0 + len), d + 1, (long long)size);
+                        (long long)(s0 + len), d + 1, (long long)size);
   dlt_lua_pushtensor(L, dlt_ag_narrow(t, d, s0, len));
   return 1;
 }
@@ -520,7 +523,7 @@ static int l_take_rows(lua_State *L) {
   if (nt < 1 || !lua_checkstack(L, nt + 4)) return dlt_lua_fail(L, "DataLoader: cannot return %d tensors", nt);
   lua_rawgeti(L, 1, 1);
   dlt_tensor *t0 = dlt_lua_checktensor(L, -1);
-  lua_pop(L, 1);  /* the list keeps it */
+  lua_pop(L, 1); /* the list keeps it */
   if (t0->ndim == 0) return dlt_lua_fail(L, "index_select: cannot index a 0-D tensor");
   dlt_tensor *order = lua_isnoneornil(L, 2) ? NULL : dlt_lua_checktensor(L, 2);
   /* the range is checked before any arithmetic on start and len (huge ones must not wrap) */
@@ -535,10 +538,11 @@ static int l_take_rows(lua_State *L) {
   int64_t os = order ? order->stride[0] : 0, o0 = order ? order->offset + (start - 1) * os : 0;
   for (int64_t j = 0; j < len; j++) {
     int64_t k = o0 + j * os;
-    double v = !order ? (double)(start + j)
+    double v = !order                        ? (double)(start + j)
                : order->dtype == DLT_FLOAT64 ? ((const double *)ob)[k]
                : order->dtype == DLT_FLOAT32 ? ((const float *)ob)[k]
-               : order->dtype == DLT_INT64 ? (double)((const int64_t *)ob)[k] : -1.0;
+               : order->dtype == DLT_INT64   ? (double)((const int64_t *)ob)[k]
+                                             : -1.0;
     if (v != floor(v) || v < 1 || v > (double)rows)
       return dlt_lua_fail(L, "index_select: index %g is out of range for size %lld", v, (long long)rows);
     idx[j] = (int64_t)v - 1;
@@ -547,7 +551,7 @@ static int l_take_rows(lua_State *L) {
   for (int k = 1; k <= nt; k++) {
     lua_rawgeti(L, 1, k);
     dlt_tensor *t = dlt_lua_checktensor(L, -1);
-    lua_pop(L, 1);  /* the list keeps it */
+    lua_pop(L, 1); /* the list keeps it */
     if (t->ndim == 0) return dlt_lua_fail(L, "index_select: cannot index a 0-D tensor");
     dlt_lua_pushtensor(L, dlt_ag_index_select(t, 0, idx, len));
   }
@@ -557,7 +561,7 @@ static int l_take_rows(lua_State *L) {
 static dlt_tensor *check_mask(lua_State *L, int idx, const char *fn) {
   if (!dlt_lua_testtensor(L, idx) && !lua_istable(L, idx))
     dlt_lua_fail(L, "%s: expected a mask tensor, got %s", fn, luaL_typename(L, idx));
-  dlt_tensor *m = dlt_lua_totensor(L, idx, DLT_BOOL);  /* a table of numbers or booleans: nonzero is true */
+  dlt_tensor *m = dlt_lua_totensor(L, idx, DLT_BOOL); /* a table of numbers or booleans: nonzero is true */
   dlt_lua_pushtensor(L, m);
   return m;
 }
@@ -582,10 +586,10 @@ static int m_masked_select(lua_State *L) {
   if (!me) {
     char a[128], b[128];
     return dlt_lua_fail(L, "masked_select: mask of shape %s does not broadcast to shape %s", dlt_shape_str(m, a, sizeof a),
-                      dlt_shape_str(t, b, sizeof b));
+                        dlt_shape_str(t, b, sizeof b));
   }
   dlt_lua_pushtensor(L, me);
-  dlt_tensor *mc = dlt_clone(me);  /* contiguous, so flatten is a view */
+  dlt_tensor *mc = dlt_clone(me); /* contiguous, so flatten is a view */
   dlt_lua_pushtensor(L, mc);
   dlt_tensor *mf = dlt_flatten(mc);
   dlt_lua_pushtensor(L, mf);
@@ -612,7 +616,7 @@ static int m_nonzero(lua_State *L) {
   int64_t *pos = dlt_nonzero_1d(f, &n);
   if (!pos) return dlt_lua_error(L);
   int64_t shape[2] = {n, t->ndim};
-  dlt_tensor *r = dlt_empty(2, shape, DLT_INT64);  /* indices, as torch.nonzero gives them */
+  dlt_tensor *r = dlt_empty(2, shape, DLT_INT64); /* indices, as torch.nonzero gives them */
   if (!r) {
     free(pos);
     return dlt_lua_error(L);
@@ -644,13 +648,32 @@ static int l_where(lua_State *L) {
 }
 
 const luaL_Reg dlt_tensor_shape_methods[] = {
-  {"size", m_size}, {"dim", m_dim}, {"numel", m_numel}, {"nelement", m_numel},
-  {"is_contiguous", m_is_contiguous}, {"view", m_view}, {"reshape", m_reshape}, {"expand", m_expand},
-  {"view_as", m_view_as}, {"reshape_as", m_reshape_as}, {"expand_as", m_expand_as}, {"t", m_t},
-  {"transpose", m_transpose}, {"permute", m_permute}, {"unsqueeze", m_unsqueeze}, {"squeeze", m_squeeze},
-  {"flatten", m_flatten}, {"ravel", m_ravel}, {"contiguous", m_contiguous}, {"clone", m_clone}, {"narrow", m_narrow},
-  {"select", m_select}, {"index_select", m_index_select}, {"masked_fill", m_masked_fill},
-  {"masked_select", m_masked_select}, {"nonzero", m_nonzero},
+  {"size", m_size},
+  {"dim", m_dim},
+  {"numel", m_numel},
+  {"nelement", m_numel},
+  {"is_contiguous", m_is_contiguous},
+  {"view", m_view},
+  {"reshape", m_reshape},
+  {"expand", m_expand},
+  {"view_as", m_view_as},
+  {"reshape_as", m_reshape_as},
+  {"expand_as", m_expand_as},
+  {"t", m_t},
+  {"transpose", m_transpose},
+  {"permute", m_permute},
+  {"unsqueeze", m_unsqueeze},
+  {"squeeze", m_squeeze},
+  {"flatten", m_flatten},
+  {"ravel", m_ravel},
+  {"contiguous", m_contiguous},
+  {"clone", m_clone},
+  {"narrow", m_narrow},
+  {"select", m_select},
+  {"index_select", m_index_select},
+  {"masked_fill", m_masked_fill},
+  {"masked_select", m_masked_select},
+  {"nonzero", m_nonzero},
   {NULL, NULL},
 };
 

@@ -1,7 +1,7 @@
 /* util.c: dlt.clock, dlt.num_threads, dlt.version, the seed, the default dtype,
  * dlt.memory_in_use (bytes of live tensor storage), and two small OS helpers the
  * scripts need without spawning a shell: dlt.makedirs and dlt.isatty. */
-#define _POSIX_C_SOURCE 200809L  /* clock_gettime */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,7 +29,7 @@ static int u_num_threads(lua_State *L) {
     if (n < 1 || n > 1024) return dlt_lua_fail(L, "num_threads: expected 1..1024 threads, got %lld", (long long)n);
     dlt_blas_set_num_threads((int)n);
   }
-  lua_pushinteger(L, dlt_blas_num_threads());  /* core/blas.c starts the threads for large products */
+  lua_pushinteger(L, dlt_blas_num_threads()); /* core/blas.c starts the threads for large products */
   return 1;
 }
 

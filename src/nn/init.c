@@ -81,26 +81,49 @@ int dlt_init_orthogonal(dlt_tensor *t, double gain) {
   if (n == 0) return 0;
   int64_t m = rows > cols ? rows : cols, k = rows < cols ? rows : cols;
   double *a = dlt_malloc(sizeof(double) * (size_t)n), *tau = dlt_malloc(sizeof(double) * (size_t)k);
-  if (!a || !tau) { free(a); free(tau); return -1; }
+  if (!a || !tau) {
+    free(a);
+    free(tau);
+    return -1;
+  }
   /* column-major m x k matrix holding the flattened normal draws of (rows,cols), or its transpose */
   for (int64_t i = 0; i < n; i++) a[i] = dlt_rand_normal();
   int info = dlt_lapack_dgeqrf((int)m, (int)k, a, (int)m, tau);
   double *sign = dlt_malloc(sizeof(double) * (size_t)k);
-  if (!sign) { free(a); free(tau); return -1; }
+  if (!sign) {
+    free(a);
+    free(tau);
+    return -1;
+  }
   for (int64_t j = 0; j < k; j++) sign[j] = a[j * m + j] < 0 ? -1 : 1;
   if (!info) info = dlt_lapack_dorgqr((int)m, (int)k, (int)k, a, (int)m, tau);
-  if (info == -1000) { free(a); free(tau); free(sign); return -1; }
-  if (info) { free(a); free(tau); free(sign); return dlt_failn("orthogonal_: QR decomposition failed (info %d)", (int)info); }
+  if (info == -1000) {
+    free(a);
+    free(tau);
+    free(sign);
+    return -1;
+  }
+  if (info) {
+    free(a);
+    free(tau);
+    free(sign);
+    return dlt_failn("orthogonal_: QR decomposition failed (info %d)", (int)info);
+  }
   /* Q is m x k column-major: Q[i,j] = a[j*m + i]. With rows >= cols the result is Q
    * (rows x cols), element (r,c) = Q[r,c]; else Q^T, element (r,c) = Q[c,r]. */
   for (int64_t r = 0; r < rows; r++)
     for (int64_t c = 0; c < cols; c++) {
       double q = rows >= cols ? a[c * m + r] * sign[c] : a[r * m + c] * sign[r];
       int64_t flat = r * cols + c, idx[DLT_MAXDIM];
-      for (int d = t->ndim - 1; d >= 0; d--) { idx[d] = flat % t->shape[d]; flat /= t->shape[d]; }
+      for (int d = t->ndim - 1; d >= 0; d--) {
+        idx[d] = flat % t->shape[d];
+        flat /= t->shape[d];
+      }
       dlt_set(t, idx, gain * q);
     }
-  free(a); free(tau); free(sign);
+  free(a);
+  free(tau);
+  free(sign);
   dlt_bump_version(t);
   return 0;
 }

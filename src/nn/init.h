@@ -5,7 +5,8 @@
 
 #include "core/tensor.h"
 
-typedef enum { DLT_FAN_IN, DLT_FAN_OUT } dlt_fan_mode;
+typedef enum { DLT_FAN_IN,
+               DLT_FAN_OUT } dlt_fan_mode;
 
 /* fan_in = size(2) * receptive field, fan_out = size(1) * receptive field (2+ dims) */
 int dlt_init_fans(const char *fn, const dlt_tensor *t, int64_t *fan_in, int64_t *fan_out);

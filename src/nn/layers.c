@@ -12,8 +12,8 @@
 
 #define F(member) offsetof(dlt_module, member)
 /* the flags of the usual kinds of field */
-#define ARG (DLT_FF_ARG | DLT_FF_REQUIRED | DLT_FF_READ)   /* Linear(2, 3) */
-#define OPT (DLT_FF_OPT | DLT_FF_READ)                     /* {eps = 1e-3} */
+#define ARG (DLT_FF_ARG | DLT_FF_REQUIRED | DLT_FF_READ) /* Linear(2, 3) */
+#define OPT (DLT_FF_OPT | DLT_FF_READ)                   /* {eps = 1e-3} */
 
 static const char *py_bool(bool b) { return b ? "True" : "False"; }
 
@@ -86,7 +86,7 @@ static void linear_repr(const dlt_module *m, char *buf, size_t n) {
 static const dlt_module_field linear_fields[] = {
   {"in_features", DLT_FT_INT, F(in), ARG, 0, NULL},
   {"out_features", DLT_FT_INT, F(out), ARG, 0, NULL},
-  {"bias", DLT_FT_BOOL, F(affine), DLT_FF_OPT, 1, NULL},  /* m.bias is the tensor */
+  {"bias", DLT_FT_BOOL, F(affine), DLT_FF_OPT, 1, NULL}, /* m.bias is the tensor */
   {NULL, 0, 0, 0, 0, NULL}};
 
 /* ---- BatchNorm1d, InstanceNorm1d ---- */
@@ -137,7 +137,10 @@ static int instance_running_update(dlt_module *m, dlt_tensor *x) {
       double s = 0, q = 0;
       for (int64_t l = 0; l < L; l++) s += dlt_get_flat(xc, (n * C + c) * L + l);
       double mean = s / (double)L;
-      for (int64_t l = 0; l < L; l++) { double d = dlt_get_flat(xc, (n * C + c) * L + l) - mean; q += d * d; }
+      for (int64_t l = 0; l < L; l++) {
+        double d = dlt_get_flat(xc, (n * C + c) * L + l) - mean;
+        q += d * d;
+      }
       sm += mean;
       sv += L > 1 ? q / (double)(L - 1) : NAN;
     }
@@ -147,7 +150,7 @@ static int instance_running_update(dlt_module *m, dlt_tensor *x) {
   }
   dlt_bump_version(rm);
   dlt_bump_version(rv);
-  dlt_release(xc);  /* num_batches_tracked stays 0, as in PyTorch's instance norm */
+  dlt_release(xc); /* num_batches_tracked stays 0, as in PyTorch's instance norm */
   return 0;
 }
 
@@ -162,13 +165,17 @@ static dlt_tensor *instance_norm(dlt_module *m, dlt_tensor *x, const dlt_fusion_
   dlt_tensor *w = m->t[DLT_P_WEIGHT], *b = m->t[DLT_P_BIAS];
   if (!m->track || m->training) {
     dlt_tensor *y = dlt_fused_group_norm("InstanceNorm1d", x, 0, w, b, m->eps, x->ndim == 2);
-    if (y && m->track && instance_running_update(m, x)) { dlt_release(y); return NULL; }
+    if (y && m->track && instance_running_update(m, x)) {
+      dlt_release(y);
+      return NULL;
+    }
     return y;
   }
   /* eval with running stats: batch norm's eval form, per channel */
   dlt_tensor *xv = x->ndim == 2 ? dlt_ag_unsqueeze(x, 0) : dlt_retain(x);
   dlt_tensor *y = xv ? dlt_fused_batch_norm("InstanceNorm1d", xv, m->t[DLT_P_RUNNING_MEAN], m->t[DLT_P_RUNNING_VAR],
-                                            w, b, false, 0, m->eps) : NULL;
+                                            w, b, false, 0, m->eps)
+                     : NULL;
   dlt_release(xv);
   if (y && x->ndim == 2) {
     dlt_tensor *y2 = dlt_ag_squeeze(y, 0);
@@ -346,8 +353,9 @@ static const dlt_module_field no_fields[] = {{NULL, 0, 0, 0, 0, NULL}};
 /* ---- losses ---- */
 
 static dlt_tensor *pointwise_loss(dlt_module *m, dlt_tensor *x, dlt_tensor *t) {
-  dlt_pointwise_loss k = m->kind == DLT_M_MSELOSS ? DLT_LOSS_MSE : m->kind == DLT_M_L1LOSS ? DLT_LOSS_L1
-                  : m->kind == DLT_M_BCELOSS ? DLT_LOSS_BCE : DLT_LOSS_BCE_LOGITS;
+  dlt_pointwise_loss k = m->kind == DLT_M_MSELOSS ? DLT_LOSS_MSE : m->kind == DLT_M_L1LOSS  ? DLT_LOSS_L1
+                                                                 : m->kind == DLT_M_BCELOSS ? DLT_LOSS_BCE
+                                                                                            : DLT_LOSS_BCE_LOGITS;
   return dlt_fused_pointwise_loss(dlt_module_name(m->kind), k, x, t, dlt_module_reduction(m));
 }
 
@@ -368,9 +376,12 @@ static const dlt_module_field loss_fields[] = {
 
 /* ---- the table ---- */
 
-#define LAYER(name, flags, fields, check, setup, fwd, repr) {name, flags, fields, check, setup, fwd, NULL, repr, DLT_ACT_NONE}
-#define ACT(name, fields, act, repr) {name, 0, fields, NULL, NULL, act_forward, NULL, repr, act}
-#define LOSS(name, fn) {name, DLT_K_LOSS, loss_fields, NULL, NULL, NULL, fn, NULL, DLT_ACT_NONE}
+#define LAYER(name, flags, fields, check, setup, fwd, repr) \
+  { name, flags, fields, check, setup, fwd, NULL, repr, DLT_ACT_NONE }
+#define ACT(name, fields, act, repr) \
+  { name, 0, fields, NULL, NULL, act_forward, NULL, repr, act }
+#define LOSS(name, fn) \
+  { name, DLT_K_LOSS, loss_fields, NULL, NULL, NULL, fn, NULL, DLT_ACT_NONE }
 
 static const dlt_module_kind_info kinds[DLT_M_NKINDS] = {
   [DLT_M_LINEAR] = LAYER("Linear", DLT_K_DTYPE | DLT_K_BUFS | DLT_K_FUSE_RELU, linear_fields, check_linear, setup_linear,

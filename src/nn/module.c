@@ -27,10 +27,12 @@ static void set_default(dlt_module *m, const dlt_module_field *f) {
   char *at = (char *)m + f->offset;
   switch (f->type) {
   case DLT_FT_INT: *(int64_t *)at = (int64_t)f->def; break;
-  case DLT_FT_NUMBER: case DLT_FT_NUMBER_OR_NONE: *(double *)at = f->def; break;
+  case DLT_FT_NUMBER:
+  case DLT_FT_NUMBER_OR_NONE: *(double *)at = f->def; break;
   case DLT_FT_BOOL: *(bool *)at = f->def != 0; break;
-  case DLT_FT_DIM: case DLT_FT_ENUM: *(int *)at = (int)f->def; break;
-  case DLT_FT_SHAPE: break;  /* no default shape */
+  case DLT_FT_DIM:
+  case DLT_FT_ENUM: *(int *)at = (int)f->def; break;
+  case DLT_FT_SHAPE: break; /* no default shape */
   }
 }
 
@@ -108,8 +110,14 @@ int dlt_module_to(dlt_module *m, dlt_dtype dt) {
 }
 
 char *dlt_py_float(double v, char *buf, size_t n) {
-  if (isnan(v)) { snprintf(buf, n, "nan"); return buf; }
-  if (isinf(v)) { snprintf(buf, n, v < 0 ? "-inf" : "inf"); return buf; }
+  if (isnan(v)) {
+    snprintf(buf, n, "nan");
+    return buf;
+  }
+  if (isinf(v)) {
+    snprintf(buf, n, v < 0 ? "-inf" : "inf");
+    return buf;
+  }
   int prec = 1;
   for (; prec < 17; prec++) {
     snprintf(buf, n, "%.*g", prec, v);
@@ -118,7 +126,7 @@ char *dlt_py_float(double v, char *buf, size_t n) {
   snprintf(buf, n, "%.*g", prec, v);
   char *e = strchr(buf, 'e');
   int exp10 = e ? atoi(e + 1) : 0;
-  if (e && exp10 >= -4 && exp10 < 16) {      /* Python writes these positionally */
+  if (e && exp10 >= -4 && exp10 < 16) { /* Python writes these positionally */
     snprintf(buf, n, "%.*f", prec - 1 - exp10 > 0 ? prec - 1 - exp10 : 0, v);
     e = NULL;
   }

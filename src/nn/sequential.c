@@ -27,7 +27,7 @@ int dlt_plan_fusion(dlt_module *const *kids, int64_t i, int64_t n, dlt_fusion_pl
 }
 
 dlt_tensor *dlt_sequential_run(dlt_module *const *kids, int64_t n, int64_t *i, dlt_tensor *x, bool owned) {
-  dlt_tensor *cur = owned ? x : NULL;  /* the intermediate this function holds */
+  dlt_tensor *cur = owned ? x : NULL; /* the intermediate this function holds */
   while (*i < n && dlt_module_runs_in_c(kids[*i])) {
     dlt_fusion_plan plan;
     int span = dlt_plan_fusion(kids, *i, n, &plan);

@@ -60,7 +60,7 @@ static void adam_update(adam_job *j) {
   pow_cached(0, j->o->beta1, j->step);
   pow_cached(1, j->o->beta2, j->step);
   size_t es = j->f64 ? sizeof(double) : sizeof(float);
-  int64_t half = j->n / 2 / 16 * 16;  /* whole vectors on both sides */
+  int64_t half = j->n / 2 / 16 * 16; /* whole vectors on both sides */
   adam_job hi = *j;
   hi.n = j->n - half;
   hi.p += es * (size_t)half;

@@ -100,9 +100,9 @@ dlt_tensor *dlt_optim_state(const dlt_tensor *p, double v);
 
 /* p and g as contiguous arrays for the length of one step. */
 typedef struct {
-  dlt_tensor *p;        /* the parameter (borrowed) */
-  void *pd;             /* p's elements, or a scratch copy when p is strided */
-  const void *gd;       /* g's elements, or a scratch copy */
+  dlt_tensor *p;  /* the parameter (borrowed) */
+  void *pd;       /* p's elements, or a scratch copy when p is strided */
+  const void *gd; /* g's elements, or a scratch copy */
   void *pscratch, *gscratch;
   int64_t n;
 } dlt_optim_io;

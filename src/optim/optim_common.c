@@ -18,7 +18,8 @@ static void strided_copy(const dlt_tensor *t, void *buf, bool to_packed) {
   int64_t idx[DLT_MAXDIM] = {0}, n = dlt_numel(t), off = t->offset;
   for (int64_t k = 0; k < n; k++) {
     char *e = base + (size_t)off * es, *b = (char *)buf + (size_t)k * es;
-    if (to_packed) memcpy(b, e, es); else memcpy(e, b, es);
+    if (to_packed) memcpy(b, e, es);
+    else memcpy(e, b, es);
     for (int d = t->ndim - 1; d >= 0; d--) {
       off += t->stride[d];
       if (++idx[d] < t->shape[d]) break;
@@ -70,7 +71,10 @@ int dlt_optim_begin(const char *fn, dlt_tensor *p, const dlt_tensor *g,
   if (dlt_is_contiguous(p)) io->pd = dlt_data(p);
   else if (!(io->pd = io->pscratch = packed_copy(p))) return -1;
   if (dlt_is_contiguous(g)) io->gd = dlt_data(g);
-  else if (!(io->gd = io->gscratch = packed_copy(g))) { free(io->pscratch); return -1; }
+  else if (!(io->gd = io->gscratch = packed_copy(g))) {
+    free(io->pscratch);
+    return -1;
+  }
   return 0;
 }
 

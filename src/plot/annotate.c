@@ -52,7 +52,7 @@ static void head(cairo_t *cr, double x, double y, double ux, double uy, double l
 /* the "simple" arrow (tail width tw, head hw x hl pixels) from (x0, y0) to (x1, y1) */
 static void simple_arrow(cairo_t *cr, double x0, double y0, double x1, double y1, double tw, double hw, double hl) {
   double dx = x1 - x0, dy = y1 - y0, len = hypot(dx, dy), ux = dx / len, uy = dy / len, nx = -uy, ny = ux;
-  double hb = fmax(len - hl, 0);  /* where the head starts */
+  double hb = fmax(len - hl, 0); /* where the head starts */
   double pts[7][2] = {{0, tw / 2}, {hb, tw / 2}, {hb, hw / 2}, {len, 0}, {hb, -hw / 2}, {hb, -tw / 2}, {0, -tw / 2}};
   for (int k = 0; k < 7; k++) {
     double px = x0 + ux * pts[k][0] + nx * pts[k][1], py = y0 + uy * pts[k][0] + ny * pts[k][1];
@@ -68,16 +68,16 @@ static void arrow(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, dlt_box 
   double pad = dlt_pt(f, 4) / 2;
   dlt_box clip = {tb.x0 - pad, tb.y0 - pad, tb.x1 + pad, tb.y1 + pad};
   double sx = (tb.x0 + tb.x1) / 2, sy = (tb.y0 + tb.y1) / 2, shrinkA = an->shrinkA, shrinkB = an->shrinkB;
-  if (!an->style) {  /* YAArrow: from the corner or middle of the text nearest the point */
+  if (!an->style) { /* YAArrow: from the corner or middle of the text nearest the point */
     double xs[3] = {tb.x0, (tb.x0 + tb.x1) / 2, tb.x1}, ys[3] = {tb.y0, (tb.y0 + tb.y1) / 2, tb.y1};
     for (int k = 0; k < 3; k++) {
       if (fabs(xs[k] - px) < fabs(sx - px)) sx = xs[k];
       if (fabs(ys[k] - py) < fabs(sy - py)) sy = ys[k];
     }
-    double r = hypot(sx - px, sy - py) * 72.0 / f->dpi;  /* shrink is a fraction of it, in points */
+    double r = hypot(sx - px, sy - py) * 72.0 / f->dpi; /* shrink is a fraction of it, in points */
     shrinkA = shrinkB = an->shrink * r;
   }
-  if (px >= clip.x0 && px <= clip.x1 && py >= clip.y0 && py <= clip.y1) return;  /* the point is in the text */
+  if (px >= clip.x0 && px <= clip.x1 && py >= clip.y0 && py <= clip.y1) return; /* the point is in the text */
   if (a->text && a->text[0]) {
     double t = leave_box(clip, sx, sy, px, py);
     sx += (px - sx) * t, sy += (py - sy) * t;
@@ -104,7 +104,7 @@ static void arrow(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, dlt_box 
   }
   /* head_length 0.4 and head_width 0.2 of the mutation scale, the text's size */
   double ms = dlt_pt(f, a->fontsize), hl = 0.4 * ms, hw = 0.2 * ms;
-  int st = an->style;  /* 1 "-", 2 "->", 3 "<-", 4 "<->", 5 "-|>", 6 "<|-", 7 "<|-|>" */
+  int st = an->style; /* 1 "-", 2 "->", 3 "<-", 4 "<->", 5 "-|>", 6 "<|-", 7 "<|-|>" */
   int at_end = st == 2 || st == 4 || st == 5 || st == 7, at_start = st == 3 || st == 4 || st == 6 || st == 7;
   int filled = st >= 5;
   /* a filled head ends the line at its base */

@@ -19,7 +19,9 @@ dlt_artist *dlt_artist_new(dlt_axes *ax, dlt_artist_kind kind) {
   const dlt_style *st = &ax->fig->st;
   a->kind = kind;
   a->alpha = 1;
-  a->zorder = kind == DLT_ART_LINE ? 2 : kind == DLT_ART_TEXT ? 3 : kind == DLT_ART_IMAGE ? 0 : 1;
+  a->zorder = kind == DLT_ART_LINE ? 2 : kind == DLT_ART_TEXT  ? 3
+                                       : kind == DLT_ART_IMAGE ? 0
+                                                               : 1;
   a->ls = (dlt_linestyle){dlt_color_cycle(0), st->lines_lw, DLT_LS_SOLID, 0, st->markersize, 1.0,
                           dlt_color_cycle(0), dlt_color_cycle(0)};
   a->lw = st->patch_lw;
@@ -52,17 +54,28 @@ dlt_artist *dlt_plot_line(dlt_axes *ax, const double *x, const double *y, int64_
 }
 
 int dlt_check_marker(const char *fn, const char *s, char *marker) {
-  if (strcmp(s, "") == 0 || strcmp(s, "None") == 0 || strcmp(s, "none") == 0) { *marker = 0; return 0; }
-  if (s[1] == 0 && strchr("o*s^vD+x._|", s[0])) { *marker = s[0]; return 0; }
+  if (strcmp(s, "") == 0 || strcmp(s, "None") == 0 || strcmp(s, "none") == 0) {
+    *marker = 0;
+    return 0;
+  }
+  if (s[1] == 0 && strchr("o*s^vD+x._|", s[0])) {
+    *marker = s[0];
+    return 0;
+  }
   return dlt_failn("%s: unknown marker '%s' (known: o * s ^ v D + x . _ |)", fn, s);
 }
 
 int dlt_parse_linestyle(const char *fn, const char *s, int *ls) {
-  static const struct { const char *a, *b; int v; } t[] = {
-      {"-", "solid", DLT_LS_SOLID}, {"--", "dashed", DLT_LS_DASHED}, {":", "dotted", DLT_LS_DOTTED},
-      {"-.", "dashdot", DLT_LS_DASHDOT}, {"None", "none", DLT_LS_NONE}, {"", " ", DLT_LS_NONE}};
+  static const struct {
+    const char *a, *b;
+    int v;
+  } t[] = {
+    {"-", "solid", DLT_LS_SOLID}, {"--", "dashed", DLT_LS_DASHED}, {":", "dotted", DLT_LS_DOTTED}, {"-.", "dashdot", DLT_LS_DASHDOT}, {"None", "none", DLT_LS_NONE}, {"", " ", DLT_LS_NONE}};
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
-    if (strcmp(s, t[i].a) == 0 || strcmp(s, t[i].b) == 0) { *ls = t[i].v; return 0; }
+    if (strcmp(s, t[i].a) == 0 || strcmp(s, t[i].b) == 0) {
+      *ls = t[i].v;
+      return 0;
+    }
   return dlt_failn("%s: unknown linestyle '%s' (known: '-', '--', ':', '-.', 'None')", fn, s);
 }
 
@@ -98,7 +111,8 @@ int dlt_parse_fmt(const char *fn, const char *fmt, dlt_linestyle *ls, int *has_c
   }
   ls->marker = marker;
   /* a marker alone draws no line */
-  ls->ls = *has_ls ? style : *has_marker ? DLT_LS_NONE : DLT_LS_SOLID;
+  ls->ls = *has_ls ? style : *has_marker ? DLT_LS_NONE
+                                         : DLT_LS_SOLID;
   return 0;
 }
 
@@ -248,7 +262,7 @@ dlt_artist *dlt_plot_text(dlt_axes *ax, double x, double y, const char *s) {
   a->fontsize = ax->fig->st.font_size;
   a->ls.color = ax->fig->st.label_color;
   a->ha = DLT_HA_LEFT, a->va = DLT_VA_BASELINE;
-  a->unclipped = 1;  /* Text's clip_on is False */
+  a->unclipped = 1; /* Text's clip_on is False */
   return a;
 }
 
@@ -271,8 +285,12 @@ int dlt_histogram(const double *v, int64_t n, const double *edges, int bins, int
   for (int64_t i = 0; i < n; i++) {
     double x = v[i];
     if (!(x >= edges[0] && x <= edges[bins])) continue;
-    int lo = 0, hi = bins;  /* the last bin is closed on the right, as numpy's */
-    while (hi - lo > 1) { int m = (lo + hi) / 2; if (x >= edges[m]) lo = m; else hi = m; }
+    int lo = 0, hi = bins; /* the last bin is closed on the right, as numpy's */
+    while (hi - lo > 1) {
+      int m = (lo + hi) / 2;
+      if (x >= edges[m]) lo = m;
+      else hi = m;
+    }
     counts[lo]++, total++;
   }
   if (density && total > 0)

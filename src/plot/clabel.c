@@ -41,7 +41,10 @@ static int end_path(dlt_paths *p, int closed) {
     p->closed = nc, p->pcap = cap;
     if (p->n == 0) p->start[0] = 0;
   }
-  if (p->npts - p->start[p->n] < 2) { p->npts = p->start[p->n]; return 0; }
+  if (p->npts - p->start[p->n] < 2) {
+    p->npts = p->start[p->n];
+    return 0;
+  }
   p->closed[p->n] = closed;
   p->start[++p->n] = p->npts;
   return 0;
@@ -52,12 +55,19 @@ static double interp(double v, const double *xp, const double *fp, int n, double
   if (v < xp[0]) return isnan(out) ? fp[0] : out;
   if (v > xp[n - 1]) return isnan(out) ? fp[n - 1] : out;
   int lo = 0, hi = n - 1;
-  while (hi - lo > 1) { int m = (lo + hi) / 2; if (xp[m] <= v) lo = m; else hi = m; }
+  while (hi - lo > 1) {
+    int m = (lo + hi) / 2;
+    if (xp[m] <= v) lo = m;
+    else hi = m;
+  }
   if (xp[hi] == xp[lo]) return fp[hi];
   return fp[lo] + (fp[hi] - fp[lo]) * (v - xp[lo]) / (xp[hi] - xp[lo]);
 }
 
-typedef struct { double *x, *y; int n; } labels_at;   /* placed labels, pixels */
+typedef struct {
+  double *x, *y;
+  int n;
+} labels_at; /* placed labels, pixels */
 
 static int too_close(const labels_at *l, double x, double y, double lw) {
   for (int i = 0; i < l->n; i++)
@@ -65,12 +75,16 @@ static int too_close(const labels_at *l, double x, double y, double lw) {
   return 0;
 }
 
-typedef struct { double d; int i; } dist_ix;
+typedef struct {
+  double d;
+  int i;
+} dist_ix;
 static int by_dist(const void *p, const void *q) {
   const dist_ix *a = p, *b = q;
-  int an = isnan(a->d), bn = isnan(b->d);  /* NaN last, as numpy's argsort */
+  int an = isnan(a->d), bn = isnan(b->d); /* NaN last, as numpy's argsort */
   if (an || bn) return an - bn ? an - bn : (a->i > b->i) - (a->i < b->i);
-  return a->d < b->d ? -1 : a->d > b->d ? 1 : (a->i > b->i) - (a->i < b->i);
+  return a->d < b->d ? -1 : a->d > b->d ? 1
+                                        : (a->i > b->i) - (a->i < b->i);
 }
 
 /* locate_label: the vertex index of the label on the path of n pixel points sx, sy */
@@ -83,13 +97,18 @@ static int locate(const double *sx, const double *sy, int n, double lw, const la
       int k = (b * bs + j) % n;
       sum += fabs((yf - sy[k]) * (xl - xf) - (xf - sx[k]) * (yl - yf));
     }
-    d[b].d = len > 0 ? sum / len : sum > 0 ? INFINITY : NAN, d[b].i = b;
+    d[b].d = len > 0 ? sum / len : sum > 0 ? INFINITY
+                                           : NAN,
+    d[b].i = b;
   }
   qsort(d, (size_t)nb, sizeof *d, by_dist);
   int h = bs / 2, pick = d[0].i;
   for (int k = 0; k < nb; k++) {
     int idx = (d[k].i * bs + h) % n;
-    if (!too_close(l, sx[idx], sy[idx], lw)) { pick = d[k].i; break; }
+    if (!too_close(l, sx[idx], sy[idx], lw)) {
+      pick = d[k].i;
+      break;
+    }
   }
   return (pick * bs + h) % n;
 }
@@ -98,10 +117,10 @@ static int locate(const double *sx, const double *sy, int n, double lw, const la
  * closed): its label at ind, the rotation, and what is left of the path into out */
 static int label_path(double *sx, double *sy, double *dx, double *dy, int n, int ind, int closed, double lw,
                       double spacing, int inl, double *rot, dlt_paths *out, double *pl) {
-  if (closed) {  /* rotated so that the label is at the start: slc[ind:-1] + slc[:ind+1] */
+  if (closed) { /* rotated so that the label is at the start: slc[ind:-1] + slc[:ind+1] */
     double *arr[4] = {sx, sy, dx, dy};
     for (int a = 0; a < 4; a++) {
-      double *v = arr[a], *t = pl;  /* pl as scratch */
+      double *v = arr[a], *t = pl; /* pl as scratch */
       int m = 0;
       for (int k = ind; k < n - 1; k++) t[m++] = v[k];
       for (int k = 0; k <= ind; k++) t[m++] = v[k];
@@ -116,7 +135,7 @@ static int label_path(double *sx, double *sy, double *dx, double *dy, int n, int
   double h = lw / 2, d0 = closed ? pl[n - 1] : 0;
   double ax = interp(d0 - h, pl, sx, n, NAN), ay = interp(d0 - h, pl, sy, n, NAN);
   double bx = interp(h, pl, sx, n, NAN), by = interp(h, pl, sy, n, NAN);
-  double r = atan2(-(by - ay), bx - ax) * 180 / M_PI;  /* y up, as matplotlib measures */
+  double r = atan2(-(by - ay), bx - ax) * 180 / M_PI; /* y up, as matplotlib measures */
   r = fmod(r + 90, 180);
   if (r < 0) r += 180;
   *rot = r - 90;
@@ -126,12 +145,12 @@ static int label_path(double *sx, double *sy, double *dx, double *dy, int n, int
   if (x0 >= pl[0] && x0 <= pl[n - 1]) {
     int lo = 0;
     while (lo + 1 < n && pl[lo + 1] <= x0) lo++;
-    i0 = lo;  /* floor of the fractional index */
+    i0 = lo; /* floor of the fractional index */
   }
   if (x1 >= pl[0] && x1 <= pl[n - 1]) {
     int hi = n - 1;
     while (hi > 0 && pl[hi - 1] >= x1) hi--;
-    i1 = hi;  /* its ceiling */
+    i1 = hi; /* its ceiling */
   }
   double p1x = 0, p1y = 0, p2x = 0, p2y = 0;
   if (i0 != -1) p1x = interp(x0, pl, dx, n, NAN), p1y = interp(x0, pl, dy, n, NAN);
@@ -170,7 +189,10 @@ int dlt_clabel_layout(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, cons
     for (int k = 0; k < in[i].n; k++) maxn = fmax(maxn, in[i].start[k + 1] - in[i].start[k] + 1);
   double *buf = malloc((size_t)(maxn ? maxn : 1) * 5 * sizeof *buf);
   dist_ix *d = malloc((size_t)(maxn ? maxn : 1) * sizeof *d);
-  if (!buf || !d) { free(buf), free(d); return -1; }
+  if (!buf || !d) {
+    free(buf), free(d);
+    return -1;
+  }
   for (int i = 0; i < a->nlevels && rc == 0; i++) {
     out[i] = (dlt_paths){0};
     const dlt_paths *p = &in[i];
@@ -189,7 +211,7 @@ int dlt_clabel_layout(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, cons
       double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
       for (int j = 0; j < n; j++) x0 = fmin(x0, sx[j]), x1 = fmax(x1, sx[j]), y0 = fmin(y0, sy[j]), y1 = fmax(y1, sy[j]);
       int fits = text && n > 1 && (n > 10 * lw || x1 - x0 > 1.2 * lw || y1 - y0 > 1.2 * lw);
-      if (!fits) {  /* kept whole */
+      if (!fits) { /* kept whole */
         for (int j = 0; j < p->start[k + 1] - s; j++) rc |= put(&out[i], p->x[s + j], p->y[s + j]);
         rc |= end_path(&out[i], p->closed[k]);
         continue;
@@ -208,7 +230,10 @@ int dlt_clabel_layout(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, cons
         if (np) *pos = np;
         if (nx) l.x = nx;
         if (ny) l.y = ny;
-        if (!np || !nx || !ny) { rc = -1; break; }
+        if (!np || !nx || !ny) {
+          rc = -1;
+          break;
+        }
       }
       (*pos)[*npos] = (dlt_clabel_pos){lx, ly, rot, i};
       l.x[l.n] = lx, l.y[l.n] = ly, l.n++;

@@ -46,7 +46,7 @@ int dlt_color_parse(const char *fn, const char *s, dlt_rgba *out) {
     return 0;
   }
   char *end;
-  double g = strtod(s, &end);  /* a grey level as a string, "0.8" or ".8" */
+  double g = strtod(s, &end); /* a grey level as a string, "0.8" or ".8" */
   if (end != s && *end == 0 && (isdigit((unsigned char)s[0]) || s[0] == '.')) {
     if (g < 0 || g > 1) return dlt_failn("%s: grey level '%s' is not between 0 and 1", fn, s);
     *out = (dlt_rgba){g, g, g, 1};

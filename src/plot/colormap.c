@@ -23,7 +23,8 @@ int dlt_cmap_get(const char *fn, const char *name, dlt_cmap *out) {
 dlt_rgba dlt_cmap_eval(dlt_cmap c, double t) {
   if (isnan(t)) return (dlt_rgba){0, 0, 0, 0};
   int n = c.t->n;
-  int i = t <= 0 ? 0 : t >= 1 ? n - 1 : (int)(t * n);
+  int i = t <= 0 ? 0 : t >= 1 ? n - 1
+                              : (int)(t * n);
   if (i > n - 1) i = n - 1;
   if (c.reversed) i = n - 1 - i;
   return (dlt_rgba){c.t->rgb[i][0], c.t->rgb[i][1], c.t->rgb[i][2], 1};

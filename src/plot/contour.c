@@ -55,13 +55,19 @@ static int paths_begin(dlt_paths *p) {
 /* ---- lines ---- */
 /* Edge ids: horizontal edge (i,j)-(i,j+1) is i*(cols-1)+j; vertical edge
  * (i,j)-(i+1,j) is H + i*cols + j with H = rows*(cols-1). */
-typedef struct { int e[2]; } seg;
+typedef struct {
+  int e[2];
+} seg;
 
 static void edge_point(const double *X, const double *Y, const double *Z, int cols, int H,
                        int e, double level, double *px, double *py) {
   int a, b;
-  if (e < H) { int i = e / (cols - 1), j = e % (cols - 1); a = i * cols + j, b = a + 1; }
-  else { a = e - H, b = a + cols; }
+  if (e < H) {
+    int i = e / (cols - 1), j = e % (cols - 1);
+    a = i * cols + j, b = a + 1;
+  } else {
+    a = e - H, b = a + cols;
+  }
   double t = (level - Z[a]) / (Z[b] - Z[a]);
   *px = X[a] + t * (X[b] - X[a]);
   *py = Y[a] + t * (Y[b] - Y[a]);
@@ -79,21 +85,31 @@ static int cell_segments(const double *Z, int cols, int H, int i, int j, double 
   int eb = i * (cols - 1) + j, et = (i + 1) * (cols - 1) + j;
   int el = H + i * cols + j, er = el + 1;
   switch (c) {
-    case 1: case 14: pairs[0] = el, pairs[1] = eb; return 2;
-    case 2: case 13: pairs[0] = eb, pairs[1] = er; return 2;
-    case 3: case 12: pairs[0] = el, pairs[1] = er; return 2;
-    case 4: case 11: pairs[0] = er, pairs[1] = et; return 2;
-    case 6: case 9: pairs[0] = eb, pairs[1] = et; return 2;
-    case 7: case 8: pairs[0] = el, pairs[1] = et; return 2;
-    case 5: case 10: {
-      /* saddle: if the centre is on the side of corner 0, corners 0 and 2 join */
-      int centre = (z0 + z1 + z2 + z3) / 4 >= level;
-      int join02 = centre == (c == 5);
-      if (join02) { pairs[0] = el, pairs[1] = et, pairs[2] = eb, pairs[3] = er; }
-      else { pairs[0] = el, pairs[1] = eb, pairs[2] = er, pairs[3] = et; }
-      return 4;
+  case 1:
+  case 14: pairs[0] = el, pairs[1] = eb; return 2;
+  case 2:
+  case 13: pairs[0] = eb, pairs[1] = er; return 2;
+  case 3:
+  case 12: pairs[0] = el, pairs[1] = er; return 2;
+  case 4:
+  case 11: pairs[0] = er, pairs[1] = et; return 2;
+  case 6:
+  case 9: pairs[0] = eb, pairs[1] = et; return 2;
+  case 7:
+  case 8: pairs[0] = el, pairs[1] = et; return 2;
+  case 5:
+  case 10: {
+    /* saddle: if the centre is on the side of corner 0, corners 0 and 2 join */
+    int centre = (z0 + z1 + z2 + z3) / 4 >= level;
+    int join02 = centre == (c == 5);
+    if (join02) {
+      pairs[0] = el, pairs[1] = et, pairs[2] = eb, pairs[3] = er;
+    } else {
+      pairs[0] = el, pairs[1] = eb, pairs[2] = er, pairs[3] = et;
     }
-    default: return 0;  /* 0 and 15: the cell is all above or all below */
+    return 4;
+  }
+  default: return 0; /* 0 and 15: the cell is all above or all below */
   }
 }
 
@@ -141,7 +157,10 @@ static int level_segments(const double *Z, int rows, int cols, int H, double lev
   size_t cap = 256;
   unsigned char *st = malloc(2 * (size_t)cols);
   *s = malloc(cap * sizeof **s), *ns = 0;
-  if (!st || !*s) { free(st), free(*s), *s = NULL; return dlt_failn("contour: cannot allocate segments"); }
+  if (!st || !*s) {
+    free(st), free(*s), *s = NULL;
+    return dlt_failn("contour: cannot allocate segments");
+  }
   row_sides(Z, cols, level, st);
   for (int i = 0; i + 1 < rows; i++) {
     const unsigned char *lo = st + (size_t)(i & 1) * cols;
@@ -150,12 +169,15 @@ static int level_segments(const double *Z, int rows, int cols, int H, double lev
     for (int j = 0; j + 1 < cols; j++) {
       unsigned s0 = lo[j], s1 = lo[j + 1], s2 = hi[j + 1], s3 = hi[j];
       unsigned c = (s0 & 1) | (s1 & 1) << 1 | (s2 & 1) << 2 | (s3 & 1) << 3;
-      if (c == 0 || c == 15 || ((s0 | s1 | s2 | s3) & 2)) continue;  /* all below, all above, not finite */
+      if (c == 0 || c == 15 || ((s0 | s1 | s2 | s3) & 2)) continue; /* all below, all above, not finite */
       int pairs[4], np = cell_segments(Z, cols, H, i, j, level, (int)c, pairs);
       for (int k = 0; k < np; k += 2) {
         if (*ns == cap) {
           seg *n2 = realloc(*s, 2 * cap * sizeof **s);
-          if (!n2) { free(st), free(*s), *s = NULL; return dlt_failn("contour: cannot allocate segments"); }
+          if (!n2) {
+            free(st), free(*s), *s = NULL;
+            return dlt_failn("contour: cannot allocate segments");
+          }
           *s = n2, cap *= 2;
         }
         (*s)[*ns].e[0] = pairs[k], (*s)[*ns].e[1] = pairs[k + 1], ++*ns;
@@ -221,7 +243,10 @@ int dlt_contour_lines_range(const double *X, const double *Y, const double *Z, i
  * edge two neighbouring parts share comes once each way and both go. What is left
  * is chained into closed outlines: the row's band without the inner edges between
  * cells, which cost the rasteriser as much as the outline itself. */
-typedef struct { double x, y, z; int id, lab; } vtx;  /* lab: the line of the edge to the next vertex */
+typedef struct {
+  double x, y, z;
+  int id, lab;
+} vtx; /* lab: the line of the edge to the next vertex */
 
 /* Sutherland-Hodgman against z >= v (sign 1) or z <= v (sign -1), z linear on edges;
  * a crossing is named after its edge's line plus s (0 for lo, 1 for hi); the new
@@ -248,7 +273,9 @@ static int clip(const vtx *in, int n, vtx *out, double v, int sign, int s) {
  *   crossings on the bottom edge of cell j: H0 + 2j + s, top: H1 + 2j + s
  *   crossings on the vertical edge at column j: V + 2j + s
  *   the centre of saddle cell j: M + j; crossings on its diagonal k: D + 2(4j + k) + s */
-typedef struct { int C, H0, H1, V, M, D, n; } names;
+typedef struct {
+  int C, H0, H1, V, M, D, n;
+} names;
 
 static names row_names(int cols) {
   names m;
@@ -258,20 +285,28 @@ static names row_names(int cols) {
   return m;
 }
 
-typedef struct { int a, b, next, alive; double x, y; } bedge;  /* a -> b, leaving (x, y) */
+typedef struct {
+  int a, b, next, alive;
+  double x, y;
+} bedge; /* a -> b, leaving (x, y) */
 
 /* a row's edges of one band, cancelled in pairs as they come, then chained */
 typedef struct {
-  bedge *e; int ne, cap;
-  int *head, *gen; int stamp;  /* per vertex name: first outgoing edge, valid if gen == stamp */
+  bedge *e;
+  int ne, cap;
+  int *head, *gen;
+  int stamp; /* per vertex name: first outgoing edge, valid if gen == stamp */
 } merger;
 
 static int merger_edge(merger *g, const vtx *p, const vtx *q) {
   int a = p->id, b = q->id;
   if (a == b) return 0;
-  if (g->gen[b] == g->stamp)  /* the same edge the other way: both go */
+  if (g->gen[b] == g->stamp) /* the same edge the other way: both go */
     for (int k = g->head[b]; k >= 0; k = g->e[k].next)
-      if (g->e[k].alive && g->e[k].b == a) { g->e[k].alive = 0; return 0; }
+      if (g->e[k].alive && g->e[k].b == a) {
+        g->e[k].alive = 0;
+        return 0;
+      }
   if (g->ne == g->cap) {
     int cap = g->cap ? 2 * g->cap : 1024;
     bedge *n = realloc(g->e, (size_t)cap * sizeof *n);
@@ -304,7 +339,10 @@ static int merger_flush(merger *g, dlt_paths *out) {
       k = -1;
       if (v != g->e[k0].a && g->gen[v] == g->stamp)
         for (int q = g->head[v]; q >= 0; q = g->e[q].next)
-          if (g->e[q].alive) { k = q; break; }
+          if (g->e[q].alive) {
+            k = q;
+            break;
+          }
     } while (k >= 0 && rc == 0);
     if (rc == 0) rc = paths_close(out, 1);
   }
@@ -344,14 +382,15 @@ static int cell_band(merger *g, const names *nm, int j, const vtx *c, double lo,
  * from scale = nb / (levels[nb] - levels[0]); it or a neighbour holds v when they
  * nearly are (contourf's automatic levels), else a binary search finds it. */
 static int band_of(const double *levels, int nlevels, double scale, double v) {
-  int nb = nlevels - 1, lo = -1, hi = nb;  /* levels[lo] <= v < levels[hi], lo = -1 meaning -inf */
+  int nb = nlevels - 1, lo = -1, hi = nb; /* levels[lo] <= v < levels[hi], lo = -1 meaning -inf */
   if (v >= levels[nb]) return nb;
   if (v < levels[0]) return -1;
   double g = (v - levels[0]) * scale;
   if (g >= 0 && g < nb) {
     int k = (int)g;
     for (int d = 0; d < 3; d++) {
-      int c = k + (d == 1 ? 1 : d == 2 ? -1 : 0);
+      int c = k + (d == 1 ? 1 : d == 2 ? -1
+                                       : 0);
       if (c >= 0 && c < nb && v >= levels[c] && v < levels[c + 1]) return c;
     }
   }
@@ -382,7 +421,9 @@ static int cell_bands(const double *Z, int cols, int i, int j, const double *lev
 
 /* one row's cells by band: the cells of band b are cell[first[b] .. first[b+1]-1], in
  * column order, whole[j] the band holding all of cell j or -1 */
-typedef struct { int *first, *cell, *whole, *b0, *b1, ncell, capcell; } row_index;
+typedef struct {
+  int *first, *cell, *whole, *b0, *b1, ncell, capcell;
+} row_index;
 
 static int index_row(row_index *r, const double *Z, int cols, int i, const double *levels, int nlevels) {
   int nb = nlevels - 1, total = 0;
@@ -399,7 +440,7 @@ static int index_row(row_index *r, const double *Z, int cols, int i, const doubl
     r->cell = n, r->capcell = total;
   }
   for (int b = 0; b < nb; b++) r->first[b + 1] += r->first[b];
-  for (int j = 0; j + 1 < cols; j++)  /* first[b] moves along band b's range as it fills */
+  for (int j = 0; j + 1 < cols; j++) /* first[b] moves along band b's range as it fills */
     for (int b = r->b0[j]; b <= r->b1[j]; b++) r->cell[r->first[b]++] = j;
   for (int b = nb; b > 0; b--) r->first[b] = r->first[b - 1];
   r->first[0] = 0;
@@ -413,12 +454,11 @@ static int row_band(merger *g, const names *nm, const double *X, const double *Y
   int n = r->first[b + 1] - r->first[b];
   for (int k = 0; k < n; k++) {
     int j = cell[k], a = i * cols + j;
-    if (rect && r->whole[j] == b) {  /* one quad for the run of whole cells from j */
+    if (rect && r->whole[j] == b) { /* one quad for the run of whole cells from j */
       int end = j + 1;
       while (k + 1 < n && cell[k + 1] == end && r->whole[end] == b) k++, end++;
       int q1 = i * cols + end;
-      vtx q[4] = {{X[a], Y[a], 0, j, 0}, {X[q1], Y[q1], 0, end, 0},
-                  {X[q1 + cols], Y[q1 + cols], 0, nm->C + end, 0}, {X[a + cols], Y[a + cols], 0, nm->C + j, 0}};
+      vtx q[4] = {{X[a], Y[a], 0, j, 0}, {X[q1], Y[q1], 0, end, 0}, {X[q1 + cols], Y[q1 + cols], 0, nm->C + end, 0}, {X[a + cols], Y[a + cols], 0, nm->C + j, 0}};
       if (merger_poly(g, q, 4) != 0) return -1;
       continue;
     }
@@ -437,7 +477,7 @@ int dlt_contour_bands_rows(const double *X, const double *Y, const double *Z, in
   for (int b = 0; b < nb; b++)
     if (paths_begin(&out[b]) != 0) return -1;
   if (rows < 2 || cols < 2 || nb < 1) return 0;
-  int rect = 1;  /* rectilinear grid: runs of cells inside one band merge into one quad */
+  int rect = 1; /* rectilinear grid: runs of cells inside one band merge into one quad */
   for (int i = 0; i < rows && rect; i++)
     for (int j = 0; j < cols && rect; j++)
       rect = X[i * cols + j] == X[j] && Y[i * cols + j] == Y[i * cols];
@@ -474,8 +514,10 @@ int dlt_contour_autolevels(double zmin, double zmax, int n, double *out) {
   int m = dlt_ticks_maxn(zmin, zmax, n + 1, 1, 0, lev);
   /* trim the locator's excess levels below zmin and above zmax */
   int i0 = 0, i1 = m;
-  for (int k = 0; k < m; k++) if (lev[k] < zmin) i0 = k;
-  for (int k = m - 1; k >= 0; k--) if (lev[k] > zmax) i1 = k + 1;
+  for (int k = 0; k < m; k++)
+    if (lev[k] < zmin) i0 = k;
+  for (int k = m - 1; k >= 0; k--)
+    if (lev[k] > zmax) i1 = k + 1;
   if (i1 - i0 < 3) i0 = 0, i1 = m;
   for (int k = i0; k < i1; k++) out[k - i0] = lev[k];
   return i1 - i0;

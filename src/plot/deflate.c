@@ -9,12 +9,12 @@
 
 #include "plot/plot.h"
 
-#define MAXTOK 32768     /* tokens per block */
-#define OUTCAP 65536     /* compressed bytes handed to the sink at a time */
+#define MAXTOK 32768 /* tokens per block */
+#define OUTCAP 65536 /* compressed bytes handed to the sink at a time */
 #define NLIT 286
 #define NDIST 30
 #define NCL 19
-#define HBITS 14       /* hash table of 4-byte strings */
+#define HBITS 14 /* hash table of 4-byte strings */
 
 /* ---- Adler-32: s1 = 1 + sum b, s2 = sum of the s1 after each byte, mod 65521 ---- */
 
@@ -116,7 +116,7 @@ static void huff_lengths(const uint32_t *freq, int n, int maxbits, uint8_t *len)
     if (!f[i]) f[i] = 1, used++;
   memset(len, 0, (size_t)n);
   for (;;) {
-    uint64_t w[NLIT];  /* weight << 16 | symbol: sorted by weight, ties by symbol */
+    uint64_t w[NLIT]; /* weight << 16 | symbol: sorted by weight, ties by symbol */
     int m = 0;
     for (int i = 0; i < n; i++)
       if (f[i]) w[m++] = (uint64_t)f[i] << 16 | (uint64_t)i;
@@ -137,7 +137,10 @@ static void huff_codes(const uint8_t *len, int n, uint16_t *code) {
   count[0] = 0;
   for (int b = 1, c = 0; b < 16; b++) c = (c + count[b - 1]) << 1, next[b] = c;
   for (int i = 0; i < n; i++) {
-    if (!len[i]) { code[i] = 0; continue; }
+    if (!len[i]) {
+      code[i] = 0;
+      continue;
+    }
     unsigned c = (unsigned)next[len[i]]++, r = 0;
     for (int b = 0; b < len[i]; b++) r = r << 1 | ((c >> b) & 1);
     code[i] = (uint16_t)r;
@@ -149,8 +152,14 @@ static void huff_codes(const uint8_t *len, int n, uint16_t *code) {
  * symbols per doubling, 258 alone */
 static void len_symbol(int length, int *sym, int *nextra, int *extra) {
   int l = length - 3;
-  if (l < 8) { *sym = 257 + l, *nextra = 0, *extra = 0; return; }
-  if (l == 255) { *sym = 285, *nextra = 0, *extra = 0; return; }
+  if (l < 8) {
+    *sym = 257 + l, *nextra = 0, *extra = 0;
+    return;
+  }
+  if (l == 255) {
+    *sym = 285, *nextra = 0, *extra = 0;
+    return;
+  }
   int e = 31 - __builtin_clz((unsigned)l) - 2;
   *sym = 257 + 4 * (e + 1) + ((l >> e) & 3), *nextra = e, *extra = l & ((1 << e) - 1);
 }
@@ -158,7 +167,10 @@ static void len_symbol(int length, int *sym, int *nextra, int *extra) {
 /* distance 1..32768 as symbol 0..29 and extra bits: 1-4 one each, then 2 per doubling */
 static void dist_symbol(int dist, int *sym, int *nextra, int *extra) {
   int d = dist - 1;
-  if (d < 4) { *sym = d, *nextra = 0, *extra = 0; return; }
+  if (d < 4) {
+    *sym = d, *nextra = 0, *extra = 0;
+    return;
+  }
   int e = 31 - __builtin_clz((unsigned)d);
   *sym = 2 * e + ((d >> (e - 1)) & 1), *nextra = e - 1, *extra = d & ((1 << (e - 1)) - 1);
 }
@@ -179,10 +191,10 @@ static inline size_t match_len(const unsigned char *a, const unsigned char *b, s
 }
 
 /* a token: a literal byte, or 1 << 31 | (length - 3) << 16 | (distance - 1) */
-#define MATCH(len, dist) (1u << 31 | (uint32_t)((len) - 3) << 16 | (uint32_t)((dist) - 1))
+#define MATCH(len, dist) (1u << 31 | (uint32_t)((len)-3) << 16 | (uint32_t)((dist)-1))
 
 typedef struct {
-  uint32_t head[1 << HBITS];  /* 1 + the last position of each 4-byte hash, 0: none */
+  uint32_t head[1 << HBITS]; /* 1 + the last position of each 4-byte hash, 0: none */
   uint32_t tok[MAXTOK];
   uint32_t lit[NLIT], dist[NDIST];
   int ntok;
@@ -212,7 +224,7 @@ static void tokenize(block *b, const unsigned char *raw, size_t n, size_t *pos, 
       size_t l = match_len(raw + p, raw + p - up, max);
       if (l >= (best ? best + 3 : 6)) best = l, dist = up;
     }
-    if (best < 3 && max >= 4) {  /* only where the neighbours gave nothing */
+    if (best < 3 && max >= 4) { /* only where the neighbours gave nothing */
       uint32_t hh = hash4(raw + p);
       size_t q = head[hh];
       head[hh] = (uint32_t)p + 1;
@@ -250,11 +262,17 @@ static int rle_lengths(const uint8_t *l, int total, uint16_t *out, uint32_t *fre
     while (i + run < total && l[i + run] == v) run++;
     i += run;
     if (v == 0) {
-      for (; run >= 11; ) { int r = run < 138 ? run : 138; out[m++] = (uint16_t)(18 | (r - 11) << 5), freq[18]++, run -= r; }
+      for (; run >= 11;) {
+        int r = run < 138 ? run : 138;
+        out[m++] = (uint16_t)(18 | (r - 11) << 5), freq[18]++, run -= r;
+      }
       if (run >= 3) out[m++] = (uint16_t)(17 | (run - 3) << 5), freq[17]++, run = 0;
     } else {
       out[m++] = (uint16_t)v, freq[v]++, run--;
-      for (; run >= 3; ) { int r = run < 6 ? run : 6; out[m++] = (uint16_t)(16 | (r - 3) << 5), freq[16]++, run -= r; }
+      for (; run >= 3;) {
+        int r = run < 6 ? run : 6;
+        out[m++] = (uint16_t)(16 | (r - 3) << 5), freq[16]++, run -= r;
+      }
     }
     for (; run > 0; run--) out[m++] = (uint16_t)v, freq[v]++;
   }
@@ -262,7 +280,7 @@ static int rle_lengths(const uint8_t *l, int total, uint16_t *out, uint32_t *fre
 }
 
 static void write_block(bitout *o, block *b, int final) {
-  b->lit[256]++;  /* end of block */
+  b->lit[256]++; /* end of block */
   uint8_t len[NLIT + NDIST], cll[NCL];
   uint16_t lcode[NLIT], dcode[NDIST], clcode[NCL], rle[NLIT + NDIST];
   huff_lengths(b->lit, NLIT, 15, len);
@@ -281,7 +299,7 @@ static void write_block(bitout *o, block *b, int final) {
   huff_codes(cll, NCL, clcode);
   int hclen = NCL;
   while (hclen > 4 && !cll[cl_order[hclen - 1]]) hclen--;
-  put(o, (uint32_t)final | 2u << 1, 3);
+  put(o, (uint32_t) final | 2u << 1, 3);
   put(o, (uint32_t)(hlit - 257) | (uint32_t)(hdist - 1) << 5 | (uint32_t)(hclen - 4) << 10, 14);
   for (int i = 0; i < hclen; i++) put(o, cll[cl_order[i]], 3);
   static const int cl_extra[3] = {2, 3, 7};
@@ -293,7 +311,10 @@ static void write_block(bitout *o, block *b, int final) {
   const uint8_t *dl = len + NLIT;
   for (int i = 0; i < b->ntok; i++) {
     uint32_t t = b->tok[i];
-    if (!(t >> 31)) { put(o, lcode[t], len[t]); continue; }
+    if (!(t >> 31)) {
+      put(o, lcode[t], len[t]);
+      continue;
+    }
     int s, ne, ex;
     len_symbol((int)((t >> 16) & 255) + 3, &s, &ne, &ex);
     put(o, lcode[s] | (uint32_t)ex << len[s], len[s] + ne);
@@ -313,14 +334,16 @@ uint32_t dlt_adler32_combine(uint32_t adler_a, uint32_t adler_b, size_t n_b) {
   return (uint32_t)(s2 << 16 | s1);
 }
 
-enum { Z_HEAD = 1, Z_FINAL = 2, Z_TRAILER = 4 };
+enum { Z_HEAD = 1,
+       Z_FINAL = 2,
+       Z_TRAILER = 4 };
 
 /* raw as blocks: the zlib header first (Z_HEAD); the last block final (Z_FINAL), else an
  * empty stored block ends the output on a byte boundary; the Adler-32 (Z_TRAILER) */
 static int compress(const unsigned char *raw, size_t n, size_t left, size_t up, int flags, dlt_zlib_sink sink,
                     void *ctx) {
   if (left < 1 || left > 32768) left = 1;
-  if (up > 32768) up = 0;  /* beyond deflate's window */
+  if (up > 32768) up = 0; /* beyond deflate's window */
   block *b = malloc(sizeof *b);
   bitout o = {0, 0, 0, 0, malloc(OUTCAP), sink, ctx};
   if (!b || !o.buf) {
@@ -328,14 +351,14 @@ static int compress(const unsigned char *raw, size_t n, size_t left, size_t up, 
     return dlt_failn("savefig: cannot allocate the compressor");
   }
   memset(b->head, 0, sizeof b->head);
-  if (flags & Z_HEAD) o.buf[o.n++] = 0x78, o.buf[o.n++] = 0x01;  /* deflate, 32K window, no dictionary */
+  if (flags & Z_HEAD) o.buf[o.n++] = 0x78, o.buf[o.n++] = 0x01; /* deflate, 32K window, no dictionary */
   size_t pos = 0;
   do {
     memset(b->lit, 0, sizeof b->lit), memset(b->dist, 0, sizeof b->dist);
     tokenize(b, raw, n, &pos, left, up, b->head);
     write_block(&o, b, pos == n && (flags & Z_FINAL));
   } while (pos < n && !o.err);
-  if (!(flags & Z_FINAL)) {  /* a stored block of no bytes: 3 header bits, pad, LEN 0, NLEN ~0 */
+  if (!(flags & Z_FINAL)) { /* a stored block of no bytes: 3 header bits, pad, LEN 0, NLEN ~0 */
     put(&o, 0, 3);
     put_align(&o);
     o.buf[o.n++] = 0, o.buf[o.n++] = 0, o.buf[o.n++] = 0xff, o.buf[o.n++] = 0xff;

@@ -11,7 +11,10 @@
  * when it draws, so a label is checked when it is given */
 static long bad_utf8(const unsigned char *s) {
   for (const unsigned char *p = s; *p;) {
-    int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 : (*p & 0xF8) == 0xF0 ? 3 : -1;
+    int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1
+                          : (*p & 0xF0) == 0xE0 ? 2
+                          : (*p & 0xF8) == 0xF0 ? 3
+                                                : -1;
     if (n < 0 || (n == 1 && *p < 0xC2) || (n == 3 && *p > 0xF4)) return (long)(p - s);
     uint32_t cp = n ? *p & (0x3F >> n) : *p;
     for (int k = 1; k <= n; k++) {
@@ -127,10 +130,18 @@ dlt_axes *dlt_figure_subplot(dlt_figure *f, int nrows, int ncols, int first, int
                     ncols, f->nrows, f->ncols, R, C);
   int sr = R / nrows, sc = C / ncols;
   int r0 = first / ncols, c0 = first % ncols, r1 = last / ncols, c1 = last % ncols;
-  if (r1 < r0) { int t = r0; r0 = r1; r1 = t; }
-  if (c1 < c0) { int t = c0; c0 = c1; c1 = t; }
+  if (r1 < r0) {
+    int t = r0;
+    r0 = r1;
+    r1 = t;
+  }
+  if (c1 < c0) {
+    int t = c0;
+    c0 = c1;
+    c1 = t;
+  }
   r0 *= sr, r1 = (r1 + 1) * sr, c0 *= sc, c1 = (c1 + 1) * sc;
-  if (f->nax) {  /* earlier axes onto the common grid */
+  if (f->nax) { /* earlier axes onto the common grid */
     int er = R / f->nrows, ec = C / f->ncols;
     for (int i = 0; i < f->nax; i++) {
       dlt_axes *a = f->ax[i];
@@ -140,7 +151,10 @@ dlt_axes *dlt_figure_subplot(dlt_figure *f, int nrows, int ncols, int first, int
   }
   for (int i = f->nax - 1; i >= 0; i--) {
     dlt_axes *a = f->ax[i];
-    if (!a->twin && a->r0 == r0 && a->r1 == r1 && a->c0 == c0 && a->c1 == c1) { *existed = 1; return a; }
+    if (!a->twin && a->r0 == r0 && a->r1 == r1 && a->c0 == c0 && a->c1 == c1) {
+      *existed = 1;
+      return a;
+    }
   }
   dlt_axes *ax = dlt_figure_add_axes(f, R, C, r0, c0);
   if (ax) ax->r1 = r1, ax->c1 = c1;

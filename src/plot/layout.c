@@ -44,7 +44,12 @@ static void grow(double *lo, double *hi, double v) {
   if (isfinite(v)) *lo = fmin(*lo, v), *hi = fmax(*hi, v);
 }
 
-typedef struct { double lo, hi; double sticky[2]; int nsticky; int tight; } range;
+typedef struct {
+  double lo, hi;
+  double sticky[2];
+  int nsticky;
+  int tight;
+} range;
 
 static void add_sticky(range *r, double v) {
   if (r->nsticky == 0) r->sticky[0] = r->sticky[1] = v, r->nsticky = 1;
@@ -60,14 +65,15 @@ static void data_range(const dlt_axes *ax, int yd, int logscale, range *r) {
     if (a->kind == DLT_ART_CONTOUR || a->kind == DLT_ART_IMAGE) {
       double lo = INFINITY, hi = -INFINITY;
       if (a->kind == DLT_ART_IMAGE) lo = -0.5, hi = (yd ? a->rows : a->cols) - 0.5;
-      else for (int k = 0; k < a->rows * a->cols; k++) grow(&lo, &hi, yd ? a->gy[k] : a->gx[k]);
+      else
+        for (int k = 0; k < a->rows * a->cols; k++) grow(&lo, &hi, yd ? a->gy[k] : a->gx[k]);
       grow(&r->lo, &r->hi, lo), grow(&r->lo, &r->hi, hi);
       add_sticky(r, lo), add_sticky(r, hi);
       r->tight = 1;
       continue;
     }
     const double *v = yd ? a->y : a->x;
-    const double *o = yd ? a->x : a->y;  /* the other coordinate must be finite too */
+    const double *o = yd ? a->x : a->y; /* the other coordinate must be finite too */
     for (int64_t k = 0; k < a->n; k++) {
       if (!isfinite(o[k]) && (yd ? a->xcoord : a->ycoord) == DLT_COORD_DATA) continue;
       if (logscale && !(v[k] > 0)) continue;
@@ -81,7 +87,10 @@ static void data_range(const dlt_axes *ax, int yd, int logscale, range *r) {
 /* Axes.autoscale_view for one dimension: nonsingular, margins, sticky edges */
 static void autoscale(range *r, int logscale, double margin, double *out) {
   double lo = r->lo, hi = r->hi;
-  if (!(lo <= hi)) { out[0] = logscale ? 1 : 0, out[1] = logscale ? 10 : 1; return; }
+  if (!(lo <= hi)) {
+    out[0] = logscale ? 1 : 0, out[1] = logscale ? 10 : 1;
+    return;
+  }
   if (logscale) {
     if (lo == hi) lo /= 10, hi *= 10;
     double l0 = log10(lo), l1 = log10(hi), d = (l1 - l0) * margin;
@@ -91,7 +100,7 @@ static void autoscale(range *r, int logscale, double margin, double *out) {
     out[0] = n0, out[1] = n1;
     return;
   }
-  if (hi - lo <= fmax(fabs(lo), fabs(hi)) * 1e-15) {  /* nonsingular(expander=0.05) */
+  if (hi - lo <= fmax(fabs(lo), fabs(hi)) * 1e-15) { /* nonsingular(expander=0.05) */
     if (lo == 0 && hi == 0) lo = -0.05, hi = 0.05;
     else lo -= 0.05 * fabs(lo), hi += 0.05 * fabs(hi);
   }
@@ -158,10 +167,12 @@ static int axis_ticks(dlt_axes *ax, int yd, const double *lim, double *t, char (
   double raw[DLT_MAXTICKS];
   int n;
   if (logscale) {
-    int nt = space < 2 ? 2 : space > 9 ? 9 : space;
+    int nt = space < 2 ? 2 : space > 9 ? 9
+                                       : space;
     n = dlt_ticks_log(lo, hi, nt, raw);
   } else {
-    int nb = space < 1 ? 1 : space > 9 ? 9 : space;
+    int nb = space < 1 ? 1 : space > 9 ? 9
+                                       : space;
     n = dlt_ticks_maxn(lo, hi, nb, 2, 1, raw);
   }
   /* ticks inside the view (matplotlib allows a rounding slack) */
@@ -206,7 +217,11 @@ static void limits(dlt_axes *ax) {
   else {
     data_range(ax, 1, ax->ylog, &r);
     autoscale(&r, ax->ylog, r.tight ? 0 : st->ymargin, ax->vy);
-    if (ax->yinvert) { double t = ax->vy[0]; ax->vy[0] = ax->vy[1]; ax->vy[1] = t; }
+    if (ax->yinvert) {
+      double t = ax->vy[0];
+      ax->vy[0] = ax->vy[1];
+      ax->vy[1] = t;
+    }
   }
 }
 
@@ -225,8 +240,14 @@ static void twin_share(dlt_axes *t) {
   int *lg = yd ? &t->ylog : &t->xlog;
   *lg = yd ? p->ylog : p->xlog;
   double *pv = yd ? p->vy : p->vx, *tv = yd ? t->vy : t->vx;
-  if (yd ? p->ylim_set : p->xlim_set) { tv[0] = pv[0], tv[1] = pv[1]; return; }
-  if (yd ? t->ylim_set : t->xlim_set) { pv[0] = tv[0], pv[1] = tv[1]; return; }
+  if (yd ? p->ylim_set : p->xlim_set) {
+    tv[0] = pv[0], tv[1] = pv[1];
+    return;
+  }
+  if (yd ? t->ylim_set : t->xlim_set) {
+    pv[0] = tv[0], pv[1] = tv[1];
+    return;
+  }
   range a, b;
   data_range(p, yd, *lg, &a);
   data_range(t, yd, *lg, &b);
@@ -234,7 +255,9 @@ static void twin_share(dlt_axes *t) {
   for (int k = 0; k < b.nsticky; k++) add_sticky(&a, b.sticky[k]);
   const dlt_style *st = &p->fig->st;
   double v[2];
-  autoscale(&a, *lg, a.tight ? 0 : yd ? st->ymargin : st->xmargin, v);
+  autoscale(&a, *lg, a.tight ? 0 : yd ? st->ymargin
+                                      : st->xmargin,
+            v);
   int inv = pv[0] > pv[1];
   pv[0] = tv[0] = inv ? v[1] : v[0], pv[1] = tv[1] = inv ? v[0] : v[1];
 }
@@ -285,7 +308,10 @@ int dlt_layout_tight(dlt_figure *f, cairo_t *cr) {
   double W = f->w * f->dpi, H = f->h * f->dpi;
   int R = f->nrows, C = f->ncols;
   double *hs = calloc((size_t)R * (C + 1), sizeof *hs), *vs = calloc((size_t)(R + 1) * C, sizeof *vs);
-  if (!hs || !vs) { free(hs), free(vs); return dlt_failn("tight_layout: cannot allocate"); }
+  if (!hs || !vs) {
+    free(hs), free(vs);
+    return dlt_failn("tight_layout: cannot allocate");
+  }
   /* measured from the style's subplot parameters every time, as matplotlib measures from
    * the figure's before its one tight_layout call: a second save lays out the same */
   const dlt_style *st = &f->st;
@@ -303,7 +329,7 @@ int dlt_layout_tight(dlt_figure *f, cairo_t *cr) {
     for (int r = ax->r0; r < ax->r1; r++) hs[r * (C + 1) + ax->c0] += l, hs[r * (C + 1) + ax->c1] += rr;
     for (int c = ax->c0; c < ax->c1; c++) vs[ax->r0 * C + c] += top, vs[ax->r1 * C + c] += bot;
   }
-  double pad = 1.08 * f->st.font_size / 72.0;  /* inches */
+  double pad = 1.08 * f->st.font_size / 72.0; /* inches */
   double ml = 0, mr = 0, mt = 0, mb = 0, hsp = 0, vsp = 0;
   for (int r = 0; r < R; r++) {
     ml = fmax(ml, hs[r * (C + 1)]), mr = fmax(mr, hs[r * (C + 1) + C]);
@@ -320,7 +346,7 @@ int dlt_layout_tight(dlt_figure *f, cairo_t *cr) {
                          DLT_VA_TOP, 0, f->st.label_color, 0);
     mt += (b.y1 - b.y0) / H + pad / f->h;
   }
-  if (ml + mr >= 1 || mt + mb >= 1) return 0;  /* matplotlib warns and leaves the layout */
+  if (ml + mr >= 1 || mt + mb >= 1) return 0; /* matplotlib warns and leaves the layout */
   double hspace = hsp + pad / f->w, vspace = vsp + pad / f->h;
   double haxes = (1 - mr - ml - hspace * (C - 1)) / C, vaxes = (1 - mt - mb - vspace * (R - 1)) / R;
   if (haxes <= 0 || vaxes <= 0) return 0;
@@ -360,7 +386,7 @@ int dlt_figure_tight_bbox(dlt_figure *f, dlt_box *out) {
     if (f->suptitle)
       dlt_box_union(&b, dlt_text(cr, f->suptitle, W / 2, 0.02 * H, dlt_pt(f, f->suptitle_size), DLT_HA_CENTER,
                                  DLT_VA_TOP, 0, f->st.label_color, 0));
-    if (!(b.x0 <= b.x1)) b = (dlt_box){0, 0, W, H};  /* nothing drawn: the whole figure */
+    if (!(b.x0 <= b.x1)) b = (dlt_box){0, 0, W, H}; /* nothing drawn: the whole figure */
     *out = b;
   }
   cairo_destroy(cr);

@@ -34,10 +34,18 @@ static int seg_hits(dlt_box b, double x0, double y0, double x1, double y1) {
   double t0 = 0, t1 = 1, dx = x1 - x0, dy = y1 - y0;
   double p[4] = {-dx, dx, -dy, dy}, q[4] = {x0 - b.x0, b.x1 - x0, y0 - b.y0, b.y1 - y0};
   for (int i = 0; i < 4; i++) {
-    if (p[i] == 0) { if (q[i] < 0) return 0; continue; }
+    if (p[i] == 0) {
+      if (q[i] < 0) return 0;
+      continue;
+    }
     double r = q[i] / p[i];
-    if (p[i] < 0) { if (r > t1) return 0; if (r > t0) t0 = r; }
-    else { if (r < t0) return 0; if (r < t1) t1 = r; }
+    if (p[i] < 0) {
+      if (r > t1) return 0;
+      if (r > t0) t0 = r;
+    } else {
+      if (r < t0) return 0;
+      if (r < t1) t1 = r;
+    }
   }
   return 1;
 }
@@ -51,7 +59,10 @@ static int badness(const dlt_axes *ax, dlt_box b) {
       double lx = NAN, ly = NAN;
       for (int64_t k = 0; k < a->n; k++) {
         double x = px(ax, 0, a->x[k], a->xcoord), y = px(ax, 1, a->y[k], a->ycoord);
-        if (!isfinite(x) || !isfinite(y)) { lx = NAN; continue; }
+        if (!isfinite(x) || !isfinite(y)) {
+          lx = NAN;
+          continue;
+        }
         bad += inside(b, x, y);
         if (!hit && isfinite(lx) && seg_hits(b, lx, ly, x, y)) hit = 1;
         lx = x, ly = y;
@@ -79,15 +90,16 @@ static dlt_box place(const dlt_axes *ax, int loc, double w, double h, double pad
   double y0 = ax->by + pad, y1 = ax->by + ax->bh - pad - h, yc = ax->by + (ax->bh - h) / 2;
   double x = x1, y = y0;
   switch (loc) {
-    case DLT_LOC_UR: x = x1, y = y0; break;
-    case DLT_LOC_UL: x = x0, y = y0; break;
-    case DLT_LOC_LL: x = x0, y = y1; break;
-    case DLT_LOC_LR: x = x1, y = y1; break;
-    case DLT_LOC_R: case DLT_LOC_CR: x = x1, y = yc; break;
-    case DLT_LOC_CL: x = x0, y = yc; break;
-    case DLT_LOC_LC: x = xc, y = y1; break;
-    case DLT_LOC_UC: x = xc, y = y0; break;
-    case DLT_LOC_C: x = xc, y = yc; break;
+  case DLT_LOC_UR: x = x1, y = y0; break;
+  case DLT_LOC_UL: x = x0, y = y0; break;
+  case DLT_LOC_LL: x = x0, y = y1; break;
+  case DLT_LOC_LR: x = x1, y = y1; break;
+  case DLT_LOC_R:
+  case DLT_LOC_CR: x = x1, y = yc; break;
+  case DLT_LOC_CL: x = x0, y = yc; break;
+  case DLT_LOC_LC: x = xc, y = y1; break;
+  case DLT_LOC_UC: x = xc, y = y0; break;
+  case DLT_LOC_C: x = xc, y = yc; break;
   }
   return (dlt_box){x, y, x + w, y + h};
 }
@@ -95,7 +107,7 @@ static dlt_box place(const dlt_axes *ax, int loc, double w, double h, double pad
 static void handle(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, double x, double yb,
                    double hl, double fs) {
   const dlt_figure *f = ax->fig;
-  double yc = yb - 0.35 * fs;  /* the middle of a handle box 0.7 font sizes tall */
+  double yc = yb - 0.35 * fs; /* the middle of a handle box 0.7 font sizes tall */
   if (a->kind == DLT_ART_PATCH) {
     cairo_rectangle(cr, x, yb - 0.7 * fs, hl, 0.7 * fs);
     cairo_set_source_rgba(cr, a->face.r, a->face.g, a->face.b, a->face.a * a->alpha);
@@ -112,7 +124,8 @@ static void handle(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, double 
     double smin = INFINITY, smax = -INFINITY;
     for (int64_t i = 0; i < a->ns; i++) smin = fmin(smin, a->s[i]), smax = fmax(smax, a->s[i]);
     double s = a->ns ? 0.5 * (smin + smax) : f->st.markersize * f->st.markersize;
-    dlt_rgba c = a->cvals ? dlt_cmap_eval(a->cmap, 0.5) : a->ncolors ? a->colors[0] : a->face;
+    dlt_rgba c = a->cvals ? dlt_cmap_eval(a->cmap, 0.5) : a->ncolors ? a->colors[0]
+                                                                     : a->face;
     dlt_marker_path(cr, a->ls.marker, x + hl / 2, yc, dlt_pt(f, sqrt(s > 0 ? s : 0)));
     cairo_set_source_rgba(cr, c.r, c.g, c.b, c.a * a->alpha);
     if (dlt_marker_filled(a->ls.marker)) cairo_fill_preserve(cr);
@@ -128,7 +141,8 @@ static void handle(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, double 
     cairo_move_to(cr, x, yc), cairo_line_to(cr, x + hl, yc);
     cairo_set_line_width(cr, lw);
     cairo_set_line_cap(cr, ls->ls != DLT_LS_SOLID ? CAIRO_LINE_CAP_BUTT
-                                                  : f->st.round_caps ? CAIRO_LINE_CAP_ROUND : CAIRO_LINE_CAP_SQUARE);
+                           : f->st.round_caps     ? CAIRO_LINE_CAP_ROUND
+                                                  : CAIRO_LINE_CAP_SQUARE);
     dlt_set_dash(cr, ls->ls, lw, 1);
     cairo_set_source_rgba(cr, ls->color.r, ls->color.g, ls->color.b, ls->color.a * a->alpha);
     cairo_stroke(cr);
@@ -151,7 +165,7 @@ void dlt_render_legend(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
   const dlt_style *st = &f->st;
   double fs = dlt_pt(f, ax->legend_fontsize);
   int n = 0;
-  double tw = 0, th[256], tb[256];  /* text widths, heights and baseline depths */
+  double tw = 0, th[256], tb[256]; /* text widths, heights and baseline depths */
   for (int i = 0; i < ax->nart && n < 256; i++) {
     if (!shown(ax->art[i])) continue;
     dlt_box b = dlt_text(cr, ax->art[i]->label, 0, 0, fs, DLT_HA_LEFT, DLT_VA_TOP, 0, st->label_color, 0);
@@ -180,7 +194,7 @@ void dlt_render_legend(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
   dlt_box_union(tight, box);
   if (!draw) return;
   if (ax->legend_frame) {
-    double r = 0.2 * fs, x = box.x0, y = box.y0;  /* FancyBboxPatch round, pad 0 */
+    double r = 0.2 * fs, x = box.x0, y = box.y0; /* FancyBboxPatch round, pad 0 */
     cairo_new_sub_path(cr);
     cairo_arc(cr, x + w - r, y + r, r, -M_PI / 2, 0);
     cairo_arc(cr, x + w - r, y + h - r, r, 0, M_PI / 2);
@@ -198,7 +212,7 @@ void dlt_render_legend(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
   for (int i = 0; i < ax->nart && k < n; i++) {
     const dlt_artist *a = ax->art[i];
     if (!shown(a)) continue;
-    double top = fmax(tb[k], 0.7 * fs);  /* baseline depth of the row */
+    double top = fmax(tb[k], 0.7 * fs); /* baseline depth of the row */
     double yb = y + top;
     handle(ax, cr, a, box.x0 + pad, yb, hl, fs);
     dlt_text(cr, a->label, box.x0 + pad + hl + gap, yb, fs, DLT_HA_LEFT, DLT_VA_BASELINE, 0, st->label_color, 1);

@@ -13,12 +13,25 @@
 #define M_PI 3.14159265358979323846
 #endif
 
-typedef struct { double r, g, b, a; } dlt_rgba;
+typedef struct {
+  double r, g, b, a;
+} dlt_rgba;
 
 /* ---- generated tables (src/plot/..._data.c from tools/gen_plot_data.py) ---- */
-typedef struct { const char *name; const float (*rgb)[3]; int n; } dlt_cmap_table;
-typedef struct { const char *name; const char *hex; } dlt_named_color;
-typedef struct { const char *key; const char *def; const char *seaborn; } dlt_style_row;
+typedef struct {
+  const char *name;
+  const float (*rgb)[3];
+  int n;
+} dlt_cmap_table;
+typedef struct {
+  const char *name;
+  const char *hex;
+} dlt_named_color;
+typedef struct {
+  const char *key;
+  const char *def;
+  const char *seaborn;
+} dlt_style_row;
 extern const dlt_cmap_table dlt_cmap_tables[];
 extern const dlt_named_color dlt_named_colors[];
 extern const dlt_style_row dlt_style_rows[];
@@ -29,7 +42,10 @@ dlt_rgba dlt_color_cycle(int i);                                   /* tab10, i m
 dlt_rgba dlt_rgba_alpha(dlt_rgba c, double alpha);                 /* alpha<0: keep */
 
 /* ---- colormap.c ---- */
-typedef struct { const dlt_cmap_table *t; int reversed; } dlt_cmap;
+typedef struct {
+  const dlt_cmap_table *t;
+  int reversed;
+} dlt_cmap;
 int dlt_cmap_get(const char *fn, const char *name, dlt_cmap *out); /* "RdBu", "RdBu_r" */
 dlt_rgba dlt_cmap_eval(dlt_cmap c, double t);                      /* t in [0,1], clipped */
 
@@ -39,20 +55,22 @@ typedef struct {
   dlt_rgba fig_face, axes_face, axes_edge, grid_color, label_color, tick_color;
   double axes_lw, grid_lw, grid_alpha, lines_lw, markersize, patch_lw;
   double tick_len, tick_pad, label_pad, title_pad, title_scale, figtitle_scale;
-  double tick_width;    /* xtick.major.width, points */
-  int tick_dir;         /* xtick.direction: DLT_TICK_OUT, _IN, _INOUT */
+  double tick_width; /* xtick.major.width, points */
+  int tick_dir;      /* xtick.direction: DLT_TICK_OUT, _IN, _INOUT */
   double xmargin, ymargin;
   double simplify_threshold; /* path.simplify_threshold, pixels; 0: lines drawn unsimplified */
-  double grid_zorder;   /* axes.axisbelow: True 0.5, 'line' 1.5, False 2.5 */
+  double grid_zorder;        /* axes.axisbelow: True 0.5, 'line' 1.5, False 2.5 */
   double dash[2];
   double legend_borderpad, legend_labelspacing, legend_handlelength, legend_handletextpad,
-      legend_borderaxespad, legend_framealpha;
+    legend_borderaxespad, legend_framealpha;
   int grid, legend_frame, round_caps, hist_bins;
   double sub_left, sub_right, sub_bottom, sub_top, sub_wspace, sub_hspace;
   char cmap[32];
 } dlt_style;
-enum { DLT_TICK_OUT, DLT_TICK_IN, DLT_TICK_INOUT };
-int dlt_style_use(const char *name);       /* "default", "seaborn-v0_8-whitegrid" */
+enum { DLT_TICK_OUT,
+       DLT_TICK_IN,
+       DLT_TICK_INOUT };
+int dlt_style_use(const char *name); /* "default", "seaborn-v0_8-whitegrid" */
 const dlt_style *dlt_style_current(void);
 
 /* ---- ticks.c: matplotlib's MaxNLocator/AutoLocator, LogLocator, ScalarFormatter ---- */
@@ -71,8 +89,8 @@ int dlt_tick_space(double length_pt, double fontsize_pt, int vertical);
 
 /* ---- contour.c: marching squares over a rows x cols grid (X, Y, Z row-major) ---- */
 typedef struct {
-  int n;                /* number of paths */
-  int *start;           /* path i is points start[i] .. start[i+1]-1 (n+1 entries) */
+  int n;      /* number of paths */
+  int *start; /* path i is points start[i] .. start[i+1]-1 (n+1 entries) */
   double *x, *y;
   int *closed;
   int cap, pcap, npts;
@@ -100,13 +118,23 @@ int dlt_contour_autolevels(double zmin, double zmax, int n, double *out);
 
 /* ---- the figure model (figure.c, artists.c) ---- */
 typedef enum {
-  DLT_ART_LINE, DLT_ART_SCATTER, DLT_ART_PATCH, DLT_ART_CONTOUR, DLT_ART_IMAGE,
+  DLT_ART_LINE,
+  DLT_ART_SCATTER,
+  DLT_ART_PATCH,
+  DLT_ART_CONTOUR,
+  DLT_ART_IMAGE,
   DLT_ART_TEXT
 } dlt_artist_kind;
 
-enum { DLT_LS_SOLID, DLT_LS_DASHED, DLT_LS_DOTTED, DLT_LS_DASHDOT, DLT_LS_NONE };
-enum { DLT_COORD_DATA, DLT_COORD_AXES };  /* per dimension, for axhline/axvspan */
-enum { DLT_COORD_OFFSET = 2, DLT_COORD_OFFSET_PX };  /* annotate's text: points (pixels) from xy */
+enum { DLT_LS_SOLID,
+       DLT_LS_DASHED,
+       DLT_LS_DOTTED,
+       DLT_LS_DASHDOT,
+       DLT_LS_NONE };
+enum { DLT_COORD_DATA,
+       DLT_COORD_AXES }; /* per dimension, for axhline/axvspan */
+enum { DLT_COORD_OFFSET = 2,
+       DLT_COORD_OFFSET_PX }; /* annotate's text: points (pixels) from xy */
 
 /* annotate: the point (x, y) in xycoord the text points at; style -1 no arrow, 0 the
  * YAArrow look (width, headwidth, headlength in points, shrink a fraction), else
@@ -126,37 +154,43 @@ typedef struct {
   dlt_rgba color;
   char **text;
 } dlt_clabel;
-typedef struct { double x, y, rot; int level; } dlt_clabel_pos;  /* pixels, degrees */
+typedef struct {
+  double x, y, rot;
+  int level;
+} dlt_clabel_pos; /* pixels, degrees */
 void dlt_clabel_free(dlt_clabel *c);
 
 typedef struct {
   dlt_rgba color;
-  double width;          /* points */
-  int ls;                /* DLT_LS_* */
-  char marker;           /* 0 for none: o * s ^ v D + x . */
-  double msize;          /* points */
-  double mew;            /* marker edge width, points */
+  double width; /* points */
+  int ls;       /* DLT_LS_* */
+  char marker;  /* 0 for none: o * s ^ v D + x . */
+  double msize; /* points */
+  double mew;   /* marker edge width, points */
   dlt_rgba mface, medge;
 } dlt_linestyle;
 
 typedef struct dlt_artist {
   dlt_artist_kind kind;
   char *label;
-  double alpha;          /* applied on top of colours; 1 when unset */
+  double alpha; /* applied on top of colours; 1 when unset */
   double zorder;
-  int xcoord, ycoord;    /* DLT_COORD_* */
-  int64_t n;             /* points (line, scatter), vertices (patch) */
+  int xcoord, ycoord; /* DLT_COORD_* */
+  int64_t n;          /* points (line, scatter), vertices (patch) */
   double *x, *y;
   dlt_linestyle ls;
   /* scatter: sizes (pt^2, ns of them), colours or values mapped by cmap */
-  double *s; int64_t ns;
-  dlt_rgba *colors; int64_t ncolors;
-  double *cvals;          /* NULL unless mapped */
-  int edge_face;          /* edgecolor 'face' */
+  double *s;
+  int64_t ns;
+  dlt_rgba *colors;
+  int64_t ncolors;
+  double *cvals; /* NULL unless mapped */
+  int edge_face; /* edgecolor 'face' */
   dlt_rgba edge;
-  double lw;              /* scatter/patch edge width, points */
+  double lw; /* scatter/patch edge width, points */
   /* patch: polygons start[i]..start[i+1] within x, y */
-  int npoly; int *pstart;
+  int npoly;
+  int *pstart;
   dlt_rgba face;
   int has_edge;
   /* contour and image grids */
@@ -164,75 +198,91 @@ typedef struct dlt_artist {
   double *gx, *gy, *gz;
   int filled, nlevels;
   double *levels;
-  int level_colors;       /* explicit colors given (colors=) */
-  dlt_rgba *lcolors; int nlcolors;
+  int level_colors; /* explicit colors given (colors=) */
+  dlt_rgba *lcolors;
+  int nlcolors;
   /* mappable */
   dlt_cmap cmap;
   double vmin, vmax;
-  int mapped;             /* usable by colorbar */
+  int mapped; /* usable by colorbar */
   int aspect_equal;
-  int bars;               /* bar/hist patches: sticky at each bar's base */
+  int bars; /* bar/hist patches: sticky at each bar's base */
   /* text */
-  char *text; double fontsize; int ha, va;
-  int unclipped;          /* clip_on false: drawn outside the axes too (text's default) */
-  dlt_annotation *annot;  /* a text that is an annotation */
-  dlt_clabel *clabel;     /* contour lines with labels */
+  char *text;
+  double fontsize;
+  int ha, va;
+  int unclipped;         /* clip_on false: drawn outside the axes too (text's default) */
+  dlt_annotation *annot; /* a text that is an annotation */
+  dlt_clabel *clabel;    /* contour lines with labels */
 } dlt_artist;
 
 struct dlt_figure;
 
 typedef struct {
-  int set, n;              /* set: the ticks are fixed (n of them) */
+  int set, n; /* set: the ticks are fixed (n of them) */
   double *v;
-  char **lab;              /* n labels or NULL */
-  double rot, fontsize;    /* degrees; points, 0: the style's */
+  char **lab;           /* n labels or NULL */
+  double rot, fontsize; /* degrees; points, 0: the style's */
   int ha, va;
 } dlt_ticks_fixed;
 
 typedef struct dlt_axes {
   struct dlt_figure *fig;
-  int r0, r1, c0, c1;               /* grid cell span [r0,r1) x [c0,c1) */
-  dlt_artist **art; int nart, capart;
+  int r0, r1, c0, c1; /* grid cell span [r0,r1) x [c0,c1) */
+  dlt_artist **art;
+  int nart, capart;
   char *title, *xlabel, *ylabel;
   double title_size, xlabel_size, ylabel_size;
-  double xlim[2], ylim[2]; int xlim_set, ylim_set;
+  double xlim[2], ylim[2];
+  int xlim_set, ylim_set;
   int xlog, ylog, yinvert;
-  int grid; double grid_alpha;
+  int grid;
+  double grid_alpha;
   int axis_off;
-  int legend; int legend_loc; double legend_fontsize; int legend_frame;
-  double title_pad; int title_loc;   /* points; DLT_HA_* */
+  int legend;
+  int legend_loc;
+  double legend_fontsize;
+  int legend_frame;
+  double title_pad;
+  int title_loc; /* points; DLT_HA_* */
   int line_cycle, patch_cycle;
   int aspect_equal;
-  int aspect_set; double aspect;    /* set_aspect: y units per x unit on screen, 0 'auto' */
-  struct dlt_axes *twin;            /* twinx/twiny: the axes this one was made from */
-  int twin_kind;                    /* 'x': shares x, its y axis on the right; 'y': shares y, x on top */
+  int aspect_set;
+  double aspect;         /* set_aspect: y units per x unit on screen, 0 'auto' */
+  struct dlt_axes *twin; /* twinx/twiny: the axes this one was made from */
+  int twin_kind;         /* 'x': shares x, its y axis on the right; 'y': shares y, x on top */
   /* colorbar attached to this axes' cell */
-  dlt_artist *cbar; char *cbar_label;
+  dlt_artist *cbar;
+  char *cbar_label;
   /* computed at draw time, pixels with y down */
-  double bx, by, bw, bh;            /* the axes box */
-  double cx, cy, cw, ch;            /* the grid cell (before colorbar and aspect) */
-  double cb[4];                     /* the colorbar box x, y, w, h */
-  double vx[2], vy[2];              /* view limits */
-  double xt[DLT_MAXTICKS], yt[DLT_MAXTICKS]; int nxt, nyt;
-  char xl[DLT_MAXTICKS][40], yl[DLT_MAXTICKS][40]; int xoom, yoom;
+  double bx, by, bw, bh; /* the axes box */
+  double cx, cy, cw, ch; /* the grid cell (before colorbar and aspect) */
+  double cb[4];          /* the colorbar box x, y, w, h */
+  double vx[2], vy[2];   /* view limits */
+  double xt[DLT_MAXTICKS], yt[DLT_MAXTICKS];
+  int nxt, nyt;
+  char xl[DLT_MAXTICKS][40], yl[DLT_MAXTICKS][40];
+  int xoom, yoom;
   char xminor[DLT_MAXTICKS], yminor[DLT_MAXTICKS]; /* labelled minor ticks: no grid line */
   /* set_xticks / set_yticks ([0] x, [1] y): fixed tick values (FixedLocator), their
    * labels when given (FixedFormatter; NULL: formatted as usual), and the tick labels'
    * text properties (ha, va -1: the axis' own) */
   dlt_ticks_fixed fixed[2];
-  const char *tick_text[2][DLT_MAXTICKS];  /* at layout: the fixed label of tick i, or NULL */
+  const char *tick_text[2][DLT_MAXTICKS]; /* at layout: the fixed label of tick i, or NULL */
 } dlt_axes;
 
 typedef struct dlt_figure {
-  double w, h, dpi;                 /* inches, dots per inch */
+  double w, h, dpi; /* inches, dots per inch */
   dlt_style st;
   int nrows, ncols;
-  dlt_axes **ax; int nax, capax;
-  char *suptitle; double suptitle_size;
+  dlt_axes **ax;
+  int nax, capax;
+  char *suptitle;
+  double suptitle_size;
   int tight;
-  int sharex, sharey;               /* subplots(sharex, sharey): one range for all */
+  int sharex, sharey; /* subplots(sharex, sharey): one range for all */
   double left, right, bottom, top, wspace, hspace;
-  int crop[4];                      /* savefig's bbox_inches 'tight': x, y, w, h pixels (w 0: none) */
+  int crop[4]; /* savefig's bbox_inches 'tight': x, y, w, h pixels (w 0: none) */
 } dlt_figure;
 
 /* figure.c */
@@ -289,9 +339,17 @@ int dlt_arrowstyle(const char *s);
 
 /* text.c: DejaVu Sans through fontconfig/FreeType, drawn by Cairo */
 typedef struct _cairo cairo_t;
-enum { DLT_HA_LEFT, DLT_HA_CENTER, DLT_HA_RIGHT };
-enum { DLT_VA_TOP, DLT_VA_CENTER, DLT_VA_BASELINE, DLT_VA_BOTTOM, DLT_VA_CENTER_BASELINE };
-typedef struct { double x0, y0, x1, y1; } dlt_box;   /* pixels, y down */
+enum { DLT_HA_LEFT,
+       DLT_HA_CENTER,
+       DLT_HA_RIGHT };
+enum { DLT_VA_TOP,
+       DLT_VA_CENTER,
+       DLT_VA_BASELINE,
+       DLT_VA_BOTTOM,
+       DLT_VA_CENTER_BASELINE };
+typedef struct {
+  double x0, y0, x1, y1;
+} dlt_box; /* pixels, y down */
 /* clabel.c: where the labels of contour lines a go, given its levels' paths in (data
  * coordinates): the lines left (out, one per level, to free) and the labels (pos, to
  * free); -1 when out of memory */
@@ -317,13 +375,13 @@ int dlt_text_init(void);
 void dlt_text_use_face(int k);
 
 /* layout.c: where everything goes, as matplotlib places it */
-void dlt_layout_cells(dlt_figure *f);          /* axes boxes from the subplot params */
-void dlt_layout_figure(dlt_figure *f);         /* cells, limits (shared), ticks of all axes */
+void dlt_layout_cells(dlt_figure *f);  /* axes boxes from the subplot params */
+void dlt_layout_figure(dlt_figure *f); /* cells, limits (shared), ticks of all axes */
 /* the whole layout as savefig does it (tight_layout included), without drawing */
 int dlt_figure_layout(dlt_figure *f);
 int dlt_layout_tight(dlt_figure *f, cairo_t *cr);
 void dlt_box_union(dlt_box *a, dlt_box b);
-double dlt_pt(const dlt_figure *f, double points);   /* points to pixels */
+double dlt_pt(const dlt_figure *f, double points); /* points to pixels */
 
 /* render.c: dlt_render is dlt_render_layout (which places everything: it mutates the
  * figure) then dlt_render_draw (which only reads it, so two threads may draw at once) */
@@ -351,17 +409,17 @@ void dlt_set_dash(cairo_t *cr, int ls, double lw_px, double scale_px);
 #define DLT_SIMPLIFY_EXACT_MAX 20000
 typedef struct {
   cairo_t *cr;
-  double tol2;            /* the threshold squared, pixels^2 */
+  double tol2; /* the threshold squared, pixels^2 */
   int fast;
   int64_t nv;
-  double ax, ay;          /* the anchor: the last vertex given to Cairo */
+  double ax, ay; /* the anchor: the last vertex given to Cairo */
   /* exact: the run since the anchor, the last one its end */
   double qx[DLT_SIMPLIFY_RUN], qy[DLT_SIMPLIFY_RUN];
   int nq;
   /* fast: the run's first step from the anchor, its length squared; the furthest
    * projections on it, in steps, and the points at them; which the latest point was
    * (1 ahead, -1 behind, 0 neither), and the latest point */
-  int state;              /* 0: no point, 1: the anchor only, 2: a run */
+  int state; /* 0: no point, 1: the anchor only, 2: a run */
   double dx, dy, d2, ahead, behind, hx, hy, bx, by, lx, ly;
   int last;
 } dlt_simplifier;
@@ -376,8 +434,17 @@ void dlt_stroke_fill(cairo_t *cr);
 
 /* legend.c */
 void dlt_render_legend(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight);
-enum { DLT_LOC_BEST, DLT_LOC_UR, DLT_LOC_UL, DLT_LOC_LL, DLT_LOC_LR, DLT_LOC_R, DLT_LOC_CL,
-       DLT_LOC_CR, DLT_LOC_LC, DLT_LOC_UC, DLT_LOC_C };
+enum { DLT_LOC_BEST,
+       DLT_LOC_UR,
+       DLT_LOC_UL,
+       DLT_LOC_LL,
+       DLT_LOC_LR,
+       DLT_LOC_R,
+       DLT_LOC_CL,
+       DLT_LOC_CR,
+       DLT_LOC_LC,
+       DLT_LOC_UC,
+       DLT_LOC_C };
 int dlt_legend_loc(const char *fn, const char *s);
 
 /* deflate.c: raw[0..n) as a zlib stream handed to sink in pieces (a nonzero return
@@ -400,7 +467,10 @@ uint32_t dlt_adler32_combine(uint32_t adler_a, uint32_t adler_b, size_t n_b);
 int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi);
 /* savefig's options: bbox_inches 'tight' (tight, with pad_inches round the drawing) and
  * transparent (no figure or axes background) */
-typedef struct { int tight, transparent; double pad_inches; } dlt_savefig_opts;
+typedef struct {
+  int tight, transparent;
+  double pad_inches;
+} dlt_savefig_opts;
 int dlt_figure_savefig_opts(dlt_figure *f, const char *path, double dpi, const dlt_savefig_opts *o);
 /* the box of everything drawn (axes, their labels, colorbars, legends, the suptitle),
  * pixels at the figure's dpi, after the layout */

@@ -54,7 +54,8 @@ static int render(dlt_figure *f, double dpi, unsigned char *px, int w, int h) {
 
 /* straight (un-premultiplied) colour channel c of alpha a */
 static inline unsigned char straight(unsigned c, unsigned a) {
-  return (unsigned char)(a == 255 ? c : a ? (c * 255 + a / 2) / a : 0);
+  return (unsigned char)(a == 255 ? c : a ? (c * 255 + a / 2) / a
+                                          : 0);
 }
 
 /* Straight RGBA rows of w pixels from the premultiplied ARGB32 pixels of px into out */
@@ -84,12 +85,12 @@ unsigned char *dlt_figure_render_rgba(dlt_figure *f, int *w, int *h) {
  * bytes before px, a pixel's output starting at or before its input. */
 static unsigned char *scanlines(unsigned char *px, int w, int h, int opaque, int ahead, size_t *len) {
   size_t W = (size_t)w;
-  if (opaque) {  /* alpha is 255 throughout: the channels are straight already */
+  if (opaque) { /* alpha is 255 throughout: the channels are straight already */
     for (size_t y = 0; y < (size_t)h; y++) {
       const unsigned char *in = px + 4 * W * y;
       unsigned char *o = px + (3 * W + 1) * y;
       uint32_t p, next;
-      memcpy(&p, in, 4);  /* the filter byte may overwrite the first pixel */
+      memcpy(&p, in, 4); /* the filter byte may overwrite the first pixel */
       *o++ = 0;
       for (size_t x = 0; x + 1 < W; x++, o += 3, p = next) {
         /* R, G, B and a spare byte the next pixel overwrites: a pixel's 4 bytes end
@@ -137,15 +138,15 @@ static unsigned char *scanlines(unsigned char *px, int w, int h, int opaque, int
 /* rows [y0, y1) of the w x h image at px: drawn (when draw), made scanlines and
  * compressed as part (first / last) of the zlib stream into z */
 typedef struct {
-  dlt_figure *f;  /* laid out already; only read */
-  dlt_contours *contours;  /* its contours, computed by the threads together */
+  dlt_figure *f;          /* laid out already; only read */
+  dlt_contours *contours; /* its contours, computed by the threads together */
   unsigned char *px;
   int w, h, y0, y1, opaque, draw;
-  unsigned char *z;  /* the compressed part, zn bytes */
+  unsigned char *z; /* the compressed part, zn bytes */
   size_t zn, zcap, n;
-  uint32_t adler;  /* of the n bytes of scanlines */
+  uint32_t adler; /* of the n bytes of scanlines */
   int rc;
-  char msg[256];   /* why it failed, from the thread that ran it */
+  char msg[256]; /* why it failed, from the thread that ran it */
 } band;
 
 static int to_band(void *ctx, const unsigned char *p, size_t n) {
@@ -172,8 +173,8 @@ static int draw_band(band *b) {
   cairo_translate(cr, 0, -b->y0);
   dlt_contours_compute(b->contours);
   int rc = cairo_status(cr) == CAIRO_STATUS_SUCCESS
-               ? dlt_render_draw(b->f, cr, b->contours)
-               : dlt_failn("savefig: cannot make a %dx%d image", b->w, b->y1 - b->y0);
+             ? dlt_render_draw(b->f, cr, b->contours)
+             : dlt_failn("savefig: cannot make a %dx%d image", b->w, b->y1 - b->y0);
   cairo_destroy(cr);
   cairo_surface_flush(s);
   cairo_surface_destroy(s);
@@ -199,8 +200,8 @@ static void run_band(band *b) {
 typedef struct {
   band *b;
   dlt_contours *contours;
-  atomic_int next;       /* the band to do next; 2: none left */
-  dlt_waiter laid_out;   /* 0 not yet, 1 done, 2 failed */
+  atomic_int next;     /* the band to do next; 2: none left */
+  dlt_waiter laid_out; /* 0 not yet, 1 done, 2 failed */
 } bands;
 
 static void do_bands(bands *j) {
@@ -259,7 +260,11 @@ static int render_bands(dlt_figure *f, double dpi, unsigned char *px, int w, int
   return to_band(&b[1], tail, 4);
 }
 
-typedef struct { FILE *fp; int err; char msg[200]; } png_io;
+typedef struct {
+  FILE *fp;
+  int err;
+  char msg[200];
+} png_io;
 
 /* libpng's output: write errors are noted (and later writes skipped), not thrown, so
  * that no longjmp crosses the compressor */
@@ -315,7 +320,7 @@ static int write_png(png_io *io, const idat *d, int w, int h, int bpp, double dp
   png_set_text(png, info, &text, 1);
   png_write_info(png, info);
   int rc = io->err ? -1 : 0;
-  if (rc == 0 && d->raw)  /* matches with the pixel to the left and the one above */
+  if (rc == 0 && d->raw) /* matches with the pixel to the left and the one above */
     rc = dlt_zlib_compress(d->raw, d->n, (size_t)bpp, (size_t)w * bpp + 1, write_idat, png);
   for (int k = 0; k < 2 && rc == 0 && !d->raw; k++) rc = write_idat(png, d->b[k].z, d->b[k].zn);
   if (rc == 0 && !io->err) png_write_chunk(png, (png_const_bytep) "IEND", NULL, 0);
@@ -336,7 +341,11 @@ static int image_data(dlt_figure *f, double dpi, unsigned char *px, int w, int h
   return rc;
 }
 
-typedef struct { dlt_figure *f; const char *path; double dpi; } save_job;
+typedef struct {
+  dlt_figure *f;
+  const char *path;
+  double dpi;
+} save_job;
 
 /* dlt_write_atomic's fill: draws the figure and writes the PNG into the temporary file */
 static int save_png(FILE *fp, void *ctx) {
@@ -359,7 +368,7 @@ static int save_png(FILE *fp, void *ctx) {
   if (rc == 0) rc = write_png(&io, &d, w, h, opaque ? 3 : 4, dpi);
   free(block), free(b[0].z), free(b[1].z);
   if (rc != 0 && io.msg[0]) dlt_failn("savefig: cannot write '%s': %s", j->path, io.msg);
-  return rc == 0 ? 0 : DLT_WRITE_FAILED;  /* drawing failures named themselves */
+  return rc == 0 ? 0 : DLT_WRITE_FAILED; /* drawing failures named themselves */
 }
 
 int dlt_figure_savefig(dlt_figure *f, const char *path, double dpi) {
@@ -397,7 +406,7 @@ int dlt_figure_savefig_opts(dlt_figure *f, const char *path, double dpi, const d
     return dlt_failn("savefig: pad_inches %g must be from 0 to 100", o->pad_inches);
   save_job job = {f, path, dpi};
   dlt_style keep = f->st;
-  if (o->transparent)  /* no figure or axes background: an RGBA PNG */
+  if (o->transparent) /* no figure or axes background: an RGBA PNG */
     f->st.fig_face.a = 0, f->st.axes_face.a = 0;
   int rc = o->tight ? tight_crop(f, dpi, o->pad_inches) : 0;
   if (rc == 0) rc = dlt_write_atomic("savefig", path, save_png, &job);

@@ -48,7 +48,7 @@ static void draw_line(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
   const dlt_linestyle *ls = &a->ls;
   double lw = dlt_pt(f, ls->width);
   if (ls->ls != DLT_LS_NONE && lw > 0) {
-    int pen = 0, simplify = a->n >= 128 && f->st.simplify_threshold > 0;  /* matplotlib simplifies paths of 128 points or more */
+    int pen = 0, simplify = a->n >= 128 && f->st.simplify_threshold > 0; /* matplotlib simplifies paths of 128 points or more */
     dlt_simplifier s;
     dlt_simp_init(&s, cr, f->st.simplify_threshold, a->n > DLT_SIMPLIFY_EXACT_MAX);
     for (int64_t i = 0; i < a->n; i++) {
@@ -67,8 +67,9 @@ static void draw_line(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
     }
     if (pen && simplify) dlt_simp_end(&s, 0);
     int dashed = ls->ls != DLT_LS_SOLID;
-    cairo_set_line_cap(cr, dashed ? CAIRO_LINE_CAP_BUTT
-                               : f->st.round_caps ? CAIRO_LINE_CAP_ROUND : CAIRO_LINE_CAP_SQUARE);
+    cairo_set_line_cap(cr, dashed             ? CAIRO_LINE_CAP_BUTT
+                           : f->st.round_caps ? CAIRO_LINE_CAP_ROUND
+                                              : CAIRO_LINE_CAP_SQUARE);
     cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
     cairo_set_line_width(cr, lw);
     dlt_set_dash(cr, ls->ls, lw, 1);
@@ -107,9 +108,14 @@ static dlt_rgba mapped(const dlt_artist *a, double v) {
 static void marker_at(cairo_t *cr, char marker, double px, double py, double sz, dlt_rgba c, dlt_rgba e,
                       double lw, double alpha) {
   dlt_marker_path(cr, marker, px, py, sz);
-  if (dlt_marker_filled(marker)) { src(cr, c, alpha); cairo_fill_preserve(cr); }
-  if (lw > 0 && e.a > 0) { src(cr, e, alpha); cairo_stroke(cr); }
-  else cairo_new_path(cr);
+  if (dlt_marker_filled(marker)) {
+    src(cr, c, alpha);
+    cairo_fill_preserve(cr);
+  }
+  if (lw > 0 && e.a > 0) {
+    src(cr, e, alpha);
+    cairo_stroke(cr);
+  } else cairo_new_path(cr);
 }
 
 /* Markers alike in size and colours are drawn once per subpixel offset (steps of
@@ -119,7 +125,7 @@ static void marker_at(cairo_t *cr, char marker, double px, double py, double sz,
 #define STAMP_Q 4
 typedef struct {
   cairo_surface_t *img[STAMP_Q * STAMP_Q];
-  int lo, side;  /* the image spans lo .. lo+side-1 pixels about the marker's pixel */
+  int lo, side; /* the image spans lo .. lo+side-1 pixels about the marker's pixel */
   char marker;
   double sz, lw, alpha;
   dlt_rgba c, e;
@@ -128,7 +134,7 @@ typedef struct {
 static void stamps_init(stamps *st, cairo_t *cr, char marker, double sz, dlt_rgba c, dlt_rgba e, double lw,
                         double alpha) {
   *st = (stamps){.marker = marker, .sz = sz, .lw = lw, .alpha = alpha, .c = c, .e = e};
-  double x0, y0, x1, y1, f0, g0, f1, g1;  /* the marker's ink about (0, 0): fill, edge, miters */
+  double x0, y0, x1, y1, f0, g0, f1, g1; /* the marker's ink about (0, 0): fill, edge, miters */
   cairo_new_path(cr);
   dlt_marker_path(cr, marker, 0, 0, sz);
   cairo_stroke_extents(cr, &x0, &y0, &x1, &y1);
@@ -179,15 +185,16 @@ static void draw_scatter(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
     if (!isfinite(px) || !isfinite(py)) continue;
     double s = a->ns ? a->s[a->ns == 1 ? 0 : i] : f->st.markersize * f->st.markersize;
     if (!(s > 0)) continue;
-    dlt_rgba c = a->cvals ? mapped(a, a->cvals[i]) : a->ncolors ? a->colors[a->ncolors == 1 ? 0 : i] : a->face;
+    dlt_rgba c = a->cvals ? mapped(a, a->cvals[i]) : a->ncolors ? a->colors[a->ncolors == 1 ? 0 : i]
+                                                                : a->face;
     if (a->cvals && isnan(a->cvals[i])) continue;
     dlt_rgba e = a->edge_face || !filled ? c : a->edge;
     double sz = dlt_pt(f, sqrt(s));
     int ix = 0, iy = 0, qx, qy;
     cairo_surface_t *img = NULL;
-    if (alike && fabs(px) < 1e6 && fabs(py) < 1e6) {  /* whole pixels fit an int */
+    if (alike && fabs(px) < 1e6 && fabs(py) < 1e6) { /* whole pixels fit an int */
       if (!st.side) stamps_init(&st, cr, a->ls.marker, sz, c, e, lw, a->alpha);
-      alike = st.side <= 64;  /* big markers are few: 16 images of them would cost more */
+      alike = st.side <= 64; /* big markers are few: 16 images of them would cost more */
       split_px(px, &ix, &qx), split_px(py, &iy, &qy);
       img = alike ? stamp(&st, qx, qy) : NULL;
     }
@@ -271,12 +278,12 @@ static void paths_to_cairo(const dlt_axes *ax, cairo_t *cr, const dlt_paths *p, 
 
 /* ---- contours computed once for all the threads drawing a figure ---- */
 struct dlt_contours {
-  int n;                 /* contour artists */
+  int n; /* contour artists */
   const dlt_artist **a;
-  dlt_paths **p;         /* of artist k: its bands (filled) or one set of lines a level */
-  unsigned char **ok;    /* which of them were computed */
-  atomic_int next;       /* the next of the 2n halves (of an artist's paths) to compute */
-  int done;              /* halves computed: under lock */
+  dlt_paths **p;      /* of artist k: its bands (filled) or one set of lines a level */
+  unsigned char **ok; /* which of them were computed */
+  atomic_int next;    /* the next of the 2n halves (of an artist's paths) to compute */
+  int done;           /* halves computed: under lock */
   pthread_mutex_t lock;
   pthread_cond_t cond;
 };
@@ -306,7 +313,10 @@ dlt_contours *dlt_contours_new(const dlt_figure *f) {
   pthread_mutex_init(&c->lock, NULL);
   pthread_cond_init(&c->cond, NULL);
   c->a = calloc((size_t)n, sizeof *c->a), c->p = calloc((size_t)n, sizeof *c->p), c->ok = calloc((size_t)n, sizeof *c->ok);
-  if (!c->a || !c->p || !c->ok) { dlt_contours_free(c); return NULL; }
+  if (!c->a || !c->p || !c->ok) {
+    dlt_contours_free(c);
+    return NULL;
+  }
   for (int i = 0; i < f->nax; i++)
     for (int j = 0; j < f->ax[i]->nart; j++) {
       const dlt_artist *a = f->ax[i]->art[j];
@@ -314,7 +324,10 @@ dlt_contours *dlt_contours_new(const dlt_figure *f) {
       c->a[c->n] = a;
       c->p[c->n] = calloc((size_t)npaths(a) + 1, sizeof **c->p);
       c->ok[c->n] = calloc((size_t)npaths(a) + 1, 1);
-      if (!c->p[c->n++] || !c->ok[c->n - 1]) { dlt_contours_free(c); return NULL; }
+      if (!c->p[c->n++] || !c->ok[c->n - 1]) {
+        dlt_contours_free(c);
+        return NULL;
+      }
     }
   return c;
 }
@@ -371,7 +384,7 @@ static void fill_bands(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, con
   cairo_set_antialias(cr, CAIRO_ANTIALIAS_NONE);
   cairo_set_fill_rule(cr, CAIRO_FILL_RULE_WINDING);
   for (int i = 0; i < a->nlevels - 1; i++) {
-    paths_to_cairo(ax, cr, &bands[i], 0, 2);  /* antialiasing reaches a pixel */
+    paths_to_cairo(ax, cr, &bands[i], 0, 2); /* antialiasing reaches a pixel */
     if (rest) paths_to_cairo(ax, cr, &rest[i], 0, 2);
     src(cr, level_color(a, i), a->alpha);
     cairo_fill(cr);
@@ -381,11 +394,12 @@ static void fill_bands(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, con
 
 static void stroke_level(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a, int i, const dlt_paths *p, double lw) {
   /* linestyles if given, else contour.negative_linestyle (dashed) for one colour */
-  int style = a->ls.ls != DLT_LS_SOLID ? a->ls.ls
-              : a->nlcolors == 1 && a->levels[i] < 0 ? DLT_LS_DASHED : DLT_LS_SOLID;
+  int style = a->ls.ls != DLT_LS_SOLID               ? a->ls.ls
+              : a->nlcolors == 1 && a->levels[i] < 0 ? DLT_LS_DASHED
+                                                     : DLT_LS_SOLID;
   if (style == DLT_LS_NONE) return;
   dlt_set_dash(cr, style, lw, 1);
-  paths_to_cairo(ax, cr, p, 1, 2 * lw + 2);  /* round joins reach lw / 2 */
+  paths_to_cairo(ax, cr, p, 1, 2 * lw + 2); /* round joins reach lw / 2 */
   src(cr, level_color(a, i), a->alpha);
   cairo_stroke(cr);
 }
@@ -476,7 +490,7 @@ static void draw_pixels(cairo_t *cr, cairo_surface_t *img, int w, int h, double 
     const unsigned char *in = cairo_image_surface_get_data(img);
     unsigned char *out = cairo_image_surface_get_data(s);
     int istride = cairo_image_surface_get_stride(img), ostride = cairo_image_surface_get_stride(s);
-    for (int i = 0; i < nx; i++) {  /* the image column at each pixel column's centre */
+    for (int i = 0; i < nx; i++) { /* the image column at each pixel column's centre */
       double u = (X0 + i + 0.5 - x0) / sx;
       col[i] = u >= 0 && u < w ? (int)u : -1;
     }
@@ -504,7 +518,10 @@ static uint32_t argb(dlt_rgba c, double alpha) {
 
 static void draw_image(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
   cairo_surface_t *img = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, a->cols, a->rows);
-  if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) { cairo_surface_destroy(img); return; }
+  if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
+    cairo_surface_destroy(img);
+    return;
+  }
   cairo_surface_flush(img);
   unsigned char *data = cairo_image_surface_get_data(img);
   int stride = cairo_image_surface_get_stride(img);
@@ -536,12 +553,12 @@ static dlt_box text_artist(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a,
 
 static void draw_artist(const dlt_axes *ax, cairo_t *cr, const dlt_artist *a) {
   switch (a->kind) {
-    case DLT_ART_LINE: draw_line(ax, cr, a); break;
-    case DLT_ART_SCATTER: draw_scatter(ax, cr, a); break;
-    case DLT_ART_PATCH: draw_patch(ax, cr, a); break;
-    case DLT_ART_CONTOUR: draw_contour(ax, cr, a); break;
-    case DLT_ART_IMAGE: draw_image(ax, cr, a); break;
-    case DLT_ART_TEXT: text_artist(ax, cr, a, 1); break;
+  case DLT_ART_LINE: draw_line(ax, cr, a); break;
+  case DLT_ART_SCATTER: draw_scatter(ax, cr, a); break;
+  case DLT_ART_PATCH: draw_patch(ax, cr, a); break;
+  case DLT_ART_CONTOUR: draw_contour(ax, cr, a); break;
+  case DLT_ART_IMAGE: draw_image(ax, cr, a); break;
+  case DLT_ART_TEXT: text_artist(ax, cr, a, 1); break;
   }
 }
 
@@ -555,7 +572,7 @@ static void draw_grid(const dlt_axes *ax, cairo_t *cr) {
   double lw = dlt_pt(ax->fig, st->grid_lw);
   cairo_set_line_width(cr, lw);
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
-  for (int i = 0; i < ax->nxt && ax->twin_kind != 'x'; i++) {  /* a twin has no grid on the shared axis */
+  for (int i = 0; i < ax->nxt && ax->twin_kind != 'x'; i++) { /* a twin has no grid on the shared axis */
     if (ax->xminor[i]) continue;
     double x = snap(to_px(ax, 0, ax->xt[i], 0), lw);
     cairo_move_to(cr, x, ax->by), cairo_line_to(cr, x, ax->by + ax->bh);
@@ -666,7 +683,8 @@ static void twin_decorations(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight
   }
   dlt_box lb = right ? (dlt_box){edge, ax->by, edge, ax->by + ax->bh} : (dlt_box){ax->bx, edge, ax->bx + ax->bw, edge};
   for (int i = 0; i < n; i++) {
-    const char *s = ax->tick_text[right][i] ? ax->tick_text[right][i] : right ? ax->yl[i] : ax->xl[i];
+    const char *s = ax->tick_text[right][i] ? ax->tick_text[right][i] : right ? ax->yl[i]
+                                                                              : ax->xl[i];
     dlt_box b = right ? dlt_text_rot(cr, s, edge + off, to_px(ax, 1, ax->yt[i], 0), fsl, fx->ha >= 0 ? fx->ha : DLT_HA_LEFT,
                                      fx->va >= 0 ? fx->va : DLT_VA_CENTER_BASELINE, fx->rot, 0, st->tick_color, draw)
                       : dlt_text_rot(cr, s, to_px(ax, 0, ax->xt[i], 0), edge - off, fsl, fx->ha >= 0 ? fx->ha : DLT_HA_CENTER,
@@ -675,7 +693,7 @@ static void twin_decorations(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight
   }
   dlt_box_union(tight, lb);
   double pad = dlt_pt(f, st->label_pad);
-  if (right && ax->ylabel)  /* the right label reads upwards, its top towards the axes */
+  if (right && ax->ylabel) /* the right label reads upwards, its top towards the axes */
     dlt_box_union(tight, dlt_text(cr, ax->ylabel, lb.x1 + pad, ax->by + ax->bh / 2, dlt_pt(f, ax->ylabel_size),
                                   DLT_HA_CENTER, DLT_VA_TOP, 1, st->label_color, draw));
   if (!right && ax->xlabel)
@@ -700,7 +718,7 @@ void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
   const dlt_figure *f = ax->fig;
   const dlt_style *st = &f->st;
   if (draw) {
-    if (!ax->axis_off && !ax->twin) {  /* a twin's background is not drawn */
+    if (!ax->axis_off && !ax->twin) { /* a twin's background is not drawn */
       cairo_rectangle(cr, ax->bx, ax->by, ax->bw, ax->bh);
       src(cr, st->axes_face, 1);
       cairo_fill(cr);
@@ -721,7 +739,9 @@ void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
       /* insertion sort keeps equal zorders in the order they were added */
       for (int i = 1; i < ax->nart; i++)
         for (int j = i; j > 0 && by_zorder(&order[j - 1], &order[j]) > 0; j--) {
-          dlt_artist *t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
+          dlt_artist *t = order[j];
+          order[j] = order[j - 1];
+          order[j - 1] = t;
         }
       for (int i = 0; i < ax->nart; i++) {
         if (grid && order[i]->zorder > st->grid_zorder) draw_grid(ax, cr), grid = 0;
@@ -743,7 +763,8 @@ void dlt_render_axes(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
     }
   if (ax->title)
     dlt_box_union(tight, dlt_text(cr, ax->title,
-                                  ax->bx + (ax->title_loc == DLT_HA_LEFT ? 0 : ax->title_loc == DLT_HA_RIGHT ? ax->bw : ax->bw / 2),
+                                  ax->bx + (ax->title_loc == DLT_HA_LEFT ? 0 : ax->title_loc == DLT_HA_RIGHT ? ax->bw
+                                                                                                             : ax->bw / 2),
                                   twiny_top(ax, cr) - dlt_pt(f, ax->title_pad), dlt_pt(f, ax->title_size), ax->title_loc,
                                   DLT_VA_BASELINE, 0, st->label_color, draw));
   if (ax->legend) dlt_render_legend(ax, cr, draw, tight);
@@ -825,7 +846,9 @@ void dlt_render_colorbar(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
     for (int i = 0; i < m->nlevels && n < DLT_MAXTICKS; i += step) t[n++] = m->levels[i];
   } else {
     int space = dlt_tick_space(h * 72.0 / f->dpi, f->st.font_size, 1);
-    int nr = dlt_ticks_maxn(lo, hi, space < 1 ? 1 : space > 9 ? 9 : space, 2, 1, raw);
+    int nr = dlt_ticks_maxn(lo, hi, space < 1 ? 1 : space > 9 ? 9
+                                                              : space,
+                            2, 1, raw);
     for (int i = 0; i < nr; i++)
       if (raw[i] >= lo - 1e-10 * (hi - lo) && raw[i] <= hi + 1e-10 * (hi - lo)) t[n++] = raw[i];
   }
@@ -834,7 +857,9 @@ void dlt_render_colorbar(dlt_axes *ax, cairo_t *cr, int draw, dlt_box *tight) {
    * part of a tick outside the bar */
   const dlt_style *st = &f->st;
   double fs = dlt_pt(f, st->font_size), tl = dlt_pt(f, st->tick_len), tw = dlt_pt(f, st->tick_width);
-  double t_in = st->tick_dir == DLT_TICK_IN ? tl : st->tick_dir == DLT_TICK_INOUT ? tl / 2 : 0, t_out = tl - t_in;
+  double t_in = st->tick_dir == DLT_TICK_IN ? tl : st->tick_dir == DLT_TICK_INOUT ? tl / 2
+                                                                                  : 0,
+         t_out = tl - t_in;
   double off = dlt_pt(f, st->tick_pad) + t_out;
   dlt_box lb = {x + w, y, x + w, y + h};
   for (int i = 0; i < n; i++) {
@@ -869,7 +894,7 @@ int dlt_render_draw(dlt_figure *f, cairo_t *cr, const dlt_contours *contours) {
   double W = f->w * f->dpi, H = f->h * f->dpi;
   cairo_set_source_rgba(cr, f->st.fig_face.r, f->st.fig_face.g, f->st.fig_face.b, f->st.fig_face.a);
   cairo_paint(cr);
-  cairo_translate(cr, -f->crop[0], -f->crop[1]);  /* savefig's bbox_inches 'tight' */
+  cairo_translate(cr, -f->crop[0], -f->crop[1]); /* savefig's bbox_inches 'tight' */
   for (int i = 0; i < f->nax; i++) {
     dlt_axes *ax = f->ax[i];
     dlt_box t = {0, 0, 0, 0};

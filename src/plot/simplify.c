@@ -29,7 +29,8 @@ static void vertex(dlt_simplifier *s, double x, double y) {
 static double seg_dist2(double x, double y, double ax, double ay, double bx, double by) {
   double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
   double t = l2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / l2 : 0;
-  t = t < 0 ? 0 : t > 1 ? 1 : t;
+  t = t < 0 ? 0 : t > 1 ? 1
+                        : t;
   double ex = x - ax - t * dx, ey = y - ay - t * dy;
   return ex * ex + ey * ey;
 }
@@ -71,13 +72,13 @@ static void fast_line(dlt_simplifier *s, double x, double y) {
     return;
   }
   double vx = x - s->ax, vy = y - s->ay;
-  double cross = s->dx * vy - s->dy * vx;  /* |cross| / |d| is the distance from the run's line */
+  double cross = s->dx * vy - s->dy * vx; /* |cross| / |d| is the distance from the run's line */
   if (cross * cross >= s->tol2 * s->d2) {
     fast_flush(s);
     fast_start(s, x, y);
     return;
   }
-  double t = (s->dx * vx + s->dy * vy) / s->d2;  /* where along the line, in first steps */
+  double t = (s->dx * vx + s->dy * vy) / s->d2; /* where along the line, in first steps */
   s->last = 0;
   if (t > s->ahead) s->ahead = t, s->hx = x, s->hy = y, s->last = 1;
   else if (t < s->behind) s->behind = t, s->bx = x, s->by = y, s->last = -1;

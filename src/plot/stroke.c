@@ -23,19 +23,19 @@ typedef struct {
 
 typedef struct {
   raster *ra;
-  double r;               /* half the line width */
+  double r; /* half the line width */
   cairo_line_cap_t cap;
-  double step;            /* the angle between vertices of a round join or cap */
-  const double *dash;     /* on, off, on, ... lengths; NULL: solid */
+  double step;        /* the angle between vertices of a round join or cap */
+  const double *dash; /* on, off, on, ... lengths; NULL: solid */
   int ndash;
   double dash_offset;
-  int di;                 /* the dash being walked, and the length left of it */
+  int di; /* the dash being walked, and the length left of it */
   double left;
-  int in;                 /* inside a drawn piece (a dash, or the whole subpath) */
-  int drawn;              /* the subpath has a line_to, maybe of length 0 */
-  int seg;                /* the piece has a segment: (lx, ly) its end, (ux, uy) its direction */
+  int in;    /* inside a drawn piece (a dash, or the whole subpath) */
+  int drawn; /* the subpath has a line_to, maybe of length 0 */
+  int seg;   /* the piece has a segment: (lx, ly) its end, (ux, uy) its direction */
   double lx, ly, ux, uy;
-  double sx, sy;          /* the piece's first point */
+  double sx, sy; /* the piece's first point */
 } stroker;
 
 /* The signed area under the edge (x0, y0)-(x1, y1) (region pixels) added to the cells
@@ -48,8 +48,10 @@ static void edge(raster *ra, double x0, double y0, double x1, double y1) {
   if (y0 == y1) return;
   double dir = 1;
   if (y0 > y1) {
-    double t = x0; x0 = x1, x1 = t;
-    t = y0; y0 = y1, y1 = t;
+    double t = x0;
+    x0 = x1, x1 = t;
+    t = y0;
+    y0 = y1, y1 = t;
     dir = -1;
   }
   if (y1 <= 0 || y0 >= ra->h) return;
@@ -58,8 +60,14 @@ static void edge(raster *ra, double x0, double y0, double x1, double y1) {
   for (int r = r0; r < r1; r++) {
     double ya = y0 > r ? y0 : r, yb = y1 < r + 1.0 ? y1 : r + 1.0, d = (yb - ya) * dir;
     double xa = x0 + (ya - y0) * dxdy, xb = x0 + (yb - y0) * dxdy;
-    xa = xa < 0 ? 0 : xa > W ? W : xa, xb = xb < 0 ? 0 : xb > W ? W : xb;
-    if (xa > xb) { double t = xa; xa = xb, xb = t; }
+    xa = xa < 0 ? 0 : xa > W ? W
+                             : xa,
+    xb = xb < 0 ? 0 : xb > W ? W
+                             : xb;
+    if (xa > xb) {
+      double t = xa;
+      xa = xb, xb = t;
+    }
     float *c = ra->cell + (size_t)r * (ra->w + 2);
     int ia = (int)xa, ib = (int)xb;
     if (ia == ib || xb == xa) {
@@ -185,7 +193,7 @@ static void subpath_to(stroker *s, double x, double y) {
     double px = t < len ? x0 + ux * t : x, py = t < len ? y0 + uy * t : y;
     if (s->in) piece_to(s, px, py, ux, uy);
     else s->lx = px, s->ly = py;
-    if (s->left <= 0) {  /* a dash ends here and the next starts */
+    if (s->left <= 0) { /* a dash ends here and the next starts */
       if (s->in) piece_end(s);
       s->di = (s->di + 1) % s->ndash, s->left = s->dash[s->di];
       if (s->di % 2 == 0) piece_begin(s, px, py);
@@ -219,13 +227,12 @@ static void pieces(cairo_t *cr, raster *ra) {
   if (path->status == CAIRO_STATUS_SUCCESS && (nd == 0 || dash)) {
     if (dash) {
       cairo_get_dash(cr, dash, &off);
-      if (nd % 2) memcpy(dash + nd, dash, (size_t)nd * sizeof *dash), nd *= 2;  /* an odd pattern repeats swapped */
+      if (nd % 2) memcpy(dash + nd, dash, (size_t)nd * sizeof *dash), nd *= 2; /* an odd pattern repeats swapped */
     }
     double r = cairo_get_line_width(cr) / 2, tol = cairo_get_tolerance(cr);
     /* Cairo's pen: a regular polygon whose sides stay within the tolerance of the circle */
     double step = tol >= r ? M_PI / 2 : 2 * M_PI / ceil(2 * M_PI / acos(1 - tol / r));
-    stroker s = {.ra = ra, .r = r, .cap = cairo_get_line_cap(cr), .step = step, .dash = dash, .ndash = nd,
-                 .dash_offset = off};
+    stroker s = {.ra = ra, .r = r, .cap = cairo_get_line_cap(cr), .step = step, .dash = dash, .ndash = nd, .dash_offset = off};
     for (int i = 0; i < path->num_data; i += path->data[i].header.length) {
       const cairo_path_data_t *d = &path->data[i];
       if (d->header.type == CAIRO_PATH_MOVE_TO) subpath_begin(&s, d[1].point.x, d[1].point.y);

@@ -37,9 +37,11 @@ static int flag(const char *key, int sb) {
 
 /* font sizes relative to font.size, as matplotlib's font_scalings */
 static double scale(const char *key, int sb) {
-  static const struct { const char *n; double s; } sc[] = {
-      {"xx-small", 0.579}, {"x-small", 0.694}, {"small", 0.833}, {"medium", 1.0},
-      {"large", 1.2}, {"x-large", 1.44}, {"xx-large", 1.728}};
+  static const struct {
+    const char *n;
+    double s;
+  } sc[] = {
+    {"xx-small", 0.579}, {"x-small", 0.694}, {"small", 0.833}, {"medium", 1.0}, {"large", 1.2}, {"x-large", 1.44}, {"xx-large", 1.728}};
   const char *v = value(key, sb);
   for (size_t i = 0; v && i < sizeof sc / sizeof sc[0]; i++)
     if (strcmp(sc[i].n, v) == 0) return sc[i].s;
@@ -69,7 +71,9 @@ static void load(dlt_style *s, int sb) {
   s->tick_pad = num("xtick.major.pad", sb, 3.5);
   s->tick_width = num("xtick.major.width", sb, 0.8);
   const char *dir = value("xtick.direction", sb);
-  s->tick_dir = !dir ? DLT_TICK_OUT : strcmp(dir, "in") == 0 ? DLT_TICK_IN : strcmp(dir, "inout") == 0 ? DLT_TICK_INOUT : DLT_TICK_OUT;
+  s->tick_dir = !dir ? DLT_TICK_OUT : strcmp(dir, "in") == 0    ? DLT_TICK_IN
+                                    : strcmp(dir, "inout") == 0 ? DLT_TICK_INOUT
+                                                                : DLT_TICK_OUT;
   s->label_pad = num("axes.labelpad", sb, 4);
   s->title_pad = num("axes.titlepad", sb, 6);
   s->title_scale = scale("axes.titlesize", sb);
@@ -78,7 +82,8 @@ static void load(dlt_style *s, int sb) {
   s->ymargin = num("axes.ymargin", sb, 0.05);
   s->simplify_threshold = num("path.simplify_threshold", sb, 1.0 / 9);
   const char *below = value("axes.axisbelow", sb);
-  s->grid_zorder = !below || strcmp(below, "line") == 0 ? 1.5 : strcmp(below, "True") == 0 ? 0.5 : 2.5;
+  s->grid_zorder = !below || strcmp(below, "line") == 0 ? 1.5 : strcmp(below, "True") == 0 ? 0.5
+                                                                                           : 2.5;
   s->dash[0] = 3.7, s->dash[1] = 1.6;
   const char *d = value("lines.dashed_pattern", sb);
   if (d) sscanf(d, "[%lf, %lf]", &s->dash[0], &s->dash[1]);

@@ -14,20 +14,20 @@
 /* Two faces of the same font when savefig draws with two threads: Cairo locks a
  * scaled font (of one face at one size) for the whole of a cairo_show_text, so
  * threads sharing one take turns at drawing text; with a face each they do not. */
-static cairo_font_face_t *faces[2];  /* faces[0] is published through face0 */
+static cairo_font_face_t *faces[2]; /* faces[0] is published through face0 */
 static _Atomic(cairo_font_face_t *) face0;
 static cairo_font_options_t *opts;
 static pthread_mutex_t faces_lock = PTHREAD_MUTEX_INITIALIZER;
-static _Thread_local int face_slot;  /* this thread's face */
+static _Thread_local int face_slot; /* this thread's face */
 
 /* DejaVu Sans where distributions install it, read by FreeType directly: asking
  * fontconfig first costs every process the loading of its configuration and caches
  * (bench/README.md) */
 static const char *const font_files[] = {
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",   /* Debian, Ubuntu */
-    "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf", /* Fedora */
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",               /* Arch */
-    "/usr/share/fonts/dejavu/DejaVuSans.ttf"};
+  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",   /* Debian, Ubuntu */
+  "/usr/share/fonts/dejavu-sans-fonts/DejaVuSans.ttf", /* Fedora */
+  "/usr/share/fonts/TTF/DejaVuSans.ttf",               /* Arch */
+  "/usr/share/fonts/dejavu/DejaVuSans.ttf"};
 
 /* FreeType wants FT_New_Face calls on one library serialized: faces_lock is held */
 static cairo_font_face_t *face_from_file(void) {
@@ -42,7 +42,7 @@ static cairo_font_face_t *face_from_file(void) {
     if (ft->family_name && strcmp(ft->family_name, "DejaVu Sans") == 0 && ft->style_name &&
         strcmp(ft->style_name, "Book") == 0) {
       cairo_font_face_t *c = cairo_ft_font_face_create_for_ft_face(ft, 0);
-      if (cairo_font_face_status(c) == CAIRO_STATUS_SUCCESS) return c;  /* ft lives as long as c */
+      if (cairo_font_face_status(c) == CAIRO_STATUS_SUCCESS) return c; /* ft lives as long as c */
       cairo_font_face_destroy(c);
     }
     FT_Done_Face(ft);
@@ -95,14 +95,20 @@ void dlt_text_use_face(int k) {
   face_slot = k == 1 && faces[1];
 }
 
-typedef struct { char pre[1024], sup[64], post[256]; } mline;
+typedef struct {
+  char pre[1024], sup[64], post[256];
+} mline;
 
 /* splits "pre^{sup}post"; no "^{" leaves everything in pre */
 static void split_math(const char *s, size_t n, mline *m) {
   memset(m, 0, sizeof *m);
   const char *c = memchr(s, '^', n);
   const char *e = c && c + 1 < s + n && c[1] == '{' ? memchr(c, '}', (size_t)(s + n - c)) : NULL;
-  if (!e) { size_t k = n < 1023 ? n : 1023; memcpy(m->pre, s, k); return; }
+  if (!e) {
+    size_t k = n < 1023 ? n : 1023;
+    memcpy(m->pre, s, k);
+    return;
+  }
   size_t k = (size_t)(c - s) < 1023 ? (size_t)(c - s) : 1023;
   memcpy(m->pre, s, k);
   k = (size_t)(e - c - 2) < 63 ? (size_t)(e - c - 2) : 63;
@@ -178,12 +184,15 @@ static void rotated_box(double W, double H, double th, int ha, int va, double ba
   double c = cos(th), sn = sin(th), u[4] = {0, W, W, 0}, v[4] = {0, 0, H, H};
   *b = (dlt_box){INFINITY, INFINITY, -INFINITY, -INFINITY};
   for (int k = 0; k < 4; k++) {
-    double px = u[k] * c + v[k] * sn, py = -u[k] * sn + v[k] * c;  /* y down */
+    double px = u[k] * c + v[k] * sn, py = -u[k] * sn + v[k] * c; /* y down */
     b->x0 = fmin(b->x0, px), b->x1 = fmax(b->x1, px), b->y0 = fmin(b->y0, py), b->y1 = fmax(b->y1, py);
   }
-  *dx = ha == DLT_HA_LEFT ? -b->x0 : ha == DLT_HA_CENTER ? -(b->x0 + b->x1) / 2 : -b->x1;
-  *dy = va == DLT_VA_TOP ? -b->y0 : va == DLT_VA_BOTTOM ? -b->y1 : va == DLT_VA_CENTER ? -(b->y0 + b->y1) / 2
-        : va == DLT_VA_BASELINE ? -(b->y1 - descent) : -(b->y0 + baseline / 2);
+  *dx = ha == DLT_HA_LEFT ? -b->x0 : ha == DLT_HA_CENTER ? -(b->x0 + b->x1) / 2
+                                                         : -b->x1;
+  *dy = va == DLT_VA_TOP ? -b->y0 : va == DLT_VA_BOTTOM   ? -b->y1
+                                  : va == DLT_VA_CENTER   ? -(b->y0 + b->y1) / 2
+                                  : va == DLT_VA_BASELINE ? -(b->y1 - descent)
+                                                          : -(b->y0 + baseline / 2);
 }
 
 dlt_box dlt_text_rot(cairo_t *cr, const char *s, double x, double y, double size, int ha, int va,
@@ -220,25 +229,31 @@ dlt_box dlt_text_rot(cairo_t *cr, const char *s, double x, double y, double size
     base[n] = thisy;
     thisy += d;
     W = fmax(W, w[n]);
-    if (!nl) { n++; break; }
+    if (!nl) {
+      n++;
+      break;
+    }
     p = nl + 1;
   }
   double H = thisy;
-  double oy = va == DLT_VA_TOP ? 0 : va == DLT_VA_BOTTOM ? -H : va == DLT_VA_CENTER ? -H / 2
-              : va == DLT_VA_BASELINE ? -baseline : -baseline / 2;
-  double ox = ha == DLT_HA_LEFT ? 0 : ha == DLT_HA_CENTER ? -W / 2 : -W;
+  double oy = va == DLT_VA_TOP ? 0 : va == DLT_VA_BOTTOM   ? -H
+                                   : va == DLT_VA_CENTER   ? -H / 2
+                                   : va == DLT_VA_BASELINE ? -baseline
+                                                           : -baseline / 2;
+  double ox = ha == DLT_HA_LEFT ? 0 : ha == DLT_HA_CENTER ? -W / 2
+                                                          : -W;
   double th = angle * M_PI / 180;
   int turned = angle != 0 && !rot90;
   if (rot90) box = (dlt_box){x + oy, y - ox - W, x + oy + H, y - ox};
   else if (!turned) box = (dlt_box){x + ox, y + oy, x + ox + W, y + oy + H};
-  else if (anchor) {  /* aligned unrotated, then turned about (x, y) */
+  else if (anchor) { /* aligned unrotated, then turned about (x, y) */
     double c = cos(th), sn = sin(th), u[2] = {ox, ox + W}, v[2] = {oy, oy + H};
     box = (dlt_box){INFINITY, INFINITY, -INFINITY, -INFINITY};
     for (int k = 0; k < 4; k++) {
       double px = u[k & 1] * c + v[k >> 1] * sn, py = -u[k & 1] * sn + v[k >> 1] * c;
       dlt_box_union(&box, (dlt_box){x + px, y + py, x + px, y + py});
     }
-  } else {  /* turned, then its box aligned: the corner moves to (x + dx, y + dy) */
+  } else { /* turned, then its box aligned: the corner moves to (x + dx, y + dy) */
     double dx, dy;
     dlt_box b;
     rotated_box(W, H, th, ha, va, base[0], d, &dx, &dy, &b);
@@ -256,7 +271,8 @@ dlt_box dlt_text_rot(cairo_t *cr, const char *s, double x, double y, double size
     else if (turned) cairo_rotate(cr, -th);
     cairo_set_source_rgba(cr, color.r, color.g, color.b, color.a);
     for (int i = 0; i < n; i++) {
-      double lx = ha == DLT_HA_LEFT ? 0 : ha == DLT_HA_CENTER ? (W - w[i]) / 2 : W - w[i];
+      double lx = ha == DLT_HA_LEFT ? 0 : ha == DLT_HA_CENTER ? (W - w[i]) / 2
+                                                              : W - w[i];
       draw_line(cr, &lines[i], size, ox + lx, oy + base[i]);
     }
   }

@@ -10,16 +10,29 @@
 
 /* mtransforms.nonsingular(expander=1e-13, tiny=1e-14): widen a degenerate range */
 static void nonsingular(double *vmin, double *vmax, double expander, double tiny) {
-  if (!isfinite(*vmin) || !isfinite(*vmax)) { *vmin = -expander, *vmax = expander; return; }
+  if (!isfinite(*vmin) || !isfinite(*vmax)) {
+    *vmin = -expander, *vmax = expander;
+    return;
+  }
   int swapped = 0;
-  if (*vmax < *vmin) { double t = *vmin; *vmin = *vmax; *vmax = t; swapped = 1; }
+  if (*vmax < *vmin) {
+    double t = *vmin;
+    *vmin = *vmax;
+    *vmax = t;
+    swapped = 1;
+  }
   double maxabs = fmax(fabs(*vmin), fabs(*vmax));
-  if (maxabs < (1e6 * 2.2250738585072014e-308)) { *vmin = -expander, *vmax = expander; }
-  else if (*vmax - *vmin <= maxabs * tiny) {
+  if (maxabs < (1e6 * 2.2250738585072014e-308)) {
+    *vmin = -expander, *vmax = expander;
+  } else if (*vmax - *vmin <= maxabs * tiny) {
     if (*vmax == 0 && *vmin == 0) *vmin = -expander, *vmax = expander;
     else *vmin -= expander * fabs(*vmin), *vmax += expander * fabs(*vmax);
   }
-  if (swapped) { double t = *vmin; *vmin = *vmax; *vmax = t; }
+  if (swapped) {
+    double t = *vmin;
+    *vmin = *vmax;
+    *vmax = t;
+  }
 }
 
 /* ticker.scale_range */
@@ -57,7 +70,11 @@ static const double maxn_steps[] = {0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.
 
 int dlt_ticks_maxn(double vmin, double vmax, int nbins, int min_n, int autolocator, double *out) {
   nonsingular(&vmin, &vmax, 1e-13, 1e-14);
-  if (vmax < vmin) { double t = vmin; vmin = vmax; vmax = t; }
+  if (vmax < vmin) {
+    double t = vmin;
+    vmin = vmax;
+    vmax = t;
+  }
   const double *base = autolocator ? auto_steps : maxn_steps;
   int nsteps = autolocator ? 10 : 20;
   double scale, offset;
@@ -84,7 +101,11 @@ int dlt_ticks_maxn(double vmin, double vmax, int nbins, int min_n, int autolocat
 }
 
 int dlt_ticks_log(double vmin, double vmax, int numticks, double *out) {
-  if (vmax < vmin) { double t = vmin; vmin = vmax; vmax = t; }
+  if (vmax < vmin) {
+    double t = vmin;
+    vmin = vmax;
+    vmax = t;
+  }
   if (!(vmin > 0) || !isfinite(vmax) || numticks < 2) return 0;
   /* math.log(v) / math.log(10), not log10: matplotlib's rounding decides the stride */
   double lmin = log(vmin) / log(10.0), lmax = log(vmax) / log(10.0);
@@ -114,7 +135,11 @@ static void fix_minus(char *s, int cap) {
 }
 
 int dlt_ticks_format(const double *locs, int n, double vmin, double vmax, char (*labels)[40]) {
-  if (vmax < vmin) { double t = vmin; vmin = vmax; vmax = t; }
+  if (vmax < vmin) {
+    double t = vmin;
+    vmin = vmax;
+    vmax = t;
+  }
   /* order of magnitude (powerlimits -5, 6) from the visible ticks */
   double amax = 0;
   for (int i = 0; i < n; i++)
@@ -132,7 +157,7 @@ int dlt_ticks_format(const double *locs, int n, double vmin, double vmax, char (
   double range = hi - lo;
   if (range == 0) range = mx;
   if (range == 0) range = 1;
-  if (!isfinite(range)) range = DBL_MAX;  /* limits (-1e308, 1e308): hi - lo overflows */
+  if (!isfinite(range)) range = DBL_MAX; /* limits (-1e308, 1e308): hi - lo overflows */
   int rng_oom = (int)floor(log10(range));
   int sig = 3 - rng_oom > 0 ? 3 - rng_oom : 0;
   double thresh = 1e-3 * pow(10, rng_oom);
@@ -173,6 +198,9 @@ void dlt_ticks_format_log(double loc, char *label, int cap) {
     char num[16];
     snprintf(num, sizeof num, "%d", (int)k);
     fix_minus(num, sizeof num);
-    snprintf(label, (size_t)cap, "%g\xc3\x97" "10^{%s}", c, num);
+    snprintf(label, (size_t)cap,
+             "%g\xc3\x97"
+             "10^{%s}",
+             c, num);
   }
 }

@@ -21,7 +21,10 @@ int dlt_axes_set_ticks(dlt_axes *ax, int yaxis, const double *v, int n, const ch
     if (!isfinite(v[i])) return dlt_failn("%s: tick %d is %g, not a finite number", fn, i + 1, v[i]);
   double *nv = dlt_malloc((size_t)(n ? n : 1) * sizeof *nv);
   char **nl = lab ? dlt_calloc((size_t)(n ? n : 1), sizeof *nl) : NULL;
-  if (!nv || (lab && !nl)) { free(nv), free(nl); return -1; }
+  if (!nv || (lab && !nl)) {
+    free(nv), free(nl);
+    return -1;
+  }
   if (n) memcpy(nv, v, (size_t)n * sizeof *nv);
   for (int i = 0; lab && i < n; i++)
     if (dlt_set_string(&nl[i], lab[i]) != 0) {

@@ -49,7 +49,7 @@ Test(autograd, gradients_accumulate_across_two_backwards) {
     dlt_release(y);
     dlt_release(s);
   }
-  double want[3] = {4, 8, 12};  /* 2 * d(x^2)/dx */
+  double want[3] = {4, 8, 12}; /* 2 * d(x^2)/dx */
   expect_grad(x, want, 3, 0);
   cr_assert_eq(x->grad->dtype, DLT_FLOAT64);
   cr_assert_null(x->grad->grad_fn);
@@ -72,7 +72,11 @@ Test(autograd, no_grad_records_nothing) {
   cr_assert_eq(dlt_backward(s, NULL, false), -1);
   cr_assert_str_eq(dlt_error(), "backward: the tensor does not require grad and has no grad_fn");
   cr_assert(dlt_needs_grad(x));
-  dlt_release(y); dlt_release(z); dlt_release(s); dlt_release(v1); dlt_release(x);
+  dlt_release(y);
+  dlt_release(z);
+  dlt_release(s);
+  dlt_release(v1);
+  dlt_release(x);
 }
 
 Test(autograd, ops_without_grad_inputs_do_not_record) {
@@ -80,7 +84,8 @@ Test(autograd, ops_without_grad_inputs_do_not_record) {
   dlt_tensor *x = vec(2, v, DLT_FLOAT32, false);
   dlt_tensor *y = dlt_ag_binary(DLT_MUL, x, x);
   cr_assert(!y->requires_grad && !y->grad_fn);
-  dlt_release(y); dlt_release(x);
+  dlt_release(y);
+  dlt_release(x);
 }
 
 Test(autograd, non_differentiable_ops_give_outputs_without_grad) {
@@ -96,7 +101,8 @@ Test(autograd, non_differentiable_ops_give_outputs_without_grad) {
   for (size_t k = 0; k < sizeof bn / sizeof bn[0]; k++) {
     dlt_tensor *y = dlt_ag_binary(bn[k], x, x), *z = dlt_ag_binary_scalar(bn[k], x, 0.5, false);
     cr_assert(y && !y->requires_grad && z && !z->requires_grad, "%s records", dlt_binop_name(bn[k]));
-    dlt_release(y); dlt_release(z);
+    dlt_release(y);
+    dlt_release(z);
   }
   dlt_redop rn[] = {DLT_RARGMAX, DLT_RARGMIN, DLT_RALL, DLT_RANY};
   for (size_t k = 0; k < sizeof rn / sizeof rn[0]; k++) {
@@ -116,20 +122,25 @@ Test(autograd, modifying_a_saved_tensor_in_place_fails_backward) {
   cr_assert_eq(dlt_backward(s, NULL, false), -1);
   cr_assert_str_eq(dlt_error(), "backward: a tensor needed by MulBackward was modified by an in-place operation (version 1, expected 0)");
   cr_assert_null(x->grad, "a failed backward leaves .grad untouched");
-  dlt_release(y); dlt_release(s); dlt_release(x); dlt_release(b);
+  dlt_release(y);
+  dlt_release(s);
+  dlt_release(x);
+  dlt_release(b);
 }
 
 Test(autograd, saved_output_modified_in_place_is_caught) {
   double v[2] = {1, 2};
   dlt_tensor *x = vec(2, v, DLT_FLOAT64, true);
   dlt_tensor *y = dlt_ag_unary(DLT_EXP, x), *s = sum_all(y);
-  dlt_set_grad_enabled(false);  /* under no_grad the in-place write is allowed ... */
+  dlt_set_grad_enabled(false); /* under no_grad the in-place write is allowed ... */
   cr_assert_eq(dlt_check_inplace("mul_", y), 0);
   cr_assert_eq(dlt_binary_scalar_(DLT_MUL, y, 2), 0);
-  dlt_set_grad_enabled(true);   /* ... but backward notices */
+  dlt_set_grad_enabled(true); /* ... but backward notices */
   cr_assert_eq(dlt_backward(s, NULL, false), -1);
   cr_assert(strstr(dlt_error(), "needed by ExpBackward was modified by an in-place operation"), "%s", dlt_error());
-  dlt_release(y); dlt_release(s); dlt_release(x);
+  dlt_release(y);
+  dlt_release(s);
+  dlt_release(x);
 }
 
 Test(autograd, second_backward_through_freed_graph_fails) {
@@ -140,8 +151,11 @@ Test(autograd, second_backward_through_freed_graph_fails) {
   cr_assert_eq(dlt_backward(s, NULL, false), -1);
   cr_assert(strstr(dlt_error(), "backward: trying to backward through the graph a second time"), "%s", dlt_error());
   cr_assert(strstr(dlt_error(), "MulBackward"), "%s", dlt_error());
-  expect_grad(x, w, 2, 0);  /* only the first backward counted */
-  dlt_release(y); dlt_release(s); dlt_release(x); dlt_release(b);
+  expect_grad(x, w, 2, 0); /* only the first backward counted */
+  dlt_release(y);
+  dlt_release(s);
+  dlt_release(x);
+  dlt_release(b);
 }
 
 Test(autograd, retain_graph_allows_a_second_backward) {
@@ -152,7 +166,10 @@ Test(autograd, retain_graph_allows_a_second_backward) {
   cr_assert_eq(dlt_backward(s, NULL, false), 0, "%s", dlt_error());
   double want[2] = {6, 8};
   expect_grad(x, want, 2, 0);
-  dlt_release(y); dlt_release(s); dlt_release(x); dlt_release(b);
+  dlt_release(y);
+  dlt_release(s);
+  dlt_release(x);
+  dlt_release(b);
 }
 
 Test(autograd, nonscalar_root_needs_an_explicit_grad) {
@@ -170,7 +187,10 @@ Test(autograd, nonscalar_root_needs_an_explicit_grad) {
   expect_grad(x, want, 3, 0);
   cr_assert_eq(x->grad->dtype, DLT_FLOAT32);
   cr_assert_eq(dlt_get_flat(g, 1), 10, "the caller's grad is not modified");
-  dlt_release(y); dlt_release(x); dlt_release(g); dlt_release(bad);
+  dlt_release(y);
+  dlt_release(x);
+  dlt_release(g);
+  dlt_release(bad);
 }
 
 Test(autograd, backward_of_a_leaf_sets_its_grad) {
@@ -185,7 +205,11 @@ Test(autograd, backward_of_a_leaf_sets_its_grad) {
 /* a chain of 100000 recorded ops, run on a thread with a 512 KB stack: recursion over
  * the chain (in backward or in freeing it) would overflow that stack */
 #define CHAIN 100000
-typedef struct { int rc; double g[2]; char err[512]; } chain_result;  /* errors are per thread */
+typedef struct {
+  int rc;
+  double g[2];
+  char err[512];
+} chain_result; /* errors are per thread */
 
 /* pairs of ops y = y * x, then y = -y / x: y flips sign each pair and d y / d x stays +-1 */
 static void *long_chain(void *arg) {
@@ -208,7 +232,7 @@ static void *long_chain(void *arg) {
   res->g[0] = x->grad ? dlt_get_flat(x->grad, 0) : NAN;
   res->g[1] = x->grad ? dlt_get_flat(x->grad, 1) : NAN;
   dlt_release(s);
-  dlt_release(y);  /* frees the whole chain */
+  dlt_release(y); /* frees the whole chain */
   dlt_release(x);
   return NULL;
 }
@@ -234,7 +258,10 @@ Test(autograd, detach_shares_storage_without_grad) {
   cr_assert_eq(d->storage, y->storage);
   dlt_tensor *e = dlt_ag_unary(DLT_EXP, d);
   cr_assert(!e->requires_grad && !e->grad_fn, "ops on a detached tensor do not record");
-  dlt_release(e); dlt_release(d); dlt_release(y); dlt_release(x);
+  dlt_release(e);
+  dlt_release(d);
+  dlt_release(y);
+  dlt_release(x);
 }
 
 Test(autograd, inplace_checks) {
@@ -245,12 +272,15 @@ Test(autograd, inplace_checks) {
   dlt_tensor *y = dlt_ag_binary_scalar(DLT_MUL, x, 3, false);
   cr_assert_eq(dlt_check_inplace("mul_", y), -1);
   cr_assert(strstr(dlt_error(), "mul_: in-place operations are not recorded by autograd") &&
-            strstr(dlt_error(), "MulBackward"), "%s", dlt_error());
+              strstr(dlt_error(), "MulBackward"),
+            "%s", dlt_error());
   cr_assert_eq(dlt_check_inplace("add_", c), 0);
   dlt_set_grad_enabled(false);
   cr_assert_eq(dlt_check_inplace("add_", x), 0, "optimizers update leaves under no_grad");
   dlt_set_grad_enabled(true);
-  dlt_release(y); dlt_release(x); dlt_release(c);
+  dlt_release(y);
+  dlt_release(x);
+  dlt_release(c);
 }
 
 Test(autograd, anomaly_mode_names_forward_and_backward) {
@@ -267,20 +297,27 @@ Test(autograd, anomaly_mode_names_forward_and_backward) {
   cr_assert_eq(dlt_backward(m, NULL, false), -1);
   cr_assert_str_eq(dlt_error(), "detect_anomaly: SqrtBackward produced NaN in its gradient");
   dlt_set_anomaly(false);
-  dlt_release(quiet); dlt_release(r); dlt_release(m); dlt_release(x); dlt_release(x0);
+  dlt_release(quiet);
+  dlt_release(r);
+  dlt_release(m);
+  dlt_release(x);
+  dlt_release(x0);
 }
 
 Test(autograd, broadcasting_gradients_sum_back_to_input_shapes) {
   double av[3] = {1, 2, 3}, bv[4] = {10, 20, 30, 40};
   dlt_tensor *a = mat(3, 1, av, DLT_FLOAT32, true), *b = vec(4, bv, DLT_FLOAT32, true);
-  dlt_tensor *y = dlt_ag_binary(DLT_MUL, a, b), *s = sum_all(y);  /* y is {3,4} */
+  dlt_tensor *y = dlt_ag_binary(DLT_MUL, a, b), *s = sum_all(y); /* y is {3,4} */
   cr_assert_eq(dlt_backward(s, NULL, false), 0, "%s", dlt_error());
   double ga[3] = {100, 100, 100}, gb[4] = {6, 6, 6, 6};
   expect_grad(a, ga, 3, 0);
   expect_grad(b, gb, 4, 0);
   cr_assert_eq(a->grad->ndim, 2);
   cr_assert_eq(a->grad->shape[1], 1);
-  dlt_release(y); dlt_release(s); dlt_release(a); dlt_release(b);
+  dlt_release(y);
+  dlt_release(s);
+  dlt_release(a);
+  dlt_release(b);
 }
 
 Test(autograd, promoted_dtype_gradients_come_back_in_each_inputs_dtype) {
@@ -293,7 +330,10 @@ Test(autograd, promoted_dtype_gradients_come_back_in_each_inputs_dtype) {
   cr_assert_eq(b->grad->dtype, DLT_FLOAT64);
   expect_grad(a, bv, 2, 0);
   expect_grad(b, av, 2, 0);
-  dlt_release(y); dlt_release(s); dlt_release(a); dlt_release(b);
+  dlt_release(y);
+  dlt_release(s);
+  dlt_release(a);
+  dlt_release(b);
 }
 
 Test(autograd, max_min_gradients_follow_pytorch_tie_rules) {
@@ -302,15 +342,19 @@ Test(autograd, max_min_gradients_follow_pytorch_tie_rules) {
   dlt_tensor *idx = NULL, *m = dlt_ag_max_dim(x, 1, false, false, &idx), *s = sum_all(m);
   cr_assert(idx && !idx->requires_grad);
   cr_assert_eq(dlt_backward(s, NULL, false), 0, "%s", dlt_error());
-  double w1[3] = {0, 1, 0};  /* max(dim): the selected (first) index, as torch */
+  double w1[3] = {0, 1, 0}; /* max(dim): the selected (first) index, as torch */
   expect_grad(x, w1, 3, 0);
   dlt_release(x->grad);
   x->grad = NULL;
   dlt_tensor *all = dlt_ag_reduce(DLT_RMAX, x, DLT_ALLDIMS, false);
   cr_assert_eq(dlt_backward(all, NULL, false), 0, "%s", dlt_error());
-  double w2[3] = {0, 0.5, 0.5};  /* max(): ties share evenly, as torch */
+  double w2[3] = {0, 0.5, 0.5}; /* max(): ties share evenly, as torch */
   expect_grad(x, w2, 3, 0);
-  dlt_release(idx); dlt_release(m); dlt_release(s); dlt_release(all); dlt_release(x);
+  dlt_release(idx);
+  dlt_release(m);
+  dlt_release(s);
+  dlt_release(all);
+  dlt_release(x);
 }
 
 Test(autograd, maximum_tie_splits_and_clamp_is_zero_outside) {
@@ -324,9 +368,14 @@ Test(autograd, maximum_tie_splits_and_clamp_is_zero_outside) {
   x->grad = NULL;
   dlt_tensor *c = dlt_ag_clamp(x, 1, 3), *s2 = sum_all(c);
   cr_assert_eq(dlt_backward(s2, NULL, false), 0, "%s", dlt_error());
-  double w2[3] = {1, 1, 0};  /* the bounds themselves pass the gradient, as torch */
+  double w2[3] = {1, 1, 0}; /* the bounds themselves pass the gradient, as torch */
   expect_grad(x, w2, 3, 0);
-  dlt_release(m); dlt_release(s); dlt_release(c); dlt_release(s2); dlt_release(x); dlt_release(three);
+  dlt_release(m);
+  dlt_release(s);
+  dlt_release(c);
+  dlt_release(s2);
+  dlt_release(x);
+  dlt_release(three);
 }
 
 Test(autograd, cat_of_more_inputs_than_a_node_holds) {
@@ -334,7 +383,7 @@ Test(autograd, cat_of_more_inputs_than_a_node_holds) {
   dlt_tensor *ts[N];
   for (int k = 0; k < N; k++) {
     double v[2] = {k, -k};
-    ts[k] = vec(2, v, DLT_FLOAT64, k != 4);  /* one input without grad */
+    ts[k] = vec(2, v, DLT_FLOAT64, k != 4); /* one input without grad */
   }
   dlt_tensor *c = dlt_ag_cat(ts, N, 0), *st = dlt_ag_stack(ts, N, -1);
   cr_assert(c && st, "%s", dlt_error());
@@ -347,12 +396,21 @@ Test(autograd, cat_of_more_inputs_than_a_node_holds) {
   dlt_tensor *p = dlt_ag_binary(DLT_MUL, c, w), *s = sum_all(p), *s2 = sum_all(st), *tot = dlt_ag_binary(DLT_ADD, s, s2);
   cr_assert_eq(dlt_backward(tot, NULL, false), 0, "%s", dlt_error());
   for (int k = 0; k < N; k++) {
-    if (k == 4) { cr_assert_null(ts[k]->grad); continue; }
+    if (k == 4) {
+      cr_assert_null(ts[k]->grad);
+      continue;
+    }
     double want[2] = {wv[2 * k] + 1, wv[2 * k + 1] + 1};
     expect_grad(ts[k], want, 2, 0);
   }
   for (int k = 0; k < N; k++) dlt_release(ts[k]);
-  dlt_release(c); dlt_release(st); dlt_release(w); dlt_release(p); dlt_release(s); dlt_release(s2); dlt_release(tot);
+  dlt_release(c);
+  dlt_release(st);
+  dlt_release(w);
+  dlt_release(p);
+  dlt_release(s);
+  dlt_release(s2);
+  dlt_release(tot);
 }
 
 Test(autograd, contiguous_and_to_dtype_of_matching_tensors_return_the_tensor) {
@@ -367,13 +425,17 @@ Test(autograd, contiguous_and_to_dtype_of_matching_tensors_return_the_tensor) {
   double want[2] = {1, 1};
   expect_grad(x, want, 2, 0);
   cr_assert_eq(x->grad->dtype, DLT_FLOAT32);
-  dlt_release(c); dlt_release(d); dlt_release(e); dlt_release(s); dlt_release(x);
+  dlt_release(c);
+  dlt_release(d);
+  dlt_release(e);
+  dlt_release(s);
+  dlt_release(x);
 }
 
 /* ---- gradcheck itself ---- */
 
 static int wrong_backward(dlt_node *n, const dlt_tensor *g, dlt_tensor **gin) {
-  gin[0] = dlt_binary_scalar(DLT_MUL, g, 3, false);  /* the true derivative of 2x is 2 */
+  gin[0] = dlt_binary_scalar(DLT_MUL, g, 3, false); /* the true derivative of 2x is 2 */
   return gin[0] ? 0 : -1;
 }
 
@@ -435,5 +497,6 @@ Test(gradcheck, passes_a_correct_function_and_needs_an_input_with_grad) {
   cr_assert_eq(dlt_gradcheck(f_square, NULL, in, 2, NULL), 0, "%s", dlt_error());
   cr_assert(!dlt_grad_enabled(), "grad mode restored");
   dlt_set_grad_enabled(true);
-  dlt_release(x); dlt_release(y);
+  dlt_release(x);
+  dlt_release(y);
 }

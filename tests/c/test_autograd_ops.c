@@ -14,8 +14,8 @@ typedef struct {
   int op;
   double s, lo, hi;
   int dim;
-  bool keep, flag, nc;  /* nc: feed the op a transposed (non-contiguous) view of input 1 */
-  dlt_tensor *aux;      /* cond / mask */
+  bool keep, flag, nc; /* nc: feed the op a transposed (non-contiguous) view of input 1 */
+  dlt_tensor *aux;     /* cond / mask */
 } prm;
 
 static dlt_tensor *rnd(int ndim, const int64_t *shape, double lo, double hi) {
@@ -31,7 +31,7 @@ static dlt_tensor *rnd(int ndim, const int64_t *shape, double lo, double hi) {
 static dlt_tensor *first(const prm *p, dlt_tensor *const *x) {
   if (!p->nc || x[0]->ndim < 2) return dlt_retain(x[0]);
   dlt_tensor *c = dlt_ag_transpose(x[0], -1, -2);
-  dlt_tensor *t = c ? dlt_ag_contiguous(c) : NULL;  /* contiguous in the transposed layout */
+  dlt_tensor *t = c ? dlt_ag_contiguous(c) : NULL; /* contiguous in the transposed layout */
   dlt_tensor *v = t ? dlt_ag_transpose(t, -1, -2) : NULL;
   dlt_release(c);
   dlt_release(t);
@@ -63,7 +63,10 @@ static dlt_tensor *f_binary(void *ud, dlt_tensor *const *x, int n) {
 }
 
 Test(gradcheck_ops, binary_with_broadcasting) {
-  static const struct { int na, nb; int64_t sa[3], sb[3]; } shapes[] = {
+  static const struct {
+    int na, nb;
+    int64_t sa[3], sb[3];
+  } shapes[] = {
     {2, 1, {3, 4}, {4}}, {3, 2, {2, 1, 3}, {4, 1}}, {0, 2, {0}, {2, 3}}, {2, 2, {3, 1}, {1, 3}}, {2, 2, {3, 4}, {3, 4}}};
   dlt_binop ops[] = {DLT_ADD, DLT_SUB, DLT_MUL, DLT_DIV, DLT_POW, DLT_MAXIMUM, DLT_MINIMUM};
   dlt_manual_seed(1);
@@ -76,7 +79,7 @@ Test(gradcheck_ops, binary_with_broadcasting) {
         char what[96];
         snprintf(what, sizeof what, "%s shapes #%zu nc=%d", dlt_binop_name(ops[k]), s + 1, nc);
         check(what, f_binary, &p, in, 2);
-        in[1]->requires_grad = false;  /* one side only */
+        in[1]->requires_grad = false; /* one side only */
         check(what, f_binary, &p, in, 2);
         release_all(in, 2);
       }
@@ -85,7 +88,7 @@ Test(gradcheck_ops, binary_with_broadcasting) {
 Test(gradcheck_ops, pow_with_negative_base_and_integer_exponent) {
   int64_t sh[1] = {4};
   dlt_manual_seed(2);
-  dlt_tensor *in[2] = {rnd(1, sh, -2, -0.5), rnd(1, sh, 2, 2)};  /* exponent exactly 2 */
+  dlt_tensor *in[2] = {rnd(1, sh, -2, -0.5), rnd(1, sh, 2, 2)}; /* exponent exactly 2 */
   in[1]->requires_grad = false;
   prm p = {.op = DLT_POW};
   check("pow negative base", f_binary, &p, in, 2);
@@ -188,7 +191,7 @@ Test(gradcheck_ops, where_and_masked_fill) {
   check("where broadcast", f_where, &p, in, 2);
   release_all(in, 2);
   dlt_tensor *m[1] = {rnd(2, sc, -1, 1)};
-  dlt_tensor *mask = dlt_from_doubles(cv, 1, sb, DLT_FLOAT64);  /* {4}: broadcast over rows */
+  dlt_tensor *mask = dlt_from_doubles(cv, 1, sb, DLT_FLOAT64); /* {4}: broadcast over rows */
   prm q = {.aux = mask, .s = 7, .nc = false};
   check("masked_fill", f_masked_fill, &q, m, 1);
   q.aux = cond;
@@ -218,7 +221,7 @@ Test(gradcheck_ops, sum_mean_prod_max_min_over_dims) {
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
       for (int keep = 0; keep < 2; keep++) {
         dlt_tensor *in[1] = {rnd(3, sh, 0.5, 1.5)};
-        if (ops[k] == DLT_RPROD && keep) {  /* a zero: prod's gradient must not divide by it */
+        if (ops[k] == DLT_RPROD && keep) { /* a zero: prod's gradient must not divide by it */
           int64_t at[3] = {1, 2, 1};
           dlt_set(in[0], at, 0.0);
         }
@@ -329,16 +332,18 @@ Test(gradcheck_ops, softmax_and_log_softmax) {
 static dlt_tensor *f_matmul(void *ud, dlt_tensor *const *x, int n) {
   prm *p = ud;
   dlt_tensor *a = first(p, x), *o = NULL;
-  if (a) o = p->op == 0 ? dlt_ag_matmul(a, x[1]) : p->op == 1 ? dlt_ag_mm(a, x[1]) : dlt_ag_dot(a, x[1]);
+  if (a) o = p->op == 0 ? dlt_ag_matmul(a, x[1]) : p->op == 1 ? dlt_ag_mm(a, x[1])
+                                                              : dlt_ag_dot(a, x[1]);
   dlt_release(a);
   return o;
 }
 
 Test(gradcheck_ops, matmul_mm_dot) {
-  static const struct { int na, nb; int64_t sa[4], sb[4]; } cases[] = {
-    {2, 2, {3, 4}, {4, 5}}, {1, 2, {4}, {4, 5}}, {2, 1, {3, 4}, {4}}, {1, 1, {4}, {4}},
-    {3, 2, {2, 3, 4}, {4, 5}}, {2, 3, {3, 4}, {2, 4, 5}}, {4, 3, {2, 1, 3, 4}, {3, 4, 2}},
-    {1, 3, {4}, {2, 4, 5}}, {3, 1, {2, 3, 4}, {4}}};
+  static const struct {
+    int na, nb;
+    int64_t sa[4], sb[4];
+  } cases[] = {
+    {2, 2, {3, 4}, {4, 5}}, {1, 2, {4}, {4, 5}}, {2, 1, {3, 4}, {4}}, {1, 1, {4}, {4}}, {3, 2, {2, 3, 4}, {4, 5}}, {2, 3, {3, 4}, {2, 4, 5}}, {4, 3, {2, 1, 3, 4}, {3, 4, 2}}, {1, 3, {4}, {2, 4, 5}}, {3, 1, {2, 3, 4}, {4}}};
   dlt_manual_seed(12);
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
     for (int nc = 0; nc < 2; nc++)
@@ -394,11 +399,12 @@ static dlt_tensor *f_view(void *ud, dlt_tensor *const *x, int n) {
 Test(gradcheck_ops, views_copies_and_index_select) {
   /* inputs chosen so each view applies: most {3,4}; squeeze wants a size-1 dim; view
    * needs contiguity; expand wants {3,1} */
-  static const struct { int op, nd; int64_t sh[3]; bool nc; } cases[] = {
-    {0, 2, {3, 4}, false}, {1, 2, {3, 4}, true}, {2, 2, {3, 4}, true}, {3, 3, {2, 3, 4}, true},
-    {4, 2, {3, 4}, true}, {5, 3, {3, 1, 4}, false}, {6, 3, {3, 1, 4}, false}, {7, 2, {3, 4}, true},
-    {8, 2, {3, 4}, true}, {9, 2, {3, 1}, false}, {10, 2, {3, 4}, true}, {11, 2, {3, 4}, true},
-    {12, 2, {3, 4}, true}, {13, 2, {3, 4}, true}, {14, 2, {3, 4}, true}};
+  static const struct {
+    int op, nd;
+    int64_t sh[3];
+    bool nc;
+  } cases[] = {
+    {0, 2, {3, 4}, false}, {1, 2, {3, 4}, true}, {2, 2, {3, 4}, true}, {3, 3, {2, 3, 4}, true}, {4, 2, {3, 4}, true}, {5, 3, {3, 1, 4}, false}, {6, 3, {3, 1, 4}, false}, {7, 2, {3, 4}, true}, {8, 2, {3, 4}, true}, {9, 2, {3, 1}, false}, {10, 2, {3, 4}, true}, {11, 2, {3, 4}, true}, {12, 2, {3, 4}, true}, {13, 2, {3, 4}, true}, {14, 2, {3, 4}, true}};
   dlt_manual_seed(13);
   for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
     dlt_tensor *in[1] = {rnd(cases[c].nd, cases[c].sh, -1, 1)};
@@ -453,7 +459,12 @@ static dlt_tensor *f_mlp(void *ud, dlt_tensor *const *x, int n) {
   dlt_tensor *pick = lp ? dlt_ag_select(lp, 1, 0) : NULL;
   dlt_tensor *m = pick ? dlt_ag_reduce(DLT_RMEAN, pick, DLT_ALLDIMS, false) : NULL;
   dlt_tensor *loss = m ? dlt_ag_unary(DLT_NEG, m) : NULL;
-  dlt_release(h); dlt_release(hb); dlt_release(a); dlt_release(lp); dlt_release(pick); dlt_release(m);
+  dlt_release(h);
+  dlt_release(hb);
+  dlt_release(a);
+  dlt_release(lp);
+  dlt_release(pick);
+  dlt_release(m);
   return loss;
 }
 

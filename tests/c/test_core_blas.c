@@ -43,18 +43,18 @@ Test(core_blas, matmul_2d_matches_naive_loop_with_views) {
     dlt_tensor *a = rnd(dt, 2, (int64_t[]){7, 5}, 1), *b = rnd(dt, 2, (int64_t[]){5, 9}, 2);
     check_mm(a, b, tol, "contiguous");
     dlt_tensor *at0 = rnd(dt, 2, (int64_t[]){5, 7}, 3), *bt0 = rnd(dt, 2, (int64_t[]){9, 5}, 4);
-    dlt_tensor *at = dlt_transpose(at0, 0, 1), *bt = dlt_transpose(bt0, 0, 1);  /* strides (1, rows) */
+    dlt_tensor *at = dlt_transpose(at0, 0, 1), *bt = dlt_transpose(bt0, 0, 1); /* strides (1, rows) */
     check_mm(at, b, tol, "transposed a");
     check_mm(a, bt, tol, "transposed b");
     check_mm(at, bt, tol, "both transposed");
     dlt_tensor *big = rnd(dt, 2, (int64_t[]){10, 12}, 5);
-    dlt_tensor *sl = dlt_narrow(big, 1, 2, 5);  /* rows with a leading dimension of 12 */
+    dlt_tensor *sl = dlt_narrow(big, 1, 2, 5); /* rows with a leading dimension of 12 */
     dlt_tensor *sl2 = dlt_narrow(big, 0, 1, 5);
     dlt_tensor *sl3 = dlt_narrow(sl2, 1, 3, 9);
     check_mm(sl, b, tol, "narrowed a (ld 12)");
     check_mm(a, sl3, tol, "narrowed b");
     dlt_tensor *wide = rnd(dt, 2, (int64_t[]){7, 10}, 6);
-    dlt_tensor *ev = dlt_alias(wide);  /* every other column: BLAS cannot read it, so it is copied */
+    dlt_tensor *ev = dlt_alias(wide); /* every other column: BLAS cannot read it, so it is copied */
     ev->shape[1] = 5;
     ev->stride[1] = 2;
     check_mm(ev, b, tol, "column-strided a");

@@ -69,17 +69,17 @@ Test(core_elementwise, mixed_dtypes_promote_to_float64) {
   dlt_tensor *r = dlt_binary(DLT_ADD, a, b), *r2 = dlt_binary(DLT_ADD, b, a);
   cr_assert_eq(r->dtype, DLT_FLOAT64);
   cr_assert_eq(r2->dtype, DLT_FLOAT64);
-  cr_assert_eq(dlt_get_flat(r, 1), (double)0.1f + 0.1);  /* the float32 value widened exactly */
+  cr_assert_eq(dlt_get_flat(r, 1), (double)0.1f + 0.1); /* the float32 value widened exactly */
   /* a number keeps the tensor's dtype, rounded to it */
   dlt_tensor *s = dlt_binary_scalar(DLT_ADD, a, 1e-10, false);
   cr_assert_eq(s->dtype, DLT_FLOAT32);
   cr_assert_eq(dlt_get_flat(s, 0), (double)0.1f);
-  dlt_tensor *l = dlt_binary_scalar(DLT_SUB, a, 1.0, true);  /* 1 - a */
+  dlt_tensor *l = dlt_binary_scalar(DLT_SUB, a, 1.0, true); /* 1 - a */
   cr_assert_eq(dlt_get_flat(l, 2), (double)(1.0f - 0.1f));
   dlt_tensor *p = dlt_binary_scalar(DLT_POW, b, 2, false), *q = dlt_binary_scalar(DLT_POW, b, 2, true);
   cr_assert(close_to(dlt_get_flat(p, 0), 0.01, 1e-15, 0));
   cr_assert(close_to(dlt_get_flat(q, 0), pow(2, 0.1), 1e-15, 0));
-  dlt_tensor *c = dlt_binary_scalar(DLT_GT, b, 0.05, false);  /* comparisons give bool, as in torch */
+  dlt_tensor *c = dlt_binary_scalar(DLT_GT, b, 0.05, false); /* comparisons give bool, as in torch */
   cr_assert_eq(c->dtype, DLT_BOOL);
   cr_assert_eq(dlt_get_flat(c, 0), 1.0);
   dlt_tensor *rs[] = {a, b, r, r2, s, l, p, q, c};
@@ -88,7 +88,7 @@ Test(core_elementwise, mixed_dtypes_promote_to_float64) {
 
 Test(core_elementwise, strided_views_read_and_write_shared_memory) {
   dlt_tensor *base = iota(DLT_FLOAT32, 2, (int64_t[]){3, 4});
-  dlt_tensor *tr = dlt_transpose(base, 0, 1);  /* (4,3), strides (1,4) */
+  dlt_tensor *tr = dlt_transpose(base, 0, 1); /* (4,3), strides (1,4) */
   dlt_tensor *r = dlt_binary(DLT_MUL, tr, tr);
   expect_shape(r, 4, 3);
   for (int i = 0; i < 4; i++)

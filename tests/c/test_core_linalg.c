@@ -64,7 +64,7 @@ Test(core_linalg, polyfit_reproduces_numpy_on_the_notebook_data) {
 }
 
 Test(core_linalg, polyval_is_horner_in_numpy_order) {
-  dlt_tensor *c = mk(DLT_FLOAT32, (double[]){2, -3, 1}, 1, (int64_t[]){3});  /* 2x^2 - 3x + 1 */
+  dlt_tensor *c = mk(DLT_FLOAT32, (double[]){2, -3, 1}, 1, (int64_t[]){3}); /* 2x^2 - 3x + 1 */
   dlt_tensor *x = mk(DLT_FLOAT32, (double[]){0, 1, 2, -1}, 2, (int64_t[]){2, 2});
   dlt_tensor *y = dlt_polyval(c, x);
   expect_shape(y, 2, 2);
@@ -89,7 +89,7 @@ Test(core_linalg, non_finite_input_is_refused_not_handed_to_lapack, .timeout = 2
   cr_assert_str_eq(dlt_error(), "polyfit: NaN in y; least squares needs finite values");
   cr_assert_null(dlt_polyfit(b, ones, 1));
   cr_assert_str_eq(dlt_error(), "polyfit: x[2] is nan; least squares needs finite values");
-  cr_assert_null(dlt_polyfit(x, ones, 3));  /* (1e300)^3 overflows */
+  cr_assert_null(dlt_polyfit(x, ones, 3)); /* (1e300)^3 overflows */
   cr_assert_str_eq(dlt_error(), "polyfit: NaN in the powers of x (x^deg overflows); least squares needs finite values");
   dlt_release(A), dlt_release(b), dlt_release(ones), dlt_release(x), dlt_release(A2);
 }

@@ -21,7 +21,7 @@ Test(core_print, matches_torch_for_each_fixture) {
     cr_assert(s, "%s: %s", c->name, dlt_error());
     cr_expect_str_eq(s, c->expected, "%s:\ngot:\n%s\nwant:\n%s", c->name, s, c->expected);
     free(s);
-    shown->grad_fn = t->grad_fn = NULL;  /* the node lives on the stack */
+    shown->grad_fn = t->grad_fn = NULL; /* the node lives on the stack */
     dlt_release(shown);
     dlt_release(t);
   }

@@ -29,7 +29,7 @@ Test(core_reduce, sum_mean_prod_over_dims_and_all) {
 }
 
 Test(core_reduce, reductions_of_strided_views) {
-  dlt_tensor *x = iota(DLT_FLOAT32, 2, (int64_t[]){2, 3}), *t = dlt_transpose(x, 0, 1);  /* (3,2) */
+  dlt_tensor *x = iota(DLT_FLOAT32, 2, (int64_t[]){2, 3}), *t = dlt_transpose(x, 0, 1); /* (3,2) */
   dlt_tensor *s = dlt_reduce(DLT_RSUM, t, 1, false);
   expect_values(s, ((double[]){3, 5, 7}), 3, 0, 0, "sum of transpose");
   dlt_tensor *three = iota(DLT_FLOAT64, 3, (int64_t[]){2, 3, 4});
@@ -122,7 +122,7 @@ Test(core_reduce, norms) {
 
 Test(core_reduce, sum_to_undoes_broadcasting) {
   dlt_tensor *g = iota(DLT_FLOAT32, 3, (int64_t[]){2, 3, 4});
-  dlt_tensor *b = dlt_sum_to(g, 1, (int64_t[]){4});  /* a bias of shape (4) */
+  dlt_tensor *b = dlt_sum_to(g, 1, (int64_t[]){4}); /* a bias of shape (4) */
   expect_values(b, ((double[]){60, 66, 72, 78}), 4, 0, 0, "sum_to {4}");
   dlt_tensor *c = dlt_sum_to(g, 2, (int64_t[]){3, 1});
   expect_shape(c, 3, 1);

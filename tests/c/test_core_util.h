@@ -36,25 +36,25 @@ static inline bool close_to(double got, double want, double rtol, double atol) {
 }
 
 /* every element of t (row-major, any strides) against want */
-#define expect_values(t, want, n, rtol, atol, what)                                                \
-  do {                                                                                             \
-    cr_assert_eq(dlt_numel(t), (int64_t)(n), "%s: %lld elements, want %lld", what,               \
-                 (long long)dlt_numel(t), (long long)(n));                                         \
-    for (int64_t i_ = 0; i_ < (int64_t)(n); i_++) {                                                \
-      double g_ = dlt_get_flat(t, i_), w_ = (want)[i_];                                            \
-      cr_assert(close_to(g_, w_, rtol, atol), "%s: element %lld is %.17g, want %.17g", what,       \
-                (long long)i_, g_, w_);                                                            \
-    }                                                                                              \
+#define expect_values(t, want, n, rtol, atol, what) \
+  do { \
+    cr_assert_eq(dlt_numel(t), (int64_t)(n), "%s: %lld elements, want %lld", what, \
+                 (long long)dlt_numel(t), (long long)(n)); \
+    for (int64_t i_ = 0; i_ < (int64_t)(n); i_++) { \
+      double g_ = dlt_get_flat(t, i_), w_ = (want)[i_]; \
+      cr_assert(close_to(g_, w_, rtol, atol), "%s: element %lld is %.17g, want %.17g", what, \
+                (long long)i_, g_, w_); \
+    } \
   } while (0)
 
-#define expect_shape(t, ...)                                                                       \
-  do {                                                                                             \
-    const int64_t want_[] = {__VA_ARGS__};                                                         \
-    int nd_ = (int)(sizeof want_ / sizeof want_[0]);                                               \
-    char b_[128];                                                                                  \
+#define expect_shape(t, ...) \
+  do { \
+    const int64_t want_[] = {__VA_ARGS__}; \
+    int nd_ = (int)(sizeof want_ / sizeof want_[0]); \
+    char b_[128]; \
     cr_assert_eq((t)->ndim, nd_, "shape %s has %d dims, want %d", dlt_shape_str(t, b_, sizeof b_), \
-                 (t)->ndim, nd_);                                                                  \
-    for (int k_ = 0; k_ < nd_; k_++)                                                               \
+                 (t)->ndim, nd_); \
+    for (int k_ = 0; k_ < nd_; k_++) \
       cr_assert_eq((t)->shape[k_], want_[k_], "shape %s, dim %d", dlt_shape_str(t, b_, sizeof b_), k_ + 1); \
   } while (0)
 

@@ -29,7 +29,7 @@ Test(csv, header_is_detected_and_names_kept) {
 }
 
 Test(csv, all_numeric_first_row_is_data) {
-  dlt_csv *c = csv("1,2\n3,4", DLT_CSV_HEADER_AUTO);  /* no final newline */
+  dlt_csv *c = csv("1,2\n3,4", DLT_CSV_HEADER_AUTO); /* no final newline */
   expect_values(c, 2, 2, (double[]){1, 2, 3, 4});
   cr_assert_null(c->colnames);
   dlt_csv_free(c);
@@ -55,10 +55,16 @@ Test(csv, crlf_blank_lines_quotes_and_specials) {
 }
 
 Test(csv, a_leading_utf8_bom_is_skipped) {
-  dlt_csv *c = csv("\xEF\xBB\xBF" "1,2\n3,4\n", DLT_CSV_HEADER_AUTO);
+  dlt_csv *c = csv(
+    "\xEF\xBB\xBF"
+    "1,2\n3,4\n",
+    DLT_CSV_HEADER_AUTO);
   expect_values(c, 2, 2, (double[]){1, 2, 3, 4});
   dlt_csv_free(c);
-  c = csv("\xEF\xBB\xBF" "x,y\n3,4\n", DLT_CSV_HEADER_AUTO);
+  c = csv(
+    "\xEF\xBB\xBF"
+    "x,y\n3,4\n",
+    DLT_CSV_HEADER_AUTO);
   cr_assert(c && c->colnames && strcmp(c->colnames[0], "x") == 0);
   dlt_csv_free(c);
 }
@@ -78,7 +84,10 @@ Test(csv, float32_by_default_for_loaded_files) {
   dlt_csv_free(c);
 }
 
-typedef struct { const char *text; const char *error; } bad_case;
+typedef struct {
+  const char *text;
+  const char *error;
+} bad_case;
 
 Test(csv, errors_name_line_and_column) {
   static const bad_case cases[] = {

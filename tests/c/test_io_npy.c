@@ -51,7 +51,9 @@ Test(npy, strided_tensor_is_saved_in_row_major_order) {
       int64_t ij[2] = {i, j};
       cr_assert_eq(dlt_get(b, ij), (double)(j * 4 + i) / 8 + 1e-12);
     }
-  dlt_release(a); dlt_release(t); dlt_release(b);
+  dlt_release(a);
+  dlt_release(t);
+  dlt_release(b);
 }
 
 Test(npy, header_is_what_numpy_writes) {
@@ -70,31 +72,32 @@ Test(npy, header_is_what_numpy_writes) {
   f = slurp(scratch_path("b.npy"), &len);
   cr_assert(strstr((char *)f + 10, "{'descr': '<f8', 'fortran_order': False, 'shape': (7,), }") != NULL);
   free(f);
-  dlt_release(a); dlt_release(b);
+  dlt_release(a);
+  dlt_release(b);
 }
 
 /* tests/fixtures/io_*.npy are written by numpy in tests/golden/gen_io.py */
 Test(npy, loads_numpy_files_in_every_layout) {
-  dlt_tensor *t = dlt_load_npy("tests/fixtures/io_f4.npy");  /* arange(24).reshape(2,3,4)/4 */
+  dlt_tensor *t = dlt_load_npy("tests/fixtures/io_f4.npy"); /* arange(24).reshape(2,3,4)/4 */
   cr_assert(t && t->dtype == DLT_FLOAT32 && t->ndim == 3 && t->shape[2] == 4, "%s", dlt_error());
   for (int k = 0; k < 24; k++) cr_assert_eq(dlt_get_flat(t, k), k / 4.0);
   dlt_release(t);
-  t = dlt_load_npy("tests/fixtures/io_f8_fortran.npy");  /* arange(12).reshape(3,4)/3, column-major */
+  t = dlt_load_npy("tests/fixtures/io_f8_fortran.npy"); /* arange(12).reshape(3,4)/3, column-major */
   cr_assert(t && t->dtype == DLT_FLOAT64 && t->shape[0] == 3 && t->shape[1] == 4, "%s", dlt_error());
   for (int k = 0; k < 12; k++) cr_assert_eq(dlt_get_flat(t, k), k / 3.0);
   dlt_release(t);
-  t = dlt_load_npy("tests/fixtures/io_f8_be.npy");  /* arange(5)/7 as '>f8' */
+  t = dlt_load_npy("tests/fixtures/io_f8_be.npy"); /* arange(5)/7 as '>f8' */
   cr_assert(t && t->dtype == DLT_FLOAT64 && t->shape[0] == 5, "%s", dlt_error());
   for (int k = 0; k < 5; k++) cr_assert_eq(dlt_get_flat(t, k), k / 7.0);
   dlt_release(t);
-  t = dlt_load_npy("tests/fixtures/io_i8.npy");  /* [-3, 0, 2^40]: int64, as torch.from_numpy gives */
+  t = dlt_load_npy("tests/fixtures/io_i8.npy"); /* [-3, 0, 2^40]: int64, as torch.from_numpy gives */
   cr_assert(t && t->dtype == DLT_INT64, "%s", dlt_error());
   cr_assert(dlt_get_flat(t, 0) == -3 && dlt_get_flat(t, 1) == 0 && dlt_get_flat(t, 2) == 1099511627776.0);
   dlt_release(t);
-  t = dlt_load_npy("tests/fixtures/io_b1.npy");  /* bool, as torch.from_numpy gives */
+  t = dlt_load_npy("tests/fixtures/io_b1.npy"); /* bool, as torch.from_numpy gives */
   cr_assert(t && t->dtype == DLT_BOOL && dlt_get_flat(t, 0) == 1 && dlt_get_flat(t, 1) == 0 && dlt_get_flat(t, 2) == 1);
   dlt_release(t);
-  t = dlt_load_npy("tests/fixtures/io_f2.npy");  /* arange(4)*0.5 as half */
+  t = dlt_load_npy("tests/fixtures/io_f2.npy"); /* arange(4)*0.5 as half */
   cr_assert(t && t->dtype == DLT_FLOAT32, "%s", dlt_error());
   for (int k = 0; k < 4; k++) cr_assert_eq(dlt_get_flat(t, k), k * 0.5);
   dlt_release(t);
@@ -117,7 +120,12 @@ Test(npy, unsupported_numpy_dtypes_are_named) {
   expect_error("structured dtypes are not supported");
 }
 
-typedef struct { int major; const char *header; size_t dlen; const char *error; } bad_case;
+typedef struct {
+  int major;
+  const char *header;
+  size_t dlen;
+  const char *error;
+} bad_case;
 
 Test(npy, malformed_headers_are_refused_naming_the_fault) {
   static const bad_case cases[] = {
@@ -158,7 +166,7 @@ Test(npy, malformed_headers_are_refused_naming_the_fault) {
   expect_error("is not a .npy file");
   size_t len;
   unsigned char *b = npy_file(1, "{}", 0, &len);
-  b[8] = 200;  /* header length beyond the file */
+  b[8] = 200; /* header length beyond the file */
   cr_assert_null(dlt_parse_npy(b, len, "m"));
   expect_error("header length 200 exceeds the 2 bytes that follow");
   free(b);

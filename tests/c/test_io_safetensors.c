@@ -34,7 +34,7 @@ Test(safetensors, round_trip_both_dtypes_scalar_empty_and_strided) {
   dlt_tensor *a = ramp(2, s23, DLT_FLOAT32, -1), *b = ramp(2, s23, DLT_FLOAT64, 3);
   dlt_tensor *c = dlt_full(0, NULL, 2.5, DLT_FLOAT64), *e = dlt_empty(2, s0, DLT_FLOAT32);
   dlt_tensor *big = ramp(2, s45, DLT_FLOAT32, 0);
-  dlt_tensor *tr = dlt_transpose(big, 0, 1);  /* (5,4), strided */
+  dlt_tensor *tr = dlt_transpose(big, 0, 1); /* (5,4), strided */
   const char *names[] = {"layer.0.weight", "b64", "scalar", "empty", "transposed \"quoted\" \xc3\xa9"};
   dlt_tensor *ts[] = {a, b, c, e, tr};
   const char *mk[] = {"format"}, *mv[] = {"pt"};
@@ -54,7 +54,12 @@ Test(safetensors, round_trip_both_dtypes_scalar_empty_and_strided) {
   int64_t at[2] = {1, 2};
   cr_assert_eq(dlt_get(d->tensors[4], at), (float)(2 * 5 + 1) / 8.0);
   dlt_tensor_dict_free(d);
-  dlt_release(a); dlt_release(b); dlt_release(c); dlt_release(e); dlt_release(big); dlt_release(tr);
+  dlt_release(a);
+  dlt_release(b);
+  dlt_release(c);
+  dlt_release(e);
+  dlt_release(big);
+  dlt_release(tr);
 }
 
 Test(safetensors, byte_layout_follows_the_spec) {
@@ -67,8 +72,9 @@ Test(safetensors, byte_layout_follows_the_spec) {
   cr_assert_eq(dlt_save_safetensors(path, 2, names, ts, 0, NULL, NULL), 0, "%s", dlt_error());
   size_t len;
   unsigned char *b = slurp(path, &len);
-  const char *want = "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                     "\"v\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[8,16]}}";
+  const char *want =
+    "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+    "\"v\":{\"dtype\":\"F64\",\"shape\":[],\"data_offsets\":[8,16]}}";
   uint64_t hl;
   memcpy(&hl, b, 8);
   cr_assert_eq(hl % 8, 0, "data starts 8-byte aligned");
@@ -81,7 +87,8 @@ Test(safetensors, byte_layout_follows_the_spec) {
   memcpy(&g, b + 8 + hl + 8, 8);
   cr_assert(f[0] == 1.0f && f[1] == 1.125f && g == -0.5);
   free(b);
-  dlt_release(w); dlt_release(v);
+  dlt_release(w);
+  dlt_release(v);
 }
 
 /* tests/fixtures/io_torch.safetensors is written by tests/golden/gen_io.py from torch */
@@ -92,22 +99,22 @@ Test(safetensors, loads_the_file_written_by_the_golden_script) {
   for (int i = 0; i < d->n; i++) {
     dlt_tensor *t = d->tensors[i];
     int64_t n = dlt_numel(t);
-    if (!strcmp(d->names[i], "f32")) {  /* torch.arange(12).reshape(3, 4) / 8 - 0.5 */
+    if (!strcmp(d->names[i], "f32")) { /* torch.arange(12).reshape(3, 4) / 8 - 0.5 */
       cr_assert(t->dtype == DLT_FLOAT32 && t->ndim == 2 && t->shape[0] == 3 && t->shape[1] == 4);
       for (int64_t k = 0; k < n; k++) cr_assert_eq(dlt_get_flat(t, k), (double)k / 8 - 0.5);
       seen |= 1;
-    } else if (!strcmp(d->names[i], "f64")) {  /* torch.arange(6, float64) / 3 */
+    } else if (!strcmp(d->names[i], "f64")) { /* torch.arange(6, float64) / 3 */
       cr_assert(t->dtype == DLT_FLOAT64 && t->ndim == 1 && t->shape[0] == 6);
       for (int64_t k = 0; k < n; k++) cr_assert_eq(dlt_get_flat(t, k), (double)k / 3);
       seen |= 2;
-    } else if (!strcmp(d->names[i], "f16")) {  /* arange(4) * 0.25 - 1 in float16: exact */
+    } else if (!strcmp(d->names[i], "f16")) { /* arange(4) * 0.25 - 1 in float16: exact */
       cr_assert(t->dtype == DLT_FLOAT32 && n == 4);
       for (int64_t k = 0; k < n; k++) cr_assert_eq(dlt_get_flat(t, k), (double)k * 0.25 - 1);
       seen |= 4;
-    } else if (!strcmp(d->names[i], "bf16")) {  /* arange(4) * 2 - 3 in bfloat16 */
+    } else if (!strcmp(d->names[i], "bf16")) { /* arange(4) * 2 - 3 in bfloat16 */
       for (int64_t k = 0; k < n; k++) cr_assert_eq(dlt_get_flat(t, k), (double)k * 2 - 3);
       seen |= 8;
-    } else if (!strcmp(d->names[i], "num_batches_tracked")) {  /* an int64 scalar, 7: int64 as in torch */
+    } else if (!strcmp(d->names[i], "num_batches_tracked")) { /* an int64 scalar, 7: int64 as in torch */
       cr_assert(t->dtype == DLT_INT64 && t->ndim == 0 && dlt_item(t) == 7);
       seen |= 16;
     }
@@ -127,7 +134,11 @@ Test(safetensors, empty_dict_round_trips) {
   dlt_tensor_dict_free(d);
 }
 
-typedef struct { const char *header; size_t dlen; const char *error; } bad_case;
+typedef struct {
+  const char *header;
+  size_t dlen;
+  const char *error;
+} bad_case;
 
 Test(safetensors, malformed_headers_are_refused_naming_the_fault) {
   static const bad_case cases[] = {
@@ -170,9 +181,11 @@ Test(safetensors, malformed_headers_are_refused_naming_the_fault) {
     {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 8, "cover 4 data bytes, the file holds 8"},
     {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8, "starts at byte 4, expected 0"},
     {"{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-     "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12, "overlap or gap"},
+     "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}",
+     12, "overlap or gap"},
     {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
-     "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4, "overlap or gap"},
+     "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+     4, "overlap or gap"},
     {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"extra\":1}}", 4, "unknown field 'extra'"},
     {"{\"a\":{\"dtype\":\"F32\",\"shape\":[1]}}", 4, "lacks 'data_offsets'"},
     {"{\"__metadata__\":{\"k\":1}}", 0, "__metadata__ value of 'k' is not a string"},
@@ -203,7 +216,7 @@ Test(safetensors, bad_header_lengths_are_refused) {
   expect_error("over the 100 MB limit");
   hl = 8;
   memcpy(b, &hl, 8);
-  dlt_tensor_dict *d = dlt_parse_safetensors(b, 16, "m");  /* "{}" padded: a valid empty file */
+  dlt_tensor_dict *d = dlt_parse_safetensors(b, 16, "m"); /* "{}" padded: a valid empty file */
   cr_assert(d && d->n == 0);
   dlt_tensor_dict_free(d);
 }
@@ -276,7 +289,7 @@ Test(safetensors, save_onto_a_directory_leaves_no_temporary) {
   scratch_dir();
   const char *sub = scratch_path("sub");
   cr_assert_eq(mkdir(sub, 0755), 0);
-  spit(scratch_path("sub/keep"), "x", 1);  /* a non-empty directory cannot be replaced */
+  spit(scratch_path("sub/keep"), "x", 1); /* a non-empty directory cannot be replaced */
   dlt_tensor *a = dlt_full(0, NULL, 1, DLT_FLOAT32);
   const char *names[] = {"a"};
   dlt_tensor *ts[] = {a};
@@ -329,7 +342,10 @@ Test(safetensors, header_value_count_is_bounded) {
   char *h = malloc(len);
   char *o = h + 8;
   o += sprintf(o, "{\"a\":[");
-  for (size_t i = 0; i < n; i++) { *o++ = '0'; *o++ = ','; }
+  for (size_t i = 0; i < n; i++) {
+    *o++ = '0';
+    *o++ = ',';
+  }
   o[-1] = ']';
   *o++ = '}';
   uint64_t hl = (uint64_t)(o - h - 8);

@@ -4,10 +4,10 @@
 #define TEST_IO_UTIL_H
 
 #ifndef _DEFAULT_SOURCE
-#define _DEFAULT_SOURCE  /* mkdtemp, DIR */
+#define _DEFAULT_SOURCE /* mkdtemp, DIR */
 #endif
 #ifndef _XOPEN_SOURCE
-#define _XOPEN_SOURCE 700  /* nftw */
+#define _XOPEN_SOURCE 700 /* nftw */
 #endif
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -24,7 +24,9 @@
 static char scratch[256];
 
 static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st; (void)flag; (void)ftw;
+  (void)st;
+  (void)flag;
+  (void)ftw;
   return remove(path);
 }
 

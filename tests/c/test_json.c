@@ -23,7 +23,10 @@ Test(json, reads_objects_arrays_strings_and_integers) {
 }
 
 Test(json, refuses_malformed_input_naming_the_fault_and_its_offset) {
-  static const struct { const char *in, *err; size_t at; } bad[] = {
+  static const struct {
+    const char *in, *err;
+    size_t at;
+  } bad[] = {
     {"{\"a\": 1,}", "expected a string key", 8},
     {"{\"a\": 1, \"a\": 2}", "duplicate key", 16},
     {"[1] x", "trailing characters", 4},
@@ -48,5 +51,5 @@ Test(json, integers_and_utf8_helpers) {
   for (int i = 1; i < 4; i++) cr_assert_eq(dlt_json_uint(&v.items[i]), -1);
   dlt_json_free(&v);
   cr_assert(dlt_json_valid_utf8("caf\xc3\xa9"));
-  cr_assert(!dlt_json_valid_utf8("\xed\xa0\x80"));  /* a UTF-16 surrogate */
+  cr_assert(!dlt_json_valid_utf8("\xed\xa0\x80")); /* a UTF-16 surrogate */
 }

@@ -1,7 +1,7 @@
 /* test_nn_layers.c: the fused layer ops against closed forms and their Jacobians
  * (float64 central differences via autograd's gradcheck), and their error messages. */
-#include "test_nn_util.h"
 #include "nn/module.h"
+#include "test_nn_util.h"
 
 static dlt_tensor *f_linear(void *ud, dlt_tensor *const *in, int n) {
   return dlt_fused_linear("linear", in[0], in[1], n > 2 ? in[2] : NULL, *(dlt_act *)ud);
@@ -29,7 +29,11 @@ Test(linear, forward_and_grads_match_loops) {
   }
   for (int i = 0; i < 3; i++)
     for (int c = 0; c < 4; c++) cr_assert(near(at(x->grad, i * 4 + c), at(W, c) + at(W, 4 + c), 1e-12, 1e-12));
-  dlt_release(ones); dlt_release(y); dlt_release(x); dlt_release(W); dlt_release(b);
+  dlt_release(ones);
+  dlt_release(y);
+  dlt_release(x);
+  dlt_release(W);
+  dlt_release(b);
 }
 
 Test(linear, gradients_accumulate_into_grad) {
@@ -39,11 +43,14 @@ Test(linear, gradients_accumulate_into_grad) {
     dlt_tensor *y = dlt_fused_linear("Linear", x, W, b, DLT_ACT_NONE);
     dlt_tensor *ones = dlt_full(2, y->shape, 1, DLT_FLOAT64);
     cr_assert_eq(dlt_backward(y, ones, false), 0, "%s", dlt_error());
-    dlt_release(ones); dlt_release(y);
+    dlt_release(ones);
+    dlt_release(y);
   }
   cr_assert(near(at(b->grad, 0), 4, 1e-12, 0), "two backwards of sum over 2 rows give 4, got %g", at(b->grad, 0));
   cr_assert(near(at(W->grad, 0), 2 * (at(x, 0) + at(x, 3)), 1e-12, 1e-12));
-  dlt_release(x); dlt_release(W); dlt_release(b);
+  dlt_release(x);
+  dlt_release(W);
+  dlt_release(b);
 }
 
 Test(linear, jacobian) {
@@ -64,7 +71,10 @@ Test(linear, fused_relu_equals_relu_of_linear) {
   dlt_tensor *x = randn(2, xs, 0, false), *W = randn(2, ws, 0, false);
   dlt_tensor *a = dlt_fused_linear("Linear", x, W, NULL, DLT_ACT_RELU), *l = dlt_fused_linear("Linear", x, W, NULL, DLT_ACT_NONE);
   for (int i = 0; i < 24; i++) cr_assert_eq(at(a, i), at(l, i) > 0 ? at(l, i) : 0);
-  dlt_release(a); dlt_release(l); dlt_release(x); dlt_release(W);
+  dlt_release(a);
+  dlt_release(l);
+  dlt_release(x);
+  dlt_release(W);
 }
 
 Test(linear, errors_name_the_numbers) {
@@ -73,10 +83,15 @@ Test(linear, errors_name_the_numbers) {
   expect_error(dlt_fused_linear("Linear", x, W, NULL, DLT_ACT_NONE), "Linear: input has 5 features, expected 2");
   dlt_tensor *xf = dlt_zeros(2, (int64_t[]){3, 2}, DLT_FLOAT32);
   expect_error(dlt_fused_linear("Linear", xf, W, NULL, DLT_ACT_NONE), "Linear: input is float32 but the weight is float64");
-  dlt_release(x); dlt_release(W); dlt_release(xf);
+  dlt_release(x);
+  dlt_release(W);
+  dlt_release(xf);
 }
 
-typedef struct { bool stats; dlt_tensor *rm, *rv; } bn_ud;
+typedef struct {
+  bool stats;
+  dlt_tensor *rm, *rv;
+} bn_ud;
 
 static dlt_tensor *f_bn(void *ud, dlt_tensor *const *in, int n) {
   bn_ud *u = ud;
@@ -97,7 +112,8 @@ Test(batch_norm, jacobian_train_and_eval) {
   expect_gradcheck(f_bn, &train, in, 3);
   expect_gradcheck(f_bn, &eval, in, 3);
   for (int i = 0; i < 3; i++) dlt_release(in[i]);
-  dlt_release(rm); dlt_release(rv);
+  dlt_release(rm);
+  dlt_release(rv);
 }
 
 Test(batch_norm, running_stats_and_eval_output) {
@@ -113,7 +129,11 @@ Test(batch_norm, running_stats_and_eval_output) {
   dlt_tensor *e = dlt_fused_batch_norm("BatchNorm1d", x, rm, rv, NULL, NULL, false, 0.1, 1e-5);
   double r = 1 / sqrt(at(rv, 0) + 1e-5);
   for (int i = 0; i < 4; i++) cr_assert(near(at(e, i), (xv[i] - 0.25) * r, 1e-12, 0));
-  dlt_release(y); dlt_release(e); dlt_release(x); dlt_release(rm); dlt_release(rv);
+  dlt_release(y);
+  dlt_release(e);
+  dlt_release(x);
+  dlt_release(rm);
+  dlt_release(rv);
 }
 
 Test(batch_norm, errors) {
@@ -123,10 +143,15 @@ Test(batch_norm, errors) {
                "BatchNorm1d: expected more than 1 value per channel when training, got input of shape {1,64}");
   expect_error(dlt_fused_batch_norm("BatchNorm1d", x5, NULL, NULL, w, NULL, true, 0.1, 1e-5),
                "BatchNorm1d: input has 5 features, expected 64");
-  dlt_release(x1); dlt_release(x5); dlt_release(w);
+  dlt_release(x1);
+  dlt_release(x5);
+  dlt_release(w);
 }
 
-typedef struct { bool stats; double p; } bnr_ud;
+typedef struct {
+  bool stats;
+  double p;
+} bnr_ud;
 
 static dlt_tensor *f_bn_relu(void *ud, dlt_tensor *const *in, int n) {
   bnr_ud *u = ud;
@@ -146,7 +171,10 @@ Test(batch_norm, fused_relu_dropout_jacobian_and_values) {
   dlt_manual_seed(11);
   dlt_tensor *d = dlt_fused_dropout("Dropout", r, 0.4, true), *f = f_bn_relu(&drop, in, 3);
   for (int i = 0; i < 24; i++) cr_assert_eq(at(f, i), at(d, i), "element %d", i);
-  dlt_release(bn); dlt_release(r); dlt_release(d); dlt_release(f);
+  dlt_release(bn);
+  dlt_release(r);
+  dlt_release(d);
+  dlt_release(f);
   for (int i = 0; i < 3; i++) dlt_release(in[i]);
 }
 
@@ -169,11 +197,19 @@ Test(fused, output_buffer_is_reused_only_when_free) {
   dlt_tensor *y4 = dlt_fused_linear_buf("Linear", x, W, NULL, DLT_ACT_NONE, bs);
   cr_assert_neq(y4, old, "a view of it keeps it busy");
   cr_assert(at(v, 0) == first);
-  dlt_release(v); dlt_release(y4); dlt_release(y1); dlt_bufset_drop(bs); dlt_release(ones);
-  dlt_release(x); dlt_release(W);
+  dlt_release(v);
+  dlt_release(y4);
+  dlt_release(y1);
+  dlt_bufset_drop(bs);
+  dlt_release(ones);
+  dlt_release(x);
+  dlt_release(W);
 }
 
-typedef struct { int nd; int64_t shape[2]; } ln_ud;
+typedef struct {
+  int nd;
+  int64_t shape[2];
+} ln_ud;
 
 static dlt_tensor *f_ln(void *ud, dlt_tensor *const *in, int n) {
   ln_ud *u = ud;
@@ -194,7 +230,8 @@ Test(layer_norm, jacobian_and_rows_normalized) {
     cr_assert(near(s / 4, 0, 0, 1e-12) && near(ss / 4, 1, 2e-3, 0), "row %d: mean %g, var %g", r, s / 4, ss / 4);
   }
   dlt_release(y);
-  dlt_release(in[1]); dlt_release(in[2]);
+  dlt_release(in[1]);
+  dlt_release(in[2]);
   in[1] = randn(2, ws, 1, true);
   in[2] = randn(2, ws, 0, true);
   ln_ud two = {2, {3, 4}};
@@ -202,7 +239,10 @@ Test(layer_norm, jacobian_and_rows_normalized) {
   for (int i = 0; i < 3; i++) dlt_release(in[i]);
 }
 
-typedef struct { int64_t G; bool unbatched; } gn_ud;
+typedef struct {
+  int64_t G;
+  bool unbatched;
+} gn_ud;
 
 static dlt_tensor *f_gn(void *ud, dlt_tensor *const *in, int n) {
   gn_ud *u = ud;
@@ -222,7 +262,10 @@ Test(group_norm, jacobian_groups_and_instances) {
   dlt_tensor *x2d[3] = {randn(2, x2, 0, true), randn(1, c2, 1, true), randn(1, c2, 0, true)};
   gn_ud g1 = {1, false};
   expect_gradcheck(f_gn, &g1, x2d, 3);
-  for (int i = 0; i < 3; i++) { dlt_release(in[i]); dlt_release(x2d[i]); }
+  for (int i = 0; i < 3; i++) {
+    dlt_release(in[i]);
+    dlt_release(x2d[i]);
+  }
 }
 
 Test(group_norm, bad_groups) {
@@ -244,7 +287,10 @@ Test(activations, jacobians) {
   dlt_release(in[0]);
 }
 
-typedef struct { dlt_act act; double p[DLT_ACT_NPARAM]; } act_p_ud;
+typedef struct {
+  dlt_act act;
+  double p[DLT_ACT_NPARAM];
+} act_p_ud;
 
 static dlt_tensor *f_act_p(void *ud, dlt_tensor *const *in, int n) {
   (void)n;
@@ -258,9 +304,7 @@ static dlt_tensor *f_act_p(void *ud, dlt_tensor *const *in, int n) {
 Test(activations, parametric_jacobians) {
   int64_t xs[2] = {3, 5};
   dlt_tensor *in[1] = {randn(2, xs, 0, true)};
-  act_p_ud uds[] = {{DLT_ACT_ELU, {0.7, 1, 1, 1}}, {DLT_ACT_ELU, {0.5, 1, 2, 2}},
-                    {DLT_ACT_SOFTPLUS, {2, 20, 0, 0}}, {DLT_ACT_MISH, {0, 0, 0, 0}},
-                    {DLT_ACT_HARDTANH, {-5, 5, 0, 0}}, {DLT_ACT_HARDSWISH, {0, 0, 0, 0}}};
+  act_p_ud uds[] = {{DLT_ACT_ELU, {0.7, 1, 1, 1}}, {DLT_ACT_ELU, {0.5, 1, 2, 2}}, {DLT_ACT_SOFTPLUS, {2, 20, 0, 0}}, {DLT_ACT_MISH, {0, 0, 0, 0}}, {DLT_ACT_HARDTANH, {-5, 5, 0, 0}}, {DLT_ACT_HARDSWISH, {0, 0, 0, 0}}};
   for (size_t k = 0; k < sizeof uds / sizeof uds[0]; k++) expect_gradcheck(f_act_p, &uds[k], in, 1);
   dlt_release(in[0]);
 }
@@ -276,10 +320,16 @@ Test(activations, closed_forms) {
     cr_assert(near(at(si, i), xv[i] / (1 + exp(-xv[i])), 1e-15, 0));
     cr_assert(near(at(lr, i), xv[i] > 0 ? xv[i] : 0.01 * xv[i], 1e-15, 0));
   }
-  dlt_release(g); dlt_release(si); dlt_release(lr); dlt_release(x);
+  dlt_release(g);
+  dlt_release(si);
+  dlt_release(lr);
+  dlt_release(x);
 }
 
-typedef struct { int dim; bool log; } sm_ud;
+typedef struct {
+  int dim;
+  bool log;
+} sm_ud;
 
 static dlt_tensor *f_sm(void *ud, dlt_tensor *const *in, int n) {
   sm_ud *u = ud;
@@ -322,7 +372,9 @@ Test(dropout, scaling_rate_and_jacobian) {
   cr_assert(fabs((double)kept / 20000 - 0.7) < 0.016, "kept %lld of 20000", (long long)kept);
   dlt_tensor *e = dlt_fused_dropout("Dropout", x, 0.3, false);
   cr_assert_eq(e, x, "eval mode is the identity");
-  dlt_release(e); dlt_release(y); dlt_release(x);
+  dlt_release(e);
+  dlt_release(y);
+  dlt_release(x);
   int64_t s[2] = {4, 5};
   dlt_tensor *in[1] = {randn(2, s, 0, true)};
   double p = 0.4;
@@ -335,7 +387,8 @@ Test(module, printout_and_defaults) {
   dlt_module m;
   char buf[256];
   dlt_module_init(&m, DLT_M_LINEAR);
-  m.in = 2; m.out = 64;
+  m.in = 2;
+  m.out = 64;
   cr_assert_eq(dlt_module_setup(&m, DLT_FLOAT32), 0);
   cr_assert_str_eq(dlt_module_extra_repr(&m, buf, sizeof buf), "in_features=2, out_features=64, bias=True");
   double bound = 1 / sqrt(2.0);
@@ -351,7 +404,8 @@ Test(module, printout_and_defaults) {
   m.p = 0.3;
   cr_assert_str_eq(dlt_module_extra_repr(&m, buf, sizeof buf), "p=0.3, inplace=False");
   dlt_module_init(&m, DLT_M_LAYERNORM);
-  m.norm_ndim = 1; m.norm_shape[0] = 10;
+  m.norm_ndim = 1;
+  m.norm_shape[0] = 10;
   cr_assert_str_eq(dlt_module_extra_repr(&m, buf, sizeof buf), "(10,), eps=1e-05, elementwise_affine=True");
   cr_assert_str_eq(dlt_py_float(1.0, buf, sizeof buf), "1.0");
   cr_assert_str_eq(dlt_py_float(1e-8, buf, sizeof buf), "1e-08");
@@ -366,7 +420,9 @@ Test(module, every_kind_has_a_table_entry) {
     const dlt_module_kind_info *K = dlt_module_kind_of((dlt_module_kind)k);
     cr_assert(K->name && K->fields, "kind %d", k);
     bool loss = K->flags & DLT_K_LOSS, container = K->flags & DLT_K_CONTAINER;
-    cr_assert(loss ? K->loss && !K->forward : container ? !K->forward : K->forward != NULL, "%s", K->name);
+    cr_assert(loss ? K->loss && !K->forward : container ? !K->forward
+                                                        : K->forward != NULL,
+              "%s", K->name);
     int n = 0;
     for (const dlt_module_field *f = K->fields; f->name; f++, n++)
       cr_assert(f->type != DLT_FT_ENUM || f->choices, "%s.%s", K->name, f->name);
@@ -379,7 +435,8 @@ Test(module, every_kind_has_a_table_entry) {
 Test(module, sequential_plan_and_run_match_one_by_one) {
   dlt_module lin, bn, relu, drop, tanh_;
   dlt_module_init(&lin, DLT_M_LINEAR);
-  lin.in = 3; lin.out = 4;
+  lin.in = 3;
+  lin.out = 4;
   dlt_module_init(&bn, DLT_M_BATCHNORM1D);
   bn.in = 4;
   dlt_module_init(&relu, DLT_M_RELU);
@@ -397,7 +454,7 @@ Test(module, sequential_plan_and_run_match_one_by_one) {
   cr_assert_eq(dlt_plan_fusion(kids, 2, 4, &plan), 2, "no Dropout within n");
   cr_assert_eq(dlt_plan_fusion(kids, 5, 6, &plan), 1);
   cr_assert_eq(plan.act, DLT_ACT_NONE);
-  drop.training = false;  /* eval: Dropout is the identity, so results are deterministic */
+  drop.training = false; /* eval: Dropout is the identity, so results are deterministic */
   bn.training = false;
   int64_t s[2] = {5, 3};
   dlt_tensor *x = randn(2, s, 0, false);
@@ -411,7 +468,9 @@ Test(module, sequential_plan_and_run_match_one_by_one) {
     a = b;
   }
   for (int64_t e = 0; e < 20; e++) cr_assert_float_eq(at(y, e), at(a, e), 1e-12);
-  dlt_release(a); dlt_release(y); dlt_release(x);
+  dlt_release(a);
+  dlt_release(y);
+  dlt_release(x);
   dlt_module_clear(&lin);
   dlt_module_clear(&bn);
 }

@@ -1,10 +1,13 @@
 /* test_nn_losses.c: the fused losses against closed forms and their Jacobians, class
  * target checks, nn.init's fans and gains, and gradient clipping. */
-#include "test_nn_util.h"
 #include "nn/clip.h"
 #include "nn/init.h"
+#include "test_nn_util.h"
 
-typedef struct { dlt_pointwise_loss kind; dlt_reduction red; } pw_ud;
+typedef struct {
+  dlt_pointwise_loss kind;
+  dlt_reduction red;
+} pw_ud;
 
 static dlt_tensor *f_pw(void *ud, dlt_tensor *const *in, int n) {
   pw_ud *u = ud;
@@ -35,7 +38,8 @@ Test(losses, pointwise_closed_forms) {
     cr_assert(near(dlt_item(l), 3 * want[k], 1e-14, 0));
     dlt_release(l);
   }
-  dlt_release(x); dlt_release(t);
+  dlt_release(x);
+  dlt_release(t);
 }
 
 Test(losses, pointwise_jacobians_for_input_and_target) {
@@ -50,9 +54,11 @@ Test(losses, pointwise_jacobians_for_input_and_target) {
     double pv[6] = {0.1, 0.3, 0.5, 0.6, 0.8, 0.95}, tv[6] = {0, 1, 0.2, 1, 0.4, 0};
     dlt_tensor *p[2] = {vals(pv, 2, s, true), vals(tv, 2, s, true)};
     expect_gradcheck(f_pw, &d, p, 2);
-    dlt_release(p[0]); dlt_release(p[1]);
+    dlt_release(p[0]);
+    dlt_release(p[1]);
   }
-  dlt_release(in[0]); dlt_release(in[1]);
+  dlt_release(in[0]);
+  dlt_release(in[1]);
 }
 
 Test(losses, bce_with_logits_is_stable) {
@@ -61,10 +67,16 @@ Test(losses, bce_with_logits_is_stable) {
   dlt_tensor *x = vals(xv, 1, s, false), *t = vals(tv, 1, s, false);
   dlt_tensor *l = dlt_fused_pointwise_loss("BCEWithLogitsLoss", DLT_LOSS_BCE_LOGITS, x, t, DLT_REDUCTION_SUM);
   cr_assert_eq(dlt_item(l), 0, "log-sum-exp form: no overflow, got %g", dlt_item(l));
-  dlt_release(l); dlt_release(x); dlt_release(t);
+  dlt_release(l);
+  dlt_release(x);
+  dlt_release(t);
 }
 
-typedef struct { bool ce; dlt_reduction red; dlt_tensor *t; } cl_ud;
+typedef struct {
+  bool ce;
+  dlt_reduction red;
+  dlt_tensor *t;
+} cl_ud;
 
 static dlt_tensor *f_cl(void *ud, dlt_tensor *const *in, int n) {
   cl_ud *u = ud;
@@ -90,7 +102,9 @@ Test(losses, cross_entropy_closed_form_and_jacobian) {
   dlt_tensor *p = vals(pv, 2, xs, false), *in[1] = {x};
   cl_ud prob = {true, DLT_REDUCTION_MEAN, p};
   expect_gradcheck(f_cl, &prob, in, 1);
-  dlt_release(p); dlt_release(x); dlt_release(t);
+  dlt_release(p);
+  dlt_release(x);
+  dlt_release(t);
 }
 
 Test(losses, errors) {
@@ -109,7 +123,11 @@ Test(losses, errors) {
   dlt_tensor *xb = vals(big, 2, xs, false);
   expect_error(dlt_fused_pointwise_loss("BCELoss", DLT_LOSS_BCE, xb, x, DLT_REDUCTION_MEAN),
                "BCELoss: all elements of input should be between 0 and 1, got 1.5 at element 2");
-  dlt_release(x); dlt_release(tb); dlt_release(tf); dlt_release(t3v); dlt_release(xb);
+  dlt_release(x);
+  dlt_release(tb);
+  dlt_release(tf);
+  dlt_release(t3v);
+  dlt_release(xb);
 }
 
 Test(init, fans_and_gains) {
@@ -136,7 +154,8 @@ Test(init, fans_and_gains) {
   dlt_tensor *v = dlt_zeros(1, s, DLT_FLOAT64);
   cr_assert_eq(dlt_init_xavier(v, 1, true), -1);
   cr_assert(strstr(dlt_error(), "fewer than 2 dimensions"));
-  dlt_release(w); dlt_release(v);
+  dlt_release(w);
+  dlt_release(v);
 }
 
 Test(init, orthogonal_rows_and_columns) {
@@ -174,5 +193,7 @@ Test(clip, norm_and_value) {
   cr_assert(near(total, 4 / (5 + 1e-6), 1e-15, 0), "max norm %g", total);
   cr_assert_eq(dlt_clip_grad_value(ps, 3, 0.5), 0);
   cr_assert(at(p1->grad, 0) == 0.5 && at(p2->grad, 1) == 0.5 && at(p2->grad, 0) == 0);
-  dlt_release(p1); dlt_release(p2); dlt_release(p3);
+  dlt_release(p1);
+  dlt_release(p2);
+  dlt_release(p3);
 }

@@ -35,19 +35,19 @@ static inline bool near(double got, double want, double rtol, double atol) {
 }
 
 /* gradcheck that must pass, with the engine's message when it does not */
-#define expect_gradcheck(fn, ud, inputs, n)                                                         \
-  do {                                                                                              \
-    dlt_gradcheck_opts o_;                                                                          \
-    dlt_gradcheck_defaults(&o_);                                                                    \
-    o_.per_element = true;                                                                          \
-    cr_assert_eq(dlt_gradcheck(fn, ud, inputs, n, &o_), 0, "gradcheck: %s", dlt_error());        \
+#define expect_gradcheck(fn, ud, inputs, n) \
+  do { \
+    dlt_gradcheck_opts o_; \
+    dlt_gradcheck_defaults(&o_); \
+    o_.per_element = true; \
+    cr_assert_eq(dlt_gradcheck(fn, ud, inputs, n, &o_), 0, "gradcheck: %s", dlt_error()); \
   } while (0)
 
-#define expect_error(expr, text)                                                                    \
-  do {                                                                                              \
-    dlt_tensor *r_ = (expr);                                                                        \
-    cr_assert_null(r_, "expected an error containing \"%s\"", text);                               \
-    cr_assert(strstr(dlt_error(), text), "error \"%s\" lacks \"%s\"", dlt_error(), text);         \
+#define expect_error(expr, text) \
+  do { \
+    dlt_tensor *r_ = (expr); \
+    cr_assert_null(r_, "expected an error containing \"%s\"", text); \
+    cr_assert(strstr(dlt_error(), text), "error \"%s\" lacks \"%s\"", dlt_error(), text); \
   } while (0)
 
 #endif

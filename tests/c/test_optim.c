@@ -75,7 +75,10 @@ Test(optim, sgd_nesterov_and_dampening) {
   dlt_sgd_step(q, q->grad, qb, false, &od);
   double wb = g[0] * m + 0.5 * g[0];
   expect_close(qb, &wb, 1e-15, "dampened buffer");
-  dlt_release(buf); dlt_release(p); dlt_release(qb); dlt_release(q);
+  dlt_release(buf);
+  dlt_release(p);
+  dlt_release(qb);
+  dlt_release(q);
 }
 
 Test(optim, sgd_weight_decay_and_maximize) {
@@ -98,10 +101,15 @@ Test(optim, adam_first_step_moves_by_lr_g_over_abs_g_plus_eps) {
   for (int i = 0; i < 3; i++) want[i] = p0[i] - 0.01 * g[i] / (fabs(g[i]) + 1e-8);
   expect_close(p, want, 1e-12, "adam step 1");
   double wm[3], wv[3];
-  for (int i = 0; i < 3; i++) { wm[i] = 0.1 * g[i]; wv[i] = 0.001 * g[i] * g[i]; }
+  for (int i = 0; i < 3; i++) {
+    wm[i] = 0.1 * g[i];
+    wv[i] = 0.001 * g[i] * g[i];
+  }
   expect_close(m, wm, 1e-14, "exp_avg");
   expect_close(v, wv, 1e-12, "exp_avg_sq");
-  dlt_release(m); dlt_release(v); dlt_release(p);
+  dlt_release(m);
+  dlt_release(v);
+  dlt_release(p);
 }
 
 Test(optim, adamw_decays_the_weights_not_the_gradient) {
@@ -110,8 +118,7 @@ Test(optim, adamw_decays_the_weights_not_the_gradient) {
   double p0[] = {3.0, -1.0}, g[] = {0, 0};
   dlt_tensor *p = param(p0, g, 2, DLT_FLOAT64);
   dlt_tensor *m = dlt_optim_state(p, 0), *v = dlt_optim_state(p, 0);
-  dlt_adam_opts o = {.lr = 0.1, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8,
-                     .weight_decay = 0.5, .decoupled = true};
+  dlt_adam_opts o = {.lr = 0.1, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .weight_decay = 0.5, .decoupled = true};
   dlt_adam_step(p, p->grad, m, v, NULL, 1, &o);
   double want[] = {3.0 * 0.95, -1.0 * 0.95};
   expect_close(p, want, 1e-15, "adamw");
@@ -121,8 +128,12 @@ Test(optim, adamw_decays_the_weights_not_the_gradient) {
   dlt_adam_step(q, q->grad, qm, qv, NULL, 1, &o);
   double wq[] = {3.0 - 0.1, -1.0 + 0.1};
   expect_close(q, wq, 1e-7, "adam l2");
-  dlt_release(m); dlt_release(v); dlt_release(p);
-  dlt_release(qm); dlt_release(qv); dlt_release(q);
+  dlt_release(m);
+  dlt_release(v);
+  dlt_release(p);
+  dlt_release(qm);
+  dlt_release(qv);
+  dlt_release(q);
 }
 
 Test(optim, amsgrad_keeps_the_running_maximum) {
@@ -136,7 +147,10 @@ Test(optim, amsgrad_keeps_the_running_maximum) {
   for (int k = 2; k <= 5; k++) dlt_adam_step(p, p->grad, m, v, vm, k, &o);
   cr_expect(dlt_item(v) < peak, "exp_avg_sq decays");
   cr_expect_eq(dlt_item(vm), peak, "max_exp_avg_sq stays %.17g, is %.17g", peak, dlt_item(vm));
-  dlt_release(m); dlt_release(v); dlt_release(vm); dlt_release(p);
+  dlt_release(m);
+  dlt_release(v);
+  dlt_release(vm);
+  dlt_release(p);
 }
 
 Test(optim, adagrad_constant_gradient_with_lr_decay) {
@@ -150,7 +164,8 @@ Test(optim, adagrad_constant_gradient_with_lr_decay) {
     want -= lr / (1 + (k - 1) * decay) * g[0] / (sqrt(s) + eps);
     expect_close(p, &want, 1e-14, "adagrad");
   }
-  dlt_release(sum); dlt_release(p);
+  dlt_release(sum);
+  dlt_release(p);
 }
 
 Test(optim, rmsprop_and_adadelta_first_steps) {
@@ -172,8 +187,14 @@ Test(optim, rmsprop_and_adadelta_first_steps) {
   dlt_adadelta_step(r, r->grad, sa, acc, &od);
   double wr = 1.0 - sqrt(1e-6) / sqrt(0.1 * 0.16 + 1e-6) * 0.4;
   expect_close(r, &wr, 1e-14, "adadelta");
-  dlt_release(s); dlt_release(p); dlt_release(qs); dlt_release(ga); dlt_release(q);
-  dlt_release(sa); dlt_release(acc); dlt_release(r);
+  dlt_release(s);
+  dlt_release(p);
+  dlt_release(qs);
+  dlt_release(ga);
+  dlt_release(q);
+  dlt_release(sa);
+  dlt_release(acc);
+  dlt_release(r);
 }
 
 Test(optim, nadam_rounds_mu_product_like_a_float32_tensor) {
@@ -185,12 +206,17 @@ Test(optim, nadam_rounds_mu_product_like_a_float32_tensor) {
   cr_assert_eq(dlt_nadam_step(p, p->grad, m, v, 1, &mp, &o), 0);
   double mu = 0.9 * (1 - 0.5 * pow(0.96, 4e-3));
   cr_expect_eq(mp, (double)(float)(float)mu, "mu_product %.17g", mp);
-  dlt_release(m); dlt_release(v); dlt_release(p);
+  dlt_release(m);
+  dlt_release(v);
+  dlt_release(p);
 }
 
 Test(optim, float32_follows_float64) {
   double p0[8], g[8];
-  for (int i = 0; i < 8; i++) { p0[i] = sin(i + 1.0); g[i] = cos(2.0 * i); }
+  for (int i = 0; i < 8; i++) {
+    p0[i] = sin(i + 1.0);
+    g[i] = cos(2.0 * i);
+  }
   dlt_tensor *a = param(p0, g, 8, DLT_FLOAT32), *b = param(p0, g, 8, DLT_FLOAT64);
   dlt_tensor *am = dlt_optim_state(a, 0), *av = dlt_optim_state(a, 0);
   dlt_tensor *bm = dlt_optim_state(b, 0), *bv = dlt_optim_state(b, 0);
@@ -201,8 +227,12 @@ Test(optim, float32_follows_float64) {
   }
   for (int i = 0; i < 8; i++)
     cr_expect(fabs(dlt_get_flat(a, i) - dlt_get_flat(b, i)) < 1e-5, "element %d", i);
-  dlt_release(am); dlt_release(av); dlt_release(bm); dlt_release(bv);
-  dlt_release(a); dlt_release(b);
+  dlt_release(am);
+  dlt_release(av);
+  dlt_release(bm);
+  dlt_release(bv);
+  dlt_release(a);
+  dlt_release(b);
 }
 
 Test(optim, strided_parameter_is_updated_through_its_view) {
@@ -245,5 +275,9 @@ Test(optim, mismatched_gradient_or_state_is_an_error) {
   cr_expect(strstr(dlt_error(), "Adam.step: state of shape {3}"), "%s", dlt_error());
   double want[] = {1, 2};
   expect_close(p, want, 0, "untouched after errors");
-  dlt_release(bad); dlt_release(f32); dlt_release(m); dlt_release(v); dlt_release(p);
+  dlt_release(bad);
+  dlt_release(f32);
+  dlt_release(m);
+  dlt_release(v);
+  dlt_release(p);
 }

@@ -22,13 +22,13 @@ Test(plot_color, parses_letters_names_hex_greys_and_cycle) {
   dlt_rgba c;
   cr_assert_eq(dlt_color_parse("t", "r", &c), 0);
   cr_expect(c.r == 1 && c.g == 0 && c.b == 0 && c.a == 1);
-  cr_assert_eq(dlt_color_parse("t", "steelblue", &c), 0);  /* #4682b4 */
+  cr_assert_eq(dlt_color_parse("t", "steelblue", &c), 0); /* #4682b4 */
   cr_expect(fabs(c.r - 0x46 / 255.0) < 1e-12 && fabs(c.g - 0x82 / 255.0) < 1e-12 && fabs(c.b - 0xb4 / 255.0) < 1e-12);
   cr_assert_eq(dlt_color_parse("t", "#1f77b480", &c), 0);
   cr_expect(fabs(c.a - 0x80 / 255.0) < 1e-12);
   cr_assert_eq(dlt_color_parse("t", ".8", &c), 0);
   cr_expect(c.r == 0.8 && c.g == 0.8 && c.b == 0.8);
-  cr_assert_eq(dlt_color_parse("t", "C1", &c), 0);  /* tab:orange */
+  cr_assert_eq(dlt_color_parse("t", "C1", &c), 0); /* tab:orange */
   cr_expect(fabs(c.r - 1.0) < 1e-12 && fabs(c.g - 0x7f / 255.0) < 1e-12);
   cr_assert_eq(dlt_color_parse("t", "LightGray", &c), 0);
 }
@@ -67,7 +67,7 @@ Test(plot_fmt, matplotlib_format_strings) {
   cr_expect(!c && ls.ls == DLT_LS_SOLID && ls.marker == 'o');
   cr_assert_eq(dlt_parse_fmt("plot", "k:", &ls, &c, &l, &m), 0);
   cr_expect(ls.ls == DLT_LS_DOTTED);
-  cr_assert_eq(dlt_parse_fmt("plot", "purple", &ls, &c, &l, &m), 0);  /* a colour name alone */
+  cr_assert_eq(dlt_parse_fmt("plot", "purple", &ls, &c, &l, &m), 0); /* a colour name alone */
   cr_expect(c && ls.ls == DLT_LS_SOLID && ls.marker == 0 && fabs(ls.color.r - 128 / 255.0) < 1e-12);
   cr_assert_eq(dlt_parse_fmt("plot", "rq", &ls, &c, &l, &m), -1);
   cr_expect_str_eq(dlt_error(), "plot: unrecognized format string 'rq' (at 'q')");
@@ -105,7 +105,9 @@ Test(plot_ticks, labels_drop_trailing_zeros_and_use_minus_sign) {
   double t[] = {-1, -0.5, 0, 0.5, 1};
   char lab[5][40];
   cr_expect_eq(dlt_ticks_format(t, 5, -1, 1, lab), 0);
-  cr_expect_str_eq(lab[0], "\xe2\x88\x92" "1.0");
+  cr_expect_str_eq(lab[0],
+                   "\xe2\x88\x92"
+                   "1.0");
   cr_expect_str_eq(lab[2], "0.0");
   cr_expect_str_eq(lab[3], "0.5");
   double u[] = {0, 100, 200};
@@ -121,7 +123,9 @@ Test(plot_ticks, log_locator_decades) {
   cr_expect_eq(inside, 9, "every decade from 1e-6 to 1e2 is a tick (got %d)", inside);
   char lab[40];
   dlt_ticks_format_log(1e-6, lab, sizeof lab);
-  cr_expect_str_eq(lab, "10^{\xe2\x88\x92" "6}");
+  cr_expect_str_eq(lab,
+                   "10^{\xe2\x88\x92"
+                   "6}");
   dlt_ticks_format_log(100, lab, sizeof lab);
   cr_expect_str_eq(lab, "10^{2}");
 }
@@ -181,7 +185,7 @@ Test(plot_contour, level_r2_of_x2_plus_y2_is_one_closed_circle_of_radius_r) {
 Test(plot_contour, saddles_follow_the_centre_value) {
   /* corners (0,0)=1 (0,1)=0 (1,1)=1 (1,0)=0: level 0.5 crosses all four edges */
   double X[] = {0, 1, 0, 1}, Y[] = {0, 0, 1, 1};
-  double hi[] = {1, 0, 0, 1.2}, lo[] = {1, 0, 0, 0.8};  /* centre 0.55 vs 0.45 */
+  double hi[] = {1, 0, 0, 1.2}, lo[] = {1, 0, 0, 0.8}; /* centre 0.55 vs 0.45 */
   dlt_paths p = {0};
   cr_assert_eq(dlt_contour_lines(X, Y, hi, 2, 2, 0.5, &p), 0);
   cr_assert_eq(p.n, 2);
@@ -202,7 +206,7 @@ Test(plot_contour, saddles_follow_the_centre_value) {
 
 Test(plot_contour, nan_cells_are_holes_not_errors) {
   circle_grid();
-  gz[50 * N + 75] = NAN;  /* on the r=1 circle at (1, 0) */
+  gz[50 * N + 75] = NAN; /* on the r=1 circle at (1, 0) */
   dlt_paths p = {0};
   cr_assert_eq(dlt_contour_lines(gx, gy, gz, N, N, 1.0, &p), 0);
   cr_expect_eq(p.n, 1);
@@ -216,20 +220,20 @@ Test(plot_contour, bands_cover_the_area_between_levels) {
   circle_grid();
   dlt_paths p = {0};
   cr_assert_eq(dlt_contour_band(gx, gy, gz, N, N, 1.0, 4.0, &p), 0);
-  double area = 0;  /* shoelace over all polygons (all oriented alike) */
+  double area = 0; /* shoelace over all polygons (all oriented alike) */
   for (int k = 0; k < p.n; k++)
     for (int i = p.start[k]; i < p.start[k + 1]; i++) {
       int j = i + 1 < p.start[k + 1] ? i + 1 : p.start[k];
       area += p.x[i] * p.y[j] - p.x[j] * p.y[i];
     }
   area = fabs(area) / 2;
-  double want = M_PI * (4 - 1);  /* the ring 1 <= r <= 2 */
+  double want = M_PI * (4 - 1); /* the ring 1 <= r <= 2 */
   cr_expect(fabs(area - want) < 0.01 * want, "ring area %g, expected %g", area, want);
   dlt_paths_free(&p);
 }
 
 static double paths_area(const dlt_paths *p) {
-  double area = 0;  /* shoelace over all polygons (all oriented alike) */
+  double area = 0; /* shoelace over all polygons (all oriented alike) */
   for (int k = 0; k < p->n; k++)
     for (int i = p->start[k]; i < p->start[k + 1]; i++) {
       int j = i + 1 < p->start[k + 1] ? i + 1 : p->start[k];
@@ -511,13 +515,13 @@ Test(plot_legend, best_takes_the_first_corner_free_of_data) {
   dlt_set_string(&a->label, "points");
   ax->legend = 1, ax->legend_loc = DLT_LOC_BEST;
   dlt_box b = legend_box(f, ax);
-  double pad = 0.5 * 10 / 72.0 * 100;  /* borderaxespad 0.5 font sizes */
+  double pad = 0.5 * 10 / 72.0 * 100; /* borderaxespad 0.5 font sizes */
   cr_expect(fabs(b.x0 - (ax->bx + pad)) < 1e-6 && fabs(b.y0 - (ax->by + pad)) < 1e-6,
             "legend at the upper left (%g, %g), axes at (%g, %g)", b.x0, b.y0, ax->bx, ax->by);
   /* with data in every upper place but none low, it goes to the lower left */
   for (int i = 0; i < 40; i++) x[i] = (i % 8) / 7.0, y[i] = 0.9;
   dlt_artist *line = dlt_plot_line(ax, x, y, 8);
-  ax->art[0] = line;  /* only the new line: drop the scatter from consideration */
+  ax->art[0] = line; /* only the new line: drop the scatter from consideration */
   ax->nart = 1;
   dlt_set_string(&line->label, "top");
   b = legend_box(f, ax);

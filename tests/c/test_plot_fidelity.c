@@ -9,7 +9,8 @@
 
 #include "plot/plot.h"
 
-enum { R = 40, C = 50 };
+enum { R = 40,
+       C = 50 };
 
 /* a contourf of Z = x over [0, 1] (bands are vertical strips) with a colorbar */
 static dlt_figure *bands(const char *style, const double *levels, int nlevels, double alpha, dlt_artist **out) {
@@ -103,7 +104,7 @@ Test(plot_fidelity, scatter_edges_are_patch_linewidth_wide) {
 
 Test(plot_fidelity, a_colorbar_of_log_spaced_levels_gives_every_band_the_same_height) {
   double lev[7];
-  for (int i = 0; i < 7; i++) lev[i] = pow(10, 0.5 * i);  /* 1 .. 1000 */
+  for (int i = 0; i < 7; i++) lev[i] = pow(10, 0.5 * i); /* 1 .. 1000 */
   dlt_figure *f = bands("default", lev, 7, 1, NULL);
   int w, h;
   unsigned char *img = dlt_figure_render_rgba(f, &w, &h);

@@ -21,7 +21,8 @@ static double normal(void) { return sqrt(-2 * log(1 - unif())) * cos(2 * M_PI * 
 static double seg_dist(double x, double y, double ax, double ay, double bx, double by) {
   double dx = bx - ax, dy = by - ay, l2 = dx * dx + dy * dy;
   double t = l2 > 0 ? ((x - ax) * dx + (y - ay) * dy) / l2 : 0;
-  t = t < 0 ? 0 : t > 1 ? 1 : t;
+  t = t < 0 ? 0 : t > 1 ? 1
+                        : t;
   return hypot(x - ax - t * dx, y - ay - t * dy);
 }
 
@@ -66,10 +67,10 @@ Test(plot_lines, every_point_stays_within_the_threshold_of_the_simplified_line) 
   static double x[N], y[N];
   for (int kind = 0; kind < 3; kind++) {
     for (int i = 0; i < N; i++) {
-      x[i] = 10 + 200.0 * i / N;  /* 20 points a pixel column */
-      y[i] = kind == 0 ? 100 + 40 * normal()                     /* noise */
-             : kind == 1 ? 100 + 80 * sin(i * 0.003)              /* smooth */
-                         : (i ? y[i - 1] : 100) + normal();       /* a random walk */
+      x[i] = 10 + 200.0 * i / N;                            /* 20 points a pixel column */
+      y[i] = kind == 0   ? 100 + 40 * normal()              /* noise */
+             : kind == 1 ? 100 + 80 * sin(i * 0.003)        /* smooth */
+                         : (i ? y[i - 1] : 100) + normal(); /* a random walk */
     }
     for (int fast = 0; fast < 2; fast++) {
       int64_t nv;
@@ -80,7 +81,8 @@ Test(plot_lines, every_point_stays_within_the_threshold_of_the_simplified_line) 
 }
 
 Test(plot_lines, fast_simplification_of_a_million_noisy_points_keeps_a_few_vertices_a_pixel_column) {
-  enum { N = 1000000, COLS = 500 };
+  enum { N = 1000000,
+         COLS = 500 };
   cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 8, 8);
   cairo_t *cr = cairo_create(s);
   dlt_simplifier sp;
@@ -107,7 +109,8 @@ static void diff(const unsigned char *a, const unsigned char *b, size_t n, int *
   *mean = sum / (double)n;
 }
 
-enum { W = 400, H = 300 };
+enum { W = 400,
+       H = 300 };
 
 /* n points (pixels) drawn on a white W x H image as draw_line strokes them: simplified
  * (fast or exact) unless tol is 0, by Cairo's stroker or by dlt_stroke_fill */
@@ -154,7 +157,8 @@ Test(plot_lines, fast_simplification_draws_smooth_lines_as_exact_simplification_
     for (int i = 0; i < N; i++) {
       double t = (double)i / (N - 1);
       x[i] = kind == 2 ? 200 + 100 * cos(2 * M_PI * t) : 20 + 360 * t;
-      y[i] = kind == 0 ? 150 + 100 * sin(12 * t) : kind == 1 ? 30 + 240 * (1 - exp(-5 * t)) : 150 + 100 * sin(2 * M_PI * t);
+      y[i] = kind == 0 ? 150 + 100 * sin(12 * t) : kind == 1 ? 30 + 240 * (1 - exp(-5 * t))
+                                                             : 150 + 100 * sin(2 * M_PI * t);
     }
     int maxd;
     double mean;

@@ -55,7 +55,8 @@ static dlt_figure *busy_figure(void) {
   dlt_figure *f = dlt_figure_new(4, 3, 100);
   cr_assert(f);
   dlt_axes *ax = dlt_figure_add_axes(f, 1, 2, 0, 0), *bx = dlt_figure_add_axes(f, 1, 2, 0, 1);
-  enum { R = 60, C = 50 };
+  enum { R = 60,
+         C = 50 };
   static double m[R * C];
   unsigned s = 12345;
   for (int i = 0; i < R * C; i++) s = s * 1103515245u + 12345u, m[i] = (s >> 8) / 16777216.0;
@@ -142,7 +143,7 @@ Test(plot_png, saving_over_another_file_replaces_it_with_the_same_bytes_as_a_fre
   char a[64], b[64];
   snprintf(a, sizeof a, "%s", tmp_png());
   snprintf(b, sizeof b, "%s", tmp_png());
-  FILE *fp = fopen(a, "wb");  /* an older, longer file where the figure goes */
+  FILE *fp = fopen(a, "wb"); /* an older, longer file where the figure goes */
   cr_assert(fp);
   for (int i = 0; i < 300000; i++) fputc('x', fp);
   fclose(fp);
@@ -162,7 +163,7 @@ Test(plot_png, adler32_is_the_sum_of_bytes_and_of_running_sums_mod_65521) {
   static unsigned char buf[100003];
   unsigned s = 7;
   for (size_t i = 0; i < sizeof buf; i++) s = s * 1103515245u + 12345u, buf[i] = (unsigned char)(s >> 16);
-  memset(buf + 5000, 255, 20000);  /* long runs of the largest byte: the worst case for the sums */
+  memset(buf + 5000, 255, 20000); /* long runs of the largest byte: the worst case for the sums */
   uint32_t s1 = 1, s2 = 0;
   for (size_t i = 0; i < sizeof buf; i++) s1 = (s1 + buf[i]) % 65521, s2 = (s2 + s1) % 65521;
   cr_expect_eq(dlt_adler32(1, buf, sizeof buf), s2 << 16 | s1);
@@ -237,17 +238,17 @@ Test(plot_png, odd_shapes_round_trip_one_pixel_wide_or_tall_and_rows_past_the_wi
   round_trip(0.5, 0.01, 1);
   round_trip(0.01, 0.5, 0);
   round_trip(0.01, 0.01, 0.5);
-  round_trip(120, 0.5, 1);  /* 12000 RGB pixels a row: no match with the row above */
+  round_trip(120, 0.5, 1); /* 12000 RGB pixels a row: no match with the row above */
   round_trip(90, 0.3, 0.3);
 }
 
 Test(plot_png, images_of_two_and_three_rows_split_into_bands_round_trip) {
-  round_trip(250, 0.02, 1);     /* 25000 x 2: bands of one row each */
+  round_trip(250, 0.02, 1); /* 25000 x 2: bands of one row each */
   round_trip(250, 0.02, 0);
-  round_trip(300, 0.03, 1);     /* 30000 x 3: bands of one and two rows */
+  round_trip(300, 0.03, 1); /* 30000 x 3: bands of one and two rows */
   round_trip(300, 0.03, 0.5);
-  round_trip(200, 0.04, 0);     /* 20000 x 4 */
-  round_trip(5.01, 2.51, 1);    /* 501 x 251: an odd width and height */
+  round_trip(200, 0.04, 0);  /* 20000 x 4 */
+  round_trip(5.01, 2.51, 1); /* 501 x 251: an odd width and height */
   round_trip(5.01, 2.51, 0);
 }
 
@@ -271,12 +272,13 @@ Test(plot_png, adler32_of_two_pieces_combines_into_that_of_the_whole) {
  * levels), an image with its colorbar, text and markers. */
 static dlt_figure *banded_figure(double face_alpha) {
   cr_assert_eq(dlt_style_use("seaborn-v0_8-whitegrid"), 0);
-  dlt_figure *f = dlt_figure_new(6.03, 3.01, 100);  /* 603 x 301: bands of 150 and 151 rows */
+  dlt_figure *f = dlt_figure_new(6.03, 3.01, 100); /* 603 x 301: bands of 150 and 151 rows */
   cr_assert(f);
   f->st.fig_face.a = face_alpha;
   dlt_axes *ax = dlt_figure_add_axes(f, 1, 3, 0, 0), *bx = dlt_figure_add_axes(f, 1, 3, 0, 1);
   dlt_axes *cx = dlt_figure_add_axes(f, 1, 3, 0, 2);
-  enum { NB = 23, G = 40 };
+  enum { NB = 23,
+         G = 40 };
   double x0[NB], x1[NB], y0[NB], y1[NB];
   for (int i = 0; i < NB; i++) x0[i] = i, x1[i] = i + 0.9, y0[i] = 0, y1[i] = 1 + (i * 7) % 11;
   dlt_artist *bars = dlt_plot_bars(ax, x0, x1, y0, y1, NB);
@@ -288,20 +290,20 @@ static dlt_figure *banded_figure(double face_alpha) {
   for (int i = 0; i < G; i++)
     for (int j = 0; j < G; j++)
       X[i * G + j] = j / (G - 1.0), Y[i * G + j] = i / (G - 1.0),
-      Z[i * G + j] = sin(7 * X[i * G + j]) * cos(5 * Y[i * G + j]);
+                Z[i * G + j] = sin(7 * X[i * G + j]) * cos(5 * Y[i * G + j]);
   dlt_artist *c = dlt_plot_contour(bx, X, Y, Z, G, G, 1, NULL, 0, 12, 1);
   cr_assert(c, "%s", dlt_error());
   cr_assert_eq(dlt_axes_colorbar(bx, c, "z"), 0);
-  cr_assert(dlt_plot_contour(bx, X, Y, Z, G, G, 1, NULL, 0, 7, 0));  /* lines over the bands */
+  cr_assert(dlt_plot_contour(bx, X, Y, Z, G, G, 1, NULL, 0, 7, 0)); /* lines over the bands */
   double px[30], py[30];
   for (int i = 0; i < 30; i++) px[i] = i / 29.0, py[i] = 0.5 + 0.4 * sin(i);
   cr_assert(dlt_plot_scatter(bx, px, py, 30));
-  dlt_artist *im = dlt_plot_image(cx, Z, 7, 9);  /* 7 x 9 cells stretched over the axes */
+  dlt_artist *im = dlt_plot_image(cx, Z, 7, 9); /* 7 x 9 cells stretched over the axes */
   cr_assert(im);
   dlt_artist_autoscale_norm(im);
   cr_assert_eq(dlt_axes_colorbar(cx, im, NULL), 0);
   dlt_set_string(&cx->xlabel, "image");
-  return f;  /* not tight: tight_layout starts from the last layout, so a second save could move things */
+  return f; /* not tight: tight_layout starts from the last layout, so a second save could move things */
 }
 
 /* the bytes savefig writes for f, with DLT_PLOT_THREADS set to threads (NULL: unset) */
@@ -348,7 +350,7 @@ Test(plot_render, huge_alike_markers_are_drawn_directly_not_stamped) {
   for (int i = 0; i < 40; i++) x[i] = i, y[i] = i % 7;
   dlt_artist *a = dlt_plot_scatter(ax, x, y, 40);
   cr_assert(a);
-  a->s = malloc(sizeof *a->s), a->ns = 1, a->s[0] = 1e8;  /* markers 140 inches across */
+  a->s = malloc(sizeof *a->s), a->ns = 1, a->s[0] = 1e8; /* markers 140 inches across */
   a->face = (dlt_rgba){0, 0, 1, 1};
   int w, h;
   unsigned char *img = dlt_figure_render_rgba(f, &w, &h);

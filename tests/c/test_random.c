@@ -38,7 +38,7 @@ Test(random, normal_has_standard_moments_and_tails) {
     s2 += x[i] * x[i];
     s4 += x[i] * x[i] * x[i] * x[i];
     beyond2 += fabs(x[i]) > 2;
-    beyond_r += fabs(x[i]) > 3.7;  /* past the ziggurat's base layer: the tail sampler */
+    beyond_r += fabs(x[i]) > 3.7; /* past the ziggurat's base layer: the tail sampler */
   }
   double mean = s1 / N, var = s2 / N - mean * mean, kurt = s4 / N / (var * var);
   cr_assert(fabs(mean) < 0.006, "mean %g", mean);
@@ -70,7 +70,7 @@ Test(random, uniform_fills_its_interval_evenly) {
 Test(random, a_strided_view_draws_the_same_sequence_in_row_major_order) {
   int64_t sh[2] = {3, 4};
   dlt_tensor *a = dlt_empty(2, sh, DLT_FLOAT64), *base = dlt_empty(2, sh, DLT_FLOAT64);
-  dlt_tensor *t = dlt_transpose(base, 0, 1);  /* (4,3), not contiguous */
+  dlt_tensor *t = dlt_transpose(base, 0, 1); /* (4,3), not contiguous */
   dlt_manual_seed(3);
   dlt_normal_(a, 0, 1);
   dlt_manual_seed(3);

@@ -52,7 +52,10 @@ Test(unary_tanh, float32_is_within_1_ulp_everywhere) {
     }
     cr_assert(signbit(y[i]) == signbit(want), "tanh(%a) = %a has the wrong sign", x[i], y[i]);
     int64_t d = dist(ord32(y[i]), ord32(want));
-    if (d > worst) { worst = d; at = x[i]; }
+    if (d > worst) {
+      worst = d;
+      at = x[i];
+    }
     if (dist(ord32(libm), ord32(want)) > worst_libm) worst_libm = dist(ord32(libm), ord32(want));
   }
   cr_log_info("float32 tanh: max %lld ulp (at %a), libm tanhf %lld ulp", (long long)worst, at, (long long)worst_libm);
@@ -70,7 +73,7 @@ Test(unary_tanh, float64_is_within_2_ulps_everywhere) {
   const int64_t n = (1LL << 21) + 8;
   double *x = malloc((size_t)n * sizeof *x);
   for (int64_t i = 0; i < n - 8; i++) {
-    uint64_t b = (uint64_t)i * 0x80000000000b5ULL;  /* ~2^43: each exponent gets ~1000 */
+    uint64_t b = (uint64_t)i * 0x80000000000b5ULL; /* ~2^43: each exponent gets ~1000 */
     memcpy(&x[i], &b, 8);
   }
   const double edges[8] = {0.0, -0.0, INFINITY, -INFINITY, NAN, 5e-324, -19.0, 19.1};
@@ -87,7 +90,10 @@ Test(unary_tanh, float64_is_within_2_ulps_everywhere) {
     }
     cr_assert(signbit(y[i]) == signbit(want), "tanh(%a) = %a has the wrong sign", x[i], y[i]);
     int64_t d = dist(ord64(y[i]), ord64(want));
-    if (d > worst) { worst = d; at = x[i]; }
+    if (d > worst) {
+      worst = d;
+      at = x[i];
+    }
     if (dist(ord64(libm), ord64(want)) > worst_libm) worst_libm = dist(ord64(libm), ord64(want));
   }
   cr_log_info("float64 tanh: max %lld ulp (at %a), libm tanh %lld ulp", (long long)worst, at, (long long)worst_libm);

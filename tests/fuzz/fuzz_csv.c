@@ -8,7 +8,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (size == 0) return 0;
-  int header = data[0] % 3 - 1;  /* AUTO, NO_HEADER, HEADER */
+  int header = data[0] % 3 - 1; /* AUTO, NO_HEADER, HEADER */
   dlt_dtype dt = data[0] & 4 ? DLT_FLOAT64 : DLT_FLOAT32;
   dlt_csv *c = dlt_parse_csv((const char *)data + 1, size - 1, header, dt, "fuzz");
   if (!c) {

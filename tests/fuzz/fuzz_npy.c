@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   double sum = 0;
   int64_t n = dlt_numel(t);
-  if ((size_t)n * dlt_dtype_size(t->dtype) > size * 8) __builtin_trap();  /* at most 8 bytes per input byte */
+  if ((size_t)n * dlt_dtype_size(t->dtype) > size * 8) __builtin_trap(); /* at most 8 bytes per input byte */
   for (int64_t k = 0; k < n; k++) sum += dlt_get_flat(t, k);
   dlt_release(t);
   return sum == 12345.678;

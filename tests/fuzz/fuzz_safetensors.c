@@ -24,5 +24,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int i = 0; i < d->nmeta; i++)
     if (strlen(d->meta_keys[i]) + strlen(d->meta_values[i]) > size) __builtin_trap();
   dlt_tensor_dict_free(d);
-  return sum == 12345.678;  /* keeps the reads; libFuzzer ignores the value */
+  return sum == 12345.678; /* keeps the reads; libFuzzer ignores the value */
 }
