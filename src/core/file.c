@@ -4,6 +4,7 @@
 #define _GNU_SOURCE /* O_CLOEXEC, O_NOFOLLOW, getrandom */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,4 +151,44 @@ int dlt_write_tensor_data(FILE *f, const dlt_tensor *t) {
     }
   }
   return used && fwrite(buf, 1, used, f) != used ? -1 : 0;
+}
+
+static double half_to_double(uint16_t h) {
+  int e = h >> 10 & 31, m = h & 1023;
+  double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY)
+                                              : ldexp(m + 1024, e - 25);
+  return h & 0x8000 ? -v : v;
+}
+
+double dlt_decode_number(char kind, int size, const unsigned char *p) {
+  union {
+    float f;
+    double d;
+    int8_t i8;
+    int16_t i16;
+    int32_t i32;
+    int64_t i64;
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u32;
+    uint64_t u64;
+  } u;
+  memcpy(&u, p, (size_t)size);
+  switch (kind) {
+  case 'f': return size == 2 ? half_to_double(u.u16) : size == 4 ? u.f
+                                                                 : u.d;
+  case 'i': return size == 1 ? u.i8 : size == 2 ? u.i16
+                                    : size == 4 ? u.i32
+                                                : (double)u.i64;
+  case 'u': return size == 1 ? u.u8 : size == 2 ? u.u16
+                                    : size == 4 ? u.u32
+                                                : (double)u.u64;
+  case 'g': { /* bfloat16: the top half of a float32 */
+    uint32_t b = (uint32_t)u.u16 << 16;
+    float f;
+    memcpy(&f, &b, 4);
+    return f;
+  }
+  default: return u.u8 != 0;
+  }
 }

@@ -72,6 +72,10 @@ void *dlt_read_file(const char *fn, const char *path, size_t *len);
  * DLT_WRITE_FAILED when it set the error message itself (dlt_fail). */
 #define DLT_WRITE_FAILED (-2)
 int dlt_write_atomic(const char *fn, const char *path, int (*fill)(FILE *f, void *ctx), void *ctx);
+/* The little-endian number at p as a double: kind 'f' (IEEE half, single or double by
+ * size), 'g' (bfloat16), 'i' or 'u' (1, 2, 4 or 8 bytes), 'b' (bool): the element reader
+ * of the .npy and safetensors loaders. */
+double dlt_decode_number(char kind, int size, const unsigned char *p);
 /* writes t's elements in row-major order as little-endian values of its dtype */
 int dlt_write_tensor_data(FILE *f, const dlt_tensor *t);
 

@@ -1,6 +1,5 @@
 /* io_npy.c: NumPy's .npy format (dlt.save_npy / dlt.load_npy): a magic string, a
  * version, a Python dict literal giving descr, fortran_order and shape, then the data. */
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,40 +142,10 @@ bad:
   return 0;
 }
 
-static double half_to_double(uint16_t h) {
-  int e = h >> 10 & 31, m = h & 1023;
-  double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY)
-                                              : ldexp(m + 1024, e - 25);
-  return h & 0x8000 ? -v : v;
-}
-
 static double npy_elem(const npy_dtype *t, const unsigned char *p) {
   unsigned char b[8];
   for (int i = 0; i < t->size; i++) b[i] = t->swap ? p[t->size - 1 - i] : p[i];
-  union {
-    float f;
-    double d;
-    int8_t i8;
-    int16_t i16;
-    int32_t i32;
-    int64_t i64;
-    uint8_t u8;
-    uint16_t u16;
-    uint32_t u32;
-    uint64_t u64;
-  } u;
-  memcpy(&u, b, (size_t)t->size);
-  switch (t->kind) {
-  case 'f': return t->size == 2 ? half_to_double(u.u16) : t->size == 4 ? u.f
-                                                                       : u.d;
-  case 'i': return t->size == 1 ? u.i8 : t->size == 2 ? u.i16
-                                       : t->size == 4 ? u.i32
-                                                      : (double)u.i64;
-  case 'u': return t->size == 1 ? u.u8 : t->size == 2 ? u.u16
-                                       : t->size == 4 ? u.u32
-                                                      : (double)u.u64;
-  default: return u.u8 != 0;
-  }
+  return dlt_decode_number(t->kind, t->size, b);
 }
 
 /* ---------------------------------------------------------------- load */

@@ -1,7 +1,6 @@
 /* io_safetensors.c: the safetensors format (dlt.save / dlt.load); its header is read by
  * core/json.c, files are read and written by core/file.c. */
 #define _POSIX_C_SOURCE 200809L /* strdup */
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,31 +17,32 @@
 typedef struct {
   const char *name;
   int size;
+  char kind; /* dlt_decode_number's: f, g (bfloat16), i, u, b */
 } st_dtype;
 /* readable ones first; index < NREAD means dlt converts it */
 static const st_dtype st_dtypes[] = {
-  {"F32", 4},
-  {"F64", 8},
-  {"F16", 2},
-  {"BF16", 2},
-  {"I8", 1},
-  {"I16", 2},
-  {"I32", 4},
-  {"I64", 8},
-  {"U8", 1},
-  {"U16", 2},
-  {"U32", 4},
-  {"U64", 8},
-  {"BOOL", 1},
+  {"F32", 4, 'f'},
+  {"F64", 8, 'f'},
+  {"F16", 2, 'f'},
+  {"BF16", 2, 'g'},
+  {"I8", 1, 'i'},
+  {"I16", 2, 'i'},
+  {"I32", 4, 'i'},
+  {"I64", 8, 'i'},
+  {"U8", 1, 'u'},
+  {"U16", 2, 'u'},
+  {"U32", 4, 'u'},
+  {"U64", 8, 'u'},
+  {"BOOL", 1, 'b'},
   /* known but not loadable */
-  {"F8_E4M3", 1},
-  {"F8_E5M2", 1},
-  {"F8_E8M0", 1},
-  {"F4", 0},
-  {"F6_E2M3", 0},
-  {"F6_E3M2", 0},
-  {"C64", 8},
-  {"C128", 16},
+  {"F8_E4M3", 1, 0},
+  {"F8_E5M2", 1, 0},
+  {"F8_E8M0", 1, 0},
+  {"F4", 0, 0},
+  {"F6_E2M3", 0, 0},
+  {"F6_E3M2", 0, 0},
+  {"C64", 8, 0},
+  {"C128", 16, 0},
 };
 enum { ST_F32,
        ST_F64,
@@ -59,48 +59,9 @@ enum { ST_F32,
        ST_BOOL,
        ST_NREAD };
 
-static double half_to_double(uint16_t h) {
-  int e = h >> 10 & 31, m = h & 1023;
-  double v = e == 0 ? ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY)
-                                              : ldexp(m + 1024, e - 25);
-  return h & 0x8000 ? -v : v;
-}
-
 /* element i of raw little-endian data of safetensors dtype k, as a double */
 static double st_elem(int k, const unsigned char *p, int64_t i) {
-  union {
-    float f;
-    double d;
-    int8_t i8;
-    int16_t i16;
-    int32_t i32;
-    int64_t i64;
-    uint8_t u8;
-    uint16_t u16;
-    uint32_t u32;
-    uint64_t u64;
-  } u;
-  memcpy(&u, p + i * st_dtypes[k].size, (size_t)st_dtypes[k].size);
-  switch (k) {
-  case ST_F32: return u.f;
-  case ST_F64: return u.d;
-  case ST_F16: return half_to_double(u.u16);
-  case ST_BF16: {
-    uint32_t b = (uint32_t)u.u16 << 16;
-    float f;
-    memcpy(&f, &b, 4);
-    return f;
-  }
-  case ST_I8: return u.i8;
-  case ST_I16: return u.i16;
-  case ST_I32: return u.i32;
-  case ST_I64: return (double)u.i64;
-  case ST_U8: return u.u8;
-  case ST_U16: return u.u16;
-  case ST_U32: return u.u32;
-  case ST_U64: return (double)u.u64;
-  default: return u.u8 != 0; /* BOOL */
-  }
+  return dlt_decode_number(st_dtypes[k].kind, st_dtypes[k].size, p + i * st_dtypes[k].size);
 }
 
 /* ---------------------------------------------------------------- load */
