@@ -154,9 +154,9 @@ static double opt_nonneg(lua_State *L, int o, const char *fn, const char *key, d
   return v;
 }
 
-static int opt_label(lua_State *L, int o, dlt_artist *a) {
+static int opt_label(lua_State *L, int o, const char *fn, dlt_artist *a) {
   const char *s = dlt_lua_optstring(L, o, "label", NULL);
-  if (s && dlt_set_string(&a->label, s) != 0) return dlt_lua_error(L);
+  if (s && dlt_set_string(&a->label, s, fn) != 0) return dlt_lua_error(L);
   return 0;
 }
 
@@ -336,7 +336,7 @@ static void line_options(lua_State *L, int o, const char *fn, dlt_artist *a, int
   ls->mew = opt_nonneg(L, o, fn, "markeredgewidth", opt_nonneg(L, o, fn, "mew", ls->mew));
   a->alpha = opt_alpha(L, o, fn);
   a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
-  opt_label(L, o, a);
+  opt_label(L, o, fn, a);
 }
 
 static void finish_marker_colors(lua_State *L, int o, const char *fn, dlt_artist *a) {
@@ -578,7 +578,7 @@ static int ax_scatter(lua_State *L) {
   if (!a) dlt_lua_error(L);
   a->alpha = opt_alpha(L, o, "scatter");
   a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
-  opt_label(L, o, a);
+  opt_label(L, o, "scatter", a);
   const char *m = dlt_lua_optstring(L, o, "marker", NULL);
   if (m && (dlt_check_marker("scatter", m, &a->ls.marker) != 0 || !a->ls.marker))
     dlt_lua_fail(L, "scatter: unknown marker '%s' (known: o * s ^ v D + x . _ |)", m);
@@ -615,7 +615,7 @@ static dlt_artist *bars(lua_State *L, dlt_axes *ax, const char *fn, const double
   dlt_artist *a = dlt_plot_bars(ax, x0, x1, y0, y1, n);
   if (!a) dlt_lua_error(L);
   a->alpha = opt_alpha(L, o, fn);
-  opt_label(L, o, a);
+  opt_label(L, o, fn, a);
   dlt_rgba c;
   if (opt_color(L, o, fn, "color", &c) || opt_color(L, o, fn, "facecolor", &c)) a->face = c;
   else a->face = dlt_color_cycle(ax->patch_cycle++);
@@ -737,7 +737,7 @@ static int ax_fill_between(lua_State *L) {
   dlt_artist *a = dlt_plot_fill_between(ax, x, y1, y2, n);
   if (!a) dlt_lua_error(L);
   a->alpha = opt_alpha(L, o, "fill_between");
-  opt_label(L, o, a);
+  opt_label(L, o, "fill_between", a);
   dlt_rgba c;
   if (opt_color(L, o, "fill_between", "color", &c) || opt_color(L, o, "fill_between", "facecolor", &c)) a->face = c;
   else a->face = dlt_color_cycle(ax->patch_cycle++);
@@ -782,7 +782,7 @@ static int ax_axvspan(lua_State *L) {
   a->y[0] = a->y[1] = dlt_lua_optnumber(L, o, "ymin", 0);
   a->y[2] = a->y[3] = dlt_lua_optnumber(L, o, "ymax", 1);
   a->alpha = opt_alpha(L, o, "axvspan");
-  opt_label(L, o, a);
+  opt_label(L, o, "axvspan", a);
   dlt_rgba c;
   a->face = dlt_color_cycle(0);
   if (opt_color(L, o, "axvspan", "color", &c) || opt_color(L, o, "axvspan", "facecolor", &c)) a->face = c;
@@ -919,7 +919,7 @@ static int ax_text(lua_State *L) {
   dlt_lua_checkoptions(L, 5, "text", allowed);
   int o = lua_istable(L, 5) ? 5 : 0;
   keep_on_error(L, ax);
-  dlt_artist *a = dlt_plot_text(ax, x, y, s);
+  dlt_artist *a = dlt_plot_text(ax, x, y, s, "text");
   if (!a) dlt_lua_error(L);
   a->fontsize = opt_fontsize(L, o, "text", a->fontsize);
   opt_color(L, o, "text", "color", &a->ls.color);
@@ -1011,7 +1011,7 @@ static int ax_annotate(lua_State *L) {
     lua_pop(L, 1);
   } else if (tc >= DLT_COORD_OFFSET) tx = ty = 0;
   keep_on_error(L, ax);
-  dlt_artist *a = dlt_plot_text(ax, tx, ty, s);
+  dlt_artist *a = dlt_plot_text(ax, tx, ty, s, "annotate");
   if (!a) dlt_lua_error(L);
   a->annot = dlt_calloc(1, sizeof *a->annot);
   if (!a->annot) dlt_lua_error(L);
@@ -1123,7 +1123,7 @@ static int ax_clabel(lua_State *L) {
   }
   c->text = t, c->nlevels = n, c->inl = inl, c->fontsize = fs, c->spacing = sp, c->has_color = has_color, c->color = col;
   for (int i = 0; i < n; i++)
-    if (on[i] && dlt_set_string(&t[i], text[i]) != 0) {
+    if (on[i] && dlt_set_string(&t[i], text[i], "clabel") != 0) {
       dlt_clabel_free(c);
       dlt_lua_error(L);
     }
@@ -1186,7 +1186,7 @@ static int set_label(lua_State *L, int which) {
     if (!lua_isnil(L, -1) || !lua_isnil(L, -2)) dlt_lua_fail(L, "%s: options pad and loc are for set_title", names[which]);
     lua_pop(L, 2);
   }
-  if (dlt_set_string(dst, s) != 0) dlt_lua_error(L);
+  if (dlt_set_string(dst, s, names[which]) != 0) dlt_lua_error(L);
   return 0;
 }
 static int ax_set_title(lua_State *L) { return set_label(L, 0); }

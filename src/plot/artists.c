@@ -253,11 +253,11 @@ dlt_artist *dlt_plot_image(dlt_axes *ax, const double *M, int rows, int cols) {
   return a;
 }
 
-dlt_artist *dlt_plot_text(dlt_axes *ax, double x, double y, const char *s) {
+dlt_artist *dlt_plot_text(dlt_axes *ax, double x, double y, const char *s, const char *fn) {
   dlt_artist *a = dlt_artist_new(ax, DLT_ART_TEXT);
   if (!a) return NULL;
   a->x = copy(&x, 1), a->y = copy(&y, 1);
-  if (!a->x || !a->y || dlt_set_string(&a->text, s) != 0) return undo(ax);
+  if (!a->x || !a->y || dlt_set_string(&a->text, s, fn) != 0) return undo(ax);
   a->n = 1;
   a->fontsize = ax->fig->st.font_size;
   a->ls.color = ax->fig->st.label_color;

@@ -28,12 +28,12 @@ static long bad_utf8(const unsigned char *s) {
   return -1;
 }
 
-int dlt_set_string(char **dst, const char *s) {
+int dlt_set_string(char **dst, const char *s, const char *fn) {
   char *c = NULL;
   long bad = s ? bad_utf8((const unsigned char *)s) : -1;
   if (bad >= 0)
-    return dlt_failn("text is not valid UTF-8 (byte %ld is 0x%02x): labels, titles and texts are UTF-8 strings",
-                     bad + 1, (unsigned)(unsigned char)s[bad]);
+    return dlt_failn("%s: text is not valid UTF-8 (byte %ld is 0x%02x): labels, titles and texts are UTF-8 strings",
+                     fn, bad + 1, (unsigned)(unsigned char)s[bad]);
   if (s) {
     c = dlt_malloc(strlen(s) + 1);
     if (!c) return -1;
@@ -171,7 +171,7 @@ dlt_axes *dlt_axes_twin(dlt_axes *ax, int kind) {
 }
 
 int dlt_figure_suptitle(dlt_figure *f, const char *s, double size) {
-  if (dlt_set_string(&f->suptitle, s) != 0) return -1;
+  if (dlt_set_string(&f->suptitle, s, "suptitle") != 0) return -1;
   f->suptitle_size = size > 0 ? size : f->st.font_size * f->st.figtitle_scale;
   return 0;
 }
@@ -180,5 +180,5 @@ int dlt_axes_colorbar(dlt_axes *ax, dlt_artist *m, const char *label) {
   if (!m->mapped)
     return dlt_failn("colorbar: the mappable has no colormap (use contour, contourf, imshow or scatter with c)");
   ax->cbar = m;
-  return dlt_set_string(&ax->cbar_label, label);
+  return dlt_set_string(&ax->cbar_label, label, "colorbar");
 }

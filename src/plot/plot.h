@@ -297,7 +297,7 @@ dlt_axes *dlt_figure_subplot(dlt_figure *f, int nrows, int ncols, int first, int
 /* twinx (kind 'x') or twiny ('y'): a new axes over ax sharing its x (or y) */
 dlt_axes *dlt_axes_twin(dlt_axes *ax, int kind);
 int dlt_figure_suptitle(dlt_figure *f, const char *s, double size);
-int dlt_set_string(char **dst, const char *s);
+int dlt_set_string(char **dst, const char *s, const char *fn);
 int dlt_axes_colorbar(dlt_axes *ax, dlt_artist *mappable, const char *label);
 /* ticks_fixed.c: fixes n ticks of one axis at v, labelled lab (NULL: formatted as usual);
  * copied. -1 with dlt_error() */
@@ -327,7 +327,7 @@ dlt_artist *dlt_plot_contour(dlt_axes *ax, const double *X, const double *Y, con
                              int rows, int cols, int xy2d, const double *levels, int nlevels,
                              int nauto, int filled);
 dlt_artist *dlt_plot_image(dlt_axes *ax, const double *M, int rows, int cols);
-dlt_artist *dlt_plot_text(dlt_axes *ax, double x, double y, const char *s);
+dlt_artist *dlt_plot_text(dlt_axes *ax, double x, double y, const char *s, const char *fn);
 /* counts (bins of them) of data between edges (bins+1); density divides by n*width */
 int dlt_histogram(const double *v, int64_t n, const double *edges, int bins, int density,
                   double *counts);

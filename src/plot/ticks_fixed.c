@@ -27,7 +27,7 @@ int dlt_axes_set_ticks(dlt_axes *ax, int yaxis, const double *v, int n, const ch
   }
   if (n) memcpy(nv, v, (size_t)n * sizeof *nv);
   for (int i = 0; lab && i < n; i++)
-    if (dlt_set_string(&nl[i], lab[i]) != 0) {
+    if (dlt_set_string(&nl[i], lab[i], fn) != 0) {
       for (int k = 0; k < i; k++) free(nl[k]);
       free(nv), free(nl);
       return -1;

@@ -479,9 +479,9 @@ Test(plot_layout, tight_layout_keeps_labels_inside_the_figure) {
   dlt_axes *ax = dlt_figure_add_axes(f, 1, 1, 0, 0);
   double x[] = {0, 1000}, y[] = {-123456, 5};
   dlt_plot_line(ax, x, y, 2);
-  dlt_set_string(&ax->ylabel, "a long y label");
-  dlt_set_string(&ax->xlabel, "x");
-  dlt_set_string(&ax->title, "Title\nsecond line");
+  dlt_set_string(&ax->ylabel, "a long y label", "test");
+  dlt_set_string(&ax->xlabel, "x", "test");
+  dlt_set_string(&ax->title, "Title\nsecond line", "test");
   f->tight = 1;
   cr_assert_eq(dlt_figure_layout(f), 0);
   /* 1.08 font sizes of padding on each side: 15 px at 10 pt and 100 dpi */
@@ -512,7 +512,7 @@ Test(plot_legend, best_takes_the_first_corner_free_of_data) {
   double x[40], y[40];
   for (int i = 0; i < 40; i++) x[i] = 0.7 + 0.3 * (i % 8) / 7, y[i] = 0.7 + 0.3 * (i / 8) / 4;
   dlt_artist *a = dlt_plot_scatter(ax, x, y, 40);
-  dlt_set_string(&a->label, "points");
+  dlt_set_string(&a->label, "points", "test");
   ax->legend = 1, ax->legend_loc = DLT_LOC_BEST;
   dlt_box b = legend_box(f, ax);
   double pad = 0.5 * 10 / 72.0 * 100; /* borderaxespad 0.5 font sizes */
@@ -523,7 +523,7 @@ Test(plot_legend, best_takes_the_first_corner_free_of_data) {
   dlt_artist *line = dlt_plot_line(ax, x, y, 8);
   ax->art[0] = line; /* only the new line: drop the scatter from consideration */
   ax->nart = 1;
-  dlt_set_string(&line->label, "top");
+  dlt_set_string(&line->label, "top", "test");
   b = legend_box(f, ax);
   cr_expect(fabs(b.x0 - (ax->bx + pad)) < 1e-6 && fabs(b.y1 - (ax->by + ax->bh - pad)) < 1e-6,
             "legend at the lower left (%g..%g, %g..%g)", b.x0, b.x1, b.y0, b.y1);

@@ -67,8 +67,8 @@ static dlt_figure *busy_figure(void) {
   for (int i = 0; i < 200; i++) x[i] = i / 199.0, y[i] = sin(9 * x[i]) + 0.3 * cos(31 * x[i]);
   cr_assert(dlt_plot_line(bx, x, y, 200));
   cr_assert(dlt_plot_scatter(bx, x, y, 200));
-  dlt_set_string(&bx->title, "noise, a line and 200 markers");
-  dlt_set_string(&bx->xlabel, "x");
+  dlt_set_string(&bx->title, "noise, a line and 200 markers", "test");
+  dlt_set_string(&bx->xlabel, "x", "test");
   return f;
 }
 
@@ -285,7 +285,7 @@ static dlt_figure *banded_figure(double face_alpha) {
   cr_assert(bars);
   bars->alpha = 0.7, bars->has_edge = 1, bars->edge = (dlt_rgba){0, 0, 0, 1}, bars->lw = 1;
   ax->ylim[0] = 0.3, ax->ylim[1] = 9.7, ax->ylim_set = 1;
-  dlt_set_string(&ax->title, "bars cut by the clip");
+  dlt_set_string(&ax->title, "bars cut by the clip", "test");
   static double X[G * G], Y[G * G], Z[G * G];
   for (int i = 0; i < G; i++)
     for (int j = 0; j < G; j++)
@@ -302,7 +302,7 @@ static dlt_figure *banded_figure(double face_alpha) {
   cr_assert(im);
   dlt_artist_autoscale_norm(im);
   cr_assert_eq(dlt_axes_colorbar(cx, im, NULL), 0);
-  dlt_set_string(&cx->xlabel, "image");
+  dlt_set_string(&cx->xlabel, "image", "test");
   return f; /* not tight: tight_layout starts from the last layout, so a second save could move things */
 }
 

@@ -559,15 +559,16 @@ T.test("NaN prints as nan, in printouts and in messages", function()
     "DataLoader: batch_size must be an integer, got nan")
 end)
 
-T.test("invalid UTF-8 in a label, title, text or tick label is refused when given, not at savefig", function()
+T.test("invalid UTF-8 in a label, title, text or tick label is refused when given, naming the call, not at savefig", function()
   local fig, ax = dlt.plot.subplots()
-  local msg = "text is not valid UTF-8"
-  T.raises(function() ax:plot({ 1, 2 }, { 1, 2 }, { label = "\xff\xfe" }) end, msg .. " (byte 1 is 0xff)")
-  T.raises(function() ax:set_title("ok\xc3") end, msg .. " (byte 3 is 0xc3)")
-  T.raises(function() ax:set_xlabel("\xed\xa0\x80") end, msg)        -- a UTF-16 surrogate
-  T.raises(function() ax:text(0, 0, "\xc0\xaf") end, msg)            -- an overlong '/'
-  T.raises(function() fig:suptitle("\xf5\x80\x80\x80") end, msg)   -- past U+10FFFF
-  T.raises(function() ax:set_xticks({ 0, 1 }, { "ok", "\x80" }) end, msg)
+  local msg = ": text is not valid UTF-8"
+  T.raises(function() ax:plot({ 1, 2 }, { 1, 2 }, { label = "\xff\xfe" }) end, "plot" .. msg .. " (byte 1 is 0xff)")
+  T.raises(function() ax:set_title("ok\xc3") end, "set_title" .. msg .. " (byte 3 is 0xc3)")
+  T.raises(function() ax:set_xlabel("\xed\xa0\x80") end, "set_xlabel" .. msg)        -- a UTF-16 surrogate
+  T.raises(function() ax:text(0, 0, "\xc0\xaf") end, "text" .. msg)                  -- an overlong '/'
+  T.raises(function() fig:suptitle("\xf5\x80\x80\x80") end, "suptitle" .. msg)       -- past U+10FFFF
+  T.raises(function() ax:set_xticks({ 0, 1 }, { "ok", "\x80" }) end, "set_xticks" .. msg)
+  T.raises(function() ax:scatter({ 1 }, { 1 }, { label = "\xff" }) end, "scatter" .. msg)
   ax:set_title("Temp\xc3\xa9rature \xe2\x80\x93 \xe2\x9c\x93")    -- valid UTF-8 still draws
   local path = os.tmpname() .. ".png"
   fig:savefig(path)
