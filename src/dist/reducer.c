@@ -20,10 +20,9 @@
 typedef struct {
   dlt_dtype dtype;
   int64_t numel;
-  void *buf;            /* the gradients of its parameters, flat (without shm) */
-  int64_t shm_off;      /* with shm: its offset in bytes in this rank's part */
-  int nparams, missing; /* missing: gradients not yet copied in this backward */
-  bool launched;
+  void *buf;             /* the gradients of its parameters, flat (without shm) */
+  int64_t shm_off;       /* with shm: its offset in bytes in this rank's part */
+  int nparams, missing;  /* missing: gradients not yet copied in this backward */
   dlt_comm_request *req; /* the sum in flight, NULL when none or finished */
 } bucket;
 
@@ -149,10 +148,7 @@ void dlt_reducer_prepare(dlt_reducer *r) {
   if (r->armed) return;
   r->armed = true;
   r->next_launch = 0;
-  for (int k = 0; k < r->nbuckets; k++) {
-    r->buckets[k].missing = r->buckets[k].nparams;
-    r->buckets[k].launched = false;
-  }
+  for (int k = 0; k < r->nbuckets; k++) r->buckets[k].missing = r->buckets[k].nparams;
   for (int i = 0; i < r->n; i++) r->slots[i].ready = false;
 }
 
@@ -201,7 +197,6 @@ static int launch_ready(dlt_reducer *r, bool early) {
   while (r->next_launch < r->nbuckets && r->buckets[r->next_launch].missing == 0) {
     bucket *bk = &r->buckets[r->next_launch++];
     if (dlt_comm_iallreduce_sum("DistributedDataParallel", bk->buf, bk->numel, bk->dtype, &bk->req)) return -1;
-    bk->launched = true;
     r->early += early;
   }
   return 0;
@@ -274,13 +269,13 @@ static int shared_sums(dlt_reducer *r) {
 
 /* .grad = the parameter's slice of its bucket, which holds the average now */
 static int bind_grads(dlt_reducer *r) {
+  char *mine = dlt_comm_shared_mine(r->shm);
+  if (!mine) return dlt_failn("DistributedDataParallel: no process group: it was destroyed");
   for (int i = 0; i < r->n; i++) {
     slot *s = &r->slots[i];
     bucket *bk = &r->buckets[s->bucket];
     dlt_tensor *p = s->param;
     int64_t off = bk->shm_off + s->offset * (int64_t)dlt_dtype_size(bk->dtype);
-    char *mine = dlt_comm_shared_mine(r->shm);
-    if (!mine) return dlt_failn("DistributedDataParallel: no process group: it was destroyed");
     dlt_tensor *g = p->grad;
     if (!g || dlt_data(g) != mine + off || !dlt_same_shape(g, p) || g->dtype != p->dtype || !dlt_is_contiguous(g)) {
       if (!(g = dlt_comm_shared_tensor(r->shm, off, p->ndim, p->shape, p->dtype))) return -1;

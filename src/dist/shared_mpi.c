@@ -64,17 +64,15 @@ static dlt_comm_shared *create(int64_t nbytes) {
   MPI_Comm node = MPI_COMM_NULL;
   if (MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node) != MPI_SUCCESS) ok = 0;
   if (ok) MPI_Comm_size(node, &nsize);
-  ok = ok && nsize == wsize;
+  if (ok && nsize == wsize) s->part = calloc((size_t)nsize, sizeof *s->part);
+  ok = s && s->part;
   MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   void *mine = NULL;
   MPI_Aint size = (MPI_Aint)((nbytes + 63) / 64 * 64); /* parts on 64-byte lines */
   int got = ok && MPI_Win_allocate_shared(size, 1, MPI_INFO_NULL, node, &mine, &s->win) == MPI_SUCCESS;
   int all = got;
   MPI_Allreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-  if (all) s->part = calloc((size_t)nsize, sizeof *s->part);
-  int mapped = all && s->part;
-  MPI_Allreduce(MPI_IN_PLACE, &mapped, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
-  if (!mapped) {
+  if (!all) {
     if (got) MPI_Win_free(&s->win);
     if (node != MPI_COMM_NULL) MPI_Comm_free(&node);
     if (s) free(s->part);
