@@ -275,6 +275,16 @@ static void set_contiguous_strides(dlt_tensor *t) {
   }
 }
 
+/* a contiguous tensor of shape over s, or NULL (s then stays the caller's) */
+static dlt_tensor *contiguous_over(dlt_storage *s, int ndim, const int64_t *shape, dlt_dtype dtype) {
+  dlt_tensor *t = header_new(s, dtype);
+  if (!t) return NULL;
+  t->ndim = ndim;
+  for (int i = 0; i < ndim; i++) t->shape[i] = shape[i]; /* shape may be NULL for a scalar; no `rep movs` */
+  set_contiguous_strides(t);
+  return t;
+}
+
 dlt_tensor *dlt_empty(int ndim, const int64_t *shape, dlt_dtype dtype) {
   if (ndim < 0 || ndim > DLT_MAXDIM) return dlt_fail("tensor: %d dimensions, at most %d allowed", ndim, DLT_MAXDIM);
   size_t n = 1, nz = 1; /* nz: the product of the nonzero sizes, which the strides reach */
@@ -289,14 +299,8 @@ dlt_tensor *dlt_empty(int ndim, const int64_t *shape, dlt_dtype dtype) {
   if (nz > (size_t)INT64_MAX) return dlt_fail("tensor: the sizes multiply past 2^63 (strides overflow)");
   dlt_storage *s = storage_new(nbytes);
   if (!s) return NULL;
-  dlt_tensor *t = header_new(s, dtype);
-  if (!t) {
-    storage_release(s);
-    return NULL;
-  }
-  t->ndim = ndim;
-  for (int i = 0; i < ndim; i++) t->shape[i] = shape[i]; /* shape may be NULL for a scalar; no `rep movs` */
-  set_contiguous_strides(t);
+  dlt_tensor *t = contiguous_over(s, ndim, shape, dtype);
+  if (!t) storage_release(s);
   return t;
 }
 
@@ -307,14 +311,8 @@ dlt_tensor *dlt_from_memory(void *data, int ndim, const int64_t *shape, dlt_dtyp
   dlt_storage *s = list_pop(&free_storages);
   if (!s && !(s = dlt_malloc(sizeof *s))) return NULL;
   *s = (dlt_storage){data, (size_t)n * dlt_dtype_size(dtype), 1, 0, release, ctx};
-  dlt_tensor *t = header_new(s, dtype);
-  if (!t) {
-    list_push(&free_storages, s);
-    return NULL;
-  }
-  t->ndim = ndim;
-  for (int i = 0; i < ndim; i++) t->shape[i] = shape[i];
-  set_contiguous_strides(t);
+  dlt_tensor *t = contiguous_over(s, ndim, shape, dtype);
+  if (!t) list_push(&free_storages, s); /* not released: its owner keeps the memory */
   return t;
 }
 
