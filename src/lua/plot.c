@@ -910,6 +910,18 @@ static int align(lua_State *L, const char *fn, const char *s, int horizontal) {
   return dlt_lua_fail(L, "%s: unknown %s alignment '%s'", fn, horizontal ? "horizontal" : "vertical", s);
 }
 
+/* a text's fontsize, color, alpha, zorder, ha/va (or their long names) and clip_on */
+static void text_style(lua_State *L, int o, const char *fn, dlt_artist *a) {
+  a->fontsize = opt_fontsize(L, o, fn, a->fontsize);
+  opt_color(L, o, fn, "color", &a->ls.color);
+  a->alpha = opt_alpha(L, o, fn);
+  a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
+  const char *ha = dlt_lua_optstring(L, o, "ha", dlt_lua_optstring(L, o, "horizontalalignment", "left"));
+  const char *va = dlt_lua_optstring(L, o, "va", dlt_lua_optstring(L, o, "verticalalignment", "baseline"));
+  a->ha = align(L, fn, ha, 1), a->va = align(L, fn, va, 0);
+  a->unclipped = !dlt_lua_optboolean(L, o, "clip_on", 0);
+}
+
 static int ax_text(lua_State *L) {
   static const char *const allowed[] = {"fontsize", "color", "ha", "va", "horizontalalignment",
                                         "verticalalignment", "alpha", "zorder", "clip_on", NULL};
@@ -921,14 +933,7 @@ static int ax_text(lua_State *L) {
   keep_on_error(L, ax);
   dlt_artist *a = dlt_plot_text(ax, x, y, s, "text");
   if (!a) dlt_lua_error(L);
-  a->fontsize = opt_fontsize(L, o, "text", a->fontsize);
-  opt_color(L, o, "text", "color", &a->ls.color);
-  a->alpha = opt_alpha(L, o, "text");
-  a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
-  const char *ha = dlt_lua_optstring(L, o, "ha", dlt_lua_optstring(L, o, "horizontalalignment", "left"));
-  const char *va = dlt_lua_optstring(L, o, "va", dlt_lua_optstring(L, o, "verticalalignment", "baseline"));
-  a->ha = align(L, "text", ha, 1), a->va = align(L, "text", va, 0);
-  a->unclipped = !dlt_lua_optboolean(L, o, "clip_on", 0);
+  text_style(L, o, "text", a);
   return 0;
 }
 
@@ -1022,14 +1027,7 @@ static int ax_annotate(lua_State *L) {
     if (!lua_isnil(L, -1)) arrow_options(L, lua_gettop(L), an, &ax->fig->st);
     lua_pop(L, 1);
   }
-  a->fontsize = opt_fontsize(L, o, "annotate", a->fontsize);
-  opt_color(L, o, "annotate", "color", &a->ls.color);
-  a->alpha = opt_alpha(L, o, "annotate");
-  a->zorder = dlt_lua_optnumber(L, o, "zorder", a->zorder);
-  const char *ha = dlt_lua_optstring(L, o, "ha", dlt_lua_optstring(L, o, "horizontalalignment", "left"));
-  const char *va = dlt_lua_optstring(L, o, "va", dlt_lua_optstring(L, o, "verticalalignment", "baseline"));
-  a->ha = align(L, "annotate", ha, 1), a->va = align(L, "annotate", va, 0);
-  a->unclipped = !dlt_lua_optboolean(L, o, "clip_on", 0);
+  text_style(L, o, "annotate", a);
   return 0;
 }
 
