@@ -60,6 +60,14 @@ function M.raises(fn, pattern, what)
   return err
 end
 
+-- a fresh directory: returns path(name), a file in it, and remove(), which deletes it
+function M.tmpdir()
+  local dir = os.tmpname()
+  os.remove(dir)
+  assert(os.execute("mkdir -p " .. dir))
+  return function(name) return dir .. "/" .. name end, function() os.execute("rm -rf " .. dir) end
+end
+
 -- s as one single-quoted shell word
 function M.quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 

@@ -8,10 +8,7 @@ local plt = dlt.plot
 
 plt.style.use("seaborn-v0_8-whitegrid")
 
-local tmpdir = os.tmpname()
-os.remove(tmpdir)
-assert(os.execute("mkdir -p " .. tmpdir))
-local function tmp(name) return tmpdir .. "/" .. name end
+local tmp, remove_tmpdir = T.tmpdir()
 
 -- width and height from a PNG's IHDR chunk
 local function png_size(path)
@@ -322,4 +319,4 @@ T.test("figures are collected once closed", function()
 end)
 
 T.run()
-os.execute("rm -rf " .. tmpdir)
+remove_tmpdir()

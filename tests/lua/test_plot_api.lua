@@ -10,10 +10,7 @@ local plt = dlt.plot
 
 plt.style.use("seaborn-v0_8-whitegrid")
 
-local tmpdir = os.tmpname()
-os.remove(tmpdir)
-assert(os.execute("mkdir -p " .. tmpdir))
-local function tmp(name) return tmpdir .. "/" .. name end
+local tmp, remove_tmpdir = T.tmpdir()
 
 -- the figure as an (H, W, 3|4) tensor, through a PNG file
 local function pixels(fig, opts)
@@ -22,21 +19,26 @@ local function pixels(fig, opts)
   return plt.imread(path)
 end
 
--- the columns [c0, c1] and rows [r0, r1] (1-based) holding ink darker than 0.5 in
--- rows r0..r1 of img (nil when none)
-local function ink_box(img, r0, r1)
-  local H, W = img:size(1), img:size(2)
-  local grey = img:narrow(3, 1, 3):mean(3):tolist()
+-- the columns x0..x1 and rows y0..y1 (1-based) of the pixels in rows r0..r1 of img whose
+-- red, green and blue satisfy hit (nil when none)
+local function box_where(img, r0, r1, hit)
+  local t = img:narrow(3, 1, 3):tolist()
   local x0, x1, y0, y1
-  for r = math.max(1, r0), math.min(H, r1) do
-    for c = 1, W do
-      if grey[r][c] < 0.5 then
+  for r = math.max(1, r0), math.min(#t, r1) do
+    for c = 1, #t[r] do
+      local p = t[r][c]
+      if hit(p[1], p[2], p[3]) then
         x0, x1 = math.min(x0 or c, c), math.max(x1 or c, c)
         y0, y1 = math.min(y0 or r, r), math.max(y1 or r, r)
       end
     end
   end
   return x0, x1, y0, y1
+end
+
+-- the box of the ink (grey darker than 0.5) in rows r0..r1 of img
+local function ink_box(img, r0, r1)
+  return box_where(img, r0, r1, function(r, g, b) return (r + g + b) / 3 < 0.5 end)
 end
 
 -- the axes box in pixels (1-based columns and rows): left, right, top, bottom
@@ -283,20 +285,11 @@ T.test("savefig bbox_inches = 'tight' crops to the drawing plus pad_inches; tran
   plt.close(fig)
 end)
 
--- the ink (grey < 0.5 or, with color, near that colour) columns x0..x1 and rows y0..y1 of img
+-- the box of the pixels of img within tol of colour rgb in each channel
 local function colour_box(img, rgb, tol)
-  local t = img:narrow(3, 1, 3):tolist()
-  local x0, x1, y0, y1
-  for r = 1, #t do
-    for c = 1, #t[r] do
-      local p = t[r][c]
-      if math.abs(p[1] - rgb[1]) < tol and math.abs(p[2] - rgb[2]) < tol and math.abs(p[3] - rgb[3]) < tol then
-        x0, x1 = math.min(x0 or c, c), math.max(x1 or c, c)
-        y0, y1 = math.min(y0 or r, r), math.max(y1 or r, r)
-      end
-    end
-  end
-  return x0, x1, y0, y1
+  return box_where(img, 1, img:size(1), function(r, g, b)
+    return math.abs(r - rgb[1]) < tol and math.abs(g - rgb[2]) < tol and math.abs(b - rgb[3]) < tol
+  end)
 end
 
 T.test("errorbar draws bars of yerr and xerr (symmetric or {lower, upper}) that count in the limits", function()
@@ -461,4 +454,4 @@ T.test("clabel writes each level on its lines, breaking them under the labels (i
 end)
 
 T.run()
-os.execute("rm -rf " .. tmpdir)
+remove_tmpdir()
