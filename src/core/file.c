@@ -86,19 +86,6 @@ static int open_temp(const char *path, char **tmp) {
   return -1;
 }
 
-/* the directory entry of the rename made durable too (best effort: some file systems
- * cannot sync a directory) */
-static void sync_dir(const char *path) {
-  const char *slash = strrchr(path, '/');
-  char dir[4096];
-  size_t k = slash ? (size_t)(slash - path) : 0;
-  if (k >= sizeof dir) return;
-  if (slash) memcpy(dir, path, k ? k : 1), dir[k ? k : 1] = 0;
-  else dir[0] = '.', dir[1] = 0;
-  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) fsync(fd), close(fd);
-}
-
 int dlt_write_atomic(const char *fn, const char *path, int (*fill)(FILE *f, void *ctx), void *ctx) {
   char *tmp = NULL;
   int fd = open_temp(path, &tmp);
@@ -122,7 +109,6 @@ int dlt_write_atomic(const char *fn, const char *path, int (*fill)(FILE *f, void
   free(tmp);
   if (rc == DLT_WRITE_FAILED) return -1; /* fill named the failure itself */
   if (rc != 0) return dlt_failn("%s: cannot write '%s': %s", fn, path, strerror(e));
-  sync_dir(path);
   return 0;
 }
 
