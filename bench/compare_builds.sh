@@ -11,6 +11,11 @@
 #               not run). Builds before 28dc038 ("one thread set means one thread")
 #               split GEMMs over two threads even when one was set: compare those on 2.
 #   plot        one process drawing the Rosenbrock figure to a PNG: wall and CPU time
+#   start-up    `dltlua -e ''` (for dlt's dltlua, `require "dlt"`): the best of 10 runs
+# Figures go to a directory made by mktemp -d, so TMPDIR chooses the file system: on a
+# disk each figure costs the builds' fsync (the new one syncs before its rename, the
+# old one did not); TMPDIR=/dev/shm (tmpfs, where fsync returns at once) leaves only
+# the work of drawing and encoding. The table's first line says which it was.
 # The training-step and plot drivers are this tree's, the same workload for both.
 # Any run that fails stops the comparison (a failed run would look fast).
 set -eu
@@ -52,6 +57,16 @@ notebook_us() {
   echo "$wall $cpu"
 }
 plot_us() { timed_us "$root" "$1" bench/bench_plot.lua --figure "$tmp/rosenbrock.png"; }
+# the best wall time in microseconds of 10 starts of $1 doing nothing
+startup_us() {
+  local i t w c b=
+  for i in $(seq 10); do
+    t=$(timed_us "$root" "$1" -e '')
+    read -r w c <<< "$t"
+    b=$(min "$b" "$w")
+  done
+  echo "$b"
+}
 # "a b": the dlt time per step in us of (a) the notebook net and (b) the MLP, on $2 threads
 train_step() {
   local out
@@ -76,6 +91,7 @@ for r in $(seq "$rounds"); do
     read -r w c <<< "$t"
     best[$which.pw]=$(min "${best[$which.pw]:-}" "$w")
     best[$which.pc]=$(min "${best[$which.pc]:-}" "$c")
+    best[$which.su]=$(min "${best[$which.su]:-}" "$(startup_us "$exe")")
     for th in 1 2; do
       t=$(train_step "$exe" $th)
       read -r a b <<< "$t"
@@ -89,6 +105,7 @@ done
 ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 ms() { awk "BEGIN { printf \"%.1f ms\", $1 / 1000 }"; }
 row() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$4"; }
+echo "figures written to $(df --output=fstype "$tmp" | tail -1) ($tmp)"
 printf '| best of %d rounds | old | new | new / old |\n|---|---|---|---|\n' "$rounds"
 row "notebook, six scripts, wall" "$(ms "${best[old.nbw]}")" "$(ms "${best[new.nbw]}")" "$(ratio "${best[new.nbw]}" "${best[old.nbw]}")"
 row "notebook, six scripts, CPU" "$(ms "${best[old.nbc]}")" "$(ms "${best[new.nbc]}")" "$(ratio "${best[new.nbc]}" "${best[old.nbc]}")"
@@ -98,3 +115,4 @@ for th in 1 2; do
 done
 row "plot, Rosenbrock figure process, wall" "$(ms "${best[old.pw]}")" "$(ms "${best[new.pw]}")" "$(ratio "${best[new.pw]}" "${best[old.pw]}")"
 row "plot, Rosenbrock figure process, CPU" "$(ms "${best[old.pc]}")" "$(ms "${best[new.pc]}")" "$(ratio "${best[new.pc]}" "${best[old.pc]}")"
+row "start-up, dltlua -e '', wall (best of 10 a round)" "$(ms "${best[old.su]}")" "$(ms "${best[new.su]}")" "$(ratio "${best[new.su]}" "${best[old.su]}")"
