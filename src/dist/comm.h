@@ -1,6 +1,7 @@
-/* comm.h: dlt's transport, a thin layer over MPI's world communicator (comm_mpi.c), or
- * over nothing when dlt was built without MPI (comm_none.c: every call fails saying how
- * to enable it). Ranks are 0-based here, as MPI's; the Lua bindings add 1.
+/* comm.h: dlt's transport, a thin layer over MPI's world communicator (comm_mpi.c, in
+ * the MPI module that comm_load.c opens on first use), or over nothing when there is no
+ * module or dlt was built without MPI (every call fails saying how to get it). Ranks are
+ * 0-based here, as MPI's; the Lua bindings add 1.
  * Buffers must be contiguous; the caller checks shapes and dtypes. */
 #ifndef DLT_DIST_COMM_H
 #define DLT_DIST_COMM_H
@@ -15,8 +16,11 @@ typedef enum { DLT_REDUCE_SUM,
                DLT_REDUCE_MAX,
                DLT_REDUCE_MIN } dlt_reduce_op;
 
-/* true when dlt was built with MPI */
+/* true when the MPI module is loaded (the first call loads it): dlt was built with MPI
+ * and its module was found */
 bool dlt_comm_available(void);
+/* sets the error "fn: why MPI is not available, and how to get it"; returns -1 */
+int dlt_comm_unavailable(const char *fn);
 /* starts MPI (once per process: MPI cannot be restarted after finalize); a process not
  * started by an MPI launcher (mpirun) is a group of one and starts no MPI */
 int dlt_comm_init(void);

@@ -1,6 +1,7 @@
-/* comm_mpi.c: dlt's transport over MPI_COMM_WORLD: start and stop, the collectives on
- * raw buffers, the agreement check and the nonblocking sum DDP overlaps with backward.
- * MPI returns its errors here (MPI_ERRORS_RETURN) and they become dlt errors. */
+/* comm_mpi.c: dlt's transport over MPI_COMM_WORLD, in the MPI module (dlt_mpi.so, see
+ * mpi_module.h): start and stop, the collectives on raw buffers, the agreement check and
+ * the nonblocking sum DDP overlaps with backward, and the module's entry point. MPI
+ * returns its errors here (MPI_ERRORS_RETURN) and they become dlt errors. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,28 +9,29 @@
 
 #include <mpi.h>
 
-#include "dist/comm.h"
+#include "dist/mpi_module.h"
 
 static bool active, finalized;
 static bool local_only; /* a group of this one process, MPI not started */
 static int rank_, size_;
 
-bool dlt_comm_available(void) { return true; }
-bool dlt_comm_active(void) { return active; }
-int dlt_comm_rank(void) { return rank_; }
-int dlt_comm_size(void) { return size_; }
+const dlt_mpi_host *dlt_mpi_core;
+
+bool dlt_mpi_active(void) { return active; }
+static int comm_rank(void) { return rank_; }
+int dlt_mpi_size(void) { return size_; }
 
 /* the MPI error rc as a dlt error naming fn and this rank (1-based, as Lua shows ranks) */
 static int mpi_fail(const char *fn, int rc) {
   char msg[MPI_MAX_ERROR_STRING];
   int len = 0;
   if (MPI_Error_string(rc, msg, &len) != MPI_SUCCESS) snprintf(msg, sizeof msg, "error %d", rc);
-  return dlt_failn("%s: rank %d of %d: MPI failed: %s", fn, rank_ + 1, size_, msg);
+  return dlt_mpi_core->failn("%s: rank %d of %d: MPI failed: %s", fn, rank_ + 1, size_, msg);
 }
 
 static int check_active(const char *fn) {
   if (active) return 0;
-  return dlt_failn("%s: no process group: call dlt.distributed.init_process_group() first", fn);
+  return dlt_mpi_core->failn("%s: no process group: call dlt.distributed.init_process_group() first", fn);
 }
 
 /* Launchers tell their processes the job's size: Open MPI's mpirun, MPICH's hydra (PMI),
@@ -38,8 +40,8 @@ static bool launched(void) {
   return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") || getenv("PMIX_RANK");
 }
 
-int dlt_comm_init(void) {
-  if (active) return dlt_failn("init_process_group: the process group is already initialized");
+static int comm_init(void) {
+  if (active) return dlt_mpi_core->failn("init_process_group: the process group is already initialized");
   if (!launched()) {
     /* run without mpirun: a world of one, so a data-parallel script runs unchanged */
     local_only = active = true;
@@ -47,13 +49,13 @@ int dlt_comm_init(void) {
     size_ = 1;
     return 0;
   }
-  if (finalized) return dlt_failn("init_process_group: MPI cannot start again after destroy_process_group()");
+  if (finalized) return dlt_mpi_core->failn("init_process_group: MPI cannot start again after destroy_process_group()");
   int inited = 0;
   MPI_Initialized(&inited);
   if (!inited) {
     /* FUNNELED: dlt's helper threads never call MPI, only the thread that runs Lua */
     int provided, rc = MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
-    if (rc != MPI_SUCCESS) return dlt_failn("init_process_group: MPI_Init failed (error %d)", rc);
+    if (rc != MPI_SUCCESS) return dlt_mpi_core->failn("init_process_group: MPI_Init failed (error %d)", rc);
   }
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
   MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
@@ -62,7 +64,7 @@ int dlt_comm_init(void) {
   return 0;
 }
 
-int dlt_comm_finalize(void) {
+static int comm_finalize(void) {
   if (!active) return 0;
   active = false;
   if (local_only) {
@@ -70,16 +72,16 @@ int dlt_comm_finalize(void) {
     return 0;
   }
   finalized = true;
-  dlt_comm_shared_free_all();
+  dlt_mpi_shared_free_all();
   int rc = MPI_Finalize();
   return rc == MPI_SUCCESS ? 0 : mpi_fail("destroy_process_group", rc);
 }
 
-void dlt_comm_abort(int code) {
+static void comm_abort(int code) {
   if (active && !local_only) MPI_Abort(MPI_COMM_WORLD, code);
 }
 
-int dlt_comm_barrier(const char *fn) {
+static int comm_barrier(const char *fn) {
   if (check_active(fn)) return -1;
   if (local_only) return 0;
   int rc = MPI_Barrier(MPI_COMM_WORLD);
@@ -96,10 +98,10 @@ static MPI_Op mpi_op(dlt_reduce_op op) {
 /* MPI counts are ints: larger buffers go in pieces of at most CHUNK elements */
 #define CHUNK ((int64_t)1 << 30)
 
-int dlt_comm_allreduce(const char *fn, void *buf, int64_t n, dlt_dtype dtype, dlt_reduce_op op) {
+static int comm_allreduce(const char *fn, void *buf, int64_t n, dlt_dtype dtype, dlt_reduce_op op) {
   if (check_active(fn)) return -1;
   if (local_only) return 0; /* the sum, max, min and mean of one rank's values are those values */
-  size_t es = dlt_dtype_size(dtype);
+  size_t es = dlt_mpi_core->dtype_size(dtype);
   for (int64_t at = 0; at < n; at += CHUNK) {
     int cnt = (int)(n - at < CHUNK ? n - at : CHUNK);
     int rc = MPI_Allreduce(MPI_IN_PLACE, (char *)buf + (size_t)at * es, cnt, mpi_type(dtype), mpi_op(op), MPI_COMM_WORLD);
@@ -117,7 +119,7 @@ int dlt_comm_allreduce(const char *fn, void *buf, int64_t n, dlt_dtype dtype, dl
   return 0;
 }
 
-int dlt_comm_broadcast(const char *fn, void *buf, int64_t nbytes, int root) {
+static int comm_broadcast(const char *fn, void *buf, int64_t nbytes, int root) {
   if (check_active(fn)) return -1;
   if (local_only) return 0;
   for (int64_t at = 0; at < nbytes; at += CHUNK) {
@@ -128,7 +130,7 @@ int dlt_comm_broadcast(const char *fn, void *buf, int64_t nbytes, int root) {
   return 0;
 }
 
-int dlt_comm_allgather(const char *fn, const void *in, int64_t nbytes, void *out) {
+static int comm_allgather(const char *fn, const void *in, int64_t nbytes, void *out) {
   if (check_active(fn)) return -1;
   if (local_only) {
     memcpy(out, in, (size_t)nbytes);
@@ -142,16 +144,16 @@ int dlt_comm_allgather(const char *fn, const void *in, int64_t nbytes, void *out
   for (int r = 0; r < size_; r++) {
     char *dst = (char *)out + (size_t)r * (size_t)nbytes;
     if (r == rank_) memcpy(dst, in, (size_t)nbytes);
-    if (dlt_comm_broadcast(fn, dst, nbytes, r)) return -1;
+    if (comm_broadcast(fn, dst, nbytes, r)) return -1;
   }
   return 0;
 }
 
-int dlt_comm_agree(const char *fn, const char *const *what, const int64_t *v, int n) {
+static int comm_agree(const char *fn, const char *const *what, const int64_t *v, int n) {
   if (check_active(fn)) return -1;
   if (local_only) return 0;
   int64_t *all = malloc(sizeof *all * (size_t)n * (size_t)size_);
-  if (!all) return dlt_failn("%s: cannot allocate %zu bytes", fn, sizeof *all * (size_t)n * (size_t)size_);
+  if (!all) return dlt_mpi_core->failn("%s: cannot allocate %zu bytes", fn, sizeof *all * (size_t)n * (size_t)size_);
   int rc = MPI_Allgather(v, n, MPI_INT64_T, all, n, MPI_INT64_T, MPI_COMM_WORLD);
   if (rc != MPI_SUCCESS) {
     free(all);
@@ -162,8 +164,8 @@ int dlt_comm_agree(const char *fn, const char *const *what, const int64_t *v, in
       if (all[(size_t)r * n + k] != all[k]) {
         int64_t mine = all[(size_t)r * n + k], first = all[k];
         free(all);
-        return dlt_failn("%s: rank %d has %s %lld but rank 1 has %lld (seen on rank %d of %d)", fn, r + 1, what[k],
-                         (long long)mine, (long long)first, rank_ + 1, size_);
+        return dlt_mpi_core->failn("%s: rank %d has %s %lld but rank 1 has %lld (seen on rank %d of %d)", fn, r + 1, what[k],
+                                   (long long)mine, (long long)first, rank_ + 1, size_);
       }
   free(all);
   return 0;
@@ -174,13 +176,13 @@ struct dlt_comm_request {
   const char *fn;
 };
 
-int dlt_comm_iallreduce_sum(const char *fn, void *buf, int64_t n, dlt_dtype dtype, dlt_comm_request **req) {
+static int comm_iallreduce_sum(const char *fn, void *buf, int64_t n, dlt_dtype dtype, dlt_comm_request **req) {
   *req = NULL;
   if (check_active(fn)) return -1;
   if (local_only) return 0; /* done at once: *req NULL */
-  if (n > INT_MAX) return dlt_failn("%s: a bucket of %lld elements is too large for one MPI call", fn, (long long)n);
+  if (n > INT_MAX) return dlt_mpi_core->failn("%s: a bucket of %lld elements is too large for one MPI call", fn, (long long)n);
   dlt_comm_request *r = malloc(sizeof *r);
-  if (!r) return dlt_failn("%s: cannot allocate %zu bytes", fn, sizeof *r);
+  if (!r) return dlt_mpi_core->failn("%s: cannot allocate %zu bytes", fn, sizeof *r);
   r->fn = fn;
   int rc = MPI_Iallreduce(MPI_IN_PLACE, buf, (int)n, mpi_type(dtype), MPI_SUM, MPI_COMM_WORLD, &r->req);
   if (rc != MPI_SUCCESS) {
@@ -191,7 +193,7 @@ int dlt_comm_iallreduce_sum(const char *fn, void *buf, int64_t n, dlt_dtype dtyp
   return 0;
 }
 
-int dlt_comm_test(dlt_comm_request **req, bool *done) {
+static int comm_test(dlt_comm_request **req, bool *done) {
   int flag = 0, rc = MPI_Test(&(*req)->req, &flag, MPI_STATUS_IGNORE);
   *done = false;
   if (rc != MPI_SUCCESS) return mpi_fail((*req)->fn, rc);
@@ -203,10 +205,42 @@ int dlt_comm_test(dlt_comm_request **req, bool *done) {
   return 0;
 }
 
-int dlt_comm_wait(dlt_comm_request **req) {
+static int comm_wait(dlt_comm_request **req) {
   int rc = MPI_Wait(&(*req)->req, MPI_STATUS_IGNORE);
   const char *fn = (*req)->fn;
   free(*req);
   *req = NULL;
   return rc == MPI_SUCCESS ? 0 : mpi_fail(fn, rc);
+}
+
+static const dlt_mpi_ops ops = {
+  .abi = DLT_MPI_ABI,
+  .init = comm_init,
+  .active = dlt_mpi_active,
+  .rank = comm_rank,
+  .size = dlt_mpi_size,
+  .finalize = comm_finalize,
+  .abort = comm_abort,
+  .barrier = comm_barrier,
+  .allreduce = comm_allreduce,
+  .broadcast = comm_broadcast,
+  .allgather = comm_allgather,
+  .agree = comm_agree,
+  .iallreduce_sum = comm_iallreduce_sum,
+  .test = comm_test,
+  .wait = comm_wait,
+  .shared_new = dlt_mpi_shared_new,
+  .shared_mine = dlt_mpi_shared_mine,
+  .shared_fence = dlt_mpi_shared_fence,
+  .shared_sum_slice = dlt_mpi_shared_sum_slice,
+  .shared_tensor = dlt_mpi_shared_tensor,
+  .shared_release = dlt_mpi_shared_release,
+  .shared_count = dlt_mpi_shared_count,
+  .shared_free_all = dlt_mpi_shared_free_all,
+};
+
+/* the one symbol the module exports (the rest is hidden: -fvisibility=hidden) */
+__attribute__((visibility("default"))) const dlt_mpi_ops *dlt_mpi_module(int abi, const dlt_mpi_host *host) {
+  if (abi == DLT_MPI_ABI) dlt_mpi_core = host;
+  return &ops;
 }

@@ -9,7 +9,7 @@
 
 #include <mpi.h>
 
-#include "dist/comm.h"
+#include "dist/mpi_module.h"
 
 struct dlt_comm_shared {
   MPI_Comm node; /* the ranks of this machine: all of MPI_COMM_WORLD, in its order */
@@ -94,15 +94,15 @@ static dlt_comm_shared *create(int64_t nbytes) {
   return s;
 }
 
-dlt_comm_shared *dlt_comm_shared_new(int64_t nbytes) {
-  if (!dlt_comm_active() || dlt_comm_size() < 2 || getenv("DLT_DIST_NO_SHM")) return NULL;
+dlt_comm_shared *dlt_mpi_shared_new(int64_t nbytes) {
+  if (!dlt_mpi_active() || dlt_mpi_size() < 2 || getenv("DLT_DIST_NO_SHM")) return NULL;
   collect();
   return create(nbytes);
 }
 
-int dlt_comm_shared_count(void) { return nwins; }
+int dlt_mpi_shared_count(void) { return nwins; }
 
-void dlt_comm_shared_release(dlt_comm_shared *s) {
+void dlt_mpi_shared_release(dlt_comm_shared *s) {
   if (!s || --s->refs > 0) return;
   if (!s->part) { /* its window went with the process group: only the struct is left */
     free(s->views);
@@ -118,30 +118,30 @@ static void view_release(dlt_storage *st, void *ctx) {
       s->views[k] = s->views[--s->nviews];
       break;
     }
-  dlt_comm_shared_release(s);
+  dlt_mpi_shared_release(s);
 }
 
-dlt_tensor *dlt_comm_shared_tensor(dlt_comm_shared *s, int64_t off, int ndim, const int64_t *shape, dlt_dtype dtype) {
-  if (!s->part) return dlt_fail("DistributedDataParallel: no process group: it was destroyed");
+dlt_tensor *dlt_mpi_shared_tensor(dlt_comm_shared *s, int64_t off, int ndim, const int64_t *shape, dlt_dtype dtype) {
+  if (!s->part) return dlt_mpi_core->fail("DistributedDataParallel: no process group: it was destroyed");
   if (s->nviews == s->capviews) {
     int cap = s->capviews ? 2 * s->capviews : 16;
     dlt_storage **v = realloc(s->views, sizeof *v * (size_t)cap);
-    if (!v) return dlt_fail("DistributedDataParallel: cannot allocate %zu bytes", sizeof *v * (size_t)cap);
+    if (!v) return dlt_mpi_core->fail("DistributedDataParallel: cannot allocate %zu bytes", sizeof *v * (size_t)cap);
     s->views = v;
     s->capviews = cap;
   }
-  dlt_tensor *t = dlt_from_memory(s->part[s->rank] + off, ndim, shape, dtype, view_release, s);
+  dlt_tensor *t = dlt_mpi_core->from_memory(s->part[s->rank] + off, ndim, shape, dtype, view_release, s);
   if (!t) return NULL;
   s->views[s->nviews++] = t->storage;
   s->refs++;
   return t;
 }
 
-void dlt_comm_shared_free_all(void) {
+void dlt_mpi_shared_free_all(void) {
   for (int k = 0; k < nwins; k++) {
     dlt_comm_shared *s = wins[k];
     /* tensors that outlive the process group keep their bytes, now in dlt's memory */
-    while (s->nviews > 0 && dlt_storage_own(s->views[s->nviews - 1]) == 0) {
+    while (s->nviews > 0 && dlt_mpi_core->storage_own(s->views[s->nviews - 1]) == 0) {
       s->nviews--;
       s->refs--;
     }
@@ -158,16 +158,16 @@ void dlt_comm_shared_free_all(void) {
   nwins = 0;
 }
 
-void *dlt_comm_shared_mine(const dlt_comm_shared *s) { return s->part ? s->part[s->rank] : NULL; }
+void *dlt_mpi_shared_mine(const dlt_comm_shared *s) { return s->part ? s->part[s->rank] : NULL; }
 
 /* makes every rank's writes to the window visible to all (the MPI-3 shared-memory idiom) */
-int dlt_comm_shared_fence(const char *fn, dlt_comm_shared *s) {
-  if (!s->part) return dlt_failn("%s: no process group: call dlt.distributed.init_process_group() first", fn);
+int dlt_mpi_shared_fence(const char *fn, dlt_comm_shared *s) {
+  if (!s->part) return dlt_mpi_core->failn("%s: no process group: call dlt.distributed.init_process_group() first", fn);
   MPI_Win_sync(s->win);
   int rc = MPI_Barrier(s->node);
   MPI_Win_sync(s->win);
   if (rc == MPI_SUCCESS) return 0;
-  return dlt_failn("%s: rank %d of %d: MPI_Barrier failed (error %d)", fn, s->rank + 1, s->size, rc);
+  return dlt_mpi_core->failn("%s: rank %d of %d: MPI_Barrier failed (error %d)", fn, s->rank + 1, s->size, rc);
 }
 
 /* This rank's slice of n elements: whole 64-byte lines, so no two ranks write one line. */
@@ -201,9 +201,9 @@ static void slice(const dlt_comm_shared *s, int64_t n, size_t es, int64_t *lo, i
     } \
   } while (0)
 
-void dlt_comm_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype, double scale) {
+void dlt_mpi_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype, double scale) {
   int64_t lo, hi;
-  slice(s, n, dlt_dtype_size(dtype), &lo, &hi);
+  slice(s, n, dlt_mpi_core->dtype_size(dtype), &lo, &hi);
   if (dtype == DLT_FLOAT32)
     SUM_SLICE(float);
   else

@@ -17,11 +17,10 @@
 
 /* Fails unless a process group is up: the message says how to get one. */
 static void need_group(lua_State *L, const char *fn) {
-  if (!dlt_comm_available())
-    dlt_lua_fail(L,
-                 "%s: dlt was built without MPI: install Open MPI (apt-get install libopenmpi-dev openmpi-bin, "
-                 "as tools/setup.sh does) and rebuild dlt",
-                 fn);
+  if (!dlt_comm_available()) {
+    dlt_comm_unavailable(fn);
+    dlt_lua_error(L);
+  }
   if (!dlt_comm_active()) dlt_lua_fail(L, "%s: no process group: call dlt.distributed.init_process_group() first", fn);
 }
 
