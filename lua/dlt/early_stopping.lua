@@ -101,4 +101,8 @@ function EarlyStopping:__tostring()
     self.counter)
 end
 
+-- es.reset() with '.' says "call it as es:reset()" (lua/dlt/methods.lua)
+local methods = require "dlt.methods"
+methods.guard(EarlyStopping, { "reset" }, methods.instance_of(EarlyStopping), "es", "EarlyStopping")
+
 return EarlyStopping

@@ -151,6 +151,7 @@ end
 -- every public name: "dlt.x.y" for functions, values and namespaces under dlt,
 -- "Class:method" for methods; names starting with "_" are private
 function M.public_names()
+  require("dlt.lazy").load_all()  -- the parts loaded on first use define names too
   local out, where, seen = {}, {}, {}
   local function add(name)
     if not where[name] then

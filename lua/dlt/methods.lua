@@ -71,9 +71,10 @@ do
   M.guard(nn.ModuleList, { "append" }, nn.is_module, "model", "module")
 end
 
--- optimizers: the base class and every class's own step (LBFGS); schedulers: the base
--- class and every class with its own methods. The classes come from the modules' lists,
--- not from sample objects (making one of each cost more than the rest of start-up).
+-- optimizers: the base class and every class's own step (LBFGS guards its own as it
+-- loads); schedulers: the base class and every class with its own methods. The classes
+-- come from the modules' lists, not from sample objects (making one of each cost more
+-- than the rest of start-up).
 do
   local optim = dlt.optim
   local base
@@ -83,8 +84,10 @@ do
   end
   M.guard(base, { "step", "zero_grad", "state_dict", "load_state_dict", "add_param_group" },
     optim.is_optimizer, "opt", "optimizer")
+end
 
-  local sched = optim.lr_scheduler
+-- the schedulers' methods, guarded when init.lua loads dlt.optim.lr_scheduler (on first use)
+function M.guard_schedulers(sched)
   local lrs = getmetatable(sched._classes[1]).__index
   local plateau_cls
   for _, cls in ipairs(sched._classes) do
@@ -98,7 +101,7 @@ do
   for _, cls in ipairs(sched._classes) do M.guard(cls, methods, is_scheduler, "scheduler", "scheduler") end
 end
 
--- loaders, data sets, progress bars, early stopping
+-- loaders, data sets, progress bars
 do
   local data = dlt.data
   local ds = data.TensorDataset(dlt.zeros(2, 1))
@@ -108,9 +111,7 @@ do
   local bar = dlt.progress.bar(1)
   local Bar = class_of(bar)
   M.guard(Bar, { "update", "print", "close" }, instance_of(Bar), "bar", "progress bar")
-  local es = dlt.EarlyStopping({ patience = 1 })
-  local ES = class_of(es)
-  M.guard(ES, { "reset" }, instance_of(ES), "es", "EarlyStopping")
 end
+-- (EarlyStopping and LBFGS, loaded on first use, guard their methods as they load)
 
 return M

@@ -754,6 +754,11 @@ define("Rprop", {
   end,
 })
 
-require("dlt.lbfgs")(define, K)
+-- LBFGS is defined on its first use (lua/dlt/lazy.lua); its own step checks its self as
+-- the other classes' do (lua/dlt/methods.lua)
+require("dlt.lazy").on(optim, { "LBFGS" }, function()
+  local cls = require("dlt.lbfgs")(define, K)
+  require("dlt.methods").guard(cls, { "step" }, optim.is_optimizer, "opt", "optimizer")
+end)
 
 return optim

@@ -140,6 +140,7 @@ end
 
 -- completions of `text`, the word that starts at 0-based offset `start` of `line`
 function M.complete(line, start, text)
+  require("dlt.lazy").load_all()  -- names of the parts loaded on first use complete too
   local out = {}
   local head, sep, partial = text:match("^(.*)([.:])([%w_]*)$")
   if head then

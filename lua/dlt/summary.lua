@@ -110,8 +110,8 @@ local function num_parameters(self, opts)
   return count(self, opts and opts.trainable)
 end
 
+-- init.lua makes Module:num_parameters call this one (loading this file on first use)
+M.num_parameters = num_parameters
 nn.summary = M.summary
-nn.Module.num_parameters = num_parameters
-nn._cmethods.num_parameters = num_parameters
 
 return M
