@@ -19,6 +19,7 @@ static const dlt_mpi_ops *mod; /* the module's table, once loaded */
 static bool tried;
 static char why[PATH_MAX * 2 + 512]; /* why there is no module, after the try */
 
+#ifdef DLT_MPI_MODULE_DIR
 static const dlt_mpi_host core = {
   .fail = dlt_fail,
   .failn = dlt_failn,
@@ -27,7 +28,6 @@ static const dlt_mpi_host core = {
   .storage_own = dlt_storage_own,
 };
 
-#ifdef DLT_MPI_MODULE_DIR
 #define HOW_TO_GET \
   INSTALL_MPI " and rebuild dlt, which puts " DLT_MPI_MODULE_FILE \
               " next to dltlua and dlt.so; " \
