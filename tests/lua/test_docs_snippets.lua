@@ -5,6 +5,9 @@
 -- excerpt of a notebook script says so on the line before it,
 --   <!-- excerpt: scripts/optimizers.lua -->
 -- and must appear in that script line for line (the script runs in test_scripts.lua).
+-- A block that trains over MPI says so, `<!-- needs: MPI -->` on the line before it; in
+-- a dlt without MPI (built with -DDLT_MPI=OFF, or its module missing) such a block must
+-- fail saying how to install it, as the page promises.
 package.path = "tests/lua/?.lua;" .. package.path
 local T = require "harness"
 
@@ -43,7 +46,8 @@ local function blocks(text)
       end
       if info == "lua" then
         local b = { code = table.concat(body, "\n") .. "\n", line = start,
-          excerpt = start > 1 and lines[start - 1]:match("^<!%-%- excerpt: (%S+) %-%->$") }
+          excerpt = start > 1 and lines[start - 1]:match("^<!%-%- excerpt: (%S+) %-%->$"),
+          needs_mpi = start > 1 and lines[start - 1]:match("^<!%-%- needs: MPI %-%->$") ~= nil }
         -- the output block: the next fence if only blank lines come between
         local j = i + 1
         while j <= #lines and lines[j]:match("^%s*$") do j = j + 1 end
@@ -77,6 +81,7 @@ local work = os.tmpname()
 os.remove(work)
 local cwd = os.getenv("PWD") or io.popen("pwd"):read("l")
 local abs_exe = exe:sub(1, 1) == "/" and exe or cwd .. "/" .. exe
+local mpi = run(q(abs_exe) .. " -e 'io.write(tostring(dlt.distributed.is_available()))'") == "true"
 
 local total = 0
 for _, page in ipairs(pages()) do
@@ -100,6 +105,11 @@ for _, page in ipairs(pages()) do
         f:close()
         local out, rc = run("cd " .. q(dir) .. " && DLT_FIGDIR=figures " .. q(abs_exe) .. " snippet.lua")
         os.execute("rm -rf " .. q(dir))
+        if b.needs_mpi and not mpi then
+          assert(rc ~= 0 and out:find("apt-get install libopenmpi-dev openmpi-bin", 1, true), string.format(
+            "%s needs MPI, which this dlt lacks: it must fail saying how to install it, but printed\n%s", where, out))
+          return
+        end
         if rc ~= 0 then
           error(string.format("%s fails (status %d); every block must run on its own in dltlua "
             .. "(define nn, plt and whatever else it uses):\n%s", where, rc, out), 0)
