@@ -131,8 +131,7 @@ LRScheduler.__index = LRScheduler
 local field_types = setmetatable({}, { __mode = "k" })
 local field_counts = setmetatable({}, { __mode = "k" })  -- how many fields each records
 
-local function check_fields(self, fn)
-  if type(self) ~= "table" then return end
+local function check_all_fields(self, fn)
   local seen = field_types[self]
   if not seen then
     seen = {}
@@ -185,6 +184,82 @@ local function check_fields(self, fn)
       end
     end
   end
+end
+
+
+-- What check_all_fields last found correct, per scheduler: the recorded fields' values,
+-- the optimizer, its param_groups and their lrs, base_lrs and its entries. A step pays
+-- for a type() only where a value differs from the one noted (the scheduler's own
+-- last_epoch, _step_count, _last_lr, the lrs it wrote); anything else that changed (a
+-- new optimizer, a group added, a base_lrs entry) runs the whole check again.
+local noted = setmetatable({}, { __mode = "k" })
+local walks = setmetatable({}, { __mode = "k" })  -- whole checks so far (fields appear in the first steps)
+
+local function note(self)
+  local seen = field_types[self]
+  local rec = { keys = {}, types = {}, vals = {}, glist = {}, lrs = {}, bases = {} }
+  for k, ty in next, seen do
+    local i = #rec.keys + 1
+    rec.keys[i], rec.types[i], rec.vals[i] = k, ty, rawget(self, k)
+  end
+  local opt = rawget(self, "optimizer")
+  rec.opt = opt
+  rec.groups = opt ~= nil and opt.param_groups or nil
+  if type(rec.groups) == "table" then
+    for i, g in ipairs(rec.groups) do rec.glist[i], rec.lrs[i] = g, g.lr end
+  end
+  rec.base = rawget(self, "base_lrs")
+  if type(rec.base) == "table" then
+    for i, v in ipairs(rec.base) do rec.bases[i] = v end
+  end
+  noted[self] = rec
+end
+
+-- true when nothing differs from what was noted but values of the same type (updated)
+local function unchanged(self, rec)
+  local keys, types, vals = rec.keys, rec.types, rec.vals
+  for i = 1, #keys do
+    local v = self[keys[i]]
+    if v ~= vals[i] then
+      v = rawget(self, keys[i])
+      if type(v) ~= types[i] then return false end
+      vals[i] = v
+    end
+  end
+  local opt = rawget(self, "optimizer")
+  if opt ~= rec.opt then return false end
+  if opt ~= nil then
+    local groups, glist, lrs = opt.param_groups, rec.glist, rec.lrs
+    if groups ~= rec.groups or type(groups) ~= "table" or #groups ~= #glist then return false end
+    for i = 1, #glist do
+      local g = groups[i]
+      if g ~= glist[i] then return false end
+      local lr = g.lr
+      if lr ~= lrs[i] then
+        if type(lr) ~= "number" then return false end
+        lrs[i] = lr
+      end
+    end
+  end
+  local base, bases = rawget(self, "base_lrs"), rec.bases
+  if base ~= rec.base then return false end
+  if type(base) == "table" then
+    if #base ~= #bases then return false end
+    for i = 1, #bases do
+      if base[i] ~= bases[i] then return false end
+    end
+  end
+  return true
+end
+
+local function check_fields(self, fn)
+  if type(self) ~= "table" then return end
+  local rec = noted[self]
+  if rec and unchanged(self, rec) then return end
+  check_all_fields(self, fn)
+  local n = (walks[self] or 0) + 1
+  walks[self] = n
+  if n >= 2 then note(self) end
 end
 
 -- every class, in order of definition (lua/dlt/methods.lua checks their methods' self)
@@ -293,6 +368,7 @@ function LRScheduler:load_state_dict(sd)
   if type(sd) ~= "table" then
     error(self.name .. ".load_state_dict: expected a table, got " .. type(sd), 2)
   end
+  noted[self], walks[self] = nil, nil  -- fields it brings are checked whole at the next step
   for k, v in pairs(sd) do
     if k == "_schedulers" then
       for i, s in ipairs(v) do self._schedulers[i]:load_state_dict(s) end

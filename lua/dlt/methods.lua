@@ -95,7 +95,12 @@ function M.guard_schedulers(sched)
   end
   -- ReduceLROnPlateau is a class of its own, as in PyTorch 1.13
   local under_base, plateau = instance_of(lrs), instance_of(plateau_cls)
-  local function is_scheduler(x) return under_base(x) or plateau(x) end
+  -- every step passes here: an object of one of the classes is found in one lookup
+  local known = {}
+  for _, cls in ipairs(sched._classes) do known[cls] = true end
+  local function is_scheduler(x)
+    return known[getmetatable(x)] == true or under_base(x) or plateau(x)
+  end
   local methods = { "step", "get_last_lr", "state_dict", "load_state_dict" }
   M.guard(lrs, methods, is_scheduler, "scheduler", "scheduler")
   for _, cls in ipairs(sched._classes) do M.guard(cls, methods, is_scheduler, "scheduler", "scheduler") end

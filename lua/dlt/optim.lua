@@ -238,7 +238,24 @@ end
 
 -- what a script may have written over: the group list, each group's params and the
 -- state table are checked before a step, so junk there is named, not a Lua internal
+-- the lists check_lists last found right, per optimizer: param_groups, state, and each
+-- group with its params list (weak keys); a step whose lists are the same ones skips the
+-- type() calls
+local lists_ok = setmetatable({}, { __mode = "k" })
+
+local function same_lists(self, seen)
+  local groups = self.param_groups
+  if groups ~= seen.groups or self.state ~= seen.state or #groups ~= #seen then return false end
+  for gi = 1, #seen do
+    local g = groups[gi]
+    if g ~= seen[gi] or g.params ~= seen.params[gi] then return false end
+  end
+  return true
+end
+
 local function check_lists(cls, self)
+  local seen = lists_ok[self]
+  if seen and same_lists(self, seen) then return end
   if type(self.param_groups) ~= "table" then
     error(cls.name .. ".step: param_groups must be a list of groups, got " .. type(self.param_groups), 3)
   end
@@ -252,6 +269,9 @@ local function check_lists(cls, self)
         type(group.params)), 3)
     end
   end
+  seen = { groups = self.param_groups, state = self.state, params = {} }
+  for gi, group in ipairs(self.param_groups) do seen[gi], seen.params[gi] = group, group.params end
+  lists_ok[self] = seen
 end
 
 -- the numbers a state may hold besides tensors (NAdam's mu_product, ASGD's eta and mu)

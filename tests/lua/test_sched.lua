@@ -221,4 +221,68 @@ T.test("CyclicLR and SWALR check their options by name", function()
   T.eq(optim.swa_utils.SWALR, S.SWALR, "SWALR also in swa_utils")
 end)
 
+T.test("junk written into a scheduler or its optimizer after many steps is named at the next step", function()
+  -- the checks are paid once and then only for what changed (lr_scheduler.lua's noted
+  -- state): each kind of change is still found after the steps that noted it
+  local function stepped(make)
+    local opt = optim.SGD({ dlt.randn(2):requires_grad_() }, { lr = 0.1 })
+    local s = make(opt)
+    for _ = 1, 5 do s:step() end
+    return s, opt
+  end
+  local cases = {
+    { function(s) s.gamma = "x" end, "StepLR.step: field 'gamma' must be a number, got string" },
+    { function(s) s.last_epoch = nil end, "StepLR.step: field 'last_epoch' must be a number, got nil" },
+    { function(s) s.base_lrs = "x" end, "StepLR.step: field 'base_lrs' must be a table, got string" },
+    { function(s) s.base_lrs[1] = "x" end, "StepLR.step: base_lrs[1] must be a number, got string" },
+    { function(s) s.verbose = 1 end, "StepLR.step: field 'verbose' must be a boolean, got number" },
+    { function(s) s.optimizer = {} end, "StepLR.step: field 'optimizer' must be an Optimizer, got table" },
+    { function(_, opt) opt.param_groups[1].lr = "x" end,
+      "StepLR.step: optimizer.param_groups[1].lr must be a number, got string" },
+    { function(_, opt) opt.param_groups[1] = { lr = {} } end,
+      "StepLR.step: optimizer.param_groups[1].lr must be a number, got table" },
+    { function(_, opt) opt.param_groups[2] = { lr = "y", params = {} } end,
+      "StepLR.step: optimizer.param_groups[2].lr must be a number, got string" },
+  }
+  for i, c in ipairs(cases) do
+    local s, opt = stepped(function(opt) return S.StepLR(opt, { step_size = 2 }) end)
+    c[1](s, opt)
+    T.raises(function() s:step() end, c[2], "case " .. i)
+  end
+  -- and a scheduler left alone keeps stepping as before
+  local s, opt = stepped(function(opt) return S.StepLR(opt, { step_size = 2, gamma = 0.5 }) end)
+  s:step()
+  T.close(opt.param_groups[1].lr, 0.1 * 0.5 ^ 3, 1e-12, 0, "lr after 7 steps")
+  -- a loaded state_dict's fields are checked whole at the next step
+  s:load_state_dict({ last_epoch = "x" })
+  T.raises(function() s:step() end, "StepLR.step: field 'last_epoch' must be a number, got string")
+end)
+
+T.test("junk written into an optimizer's lists after many steps is named at the next step", function()
+  local function stepped()
+    local p = dlt.randn(3):requires_grad_()
+    local opt = optim.AdamW({ p }, { lr = 0.1 })
+    for _ = 1, 5 do
+      p.grad = nil
+      p:sum():backward()
+      opt:step()
+    end
+    return opt
+  end
+  local cases = {
+    { function(opt) opt.param_groups = 5 end, "AdamW.step: param_groups must be a list of groups, got number" },
+    { function(opt) opt.state = 5 end, "AdamW.step: state must be a table, got number" },
+    { function(opt) opt.param_groups[1].params = nil end,
+      "AdamW.step: param_groups[1].params must be a list of tensors, got nil" },
+    { function(opt) opt.param_groups[2] = 7 end, "AdamW.step: param_groups[2] must be a table, got number" },
+    { function(opt) opt.param_groups[1] = { params = 3, lr = 0.1 } end,
+      "AdamW.step: param_groups[1].params must be a list of tensors, got number" },
+  }
+  for i, c in ipairs(cases) do
+    local opt = stepped()
+    c[1](opt)
+    T.raises(function() opt:step() end, c[2], "case " .. i)
+  end
+end)
+
 T.run()
