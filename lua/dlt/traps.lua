@@ -21,7 +21,8 @@ local function compare_error()
     .. "a:lt(b), a:le(b), a:gt(b), a:ge(b) (bool tensors), and test one in an if with "
     .. "a:gt(b):all():item()", 2)
 end
-local tensor_mt = getmetatable(dlt.zeros(1))
+-- the metatable itself: getmetatable(t) returns a copy (src/lua/tensor.c, __metatable)
+local tensor_mt = debug.getmetatable(dlt.zeros(1))
 tensor_mt.__lt = compare_error
 tensor_mt.__le = compare_error
 

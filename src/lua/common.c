@@ -96,8 +96,9 @@ static void push_mt(lua_State *L) {
   push_mt_slow(L);
 }
 
-dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx) {
-  dlt_tensor **box = lua_touserdata(L, idx); /* box[0]: the tensor, NULL once __gc'd */
+/* box[0]: the tensor, NULL once __gc'd; box[1]: a tensor whose __gc was called by hand */
+static inline dlt_tensor **tensor_box(lua_State *L, int idx) {
+  dlt_tensor **box = lua_touserdata(L, idx);
   if (!box || !lua_getmetatable(L, idx)) return NULL;
   if (lua_topointer(L, LUA_REGISTRYINDEX) != mt_registry || !mt_ptr) {
     push_mt_slow(L);
@@ -105,7 +106,14 @@ dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx) {
   }
   int same = mt_ptr && lua_topointer(L, -1) == mt_ptr;
   lua_pop(L, 1);
-  return same ? *box : NULL;
+  return same ? box : NULL;
+}
+
+dlt_tensor **dlt_lua_tensorbox(lua_State *L, int idx) { return tensor_box(L, idx); }
+
+dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx) {
+  dlt_tensor **box = tensor_box(L, idx);
+  return box ? *box : NULL;
 }
 
 const char *dlt_lua_method_hint(lua_State *L) {
@@ -148,7 +156,7 @@ dlt_tensor *dlt_lua_checkfloat(lua_State *L, int idx) {
 void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t) {
   if (!t) dlt_lua_error(L);
   /* the box exists before it owns t, so a failing allocation here cannot leak t;
-   * box[1] keeps t when __gc is called by hand (see dlt_lua_gc_by_collector) */
+   * box[1] keeps t when __gc is called by hand (tensor.c, t_gc_by_hand) */
   dlt_tensor **box = lua_newuserdatauv(L, 2 * sizeof *box, 0);
   box[0] = t;
   box[1] = NULL;

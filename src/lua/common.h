@@ -21,6 +21,9 @@ const char *dlt_lua_method_hint(lua_State *L);
  * says to call it as var:name(...). */
 void *dlt_lua_checkself(lua_State *L, int idx, const char *tname, const char *var);
 dlt_tensor *dlt_lua_testtensor(lua_State *L, int idx);
+/* The box of the tensor userdata at idx (box[0] the tensor, NULL once released), or NULL
+ * for any other value. */
+dlt_tensor **dlt_lua_tensorbox(lua_State *L, int idx);
 /* A tensor of a floating dtype, for bindings whose kernels compute in float32/float64
  * (layers, losses' inputs, initializers): an int64 or bool tensor is an argument error
  * naming its dtype. */
@@ -41,7 +44,8 @@ int dlt_lua_fail(lua_State *L, const char *fmt, ...) __attribute__((format(print
 /* Whether the running __gc was called by Lua's collector, not by hand: a script can
  * call __gc on a live object that a binding is still using (from a metamethod or a
  * finalizer the binding triggers), so a call by hand only disarms the object (later
- * use is an error) and the collector's call frees it. */
+ * use is an error) and the collector's call frees it. Modules and figures ask this;
+ * tensors, made by the thousand, hide their collector's __gc instead (tensor.c). */
 int dlt_lua_gc_by_collector(lua_State *L);
 /* Registers the metatable of a userdata type, as liolib's createmeta does: the
  * metamethods in meta (__gc, __tostring, ...) and, when methods is not NULL, a table

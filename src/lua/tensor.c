@@ -170,19 +170,28 @@ void dlt_lua_checkrc(lua_State *L, int rc) {
 
 /* ---- metamethods ---- */
 
+/* The collector's finalizer, which scripts cannot reach: getmetatable(t) shows them a
+ * copy of the metatable whose __gc is t_gc_by_hand (__metatable, dlt_open_tensor). So
+ * this is the last call on an unreachable box, whose tensor no binding can be using: it
+ * releases the tensor at once, without asking Lua who called (lua_getinfo, about 220
+ * instructions of every tensor's end). The debug library reaches past __metatable, as
+ * it reaches past every other guard. */
 static int t_gc(lua_State *L) {
-  /* a script can call __gc by hand, on any userdata: only a tensor's box is released
-   * (testtensor checks the metatable; a box already released holds NULL). By hand,
-   * the tensor moves to box[1], released when the collector finalizes the box: a
-   * binding may still be using it. */
-  dlt_tensor *t = dlt_lua_testtensor(L, 1);
-  if (!t && !luaL_testudata(L, 1, DLT_TENSOR_MT)) return 0;
-  dlt_tensor **box = lua_touserdata(L, 1);
-  if (t) box[0] = NULL, box[1] = t;
-  if (dlt_lua_gc_by_collector(L) && box[1]) {
-    dlt_release(box[1]);
-    box[1] = NULL;
-  }
+  dlt_tensor **box = dlt_lua_tensorbox(L, 1);
+  if (!box) return 0;
+  dlt_tensor *t = box[0] ? box[0] : box[1];
+  box[0] = box[1] = NULL;
+  dlt_release(t);
+  return 0;
+}
+
+/* __gc as scripts see it (getmetatable(t).__gc), on any value: called by hand, maybe
+ * while a binding is using the tensor (from a Lua finalizer that the binding's
+ * allocation ran), so it only disarms a tensor's box: later use is an error, and the
+ * collector's t_gc releases the tensor (box[1]) when the box is collected. */
+static int t_gc_by_hand(lua_State *L) {
+  dlt_tensor **box = dlt_lua_tensorbox(L, 1);
+  if (box && box[0]) box[1] = box[0], box[0] = NULL;
   return 0;
 }
 
@@ -424,6 +433,18 @@ void dlt_open_tensor(lua_State *L, int dlt) {
   lua_pushvalue(L, methods);
   lua_pushcclosure(L, t_index, 1);
   lua_setfield(L, mt, "__index");
+  /* what getmetatable(t) returns: a copy of these fields with t_gc_by_hand as __gc (see
+   * t_gc); fields added to it do not change tensors */
+  lua_newtable(L);
+  lua_pushnil(L);
+  while (lua_next(L, mt)) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, -4);
+  }
+  lua_pushcfunction(L, t_gc_by_hand);
+  lua_setfield(L, -2, "__gc");
+  lua_setfield(L, mt, "__metatable");
   /* dlt.Tensor: the methods table, so Lua code can add methods */
   lua_pushvalue(L, methods);
   lua_setfield(L, dlt, "Tensor");
