@@ -1,5 +1,7 @@
 /* fused_norm.c: batch, layer and group (and instance) normalization, one node each.
  * Forward keeps the per-group mean and 1/std for backward. */
+#include <string.h>
+
 #include "autograd/fused.h"
 #include "core/ops.h"
 #include "core/worker.h"
@@ -10,6 +12,7 @@ typedef struct {
   int64_t G;        /* group norm's groups */
   bool batch_stats; /* batch norm normalized with the batch's statistics */
   bool has_mask;    /* batch norm's ReLU/dropout mask is saved (after w) */
+  bool relu_ab;     /* ... as the forward's scale and shift (2,C) in float64 instead */
   bool has_w;       /* w is saved (slot 3) */
 } norm_ctx;
 
@@ -87,8 +90,10 @@ static void norm_bw_end(norm_bw *s) {
  * bits as one thread) */
 typedef struct {
   bool fwd, f32;
-  void *y, *mask, *mean, *rstd, *rm, *rv; /* forward's outputs; backward: y = dx, rm = dw, rv = db */
-  const void *x, *w, *b, *dy;             /* b: forward's bias; dy: backward's gradient */
+  int relu;                          /* forward: ReLU applied as y is stored */
+  void *y, *mean, *rstd, *rm, *rv;   /* forward's outputs; backward: y = dx, rm = dw, rv = db */
+  const void *x, *w, *b, *dy, *mask; /* b: forward's bias; backward: dy, a saved mask */
+  const double *ab;                  /* backward: a fused ReLU's forward scale and shift */
   int64_t N, C, L, c0, c1;
   double eps, momentum, *ws;
   int train;
@@ -97,17 +102,17 @@ typedef struct {
 static void bn2d_run(void *p) {
   bn2d_job *j = p;
   if (j->fwd && j->f32)
-    dlt_k_batchnorm2d_fwd_train_f32(j->y, j->mask, j->mean, j->rstd, j->rm, j->rv, j->x, j->w, j->b, j->N, j->C, j->L,
+    dlt_k_batchnorm2d_fwd_train_f32(j->y, j->relu, j->mean, j->rstd, j->rm, j->rv, j->x, j->w, j->b, j->N, j->C, j->L,
                                     j->c0, j->c1, j->eps, j->momentum, j->ws);
   else if (j->fwd)
-    dlt_k_batchnorm2d_fwd_train_f64(j->y, j->mask, j->mean, j->rstd, j->rm, j->rv, j->x, j->w, j->b, j->N, j->C, j->L,
+    dlt_k_batchnorm2d_fwd_train_f64(j->y, j->relu, j->mean, j->rstd, j->rm, j->rv, j->x, j->w, j->b, j->N, j->C, j->L,
                                     j->c0, j->c1, j->eps, j->momentum, j->ws);
   else if (j->f32)
-    dlt_k_batchnorm2d_bwd_f32(j->y, j->rm, j->rv, j->dy, j->mask, j->x, j->w, j->mean, j->rstd, j->N, j->C, j->L,
-                              j->c0, j->c1, j->train, j->ws);
+    dlt_k_batchnorm2d_bwd_f32(j->y, j->rm, j->rv, j->dy, j->mask, j->ab, j->x, j->w, j->mean, j->rstd, j->N, j->C,
+                              j->L, j->c0, j->c1, j->train, j->ws);
   else
-    dlt_k_batchnorm2d_bwd_f64(j->y, j->rm, j->rv, j->dy, j->mask, j->x, j->w, j->mean, j->rstd, j->N, j->C, j->L,
-                              j->c0, j->c1, j->train, j->ws);
+    dlt_k_batchnorm2d_bwd_f64(j->y, j->rm, j->rv, j->dy, j->mask, j->ab, j->x, j->w, j->mean, j->rstd, j->N, j->C,
+                              j->L, j->c0, j->c1, j->train, j->ws);
 }
 
 static void bn2d_split(bn2d_job *j) {
@@ -134,8 +139,10 @@ static int batch_norm_backward(dlt_node *n, const dlt_tensor *gout, dlt_tensor *
     return -1;
   }
   bool f32 = s.x->dtype == DLT_FLOAT32;
+  const double *ab = c->relu_ab ? DLT_F64(mask) : NULL;
+  if (c->relu_ab) mask = NULL;
   if (L > 1) {
-    bn2d_job j = {.fwd = false, .f32 = f32, .y = s.dx ? dlt_data(s.dx) : NULL, .mask = mask ? dlt_data(mask) : NULL, .mean = dlt_data(s.mean), .rstd = dlt_data(s.rstd), .rm = s.dw ? dlt_data(s.dw) : NULL, .rv = s.db ? dlt_data(s.db) : NULL, .x = dlt_data(s.x), .w = s.w ? dlt_data(s.w) : NULL, .dy = dlt_data(s.g), .N = N, .C = C, .L = L, .ws = ws, .train = c->batch_stats};
+    bn2d_job j = {.fwd = false, .f32 = f32, .y = s.dx ? dlt_data(s.dx) : NULL, .mask = mask ? dlt_data(mask) : NULL, .ab = ab, .mean = dlt_data(s.mean), .rstd = dlt_data(s.rstd), .rm = s.dw ? dlt_data(s.dw) : NULL, .rv = s.db ? dlt_data(s.db) : NULL, .x = dlt_data(s.x), .w = s.w ? dlt_data(s.w) : NULL, .dy = dlt_data(s.g), .N = N, .C = C, .L = L, .ws = ws, .train = c->batch_stats};
     bn2d_split(&j);
   } else if (f32)
     dlt_k_batchnorm_bwd_f32(DLT_F32(s.dx), DLT_F32(s.dw), DLT_F32(s.db), DLT_F32(s.g), DLT_F32(mask), DLT_F32(s.x),
@@ -187,17 +194,23 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
   dlt_tensor *y = dlt_fused_out(bs ? &bs->t[0] : NULL, x->ndim, x->shape, x->dtype);
   dlt_tensor *mean = dlt_fused_out(bs ? &bs->t[3] : NULL, 1, &C, x->dtype);
   dlt_tensor *rstd = dlt_fused_out(bs ? &bs->t[4] : NULL, 1, &C, x->dtype);
+  /* planes in training with ReLU and no dropout: the kernel applies ReLU as it stores
+   * y, and backward finds the mask from x and the forward's scale and shift (relu_ab:
+   * 2*C doubles saved instead of a mask as large as x, one pass less each way) */
+  bool kernel_relu = batch_stats && L > 1 && relu && drop_p == 0;
+  bool relu_ab = kernel_relu && dlt_grad_enabled();
   /* the mask is for backward (and dropout); without grad mode and dropout, ReLU in place */
-  bool need_mask = relu && (drop_p > 0 || dlt_grad_enabled());
-  dlt_tensor *mask = need_mask ? dlt_fused_out(bs ? &bs->t[1] : NULL, x->ndim, x->shape, x->dtype) : NULL;
+  bool need_mask = relu && (drop_p > 0 || dlt_grad_enabled()) && !relu_ab;
+  int64_t ab_shape[2] = {2, C};
+  dlt_tensor *mask = need_mask ? dlt_fused_out(bs ? &bs->t[1] : NULL, x->ndim, x->shape, x->dtype)
+                     : relu_ab ? dlt_fused_out(bs ? &bs->t[1] : NULL, 2, ab_shape, DLT_FLOAT64)
+                               : NULL;
   double *ws = dlt_fused_scratch(sizeof(double) * 2 * (size_t)C);
-  bool ok = xc && y && mean && rstd && ws && (mask || !need_mask) && (wc || !w) && (bc || !b) && (rmc || !rm) && (rvc || !rv);
-  /* planes in training with ReLU and no dropout: the kernel applies ReLU and writes
-   * the mask as it stores y */
-  bool fused_relu = batch_stats && L > 1 && relu && need_mask && drop_p == 0;
+  bool ok = xc && y && mean && rstd && ws && (mask || !(need_mask || relu_ab)) && (wc || !w) && (bc || !b) && (rmc || !rm) && (rvc || !rv);
   if (ok && batch_stats && L > 1) {
-    bn2d_job j = {.fwd = true, .f32 = x->dtype == DLT_FLOAT32, .y = dlt_data(y), .mask = fused_relu ? dlt_data(mask) : NULL, .mean = dlt_data(mean), .rstd = dlt_data(rstd), .rm = rm ? dlt_data(rmc) : NULL, .rv = rv ? dlt_data(rvc) : NULL, .x = dlt_data(xc), .w = wc ? dlt_data(wc) : NULL, .b = bc ? dlt_data(bc) : NULL, .N = N, .C = C, .L = L, .eps = eps, .momentum = momentum, .ws = ws};
+    bn2d_job j = {.fwd = true, .f32 = x->dtype == DLT_FLOAT32, .y = dlt_data(y), .relu = kernel_relu, .mean = dlt_data(mean), .rstd = dlt_data(rstd), .rm = rm ? dlt_data(rmc) : NULL, .rv = rv ? dlt_data(rvc) : NULL, .x = dlt_data(xc), .w = wc ? dlt_data(wc) : NULL, .b = bc ? dlt_data(bc) : NULL, .N = N, .C = C, .L = L, .eps = eps, .momentum = momentum, .ws = ws};
     bn2d_split(&j);
+    if (relu_ab) memcpy(dlt_data(mask), ws, sizeof(double) * 2 * (size_t)C);
     if (rm) dlt_bump_version(rm);
     if (rv) dlt_bump_version(rv);
   } else if (ok && batch_stats) {
@@ -219,16 +232,16 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
       dlt_k_batchnorm_fwd_eval_f64(DLT_F64(y), DLT_F64(mean), DLT_F64(rstd), DLT_F64(xc), DLT_F64(wc), DLT_F64(bc),
                                    DLT_F64(rmc), DLT_F64(rvc), N, C, L, eps, plain_relu, ws);
   }
-  if (ok && relu && !need_mask) {
+  if (ok && relu && !kernel_relu && !need_mask) {
     if (batch_stats && x->dtype == DLT_FLOAT32) dlt_k_act_fwd_f32(DLT_F32(y), DLT_F32(y), N * C * L, DLT_ACT_RELU, 0);
     else if (batch_stats) dlt_k_act_fwd_f64(DLT_F64(y), DLT_F64(y), N * C * L, DLT_ACT_RELU, 0);
-  } else if (ok && relu && !fused_relu) {
+  } else if (ok && relu && !kernel_relu) {
     if (x->dtype == DLT_FLOAT32) dlt_k_relu_dropout_fwd_f32(DLT_F32(y), DLT_F32(mask), N * C * L, drop_p);
     else dlt_k_relu_dropout_fwd_f64(DLT_F64(y), DLT_F64(mask), N * C * L, drop_p);
   }
   if (ok) {
     dlt_tensor *save[5] = {xc, mean, rstd, w ? wc : mask, mask};
-    norm_ctx c = {.N = N, .C = C, .L = L, .batch_stats = batch_stats, .has_mask = relu, .has_w = w != NULL};
+    norm_ctx c = {.N = N, .C = C, .L = L, .batch_stats = batch_stats, .has_mask = relu, .relu_ab = relu_ab, .has_w = w != NULL};
     y = record(relu ? "BatchNormReluBackward" : "BatchNormBackward", batch_norm_backward, x, w, b, y, save,
                3 + (w != NULL) + relu, &c, bs);
   } else {

@@ -47,13 +47,13 @@ typedef enum { DLT_LOSS_MSE,
                               const R *w, const R *mean, const R *rstd, int64_t N, int64_t C, \
                               int64_t L, \
                               int train, double *ws); \
-  void dlt_k_batchnorm2d_fwd_train##S(R *y, R *mask, R *mean, R *rstd, R *rm, R *rv, \
+  void dlt_k_batchnorm2d_fwd_train##S(R *y, int relu, R *mean, R *rstd, R *rm, R *rv, \
                                       const R *x, const R *w, const R *b, int64_t N, int64_t C, \
                                       int64_t L, int64_t c0, int64_t c1, double eps, \
                                       double momentum, double *ws); \
-  void dlt_k_batchnorm2d_bwd##S(R *dx, R *dw, R *db, const R *dy, const R *mask, const R *x, \
-                                const R *w, const R *mean, const R *rstd, int64_t N, int64_t C, \
-                                int64_t L, int64_t c0, int64_t c1, int train, double *ws); \
+  void dlt_k_batchnorm2d_bwd##S(R *dx, R *dw, R *db, const R *dy, const R *mask, const double *ab, \
+                                const R *x, const R *w, const R *mean, const R *rstd, int64_t N, \
+                                int64_t C, int64_t L, int64_t c0, int64_t c1, int train, double *ws); \
   void dlt_k_layernorm_fwd##S(R *y, R *mean, R *rstd, const R *x, const R *w, const R *b, \
                               int64_t rows, int64_t D, double eps); \
   void dlt_k_layernorm_bwd##S(R *dx, R *dw, R *db, const R *dy, const R *x, const R *w, \
