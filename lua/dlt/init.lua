@@ -5,8 +5,11 @@ local dlt = require "dlt"
 local lazy = require "dlt.lazy"
 
 -- scripts' helpers: progress bar, NumPy-style printing, plot.history (owner: scripts)
-dlt.progress = require "dlt.progress"
-dlt.fmt = require "dlt.fmt"
+lazy.on(dlt, { "progress" }, function()
+  dlt.progress = require "dlt.progress"
+  require("dlt.methods").guard_progress(dlt.progress)
+end)
+lazy.on(dlt, { "fmt" }, function() dlt.fmt = require "dlt.fmt" end)
 if dlt.plot and not dlt.plot.history then
   lazy.on(dlt.plot, { "history" }, function() dlt.plot.history = require "dlt.history" end)
 end
@@ -28,11 +31,15 @@ lazy.on(dlt, { "EarlyStopping" }, function() dlt.EarlyStopping = require "dlt.ea
 lazy.on(dlt, { "lr_find" }, function() dlt.lr_find = require "dlt.lr_find" end)
 
 -- datasets, loaders, toy data, train_test_split, load_csv (owner: io)
-dlt.data = require "dlt.data"
-lazy.on(dlt.data, { "read_idx", "Subset", "random_split", "FashionMNIST", "MNIST", "transforms" },
-  function()
-    for k, v in pairs(require "dlt.datasets") do rawset(dlt.data, k, v) end
-  end)
+lazy.on(dlt, { "data" }, function()
+  local data = require "dlt.data"
+  dlt.data = data
+  lazy.on(data, { "read_idx", "Subset", "random_split", "FashionMNIST", "MNIST", "transforms" },
+    function()
+      for k, v in pairs(require "dlt.datasets") do rawset(data, k, v) end
+    end)
+  require("dlt.methods").guard_data(data)
+end)
 
 -- nn.Module, the shared module methods and the printout (owner: nn)
 require "dlt.nn"

@@ -106,15 +106,17 @@ function M.guard_schedulers(sched)
   for _, cls in ipairs(sched._classes) do M.guard(cls, methods, is_scheduler, "scheduler", "scheduler") end
 end
 
--- loaders, data sets, progress bars
-do
-  local data = dlt.data
+-- loaders and data sets, guarded when init.lua loads dlt.data (on first use)
+function M.guard_data(data)
   local ds = data.TensorDataset(dlt.zeros(2, 1))
   local loader = data.DataLoader(ds)
   M.guard(getmetatable(loader), { "iter" }, instance_of(getmetatable(loader)), "loader", "loader")
   M.guard(getmetatable(ds), { "batch" }, instance_of(getmetatable(ds)), "ds", "data set")
-  local bar = dlt.progress.bar(1)
-  local Bar = class_of(bar)
+end
+
+-- progress bars, guarded when init.lua loads dlt.progress (on first use)
+function M.guard_progress(progress)
+  local Bar = class_of(progress.bar(1))
   M.guard(Bar, { "update", "print", "close" }, instance_of(Bar), "bar", "progress bar")
 end
 -- (EarlyStopping and LBFGS, loaded on first use, guard their methods as they load)

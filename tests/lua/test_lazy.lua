@@ -9,19 +9,20 @@ local exe = arg[-1]
 
 -- the output of a Lua chunk run by a fresh dltlua (with the module path of this test run)
 local function fresh(code)
-  local out, rc = T.shell(T.quote(exe) .. " -e " .. T.quote("package.path = " .. string.format("%q", package.path)
-    .. "\n" .. code))
+  local setup = "package.path = " .. string.format("%q", package.path) .. "\n"
+  local out, rc = T.shell(T.quote(exe) .. " -e " .. T.quote(setup .. code))
   assert(rc == 0, "fresh process failed: " .. out)
   return out
 end
 
 local PARTS = { "dlt.nn_conv", "dlt.nn_act", "dlt.nn_losses", "dlt.datasets", "dlt.swa_utils",
   "dlt.summary", "dlt.deepcopy", "dlt.lbfgs", "dlt.lr_find", "dlt.early_stopping",
-  "dlt.distributed", "dlt.pyplot", "dlt.history", "dlt.help", "dlt.lr_scheduler" }
+  "dlt.distributed", "dlt.pyplot", "dlt.history", "dlt.help", "dlt.lr_scheduler", "dlt.data",
+  "dlt.progress", "dlt.fmt" }
 
 -- the namespaces whose names the parts define
 local SPACES = [[
-local spaces = { dlt = dlt, nn = dlt.nn, F = dlt.nn.functional, data = dlt.data, optim = dlt.optim,
+local spaces = { dlt = dlt, nn = dlt.nn, F = dlt.nn.functional, data = rawget(dlt, "data"), optim = dlt.optim,
   lr_scheduler = rawget(dlt.optim, "lr_scheduler"), plot = dlt.plot, Module = dlt.nn.Module,
   cmethods = dlt.nn._cmethods, Tensor = dlt.Tensor, distributed = rawget(dlt, "distributed") }
 ]]
@@ -43,7 +44,7 @@ for s, t in pairs(spaces) do
   for _, k in ipairs(lazy.pending(t)) do waiting[s][k] = true end
 end
 lazy.load_all()
-spaces.distributed, spaces.lr_scheduler = dlt.distributed, dlt.optim.lr_scheduler
+spaces.distributed, spaces.lr_scheduler, spaces.data = dlt.distributed, dlt.optim.lr_scheduler, dlt.data
 for s, t in pairs(spaces) do
   for k, v in pairs(t) do
     if before[s] and before[s][k] ~= v and not waiting[s][k] then print(s .. "." .. tostring(k)) end
