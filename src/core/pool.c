@@ -8,14 +8,18 @@
 #include "core/worker.h"
 
 #define R float
+#define RI int32_t /* an integer as wide as R, for masks */
 #define S(name) name##_f32
 #include "core/pool.inc"
 #undef R
+#undef RI
 #undef S
 #define R double
+#define RI int64_t
 #define S(name) name##_f64
 #include "core/pool.inc"
 #undef R
+#undef RI
 #undef S
 
 /* out = floor((in + 2p - d(k-1) - 1 [+ s-1 with ceil_mode]) / s) + 1, less one when

@@ -250,6 +250,54 @@ T.test("a layer's reused input-gradient buffer never overwrites a gradient still
   T.close(x3.grad, g1:totable(), 0, 0, "the same input gives the same gradient through the reused buffers")
 end)
 
+T.test("max_pool2d(2)'s input gradient on odd sizes: each window's gradient at its index plus 0, the rest 0", function()
+  for _, dtype in ipairs({ "float32", "float64" }) do
+    dlt.manual_seed(13)
+    local x = dlt.randn(2, 3, 5, 7, { dtype = dtype }):requires_grad_() -- the last row and column in no window
+    local y, idx = F.max_pool2d(x, 2, { return_indices = true })
+    local g = dlt.randn(2, 3, 2, 3, { dtype = dtype })
+    g[{ 1, 1, 1, 1 }] = -0.0
+    y:backward(g)
+    local want, gt, it = {}, g:reshape({ -1 }):totable(), idx:reshape({ -1 }):totable()
+    for k = 1, 2 * 3 * 5 * 7 do want[k] = 0.0 end
+    for k = 1, #gt do
+      local pos = (k - 1) // 6 * 35 + it[k]
+      want[pos] = want[pos] + gt[k]
+    end
+    T.close(x.grad, want, 0, 0, dtype .. ": the scatter of the output gradient")
+    local first = x.grad:reshape({ -1 }):totable()[it[1]]
+    T.eq(1 / first, math.huge, dtype .. ": a -0 gradient arrives as 0 + -0 = +0")
+  end
+end)
+
+T.test("max_pool2d(2) on rows of 4 windows or more (four at a time) keeps the one-window rule: first maximum, last NaN", function()
+  for _, dtype in ipairs({ "float32", "float64" }) do
+    dlt.manual_seed(14)
+    local x = dlt.randint(-2, 3, { 2, 3, 6, 11 }):to(dtype) -- ties everywhere; rows of 5 windows, the last column in none
+    x[{ 1, 1, 1, 3 }] = 0 / 0
+    x[{ 1, 1, 2, 4 }] = 0 / 0 -- two NaNs in one window: the later one's index
+    x[{ 2, 3, 3, 9 }] = 0 / 0
+    x[{ 1, 2, 1, 1 }], x[{ 1, 2, 1, 2 }] = -0.0, 0.0
+    local y, idx = F.max_pool2d(x, 2, { return_indices = true })
+    local xt, wy, wi = x:reshape({ -1 }):totable(), {}, {}
+    for p = 0, 5 do
+      for oh = 0, 2 do
+        for ow = 0, 4 do
+          local m, bi
+          for _, d in ipairs({ { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } }) do
+            local pos = (2 * oh + d[1]) * 11 + 2 * ow + d[2]
+            local v = xt[p * 66 + pos + 1]
+            if not m or v > m or v ~= v then m, bi = v, pos + 1 end
+          end
+          wy[#wy + 1], wi[#wi + 1] = m, bi
+        end
+      end
+    end
+    T.close(y, wy, 0, 0, dtype .. ": maxima")
+    T.close(idx, wi, 0, 0, dtype .. ": indices")
+  end
+end)
+
 T.test("max_pool2d's indices are 1-based positions in each flattened plane", function()
   local x = dlt.tensor({ 1, 5, 2, 0, 3, 4, 9, 8, 7, 6, 1, 2, 0, 0, 3, 1 }):reshape({ 1, 1, 4, 4 })
   local y, i = F.max_pool2d(x, 2, { return_indices = true })
