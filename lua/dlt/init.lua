@@ -22,10 +22,19 @@ if dlt.plot then
 end
 
 -- optimizers, schedulers, early stopping, the LR range test (owner: optim)
-require "dlt.optim"
-lazy.on(dlt.optim, { "lr_scheduler" }, function()
-  dlt.optim.lr_scheduler = require "dlt.lr_scheduler"
-  require("dlt.methods").guard_schedulers(dlt.optim.lr_scheduler)
+lazy.on(dlt, { "optim" }, function()
+  local optim = require "dlt.optim"
+  require("dlt.methods").guard_optimizers(optim)
+  lazy.on(optim, { "lr_scheduler" }, function()
+    optim.lr_scheduler = require "dlt.lr_scheduler"
+    require("dlt.methods").guard_schedulers(optim.lr_scheduler)
+  end)
+  -- stochastic weight averaging (AveragedModel is an nn.Module)
+  lazy.on(optim, { "swa_utils" }, function()
+    local swa = require "dlt.swa_utils"
+    swa.SWALR = optim.lr_scheduler.SWALR
+    optim.swa_utils = swa
+  end)
 end)
 lazy.on(dlt, { "EarlyStopping" }, function() dlt.EarlyStopping = require "dlt.early_stopping" end)
 lazy.on(dlt, { "lr_find" }, function() dlt.lr_find = require "dlt.lr_find" end)
@@ -57,13 +66,8 @@ lazy.on(nn, { "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "Sm
   "binary_cross_entropy", "binary_cross_entropy_with_logits", "smooth_l1_loss", "huber_loss",
   "kl_div" })
 
--- deep copies; stochastic weight averaging (AveragedModel is an nn.Module) (owner: optim)
+-- deep copies (owner: optim)
 lazy.on(dlt, { "deepcopy" }, function() dlt.deepcopy = require "dlt.deepcopy" end)
-lazy.on(dlt.optim, { "swa_utils" }, function()
-  local swa = require "dlt.swa_utils"
-  swa.SWALR = dlt.optim.lr_scheduler.SWALR
-  dlt.optim.swa_utils = swa
-end)
 
 -- data-parallel training: DDP, SyncBatchNorm, rank-aware printing and saving (owner: mpi).
 -- dlt.save becomes rank-aware when this loads, before any process group can be up.

@@ -74,9 +74,8 @@ end
 -- optimizers: the base class and every class's own step (LBFGS guards its own as it
 -- loads); schedulers: the base class and every class with its own methods. The classes
 -- come from the modules' lists, not from sample objects (making one of each cost more
--- than the rest of start-up).
-do
-  local optim = dlt.optim
+-- than the rest of start-up). Called when init.lua loads dlt.optim (on first use).
+function M.guard_optimizers(optim)
   local base
   for cls in pairs(optim._classes) do
     M.guard(cls, { "step" }, optim.is_optimizer, "opt", "optimizer")

@@ -18,12 +18,12 @@ end
 local PARTS = { "dlt.nn_conv", "dlt.nn_act", "dlt.nn_losses", "dlt.datasets", "dlt.swa_utils",
   "dlt.summary", "dlt.deepcopy", "dlt.lbfgs", "dlt.lr_find", "dlt.early_stopping",
   "dlt.distributed", "dlt.pyplot", "dlt.history", "dlt.help", "dlt.lr_scheduler", "dlt.data",
-  "dlt.progress", "dlt.fmt" }
+  "dlt.progress", "dlt.fmt", "dlt.optim" }
 
 -- the namespaces whose names the parts define
 local SPACES = [[
-local spaces = { dlt = dlt, nn = dlt.nn, F = dlt.nn.functional, data = rawget(dlt, "data"), optim = dlt.optim,
-  lr_scheduler = rawget(dlt.optim, "lr_scheduler"), plot = dlt.plot, Module = dlt.nn.Module,
+local spaces = { dlt = dlt, nn = dlt.nn, F = dlt.nn.functional, data = rawget(dlt, "data"),
+  optim = rawget(dlt, "optim"), plot = dlt.plot, Module = dlt.nn.Module,
   cmethods = dlt.nn._cmethods, Tensor = dlt.Tensor, distributed = rawget(dlt, "distributed") }
 ]]
 
@@ -44,7 +44,8 @@ for s, t in pairs(spaces) do
   for _, k in ipairs(lazy.pending(t)) do waiting[s][k] = true end
 end
 lazy.load_all()
-spaces.distributed, spaces.lr_scheduler, spaces.data = dlt.distributed, dlt.optim.lr_scheduler, dlt.data
+spaces.distributed, spaces.data, spaces.optim = dlt.distributed, dlt.data, dlt.optim
+spaces.lr_scheduler = dlt.optim.lr_scheduler
 for s, t in pairs(spaces) do
   for k, v in pairs(t) do
     if before[s] and before[s][k] ~= v and not waiting[s][k] then print(s .. "." .. tostring(k)) end
