@@ -1,7 +1,8 @@
 /* dltlua.c: the dlt interpreter: lua5.4's command line (script args, -e, -l, -i, -v, -E,
  * -W, -, a REPL) with dlt preloaded as the global `dlt`. Follows the behaviour of lua.c;
  * the REPL edits lines, keeps history and completes names through GNU readline when the
- * build found it (lua/dlt/repl.lua computes the completions and the banner). */
+ * build found it, in a module opened when a REPL starts on a terminal (dltlua_readline.c;
+ * lua/dlt/repl.lua computes the completions and the banner). */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include <malloc.h>
 #include <signal.h>
@@ -18,8 +19,11 @@
 #include "lua/common.h"
 
 #ifdef DLT_READLINE
-#include <readline/history.h>
-#include <readline/readline.h>
+#include <dlfcn.h>
+#include <limits.h>
+
+#include "./dltlua_readline.h"
+#include "core/io.h"
 #endif
 
 #define PROMPT "> "
@@ -319,89 +323,67 @@ static int repl_call(lua_State *L, const char *fname, int nargs, int nres) {
 }
 
 #ifdef DLT_READLINE
-static int use_readline = 0;
+static const dlt_rl_ops *rl; /* the line-editing module, when the REPL is on a terminal */
 static char history_path[4096];
 
-/* completion candidates for the word readline is completing, from dlt.repl.complete */
-static char **matches = NULL;
-static size_t nmatches = 0, next_match = 0;
-
-static char *match_generator(const char *text, int state) {
-  (void)text;
-  if (state == 0) next_match = 0;
-  return next_match < nmatches ? strdup(matches[next_match++]) : NULL;
-}
-
-static void free_matches(void) {
-  for (size_t i = 0; i < nmatches; i++) free(matches[i]);
-  free(matches);
-  matches = NULL;
-  nmatches = 0;
-}
-
-static char **complete(const char *text, int start, int end) {
-  (void)end;
+/* the candidates for completing text, from dlt.repl.complete (see dlt_rl_complete_fn) */
+static char **complete(const char *line, int start, const char *text, size_t *n) {
   lua_State *L = globalL;
-  rl_attempted_completion_over = 1; /* never fall back to file names */
-  rl_completion_append_character = '\0';
-  free_matches();
+  char **out = NULL;
+  *n = 0;
   int top = lua_gettop(L);
-  lua_pushstring(L, rl_line_buffer);
+  lua_pushstring(L, line);
   lua_pushinteger(L, start);
   lua_pushstring(L, text);
   if (repl_call(L, "complete", 3, 1) && lua_istable(L, -1)) {
-    size_t n = (size_t)lua_rawlen(L, -1);
-    matches = calloc(n > 0 ? n : 1, sizeof *matches);
-    for (size_t i = 0; matches && i < n; i++) {
+    size_t len = (size_t)lua_rawlen(L, -1);
+    out = calloc(len > 0 ? len : 1, sizeof *out);
+    for (size_t i = 0; out && i < len; i++) {
       lua_rawgeti(L, -1, (lua_Integer)i + 1);
       const char *m = lua_tostring(L, -1);
-      if (m && (matches[nmatches] = strdup(m)) != NULL) nmatches++;
+      if (m && (out[*n] = strdup(m)) != NULL) (*n)++;
       lua_pop(L, 1);
     }
   }
   lua_settop(L, top);
-  return nmatches ? rl_completion_matches(text, match_generator) : NULL;
+  return out;
+}
+
+/* the module beside dltlua, else where it is installed; NULL (saying why on stderr when
+ * one was found but would not load) means plain lines */
+static const dlt_rl_ops *open_module(void) {
+  char path[PATH_MAX];
+  if (dlt_path_beside((const void *)open_module, DLT_RL_FILE, path, sizeof path) != 0 || access(path, F_OK) != 0)
+    snprintf(path, sizeof path, "%s/%s", DLT_READLINE_DIR, DLT_RL_FILE);
+  if (access(path, F_OK) != 0) return NULL;
+  void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  dlt_rl_entry entry = h ? (dlt_rl_entry)dlsym(h, DLT_RL_ENTRY) : NULL;
+  const dlt_rl_ops *ops = entry ? entry(DLT_RL_ABI) : NULL;
+  if (!ops) fprintf(stderr, "dltlua: no line editing: %s is not this dltlua's module (%s)\n", path, h ? "interface" : dlerror());
+  return ops;
 }
 
 /* names run over '.' and ':' (dlt.nn.Lin, t:su); everything else breaks a word */
-static char word_breaks[] = " \t\n\"\\'`@$><=;|&{(,+-*/%^~#[]";
+static const char word_breaks[] = " \t\n\"\\'`@$><=;|&{(,+-*/%^~#[]";
 
-static void history_open(void) {
+static void readline_init(lua_State *L) {
+  if (!isatty(0) || !isatty(1) || !(rl = open_module())) return;
+  globalL = L;
+  rl->init("dltlua", word_breaks, complete);
   const char *path = getenv("DLT_HISTORY");
   const char *home = getenv("HOME");
   if (path && *path) snprintf(history_path, sizeof history_path, "%s", path);
   else if (home && *home) snprintf(history_path, sizeof history_path, "%s/.dlt_history", home);
   else history_path[0] = '\0';
-  if (history_path[0]) read_history(history_path);
-}
-
-static void history_add(const char *line) {
-  if (!*line) return;
-  add_history(line);
-  if (!history_path[0]) return;
-  /* append this line only, so two REPLs open at once both keep theirs */
-  FILE *f = fopen(history_path, "a");
-  if (f) fclose(f);
-  if (append_history(1, history_path) == 0) history_truncate_file(history_path, 1000);
-}
-
-static void readline_init(lua_State *L) {
-  use_readline = isatty(0) && isatty(1);
-  if (!use_readline) return;
-  globalL = L;
-  rl_readline_name = "dltlua";
-  rl_attempted_completion_function = complete;
-  rl_completer_word_break_characters = word_breaks;
-  rl_basic_word_break_characters = word_breaks;
-  history_open();
+  rl->history_open(history_path);
 }
 
 static int readline_line(lua_State *L, const char *prompt) {
-  if (!use_readline) return readline_plain(L, prompt);
-  char *line = readline(prompt);
+  if (!rl) return readline_plain(L, prompt);
+  char *line = rl->readline(prompt);
   if (line == NULL) return 0;
   lua_pushstring(L, line);
-  history_add(line);
+  rl->history_add(line, history_path);
   free(line);
   return 1;
 }

@@ -65,6 +65,9 @@ uint8_t *dlt_load_idx_bytes(const char *path, int *ndim, int64_t *shape, size_t 
  * FIFOs and directories are refused, nothing past the size it had when opened is read);
  * fn and path name the failure. */
 void *dlt_read_file(const char *fn, const char *path, size_t *len);
+/* out = the folder of the executable or shared library holding code, then file (beside.c);
+ * -1 when that cannot be found or does not fit in cap bytes */
+int dlt_path_beside(const void *code, const char *file, char *out, size_t cap);
 /* Writes a file atomically, the one way dlt writes files (file.c): fill(f, ctx) writes a
  * temporary file with a random name beside path (created exclusively, never through a
  * symlink), which is fsynced and renamed onto path; on any failure the temporary is

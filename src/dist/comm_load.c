@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/io.h"
 #include "dist/mpi_module.h"
 
 #define INSTALL_MPI "install Open MPI (apt-get install libopenmpi-dev openmpi-bin, as tools/setup.sh does)"
@@ -32,23 +33,6 @@ static const dlt_mpi_host core = {
   INSTALL_MPI " and rebuild dlt, which puts " DLT_MPI_MODULE_FILE \
               " next to dltlua and dlt.so; " \
               "install it with cmake --install, or set DLT_MPI_MODULE to its path"
-
-/* path of the module next to the object holding this code: dlt.so, or dltlua (whose
- * dladdr name is its argv[0], so /proc/self/exe when that is not a path) */
-static bool beside_me(char *out, size_t cap) {
-  Dl_info info;
-  char self[PATH_MAX];
-  if (!dladdr((void *)dlt_comm_available, &info) || !info.dli_fname || !strchr(info.dli_fname, '/') ||
-      !realpath(info.dli_fname, self)) {
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) return false;
-    self[n] = '\0';
-  }
-  char *slash = strrchr(self, '/');
-  if (!slash) return false;
-  slash[1] = '\0';
-  return snprintf(out, cap, "%s%s", self, DLT_MPI_MODULE_FILE) < (int)cap;
-}
 
 /* the module at path, which exists: its table, or NULL with why set */
 static const dlt_mpi_ops *open_module(const char *path) {
@@ -83,7 +67,7 @@ static const dlt_mpi_ops *load(void) {
   }
   char near[PATH_MAX];
   const char *installed = DLT_MPI_MODULE_DIR "/" DLT_MPI_MODULE_FILE;
-  bool have_near = beside_me(near, sizeof near);
+  bool have_near = dlt_path_beside((const void *)dlt_comm_available, DLT_MPI_MODULE_FILE, near, sizeof near) == 0;
   if (have_near && access(near, F_OK) == 0) return open_module(near);
   if (access(installed, F_OK) == 0) return open_module(installed);
   snprintf(why, sizeof why, "dlt's MPI module " DLT_MPI_MODULE_FILE " is missing (looked for %s%s%s): " HOW_TO_GET,

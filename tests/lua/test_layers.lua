@@ -13,7 +13,9 @@ local allowed = {
   plot = { core = true, autograd = true, nn = true, optim = true, dist = true, plot = true },
   lua = { core = true, autograd = true, nn = true, optim = true, dist = true, plot = true, lua = true },
 }
-allowed["."] = allowed.lua  -- src/dltlua.c, the interpreter
+-- src/dltlua.c, the interpreter, and its line-editing module (src/dltlua_readline.*)
+allowed["."] = { ["."] = true }
+for k in pairs(allowed.lua) do allowed["."][k] = true end
 
 -- "core/x.c" -> "core"; "dltlua.c" -> "."
 local function folder_of(path)

@@ -3,7 +3,7 @@
 -- them, Tab completion of names, methods and options keys, help(x), history kept in
 -- $HOME/.dlt_history across sessions (the Up arrow recalls a line of the last session),
 -- what a student meets (shapes, state_dicts, nn.summary, help on objects, a '.' slip),
--- and `--help`, `-v`, an unknown option.
+-- `--help`, `-v`, an unknown option, and readline loaded only by a REPL on a terminal.
 package.path = "tests/lua/?.lua;" .. package.path
 local T = require "harness"
 
@@ -94,6 +94,17 @@ T.test("without line editing an arrow key is a syntax error, not a binary chunk"
   local out = run("printf 'x\\033[A\\n' | " .. q(exe) .. " -i")
   assert(not out:find("binary", 1, true), out)
   assert(out:find("stdin:1: syntax error near", 1, true), out)
+end)
+
+T.test("scripts never load readline: it comes with the REPL on a terminal (dlt_readline.so)", function()
+  local maps = "io.write(io.open('/proc/self/maps'):read('a'))"
+  local out = run(q(exe) .. " -e " .. q(maps))
+  assert(out:find("dltlua", 1, true), out)
+  assert(not out:find("libreadline", 1, true) and not out:find("dlt_readline.so", 1, true),
+    "a script has readline mapped:\n" .. out)
+  out = session({ maps .. "\n" })
+  assert(out:find("/dlt_readline.so", 1, true) and out:find("libreadline", 1, true),
+    "the REPL on a terminal has no dlt_readline.so mapped:\n" .. out)
 end)
 
 T.test("--help and -h describe dlt; -v names dlt and Lua; an unknown option prints usage", function()
