@@ -627,9 +627,10 @@ int64_t *dlt_randperm_idx(int64_t n) { return dlt_generator_randperm_idx(NULL, n
 
 
 void dlt_rng8_seed(dlt_rng8 *r, dlt_generator *g) {
+  uint64_t *s = gen(g)->s;
   for (int v = 0; v < 2; v++)
     for (int l = 0; l < 4; l++) {
-      uint64_t a = dlt_generator_u64(g), b = dlt_generator_u64(g);
+      uint64_t a = step(s), b = step(s);
       r->s[v][0][l] = (uint32_t)a | 1u; /* never the all-zero state */
       r->s[v][1][l] = (uint32_t)(a >> 32);
       r->s[v][2][l] = (uint32_t)b;

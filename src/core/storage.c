@@ -11,9 +11,7 @@ size_t dlt_live_bytes = 0;
 static dlt_dtype default_dtype = DLT_FLOAT32;
 
 static const char *const dtype_names[DLT_NDTYPES] = {"float32", "float64", "int64", "bool"};
-static const size_t dtype_sizes[DLT_NDTYPES] = {4, 8, 8, 1};
 const char *dlt_dtype_name(dlt_dtype d) { return d >= 0 && d < DLT_NDTYPES ? dtype_names[d] : "?"; }
-size_t dlt_dtype_size(dlt_dtype d) { return d >= 0 && d < DLT_NDTYPES ? dtype_sizes[d] : 8; }
 dlt_dtype dlt_default_dtype(void) { return default_dtype; }
 void dlt_set_default_dtype(dlt_dtype d) { default_dtype = d; }
 /* PyTorch's categories: a tensor of a higher category (bool < integer < floating) decides

@@ -55,7 +55,9 @@ typedef struct dlt_tensor {
 extern size_t dlt_live_bytes;
 
 const char *dlt_dtype_name(dlt_dtype d);
-size_t dlt_dtype_size(dlt_dtype d);
+/* bytes per element: inline, since dlt_data asks on every access */
+static inline size_t dlt_dtype_size(dlt_dtype d) { return d == DLT_FLOAT32 ? 4 : d == DLT_BOOL ? 1
+                                                                                               : 8; }
 dlt_dtype dlt_default_dtype(void);
 void dlt_set_default_dtype(dlt_dtype d);
 /* PyTorch's promotion of two tensors: bool < int64 < floating; two floats give the wider */
