@@ -15,7 +15,6 @@ out=$(mktemp) a=$(mktemp) b=$(mktemp)
 trap 'rm -f "$out" "$a" "$b"' EXIT
 export OPENBLAS_NUM_THREADS=1
 # lines: "<case> per process, <n> process(es): <rate> samples/s ..."
-rate() { sed -E 's/.*: +([0-9]+) samples.*/\1/'; }
 for r in $(seq "$rounds"); do
   taskset -c 0 "$exe" bench/bench_dist_scaling.lua >> "$out"
   "${mpirun[@]}" -x OPENBLAS_NUM_THREADS "$exe" bench/bench_dist_scaling.lua >> "$out"

@@ -24,7 +24,6 @@ static char why[PATH_MAX * 2 + 512]; /* why there is no module, after the try */
 static const dlt_mpi_host core = {
   .fail = dlt_fail,
   .failn = dlt_failn,
-  .dtype_size = dlt_dtype_size,
   .from_memory = dlt_from_memory,
   .storage_own = dlt_storage_own,
 };

@@ -101,7 +101,7 @@ static MPI_Op mpi_op(dlt_reduce_op op) {
 static int comm_allreduce(const char *fn, void *buf, int64_t n, dlt_dtype dtype, dlt_reduce_op op) {
   if (check_active(fn)) return -1;
   if (local_only) return 0; /* the sum, max, min and mean of one rank's values are those values */
-  size_t es = dlt_mpi_core->dtype_size(dtype);
+  size_t es = dlt_dtype_size(dtype);
   for (int64_t at = 0; at < n; at += CHUNK) {
     int cnt = (int)(n - at < CHUNK ? n - at : CHUNK);
     int rc = MPI_Allreduce(MPI_IN_PLACE, (char *)buf + (size_t)at * es, cnt, mpi_type(dtype), mpi_op(op), MPI_COMM_WORLD);

@@ -10,7 +10,7 @@
 
 /* Bump on any change to the two tables below or to the core types they pass (the
  * module reads dlt_tensor's storage field): host and module each refuse another number. */
-#define DLT_MPI_ABI 1
+#define DLT_MPI_ABI 2
 /* the module's file name and its one exported function, a dlt_mpi_entry */
 #define DLT_MPI_MODULE_FILE "dlt_mpi.so"
 #define DLT_MPI_ENTRY "dlt_mpi_module"
@@ -19,7 +19,6 @@
 typedef struct dlt_mpi_host {
   void *(*fail)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
   int (*failn)(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-  size_t (*dtype_size)(dlt_dtype d);
   dlt_tensor *(*from_memory)(void *data, int ndim, const int64_t *shape, dlt_dtype dtype,
                              void (*release)(dlt_storage *s, void *ctx), void *ctx);
   int (*storage_own)(dlt_storage *s);

@@ -203,7 +203,7 @@ static void slice(const dlt_comm_shared *s, int64_t n, size_t es, int64_t *lo, i
 
 void dlt_mpi_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype, double scale) {
   int64_t lo, hi;
-  slice(s, n, dlt_mpi_core->dtype_size(dtype), &lo, &hi);
+  slice(s, n, dlt_dtype_size(dtype), &lo, &hi);
   if (dtype == DLT_FLOAT32)
     SUM_SLICE(float);
   else
