@@ -8,6 +8,7 @@
 
 #include "core/conv.h"
 #include "core/ops.h"
+#include "core/winograd.h"
 #include "core/worker.h"
 
 /* 1x1 kernels with stride 1 and no padding read the image as the patch matrix itself */
@@ -146,16 +147,23 @@ static int run(conv_job *job, size_t extra_bytes, void **extra) {
 }
 
 int dlt_conv_fwd(bool f32, void *y, const void *x, const void *w, const void *b, const dlt_conv_geom *g) {
+  if (dlt_winograd_applies(f32, g)) return dlt_winograd_fwd(y, x, w, b, g);
   conv_job j = {.kind = JOB_FWD, .f32 = f32, .out = y, .in = x, .w = w, .b = b, .g = g};
   return run(&j, 0, NULL);
 }
 
 int dlt_conv_bwd_data(bool f32, void *dx, const void *dy, const void *w, const void *b, const dlt_conv_geom *g) {
+  if (dlt_winograd_applies(f32, g)) return dlt_winograd_bwd_data(dx, dy, w, b, g);
   conv_job j = {.kind = JOB_BWD_DATA, .f32 = f32, .out = dx, .in = dy, .w = w, .b = b, .g = g};
   return run(&j, 0, NULL);
 }
 
 int dlt_conv_bwd_weight(bool f32, void *dw, void *db, const void *dy, const void *x, const dlt_conv_geom *g) {
+  if (dw && dlt_winograd_applies(f32, g)) { /* then the bias gradient alone below */
+    if (dlt_winograd_bwd_weight(dw, dy, x, g)) return -1;
+    if (!db) return 0;
+    dw = NULL;
+  }
   conv_job j = {.kind = JOB_BWD_WEIGHT, .f32 = f32, .out = dw, .out2 = db, .in = dy, .x = x, .g = g};
   size_t es = f32 ? sizeof(float) : sizeof(double);
   int64_t nw = g->OC * (g->C / g->G) * g->KH * g->KW;

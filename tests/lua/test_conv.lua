@@ -187,6 +187,46 @@ T.test("conv2d gives the same result on one thread and on two (the batch split)"
   T.close(dw2, dw1:totable(), 1e-12, 1e-12, "weight gradient: the two halves summed in another order")
 end)
 
+T.test("float32 3x3 convolutions with padding 1 (Winograd F(2x2,3x3)) equal the float64 direct sum to float32 precision", function()
+  -- output, input, weight and bias gradients, relative to the largest value: float32
+  -- carries 6e-8, the transforms' few extra roundings stay under 2e-6
+  local threads = dlt.num_threads()
+  local function rel(a, b) return (a:double() - b):abs():max():item() / b:abs():max():item() end
+  for _, s in ipairs({ { 3, 32, 64, 14, 14 }, { 2, 17, 20, 5, 9 }, { 1, 16, 16, 1, 1 }, { 5, 24, 16, 8, 3 },
+    { 2, 16, 16, 30, 30 } }) do
+    local N, C, OC, H, W = table.unpack(s)
+    dlt.manual_seed(15)
+    local x, w = dlt.randn(N, C, H, W):double(), dlt.randn(OC, C, 3, 3):double() * 0.1
+    local b, g = dlt.randn(OC):double(), dlt.randn(N, OC, H, W):double()
+    local function run(dtype, transposed)
+      local function leaf(t) return t:to(dtype):clone():requires_grad_() end
+      local xx, ww, bb = leaf(x), leaf(w), leaf(b)
+      local y
+      if transposed then -- (N,C,H,W) in, OC out: the weight read as (C,OC,3,3) is w's transpose
+        ww = leaf(w:transpose(1, 2))
+        y = F.conv_transpose2d(xx, ww, bb, { padding = 1 })
+      else
+        y = F.conv2d(xx, ww, bb, { padding = 1 })
+      end
+      y:backward(g:to(dtype))
+      return { y, xx.grad, ww.grad, bb.grad }
+    end
+    for _, transposed in ipairs({ false, true }) do
+      local want = run("float64", transposed)
+      for n = 1, 2 do
+        dlt.num_threads(n)
+        local got = run("float32", transposed)
+        for k = 1, 4 do
+          local e = rel(got[k], want[k])
+          T.eq(e <= 2e-6, true, string.format("%s %s, %d thread(s), result %d: relative error %.3g",
+            transposed and "conv_transpose2d" or "conv2d", table.concat(s, "x"), n, k, e))
+        end
+      end
+      dlt.num_threads(threads)
+    end
+  end
+end)
+
 T.test("pooling gives the same bits on one thread and on two (the planes split)", function()
   dlt.manual_seed(9)
   local x = dlt.randn(16, 8, 24, 24)

@@ -1,0 +1,20 @@
+/* winograd.h: float32 3x3 convolutions with stride 1 and padding 1 by Winograd's
+ * F(2x2,3x3): forward, input gradient and weight gradient, 2.25x fewer multiply-adds. */
+#ifndef DLT_CORE_WINOGRAD_H
+#define DLT_CORE_WINOGRAD_H
+
+#include <stdbool.h>
+
+#include "core/conv.h"
+
+/* true for the convolutions these kernels serve: float32, 3x3, stride and dilation 1,
+ * padding 1 (the output as large as the input), one group, at least 16 channels on both
+ * sides (thinner products run too slowly in OpenBLAS to gain) */
+bool dlt_winograd_applies(bool f32, const dlt_conv_geom *g);
+/* as dlt_conv_fwd, dlt_conv_bwd_data and dlt_conv_bwd_weight (without the bias gradient)
+ * for float32 where dlt_winograd_applies; 0, or -1 with the error set */
+int dlt_winograd_fwd(float *y, const float *x, const float *w, const float *b, const dlt_conv_geom *g);
+int dlt_winograd_bwd_data(float *dx, const float *dy, const float *w, const float *b, const dlt_conv_geom *g);
+int dlt_winograd_bwd_weight(float *dw, const float *dy, const float *x, const dlt_conv_geom *g);
+
+#endif
