@@ -6,7 +6,8 @@
 -- process that only trains the CNN, dlt's against PyTorch's.
 -- Run: build/dltlua bench/bench_conv_step.lua [steps=20] [python=/usr/bin/python3]
 -- (internal: --rss steps trains the CNN alone and prints its peak RSS in kB;
--- --count n w trains it on 1 thread, w warm-up steps then n, and prints their CPU time:
+-- --count n w [t] trains it on t threads (1), w warm-up steps then n, and prints their
+-- CPU time and wall time per step:
 -- run it under valgrind --tool=callgrind to count a step's instructions)
 local dlt = require "dlt"
 local nn, optim = dlt.nn, dlt.optim
@@ -68,14 +69,15 @@ if arg and arg[1] == "--rss" then
 end
 
 if arg and arg[1] == "--count" then
-  dlt.num_threads(1)
+  dlt.num_threads(tonumber(arg[4]) or 1)
   dlt.manual_seed(0)
   local step = make_step(cnn(), dlt.rand(64, 1, 28, 28), dlt.randint(1, 11, { 64 }))
   local n, w = tonumber(arg[2]) or 1, tonumber(arg[3]) or 1
   for _ = 1, w do step() end
-  local c0 = os.clock()
+  local c0, t0 = os.clock(), dlt.clock()
   for _ = 1, n do step() end
-  print(string.format("CPU time per step: %.2f ms", n > 0 and (os.clock() - c0) / n * 1e3 or 0))
+  local per = function(s) return n > 0 and s / n * 1e3 or 0 end
+  print(string.format("CPU time per step: %.2f ms, wall %.2f ms", per(os.clock() - c0), per(dlt.clock() - t0)))
   return
 end
 

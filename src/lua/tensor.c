@@ -49,6 +49,19 @@ static int64_t checksize(lua_State *L, int idx, const char *fn, int allow_neg1) 
   return (int64_t)v;
 }
 
+/* A shape table holds sizes at 1..n and nothing else: {2, 3, dtype = "float64"} would
+ * otherwise quietly make a float32 tensor (options go in a table of their own) */
+static void checkshapekeys(lua_State *L, int idx, lua_Unsigned n, const char *fn) {
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (lua_isinteger(L, -1) && lua_tointeger(L, -1) >= 1 && (lua_Unsigned)lua_tointeger(L, -1) <= n) continue;
+    if (lua_type(L, -1) == LUA_TSTRING)
+      dlt_lua_fail(L, "%s: the shape table has the key '%s' (a shape holds only sizes; options go in a table of their own after it)", fn, lua_tostring(L, -1));
+    dlt_lua_fail(L, "%s: the shape table has an entry at %s, beyond its %d sizes", fn, luaL_tolstring(L, -1, NULL), (int)n);
+  }
+}
+
 int dlt_lua_checkshape(lua_State *L, int first, int last, const char *fn, int64_t *shape, int allow_neg1) {
   if (first <= last && lua_istable(L, first)) {
     lua_Unsigned n = lua_rawlen(L, first);
@@ -59,6 +72,7 @@ int dlt_lua_checkshape(lua_State *L, int first, int last, const char *fn, int64_
       lua_pop(L, 1);
     }
     if (last > first) dlt_lua_fail(L, "%s: unexpected argument #%d after a shape table", fn, first + 1);
+    checkshapekeys(L, first, n, fn);
     return (int)n;
   }
   int n = last - first + 1;

@@ -40,6 +40,15 @@ T.test("unknown option keys and bad option values", function()
   T.raises(function() dlt.set_default_dtype("half") end, "set_default_dtype: unknown dtype 'half'")
 end)
 
+T.test("a shape table with options in it is an error, not a float32 tensor", function()
+  T.raises(function() dlt.randn({ 2, dtype = "float64" }) end,
+    "randn: the shape table has the key 'dtype' (a shape holds only sizes; options go in a table of their own after it)")
+  T.raises(function() dlt.zeros({ 2, 3, requires_grad = true }) end, "zeros: the shape table has the key 'requires_grad'")
+  T.raises(function() dlt.ones({ 2, 3, [5] = 4 }) end, "ones: the shape table has an entry at 5, beyond its 2 sizes")
+  T.raises(function() dlt.randn(6):view({ 2, 3, foo = 1 }) end, "view: the shape table has the key 'foo'")
+  T.eq(dlt.randn({ 2 }, { dtype = "float64" }).dtype, "float64", "options in their own table")
+end)
+
 T.test("mismatched shapes", function()
   T.raises(function() return dlt.ones(3) + dlt.ones(4) end, "{3}")
   T.raises(function() return dlt.ones(3, 4):matmul(dlt.ones(5, 2)) end, "matmul: shapes {3,4} and {5,2} cannot be multiplied")
