@@ -29,7 +29,7 @@ enum { NX = 16, /* points of the 4x4 transform */
 
 bool dlt_winograd_applies(bool f32, const dlt_conv_geom *g) {
   return f32 && g->KH == 3 && g->KW == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->ph == 1 &&
-         g->pw == 1 && g->OH == g->H && g->OW == g->W && g->G == 1 && g->C >= 16 && g->OC >= 16;
+         g->pw == 1 && g->OH == g->H && g->OW == g->W && g->G == 1 && g->C >= 4 && g->OC >= 4;
 }
 
 /* A plane's tiles: TH x TW of them, 2x2 output each (the last row or column of tiles

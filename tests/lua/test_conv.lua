@@ -193,7 +193,7 @@ T.test("float32 3x3 convolutions with padding 1 (Winograd F(2x2,3x3)) equal the 
   local threads = dlt.num_threads()
   local function rel(a, b) return (a:double() - b):abs():max():item() / b:abs():max():item() end
   for _, s in ipairs({ { 3, 32, 64, 14, 14 }, { 2, 17, 20, 5, 9 }, { 1, 16, 16, 1, 1 }, { 5, 24, 16, 8, 3 },
-    { 2, 16, 16, 30, 30 } }) do
+    { 2, 16, 16, 30, 30 }, { 3, 4, 5, 6, 6 } }) do
     local N, C, OC, H, W = table.unpack(s)
     dlt.manual_seed(15)
     local x, w = dlt.randn(N, C, H, W):double(), dlt.randn(OC, C, 3, 3):double() * 0.1
