@@ -8,6 +8,7 @@
 
 #include "core/conv.h"
 #include "core/ops.h"
+#include "core/scratch.h"
 #include "core/winograd.h"
 #include "core/worker.h"
 
@@ -44,22 +45,10 @@ static void gemm(bool f32, bool split, bool ta, bool tb, int64_t m, int64_t n, i
 #undef R
 #undef S
 
-/* Two reusable scratch buffers, one per thread of a split batch (the engine is called
- * from one thread, so they are never in use twice) */
-static struct {
-  void *p;
-  size_t n;
-} scratch[2];
+/* The patch buffers, one per thread of a split batch */
+static dlt_scratch scratch[2];
 
-static void *get_scratch(int k, size_t bytes) {
-  if (bytes <= scratch[k].n) return scratch[k].p;
-  void *p = dlt_malloc(bytes ? bytes : 1);
-  if (!p) return NULL;
-  free(scratch[k].p);
-  scratch[k].p = p;
-  scratch[k].n = bytes;
-  return p;
-}
+static void *get_scratch(int k, size_t bytes) { return dlt_scratch_get(&scratch[k], bytes); }
 
 /* a thread's scratch: the patches of one sample's group (K, P), kept in cache between
  * im2col and the GEMM that reads them (conv2 of the shared CNN: 288 x 196, 225 KB) */

@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "core/ops.h"
+#include "core/scratch.h"
 #include "core/strided.h"
 #include "core/winograd.h"
 #include "core/worker.h"
@@ -275,22 +276,11 @@ static void run_job(void *p) {
   for (int64_t n = j->n0; n < j->n1; n += j->q.nb) run_block(j, n, j->n1 - n < j->q.nb ? j->n1 - n : j->q.nb);
 }
 
-/* Reusable scratch (the engine is called from one thread): 0 the transformed kernels or
- * the caller's dU; 1 and 2 each thread's tiles, rows (and the helper's dU) */
-static struct {
-  float *p;
-  size_t n;
-} scratch[3];
+/* Scratch: 0 the transformed kernels or the caller's dU; 1 and 2 each thread's tiles and
+ * planes (and the helper's dU) */
+static dlt_scratch scratch[3];
 
-static float *get_scratch(int k, size_t floats) {
-  if (floats <= scratch[k].n) return scratch[k].p;
-  float *p = dlt_malloc(sizeof(float) * floats);
-  if (!p) return NULL;
-  free(scratch[k].p);
-  scratch[k].p = p;
-  scratch[k].n = floats;
-  return p;
-}
+static float *get_scratch(int k, size_t floats) { return dlt_scratch_get(&scratch[k], sizeof(float) * floats); }
 
 /* a thread's tiles: V (16,CI,ld), M (16,CO,ld), the transforms' planes, and extra floats */
 static int thread_scratch(wjob *j, int k, size_t extra, float **ex) {

@@ -227,6 +227,14 @@ T.test("float32 3x3 convolutions with padding 1 (Winograd F(2x2,3x3)) equal the 
   end
 end)
 
+T.test("a 1x1 convolution works as the first convolution of a process (its patch buffer still empty)", function()
+  local code = "local dlt = require 'dlt'; "
+    .. "print(dlt.nn.functional.conv2d(dlt.randn(2, 3, 4, 4), dlt.randn(5, 3, 1, 1)).shape)"
+  local out, rc = T.shell(T.quote(arg[-1]) .. " -e " .. T.quote(code))
+  T.eq(out, "(2, 5, 4, 4)\n", "its output's shape, no error")
+  T.eq(rc, 0, "exit status")
+end)
+
 T.test("pooling gives the same bits on one thread and on two (the planes split)", function()
   dlt.manual_seed(9)
   local x = dlt.randn(16, 8, 24, 24)
