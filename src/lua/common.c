@@ -205,6 +205,15 @@ int dlt_lua_fail(lua_State *L, const char *fmt, ...) {
   return luaL_error(L, "%s", msg);
 }
 
+int dlt_lua_error(lua_State *L) {
+  const char *e = dlt_error();
+  size_t k = strspn(e, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.");
+  lua_Debug ar;
+  if (k > 0 && e[k] == ':') return dlt_lua_fail(L, "%s", e); /* "Linear: ...", "load_csv: ..." */
+  if (lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.name) return dlt_lua_fail(L, "%s: %s", ar.name, e);
+  return dlt_lua_fail(L, "%s", e);
+}
+
 /* ---- nested tables -> tensors ---- */
 
 typedef struct {

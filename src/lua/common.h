@@ -51,8 +51,10 @@ int dlt_lua_gc_by_collector(lua_State *L);
  * metamethods in meta (__gc, __tostring, ...) and, when methods is not NULL, a table
  * of them as __index. */
 void dlt_lua_newclass(lua_State *L, const char *name, const luaL_Reg *meta, const luaL_Reg *methods);
-/* The engine's last error (dlt_error(), set by a function that returned NULL or -1). */
-#define dlt_lua_error(L) dlt_lua_fail((L), "%s", dlt_error())
+/* The engine's last error (dlt_error(), set by a function that returned NULL or -1),
+ * named after the running Lua function when the engine's message names none
+ * ("cannot allocate ..." from the storage becomes "randn: cannot allocate ...") */
+int dlt_lua_error(lua_State *L);
 /* v as Lua writes a number ("0.5", "2.0", "1e+100"), for "%s" in dlt_lua_fail's messages */
 #define dlt_lua_num(L, v) lua_pushfstring((L), "%f", (lua_Number)(v))
 /* A tensor from a tensor, a number, or a (nested) table of numbers at idx; a new

@@ -49,6 +49,12 @@ T.test("a shape table with options in it is an error, not a float32 tensor", fun
   T.eq(dlt.randn({ 2 }, { dtype = "float64" }).dtype, "float64", "options in their own table")
 end)
 
+T.test("an engine error that names no function gets the Lua function's name", function()
+  -- the storage's "cannot allocate" knows no caller; 40 TB is past any machine's memory
+  T.raises(function() dlt.zeros(1e6, 1e7) end, "zeros: cannot allocate 40000000000000 bytes")
+  T.raises(function() dlt.randn({ 1e7, 1e7 }, { dtype = "float64" }) end, "randn: cannot allocate 800000000000000 bytes")
+end)
+
 T.test("mismatched shapes", function()
   T.raises(function() return dlt.ones(3) + dlt.ones(4) end, "{3}")
   T.raises(function() return dlt.ones(3, 4):matmul(dlt.ones(5, 2)) end, "matmul: shapes {3,4} and {5,2} cannot be multiplied")
