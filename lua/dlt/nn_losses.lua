@@ -19,6 +19,14 @@ local C = {  -- the C losses, called for the plain cases
 
 local function fail(msg) error(msg, 0) end
 
+-- re-raises what an API function's pcall caught at the line that called that function;
+-- a C loss's message comes positioned at the call inside this file ("[dlt]/nn_losses.lua:224:
+-- "), a position of dlt's, not the user's, so it is dropped
+local function rethrow(res)
+  if type(res) == "string" then res = res:gsub("^%[dlt%][^:]*:%d+: ", "") end
+  error(res, 3)
+end
+
 local function shape_str(t) return "{" .. table.concat(t.shape, ",") .. "}" end
 
 -- opts checked against allowed (key -> default), filled
@@ -224,7 +232,7 @@ function F.cross_entropy(input, target, opts)
     if not class_needs_lua(o, input, target) then return C.cross_entropy(input, target, c_opts(o)) end
     return cross_entropy("cross_entropy", input, target, o)
   end)
-  if not ok then error(res, 2) end
+  if not ok then rethrow(res) end
   return res
 end
 
@@ -236,7 +244,7 @@ function F.nll_loss(input, target, opts)
     check_tensor("nll_loss", "weight", o.weight)
     return (nll_parts("nll_loss", input, target, o.weight, o.ignore_index, o.reduction))
   end)
-  if not ok then error(res, 2) end
+  if not ok then rethrow(res) end
   return res
 end
 
@@ -283,7 +291,7 @@ function F.binary_cross_entropy(input, target, opts)
   local ok, res = pcall(function()
     return bce("binary_cross_entropy", input, target, options("binary_cross_entropy", opts, BCE_OPTS))
   end)
-  if not ok then error(res, 2) end
+  if not ok then rethrow(res) end
   return res
 end
 
@@ -292,7 +300,7 @@ function F.binary_cross_entropy_with_logits(input, target, opts)
     local name = "binary_cross_entropy_with_logits"
     return bce_logits(name, input, target, options(name, opts, BCEL_OPTS))
   end)
-  if not ok then error(res, 2) end
+  if not ok then rethrow(res) end
   return res
 end
 
@@ -343,7 +351,7 @@ local KL_OPTS = { reduction = "mean", log_target = false }
 local function functional(fname, fn, allowed)
   F[fname] = function(input, target, opts)
     local ok, res = pcall(function() return fn(fname, input, target, options(fname, opts, allowed)) end)
-    if not ok then error(res, 2) end
+    if not ok then rethrow(res) end
     return res
   end
 end
@@ -383,12 +391,12 @@ local function loss_class(name, allowed, fn, extra)
       if v ~= nil then o[k] = v end
     end
     local ok, res = pcall(fn, self, name, input, target, o)
-    if not ok then error(res, 2) end
+    if not ok then rethrow(res) end
     return res
   end
   nn[name] = function(opts)
     local ok, res = pcall(cls, opts)
-    if not ok then error(res, 2) end
+    if not ok then rethrow(res) end
     return res
   end
   return cls
@@ -425,7 +433,7 @@ end)
 nn.BCELoss = function(opts)
   if opts == nil or type(opts) ~= "table" or opts.weight == nil then return C.BCELoss(opts) end
   local ok, res = pcall(BCELossW, opts)
-  if not ok then error(res, 2) end
+  if not ok then rethrow(res) end
   return res
 end
 nn.BCEWithLogitsLoss = function(opts)
@@ -433,7 +441,7 @@ nn.BCEWithLogitsLoss = function(opts)
     return C.BCEWithLogitsLoss(opts)
   end
   local ok, res = pcall(BCEL, opts)
-  if not ok then error(res, 2) end
+  if not ok then rethrow(res) end
   return res
 end
 

@@ -189,6 +189,23 @@ void dlt_lua_newclass(lua_State *L, const char *name, const luaL_Reg *meta, cons
   lua_pop(L, 1);
 }
 
+/* The position luaL_error would give (the calling Lua line), found past the frames of
+ * dlt's own Lua code ("=[dlt]/<file>.lua", tools/embed_lua.c): a binding called from
+ * nn.Flatten's forward or from plt.plot reports the user's line that called them, not a
+ * line inside dlt. Nothing when a C function (a pcall) comes first, as luaL_where. */
+static void where_user(lua_State *L) {
+  lua_Debug ar;
+  for (int level = 1; lua_getstack(L, level, &ar); level++) {
+    lua_getinfo(L, "Sl", &ar);
+    if (ar.currentline <= 0) break;
+    if (strncmp(ar.source, "=[dlt]/", 7) != 0) {
+      lua_pushfstring(L, "%s:%d: ", ar.short_src, ar.currentline);
+      return;
+    }
+  }
+  lua_pushliteral(L, "");
+}
+
 int dlt_lua_fail(lua_State *L, const char *fmt, ...) {
   char buf[512], *msg = buf;
   va_list ap, again;
@@ -202,7 +219,10 @@ int dlt_lua_fail(lua_State *L, const char *fmt, ...) {
   va_end(again);
   va_end(ap);
   dlt_unsign_nan(msg);
-  return luaL_error(L, "%s", msg);
+  where_user(L);
+  lua_pushstring(L, msg);
+  lua_concat(L, 2);
+  return lua_error(L);
 }
 
 int dlt_lua_error(lua_State *L) {

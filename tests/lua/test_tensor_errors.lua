@@ -55,6 +55,26 @@ T.test("an engine error that names no function gets the Lua function's name", fu
   T.raises(function() dlt.randn({ 1e7, 1e7 }, { dtype = "float64" }) end, "randn: cannot allocate 800000000000000 bytes")
 end)
 
+T.test("an error from a binding that dlt's own Lua code called points at the user's line, not into dlt", function()
+  local function err(f)
+    local ok, e = pcall(f)
+    T.eq(ok, false, "raises")
+    return e
+  end
+  for what, f in pairs({
+    ["flatten: dimension 5"] = function() local y = dlt.nn.Flatten(5)(dlt.randn(2, 3)); return y end,
+    ["cross_entropy: target 0"] = function()
+      local l = dlt.nn.functional.cross_entropy(dlt.randn(2, 3), dlt.tensor({ 0, 1 }, { dtype = dlt.int64 }))
+      return l
+    end,
+    ["plot: x and y must have the same length"] = function() local l = dlt.plot.plot({ 1, 2 }, { 1 }); return l end,
+  }) do
+    local e = err(f)
+    T.eq(e:find("[dlt]", 1, true), nil, what .. ": no position inside dlt in '" .. e .. "'")
+    T.eq(e:match("test_tensor_errors%.lua:%d+: " .. what:gsub("%p", "%%%0")) ~= nil, true, what .. ": the test's line in '" .. e .. "'")
+  end
+end)
+
 T.test("mismatched shapes", function()
   T.raises(function() return dlt.ones(3) + dlt.ones(4) end, "{3}")
   T.raises(function() return dlt.ones(3, 4):matmul(dlt.ones(5, 2)) end, "matmul: shapes {3,4} and {5,2} cannot be multiplied")
