@@ -20,8 +20,9 @@ local C = {  -- the C losses, called for the plain cases
 local function fail(msg) error(msg, 0) end
 
 -- re-raises what an API function's pcall caught at the line that called that function;
--- a C loss's message comes positioned at the call inside this file ("[dlt]/nn_losses.lua:224:
--- "), a position of dlt's, not the user's, so it is dropped
+-- a position inside dlt that the message already carries (lauxlib's argument errors
+-- give the line in this file that called the C loss: "[dlt]/nn_losses.lua:224: ") is
+-- dropped, the user's is put in its place
 local function rethrow(res)
   if type(res) == "string" then res = res:gsub("^%[dlt%][^:]*:%d+: ", "") end
   error(res, 3)

@@ -25,8 +25,9 @@
 #include "core/winograd.h"
 #include "core/worker.h"
 
-enum { NX = 16, /* points of the 4x4 transform */
-       BLOCK_TILES = 64 /* tiles per block: the block's transformed tiles stay in L2 */ };
+enum { NX = 16,          /* points of the 4x4 transform */
+       BLOCK_TILES = 64, /* tiles per block: the block's transformed tiles stay in L2 */
+       VL = 8 /* tiles side by side in the vector loops */ };
 
 bool dlt_winograd_applies(bool f32, const dlt_conv_geom *g) {
   return f32 && g->KH == 3 && g->KW == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->ph == 1 &&
@@ -36,8 +37,6 @@ bool dlt_winograd_applies(bool f32, const dlt_conv_geom *g) {
 /* A plane's tiles: TH x TW of them, 2x2 output each (the last row or column of tiles
  * half outside the plane when H or W is odd); nb samples' tiles make a block of T, stored
  * ld = T + VL apart (the vector loops below write up to VL - 1 tiles past a row of them). */
-enum { VL = 8 };
-
 typedef struct {
   int64_t H, W, TH, TW, T1, nb, T, ld;
   int64_t L; /* a row of input_tiles' split planes: TW + 1 */
@@ -247,17 +246,17 @@ typedef struct {
   const float *U, *b;     /* transformed kernels (16,CO,CI), bias (CO) or NULL */
   int64_t CI, CO, n0, n1; /* channels in and out; for the weight gradient CO is dy's */
   tiling q;
-  float *V, *M, *rows; /* transformed inputs (16,CI,T), products or dy tiles (16,CO,T), planes */
+  float *V, *M, *planes; /* transformed inputs (16,CI,T), products or dy tiles (16,CO,T), the transforms' planes */
 } wjob;
 
 static void run_block(wjob *j, int64_t n0, int64_t nn) {
   const tiling *q = &j->q;
   int64_t HW = q->H * q->W, ld = q->ld, Tn = nn * q->T1;
   for (int64_t s = 0; s < nn; s++) /* in order: a sample's overrun is the next one's to write */
-    input_tiles(j->V + s * q->T1, j->CI * ld, ld, j->in + (n0 + s) * j->CI * HW, j->CI, q, j->rows);
+    input_tiles(j->V + s * q->T1, j->CI * ld, ld, j->in + (n0 + s) * j->CI * HW, j->CI, q, j->planes);
   if (j->grad) {
     for (int64_t s = 0; s < nn; s++)
-      grad_tiles(j->M + s * q->T1, j->CO * ld, ld, j->dy + (n0 + s) * j->CO * HW, j->CO, q, j->rows);
+      grad_tiles(j->M + s * q->T1, j->CO * ld, ld, j->dy + (n0 + s) * j->CO * HW, j->CO, q, j->planes);
     for (int xi = 0; xi < NX; xi++)
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)j->CO, (int)j->CI, (int)Tn, 1, j->M + xi * j->CO * ld,
                   (int)ld, j->V + xi * j->CI * ld, (int)ld, 1, j->out + xi * j->CO * j->CI, (int)j->CI);
@@ -267,7 +266,7 @@ static void run_block(wjob *j, int64_t n0, int64_t nn) {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)j->CO, (int)Tn, (int)j->CI, 1, j->U + xi * j->CO * j->CI,
                 (int)j->CI, j->V + xi * j->CI * ld, (int)ld, 0, j->M + xi * j->CO * ld, (int)ld);
   for (int64_t s = 0; s < nn; s++)
-    output_tiles(j->out + (n0 + s) * j->CO * HW, j->M + s * q->T1, j->CO * ld, ld, j->b, j->CO, q, j->rows);
+    output_tiles(j->out + (n0 + s) * j->CO * HW, j->M + s * q->T1, j->CO * ld, ld, j->b, j->CO, q, j->planes);
 }
 
 static void run_job(void *p) {
@@ -289,7 +288,7 @@ static int thread_scratch(wjob *j, int k, size_t extra, float **ex) {
   if (!p) return -1;
   j->V = p;
   j->M = p + v;
-  j->rows = p + v + m;
+  j->planes = p + v + m;
   if (ex) *ex = p + v + m + r;
   return 0;
 }
