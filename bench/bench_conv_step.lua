@@ -112,8 +112,12 @@ local probe = io.popen(python .. " -c 'import torch' 2>/dev/null && echo yes")
 local has_torch = probe and probe:read("l") == "yes"
 if probe then probe:close() end
 
+-- Debian's PyTorch does its GEMMs in the system OpenBLAS, whose own thread pool
+-- torch.set_num_threads does not reach: unset, a "1 thread" twin ran on both cores (102 ms
+-- of CPU per 51 ms step), so the twin gets OpenBLAS's thread count too
 local function run_torch(threads, into)
-  local p = io.popen(string.format("%s %s/conv_step_torch.py %d %d", python, here, threads, steps))
+  local p = io.popen(string.format("OPENBLAS_NUM_THREADS=%d OMP_NUM_THREADS=%d %s %s/conv_step_torch.py %d %d",
+    threads, threads, python, here, threads, steps))
   for line in p:lines() do
     local k, v = line:match("^(%w+) ([%d.]+)$")
     if k then into[k] = math.min(into[k] or math.huge, tonumber(v)) end

@@ -63,7 +63,10 @@ local has_torch = probe and probe:read("l") == "yes"
 if probe then probe:close() end
 
 local function run_torch(into)
-  local p = io.popen(string.format("%s %s/train_step_torch.py %d", python, here, threads))
+  -- OpenBLAS's thread count too: torch.set_num_threads does not reach the system
+  -- OpenBLAS that Debian's PyTorch multiplies with
+  local p = io.popen(string.format("OPENBLAS_NUM_THREADS=%d OMP_NUM_THREADS=%d %s %s/train_step_torch.py %d", threads,
+    threads, python, here, threads))
   for line in p:lines() do
     local k, v = line:match("^(%w+) ([%d.]+)$")
     if k then into[k] = math.min(into[k] or math.huge, tonumber(v)) end
