@@ -1,6 +1,7 @@
 -- pyplot.lua: matplotlib.pyplot's functions that act on the current axes or figure.
 -- Each calls the Axes or Figure method by name, so that an error is the method's own
--- ("bad argument #1 to 'set_title'"), raised where it happens.
+-- ("bad argument #1 to 'set_title'"), raised where it happens; the bindings place it at
+-- the user's line that called the pyplot function, past this file's frames.
 local plt = require("dlt").plot
 
 -- the method's results, returned through a call that is not a tail call: Lua names a

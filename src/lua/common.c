@@ -225,6 +225,51 @@ int dlt_lua_fail(lua_State *L, const char *fmt, ...) {
   return lua_error(L);
 }
 
+/* as luaL_argerror: the argument counted without self in a method call */
+int dlt_lua_argerror(lua_State *L, int arg, const char *extramsg) {
+  lua_Debug ar;
+  if (!lua_getstack(L, 0, &ar)) return dlt_lua_fail(L, "bad argument #%d (%s)", arg, extramsg);
+  lua_getinfo(L, "n", &ar);
+  if (ar.namewhat && strcmp(ar.namewhat, "method") == 0 && --arg == 0)
+    return dlt_lua_fail(L, "calling '%s' on bad self (%s)", ar.name, extramsg);
+  return dlt_lua_fail(L, "bad argument #%d to '%s' (%s)", arg, ar.name ? ar.name : "?", extramsg);
+}
+
+/* as lauxlib's typeerror: the expected type and the given one (its __name if it has one) */
+static int type_error(lua_State *L, int arg, const char *tname) {
+  const char *given = luaL_getmetafield(L, arg, "__name") == LUA_TSTRING ? lua_tostring(L, -1)
+                      : lua_type(L, arg) == LUA_TLIGHTUSERDATA           ? "light userdata"
+                                                                         : luaL_typename(L, arg);
+  return dlt_lua_argerror(L, arg, lua_pushfstring(L, "%s expected, got %s", tname, given));
+}
+
+const char *dlt_lua_checkstring(lua_State *L, int arg) {
+  const char *s = lua_tostring(L, arg);
+  if (!s) type_error(L, arg, "string");
+  return s;
+}
+
+lua_Number dlt_lua_checknumber(lua_State *L, int arg) {
+  int isnum;
+  lua_Number v = lua_tonumberx(L, arg, &isnum);
+  if (!isnum) type_error(L, arg, "number");
+  return v;
+}
+
+lua_Integer dlt_lua_checkinteger(lua_State *L, int arg) {
+  int isint;
+  lua_Integer v = lua_tointegerx(L, arg, &isint);
+  if (!isint) {
+    if (lua_isnumber(L, arg)) dlt_lua_argerror(L, arg, "number has no integer representation");
+    type_error(L, arg, "number");
+  }
+  return v;
+}
+
+lua_Integer dlt_lua_optinteger(lua_State *L, int arg, lua_Integer def) {
+  return lua_isnoneornil(L, arg) ? def : dlt_lua_checkinteger(L, arg);
+}
+
 int dlt_lua_error(lua_State *L) {
   const char *e = dlt_error();
   size_t k = strspn(e, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.");

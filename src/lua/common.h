@@ -55,6 +55,14 @@ void dlt_lua_newclass(lua_State *L, const char *name, const luaL_Reg *meta, cons
  * named after the running Lua function when the engine's message names none
  * ("cannot allocate ..." from the storage becomes "randn: cannot allocate ...") */
 int dlt_lua_error(lua_State *L);
+/* lauxlib's argument checks with lauxlib's messages ("bad argument #1 to 'set_title'
+ * (string expected, got no value)"), positioned as dlt_lua_fail's: for bindings that
+ * dlt's own Lua code calls for the user (pyplot's functions call the Axes methods) */
+int dlt_lua_argerror(lua_State *L, int arg, const char *extramsg);
+const char *dlt_lua_checkstring(lua_State *L, int arg);
+lua_Number dlt_lua_checknumber(lua_State *L, int arg);
+lua_Integer dlt_lua_checkinteger(lua_State *L, int arg);
+lua_Integer dlt_lua_optinteger(lua_State *L, int arg, lua_Integer def);
 /* v as Lua writes a number ("0.5", "2.0", "1e+100"), for "%s" in dlt_lua_fail's messages */
 #define dlt_lua_num(L, v) lua_pushfstring((L), "%f", (lua_Number)(v))
 /* A tensor from a tensor, a number, or a (nested) table of numbers at idx; a new

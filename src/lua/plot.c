@@ -181,19 +181,19 @@ static int fig_alive(lua_State *L, int idx) {
 
 static dlt_axes *check_axes(lua_State *L, int idx) {
   ax_box *b = dlt_lua_checkself(L, idx, AX_MT, "ax");
-  if (!fig_alive(L, idx)) luaL_argerror(L, idx, "dlt.plot.Axes expected, " FREED);
+  if (!fig_alive(L, idx)) dlt_lua_argerror(L, idx, "dlt.plot.Axes expected, " FREED);
   return b->ax;
 }
 
 static dlt_figure *check_fig(lua_State *L, int idx) {
   dlt_figure *f = ((fig_box *)dlt_lua_checkself(L, idx, FIG_MT, "fig"))->f;
-  if (!f) luaL_argerror(L, idx, "dlt.plot.Figure expected, " FREED);
+  if (!f) dlt_lua_argerror(L, idx, "dlt.plot.Figure expected, " FREED);
   return f;
 }
 
 static map_box *check_map(lua_State *L, int idx) {
   map_box *m = luaL_checkudata(L, idx, MAP_MT);
-  if (!fig_alive(L, idx)) luaL_argerror(L, idx, "dlt.plot.Mappable expected, " FREED);
+  if (!fig_alive(L, idx)) dlt_lua_argerror(L, idx, "dlt.plot.Mappable expected, " FREED);
   return m;
 }
 
@@ -775,7 +775,7 @@ static int ax_axvspan(lua_State *L) {
   dlt_axes *ax = check_axes(L, 1);
   dlt_lua_checkoptions(L, 4, "axvspan", allowed);
   int o = lua_istable(L, 4) ? 4 : 0;
-  double v0 = luaL_checknumber(L, 2), v1 = luaL_checknumber(L, 3);
+  double v0 = dlt_lua_checknumber(L, 2), v1 = dlt_lua_checknumber(L, 3);
   keep_on_error(L, ax);
   dlt_artist *a = dlt_plot_axspan(ax, 1, v0, v1);
   if (!a) dlt_lua_error(L);
@@ -926,8 +926,8 @@ static int ax_text(lua_State *L) {
   static const char *const allowed[] = {"fontsize", "color", "ha", "va", "horizontalalignment",
                                         "verticalalignment", "alpha", "zorder", "clip_on", NULL};
   dlt_axes *ax = check_axes(L, 1);
-  double x = luaL_checknumber(L, 2), y = luaL_checknumber(L, 3);
-  const char *s = luaL_checkstring(L, 4);
+  double x = dlt_lua_checknumber(L, 2), y = dlt_lua_checknumber(L, 3);
+  const char *s = dlt_lua_checkstring(L, 4);
   dlt_lua_checkoptions(L, 5, "text", allowed);
   int o = lua_istable(L, 5) ? 5 : 0;
   keep_on_error(L, ax);
@@ -1001,7 +1001,7 @@ static int ax_annotate(lua_State *L) {
                                         "va", "horizontalalignment", "verticalalignment", "alpha", "zorder",
                                         "clip_on", NULL};
   dlt_axes *ax = check_axes(L, 1);
-  const char *s = luaL_checkstring(L, 2);
+  const char *s = dlt_lua_checkstring(L, 2);
   double x, y, tx, ty;
   xy_pair(L, 3, "annotate", "xy", &x, &y);
   dlt_lua_checkoptions(L, 4, "annotate", allowed);
@@ -1166,7 +1166,7 @@ static int set_label(lua_State *L, int which) {
   static const char *const allowed[] = {"fontsize", "pad", "loc", NULL};
   static const char *const names[] = {"set_title", "set_xlabel", "set_ylabel"};
   dlt_axes *ax = check_axes(L, 1);
-  const char *s = luaL_checkstring(L, 2);
+  const char *s = dlt_lua_checkstring(L, 2);
   dlt_lua_checkoptions(L, 3, names[which], allowed);
   int o = lua_istable(L, 3) ? 3 : 0;
   char **dst = which == 0 ? &ax->title : which == 1 ? &ax->xlabel
@@ -1203,7 +1203,7 @@ static int set_lim(lua_State *L, int y) {
       lua_pop(L, 1);
     }
   } else {
-    v[0] = luaL_checknumber(L, 2), v[1] = luaL_checknumber(L, 3);
+    v[0] = dlt_lua_checknumber(L, 2), v[1] = dlt_lua_checknumber(L, 3);
   }
   if (!isfinite(v[0]) || !isfinite(v[1]) || v[0] == v[1])
     dlt_lua_fail(L, "%s: limits (%s, %s) must be finite and different", fn, dlt_lua_num(L, v[0]), dlt_lua_num(L, v[1]));
@@ -1397,7 +1397,7 @@ static int ax_get_position(lua_State *L) {
 
 static int set_scale(lua_State *L, int y) {
   dlt_axes *ax = check_axes(L, 1);
-  const char *s = luaL_checkstring(L, 2);
+  const char *s = dlt_lua_checkstring(L, 2);
   int lg = strcmp(s, "log") == 0;
   if (!lg && strcmp(s, "linear") != 0)
     dlt_lua_fail(L, "%s: unknown scale '%s' (linear or log)", y ? "set_yscale" : "set_xscale", s);
@@ -1438,7 +1438,7 @@ static int ax_grid(lua_State *L) {
 
 static int ax_axis(lua_State *L) {
   dlt_axes *ax = check_axes(L, 1);
-  const char *s = luaL_checkstring(L, 2);
+  const char *s = dlt_lua_checkstring(L, 2);
   if (strcmp(s, "off") == 0) ax->axis_off = 1;
   else if (strcmp(s, "on") == 0) ax->axis_off = 0;
   else dlt_lua_fail(L, "axis: unknown option '%s' (on or off)", s);
@@ -1475,7 +1475,7 @@ static int ax_tostring(lua_State *L) {
 /* mappable.levels (contour sets), .vmin and .vmax */
 static int map_index(lua_State *L) {
   map_box *m = check_map(L, 1);
-  const char *k = luaL_checkstring(L, 2);
+  const char *k = dlt_lua_checkstring(L, 2);
   if (strcmp(k, "levels") == 0 && m->a->kind == DLT_ART_CONTOUR) {
     lua_createtable(L, m->a->nlevels, 0);
     for (int i = 0; i < m->a->nlevels; i++) lua_pushnumber(L, m->a->levels[i]), lua_rawseti(L, -2, i + 1);
@@ -1490,7 +1490,7 @@ static int map_index(lua_State *L) {
 static int fig_suptitle(lua_State *L) {
   static const char *const allowed[] = {"fontsize", NULL};
   dlt_figure *f = check_fig(L, 1);
-  const char *s = luaL_checkstring(L, 2);
+  const char *s = dlt_lua_checkstring(L, 2);
   dlt_lua_checkoptions(L, 3, "suptitle", allowed);
   double size = opt_fontsize(L, lua_istable(L, 3) ? 3 : 0, "suptitle", 0);
   if (dlt_figure_suptitle(f, s, size) != 0) dlt_lua_error(L);
@@ -1525,7 +1525,7 @@ static int fig_tight_layout(lua_State *L) {
 static int fig_savefig(lua_State *L) {
   static const char *const allowed[] = {"dpi", "bbox_inches", "pad_inches", "transparent", NULL};
   dlt_figure *f = check_fig(L, 1);
-  const char *path = luaL_checkstring(L, 2);
+  const char *path = dlt_lua_checkstring(L, 2);
   dlt_lua_checkoptions(L, 3, "savefig", allowed);
   int o = lua_istable(L, 3) ? 3 : 0;
   double dpi = dlt_lua_optnumber(L, o, "dpi", 0);
@@ -1596,7 +1596,7 @@ static int plt_subplots(lua_State *L) {
       dlt_lua_fail(L, "subplots: expected (nrows, ncols, {options}), got %s as argument %d", luaL_typename(L, i), i);
   dlt_lua_checkoptions(L, o, "subplots", allowed);
   /* checked as given, before any narrowing: subplots(2^31, 1) names 2147483648 */
-  lua_Integer nr64 = o == 1 ? 1 : luaL_optinteger(L, 1, 1), nc64 = o && o <= 2 ? 1 : luaL_optinteger(L, 2, 1);
+  lua_Integer nr64 = o == 1 ? 1 : dlt_lua_optinteger(L, 1, 1), nc64 = o && o <= 2 ? 1 : dlt_lua_optinteger(L, 2, 1);
   if (nr64 < 1 || nc64 < 1 || nr64 > 64 || nc64 > 64)
     dlt_lua_fail(L, "subplots: grid %lldx%lld must be between 1x1 and 64x64", (long long)nr64, (long long)nc64);
   int nr = (int)nr64, nc = (int)nc64;
@@ -1664,20 +1664,20 @@ static int plt_gcf(lua_State *L) {
 static int plt_subplot(lua_State *L) {
   int nr, nc, first, last;
   if (lua_gettop(L) == 1) {
-    lua_Integer k = luaL_checkinteger(L, 1);
+    lua_Integer k = dlt_lua_checkinteger(L, 1);
     if (k < 111 || k > 999)
       dlt_lua_fail(L, "subplot: a single argument must be a 3-digit number such as 221, got %d", (int)k);
     nr = (int)(k / 100), nc = (int)(k / 10 % 10), first = last = (int)(k % 10);
     if (nc < 1) dlt_lua_fail(L, "subplot: %d has 0 columns", (int)k);
   } else {
-    nr = (int)luaL_checkinteger(L, 1), nc = (int)luaL_checkinteger(L, 2);
+    nr = (int)dlt_lua_checkinteger(L, 1), nc = (int)dlt_lua_checkinteger(L, 2);
     if (lua_istable(L, 3)) {
       lua_rawgeti(L, 3, 1), lua_rawgeti(L, 3, 2);
       if (!lua_isinteger(L, -2) || !lua_isinteger(L, -1)) dlt_lua_fail(L, "subplot: index must be a number or {first, last}");
       first = (int)lua_tointeger(L, -2), last = (int)lua_tointeger(L, -1);
       lua_pop(L, 2);
     } else {
-      first = last = (int)luaL_checkinteger(L, 3);
+      first = last = (int)dlt_lua_checkinteger(L, 3);
     }
   }
   if (nr < 1 || nc < 1 || nr > 64 || nc > 64) dlt_lua_fail(L, "subplot: grid %dx%d must be between 1x1 and 64x64", nr, nc);
@@ -1765,7 +1765,7 @@ static int plt_close(lua_State *L) {
 }
 
 static int plt_savefig(lua_State *L) {
-  luaL_checkstring(L, 1);
+  dlt_lua_checkstring(L, 1);
   lua_settop(L, 2);
   lua_pushcfunction(L, fig_savefig);
   push_gcf(L);
@@ -1835,7 +1835,7 @@ static int plt_xticks(lua_State *L) { return plt_ticks(L, 0); }
 static int plt_yticks(lua_State *L) { return plt_ticks(L, 1); }
 
 static int plt_style_use(lua_State *L) {
-  if (dlt_style_use(luaL_checkstring(L, 1)) != 0) dlt_lua_error(L);
+  if (dlt_style_use(dlt_lua_checkstring(L, 1)) != 0) dlt_lua_error(L);
   return 0;
 }
 
@@ -1848,7 +1848,7 @@ static const luaL_Reg fig_methods[] = {
 /* imread(path): a PNG as a float32 tensor in [0, 1] of shape (H,W), (H,W,2), (H,W,3)
  * or (H,W,4) by the file's channels, as matplotlib.pyplot.imread */
 static int plt_imread(lua_State *L) {
-  dlt_lua_pushtensor(L, dlt_imread(luaL_checkstring(L, 1)));
+  dlt_lua_pushtensor(L, dlt_imread(dlt_lua_checkstring(L, 1)));
   return 1;
 }
 

@@ -68,6 +68,10 @@ T.test("an error from a binding that dlt's own Lua code called points at the use
       return l
     end,
     ["plot: x and y must have the same length"] = function() local l = dlt.plot.plot({ 1, 2 }, { 1 }); return l end,
+    -- lauxlib-style argument errors of the Axes methods that pyplot's functions call
+    ["bad argument #1 to 'set_title' (string expected, got no value)"] = function() dlt.plot.title() end,
+    ["bad argument #1 to 'set_xlim' (number expected, got string)"] = function() dlt.plot.xlim("a", 1) end,
+    ["bad argument #1 to 'set_xlabel' (string expected, got table)"] = function() dlt.plot.xlabel({}) end,
   }) do
     local e = err(f)
     T.eq(e:find("[dlt]", 1, true), nil, what .. ": no position inside dlt in '" .. e .. "'")
