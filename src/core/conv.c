@@ -104,7 +104,8 @@ static void run_job(void *p) {
  * the helper's scratch follow its patch buffer (bwd_weight's private sums) */
 static int run(conv_job *job, size_t extra_bytes, void **extra) {
   const dlt_conv_geom *g = job->g;
-  size_t cb = col_bytes(job->f32, g);
+  /* a bias gradient alone (after Winograd's weight gradient) reads no patches */
+  size_t cb = job->kind == JOB_BWD_WEIGHT && !job->out ? 0 : col_bytes(job->f32, g);
   bool split = want_split(g);
   job->n0 = 0;
   job->n1 = g->N;
