@@ -48,4 +48,28 @@ function M.tensor(fn, what, t)
   return t
 end
 
+-- "source:line: " of the innermost frame that is neither dlt's own Lua code (chunks
+-- named "[dlt]/...") nor a C function: the user's line that an error raised inside dlt
+-- points at, as the bindings' errors do ("" when there is none)
+function M.user_where()
+  for level = 2, 200 do
+    local info = debug.getinfo(level, "Sl")
+    if not info then break end
+    if info.what ~= "C" and info.currentline > 0 and not info.source:find("^=%[dlt%]/") then
+      return info.short_src .. ":" .. info.currentline .. ": "
+    end
+  end
+  return ""
+end
+
+-- raises msg at the user's line (user_where): a position inside dlt that it carries
+-- (lauxlib's argument errors) is dropped, one outside dlt is kept
+function M.raise(msg)
+  if type(msg) == "string" then
+    msg = msg:gsub("^%[dlt%][^:]*:%d+: ", "")
+    if not msg:find("^[^%s:]+:%d+: ") then msg = M.user_where() .. msg end
+  end
+  error(msg, 0)
+end
+
 return M

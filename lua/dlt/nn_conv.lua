@@ -6,18 +6,32 @@ local dlt = require "dlt"
 local nn = dlt.nn
 local F = nn.functional
 local Module = nn.Module
+-- every error here is raised at the user's line, past dlt's own frames
+local raise = require("dlt.argcheck").raise
 
 -- ---- option helpers ----
 
 local function check_options(fn, opts, allowed)
   if opts == nil then return {} end
-  if type(opts) ~= "table" then error(fn .. ": expected an options table, got " .. type(opts), 0) end
+  if type(opts) ~= "table" then raise(fn .. ": expected an options table, got " .. type(opts)) end
   for k in pairs(opts) do
     if type(k) ~= "string" or not allowed[k] then
-      error(string.format("%s: unknown option '%s'", fn, tostring(k)), 0)
+      raise(string.format("%s: unknown option '%s'", fn, tostring(k)))
     end
   end
   return opts
+end
+
+-- re-raises an error of the functional form f (pattern) caught by a layer as the layer's
+-- (name), at the user's line
+local function reraise(e, f, name)
+  raise((tostring(e):gsub("^[^%s:]+:%d+: ", ""):gsub("^" .. f .. ":", name .. ":")))
+end
+
+-- a layer's input: a tensor, or an error naming the layer
+local function input(name, x)
+  if not dlt.is_tensor(x) then raise(string.format("%s: expected a tensor input, got %s", name, type(x))) end
+  return x
 end
 
 local function set(list)
@@ -30,11 +44,11 @@ end
 local function tuple(fn, what, v, D)
   local out = {}
   if type(v) == "table" then
-    if #v ~= D then error(string.format("%s: %s must have %d value%s, got %d", fn, what, D, D == 1 and "" or "s", #v), 0) end
+    if #v ~= D then raise(string.format("%s: %s must have %d value%s, got %d", fn, what, D, D == 1 and "" or "s", #v)) end
     for i = 1, D do out[i] = v[i] end
   else
     if math.type(v) ~= "integer" then
-      error(string.format("%s: %s must be an integer or a list of %d integers, got %s", fn, what, D, tostring(v)), 0)
+      raise(string.format("%s: %s must be an integer or a list of %d integers, got %s", fn, what, D, tostring(v)))
     end
     for i = 1, D do out[i] = v end
   end
@@ -83,7 +97,7 @@ end
 
 local function positive(fn, what, v)
   if math.type(v) ~= "integer" or v <= 0 then
-    error(string.format("%s: %s must be a positive integer, got %s", fn, what, tostring(v)), 0)
+    raise(string.format("%s: %s must be a positive integer, got %s", fn, what, tostring(v)))
   end
 end
 
@@ -98,10 +112,10 @@ local function conv_init(self, name, D, transposed, in_channels, out_channels, k
   positive(name, "out_channels", out_channels)
   local groups = opts.groups or 1
   positive(name, "groups", groups)
-  if in_channels % groups ~= 0 then error(name .. ": in_channels must be divisible by groups", 0) end
-  if out_channels % groups ~= 0 then error(name .. ": out_channels must be divisible by groups", 0) end
+  if in_channels % groups ~= 0 then raise(name .. ": in_channels must be divisible by groups") end
+  if out_channels % groups ~= 0 then raise(name .. ": out_channels must be divisible by groups") end
   if (opts.padding_mode or "zeros") ~= "zeros" then
-    error(name .. ": only padding_mode='zeros' is supported, got '" .. tostring(opts.padding_mode) .. "'", 0)
+    raise(name .. ": only padding_mode='zeros' is supported, got '" .. tostring(opts.padding_mode) .. "'")
   end
   local k = tuple(name, "kernel_size", kernel_size, D)
   for _, v in ipairs(k) do positive(name, "kernel_size", v) end
@@ -114,10 +128,10 @@ local function conv_init(self, name, D, transposed, in_channels, out_channels, k
   })
   local c = rawget(self, "_conv")
   if c.padding == "same" and not all_equal(c.stride, 1) then
-    error(name .. ": padding='same' is not supported for strided convolutions", 0)
+    raise(name .. ": padding='same' is not supported for strided convolutions")
   end
   if type(c.padding) == "string" and c.padding ~= "same" and c.padding ~= "valid" then
-    error(name .. ": padding must be 'same', 'valid' or sizes, got '" .. c.padding .. "'", 0)
+    raise(name .. ": padding must be 'same', 'valid' or sizes, got '" .. c.padding .. "'")
   end
   local wshape = transposed and { in_channels, out_channels // groups } or { out_channels, in_channels // groups }
   for _, v in ipairs(k) do wshape[#wshape + 1] = v end
@@ -155,6 +169,7 @@ local function conv_class(name, D, transposed, fwd)
     conv_init(self, name, D, transposed, in_channels, out_channels, kernel_size, opts)
   end
   function cls:forward(x)
+    input(name, x)
     local c = rawget(self, "_conv")
     local o = rawget(self, "_fopts")
     if not o then
@@ -189,7 +204,7 @@ local function conv_call(f)
   return function(x, w, b, o, name)
     local ok, y = pcall(f, x, w, b, o)
     if ok then return y end
-    error((tostring(y):gsub("^conv[%w_]*:", name .. ":")), 0)
+    reraise(y, "conv[%w_]*", name)
   end
 end
 
@@ -208,7 +223,7 @@ local function pool_class(name, D, kind)
   local fname = (kind == "max" and "max_pool" or "avg_pool") .. D .. "d"
   function cls:init(kernel_size, opts)
     opts = check_options(name, opts, allowed)
-    if kernel_size == nil then error(name .. ": kernel_size is required", 0) end
+    if kernel_size == nil then raise(name .. ": kernel_size is required") end
     tuple(name, "kernel_size", kernel_size, D)
     self.kernel_size = kernel_size
     self.stride = opts.stride or kernel_size
@@ -224,6 +239,7 @@ local function pool_class(name, D, kind)
     rawset(self, "_bufs", nn._buffers())
   end
   function cls:forward(x)
+    input(name, x)
     local o = { stride = self.stride, padding = self.padding, ceil_mode = self.ceil_mode, buffers = rawget(self, "_bufs") }
     if kind == "max" then
       o.dilation = self.dilation
@@ -233,7 +249,7 @@ local function pool_class(name, D, kind)
       o.divisor_override = self.divisor_override
     end
     local ok, y, i = pcall(f, x, self.kernel_size, o)
-    if not ok then error((tostring(y):gsub("^" .. fname .. ":", name .. ":")), 0) end
+    if not ok then reraise(y, fname, name) end
     return y, i
   end
   function cls:extra_repr()
@@ -259,10 +275,14 @@ nn.AvgPool2d = pool_class("AvgPool2d", 2, "avg")
 local function adaptive_class(name, D, f)
   local cls = Module:extend(name)
   function cls:init(output_size)
-    if output_size == nil then error(name .. ": output_size is required", 0) end
+    if output_size == nil then raise(name .. ": output_size is required") end
     self.output_size = output_size
   end
-  function cls:forward(x) return f(x, self.output_size) end
+  function cls:forward(x)
+    local ok, y = pcall(f, input(name, x), self.output_size)
+    if not ok then raise(y) end
+    return y
+  end
   function cls:extra_repr()
     local o = self.output_size
     if type(o) == "table" then
@@ -286,13 +306,13 @@ function F.dropout2d(x, p, training)
   p = p == nil and 0.5 or p
   if training == nil then training = true end
   if type(p) ~= "number" or not (p >= 0 and p <= 1) then
-    error("dropout2d: dropout probability has to be between 0 and 1, but got " .. tostring(p), 0)
+    raise("dropout2d: dropout probability has to be between 0 and 1, but got " .. tostring(p))
   end
-  if not dlt.is_tensor(x) then error("dropout2d: expected a tensor, got " .. type(x), 0) end
+  if not dlt.is_tensor(x) then raise("dropout2d: expected a tensor, got " .. type(x)) end
   local nd = x:dim()
   if nd ~= 3 and nd ~= 4 then
-    error(string.format("dropout2d: expected 3-D (unbatched) or 4-D (batched) input, got %d-D input of shape {%s}", nd,
-      table.concat(x.shape, ",")), 0)
+    raise(string.format("dropout2d: expected 3-D (unbatched) or 4-D (batched) input, got %d-D input of shape {%s}", nd,
+      table.concat(x.shape, ",")))
   end
   if not training or p == 0 then return x end
   local s = x.shape
@@ -306,7 +326,7 @@ local Dropout2d = Module:extend("Dropout2d")
 function Dropout2d:init(p, opts)
   p = p == nil and 0.5 or p
   if type(p) ~= "number" or not (p >= 0 and p <= 1) then
-    error("Dropout2d: dropout probability has to be between 0 and 1, but got " .. tostring(p), 0)
+    raise("Dropout2d: dropout probability has to be between 0 and 1, but got " .. tostring(p))
   end
   check_options("Dropout2d", opts, set { "inplace" })
   self.p = p
@@ -314,7 +334,7 @@ function Dropout2d:init(p, opts)
 end
 function Dropout2d:forward(x)
   local ok, y = pcall(F.dropout2d, x, self.p, self.training)
-  if not ok then error((tostring(y):gsub("^dropout2d:", "Dropout2d:")), 0) end
+  if not ok then reraise(y, "dropout2d", "Dropout2d") end
   return y
 end
 function Dropout2d:extra_repr() return "p=" .. pyfloat(self.p) .. ", inplace=" .. pybool(self.inplace) end
@@ -329,23 +349,23 @@ function Flatten:init(start_dim, end_dim)
   self.start_dim = start_dim or 2
   self.end_dim = end_dim or -1
 end
-function Flatten:forward(x) return x:flatten(self.start_dim, self.end_dim) end
+function Flatten:forward(x) return input("Flatten", x):flatten(self.start_dim, self.end_dim) end
 function Flatten:extra_repr() return string.format("start_dim=%d, end_dim=%d", self.start_dim, self.end_dim) end
 nn.Flatten = Flatten
 
 -- Unflatten(dim, unflattened_size): splits dim (1-based) into the sizes given
 local Unflatten = Module:extend("Unflatten")
 function Unflatten:init(dim, sizes)
-  if math.type(dim) ~= "integer" or dim == 0 then error("Unflatten: dim must be a non-zero integer (1-based), got " .. tostring(dim), 0) end
-  if type(sizes) ~= "table" or #sizes == 0 then error("Unflatten: unflattened_size must be a list of sizes", 0) end
+  if math.type(dim) ~= "integer" or dim == 0 then raise("Unflatten: dim must be a non-zero integer (1-based), got " .. tostring(dim)) end
+  if type(sizes) ~= "table" or #sizes == 0 then raise("Unflatten: unflattened_size must be a list of sizes") end
   self.dim = dim
   self.unflattened_size = sizes
 end
 function Unflatten:forward(x)
-  local s, nd = x.shape, x:dim()
+  local s, nd = input("Unflatten", x).shape, x:dim()
   local d = self.dim < 0 and nd + self.dim + 1 or self.dim
   if d < 1 or d > nd then
-    error(string.format("Unflatten: dim %d out of range for a %d-D input", self.dim, nd), 0)
+    raise(string.format("Unflatten: dim %d out of range for a %d-D input", self.dim, nd))
   end
   local shape = {}
   for i = 1, d - 1 do shape[#shape + 1] = s[i] end
@@ -353,8 +373,8 @@ function Unflatten:forward(x)
   for i = d + 1, nd do shape[#shape + 1] = s[i] end
   local ok, y = pcall(x.reshape, x, shape)
   if not ok then
-    error(string.format("Unflatten: cannot split dim %d of size %d into %s (input shape {%s})", self.dim, s[d],
-      pytuple(self.unflattened_size), table.concat(s, ",")), 0)
+    raise(string.format("Unflatten: cannot split dim %d of size %d into %s (input shape {%s})", self.dim, s[d],
+      pytuple(self.unflattened_size), table.concat(s, ",")))
   end
   return y
 end

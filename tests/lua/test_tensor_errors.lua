@@ -72,6 +72,18 @@ T.test("an error from a binding that dlt's own Lua code called points at the use
     ["bad argument #1 to 'set_title' (string expected, got no value)"] = function() dlt.plot.title() end,
     ["bad argument #1 to 'set_xlim' (number expected, got string)"] = function() dlt.plot.xlim("a", 1) end,
     ["bad argument #1 to 'set_xlabel' (string expected, got table)"] = function() dlt.plot.xlabel({}) end,
+    -- the layers written in Lua (nn_conv.lua), called directly and from a Sequential
+    ["Conv2d: expected input with 1 channel, got 3"] = function() dlt.nn.Conv2d(1, 2, 3)(dlt.randn(1, 3, 4, 4)) end,
+    ["Conv2d: kernel_size must be an integer"] = function() dlt.nn.Conv2d(1, 2, "a") end,
+    ["MaxPool2d: expected a tensor input, got number"] = function()
+      dlt.nn.Sequential(dlt.nn.MaxPool2d(2))(5)
+    end,
+    ["MaxPool2d: input of shape {1,1,2,2} is too small"] = function() dlt.nn.MaxPool2d(5)(dlt.randn(1, 1, 2, 2)) end,
+    ["Flatten: expected a tensor input, got number"] = function() dlt.nn.Flatten()(5) end,
+    ["Dropout2d: expected 3-D (unbatched) or 4-D (batched) input"] = function()
+      dlt.nn.Sequential(dlt.nn.Dropout2d(0.5))(dlt.randn(2))
+    end,
+    ["AdaptiveAvgPool2d: expected a tensor input, got number"] = function() dlt.nn.AdaptiveAvgPool2d(2)(5) end,
   }) do
     local e = err(f)
     T.eq(e:find("[dlt]", 1, true), nil, what .. ": no position inside dlt in '" .. e .. "'")
