@@ -2,12 +2,14 @@
 -- dlt.data.read_idx, dlt.data.FashionMNIST and dlt.data.MNIST (from IDX files), and
 -- dlt.data.transforms (Compose, Normalize, RandomCrop, RandomHorizontalFlip).
 local dlt = require "dlt"
+-- errors are raised at the user's line, past dlt's own frames
+local raise = require("dlt.argcheck").raise
 
 local M = {}
 local F64 = { dtype = "float64" }
 
 local function fail(fmt, ...)
-  error(string.format(fmt, ...), 3)
+  raise(string.format(fmt, ...))
 end
 
 local checkopts = require("dlt.argcheck").opts
@@ -20,7 +22,7 @@ function M.read_idx(path, opts)
   opts = checkopts("read_idx", opts, { dtype = true })
   if type(path) ~= "string" then fail("read_idx: expected a path (string), got %s", type(path)) end
   local ok, t = pcall(dlt._read_idx, path, opts.dtype)
-  if not ok then error((tostring(t):gsub("^%[dlt%]/datasets%.lua:%d+: ", "")), 2) end
+  if not ok then raise((tostring(t):gsub("^%[dlt%]/datasets%.lua:%d+: ", ""))) end
   return t
 end
 
@@ -164,8 +166,8 @@ function Subset.__index(s, i)
   if type(i) ~= "number" then return nil end
   local n = rawget(s, "n")
   if math.type(i) ~= "integer" or i < 1 or i > n then
-    error(string.format("Subset: index %s out of range 1..%d%s", tostring(i), n,
-      dlt.data._loop_hint(i, n)), 2)
+    raise(string.format("Subset: index %s out of range 1..%d%s", tostring(i), n,
+      dlt.data._loop_hint(i, n)))
   end
   return rawget(s, "dataset")[math.tointeger(rawget(s, "indices")[i])]
 end
@@ -273,8 +275,8 @@ function ImageSet.__index(ds, i)
   if type(i) ~= "number" then return methods[i] end
   local n = rawget(ds, "n")
   if math.type(i) ~= "integer" or i < 1 or i > n then
-    error(string.format("%s: index %s out of range 1..%d%s", rawget(ds, "name"), tostring(i), n,
-      dlt.data._loop_hint(i, n)), 2)
+    raise(string.format("%s: index %s out of range 1..%d%s", rawget(ds, "name"), tostring(i), n,
+      dlt.data._loop_hint(i, n)))
   end
   local x, y = image_rows(ds, dlt.tensor({ i }, F64))[1], rawget(ds, "targets")[i]
   local tf, ttf = rawget(ds, "transform"), rawget(ds, "target_transform")
@@ -350,7 +352,7 @@ local function image_set(name, default_root, classes, install)
     end
     local dtype = opts.dtype or dlt.get_default_dtype()
     local ok, images = pcall(dlt._read_idx_bytes, ipath)
-    if not ok then error((tostring(images):gsub("^%[dlt%]/datasets%.lua:%d+: ", "")), 2) end
+    if not ok then raise((tostring(images):gsub("^%[dlt%]/datasets%.lua:%d+: ", ""))) end
     local targets = M.read_idx(lpath)
     local shape = images:shape()
     if #shape ~= 3 or targets:dim() ~= 1 or shape[1] ~= targets:size(1) then

@@ -2,6 +2,8 @@
 -- not improved by more than min_delta for `patience` calls in a row, optionally
 -- putting back the model's best weights.
 local K = require "dlt.optim_kernels"
+-- errors are raised at the user's line, past dlt's own frames
+local raise = require("dlt.argcheck").raise
 
 local EarlyStopping = {}
 EarlyStopping.__index = EarlyStopping
@@ -21,11 +23,11 @@ end
 -- EarlyStopping({patience = 5, min_delta = 0, mode = "min", restore_best_weights = false})
 local function new(opts)
   if opts ~= nil and type(opts) ~= "table" then
-    error("EarlyStopping: options must be a table, got " .. type(opts), 3)
+    raise("EarlyStopping: options must be a table, got " .. type(opts))
   end
   opts = opts or {}
   for k in pairs(opts) do
-    if not allowed[k] then error("EarlyStopping: unknown option '" .. tostring(k) .. "'", 3) end
+    if not allowed[k] then raise("EarlyStopping: unknown option '" .. tostring(k) .. "'") end
   end
   local self = setmetatable({
     patience = opts.patience == nil and 5 or opts.patience,
@@ -35,17 +37,17 @@ local function new(opts)
   }, EarlyStopping)
   local p = self.patience
   if math.type(p) ~= "integer" and not (type(p) == "number" and p == math.floor(p)) or p < 0 then
-    error("EarlyStopping: patience must be a non-negative integer, got " .. tostring(p), 3)
+    raise("EarlyStopping: patience must be a non-negative integer, got " .. tostring(p))
   end
   if type(self.min_delta) ~= "number" or not (self.min_delta >= 0) then
-    error("EarlyStopping: min_delta must be a non-negative number, got " ..
-      tostring(self.min_delta), 3)
+    raise("EarlyStopping: min_delta must be a non-negative number, got " ..
+      tostring(self.min_delta))
   end
   if self.mode ~= "min" and self.mode ~= "max" then
-    error("EarlyStopping: mode must be 'min' or 'max', got " .. tostring(self.mode), 3)
+    raise("EarlyStopping: mode must be 'min' or 'max', got " .. tostring(self.mode))
   end
   if opts.restore_best_weights ~= nil and type(opts.restore_best_weights) ~= "boolean" then
-    error("EarlyStopping: restore_best_weights must be a boolean", 3)
+    raise("EarlyStopping: restore_best_weights must be a boolean")
   end
   self:reset()
   return self
@@ -74,11 +76,11 @@ end
 function EarlyStopping:__call(metric, model)
   if type(metric) == "userdata" then metric = metric:item() end
   if type(metric) ~= "number" then
-    error("EarlyStopping: metric must be a number or a one-element tensor, got " ..
-      type(metric), 2)
+    raise("EarlyStopping: metric must be a number or a one-element tensor, got " ..
+      type(metric))
   end
   if model ~= nil and (type(model) ~= "table" and type(model) ~= "userdata") then
-    error("EarlyStopping: model must be a module, got " .. type(model), 2)
+    raise("EarlyStopping: model must be a module, got " .. type(model))
   end
   self.epoch = self.epoch + 1
   if self:_improved(metric) then

@@ -2,6 +2,8 @@
 -- their recursive ("chainable") forms, so the learning rates equal PyTorch's to the
 -- rounding, epoch by epoch. A scheduler writes opt.param_groups[i].lr on each step().
 local dlt = require "dlt"
+-- errors are raised at the user's line, past dlt's own frames
+local raise = require("dlt.argcheck").raise
 
 local optim = dlt.optim
 local M = {}
@@ -17,19 +19,19 @@ end
 -- Every scheduler also takes last_epoch (-1) and verbose (false).
 local function options(name, opts, spec)
   if opts ~= nil and type(opts) ~= "table" then
-    error(name .. ": options must be a table, got " .. type(opts), 3)
+    raise(name .. ": options must be a table, got " .. type(opts))
   end
   opts = opts or {}
   local out = { last_epoch = -1, verbose = false }
   for k, v in pairs(opts) do
     if spec[k] == nil and out[k] == nil then
-      error(string.format("%s: unknown option '%s'", name, tostring(k)), 3)
+      raise(string.format("%s: unknown option '%s'", name, tostring(k)))
     end
     out[k] = v
   end
   for k, v in pairs(spec) do
     if out[k] == nil then
-      if v == REQUIRED then error(string.format("%s: missing option '%s'", name, k), 3) end
+      if v == REQUIRED then raise(string.format("%s: missing option '%s'", name, k)) end
       out[k] = v
     end
   end
@@ -39,12 +41,12 @@ end
 local function check_optimizer(name, opt)
   if not optim.is_optimizer(opt) then
     local what = type(opt) == "table" and "a table" or type(opt)
-    error(string.format("%s: %s is not an Optimizer", name, what), 3)
+    raise(string.format("%s: %s is not an Optimizer", name, what))
   end
 end
 
 local function expect(cond, name, msg)
-  if not cond then error(name .. ": " .. msg, 3) end
+  if not cond then raise(name .. ": " .. msg) end
 end
 
 local function is_int(v)
@@ -144,8 +146,8 @@ local function check_all_fields(self, fn)
     local want = seen[k]
     if want then
       if type(v) ~= want then
-        error(string.format("%s.%s: field '%s' must be a %s, got %s (written over by the script?)",
-          self.name, fn, k, want, type(v)), 3)
+        raise(string.format("%s.%s: field '%s' must be a %s, got %s (written over by the script?)",
+          self.name, fn, k, want, type(v)))
       end
       found = found + 1
     elseif type(k) == "string" then
@@ -159,20 +161,20 @@ local function check_all_fields(self, fn)
   if found < count then
     for k, ty in next, seen do
       if rawget(self, k) == nil then
-        error(string.format("%s.%s: field '%s' must be a %s, got nil (written over by the script?)",
-          self.name, fn, k, ty), 3)
+        raise(string.format("%s.%s: field '%s' must be a %s, got nil (written over by the script?)",
+          self.name, fn, k, ty))
       end
     end
   end
   local opt = rawget(self, "optimizer")
   if opt ~= nil and not optim.is_optimizer(opt) then
-    error(string.format("%s.%s: field 'optimizer' must be an Optimizer, got %s", self.name, fn, type(opt)), 3)
+    raise(string.format("%s.%s: field 'optimizer' must be an Optimizer, got %s", self.name, fn, type(opt)))
   end
   if opt ~= nil and type(opt.param_groups) == "table" then
     for i, g in ipairs(opt.param_groups) do
       if type(g) ~= "table" or type(g.lr) ~= "number" then
-        error(string.format("%s.%s: optimizer.param_groups[%d].lr must be a number, got %s", self.name, fn, i,
-          type(g) == "table" and type(g.lr) or type(g)), 3)
+        raise(string.format("%s.%s: optimizer.param_groups[%d].lr must be a number, got %s", self.name, fn, i,
+          type(g) == "table" and type(g.lr) or type(g)))
       end
     end
   end
@@ -180,7 +182,7 @@ local function check_all_fields(self, fn)
   if type(base) == "table" then
     for i, v in ipairs(base) do
       if type(v) ~= "number" then
-        error(string.format("%s.%s: base_lrs[%d] must be a number, got %s", self.name, fn, i, type(v)), 3)
+        raise(string.format("%s.%s: base_lrs[%d] must be a number, got %s", self.name, fn, i, type(v)))
       end
     end
   end
@@ -285,8 +287,8 @@ local function init(self, opt, o)
   else
     for i, g in ipairs(opt.param_groups) do
       if g.initial_lr == nil then
-        error(string.format("%s: param 'initial_lr' is not specified in param_groups[%d] " ..
-          "when resuming an optimizer", self.name, i), 3)
+        raise(string.format("%s: param 'initial_lr' is not specified in param_groups[%d] " ..
+          "when resuming an optimizer", self.name, i))
       end
     end
   end
@@ -321,9 +323,9 @@ end
 function LRScheduler:step(epoch)
   check_fields(self, "step")
   if epoch ~= nil and type(epoch) ~= "number" then
-    error(self.name .. ".step: epoch must be a number, got " .. type(epoch), 2)
+    raise(self.name .. ".step: epoch must be a number, got " .. type(epoch))
   end
-  if epoch ~= epoch then error(self.name .. ".step: epoch must be a number, got nan", 2) end
+  if epoch ~= epoch then raise(self.name .. ".step: epoch must be a number, got nan") end
   self._step_count = self._step_count + 1
   local values
   if epoch == nil then
@@ -366,7 +368,7 @@ end
 
 function LRScheduler:load_state_dict(sd)
   if type(sd) ~= "table" then
-    error(self.name .. ".load_state_dict: expected a table, got " .. type(sd), 2)
+    raise(self.name .. ".load_state_dict: expected a table, got " .. type(sd))
   end
   noted[self], walks[self] = nil, nil  -- fields it brings are checked whole at the next step
   for k, v in pairs(sd) do
@@ -419,8 +421,8 @@ function M.MultiplicativeLR(opt, opts) return lambda_scheduler(MultiplicativeLR,
 local function call_lambda(self, i)
   local f = self.lr_lambdas[i](self.last_epoch)
   if type(f) ~= "number" then
-    error(string.format("%s: lr_lambda returned %s for epoch %d, expected a number", self.name,
-      type(f), self.last_epoch), 4)
+    raise(string.format("%s: lr_lambda returned %s for epoch %d, expected a number", self.name,
+      type(f), self.last_epoch))
   end
   return f
 end
@@ -624,10 +626,10 @@ end
 function WarmRestarts:step(epoch)
   check_fields(self, "step")
   if epoch ~= nil and type(epoch) ~= "number" then
-    error(self.name .. ".step: epoch must be a number, got " .. type(epoch), 2)
+    raise(self.name .. ".step: epoch must be a number, got " .. type(epoch))
   end
   if epoch ~= nil and (epoch ~= epoch or epoch == math.huge) then
-    error(self.name .. ".step: epoch must be finite, got " .. num(epoch), 2)
+    raise(self.name .. ".step: epoch must be finite, got " .. num(epoch))
   end
   if epoch == nil and self.last_epoch < 0 then epoch = 0 end
   if epoch == nil then
@@ -639,7 +641,7 @@ function WarmRestarts:step(epoch)
     end
   else
     if epoch < 0 then
-      error(self.name .. ".step: expected non-negative epoch, but got " .. num(epoch), 2)
+      raise(self.name .. ".step: expected non-negative epoch, but got " .. num(epoch))
     end
     if epoch >= self.T_0 then
       if self.T_mult == 1 then
@@ -701,7 +703,7 @@ function M.OneCycleLR(opt, opts)
       "expected positive integer steps_per_epoch, but got " .. tostring(o.steps_per_epoch))
     self.total_steps = math.tointeger(o.epochs * o.steps_per_epoch)
   else
-    error(name .. ": you must define either total_steps OR (epochs AND steps_per_epoch)", 2)
+    raise(name .. ": you must define either total_steps OR (epochs AND steps_per_epoch)")
   end
   local n, pct = self.total_steps, o.pct_start
   expect(type(pct) == "number" and pct >= 0 and pct <= 1, name,
@@ -768,8 +770,8 @@ end
 function OneCycleLR:get_lr()
   local step = self.last_epoch
   if step > self.total_steps then
-    error(string.format("OneCycleLR: tried to step %d times; the specified number of total " ..
-      "steps is %d", step + 1, self.total_steps), 0)
+    raise(string.format("OneCycleLR: tried to step %d times; the specified number of total " ..
+      "steps is %d", step + 1, self.total_steps))
   end
   local out = {}
   for gi, g in ipairs(self.optimizer.param_groups) do
@@ -883,8 +885,8 @@ function CyclicLR:scale_fn(x)
   if self._scale_fn_custom then
     local v = self._scale_fn_custom(x)
     if type(v) ~= "number" then
-      error(string.format("CyclicLR: scale_fn returned %s for %s, expected a number", type(v),
-        num(x)), 0)
+      raise(string.format("CyclicLR: scale_fn returned %s for %s, expected a number", type(v),
+        num(x)))
     end
     return v
   elseif self.mode == "triangular2" then
@@ -1083,7 +1085,7 @@ function Plateau:step(metric, epoch)
   check_fields(self, "step")
   if type(metric) == "userdata" and metric.item then metric = metric:item() end
   if type(metric) ~= "number" then
-    error("ReduceLROnPlateau.step: metric must be a number, got " .. type(metric), 2)
+    raise("ReduceLROnPlateau.step: metric must be a number, got " .. type(metric))
   end
   epoch = epoch or self.last_epoch + 1
   self.last_epoch = epoch

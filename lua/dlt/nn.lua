@@ -2,6 +2,8 @@
 -- methods every module has, C or Lua: parameters, named_parameters, state_dict,
 -- load_state_dict, train/eval, zero_grad, to/float/double and PyTorch's printout.
 local dlt = require "dlt"
+-- errors are raised at the user's line, past dlt's own frames
+local raise = require("dlt.argcheck").raise
 local nn = dlt.nn
 
 local is_c = nn._is_c_module
@@ -53,7 +55,7 @@ end
 local MAX_DEPTH = 100
 local function check_depth(depth)
   if depth > MAX_DEPTH then
-    error(string.format("nn: modules nested more than %d deep: does a module contain itself?", MAX_DEPTH), 0)
+    raise(string.format("nn: modules nested more than %d deep: does a module contain itself?", MAX_DEPTH))
   end
 end
 
@@ -151,17 +153,17 @@ end
 -- checks every key first, then copies, so a failing load leaves the module as it was
 function M:load_state_dict(sd, strict)
   if type(sd) ~= "table" then
-    error("load_state_dict: expected a table of tensors, got " .. type(sd), 2)
+    raise("load_state_dict: expected a table of tensors, got " .. type(sd))
   end
   if type(strict) == "table" then
     for k in pairs(strict) do
-      if k ~= "strict" then error("load_state_dict: unknown option '" .. tostring(k) .. "'", 2) end
+      if k ~= "strict" then raise("load_state_dict: unknown option '" .. tostring(k) .. "'") end
     end
     strict = rawget(strict, "strict")
   end
   if strict == nil then strict = true end
   if type(strict) ~= "boolean" then
-    error("load_state_dict: strict must be a boolean, got " .. type(strict), 2)
+    raise("load_state_dict: strict must be a boolean, got " .. type(strict))
   end
   local targets, missing = {}, {}
   walk(self, "", function(prefix, mod)
@@ -171,17 +173,17 @@ function M:load_state_dict(sd, strict)
       if src == nil then
         missing[#missing + 1] = key
       elseif not is_tensor(src) then
-        error(string.format("load_state_dict: %s is a %s, expected a tensor", key, type(src)), 2)
+        raise(string.format("load_state_dict: %s is a %s, expected a tensor", key, type(src)))
       elseif shape_str(src) ~= shape_str(dst) then
-        error(string.format("load_state_dict: size mismatch for %s: copying a tensor of shape %s, the model has %s",
-          key, shape_str(src), shape_str(dst)), 2)
+        raise(string.format("load_state_dict: size mismatch for %s: copying a tensor of shape %s, the model has %s",
+          key, shape_str(src), shape_str(dst)))
       else
         targets[key] = { dst, src }
       end
     end
   end)
   if strict and #missing > 0 then
-    error("load_state_dict: missing key" .. (#missing > 1 and "s " or " ") .. "'" .. table.concat(missing, "', '") .. "'", 2)
+    raise("load_state_dict: missing key" .. (#missing > 1 and "s " or " ") .. "'" .. table.concat(missing, "', '") .. "'")
   end
   if strict then
     local unexpected = {}
@@ -190,7 +192,7 @@ function M:load_state_dict(sd, strict)
     end
     table.sort(unexpected)
     if #unexpected > 0 then
-      error("load_state_dict: unexpected key" .. (#unexpected > 1 and "s " or " ") .. "'" .. table.concat(unexpected, "', '") .. "'", 2)
+      raise("load_state_dict: unexpected key" .. (#unexpected > 1 and "s " or " ") .. "'" .. table.concat(unexpected, "', '") .. "'")
     end
   end
   for _, e in pairs(targets) do nn._copy_into(e[1], e[2]) end
@@ -227,7 +229,7 @@ end
 
 function M:train(mode)
   if mode == nil then mode = true end
-  if type(mode) ~= "boolean" then error("train: mode must be a boolean, got " .. type(mode), 2) end
+  if type(mode) ~= "boolean" then raise("train: mode must be a boolean, got " .. type(mode)) end
   set_training(self, mode, 0)
   return self
 end
@@ -265,7 +267,7 @@ end
 
 function M:to(dtype)
   if dtype ~= "float32" and dtype ~= "float64" then
-    error("to: dtype must be 'float32' or 'float64', got " .. tostring(dtype), 2)
+    raise("to: dtype must be 'float32' or 'float64', got " .. tostring(dtype))
   end
   return convert(self, dtype)
 end
@@ -314,8 +316,8 @@ Module.__call = function(self, ...) return self:forward(...) end
 -- fields are remembered in assignment order (parameters() and the printout follow it)
 Module.__newindex = function(self, k, v)
   if type(v) == "table" and not is_module(v) and is_module(v[1]) then
-    error(string.format("%s: field '%s' is a plain table of modules, whose parameters would not be found; "
-      .. "use nn.ModuleList(list) or nn.Sequential(...)", getmetatable(self).__name, tostring(k)), 2)
+    raise(string.format("%s: field '%s' is a plain table of modules, whose parameters would not be found; "
+      .. "use nn.ModuleList(list) or nn.Sequential(...)", getmetatable(self).__name, tostring(k)))
   end
   if type(k) == "string" and v ~= nil then
     local seen = rawget(self, "_seen")
@@ -343,7 +345,7 @@ end
 function Module:_get_name() return getmetatable(self).__name end
 function Module:extra_repr() return "" end
 function Module:forward()
-  error(self:_get_name() .. ": forward is not defined (define function " .. self:_get_name() .. ":forward(x))", 2)
+  raise(self:_get_name() .. ": forward is not defined (define function " .. self:_get_name() .. ":forward(x))")
 end
 
 -- register_buffer(name, t): a tensor that is saved in state_dict but is not a parameter
@@ -358,7 +360,7 @@ function Module:register_buffer(name, t)
 end
 
 function Module:add_module(name, m)
-  if not is_module(m) then error("add_module: expected a module, got " .. type(m), 2) end
+  if not is_module(m) then raise("add_module: expected a module, got " .. type(m)) end
   self[name] = m
 end
 
@@ -370,7 +372,7 @@ end
 
 -- Net = nn.Module:extend("Net"): a class; Net(...) makes an instance and calls Net:init(...)
 function Module:extend(name)
-  if type(name) ~= "string" then error("Module:extend: expected a class name, got " .. type(name), 2) end
+  if type(name) ~= "string" then raise("Module:extend: expected a class name, got " .. type(name)) end
   local cls = {}
   for k, v in pairs(self) do
     if type(k) == "string" and k:sub(1, 2) == "__" then cls[k] = v end
@@ -386,15 +388,18 @@ nn.Module = setmetatable(Module, { __call = construct })
 -- nn.ModuleList(list): holds modules at 1, 2, ... (ml[i], #ml, ipairs(ml), ml:append(m))
 local ModuleList = Module:extend("ModuleList")
 function ModuleList:init(list)
+  if list ~= nil and (type(list) ~= "table" or is_module(list)) then
+    raise("ModuleList: expected a list of modules, got " .. (is_module(list) and "a module" or type(list)))
+  end
   for _, m in ipairs(list or {}) do self:append(m) end
 end
 function ModuleList:append(m)
-  if not is_module(m) then error("ModuleList.append: expected a module, got " .. type(m), 2) end
+  if not is_module(m) then raise("ModuleList.append: expected a module, got " .. type(m)) end
   rawset(self, #self + 1, m)
   return self
 end
 function ModuleList:forward()
-  error("ModuleList: it has no forward; call its modules in your own forward", 2)
+  raise("ModuleList: it has no forward; call its modules in your own forward")
 end
 nn.ModuleList = ModuleList
 nn.is_module = is_module
@@ -421,7 +426,7 @@ function nn.isinstance(m, cls)
   if cls == Module then return true end
   if type(cls) == "function" then
     local name = constructor_name(cls)
-    if not name then error("isinstance: the function given is not a dlt.nn module constructor", 2) end
+    if not name then raise("isinstance: the function given is not a dlt.nn module constructor") end
     return m:_get_name() == name
   end
   if type(cls) == "string" then
@@ -443,7 +448,7 @@ function nn.isinstance(m, cls)
     end
     return false
   end
-  error("isinstance: expected a module class, a constructor such as nn.Linear, a class name " ..
-    "or a list of them, got " .. type(cls), 2)
+  raise("isinstance: expected a module class, a constructor such as nn.Linear, a class name " ..
+    "or a list of them, got " .. type(cls))
 end
 return nn

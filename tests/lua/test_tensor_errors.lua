@@ -84,6 +84,18 @@ T.test("an error from a binding that dlt's own Lua code called points at the use
       dlt.nn.Sequential(dlt.nn.Dropout2d(0.5))(dlt.randn(2))
     end,
     ["AdaptiveAvgPool2d: expected a tensor input, got number"] = function() dlt.nn.AdaptiveAvgPool2d(2)(5) end,
+    -- the other Lua-written parts: schedulers, early stopping, transforms, modules
+    ["OneCycleLR: max_lr must be a number or a list of numbers"] = function()
+      local opt = dlt.optim.SGD(dlt.nn.Linear(2, 2):parameters(), { lr = 0.1 })
+      dlt.optim.lr_scheduler.OneCycleLR(opt, { max_lr = "a", total_steps = 10 })
+    end,
+    ["EarlyStopping: patience must be a non-negative integer, got -1"] = function() dlt.EarlyStopping { patience = -1 } end,
+    ["Normalize: mean must be a number or a list of numbers"] = function() dlt.data.transforms.Normalize("a", 1) end,
+    ["RandomCrop: size must be a positive integer"] = function() dlt.data.transforms.RandomCrop(-1) end,
+    ["ModuleList: expected a list of modules, got number"] = function() dlt.nn.ModuleList(5) end,
+    ["load_state_dict: size mismatch for weight"] = function()
+      dlt.nn.Linear(2, 2):load_state_dict({ weight = dlt.randn(3, 3), bias = dlt.randn(2) })
+    end,
   }) do
     local e = err(f)
     T.eq(e:find("[dlt]", 1, true), nil, what .. ": no position inside dlt in '" .. e .. "'")
