@@ -19,14 +19,10 @@ local C = {  -- the C losses, called for the plain cases
 
 local function fail(msg) error(msg, 0) end
 
--- re-raises what an API function's pcall caught at the line that called that function;
--- a position inside dlt that the message already carries (lauxlib's argument errors
--- give the line in this file that called the C loss: "[dlt]/nn_losses.lua:224: ") is
--- dropped, the user's is put in its place
-local function rethrow(res)
-  if type(res) == "string" then res = res:gsub("^%[dlt%][^:]*:%d+: ", "") end
-  error(res, 3)
-end
+-- re-raises what an API function's pcall caught at the user's line that called it; a
+-- position inside dlt that the message already carries (lauxlib's argument errors give
+-- the line in this file that called the C loss: "[dlt]/nn_losses.lua:224: ") is dropped
+local rethrow = require("dlt.argcheck").raise
 
 local function shape_str(t) return "{" .. table.concat(t.shape, ",") .. "}" end
 
