@@ -6,6 +6,14 @@ local dlt = require "dlt"
 local nn = dlt.nn
 local F = nn.functional
 local Module = nn.Module
+-- errors are raised at the user's line, past dlt's own frames
+local raise = require("dlt.argcheck").raise
+
+-- a layer's input: a tensor, or an error naming the layer
+local function input(name, x)
+  if not dlt.is_tensor(x) then raise(string.format("%s: expected a tensor input, got %s", name, type(x))) end
+  return x
+end
 
 -- Python's repr of a number: an integer as is, a float in its shortest form ("1.0")
 local pynum = require("dlt.fmt").py
@@ -17,19 +25,19 @@ local function args(cls, names, defaults, extra, ...)
   local opts = n > 0 and select(n, ...) or nil
   if type(opts) == "table" then n = n - 1 else opts = {} end
   if n > #names then
-    error(string.format("%s: expected at most %d positional argument%s, got %d", cls, #names,
-      #names == 1 and "" or "s", n), 3)
+    raise(string.format("%s: expected at most %d positional argument%s, got %d", cls, #names,
+      #names == 1 and "" or "s", n))
   end
   local allowed = {}
   for _, k in ipairs(names) do allowed[k] = true end
   for _, k in ipairs(extra) do allowed[k] = true end
   for k in pairs(opts) do
-    if not allowed[k] then error(string.format("%s: unknown option '%s'", cls, tostring(k)), 3) end
+    if not allowed[k] then raise(string.format("%s: unknown option '%s'", cls, tostring(k))) end
   end
   local out = {}
   for i, k in ipairs(names) do
     local v = i <= n and select(i, ...) or nil
-    if v ~= nil and opts[k] ~= nil then error(string.format("%s: %s given twice", cls, k), 3) end
+    if v ~= nil and opts[k] ~= nil then raise(string.format("%s: %s given twice", cls, k)) end
     if v == nil then v = opts[k] end
     if v == nil then v = defaults[i] end
     out[k] = v
@@ -39,7 +47,7 @@ local function args(cls, names, defaults, extra, ...)
 end
 
 local function number(cls, k, v)
-  if type(v) ~= "number" then error(string.format("%s: %s must be a number, got %s", cls, k, type(v)), 4) end
+  if type(v) ~= "number" then raise(string.format("%s: %s must be a number, got %s", cls, k, type(v))) end
 end
 
 local function inplace_str(self, sep)
@@ -60,7 +68,7 @@ local function act_class(name, spec)
     self.inplace = a.inplace == true
     if spec.check then spec.check(self) end
   end
-  function cls:forward(x) return spec.call(self, x) end
+  function cls:forward(x) return spec.call(self, input(name, x)) end
   cls.extra_repr = spec.repr
   return cls
 end
@@ -80,7 +88,7 @@ nn.SELU = act_class("SELU", {
 nn.CELU = act_class("CELU", {
   names = { "alpha" }, defaults = { 1.0 },
   check = function(self)
-    if self.alpha == 0 then error("CELU: alpha cannot be 0 (it divides the input)", 4) end
+    if self.alpha == 0 then raise("CELU: alpha cannot be 0 (it divides the input)") end
   end,
   call = function(self, x) return F.celu(x, self.alpha) end,
   repr = function(self) return "alpha=" .. pynum(self.alpha) .. inplace_str(self, ", ") end,
@@ -94,7 +102,7 @@ function nn.Softplus:init(...)
   number("Softplus", "threshold", a.threshold)
   self.beta, self.threshold = a.beta, a.threshold
 end
-function nn.Softplus:forward(x) return F.softplus(x, self.beta, self.threshold) end
+function nn.Softplus:forward(x) return F.softplus(input("Softplus", x), self.beta, self.threshold) end
 function nn.Softplus:extra_repr()
   return "beta=" .. pynum(self.beta) .. ", threshold=" .. pynum(self.threshold)
 end
@@ -115,8 +123,8 @@ nn.Hardtanh = act_class("Hardtanh", {
   names = { "min_val", "max_val" }, defaults = { -1.0, 1.0 },
   check = function(self)
     if not (self.max_val > self.min_val) then
-      error(string.format("Hardtanh: max_val (%s) must be greater than min_val (%s)", pynum(self.max_val),
-        pynum(self.min_val)), 4)
+      raise(string.format("Hardtanh: max_val (%s) must be greater than min_val (%s)", pynum(self.max_val),
+        pynum(self.min_val)))
     end
   end,
   call = function(self, x) return F.hardtanh(x, self.min_val, self.max_val) end,
@@ -135,15 +143,15 @@ nn.ReLU6 = act_class("ReLU6", {
 
 local function check_dim(fn, dim)
   if math.type(dim) ~= "integer" then
-    error(string.format("%s: dim must be an integer (1-based, or negative from the end), got %s", fn,
-      tostring(dim)), 3)
+    raise(string.format("%s: dim must be an integer (1-based, or negative from the end), got %s", fn,
+      tostring(dim)))
   end
 end
 
 -- softmin(x, dim) = softmax(-x, dim)
 function F.softmin(x, dim)
   check_dim("softmin", dim)
-  if not dlt.is_tensor(x) then error("softmin: expected a tensor, got " .. type(x), 2) end
+  if not dlt.is_tensor(x) then raise("softmin: expected a tensor, got " .. type(x)) end
   return F.softmax(x:neg(), dim)
 end
 
@@ -154,7 +162,7 @@ local function softmax_class(name, f)
     check_dim(name, dim)
     self.dim = dim
   end
-  function cls:forward(x) return f(x, self.dim) end
+  function cls:forward(x) return f(input(name, x), self.dim) end
   function cls:extra_repr() return "dim=" .. self.dim end
   return cls
 end
@@ -167,14 +175,14 @@ nn.Softmin = softmax_class("Softmin", F.softmin)
 -- prelu(x, weight) = max(0, x) + weight * min(0, x), weight of 1 value or one per channel
 -- (dim 2 of x); written relu(x) + w * (x - relu(x)) so that its gradients at 0 are ATen's
 function F.prelu(x, weight)
-  if not dlt.is_tensor(x) then error("prelu: expected a tensor input, got " .. type(x), 2) end
-  if not dlt.is_tensor(weight) then error("prelu: expected a tensor weight, got " .. type(weight), 2) end
+  if not dlt.is_tensor(x) then raise("prelu: expected a tensor input, got " .. type(x)) end
+  if not dlt.is_tensor(weight) then raise("prelu: expected a tensor weight, got " .. type(weight)) end
   local n = weight:numel()
   local w = weight
   if n ~= 1 then
     local C = x:dim() >= 2 and x:size(2) or 1
     if weight:dim() ~= 1 or n ~= C then
-      error(string.format("prelu: weight has %d values; expected 1 or the %d channels of the input (dim 2)", n, C), 2)
+      raise(string.format("prelu: weight has %d values; expected 1 or the %d channels of the input (dim 2)", n, C))
     end
     local shape = { 1, C }
     for _ = 3, x:dim() do shape[#shape + 1] = 1 end
@@ -190,13 +198,13 @@ nn.PReLU = Module:extend("PReLU")
 function nn.PReLU:init(...)
   local a = args("PReLU", { "num_parameters", "init" }, { 1, 0.25 }, { "dtype" }, ...)
   if math.type(a.num_parameters) ~= "integer" or a.num_parameters < 1 then
-    error("PReLU: num_parameters must be a positive integer, got " .. tostring(a.num_parameters), 2)
+    raise("PReLU: num_parameters must be a positive integer, got " .. tostring(a.num_parameters))
   end
   number("PReLU", "init", a.init)
   self.num_parameters = a.num_parameters
   self.weight = nn.Parameter(dlt.full({ a.num_parameters }, a.init, { dtype = a.dtype or dlt.get_default_dtype() }))
 end
-function nn.PReLU:forward(x) return F.prelu(x, self.weight) end
+function nn.PReLU:forward(x) return F.prelu(input("PReLU", x), self.weight) end
 function nn.PReLU:extra_repr() return "num_parameters=" .. self.num_parameters end
 
 -- ---- Embedding ----
@@ -207,24 +215,24 @@ local EMB_OPTS = { "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq",
 local function padding_row(fn, p, rows)
   if p == nil then return nil end
   if math.type(p) ~= "integer" or p == 0 or p > rows or p < -rows then
-    error(string.format("%s: padding_idx must be a row 1..%d (or -%d..-1 from the end), got %s", fn, rows, rows,
-      tostring(p)), 3)
+    raise(string.format("%s: padding_idx must be a row 1..%d (or -%d..-1 from the end), got %s", fn, rows, rows,
+      tostring(p)))
   end
   return p > 0 and p or rows + 1 + p
 end
 
 local function check_options(fn, opts, allowed)
   if opts == nil then return {} end
-  if type(opts) ~= "table" then error(fn .. ": expected an options table, got " .. type(opts), 3) end
+  if type(opts) ~= "table" then raise(fn .. ": expected an options table, got " .. type(opts)) end
   local ok = {}
   for _, k in ipairs(allowed) do ok[k] = true end
   for k in pairs(opts) do
-    if not ok[k] then error(string.format("%s: unknown option '%s'", fn, tostring(k)), 3) end
+    if not ok[k] then raise(string.format("%s: unknown option '%s'", fn, tostring(k))) end
   end
   if opts.scale_grad_by_freq then
-    error(fn .. ": scale_grad_by_freq=true is not supported (leave it false)", 3)
+    raise(fn .. ": scale_grad_by_freq=true is not supported (leave it false)")
   end
-  if opts.sparse then error(fn .. ": sparse=true is not supported: dlt's gradients are dense (leave it false)", 3) end
+  if opts.sparse then raise(fn .. ": sparse=true is not supported: dlt's gradients are dense (leave it false)") end
   return opts
 end
 
@@ -244,12 +252,12 @@ end
 -- input's shape .. {D}; row padding_idx gets no gradient
 function F.embedding(input, weight, opts)
   opts = check_options("embedding", opts, EMB_OPTS)
-  if not dlt.is_tensor(input) then error("embedding: expected an int64 tensor of indices, got " .. type(input), 2) end
+  if not dlt.is_tensor(input) then raise("embedding: expected an int64 tensor of indices, got " .. type(input)) end
   if input.dtype ~= dlt.int64 then
-    error("embedding: indices must be an int64 tensor (x:long()), got " .. input.dtype, 2)
+    raise("embedding: indices must be an int64 tensor (x:long()), got " .. input.dtype)
   end
   if not dlt.is_tensor(weight) or weight:dim() ~= 2 then
-    error("embedding: weight must be a 2-D tensor (num_embeddings, embedding_dim)", 2)
+    raise("embedding: weight must be a 2-D tensor (num_embeddings, embedding_dim)")
   end
   local rows, D = weight:size(1), weight:size(2)
   local pad = padding_row("embedding", opts.padding_idx, rows)
@@ -257,8 +265,8 @@ function F.embedding(input, weight, opts)
   if flat:numel() > 0 then
     local lo, hi = flat:min():item(), flat:max():item()
     if lo < 1 or hi > rows then
-      error(string.format("embedding: index %d is out of range for %d embeddings (indices are 1-based)",
-        lo < 1 and lo or hi, rows), 2)
+      raise(string.format("embedding: index %d is out of range for %d embeddings (indices are 1-based)",
+        lo < 1 and lo or hi, rows))
     end
   end
   if opts.max_norm then renorm(weight, flat, opts.max_norm, opts.norm_type or 2) end
@@ -283,7 +291,7 @@ function nn.Embedding:init(num_embeddings, embedding_dim, opts)
   opts = check_options("Embedding", opts, EMB_MODULE_OPTS)
   for k, v in pairs({ num_embeddings = num_embeddings, embedding_dim = embedding_dim }) do
     if math.type(v) ~= "integer" or v < 1 then
-      error(string.format("Embedding: %s must be a positive integer, got %s", k, tostring(v)), 2)
+      raise(string.format("Embedding: %s must be a positive integer, got %s", k, tostring(v)))
     end
   end
   self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
@@ -293,7 +301,7 @@ function nn.Embedding:init(num_embeddings, embedding_dim, opts)
   local w = opts._weight
   if w then
     if not dlt.is_tensor(w) or w:dim() ~= 2 or w:size(1) ~= num_embeddings or w:size(2) ~= embedding_dim then
-      error(string.format("Embedding: _weight must be a (%d, %d) tensor", num_embeddings, embedding_dim), 2)
+      raise(string.format("Embedding: _weight must be a (%d, %d) tensor", num_embeddings, embedding_dim))
     end
     self.weight = nn.Parameter(w)
   else
@@ -304,8 +312,8 @@ function nn.Embedding:init(num_embeddings, embedding_dim, opts)
   end
 end
 
-function nn.Embedding:forward(input)
-  return F.embedding(input, self.weight, { padding_idx = rawget(self, "padding_idx"),
+function nn.Embedding:forward(ids)
+  return F.embedding(input("Embedding", ids), self.weight, { padding_idx = rawget(self, "padding_idx"),
     max_norm = rawget(self, "max_norm"), norm_type = rawget(self, "norm_type") })
 end
 
@@ -322,11 +330,11 @@ end
 -- an Embedding whose weight shares the 2-D tensor's values, frozen unless freeze=false
 function nn.Embedding.from_pretrained(embeddings, opts)
   if type(opts) ~= "nil" and type(opts) ~= "table" then
-    error("Embedding.from_pretrained: expected an options table, got " .. type(opts), 2)
+    raise("Embedding.from_pretrained: expected an options table, got " .. type(opts))
   end
   opts = opts or {}
   if not dlt.is_tensor(embeddings) or embeddings:dim() ~= 2 then
-    error("Embedding.from_pretrained: embeddings must be a 2-D tensor", 2)
+    raise("Embedding.from_pretrained: embeddings must be a 2-D tensor")
   end
   local o = {}
   for k, v in pairs(opts) do if k ~= "freeze" then o[k] = v end end

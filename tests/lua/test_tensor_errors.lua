@@ -93,6 +93,8 @@ T.test("an error from a binding that dlt's own Lua code called points at the use
     ["Normalize: mean must be a number or a list of numbers"] = function() dlt.data.transforms.Normalize("a", 1) end,
     ["RandomCrop: size must be a positive integer"] = function() dlt.data.transforms.RandomCrop(-1) end,
     ["ModuleList: expected a list of modules, got number"] = function() dlt.nn.ModuleList(5) end,
+    ["ELU: expected a tensor input, got number"] = function() dlt.nn.Sequential(dlt.nn.ELU())(5) end,
+    ["CELU: alpha cannot be 0"] = function() dlt.nn.CELU({ alpha = 0 }) end,
     ["load_state_dict: size mismatch for weight"] = function()
       dlt.nn.Linear(2, 2):load_state_dict({ weight = dlt.randn(3, 3), bias = dlt.randn(2) })
     end,
