@@ -52,14 +52,15 @@ end
 -- named "[dlt]/...") nor a C function: the user's line that an error raised inside dlt
 -- points at, as the bindings' errors do ("" when there is none)
 function M.user_where()
-  for level = 2, 200 do
+  local level = 2
+  while true do
     local info = debug.getinfo(level, "Sl")
-    if not info then break end
+    if not info then return "" end
     if info.what ~= "C" and info.currentline > 0 and not info.source:find("^=%[dlt%]/") then
       return info.short_src .. ":" .. info.currentline .. ": "
     end
+    level = level + 1
   end
-  return ""
 end
 
 -- raises msg at the user's line (user_where): a position inside dlt that it carries
