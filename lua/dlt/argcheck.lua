@@ -48,6 +48,12 @@ function M.tensor(fn, what, t)
   return t
 end
 
+-- a layer's input x: a tensor, or an error naming the layer (name) at the user's line
+function M.input(name, x)
+  if not dlt.is_tensor(x) then M.raise(string.format("%s: expected a tensor input, got %s", name, type(x))) end
+  return x
+end
+
 -- "source:line: " of the innermost frame that is neither dlt's own Lua code (chunks
 -- named "[dlt]/...") nor a C function: the user's line that an error raised inside dlt
 -- points at, as the bindings' errors do ("" when there is none)

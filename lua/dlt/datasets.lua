@@ -22,7 +22,7 @@ function M.read_idx(path, opts)
   opts = checkopts("read_idx", opts, { dtype = true })
   if type(path) ~= "string" then fail("read_idx: expected a path (string), got %s", type(path)) end
   local ok, t = pcall(dlt._read_idx, path, opts.dtype)
-  if not ok then raise((tostring(t):gsub("^%[dlt%]/datasets%.lua:%d+: ", ""))) end
+  if not ok then raise(tostring(t)) end
   return t
 end
 
@@ -352,7 +352,7 @@ local function image_set(name, default_root, classes, install)
     end
     local dtype = opts.dtype or dlt.get_default_dtype()
     local ok, images = pcall(dlt._read_idx_bytes, ipath)
-    if not ok then raise((tostring(images):gsub("^%[dlt%]/datasets%.lua:%d+: ", ""))) end
+    if not ok then raise(tostring(images)) end
     local targets = M.read_idx(lpath)
     local shape = images:shape()
     if #shape ~= 3 or targets:dim() ~= 1 or shape[1] ~= targets:size(1) then

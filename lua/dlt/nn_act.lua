@@ -8,12 +8,7 @@ local F = nn.functional
 local Module = nn.Module
 -- errors are raised at the user's line, past dlt's own frames
 local raise = require("dlt.argcheck").raise
-
--- a layer's input: a tensor, or an error naming the layer
-local function input(name, x)
-  if not dlt.is_tensor(x) then raise(string.format("%s: expected a tensor input, got %s", name, type(x))) end
-  return x
-end
+local input = require("dlt.argcheck").input
 
 -- Python's repr of a number: an integer as is, a float in its shortest form ("1.0")
 local pynum = require("dlt.fmt").py

@@ -8,6 +8,7 @@ local F = nn.functional
 local Module = nn.Module
 -- every error here is raised at the user's line, past dlt's own frames
 local raise = require("dlt.argcheck").raise
+local input = require("dlt.argcheck").input
 
 -- ---- option helpers ----
 
@@ -26,12 +27,6 @@ end
 -- (name), at the user's line
 local function reraise(e, f, name)
   raise((tostring(e):gsub("^[^%s:]+:%d+: ", ""):gsub("^" .. f .. ":", name .. ":")))
-end
-
--- a layer's input: a tensor, or an error naming the layer
-local function input(name, x)
-  if not dlt.is_tensor(x) then raise(string.format("%s: expected a tensor input, got %s", name, type(x))) end
-  return x
 end
 
 local function set(list)
