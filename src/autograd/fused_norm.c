@@ -12,7 +12,7 @@ typedef struct {
   int64_t G;        /* group norm's groups */
   bool batch_stats; /* batch norm normalized with the batch's statistics */
   bool has_mask;    /* batch norm's ReLU/dropout mask is saved (after w) */
-  bool relu_ab;     /* ... as the forward's scale and shift (2,C) in float64 instead */
+  bool relu_ab;     /* ... as the forward's scale and bias (2,C) in float64 instead */
   bool has_w;       /* w is saved (slot 3) */
 } norm_ctx;
 
@@ -93,7 +93,7 @@ typedef struct {
   int relu;                          /* forward: ReLU applied as y is stored */
   void *y, *mean, *rstd, *rm, *rv;   /* forward's outputs; backward: y = dx, rm = dw, rv = db */
   const void *x, *w, *b, *dy, *mask; /* b: forward's bias; backward: dy, a saved mask */
-  const double *ab;                  /* backward: a fused ReLU's forward scale and shift */
+  const double *ab;                  /* backward: a fused ReLU's forward scale and bias */
   int64_t N, C, L, c0, c1;
   double eps, momentum, *ws;
   int train;
@@ -195,7 +195,7 @@ dlt_tensor *dlt_fused_batch_norm_buf(const char *fn, dlt_tensor *x, dlt_tensor *
   dlt_tensor *mean = dlt_fused_out(bs ? &bs->t[3] : NULL, 1, &C, x->dtype);
   dlt_tensor *rstd = dlt_fused_out(bs ? &bs->t[4] : NULL, 1, &C, x->dtype);
   /* planes in training with ReLU and no dropout: the kernel applies ReLU as it stores
-   * y, and backward finds the mask from x and the forward's scale and shift (relu_ab:
+   * y, and backward finds the mask from x and the forward's scale and bias (relu_ab:
    * 2*C doubles saved instead of a mask as large as x, one pass less each way) */
   bool kernel_relu = batch_stats && L > 1 && relu && drop_p == 0;
   bool relu_ab = kernel_relu && dlt_grad_enabled();

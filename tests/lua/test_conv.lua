@@ -284,6 +284,39 @@ T.test("BatchNorm2d with its ReLU fused gives the bits of the two layers apart, 
   dlt.num_threads(threads)
 end)
 
+T.test("float32 BatchNorm2d (ReLU fused or not) equals float64 to float32 precision, its mean 20 spreads from 0", function()
+  -- relative to each result's largest value; the weight gradient's error, the largest
+  -- (1.4e-6), comes from the mean's float32 rounding (an ulp of 20 is 1.9e-6 spreads).
+  -- Shapes: channels in blocks of 5 and of 8, and one channel a block with rows longer
+  -- than a summing chunk.
+  local function run(dtype, x, g, relu)
+    dlt.manual_seed(5)
+    local bn = nn.BatchNorm2d(6):to(dtype)
+    dlt.no_grad(function()
+      bn.weight:uniform_(0.5, 1.5)
+      bn.bias:uniform_(-0.5, 0.5)
+    end)
+    local xx = x:to(dtype):clone():requires_grad_()
+    local y = (relu and nn.Sequential(bn, nn.ReLU()) or bn)(xx)
+    y:backward(g:to(dtype))
+    return { y, xx.grad, bn.weight.grad, bn.bias.grad, bn.running_mean, bn.running_var }
+  end
+  dlt.manual_seed(15)
+  for _, shape in ipairs({ { 16, 6, 28, 28 }, { 3, 6, 5, 7 }, { 2, 6, 180, 180 } }) do
+    -- values exact in float32, so both runs see the same input
+    local x = (dlt.randn(shape, { dtype = "float64" }) + 20):float():double()
+    local g = dlt.randn(shape):double()
+    for _, relu in ipairs({ false, true }) do
+      local a, b = run("float32", x, g, relu), run("float64", x, g, relu)
+      for k = 1, #a do
+        local err = (a[k]:double() - b[k]):abs():max():item() / b[k]:abs():max():item()
+        T.eq(err < 4e-6, true, string.format("%s relu %s result %d: relative error %.2e", table.concat(shape, "x"),
+          tostring(relu), k, err))
+      end
+    end
+  end
+end)
+
 T.test("a layer's reused input-gradient buffer never overwrites a gradient still held", function()
   dlt.manual_seed(10)
   local m = nn.Sequential(nn.Conv2d(2, 3, 3), nn.MaxPool2d(2), nn.Conv2d(3, 2, 1))
