@@ -57,9 +57,10 @@ void dlt_blas_done(void) {
   threaded = false;
 }
 
-/* float32 products from DLT_BLAS_SPLIT_MNK multiply-adds up to the threaded size are
- * split by rows of C: the helper thread of core/worker.c does the lower part, the caller
- * the upper, each a single-threaded sgemm. OpenBLAS's own threads did not pay at these
+/* float32 products from DLT_BLAS_SPLIT_MNK multiply-adds up to the threaded size, with
+ * rows for two of the kernel's panels (below), are split by rows of C: the helper thread
+ * of core/worker.c does the lower part, the caller the upper, each a single-threaded
+ * sgemm (the CNN's first linear layer, 64 rows, went from one thread to two this way). OpenBLAS's own threads did not pay at these
  * sizes (a 100x256x256 product ran slower on two); the split nearly halves the wall
  * time. The split depends on the shape alone (with no helper the caller computes both
  * parts), so results do not depend on the machine's load. sgemm gave every element the
@@ -110,7 +111,7 @@ void dlt_gemm_rows(bool f32, bool ta, bool tb, int m, int n, int k, double alpha
                    const void *b, int ldb, double beta, void *c, int ldc) {
   gemm_job g = {f32, ta, tb, m, n, k, lda, ldb, ldc, alpha, beta, a, b, c};
   double mnk = (double)m * n * k;
-  if (!f32 || user < 2 || mnk < DLT_BLAS_SPLIT_MNK || mnk >= DLT_BLAS_THREADED_MNK || m < 96) {
+  if (!f32 || user < 2 || mnk < DLT_BLAS_SPLIT_MNK || mnk >= DLT_BLAS_THREADED_MNK || m < 2 * sgemm_panel()) {
     dlt_blas_threads_for(m, n, k);
     run_gemm(&g);
     dlt_blas_done();

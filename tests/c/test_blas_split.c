@@ -39,8 +39,10 @@ static void check(bool f32, bool ta, bool tb, int m, int n, int k, double beta) 
 }
 
 Test(blas_split, equals_one_call_bit_for_bit) {
-  const int shapes[][3] = {{100, 256, 256}, {101, 257, 129}, {40000 / 64, 64, 32}, {33, 1000, 70}, {512, 3, 2000}};
-  for (int s = 0; s < 5; s++)
+  /* the last two: the shared CNN's first linear layer, forward and input gradient (64
+   * rows, split 32 + 32 in 16-row panels) */
+  const int shapes[][3] = {{100, 256, 256}, {101, 257, 129}, {40000 / 64, 64, 32}, {33, 1000, 70}, {512, 3, 2000}, {64, 128, 3136}, {64, 3136, 128}};
+  for (int s = 0; s < 7; s++)
     for (int t = 0; t < 4; t++)
       for (int f = 0; f < 2; f++)
         for (int z = 0; z < 2; z++)
