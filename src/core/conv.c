@@ -9,6 +9,7 @@
 #include "core/conv.h"
 #include "core/ops.h"
 #include "core/scratch.h"
+#include "core/strided.h" /* DLT_VEC_CLONES */
 #include "core/winograd.h"
 #include "core/worker.h"
 
