@@ -253,6 +253,29 @@ T.test("pooling gives the same bits on one thread and on two (the planes split)"
   for k = 1, #one do T.close(two[k], one[k]:totable(), 0, 0, "result " .. k) end
 end)
 
+-- BatchNorm2d(6) in dtype, its weight and bias drawn after manual_seed(seed): forward of x
+-- (then a ReLU if relu, fused in a Sequential or applied after it) and backward of g; its
+-- output, gradients and running statistics
+local function bn6_run(dtype, seed, x, g, relu, fused)
+  dlt.manual_seed(seed)
+  local bn = nn.BatchNorm2d(6):to(dtype)
+  dlt.no_grad(function()
+    bn.weight:uniform_(0.5, 1.5)
+    bn.bias:uniform_(-0.5, 0.5)
+  end)
+  local xx = x:to(dtype):clone():requires_grad_()
+  local y
+  if not relu then
+    y = bn(xx)
+  elseif fused then
+    y = nn.Sequential(bn, nn.ReLU())(xx)
+  else
+    y = nn.ReLU()(bn(xx))
+  end
+  y:backward(g:to(dtype))
+  return { y, xx.grad, bn.weight.grad, bn.bias.grad, bn.running_mean, bn.running_var }
+end
+
 T.test("BatchNorm2d with its ReLU fused gives the bits of the two layers apart, on one thread and on two", function()
   local threads = dlt.num_threads()
   for _, dtype in ipairs({ "float32", "float64" }) do
@@ -261,16 +284,7 @@ T.test("BatchNorm2d with its ReLU fused gives the bits of the two layers apart, 
     local g = dlt.randn(16, 6, 28, 28, { dtype = dtype })
     local function run(n, fused)
       dlt.num_threads(n)
-      dlt.manual_seed(12)
-      local bn = nn.BatchNorm2d(6):to(dtype)
-      dlt.no_grad(function()
-        bn.weight:uniform_(0.5, 1.5)
-        bn.bias:uniform_(-0.5, 0.5)
-      end)
-      local xx = x:clone():requires_grad_()
-      local y = fused and nn.Sequential(bn, nn.ReLU())(xx) or nn.ReLU()(bn(xx))
-      y:backward(g)
-      return { y, xx.grad, bn.weight.grad, bn.bias.grad, bn.running_mean, bn.running_var }
+      return bn6_run(dtype, 12, x, g, true, fused)
     end
     local base = run(1, false)
     for _, case in ipairs({ { 1, true }, { 2, true }, { 2, false } }) do
@@ -289,18 +303,7 @@ T.test("float32 BatchNorm2d (ReLU fused or not) equals float64 to float32 precis
   -- (1.4e-6), comes from the mean's float32 rounding (an ulp of 20 is 1.9e-6 spreads).
   -- Shapes: channels in blocks of 5 and of 8, and one channel a block with rows longer
   -- than a summing chunk.
-  local function run(dtype, x, g, relu)
-    dlt.manual_seed(5)
-    local bn = nn.BatchNorm2d(6):to(dtype)
-    dlt.no_grad(function()
-      bn.weight:uniform_(0.5, 1.5)
-      bn.bias:uniform_(-0.5, 0.5)
-    end)
-    local xx = x:to(dtype):clone():requires_grad_()
-    local y = (relu and nn.Sequential(bn, nn.ReLU()) or bn)(xx)
-    y:backward(g:to(dtype))
-    return { y, xx.grad, bn.weight.grad, bn.bias.grad, bn.running_mean, bn.running_var }
-  end
+  local function run(dtype, x, g, relu) return bn6_run(dtype, 5, x, g, relu, true) end
   dlt.manual_seed(15)
   for _, shape in ipairs({ { 16, 6, 28, 28 }, { 3, 6, 5, 7 }, { 2, 6, 180, 180 } }) do
     -- values exact in float32, so both runs see the same input
