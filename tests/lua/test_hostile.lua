@@ -187,6 +187,25 @@ T.test("a norm's buffers and affine pair cannot be removed through their fields"
   T.eq(lin(dlt.randn(1, 3)):size(2), 2, "Linear without bias")
 end)
 
+T.test("empty inputs through BatchNorm2d in eval mode (and an empty batch through conv2d): empty results, no crash", function()
+  -- eval mode takes no statistics, so empty input is valid (as in PyTorch); the kernels
+  -- size their channel blocks by N*H*W, which is 0 here. Conv2d, as PyTorch's, takes an
+  -- empty batch but not an empty plane.
+  for _, shape in ipairs({ { 0, 3, 4, 4 }, { 2, 3, 0, 4 } }) do
+    for _, dtype in ipairs({ "float32", "float64" }) do
+      local x = dlt.randn(shape, { dtype = dtype }):requires_grad_()
+      local bn = nn.Sequential(nn.BatchNorm2d(3), nn.ReLU()):to(dtype):eval()
+      local conv = nn.Conv2d(3, 2, 1):to(dtype)
+      local y = shape[1] == 0 and conv(bn(x)) or bn(x)
+      y:sum():backward()
+      local what = string.format("%s %s", table.concat(shape, "x"), dtype)
+      T.eq(y:numel(), 0, what .. ": empty output")
+      T.eq(x.grad:numel(), 0, what .. ": empty input gradient")
+      if shape[1] == 0 then T.close(conv.bias.grad, { 0, 0 }, 0, 0, what .. ": the bias gradient of nothing is 0") end
+    end
+  end
+end)
+
 T.test("huge integers: optimizer step counts and DataLoader rows are range-checked before arithmetic", function()
   for _, name in ipairs({ "Adam", "AdamW", "NAdam", "Adagrad" }) do
     for _, bad in ipairs({ math.maxinteger, 2 ^ 53 | 0, -5 }) do
