@@ -50,8 +50,8 @@ Test(blas_split, equals_one_call_bit_for_bit) {
 }
 
 Test(blas_split, odd_row_counts_equal_one_call) {
-  const int ms[] = {48, 63, 96, 97, 101, 128, 130, 143, 255, 1001}, nk[][2] = {{257, 129}, {64, 300}, {7, 513}};
-  for (int i = 0; i < 10; i++)
+  const int ms[] = {32, 48, 63, 96, 97, 101, 128, 130, 143, 255, 1001}, nk[][2] = {{257, 129}, {64, 300}, {7, 513}};
+  for (int i = 0; i < 11; i++)
     for (int j = 0; j < 3; j++)
       for (int f = 0; f < 2; f++)
         for (int t = 0; t < 4; t++) check(f == 0, t & 1, t & 2, ms[i], nk[j][0], nk[j][1], 0.0);
