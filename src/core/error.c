@@ -41,6 +41,18 @@ int dlt_failn(const char *fmt, ...) {
   return -1;
 }
 
+void *dlt_fail_prefix(const char *fmt, ...) {
+  char inner[sizeof errbuf];
+  memcpy(inner, errbuf, sizeof inner);
+  va_list ap;
+  va_start(ap, fmt);
+  vset(fmt, ap);
+  va_end(ap);
+  size_t n = strlen(errbuf);
+  snprintf(errbuf + n, sizeof errbuf - n, "%s", inner[0] ? inner : "unknown error");
+  return NULL;
+}
+
 void *dlt_malloc(size_t n) {
   void *p = malloc(n ? n : 1);
   if (!p) dlt_fail("cannot allocate %zu bytes", n);

@@ -9,6 +9,9 @@ const char *dlt_error(void);
 /* formats the message; returns NULL so callers can `return dlt_fail(...)` */
 void *dlt_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int dlt_failn(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* returns -1 */
+/* puts the formatted text before the current message, a lower layer's ("load_npy: 'f':
+ * " before "tensor: ..."), so that the caller's name leads it; returns NULL */
+void *dlt_fail_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* rewrites each standalone "-nan" in s as "nan" (messages print NaN as PyTorch does) */
 void dlt_unsign_nan(char *s);
 

@@ -212,7 +212,7 @@ dlt_tensor *dlt_parse_idx(const void *buf, size_t len, int dtype, const char *wh
   if (!raw) return NULL;
   dlt_tensor *t = to_tensor(raw, &h, dtype < 0 ? natural_dtype(h.type->code) : (dlt_dtype)dtype);
   free(raw);
-  return t;
+  return t ? t : dlt_fail_prefix("read_idx: '%s': ", what);
 }
 
 dlt_tensor *dlt_load_idx(const char *path, int dtype) {

@@ -174,10 +174,11 @@ dlt_tensor *dlt_parse_npy(const void *buf, size_t len, const char *what) {
                                           : T.kind == 'u' && T.size == 8 ? DLT_FLOAT64
                                                                          : DLT_INT64;
   dlt_tensor *t = dlt_empty(H.ndim, H.shape, dt);
-  if (!t) return NULL;
-  /* fortran order: element (i0..ik) sits at sum i_d * fs_d with fs_0 = 1, fs_d = fs_{d-1} * n_{d-1} */
+  if (!t) return dlt_fail_prefix("load_npy: '%s': ", what);
+  /* fortran order: element (i0..ik) sits at sum i_d * fs_d with fs_0 = 1, fs_d = fs_{d-1} *
+   * n_{d-1} (an empty array has no element, and its sizes may multiply past int64) */
   int64_t fs[DLT_MAXDIM], idx[DLT_MAXDIM] = {0};
-  for (int d = 0; d < H.ndim; d++) fs[d] = d ? fs[d - 1] * H.shape[d - 1] : 1;
+  for (int d = 0; numel && d < H.ndim; d++) fs[d] = d ? fs[d - 1] * H.shape[d - 1] : 1;
   for (size_t i = 0; i < numel; i++) {
     size_t src = i;
     if (H.fortran) {

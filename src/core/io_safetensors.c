@@ -209,6 +209,7 @@ static int parse_tensors(const char *what, const dlt_json *root, const unsigned 
     char *name = strdup(entries[i].name);
     dlt_tensor *t = name ? make_tensor(&entries[i], data) : NULL;
     if (!t) {
+      if (name) dlt_fail_prefix("load: '%s': tensor '%s': ", what, name);
       free(name);
       rc = name ? -1 : dlt_failn("load: out of memory");
       break;

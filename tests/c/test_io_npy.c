@@ -154,6 +154,10 @@ Test(npy, malformed_headers_are_refused_naming_the_fault) {
     {2, "{'descr': 'f4', 'fortran_order': False, 'shape': (1,)}\n", 4, "dtype 'f4'"},
     /* the header, in an exact-size buffer, ends inside the shape (found by fuzz_npy) */
     {1, "{'descr': '<i1', 'fortran_order': True, 'shape': (0,   ", 0, "shape is not a tuple"},
+    /* no element, but the other sizes multiply past 2^63: the tensor's strides would
+     * overflow (found by fuzz_npy: the error came without the loader's name) */
+    {1, "{'descr': '|b1', 'fortran_order': False, 'shape': (3, 3000000000000000, 0, 1615)}\n", 0, "multiply past 2^63"},
+    {1, "{'descr': '|b1', 'fortran_order': True, 'shape': (3, 3000000000000000, 0, 1615)}\n", 0, "multiply past 2^63"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     dlt_tensor *t = parse(cases[i].major, cases[i].header, cases[i].dlen);

@@ -206,6 +206,14 @@ T.test("empty inputs through BatchNorm2d in eval mode (and an empty batch throug
   end
 end)
 
+T.test("expand to sizes that multiply past 2^63 is refused, as a new tensor of them is (found by fuzz_api)", function()
+  local t = dlt.tensor(1)
+  T.raises(function() return t:expand(2 ^ 40, 2 ^ 40, 2 ^ 40) end,
+    "expand: the sizes of {1099511627776,1099511627776,1099511627776} multiply past 2^63")
+  T.raises(function() return t:expand(2 ^ 40, 2 ^ 40, 0) end, "multiply past 2^63")
+  T.eq(t:expand(2 ^ 31, 2 ^ 31):numel(), 2 ^ 62, "2^62 elements of one value are a view")
+end)
+
 T.test("huge integers: optimizer step counts and DataLoader rows are range-checked before arithmetic", function()
   for _, name in ipairs({ "Adam", "AdamW", "NAdam", "Adagrad" }) do
     for _, bad in ipairs({ math.maxinteger, 2 ^ 53 | 0, -5 }) do
