@@ -53,7 +53,24 @@ void *dlt_fail_prefix(const char *fmt, ...) {
   return NULL;
 }
 
+/* From 256 MiB up, asks the kernel (MemAvailable plus free swap); unknown is yes. */
+bool dlt_memory_available(size_t n) {
+  if (n < ((size_t)256 << 20)) return true;
+  FILE *f = fopen("/proc/meminfo", "r");
+  if (!f) return true;
+  char line[128];
+  unsigned long long kb, avail = 0, swap = 0;
+  bool seen = false;
+  while (fgets(line, sizeof line, f)) {
+    if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) avail = kb, seen = true;
+    else if (sscanf(line, "SwapFree: %llu kB", &kb) == 1) swap = kb;
+  }
+  fclose(f);
+  return !seen || n / 1024 <= avail + swap;
+}
+
 void *dlt_malloc(size_t n) {
+  if (!dlt_memory_available(n)) return dlt_fail("cannot allocate %zu bytes", n);
   void *p = malloc(n ? n : 1);
   if (!p) dlt_fail("cannot allocate %zu bytes", n);
   return p;
@@ -62,6 +79,7 @@ void *dlt_malloc(size_t n) {
 void *dlt_calloc(size_t count, size_t size) {
   size_t n;
   if (!dlt_mul_size(count, size, &n)) return NULL;
+  if (!dlt_memory_available(n)) return dlt_fail("cannot allocate %zu bytes", n);
   void *p = calloc(n ? n : 1, 1);
   if (!p) dlt_fail("cannot allocate %zu bytes", n);
   return p;

@@ -3,6 +3,7 @@
 #ifndef DLT_ERROR_H
 #define DLT_ERROR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 const char *dlt_error(void);
@@ -15,7 +16,11 @@ void *dlt_fail_prefix(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* rewrites each standalone "-nan" in s as "nan" (messages print NaN as PyTorch does) */
 void dlt_unsign_nan(char *s);
 
-/* malloc/calloc that fail with "cannot allocate N bytes" */
+/* Whether n bytes can be had at all: memory larger than the kernel says is available
+ * would get the process killed when it is touched, instead of failing */
+bool dlt_memory_available(size_t n);
+/* malloc/calloc that fail with "cannot allocate N bytes", from the kernel or up front
+ * when dlt_memory_available says no */
 void *dlt_malloc(size_t n);
 void *dlt_calloc(size_t count, size_t size);
 /* n*size without overflow; false (with the error set) if it overflows */

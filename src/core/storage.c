@@ -120,24 +120,6 @@ static void spare_drop_oldest(void) {
   memmove(spare_big, spare_big + 1, sizeof spare_big[0] * (size_t)--spare_n);
 }
 
-/* Whether n bytes can be had at all: a big mapping is populated at once, and one larger
- * than the memory the kernel says is available (MemAvailable plus free swap) would get
- * the process killed instead of failing. Asked only from 256 MiB up; unknown is yes. */
-static bool memory_available(size_t n) {
-  if (n < ((size_t)256 << 20)) return true;
-  FILE *f = fopen("/proc/meminfo", "r");
-  if (!f) return true;
-  char line[128];
-  unsigned long long kb, avail = 0, swap = 0;
-  bool seen = false;
-  while (fgets(line, sizeof line, f)) {
-    if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) avail = kb, seen = true;
-    else if (sscanf(line, "SwapFree: %llu kB", &kb) == 1) swap = kb;
-  }
-  fclose(f);
-  return !seen || n / 1024 <= avail + swap;
-}
-
 static void *data_alloc(size_t padded) {
   if (padded && padded <= CACHE_MAX_BYTES && cache[padded / 64]) {
     void *p = cache[padded / 64];
@@ -153,7 +135,7 @@ static void *data_alloc(size_t padded) {
       memmove(spare_big + k, spare_big + k + 1, sizeof spare_big[0] * (size_t)(--spare_n - k));
       return p;
     }
-  if (!memory_available(padded)) return NULL;
+  if (!dlt_memory_available(padded)) return dlt_fail("cannot allocate %zu bytes", padded);
   malloc_trim(0); /* first the heap's free pages go back: peak memory is what counts */
   /* populated at once: every result is written in full right after, and one call that
    * maps all the pages costs a fraction of a page fault per page (bench/README.md) */

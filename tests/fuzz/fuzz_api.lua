@@ -135,6 +135,10 @@ local TENSORS = {
   function() return dlt.ones(1, 1, 1, 1, 1, 1, 1, 1) end,
   function() return dlt.zeros(5):select(1, 2) end,
   function() return dlt.randn(6):view(2, 3):transpose(1, 2) end,
+  -- images for the convolutional layers: a batch, an empty batch, one float64 sample
+  function() return dlt.randn(2, 3, 6, 6) end,
+  function() return dlt.zeros(0, 3, 4, 4) end,
+  function() return dlt.randn(1, 1, 5, 5, { dtype = "float64" }) end,
 }
 
 -- seed objects: one of each kind a user meets; results of calls join them in the pool
@@ -164,6 +168,7 @@ end
 local function canonical_calls()
   local X, Y = dlt.randn(6, 3), dlt.randn(6)
   local logits, cls = dlt.randn(4, 3), dlt.tensor({ 1, 3, 2, 1 })
+  local img = dlt.randn(2, 3, 6, 6)
   local g = { dlt.meshgrid(dlt.linspace(-1, 1, 4), dlt.linspace(-1, 1, 5)) }
   local F, plt_ = dlt.nn.functional, dlt.plot
   return {
@@ -185,6 +190,12 @@ local function canonical_calls()
     { "dlt.nn.functional.linear", X, dlt.randn(2, 3), dlt.randn(2) }, { "dlt.nn.functional.dropout", X, 0.5, true },
     { "dlt.nn.functional.layer_norm", X, { 3 } }, { "dlt.nn.functional.softmax", X, 2 },
     { "dlt.nn.functional.batch_norm", X, dlt.zeros(3), dlt.ones(3) }, { "dlt.nn.functional.group_norm", X, 1 },
+    { "dlt.nn.functional.conv2d", img, dlt.randn(4, 3, 3, 3), dlt.randn(4), { padding = 1 } },
+    { "dlt.nn.functional.conv1d", dlt.randn(2, 3, 7), dlt.randn(2, 3, 2), nil, { stride = 2 } },
+    { "dlt.nn.functional.conv_transpose2d", img, dlt.randn(3, 2, 2, 2), nil, { stride = 2 } },
+    { "dlt.nn.functional.max_pool2d", img, 2 }, { "dlt.nn.functional.avg_pool2d", img, 3, { stride = 2, padding = 1 } },
+    { "dlt.nn.functional.adaptive_avg_pool2d", img, { 2, 3 } }, { "dlt.nn.functional.dropout2d", img, 0.5, true },
+    { "dlt.nn.functional.batch_norm", img, dlt.zeros(3), dlt.ones(3), { training = true } },
     { "dlt.nn.init.xavier_uniform_", dlt.empty(3, 4) }, { "dlt.nn.init.kaiming_normal_", dlt.empty(3, 4), { mode = "fan_out" } },
     { "dlt.nn.init.orthogonal_", dlt.empty(3, 4) }, { "dlt.nn.init.calculate_gain", "leaky_relu", 0.2 },
     { "dlt.nn.init.eye_", dlt.empty(3, 3) }, { "dlt.nn.init.normal_", dlt.empty(3), 0, 2 },
@@ -614,6 +625,15 @@ local function seed_pool()
     function() return nn.GELU() end, function() return nn.SiLU() end,
     function() return nn.Softmax(2) end, function() return nn.Identity() end,
     function() return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2)) end,
+    function() return nn.Conv2d(3, 4, 3, { padding = 1 }) end, function() return nn.Conv1d(3, 2, 2) end,
+    function() return nn.ConvTranspose2d(3, 2, 2, { stride = 2 }) end, function() return nn.MaxPool2d(2) end,
+    function() return nn.AvgPool2d(2) end, function() return nn.AdaptiveAvgPool2d(2) end,
+    function() return nn.BatchNorm2d(3) end, function() return nn.Dropout2d(0.5) end,
+    function() return nn.Flatten() end, function() return nn.Unflatten(2, { 3, 1 }) end,
+    function()
+      return nn.Sequential(nn.Conv2d(3, 4, 3, { padding = 1 }), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(36, 2))
+    end,
     function() return nn.MSELoss() end, function() return nn.L1Loss() end,
     function() return nn.BCELoss() end, function() return nn.BCEWithLogitsLoss() end,
     function() return nn.CrossEntropyLoss() end, function() return nn.NLLLoss() end }) do
