@@ -74,7 +74,8 @@ end
 function M.raise(msg)
   if type(msg) == "string" then
     msg = msg:gsub("^%[dlt%][^:]*:%d+: ", "")
-    if not msg:find("^[^%s:]+:%d+: ") then msg = M.user_where() .. msg end
+    -- a chunk name may hold spaces ("(command line)", a path), not a colon
+    if not msg:find("^[^:]+:%d+: ") then msg = M.user_where() .. msg end
   end
   error(msg, 0)
 end

@@ -26,7 +26,7 @@ end
 -- re-raises an error of the functional form f (pattern) caught by a layer as the layer's
 -- (name), at the user's line
 local function reraise(e, f, name)
-  raise((tostring(e):gsub("^[^%s:]+:%d+: ", ""):gsub("^" .. f .. ":", name .. ":")))
+  raise((tostring(e):gsub("^[^:]+:%d+: ", ""):gsub("^" .. f .. ":", name .. ":")))
 end
 
 local function set(list)
@@ -275,7 +275,7 @@ local function adaptive_class(name, D, f)
   end
   function cls:forward(x)
     local ok, y = pcall(f, input(name, x), self.output_size)
-    if not ok then raise(y) end
+    if not ok then reraise(y, "adaptive_avg_pool[12]d", name) end
     return y
   end
   function cls:extra_repr()
@@ -304,6 +304,9 @@ function F.dropout2d(x, p, training)
     raise("dropout2d: dropout probability has to be between 0 and 1, but got " .. tostring(p))
   end
   if not dlt.is_tensor(x) then raise("dropout2d: expected a tensor, got " .. type(x)) end
+  if x.dtype ~= "float32" and x.dtype ~= "float64" then
+    raise("dropout2d: expected a floating-point input, got " .. x.dtype .. " (convert with :float())")
+  end
   local nd = x:dim()
   if nd ~= 3 and nd ~= 4 then
     raise(string.format("dropout2d: expected 3-D (unbatched) or 4-D (batched) input, got %d-D input of shape {%s}", nd,

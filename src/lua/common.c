@@ -153,6 +153,15 @@ dlt_tensor *dlt_lua_checkfloat(lua_State *L, int idx) {
   return t;
 }
 
+dlt_tensor *dlt_lua_checkfloatarg(lua_State *L, int idx, const char *fn, const char *what) {
+  dlt_tensor *t = dlt_lua_testtensor(L, idx);
+  if (!t) dlt_lua_fail(L, "%s: expected a tensor %s, got %s", fn, what, luaL_typename(L, idx));
+  if (!dlt_is_floating(t->dtype))
+    dlt_lua_fail(L, "%s: expected a floating-point %s, got %s (convert with :float())", fn, what,
+                 dlt_dtype_name(t->dtype));
+  return t;
+}
+
 void dlt_lua_pushtensor(lua_State *L, dlt_tensor *t) {
   if (!t) dlt_lua_error(L);
   /* the box exists before it owns t, so a failing allocation here cannot leak t;

@@ -28,6 +28,9 @@ dlt_tensor **dlt_lua_tensorbox(lua_State *L, int idx);
  * (layers, losses' inputs, initializers): an int64 or bool tensor is an argument error
  * naming its dtype. */
 dlt_tensor *dlt_lua_checkfloat(lua_State *L, int idx);
+/* the floating-point tensor at idx, the argument a layer or functional fn calls `what`
+ * ("input", "weight"), or the error "fn: expected a floating-point input, got int64 ..." */
+dlt_tensor *dlt_lua_checkfloatarg(lua_State *L, int idx, const char *fn, const char *what);
 /* Drops testtensor's cached metatable address (called when a state creates its own). */
 void dlt_lua_forget_mt(void);
 /* Pushes t, taking over the caller's reference; t NULL raises the engine's error.

@@ -262,10 +262,7 @@ static int m_append(lua_State *L) {
 /* ---- calling ---- */
 
 static dlt_tensor *input_tensor(lua_State *L, int idx, const char *fn) {
-  dlt_tensor *x = dlt_lua_testtensor(L, idx);
-  if (!x) dlt_lua_fail(L, "%s: expected a tensor input, got %s", fn, luaL_typename(L, idx));
-  if (!dlt_is_floating(x->dtype)) dlt_lua_fail(L, "%s: expected a floating-point input, got %s (convert with :float())", fn, dlt_dtype_name(x->dtype));
-  return x;
+  return dlt_lua_checkfloatarg(L, idx, fn, "input");
 }
 
 /* seq->kids for its children env[1..n], filled again when stale (see module_epoch) */

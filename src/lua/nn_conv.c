@@ -127,7 +127,7 @@ static void conv_opts(lua_State *L, int idx, const char *fn, int D, bool transpo
 }
 
 static int conv(lua_State *L, const char *fn, int D, bool transposed) {
-  dlt_tensor *x = dlt_lua_checkfloat(L, 1), *w = dlt_lua_checkfloat(L, 2), *b;
+  dlt_tensor *x = dlt_lua_checkfloatarg(L, 1, fn, "input"), *w = dlt_lua_checkfloatarg(L, 2, fn, "weight"), *b;
   int oi = conv_args(L, fn, &b);
   dlt_conv_opts o;
   conv_opts(L, oi, fn, D, transposed, &o);
@@ -178,7 +178,7 @@ static void pool_opts(lua_State *L, const char *fn, int D, bool is_max, dlt_pool
 /* max_pool1d/2d(x, kernel_size, {stride, padding=0, dilation=1, ceil_mode=false,
  * return_indices=false}) -> y[, indices (1-based positions in each input plane)] */
 static int max_pool(lua_State *L, const char *fn, int D) {
-  dlt_tensor *x = dlt_lua_checkfloat(L, 1), *idx = NULL;
+  dlt_tensor *x = dlt_lua_checkfloatarg(L, 1, fn, "input"), *idx = NULL;
   dlt_pool_opts o;
   bool want = false;
   pool_opts(L, fn, D, true, &o, &want);
@@ -193,7 +193,7 @@ static int f_max_pool2d(lua_State *L) { return max_pool(L, "max_pool2d", 2); }
 
 /* avg_pool1d/2d(x, kernel_size, {stride, padding=0, ceil_mode=false, count_include_pad=true, divisor_override}) */
 static int avg_pool(lua_State *L, const char *fn, int D) {
-  dlt_tensor *x = dlt_lua_checkfloat(L, 1);
+  dlt_tensor *x = dlt_lua_checkfloatarg(L, 1, fn, "input");
   dlt_pool_opts o;
   pool_opts(L, fn, D, false, &o, NULL);
   dlt_lua_pushtensor(L, dlt_avg_pool(fn, x, &o));
@@ -205,7 +205,7 @@ static int f_avg_pool2d(lua_State *L) { return avg_pool(L, "avg_pool2d", 2); }
 /* adaptive_avg_pool1d/2d(x, output_size): a size or {h, w}; false in the list keeps that
  * dim's input size (PyTorch's None) */
 static int adaptive(lua_State *L, const char *fn, int D) {
-  dlt_tensor *x = dlt_lua_checkfloat(L, 1);
+  dlt_tensor *x = dlt_lua_checkfloatarg(L, 1, fn, "input");
   int64_t out[2] = {0, 0};
   if (lua_istable(L, 2)) {
     if ((int)lua_rawlen(L, 2) != D) dlt_lua_fail(L, "%s: output_size must have %d value%s", fn, D, D == 1 ? "" : "s");

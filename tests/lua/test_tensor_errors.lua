@@ -84,6 +84,23 @@ T.test("an error from a binding that dlt's own Lua code called points at the use
       dlt.nn.Sequential(dlt.nn.Dropout2d(0.5))(dlt.randn(2))
     end,
     ["AdaptiveAvgPool2d: expected a tensor input, got number"] = function() dlt.nn.AdaptiveAvgPool2d(2)(5) end,
+    -- an int64 image named by the layer, not "bad argument #1 to '?'" (and Dropout2d
+    -- refuses it instead of scaling integers)
+    ["Conv2d: expected a floating-point input, got int64"] = function()
+      dlt.nn.Conv2d(3, 2, 2)(dlt.ones(1, 3, 4, 4, { dtype = "int64" }))
+    end,
+    ["MaxPool2d: expected a floating-point input, got int64"] = function()
+      dlt.nn.MaxPool2d(2)(dlt.ones(1, 3, 4, 4, { dtype = "int64" }))
+    end,
+    ["AdaptiveAvgPool2d: expected a floating-point input, got int64"] = function()
+      dlt.nn.AdaptiveAvgPool2d(2)(dlt.ones(1, 3, 4, 4, { dtype = "int64" }))
+    end,
+    ["Dropout2d: expected a floating-point input, got int64"] = function()
+      dlt.nn.Dropout2d(0.5)(dlt.ones(1, 3, 4, 4, { dtype = "int64" }))
+    end,
+    ["conv2d: expected a floating-point weight, got int64"] = function()
+      dlt.nn.functional.conv2d(dlt.randn(1, 3, 4, 4), dlt.ones(2, 3, 2, 2, { dtype = "int64" }))
+    end,
     -- the other Lua-written parts: schedulers, early stopping, transforms, modules
     ["OneCycleLR: max_lr must be a number or a list of numbers"] = function()
       local opt = dlt.optim.SGD(dlt.nn.Linear(2, 2):parameters(), { lr = 0.1 })
@@ -103,6 +120,14 @@ T.test("an error from a binding that dlt's own Lua code called points at the use
     T.eq(e:find("[dlt]", 1, true), nil, what .. ": no position inside dlt in '" .. e .. "'")
     T.eq(e:match("test_tensor_errors%.lua:%d+: " .. what:gsub("%p", "%%%0")) ~= nil, true, what .. ": the test's line in '" .. e .. "'")
   end
+end)
+
+T.test("a chunk whose name holds a space ('(command line)', a path) gets one position, not two", function()
+  local f = load("local dlt = require 'dlt'\nlocal y = dlt.nn.Dropout2d(0.5)(dlt.randn(3))\nreturn y", "=(command line)")
+  local ok, e = pcall(f)
+  T.eq(ok, false, "raises")
+  T.eq(e, "(command line):2: Dropout2d: expected 3-D (unbatched) or 4-D (batched) input, got 1-D input of shape {3}",
+    "the message")
 end)
 
 T.test("mismatched shapes", function()
