@@ -5,8 +5,10 @@ local dlt = require "dlt"
 
 local M = {}
 
+-- raised at the user's line by M.raise (below), however deep in dlt the check ran: a
+-- fixed level pointed at a metamethod's C frame for constructors called as DataLoader(...)
 local function fail(fmt, ...)
-  error(string.format(fmt, ...), 4)
+  M.raise(string.format(fmt, ...))
 end
 
 -- opts must be nil or a table whose keys are all in allowed; returns a table

@@ -8,13 +8,13 @@ local M = {}
 local F64 = { dtype = "float64" }
 local take_rows = dlt._take_rows
 
--- errors point at the user's line: fail is called by the API functions (the checkers
--- of dlt.argcheck do the same for their callers)
+local check = require "dlt.argcheck"
+
+-- errors point at the user's line (argcheck.raise finds it, as the checkers do)
 local function fail(fmt, ...)
-  error(string.format(fmt, ...), 3)
+  check.raise(string.format(fmt, ...))
 end
 
-local check = require "dlt.argcheck"
 local checkopts, checkint, checkbool, checknumber, checktensor = check.opts, check.int, check.bool, check.number, check.tensor
 
 -- ---------------------------------------------------------------- loops over data sets

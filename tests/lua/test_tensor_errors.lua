@@ -110,6 +110,11 @@ T.test("an error from a binding that dlt's own Lua code called points at the use
     ["Normalize: mean must be a number or a list of numbers"] = function() dlt.data.transforms.Normalize("a", 1) end,
     ["RandomCrop: size must be a positive integer"] = function() dlt.data.transforms.RandomCrop(-1) end,
     ["ModuleList: expected a list of modules, got number"] = function() dlt.nn.ModuleList(5) end,
+    -- the shared checkers of argcheck.lua, through a constructor called as DataLoader(...)
+    ["DataLoader: batch_size must be at least 1, got 0"] = function()
+      local l = dlt.data.DataLoader(dlt.data.TensorDataset(dlt.randn(4, 2)), { batch_size = 0 })
+      return l
+    end,
     ["ELU: expected a tensor input, got number"] = function() dlt.nn.Sequential(dlt.nn.ELU())(5) end,
     ["CELU: alpha cannot be 0"] = function() dlt.nn.CELU({ alpha = 0 }) end,
     ["load_state_dict: size mismatch for weight"] = function()
