@@ -590,10 +590,7 @@ int dlt_generator_randint_(dlt_generator *g, dlt_tensor *t, int64_t lo, int64_t 
 /* Fisher-Yates with j = dlt_generator_below(g, i + 1), the same draws: a draw x is
  * rejected when x >= lim = 2^64-1 - (2^64-1) % m, and lim >= 2^64 - m, so below that no
  * division decides it (the generator, once seeded, is never all zero again) */
-int64_t *dlt_generator_randperm_idx(dlt_generator *g, int64_t n) {
-  if (n < 0) return dlt_fail("randperm: n must be non-negative, got %lld", (long long)n);
-  int64_t *p = dlt_calloc((size_t)n, sizeof *p);
-  if (!p) return NULL;
+void dlt_generator_randperm_into(dlt_generator *g, int64_t *p, int64_t n) {
   for (int64_t i = 0; i < n; i++) p[i] = i;
   g = gen(g);
   for (int64_t i = n - 1; i > 0; i--) {
@@ -604,6 +601,12 @@ int64_t *dlt_generator_randperm_idx(dlt_generator *g, int64_t n) {
     p[i] = p[j];
     p[j] = s;
   }
+}
+
+int64_t *dlt_generator_randperm_idx(dlt_generator *g, int64_t n) {
+  if (n < 0) return dlt_fail("randperm: n must be non-negative, got %lld", (long long)n);
+  int64_t *p = dlt_calloc((size_t)n, sizeof *p);
+  if (p) dlt_generator_randperm_into(g, p, n);
   return p;
 }
 
@@ -622,6 +625,7 @@ int dlt_exponential_(dlt_tensor *t, double rate) { return dlt_generator_exponent
 int dlt_laplace_(dlt_tensor *t, double loc, double scale) { return dlt_generator_laplace_(NULL, t, loc, scale); }
 int dlt_randint_(dlt_tensor *t, int64_t lo, int64_t hi) { return dlt_generator_randint_(NULL, t, lo, hi); }
 int64_t *dlt_randperm_idx(int64_t n) { return dlt_generator_randperm_idx(NULL, n); }
+void dlt_randperm_into(int64_t *p, int64_t n) { dlt_generator_randperm_into(NULL, p, n); }
 
 /* ---- dropout's eight xoshiro128** streams (random.h) ---- */
 

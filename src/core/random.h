@@ -34,8 +34,9 @@ int dlt_generator_bernoulli_(dlt_generator *g, dlt_tensor *t, double p);
 int dlt_generator_exponential_(dlt_generator *g, dlt_tensor *t, double rate);
 int dlt_generator_laplace_(dlt_generator *g, dlt_tensor *t, double loc, double scale);
 int dlt_generator_randint_(dlt_generator *g, dlt_tensor *t, int64_t lo, int64_t hi); /* hi exclusive */
-/* a permutation of 0..n-1 */
+/* a permutation of 0..n-1, in a new buffer or written into p (n values) */
 int64_t *dlt_generator_randperm_idx(dlt_generator *g, int64_t n);
+void dlt_generator_randperm_into(dlt_generator *g, int64_t *p, int64_t n);
 
 /* The same from the default generator. */
 void dlt_manual_seed(uint64_t seed);
@@ -51,6 +52,7 @@ int dlt_exponential_(dlt_tensor *t, double rate);
 int dlt_laplace_(dlt_tensor *t, double loc, double scale);
 int dlt_randint_(dlt_tensor *t, int64_t lo, int64_t hi);
 int64_t *dlt_randperm_idx(int64_t n);
+void dlt_randperm_into(int64_t *p, int64_t n);
 
 /* Eight xoshiro128** streams stepped side by side in vector registers (GCC vector
  * extensions), seeded from a generator (NULL: the default) so that a seed repeats them:

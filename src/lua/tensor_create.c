@@ -293,12 +293,16 @@ static int l_randperm(lua_State *L) {
   dlt_tensor *t = dlt_empty(1, &n, dlt_lua_optdtype(L, opts, "randperm", DLT_INT64)); /* as torch.randperm */
   if (!t) return dlt_lua_error(L);
   dlt_lua_pushtensor(L, t);
+  if (t->dtype == DLT_INT64) { /* in place: no second buffer of n values */
+    int64_t *q = dlt_data(t);
+    dlt_randperm_into(q, n);
+    for (int64_t i = 0; i < n; i++) q[i] += 1;
+    return 1;
+  }
   int64_t *p = dlt_randperm_idx(n);
   if (!p) return dlt_lua_error(L);
   if (t->dtype == DLT_FLOAT32)
     for (int64_t i = 0; i < n; i++) ((float *)dlt_data(t))[i] = (float)(double)(p[i] + 1);
-  else if (t->dtype == DLT_INT64)
-    for (int64_t i = 0; i < n; i++) ((int64_t *)dlt_data(t))[i] = p[i] + 1;
   else
     for (int64_t i = 0; i < n; i++) dlt_set(t, &i, (double)(p[i] + 1));
   free(p);
