@@ -257,8 +257,8 @@ function DDP:init(module, opts)
     dist.get_rank()
   end
   local cap = opts.bucket_cap_mb or 25
-  if type(cap) ~= "number" or cap <= 0 then
-    fail(3, "DistributedDataParallel: bucket_cap_mb must be a positive number, got %s", tostring(cap))
+  if type(cap) ~= "number" or not (cap > 0) then -- NaN too
+    fail(3, "DistributedDataParallel: bucket_cap_mb must be a positive number, got %s", cap ~= cap and "nan" or tostring(cap))
   end
   check_same_model(module)
   self.module = module

@@ -100,6 +100,15 @@ static dlt_tensor *check_tensor(lua_State *L, int idx, const char *fn) {
   return t;
 }
 
+/* an in-place collective writes every element of t: an expanded view cannot take it
+ * (checked before the ranks agree, as the other argument checks) */
+static void check_writable(lua_State *L, const dlt_tensor *t, const char *fn, const char *what) {
+  if (!dlt_check_overlap(fn, t, NULL)) return;
+  lua_pushfstring(L, "more than one element of %s refers to a single memory location (an expanded view); clone() it first",
+                  what);
+  rank_fail(L, fn, lua_tostring(L, -1));
+}
+
 /* A contiguous tensor with t's elements (t itself, retained, when it is contiguous);
  * write_back copies it into t after the collective. */
 static dlt_tensor *work_copy(lua_State *L, dlt_tensor *t) {
@@ -123,6 +132,7 @@ static const char *const op_names[] = {"sum", "avg", "max", "min", NULL};
 static int d_all_reduce(lua_State *L) {
   need_group(L, "all_reduce");
   dlt_tensor *t = check_tensor(L, 1, "all_reduce");
+  check_writable(L, t, "all_reduce", "the tensor");
   static const char *const opts[] = {"op", NULL};
   dlt_lua_checkoptions(L, 2, "all_reduce", opts);
   const char *opname = dlt_lua_optstring(L, 2, "op", "sum");
@@ -160,6 +170,7 @@ static int check_rank(lua_State *L, int idx, const char *fn, const char *what) {
 static int d_broadcast(lua_State *L) {
   need_group(L, "broadcast");
   dlt_tensor *t = check_tensor(L, 1, "broadcast");
+  check_writable(L, t, "broadcast", "the tensor");
   int src = check_rank(L, 2, "broadcast", "src");
   static const char *const what[3] = {"a tensor of numel", "dtype number (0 float32, 1 float64)", "src rank - 1"};
   int64_t meta[3] = {dlt_numel(t), t->dtype, src};
@@ -190,6 +201,11 @@ static int d_all_gather(lua_State *L) {
     if (!lua_isnil(L, -1) && (!o || !dlt_same_shape(o, t) || o->dtype != t->dtype)) {
       lua_pushfstring(L, "list[%d] must be nil or a tensor of the shape and dtype of the tensor sent", r);
       return rank_fail(L, "all_gather", lua_tostring(L, -1));
+    }
+    if (o) {
+      lua_pushfstring(L, "list[%d]", r);
+      check_writable(L, o, "all_gather", lua_tostring(L, -1));
+      lua_pop(L, 1);
     }
     lua_pop(L, 1);
   }

@@ -225,6 +225,14 @@ T.test("without mpirun init_process_group makes a group of one process, and DDP 
   end
   local pa, pb = plain:parameters(), inner:parameters()
   for i = 1, #pa do T.close(pb[i], pa[i], 0, 0, "parameter " .. i) end
+  -- an expanded view cannot take a collective's result; a NaN bucket size is refused
+  local ex = dlt.zeros(1, 3):expand(2, 3)
+  T.raises(function() dist.all_reduce(ex) end,
+    "all_reduce: rank 1 of 1: more than one element of the tensor refers to a single memory location")
+  T.raises(function() dist.broadcast(ex, 1) end, "broadcast: rank 1 of 1: more than one element of the tensor")
+  T.raises(function() dist.all_gather({ ex }, dlt.ones(2, 3)) end, "all_gather: rank 1 of 1: more than one element of list[1]")
+  T.raises(function() nn.parallel.DistributedDataParallel(net(), { bucket_cap_mb = 0 / 0 }) end,
+    "DistributedDataParallel: bucket_cap_mb must be a positive number, got nan")
   dist.destroy_process_group()
   T.eq(dist.is_initialized(), false, "destroyed")
 end)
