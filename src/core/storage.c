@@ -265,18 +265,26 @@ static dlt_tensor *contiguous_over(dlt_storage *s, int ndim, const int64_t *shap
   return t;
 }
 
+bool dlt_sizes_fit(int ndim, const int64_t *shape) {
+  size_t nz = 1; /* the product of the nonzero sizes, which contiguous strides reach */
+  for (int i = 0; i < ndim; i++)
+    if (shape[i] > 0 && !dlt_mul_size(nz, (size_t)shape[i], &nz)) return false;
+  if (nz <= (size_t)INT64_MAX) return true;
+  dlt_fail("tensor: the sizes multiply past 2^63 (strides overflow)");
+  return false;
+}
+
 dlt_tensor *dlt_empty(int ndim, const int64_t *shape, dlt_dtype dtype) {
   if (ndim < 0 || ndim > DLT_MAXDIM) return dlt_fail("tensor: %d dimensions, at most %d allowed", ndim, DLT_MAXDIM);
-  size_t n = 1, nz = 1; /* nz: the product of the nonzero sizes, which the strides reach */
+  size_t n = 1;
   for (int i = 0; i < ndim; i++) {
     if (shape[i] < 0) return dlt_fail("tensor: negative size %lld in dimension %d", (long long)shape[i], i + 1);
     if (!dlt_mul_size(n, (size_t)shape[i], &n)) return NULL;
-    if (shape[i] > 0 && !dlt_mul_size(nz, (size_t)shape[i], &nz)) return NULL;
   }
   size_t nbytes;
   if (!dlt_mul_size(n, dlt_dtype_size(dtype), &nbytes)) return NULL;
   if (nbytes > ((size_t)1 << 46)) return dlt_fail("cannot allocate %zu bytes", nbytes);
-  if (nz > (size_t)INT64_MAX) return dlt_fail("tensor: the sizes multiply past 2^63 (strides overflow)");
+  if (!dlt_sizes_fit(ndim, shape)) return NULL;
   dlt_storage *s = storage_new(nbytes);
   if (!s) return NULL;
   dlt_tensor *t = contiguous_over(s, ndim, shape, dtype);
@@ -337,7 +345,7 @@ dlt_tensor *dlt_from_doubles(const double *v, int ndim, const int64_t *shape, dl
 int64_t dlt_numel(const dlt_tensor *t) {
   int64_t n = 1;
   for (int i = 0; i < t->ndim; i++) n *= t->shape[i];
-  return n; /* no overflow: the nonzero sizes multiply to at most 2^63 - 1 (dlt_empty, dlt_expand) */
+  return n; /* no overflow: every tensor's sizes pass dlt_sizes_fit (dlt_empty, dlt_expand) */
 }
 
 bool dlt_is_contiguous(const dlt_tensor *t) {

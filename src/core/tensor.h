@@ -98,6 +98,9 @@ dlt_tensor *dlt_eye(int64_t n, int64_t m, dlt_dtype dtype);
 
 /* queries */
 int64_t dlt_numel(const dlt_tensor *t);
+/* whether shape's nonzero sizes multiply to at most 2^63 - 1, as every tensor's do (its
+ * strides and numel cannot overflow); false with the error set otherwise */
+bool dlt_sizes_fit(int ndim, const int64_t *shape);
 bool dlt_is_contiguous(const dlt_tensor *t);
 bool dlt_same_shape(const dlt_tensor *a, const dlt_tensor *b);
 static inline void *dlt_data(const dlt_tensor *t) {

@@ -247,14 +247,11 @@ dlt_tensor *dlt_expand(dlt_tensor *t, int ndim, const int64_t *shape) {
     v->stride[i] = 0;
   }
   v->ndim = ndim;
-  /* every tensor's nonzero sizes multiply to at most 2^63 - 1, as dlt_empty's do, so
-   * that numel and index arithmetic cannot overflow (PyTorch refuses the same) */
-  size_t nz = 1;
-  for (int i = 0; i < ndim; i++)
-    if (v->shape[i] > 0 && (!dlt_mul_size(nz, (size_t)v->shape[i], &nz) || nz > (size_t)INT64_MAX)) {
-      dlt_release(v);
-      return dlt_fail("expand: the sizes of %s multiply past 2^63", dlt_dims_str(ndim, shape, b, sizeof b));
-    }
+  /* numel and index arithmetic cannot overflow (PyTorch refuses the same) */
+  if (!dlt_sizes_fit(ndim, v->shape)) {
+    dlt_release(v);
+    return dlt_fail("expand: the sizes of %s multiply past 2^63", dlt_dims_str(ndim, shape, b, sizeof b));
+  }
   return v;
 bad:
   dlt_release(v);
