@@ -5,11 +5,13 @@ local dlt = require "dlt"
 
 local M = {}
 
--- raised at the user's line by M.raise (below), however deep in dlt the check ran: a
--- fixed level pointed at a metamethod's C frame for constructors called as DataLoader(...)
-local function fail(fmt, ...)
+-- raises the formatted message at the user's line (M.raise, below), however deep in dlt
+-- the check ran: a fixed level pointed at a metamethod's C frame for constructors called
+-- as DataLoader(...)
+function M.fail(fmt, ...)
   M.raise(string.format(fmt, ...))
 end
+local fail = M.fail
 
 -- opts must be nil or a table whose keys are all in allowed; returns a table
 function M.opts(fn, opts, allowed)

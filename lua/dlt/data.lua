@@ -9,11 +9,8 @@ local F64 = { dtype = "float64" }
 local take_rows = dlt._take_rows
 
 local check = require "dlt.argcheck"
-
 -- errors point at the user's line (argcheck.raise finds it, as the checkers do)
-local function fail(fmt, ...)
-  check.raise(string.format(fmt, ...))
-end
+local fail = check.fail
 
 local checkopts, checkint, checkbool, checknumber, checktensor = check.opts, check.int, check.bool, check.number, check.tensor
 

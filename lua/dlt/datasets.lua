@@ -3,16 +3,11 @@
 -- dlt.data.transforms (Compose, Normalize, RandomCrop, RandomHorizontalFlip).
 local dlt = require "dlt"
 -- errors are raised at the user's line, past dlt's own frames
-local raise = require("dlt.argcheck").raise
+local check = require "dlt.argcheck"
+local raise, fail, checkopts = check.raise, check.fail, check.opts
 
 local M = {}
 local F64 = { dtype = "float64" }
-
-local function fail(fmt, ...)
-  raise(string.format(fmt, ...))
-end
-
-local checkopts = require("dlt.argcheck").opts
 
 -- ---------------------------------------------------------------- IDX files
 
