@@ -90,9 +90,10 @@ local function conv_macs(N, Cin, Cout, P, k) return N * Cout * P * Cin * k * k e
 local cnn_macs = 2 * conv_macs(64, 1, 32, 28 * 28, 3) + 3 * conv_macs(64, 32, 64, 14 * 14, 3)
   + 3 * 64 * 3136 * 128 + 3 * 64 * 128 * 10
 local mlp_macs = 2 * 128 * 784 * 512 + 3 * 128 * 512 * 256 + 3 * 128 * 256 * 10
--- the multiply-adds of the GEMMs dlt runs for it: conv2 by Winograd's F(2x2,3x3) (16
--- products of OC x C by C x tiles, 49 tiles a 14x14 plane, in each of its three passes)
-local run_macs = cnn_macs - 3 * conv_macs(64, 32, 64, 14 * 14, 3) + 3 * 16 * 64 * 32 * (64 * 49)
+-- the multiply-adds of the GEMMs dlt runs for it: conv2 by Winograd's F(4x4,3x3) (36
+-- products of OC x C by C x tiles, 16 tiles of 4x4 a 14x14 plane, in each of its three
+-- passes)
+local run_macs = cnn_macs - 3 * conv_macs(64, 32, 64, 14 * 14, 3) + 3 * 36 * 64 * 32 * (64 * 16)
 
 -- OpenBLAS's sgemm rate (GFLOP/s) on n threads: a 1024^3 product, best of 7
 local function gemm_rate(n)

@@ -1,19 +1,22 @@
-/* winograd.c: float32 3x3 convolutions with stride 1 and padding 1 by Winograd's F(2x2,3x3)
- * (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", 2016).
+/* winograd.c: float32 3x3 convolutions with stride 1 and padding 1 by Winograd's
+ * F(2x2,3x3) and F(4x4,3x3) (Lavin and Gray, "Fast Algorithms for Convolutional Neural
+ * Networks", 2016).
  *
- * A 2x2 block of output is Y = A^T [(G g G^T) . (B^T d B)] A for its 4x4 input patch d and
- * 3x3 kernel g: 16 multiplies where the direct sum has 36. Summed over input channels, the
- * 16 elementwise products of the transformed tiles are 16 GEMMs (one per point xi of the
- * 4x4 transform), left to OpenBLAS:
+ * An m x m block of output is Y = A^T [(G g G^T) . (B^T d B)] A for its (m+2)x(m+2) input
+ * patch d and 3x3 kernel g: (m+2)^2 multiplies where the direct sum has 9m^2. Summed over
+ * input channels, the elementwise products of the transformed tiles are (m+2)^2 GEMMs
+ * (one per point xi of the transform), left to OpenBLAS. F(2x2,3x3):
  *
  *   B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]   G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]
  *   A^T = [1 1 1 0; 0 1 -1 -1]
  *
- * The input gradient is the same convolution of dy with the kernels turned by 180 degrees
- * and their channel axes swapped. The weight gradient differentiates the formula above:
- * dU = sum over tiles of (A dY A^T) . (B^T d B), then dg = G^T dU G. The coefficients are
- * 0, +-1 and +-1/2, so results differ from the direct sum by a few float32 roundings;
- * float64 keeps the direct path of conv.c, which the 1e-9 PyTorch fixtures check. */
+ * (F(4x4,3x3)'s matrices are with its code below.) The input gradient is the same
+ * convolution of dy with the kernels turned by 180 degrees and their channel axes
+ * swapped. The weight gradient differentiates the formula above: dU = sum over tiles of
+ * (A dY A^T) . (B^T d B), then dg = G^T dU G. F(2x2)'s coefficients are 0, +-1 and +-1/2,
+ * so its results differ from the direct sum by a few float32 roundings; F(4x4)'s reach
+ * 8 and 1/24, and its errors are about ten times larger (a few 1e-6 of the largest
+ * value). float64 keeps the direct path of conv.c, which the 1e-9 PyTorch fixtures check. */
 #include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +28,7 @@
 #include "core/winograd.h"
 #include "core/worker.h"
 
-enum { NX = 16,          /* points of the 4x4 transform */
+enum { NX = 16,          /* points of F(2x2)'s 4x4 transform */
        BLOCK_TILES = 64, /* tiles per block: the block's transformed tiles stay in L2 */
        VL = 8 /* tiles side by side in the vector loops */ };
 
@@ -34,16 +37,17 @@ bool dlt_winograd_applies(bool f32, const dlt_conv_geom *g) {
          g->pw == 1 && g->OH == g->H && g->OW == g->W && g->G == 1 && g->C >= 4 && g->OC >= 4;
 }
 
-/* A plane's tiles: TH x TW of them, 2x2 output each (the last row or column of tiles
- * half outside the plane when H or W is odd); nb samples' tiles make a block of T, stored
+/* A plane's tiles: TH x TW of them, m x m output each (the last row or column of tiles
+ * partly outside the plane when m does not divide H or W); nb samples' tiles make a block of T, stored
  * ld = T + VL apart (the vector loops below write up to VL - 1 tiles past a row of them). */
 typedef struct {
+  int m, nx; /* output tile m x m: F(2x2,3x3) or F(4x4,3x3); nx = (m+2)^2 transform points */
   int64_t H, W, TH, TW, T1, nb, T, ld;
   int64_t L; /* a row of input_tiles' split planes: TW + 1 */
 } tiling;
 
-static tiling tiling_of(int64_t H, int64_t W) {
-  tiling q = {.H = H, .W = W, .TH = (H + 1) / 2, .TW = (W + 1) / 2};
+static tiling tiling_of(int64_t H, int64_t W, int m) {
+  tiling q = {.m = m, .nx = (m + 2) * (m + 2), .H = H, .W = W, .TH = (H + m - 1) / m, .TW = (W + m - 1) / m};
   q.T1 = q.TH * q.TW;
   q.nb = q.T1 >= BLOCK_TILES ? 1 : BLOCK_TILES / q.T1;
   q.T = q.nb * q.T1;
@@ -52,9 +56,10 @@ static tiling tiling_of(int64_t H, int64_t W) {
   return q;
 }
 
-/* the transforms' scratch: two split planes of 2 x (TH+1) rows of L, or four arrays of
- * T1, each with VL floats of slack */
-static int64_t plane_floats(const tiling *q) {
+/* the transforms' scratch: for F(2x2) two split planes of 2 x (TH+1) rows of L, or four
+ * arrays of T1, each with VL floats of slack; for F(4x4) C padded planes */
+static int64_t plane_floats(const tiling *q, int64_t C) {
+  if (q->m == 4) return C * (4 * q->TH + 4) * (4 * q->TW + 2) + VL;
   int64_t a = 2 * (2 * (q->TH + 1) * q->L + VL), b = 4 * (q->T1 + VL);
   return a > b ? a : b;
 }
@@ -62,6 +67,7 @@ static int64_t plane_floats(const tiling *q) {
 /* eight floats in vector lanes (two SSE registers where AVX2 is missing), loaded and
  * stored unaligned */
 typedef float v8 __attribute__((vector_size(32)));
+typedef float v4 __attribute__((vector_size(16)));
 #pragma GCC diagnostic ignored "-Wpsabi" /* always inlined: no call passes a v8 */
 __attribute__((always_inline)) static inline v8 ld8(const float *p) {
   v8 v;
@@ -190,6 +196,283 @@ DLT_VEC_CLONES static void grad_tiles(float *Z, int64_t ldx, int64_t ldc, const 
   }
 }
 
+/* F(4x4,3x3): a 4x4 block of output from its 6x6 input patch, 36 multiplies where the
+ * direct sum has 144 (Lavin and Gray's matrices; the points 0, +-1, +-2 and infinity):
+ *
+ *   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
+ *   G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1]
+ *   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
+ *
+ * Its vector loops take VL tiles in the order of the plane's tiles, across tile rows (a
+ * 14x14 plane has rows of 4 tiles): each tile's rows are loaded or stored whole and
+ * turned between tiles-in-rows and tiles-in-lanes by shuffles. The planes go through a
+ * copy padded to whole tiles (P), so no tile needs a test at the edges. */
+#define SHUF __builtin_shufflevector
+
+/* o = B^T d over six values */
+__attribute__((always_inline)) static inline void bt6(v8 *o, const v8 *d) {
+  v8 f = d[4] - 4 * d[2], g = d[3] - 4 * d[1], h = d[4] - d[2], k = 2 * (d[3] - d[1]);
+  o[0] = 4 * d[0] - 5 * d[2] + d[4];
+  o[1] = f + g;
+  o[2] = f - g;
+  o[3] = h + k;
+  o[4] = h - k;
+  o[5] = 4 * d[1] - 5 * d[3] + d[5];
+}
+
+/* o = A^T m over six values (four out) */
+__attribute__((always_inline)) static inline void at6(v8 *o, const v8 *m) {
+  v8 s12 = m[1] + m[2], d12 = m[1] - m[2], s34 = m[3] + m[4], d34 = m[3] - m[4];
+  o[0] = m[0] + s12 + s34;
+  o[1] = d12 + 2 * d34;
+  o[2] = s12 + 4 * s34;
+  o[3] = d12 + 8 * d34 + m[5];
+}
+
+/* o = A d over four values (six out) */
+__attribute__((always_inline)) static inline void a4(v8 *o, const v8 *d) {
+  v8 p = d[0] + d[2], q = d[1] + d[3], r = d[0] + 4 * d[2], s = 2 * d[1] + 8 * d[3];
+  o[0] = d[0];
+  o[1] = p + q;
+  o[2] = p - q;
+  o[3] = r + s;
+  o[4] = r - s;
+  o[5] = d[3];
+}
+
+/* r[k] = the k-th values of a[0..7] (an 8x8 transpose); r[6], r[7] unused */
+__attribute__((always_inline)) static inline void transpose8(v8 *r, const v8 *a) {
+  v8 t[8], s[8];
+  for (int k = 0; k < 8; k += 2) {
+    t[k] = SHUF(a[k], a[k + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[k + 1] = SHUF(a[k], a[k + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  for (int k = 0; k < 8; k += 4) {
+    s[k] = SHUF(t[k], t[k + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    s[k + 1] = SHUF(t[k], t[k + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    s[k + 2] = SHUF(t[k + 1], t[k + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    s[k + 3] = SHUF(t[k + 1], t[k + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+  for (int k = 0; k < 4; k++) {
+    r[k] = SHUF(s[k], s[k + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    r[k + 4] = SHUF(s[k], s[k + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+}
+
+/* the 4x8 turn: a[k] holds tiles k and k+4 in its halves (four values each); r[s] the s-th
+ * values of the 8 tiles in lanes; and back, with the same shuffles */
+__attribute__((always_inline)) static inline void turn4(v8 *r, const v8 *a) {
+  v8 t0 = SHUF(a[0], a[1], 0, 8, 1, 9, 4, 12, 5, 13), t1 = SHUF(a[0], a[1], 2, 10, 3, 11, 6, 14, 7, 15);
+  v8 t2 = SHUF(a[2], a[3], 0, 8, 1, 9, 4, 12, 5, 13), t3 = SHUF(a[2], a[3], 2, 10, 3, 11, 6, 14, 7, 15);
+  r[0] = SHUF(t0, t2, 0, 1, 8, 9, 4, 5, 12, 13);
+  r[1] = SHUF(t0, t2, 2, 3, 10, 11, 6, 7, 14, 15);
+  r[2] = SHUF(t1, t3, 0, 1, 8, 9, 4, 5, 12, 13);
+  r[3] = SHUF(t1, t3, 2, 3, 10, 11, 6, 7, 14, 15);
+}
+
+/* off[u]: where tile t0+u starts in a plane of rows ld padded to whole tiles; lanes past
+ * T1 read tile 0, and write to `spare` */
+static void lane_offsets(int64_t *off, int64_t t0, const tiling *q, int64_t ld, int64_t spare) {
+  int64_t i = t0 / q->TW, j = t0 % q->TW;
+  for (int u = 0; u < VL; u++, j = j + 1 < q->TW ? j + 1 : (i++, 0))
+    off[u] = t0 + u < q->T1 ? i * 4 * ld + j * 4 : spare;
+}
+
+/* n floats from s to d, without a call to memcpy for a few */
+__attribute__((always_inline)) static inline void copy_row(float *d, const float *s, int64_t n) {
+  int64_t k = 0;
+  for (; k + VL <= n; k += VL) st8(d + k, ld8(s + k));
+  if (k + 4 <= n) memcpy(d + k, s + k, 16), k += 4;
+  if (k + 2 <= n) memcpy(d + k, s + k, 8), k += 2;
+  if (k < n) d[k] = s[k];
+}
+
+/* a plane of H rows of W into P (rows of PW) at row r0, column 1, with zeros around
+ * to PW columns and `rows` rows */
+__attribute__((always_inline)) static inline void pad_plane(float *P, const float *x, int64_t H, int64_t W, int64_t PW,
+                                                            int64_t r0, int64_t rows) {
+  for (int64_t k = 0; k < r0 * PW; k++) P[k] = 0;
+  for (int64_t r = 0; r < H; r++) {
+    float *p = P + (r0 + r) * PW;
+    p[0] = 0;
+    copy_row(p + 1, x + r * W, W);
+    for (int64_t k = W + 1; k < PW; k++) p[k] = 0;
+  }
+  for (int64_t k = (r0 + H) * PW; k < rows * PW; k++) P[k] = 0;
+}
+
+/* V[xi*ldx + c*ldc + t] = (B^T d B)[xi] for tile t of plane c of x (C,H,W), d its 6x6
+ * patch at rows 4i-1.. and columns 4j-1.. of the plane padded with zeros. All C planes
+ * go padded into P (rows of PW, a row of slack for the loads past the last patch's
+ * right edge) before any is read: a load right after the stores it spans would wait for
+ * them to retire. */
+DLT_VEC_CLONES static void input_tiles4(float *V, int64_t ldx, int64_t ldc, const float *x, int64_t C,
+                                        const tiling *q, float *P) {
+  int64_t H = q->H, W = q->W, PW = 4 * q->TW + 2, rows = 4 * q->TH + 3;
+  for (int64_t c = 0; c < C; c++) pad_plane(P + c * rows * PW, x + c * H * W, H, W, PW, 1, rows);
+  for (int64_t c = 0; c < C; c++) {
+    const float *pc = P + c * rows * PW;
+    for (int64_t t0 = 0; t0 < q->T1; t0 += VL) {
+      int64_t off[VL];
+      lane_offsets(off, t0, q, PW, 0);
+      v8 u[6][6];
+      for (int k = 0; k < 6; k++) { /* B over the columns of patch row k */
+        v8 a[8], d[8];
+        for (int l = 0; l < VL; l++) a[l] = ld8(pc + off[l] + k * PW);
+        transpose8(d, a);
+        bt6(u[k], d);
+      }
+      float *v = V + c * ldc + t0;
+      for (int l = 0; l < 6; l++) { /* B^T over rows */
+        v8 col[6] = {u[0][l], u[1][l], u[2][l], u[3][l], u[4][l], u[5][l]}, o[6];
+        bt6(o, col);
+        for (int k = 0; k < 6; k++) st8(v + (6 * k + l) * ldx, o[k]);
+      }
+    }
+  }
+}
+
+/* y (CO,H,W) = A^T m A + b[o] for each tile t, m[xi] = M[xi*ldx + o*ldc + t]: VL tiles at
+ * a time into P (planes of 4*TH rows of 4*TW and four spare rows, for lanes past T1),
+ * then, once all are written, their insides to y */
+DLT_VEC_CLONES static void output_tiles4(float *y, const float *M, int64_t ldx, int64_t ldc, const float *b,
+                                         int64_t CO, const tiling *q, float *P) {
+  int64_t H = q->H, W = q->W, PW = 4 * q->TW, PS = (4 * q->TH + 4) * PW;
+  for (int64_t o = 0; o < CO; o++) {
+    const float *m = M + o * ldc;
+    float *po = P + o * PS;
+    v8 bo = {0};
+    bo += b ? b[o] : 0;
+    for (int64_t t0 = 0; t0 < q->T1; t0 += VL) {
+      int64_t off[VL];
+      lane_offsets(off, t0, q, PW, 4 * q->TH * PW);
+      v8 a[6][4]; /* a[l]: A^T over the rows of column l */
+      for (int l = 0; l < 6; l++) {
+        v8 col[6];
+        for (int k = 0; k < 6; k++) col[k] = ld8(m + (6 * k + l) * ldx + t0);
+        at6(a[l], col);
+      }
+      for (int r = 0; r < 4; r++) { /* A over columns, then each tile's row r in place */
+        v8 row[6] = {a[0][r], a[1][r], a[2][r], a[3][r], a[4][r], a[5][r]}, e[4], h[4];
+        at6(e, row);
+        for (int s = 0; s < 4; s++) e[s] += bo;
+        turn4(h, e);
+        for (int k = 0; k < 4; k++) {
+          memcpy(po + off[k] + r * PW, &h[k], 16);
+          memcpy(po + off[k + 4] + r * PW, (const float *)&h[k] + 4, 16);
+        }
+      }
+    }
+  }
+  for (int64_t o = 0; o < CO; o++)
+    for (int64_t r = 0; r < H; r++) copy_row(y + (o * H + r) * W, P + o * PS + r * PW, W);
+}
+
+/* Z[xi*ldx + o*ldc + t] = (A D A^T)[xi] for the 4x4 block D of plane o of dy (OC,H,W) at
+ * tile t (zeros past the edges: P holds the OC planes padded to whole tiles, all written
+ * before any is read, as in input_tiles4) */
+DLT_VEC_CLONES static void grad_tiles4(float *Z, int64_t ldx, int64_t ldc, const float *dy, int64_t OC,
+                                       const tiling *q, float *P) {
+  int64_t H = q->H, W = q->W, PW = 4 * q->TW + 1, rows = 4 * q->TH;
+  for (int64_t o = 0; o < OC; o++) pad_plane(P + o * rows * PW, dy + o * H * W, H, W, PW, 0, rows);
+  for (int64_t o = 0; o < OC; o++) {
+    const float *po = P + o * rows * PW + 1;
+    for (int64_t t0 = 0; t0 < q->T1; t0 += VL) {
+      int64_t off[VL];
+      lane_offsets(off, t0, q, PW, 0);
+      v8 e[4][6];
+      for (int r = 0; r < 4; r++) { /* A over the columns of block row r */
+        v8 a[4], d[4];
+        for (int k = 0; k < 4; k++) {
+          v4 lo, hi;
+          memcpy(&lo, po + off[k] + r * PW, 16);
+          memcpy(&hi, po + off[k + 4] + r * PW, 16);
+          a[k] = SHUF(lo, hi, 0, 1, 2, 3, 4, 5, 6, 7);
+        }
+        turn4(d, a);
+        a4(e[r], d);
+      }
+      float *z = Z + o * ldc + t0;
+      for (int l = 0; l < 6; l++) { /* A over rows */
+        v8 col[4] = {e[0][l], e[1][l], e[2][l], e[3][l]}, out[6];
+        a4(out, col);
+        for (int k = 0; k < 6; k++) st8(z + (6 * k + l) * ldx, out[k]);
+      }
+    }
+  }
+}
+
+/* the 6 values G g of three, and the 3 values G^T x of six, in double (multiplied by
+ * the reciprocals: a division each would take most of a kernel's time, and the result is
+ * rounded to float32 after) */
+static const double R6 = 1.0 / 6, R12 = 1.0 / 12, R24 = 1.0 / 24;
+
+static inline void g3(double *o, double g0, double g1, double g2) {
+  double a = (g0 + g2) * R6, b = g1 * R6, c = g0 * R24 + g2 * R6, e = g1 * R12;
+  o[0] = 0.25 * g0;
+  o[1] = -a - b;
+  o[2] = b - a;
+  o[3] = c + e;
+  o[4] = c - e;
+  o[5] = g2;
+}
+
+static inline void gt6(double *o, const double *x) {
+  double s12 = x[1] + x[2], s34 = x[3] + x[4];
+  o[0] = 0.25 * x[0] - s12 * R6 + s34 * R24;
+  o[1] = (x[2] - x[1]) * R6 + (x[3] - x[4]) * R12;
+  o[2] = (s34 - s12) * R6 + x[5];
+}
+
+/* U[xi][d] = (G g G^T)[xi] for the kernels g of w (OC,C,3,3), in double and rounded once;
+ * d = o*C + c, or with flip (as weight_tiles) c*OC + o. KB kernels at a time through a
+ * block on the stack: the 36 points of one kernel lie ld floats apart, which for 64 x 32
+ * channels puts them all on one set of L1 lines. */
+enum { KB = 16 };
+
+static void weight_tiles4(float *U, const float *w, int64_t OC, int64_t C, bool flip) {
+  int64_t ld = OC * C;
+  for (int64_t d0 = 0; d0 < ld; d0 += KB) {
+    int64_t nd = ld - d0 < KB ? ld - d0 : KB;
+    float blk[36][KB];
+    for (int64_t i = 0; i < nd; i++) {
+      int64_t d = d0 + i, o = flip ? d % OC : d / C, c = flip ? d / OC : d % C;
+      const float *k = w + (o * C + c) * 9;
+      double g[3][3], t[3][6], u[6];
+      for (int a = 0; a < 3; a++)
+        for (int e = 0; e < 3; e++) g[a][e] = flip ? k[(2 - a) * 3 + 2 - e] : k[a * 3 + e];
+      for (int e = 0; e < 3; e++) g3(t[e], g[0][e], g[1][e], g[2][e]); /* t[e][a] = (G g)[a][e] */
+      for (int a = 0; a < 6; a++) {
+        g3(u, t[0][a], t[1][a], t[2][a]);
+        for (int l = 0; l < 6; l++) blk[6 * a + l][i] = (float)u[l];
+      }
+    }
+    for (int xi = 0; xi < 36; xi++) memcpy(U + xi * ld + d0, blk[xi], sizeof(float) * (size_t)nd);
+  }
+}
+
+/* dw[o][c] += G^T dU[o][c] G (3x3 from 6x6), dU (36, OC, C): KB kernels at a time, as
+ * weight_tiles4 */
+static void weight_grad4(float *dw, const float *dU, int64_t OC, int64_t C) {
+  int64_t ld = OC * C;
+  for (int64_t d0 = 0; d0 < ld; d0 += KB) {
+    int64_t nd = ld - d0 < KB ? ld - d0 : KB;
+    float blk[36][KB];
+    for (int xi = 0; xi < 36; xi++) memcpy(blk[xi], dU + xi * ld + d0, sizeof(float) * (size_t)nd);
+    for (int64_t i = 0; i < nd; i++) {
+      double x[6][6], t[6][3], col[6], r[3];
+      for (int xi = 0; xi < 36; xi++) x[xi / 6][xi % 6] = blk[xi][i];
+      for (int k = 0; k < 6; k++) gt6(t[k], x[k]); /* t[k] = (x G)[k] */
+      float *d = dw + (d0 + i) * 9;
+      for (int e = 0; e < 3; e++) {
+        for (int k = 0; k < 6; k++) col[k] = t[k][e];
+        gt6(r, col);
+        for (int a = 0; a < 3; a++) d[a * 3 + e] += (float)r[a];
+      }
+    }
+  }
+}
+
 /* U[xi][o][c] = (G g G^T)[xi] for the kernels g = w[o][c] of w (OC,C,3,3), in double and
  * rounded once. flip: the input gradient's kernels, g[a][b] = w[o][c][2-a][2-b] stored as
  * U[xi][c][o] (a convolution from OC channels to C). */
@@ -251,27 +534,38 @@ typedef struct {
 
 static void run_block(wjob *j, int64_t n0, int64_t nn) {
   const tiling *q = &j->q;
-  int64_t HW = q->H * q->W, ld = q->ld, Tn = nn * q->T1;
-  for (int64_t s = 0; s < nn; s++) /* in order: a sample's overrun is the next one's to write */
-    input_tiles(j->V + s * q->T1, j->CI * ld, ld, j->in + (n0 + s) * j->CI * HW, j->CI, q, j->planes);
+  /* tiles of channel c at point xi: V + c*lc + xi*ld (a channel's points side by side, so
+   * a vector loop's stores to all points stay within a few KB, not on a few cache sets) */
+  int64_t HW = q->H * q->W, ld = q->ld, lc = q->nx * ld, Tn = nn * q->T1;
+  for (int64_t s = 0; s < nn; s++) { /* in order: a sample's overrun is the next one's to write */
+    const float *x = j->in + (n0 + s) * j->CI * HW;
+    if (q->m == 4) input_tiles4(j->V + s * q->T1, ld, lc, x, j->CI, q, j->planes);
+    else input_tiles(j->V + s * q->T1, ld, lc, x, j->CI, q, j->planes);
+  }
   if (j->grad) {
-    for (int64_t s = 0; s < nn; s++)
-      grad_tiles(j->M + s * q->T1, j->CO * ld, ld, j->dy + (n0 + s) * j->CO * HW, j->CO, q, j->planes);
-    for (int xi = 0; xi < NX; xi++)
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)j->CO, (int)j->CI, (int)Tn, 1, j->M + xi * j->CO * ld,
-                  (int)ld, j->V + xi * j->CI * ld, (int)ld, 1, j->out + xi * j->CO * j->CI, (int)j->CI);
+    for (int64_t s = 0; s < nn; s++) {
+      const float *dy = j->dy + (n0 + s) * j->CO * HW;
+      if (q->m == 4) grad_tiles4(j->M + s * q->T1, ld, lc, dy, j->CO, q, j->planes);
+      else grad_tiles(j->M + s * q->T1, ld, lc, dy, j->CO, q, j->planes);
+    }
+    for (int xi = 0; xi < q->nx; xi++)
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)j->CO, (int)j->CI, (int)Tn, 1, j->M + xi * ld, (int)lc,
+                  j->V + xi * ld, (int)lc, 1, j->out + xi * j->CO * j->CI, (int)j->CI);
     return;
   }
-  for (int xi = 0; xi < NX; xi++)
+  for (int xi = 0; xi < q->nx; xi++)
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)j->CO, (int)Tn, (int)j->CI, 1, j->U + xi * j->CO * j->CI,
-                (int)j->CI, j->V + xi * j->CI * ld, (int)ld, 0, j->M + xi * j->CO * ld, (int)ld);
-  for (int64_t s = 0; s < nn; s++)
-    output_tiles(j->out + (n0 + s) * j->CO * HW, j->M + s * q->T1, j->CO * ld, ld, j->b, j->CO, q, j->planes);
+                (int)j->CI, j->V + xi * ld, (int)lc, 0, j->M + xi * ld, (int)lc);
+  for (int64_t s = 0; s < nn; s++) {
+    float *y = j->out + (n0 + s) * j->CO * HW;
+    if (q->m == 4) output_tiles4(y, j->M + s * q->T1, ld, lc, j->b, j->CO, q, j->planes);
+    else output_tiles(y, j->M + s * q->T1, ld, lc, j->b, j->CO, q, j->planes);
+  }
 }
 
 static void run_job(void *p) {
   wjob *j = p;
-  if (j->grad) memset(j->out, 0, sizeof(float) * (size_t)(NX * j->CO * j->CI));
+  if (j->grad) memset(j->out, 0, sizeof(float) * (size_t)(j->q.nx * j->CO * j->CI));
   for (int64_t n = j->n0; n < j->n1; n += j->q.nb) run_block(j, n, j->n1 - n < j->q.nb ? j->n1 - n : j->q.nb);
 }
 
@@ -283,7 +577,7 @@ static float *get_scratch(int k, size_t floats) { return dlt_scratch_get(&scratc
 
 /* a thread's tiles: V (16,CI,ld), M (16,CO,ld), the transforms' planes, and extra floats */
 static int thread_scratch(wjob *j, int k, size_t extra, float **ex) {
-  size_t v = (size_t)(NX * j->CI * j->q.ld), m = (size_t)(NX * j->CO * j->q.ld), r = (size_t)plane_floats(&j->q);
+  size_t v = (size_t)(j->q.nx * j->CI * j->q.ld), m = (size_t)(j->q.nx * j->CO * j->q.ld), r = (size_t)plane_floats(&j->q, j->CI > j->CO ? j->CI : j->CO);
   float *p = get_scratch(k, v + m + r + extra);
   if (!p) return -1;
   j->V = p;
@@ -296,7 +590,7 @@ static int thread_scratch(wjob *j, int k, size_t extra, float **ex) {
 /* runs job over N samples, the upper half on the helper thread when two threads are set;
  * the helper's dU (weight gradient) goes to *helper_dU */
 static int run(wjob *job, int64_t N, float **helper_dU) {
-  size_t du = job->grad ? (size_t)(NX * job->CO * job->CI) : 0;
+  size_t du = job->grad ? (size_t)(job->q.nx * job->CO * job->CI) : 0;
   job->n0 = 0;
   job->n1 = N;
   if (thread_scratch(job, 1, 0, NULL)) return -1;
@@ -312,14 +606,21 @@ static int run(wjob *job, int64_t N, float **helper_dU) {
   return 0;
 }
 
+/* F(4x4,3x3) when the channels are many enough: its products need 44% fewer
+ * multiply-adds than F(2x2)'s on large planes (26% on 14x14), its transforms twice the
+ * work per output; measured (bench/README.md), F(2x2) is faster up to 8 -> 8 channels,
+ * the two even at 16 -> 16, F(4x4) faster from 8 -> 64 or 24 -> 24 on */
+static int tile_m(int64_t C, int64_t OC) { return C * OC >= 512 ? 4 : 2; }
+
 static int conv(float *y, const float *x, const float *w, const float *b, int64_t N, int64_t CI, int64_t CO,
                 int64_t H, int64_t W, bool flip) {
-  float *U = get_scratch(0, (size_t)(NX * CO * CI));
+  tiling q = tiling_of(H, W, tile_m(CI, CO));
+  float *U = get_scratch(0, (size_t)(q.nx * CO * CI));
   if (!U) return -1;
   /* flip: w is (CI,CO,3,3), the forward's weight of a convolution from CO to CI channels */
-  if (flip) weight_tiles(U, w, CI, CO, true);
-  else weight_tiles(U, w, CO, CI, false);
-  wjob j = {.out = y, .in = x, .U = U, .b = b, .CI = CI, .CO = CO, .q = tiling_of(H, W)};
+  if (q.m == 4) weight_tiles4(U, w, flip ? CI : CO, flip ? CO : CI, flip);
+  else weight_tiles(U, w, flip ? CI : CO, flip ? CO : CI, flip);
+  wjob j = {.out = y, .in = x, .U = U, .b = b, .CI = CI, .CO = CO, .q = q};
   return run(&j, N, NULL);
 }
 
@@ -332,11 +633,13 @@ int dlt_winograd_bwd_data(float *dx, const float *dy, const float *w, const floa
 }
 
 int dlt_winograd_bwd_weight(float *dw, const float *dy, const float *x, const dlt_conv_geom *g) {
-  float *dU = get_scratch(0, (size_t)(NX * g->OC * g->C)), *helper = NULL;
+  tiling q = tiling_of(g->H, g->W, tile_m(g->C, g->OC));
+  float *dU = get_scratch(0, (size_t)(q.nx * g->OC * g->C)), *helper = NULL;
   if (!dU) return -1;
-  wjob j = {.grad = true, .out = dU, .in = x, .dy = dy, .CI = g->C, .CO = g->OC, .q = tiling_of(g->H, g->W)};
+  wjob j = {.grad = true, .out = dU, .in = x, .dy = dy, .CI = g->C, .CO = g->OC, .q = q};
   if (run(&j, g->N, &helper)) return -1;
-  for (int64_t i = 0; helper && i < NX * g->OC * g->C; i++) dU[i] += helper[i];
-  weight_grad(dw, dU, g->OC, g->C);
+  for (int64_t i = 0; helper && i < q.nx * g->OC * g->C; i++) dU[i] += helper[i];
+  if (q.m == 4) weight_grad4(dw, dU, g->OC, g->C);
+  else weight_grad(dw, dU, g->OC, g->C);
   return 0;
 }
