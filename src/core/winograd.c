@@ -402,73 +402,76 @@ DLT_VEC_CLONES static void grad_tiles4(float *Z, int64_t ldx, int64_t ldc, const
   }
 }
 
-/* the 6 values G g of three, and the 3 values G^T x of six, in double (multiplied by
- * the reciprocals: a division each would take most of a kernel's time, and the result is
- * rounded to float32 after) */
+/* The kernels' transforms, KB kernels at a time through blocks on the stack, in double
+ * and rounded once. Lane i of a block is kernel d0 + i; the loops over i are what the
+ * compiler vectorizes. The 36 points of one kernel lie OC*C floats apart in U, which for
+ * 64 x 32 channels puts them all on one set of L1 lines: a block is written point by
+ * point, KB floats at a time. */
+enum { KB = 16 };
 static const double R6 = 1.0 / 6, R12 = 1.0 / 12, R24 = 1.0 / 24;
 
-static inline void g3(double *o, double g0, double g1, double g2) {
-  double a = (g0 + g2) * R6, b = g1 * R6, c = g0 * R24 + g2 * R6, e = g1 * R12;
-  o[0] = 0.25 * g0;
-  o[1] = -a - b;
-  o[2] = b - a;
-  o[3] = c + e;
-  o[4] = c - e;
-  o[5] = g2;
+/* o[0..5] = G (g0, g1, g2), lanes side by side (reciprocals multiplied: a division
+ * each would take most of a kernel's time, and the result is rounded to float32 after) */
+__attribute__((always_inline)) static inline void g3(double (*o)[KB], const double *g0, const double *g1,
+                                                     const double *g2) {
+  for (int i = 0; i < KB; i++) {
+    double a = (g0[i] + g2[i]) * R6, b = g1[i] * R6, c = g0[i] * R24 + g2[i] * R6, e = g1[i] * R12;
+    o[0][i] = 0.25 * g0[i];
+    o[1][i] = -a - b;
+    o[2][i] = b - a;
+    o[3][i] = c + e;
+    o[4][i] = c - e;
+    o[5][i] = g2[i];
+  }
 }
 
-static inline void gt6(double *o, const double *x) {
-  double s12 = x[1] + x[2], s34 = x[3] + x[4];
-  o[0] = 0.25 * x[0] - s12 * R6 + s34 * R24;
-  o[1] = (x[2] - x[1]) * R6 + (x[3] - x[4]) * R12;
-  o[2] = (s34 - s12) * R6 + x[5];
+/* o[0..2] = G^T (x0, ..., x5), lanes side by side */
+__attribute__((always_inline)) static inline void gt6(double (*o)[KB], double (*x)[KB]) {
+  for (int i = 0; i < KB; i++) {
+    double s12 = x[1][i] + x[2][i], s34 = x[3][i] + x[4][i];
+    o[0][i] = 0.25 * x[0][i] - s12 * R6 + s34 * R24;
+    o[1][i] = (x[2][i] - x[1][i]) * R6 + (x[3][i] - x[4][i]) * R12;
+    o[2][i] = (s34 - s12) * R6 + x[5][i];
+  }
 }
 
-/* U[xi][d] = (G g G^T)[xi] for the kernels g of w (OC,C,3,3), in double and rounded once;
- * d = o*C + c, or with flip (as weight_tiles) c*OC + o. KB kernels at a time through a
- * block on the stack: the 36 points of one kernel lie ld floats apart, which for 64 x 32
- * channels puts them all on one set of L1 lines. */
-enum { KB = 16 };
-
-static void weight_tiles4(float *U, const float *w, int64_t OC, int64_t C, bool flip) {
+/* U[xi][d] = (G g G^T)[xi] for the kernels g of w (OC,C,3,3); d = o*C + c, or with flip
+ * (as weight_tiles) c*OC + o */
+DLT_VEC_CLONES static void weight_tiles4(float *U, const float *w, int64_t OC, int64_t C, bool flip) {
   int64_t ld = OC * C;
   for (int64_t d0 = 0; d0 < ld; d0 += KB) {
     int64_t nd = ld - d0 < KB ? ld - d0 : KB;
+    double g[9][KB] = {{0}}, t[3][6][KB], u[6][KB];
     float blk[36][KB];
     for (int64_t i = 0; i < nd; i++) {
       int64_t d = d0 + i, o = flip ? d % OC : d / C, c = flip ? d / OC : d % C;
       const float *k = w + (o * C + c) * 9;
-      double g[3][3], t[3][6], u[6];
-      for (int a = 0; a < 3; a++)
-        for (int e = 0; e < 3; e++) g[a][e] = flip ? k[(2 - a) * 3 + 2 - e] : k[a * 3 + e];
-      for (int e = 0; e < 3; e++) g3(t[e], g[0][e], g[1][e], g[2][e]); /* t[e][a] = (G g)[a][e] */
-      for (int a = 0; a < 6; a++) {
-        g3(u, t[0][a], t[1][a], t[2][a]);
-        for (int l = 0; l < 6; l++) blk[6 * a + l][i] = (float)u[l];
-      }
+      for (int e = 0; e < 9; e++) g[e][i] = flip ? k[8 - e] : k[e];
+    }
+    for (int e = 0; e < 3; e++) g3(t[e], g[e], g[3 + e], g[6 + e]); /* t[e][a] = (G g)[a][e] */
+    for (int a = 0; a < 6; a++) {
+      g3(u, t[0][a], t[1][a], t[2][a]);
+      for (int l = 0; l < 6; l++)
+        for (int i = 0; i < KB; i++) blk[6 * a + l][i] = (float)u[l][i];
     }
     for (int xi = 0; xi < 36; xi++) memcpy(U + xi * ld + d0, blk[xi], sizeof(float) * (size_t)nd);
   }
 }
 
-/* dw[o][c] += G^T dU[o][c] G (3x3 from 6x6), dU (36, OC, C): KB kernels at a time, as
- * weight_tiles4 */
-static void weight_grad4(float *dw, const float *dU, int64_t OC, int64_t C) {
+/* dw[o][c] += G^T dU[o][c] G (3x3 from 6x6), dU (36, OC, C) */
+DLT_VEC_CLONES static void weight_grad4(float *dw, const float *dU, int64_t OC, int64_t C) {
   int64_t ld = OC * C;
   for (int64_t d0 = 0; d0 < ld; d0 += KB) {
     int64_t nd = ld - d0 < KB ? ld - d0 : KB;
-    float blk[36][KB];
-    for (int xi = 0; xi < 36; xi++) memcpy(blk[xi], dU + xi * ld + d0, sizeof(float) * (size_t)nd);
-    for (int64_t i = 0; i < nd; i++) {
-      double x[6][6], t[6][3], col[6], r[3];
-      for (int xi = 0; xi < 36; xi++) x[xi / 6][xi % 6] = blk[xi][i];
-      for (int k = 0; k < 6; k++) gt6(t[k], x[k]); /* t[k] = (x G)[k] */
-      float *d = dw + (d0 + i) * 9;
-      for (int e = 0; e < 3; e++) {
-        for (int k = 0; k < 6; k++) col[k] = t[k][e];
-        gt6(r, col);
-        for (int a = 0; a < 3; a++) d[a * 3 + e] += (float)r[a];
-      }
+    double x[6][6][KB] = {{{0}}}, t[6][3][KB], col[6][KB], r[3][KB];
+    for (int xi = 0; xi < 36; xi++)
+      for (int64_t i = 0; i < nd; i++) x[xi / 6][xi % 6][i] = dU[xi * ld + d0 + i];
+    for (int k = 0; k < 6; k++) gt6(t[k], x[k]); /* t[k] = (x G)[k] */
+    for (int e = 0; e < 3; e++) {
+      for (int k = 0; k < 6; k++) memcpy(col[k], t[k][e], sizeof col[k]);
+      gt6(r, col);
+      for (int64_t i = 0; i < nd; i++)
+        for (int a = 0; a < 3; a++) dw[(d0 + i) * 9 + a * 3 + e] += (float)r[a][i];
     }
   }
 }
