@@ -9,6 +9,7 @@
 
 #include <mpi.h>
 
+#include "core/strided.h" /* DLT_VEC_CLONES */
 #include "dist/mpi_module.h"
 
 struct dlt_comm_shared {
@@ -183,29 +184,31 @@ static void slice(const dlt_comm_shared *s, int64_t n, size_t es, int64_t *lo, i
 
 /* sum[i] = (part[0][i] + part[1][i] + ...) * scale (rank order) for i in [lo, hi),
  * through a block on the stack, written back to every rank's part: one rank computes
- * each element, so all ranks get the same bits */
+ * each element, so all ranks get the same bits. Vector clones: baseline x86-64 sums
+ * four floats at a time, and this sum is most of DDP's cost on one machine. */
 #define SUM_SLICE(T) \
-  do { \
+  DLT_VEC_CLONES static void sum_slice_##T(char *const *part, int size, int64_t off, int64_t lo, int64_t hi, \
+                                           double scale) { \
     T acc[BLOCK], sc = (T)scale; \
     for (int64_t b = lo; b < hi; b += BLOCK) { \
       int64_t m = hi - b < BLOCK ? hi - b : BLOCK; \
-      const T *p0 = (const T *)s->part[0] + off + b; \
+      const T *p0 = (const T *)part[0] + off + b; \
       for (int64_t i = 0; i < m; i++) acc[i] = p0[i]; \
-      for (int r = 1; r < s->size; r++) { \
-        const T *pr = (const T *)s->part[r] + off + b; \
+      for (int r = 1; r < size; r++) { \
+        const T *pr = (const T *)part[r] + off + b; \
         for (int64_t i = 0; i < m; i++) acc[i] += pr[i]; \
       } \
       for (int64_t i = 0; i < m; i++) acc[i] *= sc; \
-      for (int r = 0; r < s->size; r++) \
-        memcpy((T *)s->part[r] + off + b, acc, (size_t)m * sizeof(T)); \
+      for (int r = 0; r < size; r++) \
+        memcpy((T *)part[r] + off + b, acc, (size_t)m * sizeof(T)); \
     } \
-  } while (0)
+  }
+SUM_SLICE(float)
+SUM_SLICE(double)
 
 void dlt_mpi_shared_sum_slice(dlt_comm_shared *s, int64_t off, int64_t n, dlt_dtype dtype, double scale) {
   int64_t lo, hi;
   slice(s, n, dlt_dtype_size(dtype), &lo, &hi);
-  if (dtype == DLT_FLOAT32)
-    SUM_SLICE(float);
-  else
-    SUM_SLICE(double);
+  if (dtype == DLT_FLOAT32) sum_slice_float(s->part, s->size, off, lo, hi, scale);
+  else sum_slice_double(s->part, s->size, off, lo, hi, scale);
 }
