@@ -370,7 +370,8 @@ DLT_VEC_CLONES static void output_tiles4(float *y, const float *M, int64_t ldx, 
 
 /* Z[xi*ldx + o*ldc + t] = (A D A^T)[xi] for the 4x4 block D of plane o of dy (OC,H,W) at
  * tile t (zeros past the edges: P holds the OC planes padded to whole tiles, all written
- * before any is read, as in input_tiles4) */
+ * before any is read, as in input_tiles4; pad_plane puts a plane at column 1, so column 0
+ * of P's rows goes unread) */
 DLT_VEC_CLONES static void grad_tiles4(float *Z, int64_t ldx, int64_t ldc, const float *dy, int64_t OC,
                                        const tiling *q, float *P) {
   int64_t H = q->H, W = q->W, PW = 4 * q->TW + 1, rows = 4 * q->TH;

@@ -191,6 +191,9 @@ local function canonical_calls()
     { "dlt.nn.functional.layer_norm", X, { 3 } }, { "dlt.nn.functional.softmax", X, 2 },
     { "dlt.nn.functional.batch_norm", X, dlt.zeros(3), dlt.ones(3) }, { "dlt.nn.functional.group_norm", X, 1 },
     { "dlt.nn.functional.conv2d", img, dlt.randn(4, 3, 3, 3), dlt.randn(4), { padding = 1 } },
+    -- 16 -> 32 channels on a 5x7 plane: Winograd F(4x4,3x3), its tiles overhanging both edges
+    { "dlt.nn.functional.conv2d", dlt.randn(2, 16, 5, 7), dlt.randn(32, 16, 3, 3), dlt.randn(32), { padding = 1 } },
+    { "dlt.nn.functional.conv_transpose2d", dlt.randn(2, 16, 5, 7), dlt.randn(16, 32, 3, 3), nil, { padding = 1 } },
     { "dlt.nn.functional.conv1d", dlt.randn(2, 3, 7), dlt.randn(2, 3, 2), nil, { stride = 2 } },
     { "dlt.nn.functional.conv_transpose2d", img, dlt.randn(3, 2, 2, 2), nil, { stride = 2 } },
     { "dlt.nn.functional.max_pool2d", img, 2 }, { "dlt.nn.functional.avg_pool2d", img, 3, { stride = 2, padding = 1 } },
