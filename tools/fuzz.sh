@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # fuzz.sh: the long reliability round. Builds the ASan+UBSan tree (build-asan), runs the
-# Lua API fuzzer (tests/fuzz/fuzz_api.lua) for several seeds there, then, when clang is
-# installed, builds the libFuzzer targets of the file readers (build-fuzz) and runs each
-# from its committed seed corpus. Any sanitizer report, crash or hang fails the round.
+# Lua API fuzzer (tests/fuzz/fuzz_api.lua) for several seeds there and in the release
+# tree (build), then, when clang is installed, builds the libFuzzer targets of the file
+# readers (build-fuzz) and runs each from its committed seed corpus. Any sanitizer
+# report, crash or hang fails the round.
 #
 #   tools/fuzz.sh                          # seeds 1-20 x 50000 calls, 120 s per file reader
 #   tools/fuzz.sh --seeds 8 --calls 500 --time 10   # a quick round
 #   tools/fuzz.sh --seed-base 100          # other seeds (seed-base+1 .. seed-base+seeds)
 #   tools/fuzz.sh --no-libfuzzer           # the Lua fuzzer only
+#   tools/fuzz.sh --no-release             # without the release build's round
+# Each seed also runs in the release build (build/, what users run) under ulimit -v 4 GB:
+# there huge allocations are attempted for real (ASan's cap refuses them before
+# dlt_malloc sees them), and -O2 code takes paths the Debug build does not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -17,6 +22,7 @@ seed_base=0
 calls=50000
 fuzz_time=120
 libfuzzer=1
+release=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --seeds) seeds=$2; shift 2 ;;
@@ -24,7 +30,8 @@ while [ $# -gt 0 ]; do
     --calls) calls=$2; shift 2 ;;
     --time) fuzz_time=$2; shift 2 ;;
     --no-libfuzzer) libfuzzer=0; shift ;;
-    *) echo "usage: tools/fuzz.sh [--seeds N] [--seed-base B] [--calls N] [--time S] [--no-libfuzzer]" >&2; exit 2 ;;
+    --no-release) release=0; shift ;;
+    *) echo "usage: tools/fuzz.sh [--seeds N] [--seed-base B] [--calls N] [--time S] [--no-libfuzzer] [--no-release]" >&2; exit 2 ;;
   esac
 done
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -65,6 +72,31 @@ for ((i = 1; i <= seeds; i++)); do
     echo "fuzz: reproduce with: cd \$(mktemp -d) && $root/build-asan/dltlua $root/tests/fuzz/fuzz_api.lua $s $calls"
   fi
 done
+
+if [ "$release" -eq 1 ]; then
+  echo "fuzz: building the release tree (build) and running the same seeds there, ulimit -v 4 GB"
+  cmake -S . -B build >/dev/null
+  cmake --build build -j"$jobs" --target dltlua >/dev/null
+  for ((i = 1; i <= seeds; i++)); do
+    s=$((seed_base + i))
+    dir="$work/rel$s"
+    mkdir -p "$dir/figures"
+    log="$dir/log.txt"
+    if (cd "$dir" && ulimit -v 4000000 && DLT_FIGDIR="$dir/figures" DLT_FUZZ_TRACE="$dir/trace.txt" \
+        timeout 1800 "$root/build/dltlua" "$root/tests/fuzz/fuzz_api.lua" "$s" "$calls" 2 >/dev/null 2>"$log"); then
+      tail -n 1 "$log" | sed 's/^/release: /'
+    else
+      failed=1
+      echo "fuzz: FAILED seed $s in the release build; the last call was:"
+      grep -v '^  ->' "$dir/trace.txt" | tail -n 1
+      tail -n 30 "$log"
+      mkdir -p "$root/build/fuzz-failures"
+      cp "$log" "$root/build/fuzz-failures/api_seed$s.log"
+      cp "$dir/trace.txt" "$root/build/fuzz-failures/api_seed$s.trace"
+      echo "fuzz: reproduce with: cd \$(mktemp -d) && (ulimit -v 4000000; $root/build/dltlua $root/tests/fuzz/fuzz_api.lua $s $calls)"
+    fi
+  done
+fi
 
 if [ "$libfuzzer" -eq 1 ] && ! command -v clang >/dev/null && [ "$(id -u)" -eq 0 ]; then
   echo "fuzz: installing clang and its fuzzer runtime for the libFuzzer targets"

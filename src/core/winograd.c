@@ -32,9 +32,12 @@ enum { NX = 16,          /* points of F(2x2)'s 4x4 transform */
        BLOCK_TILES = 64, /* tiles per block: the block's transformed tiles stay in L2 */
        VL = 8 /* tiles side by side in the vector loops */ };
 
+/* (the plane's F(2x2) tiles are bounded so that a GEMM's dimensions, (m+2)^2 times a
+ * block's tiles, fit OpenBLAS's int: 2^25 of them is a plane of 8192 x 16384) */
 bool dlt_winograd_applies(bool f32, const dlt_conv_geom *g) {
   return f32 && g->KH == 3 && g->KW == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->ph == 1 &&
-         g->pw == 1 && g->OH == g->H && g->OW == g->W && g->G == 1 && g->C >= 4 && g->OC >= 4;
+         g->pw == 1 && g->OH == g->H && g->OW == g->W && g->G == 1 && g->C >= 4 && g->OC >= 4 &&
+         ((g->H + 1) / 2) * ((g->W + 1) / 2) <= (1 << 25);
 }
 
 /* A plane's tiles: TH x TW of them, m x m output each (the last row or column of tiles
