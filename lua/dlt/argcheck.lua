@@ -13,6 +13,13 @@ function M.fail(fmt, ...)
 end
 local fail = M.fail
 
+-- the set {[k] = true} of the names in list: an `allowed` for opts
+function M.set(list)
+  local s = {}
+  for _, k in ipairs(list) do s[k] = true end
+  return s
+end
+
 -- opts must be nil or a table whose keys are all in allowed; returns a table
 function M.opts(fn, opts, allowed)
   if opts == nil then return {} end

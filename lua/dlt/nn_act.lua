@@ -7,8 +7,8 @@ local nn = dlt.nn
 local F = nn.functional
 local Module = nn.Module
 -- errors are raised at the user's line, past dlt's own frames
-local raise = require("dlt.argcheck").raise
-local input = require("dlt.argcheck").input
+local argcheck = require "dlt.argcheck"
+local raise, input, set = argcheck.raise, argcheck.input, argcheck.set
 
 -- Python's repr of a number: an integer as is, a float in its shortest form ("1.0")
 local pynum = require("dlt.fmt").py
@@ -204,7 +204,7 @@ function nn.PReLU:extra_repr() return "num_parameters=" .. self.num_parameters e
 
 -- ---- Embedding ----
 
-local EMB_OPTS = { "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse" }
+local EMB_OPTS = set { "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse" }
 
 -- a 1-based padding_idx (negative from the end) as a row number, nil for none
 local function padding_row(fn, p, rows)
@@ -216,14 +216,9 @@ local function padding_row(fn, p, rows)
   return p > 0 and p or rows + 1 + p
 end
 
+-- argcheck.opts, then the options PyTorch has and dlt refuses
 local function check_options(fn, opts, allowed)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then raise(fn .. ": expected an options table, got " .. type(opts)) end
-  local ok = {}
-  for _, k in ipairs(allowed) do ok[k] = true end
-  for k in pairs(opts) do
-    if not ok[k] then raise(string.format("%s: unknown option '%s'", fn, tostring(k))) end
-  end
+  opts = argcheck.opts(fn, opts, allowed)
   if opts.scale_grad_by_freq then
     raise(fn .. ": scale_grad_by_freq=true is not supported (leave it false)")
   end
@@ -278,7 +273,7 @@ end
 
 nn.Embedding = Module:extend("Embedding")
 
-local EMB_MODULE_OPTS = { "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse", "_weight", "dtype" }
+local EMB_MODULE_OPTS = set { "padding_idx", "max_norm", "norm_type", "scale_grad_by_freq", "sparse", "_weight", "dtype" }
 
 -- Embedding(num_embeddings, embedding_dim[, {padding_idx, max_norm, norm_type, _weight, dtype}]):
 -- weight drawn from N(0, 1) with the padding row zeroed

@@ -7,21 +7,10 @@ local nn = dlt.nn
 local F = nn.functional
 local Module = nn.Module
 -- every error here is raised at the user's line, past dlt's own frames
-local raise = require("dlt.argcheck").raise
-local input = require("dlt.argcheck").input
+local argcheck = require "dlt.argcheck"
+local raise, input, check_options, set = argcheck.raise, argcheck.input, argcheck.opts, argcheck.set
 
 -- ---- option helpers ----
-
-local function check_options(fn, opts, allowed)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then raise(fn .. ": expected an options table, got " .. type(opts)) end
-  for k in pairs(opts) do
-    if type(k) ~= "string" or not allowed[k] then
-      raise(string.format("%s: unknown option '%s'", fn, tostring(k)))
-    end
-  end
-  return opts
-end
 
 -- re-raises an error of the functional form f (pattern) caught by a layer as the layer's
 -- (name), at the user's line
@@ -29,11 +18,6 @@ local function reraise(e, f, name)
   raise((tostring(e):gsub("^[^:]+:%d+: ", ""):gsub("^" .. f .. ":", name .. ":")))
 end
 
-local function set(list)
-  local s = {}
-  for _, k in ipairs(list) do s[k] = true end
-  return s
-end
 
 -- a size given as a number or a list of D numbers, as a list of D integers
 local function tuple(fn, what, v, D)
