@@ -163,6 +163,7 @@ T.test("shape errors name the layer, the expected and the given shape", function
   T.raises(function() F.conv2d(dlt.randn(1, 2, 5, 5), dlt.randn(3, 2, 3, 3), dlt.randn(4)) end, "conv2d: bias has shape {4}, expected {3}")
   T.raises(function() F.conv2d(dlt.randn(1, 2, 5, 5), dlt.randn(3, 2, 3, 3), nil, { strides = 2 }) end, "conv2d: unknown option 'strides'")
   T.raises(function() nn.Conv2d(3, 4, 3, { bais = false }) end, "Conv2d: unknown option 'bais'")
+  T.raises(function() nn.Conv2d(3, 4, 3, dlt.ones(2)) end, "Conv2d: expected an options table, got tensor")
   T.raises(function() nn.Unflatten(2, { 3, 5 })(dlt.randn(2, 12)) end, "Unflatten: cannot split dim 2 of size 12 into (3, 5)")
   T.raises(function() F.conv_transpose2d(dlt.randn(1, 2, 3, 3), dlt.randn(2, 1, 3, 3), nil, { stride = 2, output_padding = 2 }) end,
     "conv_transpose2d: output_padding must be smaller than either stride or dilation")
