@@ -32,7 +32,7 @@ enum { NX = 16,          /* points of F(2x2)'s 4x4 transform */
        BLOCK_TILES = 64, /* tiles per block: the block's transformed tiles stay in L2 */
        VL = 8 /* tiles side by side in the vector loops */ };
 
-/* (the plane's F(2x2) tiles are bounded so that a GEMM's dimensions, (m+2)^2 times a
+/* (a plane's F(2x2) tiles are bounded so that a GEMM's dimensions, (m+2)^2 times a
  * block's tiles, fit OpenBLAS's int: 2^25 of them is a plane of 8192 x 16384) */
 bool dlt_winograd_applies(bool f32, const dlt_conv_geom *g) {
   return f32 && g->KH == 3 && g->KW == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 && g->ph == 1 &&
@@ -41,8 +41,9 @@ bool dlt_winograd_applies(bool f32, const dlt_conv_geom *g) {
 }
 
 /* A plane's tiles: TH x TW of them, m x m output each (the last row or column of tiles
- * partly outside the plane when m does not divide H or W); nb samples' tiles make a block of T, stored
- * ld = T + VL apart (the vector loops below write up to VL - 1 tiles past a row of them). */
+ * partly outside the plane when m does not divide H or W); nb samples' tiles make a
+ * block of T, stored ld = T + VL apart (the vector loops below write up to VL - 1 tiles
+ * past a row of them). */
 typedef struct {
   int m, nx; /* output tile m x m: F(2x2,3x3) or F(4x4,3x3); nx = (m+2)^2 transform points */
   int64_t H, W, TH, TW, T1, nb, T, ld;
