@@ -443,15 +443,18 @@ __attribute__((always_inline)) static inline void gt6(double (*o)[KB], double (*
 /* U[xi][d] = (G g G^T)[xi] for the kernels g of w (OC,C,3,3); d = o*C + c, or with flip
  * (as weight_tiles) c*OC + o */
 DLT_VEC_CLONES static void weight_tiles4(float *U, const float *w, int64_t OC, int64_t C, bool flip) {
-  int64_t ld = OC * C;
+  /* d = r*n + s: with flip r is c and s is o (w's kernel o*C + c), else r is o and s is c */
+  int64_t ld = OC * C, n = flip ? OC : C, r = 0, s = 0;
   for (int64_t d0 = 0; d0 < ld; d0 += KB) {
     int64_t nd = ld - d0 < KB ? ld - d0 : KB;
-    double g[9][KB] = {{0}}, t[3][6][KB], u[6][KB];
+    double g[9][KB], t[3][6][KB], u[6][KB];
     float blk[36][KB];
+    for (int64_t i = nd; i < KB; i++) /* a last block's unused lanes */
+      for (int e = 0; e < 9; e++) g[e][i] = 0;
     for (int64_t i = 0; i < nd; i++) {
-      int64_t d = d0 + i, o = flip ? d % OC : d / C, c = flip ? d / OC : d % C;
-      const float *k = w + (o * C + c) * 9;
+      const float *k = w + (flip ? s * C + r : r * C + s) * 9;
       for (int e = 0; e < 9; e++) g[e][i] = flip ? k[8 - e] : k[e];
+      if (++s == n) s = 0, r++;
     }
     for (int e = 0; e < 3; e++) g3(t[e], g[e], g[3 + e], g[6 + e]); /* t[e][a] = (G g)[a][e] */
     for (int a = 0; a < 6; a++) {
@@ -459,7 +462,10 @@ DLT_VEC_CLONES static void weight_tiles4(float *U, const float *w, int64_t OC, i
       for (int l = 0; l < 6; l++)
         for (int i = 0; i < KB; i++) blk[6 * a + l][i] = (float)u[l][i];
     }
-    for (int xi = 0; xi < 36; xi++) memcpy(U + xi * ld + d0, blk[xi], sizeof(float) * (size_t)nd);
+    if (nd == KB) /* a fixed size: two vector stores each, not a string copy's start-up */
+      for (int xi = 0; xi < 36; xi++) memcpy(U + xi * ld + d0, blk[xi], sizeof blk[xi]);
+    else
+      for (int xi = 0; xi < 36; xi++) memcpy(U + xi * ld + d0, blk[xi], sizeof(float) * (size_t)nd);
   }
 }
 
