@@ -137,21 +137,27 @@ static int run(conv_job *job, size_t extra_bytes, void **extra) {
   return 0;
 }
 
+/* Winograd's result stands unless it returned 1 (an output that is not finite): then
+ * the direct path below computes it again, as PyTorch, whose inf stays an inf of the
+ * pixels it touches where Winograd's transforms would spread NaN over a tile */
 int dlt_conv_fwd(bool f32, void *y, const void *x, const void *w, const void *b, const dlt_conv_geom *g) {
-  if (dlt_winograd_applies(f32, g)) return dlt_winograd_fwd(y, x, w, b, g);
+  int rc = dlt_winograd_applies(f32, g) ? dlt_winograd_fwd(y, x, w, b, g) : 1;
+  if (rc <= 0) return rc;
   conv_job j = {.kind = JOB_FWD, .f32 = f32, .out = y, .in = x, .w = w, .b = b, .g = g};
   return run(&j, 0, NULL);
 }
 
 int dlt_conv_bwd_data(bool f32, void *dx, const void *dy, const void *w, const void *b, const dlt_conv_geom *g) {
-  if (dlt_winograd_applies(f32, g)) return dlt_winograd_bwd_data(dx, dy, w, b, g);
+  int rc = dlt_winograd_applies(f32, g) ? dlt_winograd_bwd_data(dx, dy, w, b, g) : 1;
+  if (rc <= 0) return rc;
   conv_job j = {.kind = JOB_BWD_DATA, .f32 = f32, .out = dx, .in = dy, .w = w, .b = b, .g = g};
   return run(&j, 0, NULL);
 }
 
 int dlt_conv_bwd_weight(bool f32, void *dw, void *db, const void *dy, const void *x, const dlt_conv_geom *g) {
-  if (dw && dlt_winograd_applies(f32, g)) { /* then the bias gradient alone below */
-    if (dlt_winograd_bwd_weight(dw, dy, x, g)) return -1;
+  int rc = dw && dlt_winograd_applies(f32, g) ? dlt_winograd_bwd_weight(dw, dy, x, g) : 1;
+  if (rc < 0) return -1;
+  if (rc == 0) { /* then the bias gradient alone below */
     if (!db) return 0;
     dw = NULL;
   }

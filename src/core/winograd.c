@@ -79,6 +79,10 @@ __attribute__((always_inline)) static inline v8 ld8(const float *p) {
   return v;
 }
 __attribute__((always_inline)) static inline void st8(float *p, v8 v) { memcpy(p, &v, sizeof v); }
+/* NaN if a lane is NaN, else the lanes' sum (0 for the transforms' flags) */
+__attribute__((always_inline)) static inline float lane_or(v8 v) {
+  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+}
 
 /* V[xi*ldx + c*ldc + t] = (B^T d B)[xi] for tile t of plane c of x (C,H,W), d its 4x4 patch
  * at rows 2i-1.. and columns 2j-1.. (zeros outside). The padded plane is split by row
@@ -134,11 +138,13 @@ DLT_VEC_CLONES static void input_tiles(float *V, int64_t ldx, int64_t ldc, const
 }
 
 /* y (CO,H,W) = A^T m A + b[o] for each tile t, m[xi] = M[xi*ldx + o*ldc + t]: the four
- * outputs of VL tiles at a time (s: four arrays of T1 and slack), then put in place */
-DLT_VEC_CLONES static void output_tiles(float *y, const float *M, int64_t ldx, int64_t ldc, const float *b,
-                                        int64_t CO, const tiling *q, float *s) {
+ * outputs of VL tiles at a time (s: four arrays of T1 and slack), then put in place.
+ * Returns 0, or NaN when an output is not finite (see dlt_winograd_fwd). */
+DLT_VEC_CLONES static float output_tiles(float *y, const float *M, int64_t ldx, int64_t ldc, const float *b,
+                                         int64_t CO, const tiling *q, float *s) {
   int64_t H = q->H, W = q->W, TW = q->TW, T1 = q->T1, S = T1 + VL, jn = W / 2; /* jn tiles whole across */
   float *y00 = s, *y01 = s + S, *y10 = s + 2 * S, *y11 = s + 3 * S;
+  v8 bad = {0}; /* 0 while every output is finite: inf*0 and NaN*0 are NaN */
   for (int64_t o = 0; o < CO; o++) {
     v8 bo = {0};
     bo += b ? b[o] : 0;
@@ -151,10 +157,12 @@ DLT_VEC_CLONES static void output_tiles(float *y, const float *M, int64_t ldx, i
         a[l] = m0 + m1 + m2;
         e[l] = m1 - m2 - m3;
       }
-      st8(y00 + t, a[0] + a[1] + a[2] + bo); /* A over columns */
-      st8(y01 + t, a[1] - a[2] - a[3] + bo);
-      st8(y10 + t, e[0] + e[1] + e[2] + bo);
-      st8(y11 + t, e[1] - e[2] - e[3] + bo);
+      v8 r[4] = {a[0] + a[1] + a[2] + bo, a[1] - a[2] - a[3] + bo, e[0] + e[1] + e[2] + bo, e[1] - e[2] - e[3] + bo};
+      st8(y00 + t, r[0]); /* A over columns */
+      st8(y01 + t, r[1]);
+      st8(y10 + t, r[2]);
+      st8(y11 + t, r[3]);
+      bad += (r[0] + r[1] + r[2] + r[3]) * 0;
     }
     float *yo = y + o * H * W;
     for (int64_t i = 0; i < q->TH; i++) {
@@ -167,6 +175,7 @@ DLT_VEC_CLONES static void output_tiles(float *y, const float *M, int64_t ldx, i
       if (jn < TW) r1[2 * jn] = c[jn];
     }
   }
+  return lane_or(bad);
 }
 
 /* Z[xi*ldx + o*ldc + t] = (A D A^T)[xi] for the 2x2 block D of plane o of dy (OC,H,W) at
@@ -339,9 +348,10 @@ DLT_VEC_CLONES static void input_tiles4(float *V, int64_t ldx, int64_t ldc, cons
 /* y (CO,H,W) = A^T m A + b[o] for each tile t, m[xi] = M[xi*ldx + o*ldc + t]: VL tiles at
  * a time into P (planes of 4*TH rows of 4*TW and four spare rows, for lanes past T1),
  * then, once all are written, their insides to y */
-DLT_VEC_CLONES static void output_tiles4(float *y, const float *M, int64_t ldx, int64_t ldc, const float *b,
-                                         int64_t CO, const tiling *q, float *P) {
+DLT_VEC_CLONES static float output_tiles4(float *y, const float *M, int64_t ldx, int64_t ldc, const float *b,
+                                          int64_t CO, const tiling *q, float *P) {
   int64_t H = q->H, W = q->W, PW = 4 * q->TW, PS = (4 * q->TH + 4) * PW;
+  v8 bad = {0}; /* as output_tiles' */
   for (int64_t o = 0; o < CO; o++) {
     const float *m = M + o * ldc;
     float *po = P + o * PS;
@@ -360,6 +370,7 @@ DLT_VEC_CLONES static void output_tiles4(float *y, const float *M, int64_t ldx, 
         v8 row[6] = {a[0][r], a[1][r], a[2][r], a[3][r], a[4][r], a[5][r]}, e[4], h[4];
         at6(e, row);
         for (int s = 0; s < 4; s++) e[s] += bo;
+        bad += (e[0] + e[1] + e[2] + e[3]) * 0;
         turn4(h, e);
         for (int k = 0; k < 4; k++) {
           memcpy(po + off[k] + r * PW, &h[k], 16);
@@ -370,6 +381,7 @@ DLT_VEC_CLONES static void output_tiles4(float *y, const float *M, int64_t ldx, 
   }
   for (int64_t o = 0; o < CO; o++)
     for (int64_t r = 0; r < H; r++) copy_row(y + (o * H + r) * W, P + o * PS + r * PW, W);
+  return lane_or(bad);
 }
 
 /* Z[xi*ldx + o*ldc + t] = (A D A^T)[xi] for the 4x4 block D of plane o of dy (OC,H,W) at
@@ -544,6 +556,7 @@ typedef struct {
   int64_t CI, CO, n0, n1; /* channels in and out; for the weight gradient CO is dy's */
   tiling q;
   float *V, *M, *planes; /* transformed inputs (16,CI,T), products or dy tiles (16,CO,T), the transforms' planes */
+  float bad;             /* a convolution's: NaN when an output was not finite, else 0 */
 } wjob;
 
 static void run_block(wjob *j, int64_t n0, int64_t nn) {
@@ -572,8 +585,8 @@ static void run_block(wjob *j, int64_t n0, int64_t nn) {
                 (int)j->CI, j->V + xi * ld, (int)lc, 0, j->M + xi * ld, (int)lc);
   for (int64_t s = 0; s < nn; s++) {
     float *y = j->out + (n0 + s) * j->CO * HW;
-    if (q->m == 4) output_tiles4(y, j->M + s * q->T1, ld, lc, j->b, j->CO, q, j->planes);
-    else output_tiles(y, j->M + s * q->T1, ld, lc, j->b, j->CO, q, j->planes);
+    if (q->m == 4) j->bad += output_tiles4(y, j->M + s * q->T1, ld, lc, j->b, j->CO, q, j->planes);
+    else j->bad += output_tiles(y, j->M + s * q->T1, ld, lc, j->b, j->CO, q, j->planes);
   }
 }
 
@@ -617,6 +630,7 @@ static int run(wjob *job, int64_t N, float **helper_dU) {
   hi.n0 = job->n1 = N / 2;
   if (job->grad) hi.out = *helper_dU;
   dlt_worker_run2(run_job, &hi, job);
+  job->bad += hi.bad;
   return 0;
 }
 
@@ -635,7 +649,8 @@ static int conv(float *y, const float *x, const float *w, const float *b, int64_
   if (q.m == 4) weight_tiles4(U, w, flip ? CI : CO, flip ? CO : CI, flip);
   else weight_tiles(U, w, flip ? CI : CO, flip ? CO : CI, flip);
   wjob j = {.out = y, .in = x, .U = U, .b = b, .CI = CI, .CO = CO, .q = q};
-  return run(&j, N, NULL);
+  if (run(&j, N, NULL)) return -1;
+  return j.bad == 0 ? 0 : 1;
 }
 
 int dlt_winograd_fwd(float *y, const float *x, const float *w, const float *b, const dlt_conv_geom *g) {
@@ -653,6 +668,9 @@ int dlt_winograd_bwd_weight(float *dw, const float *dy, const float *x, const dl
   wjob j = {.grad = true, .out = dU, .in = x, .dy = dy, .CI = g->C, .CO = g->OC, .q = q};
   if (run(&j, g->N, &helper)) return -1;
   for (int64_t i = 0; helper && i < q.nx * g->OC * g->C; i++) dU[i] += helper[i];
+  float bad = 0;
+  for (int64_t i = 0; i < q.nx * g->OC * g->C; i++) bad += dU[i] * 0;
+  if (bad != 0) return 1; /* dw untouched */
   if (q.m == 4) weight_grad4(dw, dU, g->OC, g->C);
   else weight_grad(dw, dU, g->OC, g->C);
   return 0;

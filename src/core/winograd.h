@@ -15,7 +15,11 @@
  * planes of at most 2^25 2x2 tiles */
 bool dlt_winograd_applies(bool f32, const dlt_conv_geom *g);
 /* as dlt_conv_fwd, dlt_conv_bwd_data and dlt_conv_bwd_weight (without the bias gradient)
- * for float32 where dlt_winograd_applies; 0, or -1 with the error set */
+ * for float32 where dlt_winograd_applies; 0, -1 with the error set, or 1 when a result
+ * is not finite (an inf or NaN among the inputs, or an overflow in the transforms): its
+ * transforms mix a tile's values, so an inf would be NaN over a whole tile where the
+ * direct sum keeps it to the outputs it touches. Then the caller computes the result
+ * again on the direct path; the weight gradient leaves dw untouched. */
 int dlt_winograd_fwd(float *y, const float *x, const float *w, const float *b, const dlt_conv_geom *g);
 int dlt_winograd_bwd_data(float *dx, const float *dy, const float *w, const float *b, const dlt_conv_geom *g);
 int dlt_winograd_bwd_weight(float *dw, const float *dy, const float *x, const dlt_conv_geom *g);

@@ -231,6 +231,45 @@ T.test("float32 3x3 convolutions with padding 1 (Winograd F(2x2,3x3) and F(4x4,3
   end
 end)
 
+T.test("an inf or NaN reaches the outputs it touches, as in the direct sum: Winograd's tiles do not spread it", function()
+  -- float32 (Winograd F(2x2) for 8 -> 8 channels, F(4x4) for 32 -> 64) against float64
+  -- (direct): the same places are inf, -inf and NaN, forward and backward
+  local threads = dlt.num_threads()
+  local function pattern(t)
+    t = t:double()
+    return { t:ne(t), t:eq(math.huge), t:eq(-math.huge) }
+  end
+  for _, s in ipairs({ { 2, 8, 8, 9, 10 }, { 2, 32, 64, 14, 14 } }) do
+    local N, C, OC, H, W = table.unpack(s)
+    dlt.manual_seed(21)
+    local x, w = dlt.randn(N, C, H, W):double(), dlt.randn(OC, C, 3, 3):double()
+    local g = dlt.randn(N, OC, H, W):double()
+    x[{ 1, 2, 5, 6 }] = math.huge
+    x[{ 2, 1, 1, 1 }] = 0 / 0
+    g[{ 2, 3, 7, 2 }] = -math.huge
+    local function run(dtype)
+      local xx, ww = x:to(dtype):clone():requires_grad_(), w:to(dtype):clone():requires_grad_()
+      local y = F.conv2d(xx, ww, nil, { padding = 1 })
+      y:backward(g:to(dtype))
+      return { y, xx.grad, ww.grad }
+    end
+    local want = run("float64")
+    for n = 1, 2 do
+      dlt.num_threads(n)
+      local got = run("float32")
+      for k = 1, 3 do
+        local a, b = pattern(got[k]), pattern(want[k])
+        for m = 1, 3 do
+          T.eq(a[m]:eq(b[m]):all():item(), true, string.format("%s, %d thread(s), result %d, %s", table.concat(s, "x"), n, k,
+            ({ "NaN", "inf", "-inf" })[m]))
+        end
+        T.eq(a[1]:any():item() or a[2]:any():item() or a[3]:any():item(), true, "some are not finite")
+      end
+    end
+    dlt.num_threads(threads)
+  end
+end)
+
 T.test("a 1x1 convolution works as the first convolution of a process (its patch buffer still empty)", function()
   local code = "local dlt = require 'dlt'; "
     .. "print(dlt.nn.functional.conv2d(dlt.randn(2, 3, 4, 4), dlt.randn(5, 3, 1, 1)).shape)"
