@@ -1,9 +1,10 @@
 /* copy.c: writes into existing tensors (copy_ with broadcasting and dtype conversion,
- * fill_, axpy_) and the selecting ops where and masked_fill. */
+ * fill_, zero_, axpy_) and the selecting ops where and masked_fill. */
 #include <string.h>
 
 #include "core/ops.h"
 #include "core/strided.h"
+#include "core/worker.h"
 
 /* dst[i] = CV(src[i]) for each pair of dtypes: a cast, except into int64 from floats
  * (dlt_to_i64: NaN and out-of-range values defined) and into bool (nonzero) */
@@ -87,6 +88,18 @@ int dlt_fill_(dlt_tensor *dst, double v) {
   dlt_loop_init(&L, dst->ndim, dst->shape);
   dlt_loop_add(&L, dst);
   dlt_loop_run(&L, rows[dst->dtype], &v);
+  dlt_bump_version(dst);
+  return 0;
+}
+
+static void zero_range(void *p, int64_t lo, int64_t hi) { memset((char *)p + lo, 0, (size_t)(hi - lo)); }
+
+int dlt_zero_(dlt_tensor *dst) {
+  if (!dlt_is_contiguous(dst)) return dlt_fill_(dst, 0);
+  /* all-zero bytes are 0 in every dtype; 256 KB and more are split over the two threads
+   * (an optimizer's zero_grad of a large layer: a pass the other thread would wait out) */
+  int64_t n = dlt_numel(dst) * (int64_t)dlt_dtype_size(dst->dtype);
+  dlt_worker_split(zero_range, dlt_data(dst), n, 64, 256 * 1024, dlt_blas_num_threads() > 1);
   dlt_bump_version(dst);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include "core/ops.h"
 #include "core/random.h"
 #include "core/strided.h" /* DLT_VEC_CLONES */
+#include "core/worker.h"
 
 #define R float
 #define S(name) name##_f32

@@ -8,6 +8,7 @@
 #include "core/ops.h"
 #include "core/random.h"  /* dlt_rng8 */
 #include "core/strided.h" /* DLT_VEC_CLONES */
+#include "core/worker.h"
 
 #define R double
 #define S(name) name##_f64

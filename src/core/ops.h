@@ -82,6 +82,8 @@ int dlt_binary_scalar_(dlt_binop op, dlt_tensor *dst, double s);
 int dlt_unary_(dlt_unop op, dlt_tensor *dst);
 int dlt_copy_(dlt_tensor *dst, const dlt_tensor *src); /* broadcasts, converts dtype */
 int dlt_fill_(dlt_tensor *dst, double v);
+/* dlt_fill_(dst, 0), contiguous memory zeroed by memset over the two threads */
+int dlt_zero_(dlt_tensor *dst);
 /* dst += alpha * src (same shape); the workhorse of gradient accumulation */
 int dlt_axpy_(dlt_tensor *dst, double alpha, const dlt_tensor *src);
 

@@ -131,3 +131,25 @@ void dlt_worker_run2(void (*fn)(void *), void *a, void *b) {
   fn(b);
   dlt_worker_wait();
 }
+
+typedef struct {
+  void (*fn)(void *ctx, int64_t lo, int64_t hi);
+  void *ctx;
+  int64_t lo, hi;
+} range_job;
+
+static void run_range(void *p) {
+  range_job *r = p;
+  r->fn(r->ctx, r->lo, r->hi);
+}
+
+void dlt_worker_split(void (*fn)(void *ctx, int64_t lo, int64_t hi), void *ctx, int64_t n, int64_t align,
+                      int64_t grain, bool threads) {
+  int64_t m = (n / 2 + align / 2) / align * align;
+  if (!threads || n < grain || m <= 0 || m >= n) {
+    fn(ctx, 0, n);
+    return;
+  }
+  range_job a = {fn, ctx, m, n}, b = {fn, ctx, 0, m};
+  dlt_worker_run2(run_range, &a, &b);
+}

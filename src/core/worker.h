@@ -7,11 +7,18 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Runs fn(a) on the helper thread and fn(b) on the calling thread, and returns once both
  * are done. With no helper (one CPU, a failed pthread_create, a call from the helper
  * itself, the helper busy) the caller runs both, a then b. */
 void dlt_worker_run2(void (*fn)(void *), void *a, void *b);
+/* fn(ctx, lo, hi) over [0, n): with threads true and n at least grain, [0, m) on the
+ * caller and [m, n) on the helper, m a multiple of align near n/2; else fn(ctx, 0, n).
+ * For passes over memory that are too small for their own job struct at each call site
+ * (a layer's bias and ReLU, a gradient's zeroing). */
+void dlt_worker_split(void (*fn)(void *ctx, int64_t lo, int64_t hi), void *ctx, int64_t n, int64_t align,
+                      int64_t grain, bool threads);
 /* Starts fn(arg) on the helper and returns at once; false (nothing started) when there
  * is no helper free, as for run2. A true return must be followed by dlt_worker_wait. */
 bool dlt_worker_post(void (*fn)(void *), void *arg);

@@ -3,6 +3,7 @@
  * optimizer classes, schedulers, EarlyStopping and lr_find are written in Lua. */
 #include <string.h>
 
+#include "core/ops.h"
 #include "lua/common.h"
 #include "optim/optim.h"
 
@@ -339,8 +340,7 @@ static int k_zero_grad(lua_State *L) {
     dlt_release(g);
     return 0;
   }
-  memset(dlt_data(g), 0, (size_t)dlt_numel(g) * dlt_dtype_size(g->dtype));
-  dlt_bump_version(g);
+  dlt_zero_(g);
   return 0;
 }
 
@@ -356,8 +356,7 @@ static int k_zero_grad_all(lua_State *L) {
     lua_rawgeti(L, 1, i);
     dlt_tensor *p = box_tensor(L, -1, mt), *g = p ? p->grad : NULL;
     if (p && g && !none && dlt_is_contiguous(g) && !g->grad_fn) {
-      memset(dlt_data(g), 0, (size_t)dlt_numel(g) * dlt_dtype_size(g->dtype)); /* k_zero_grad's common case */
-      dlt_bump_version(g);
+      dlt_zero_(g); /* k_zero_grad's common case */
     } else if (!p || g) {
       lua_pushcfunction(L, k_zero_grad);
       lua_insert(L, -2);
