@@ -15,8 +15,8 @@
 void dlt_worker_run2(void (*fn)(void *), void *a, void *b);
 /* fn(ctx, lo, hi) over [0, n): with threads true and n at least grain, [0, m) on the
  * caller and [m, n) on the helper, m a multiple of align near n/2; else fn(ctx, 0, n).
- * For passes over memory that are too small for their own job struct at each call site
- * (a layer's bias and ReLU, a gradient's zeroing). */
+ * For the short passes around the larger jobs (a layer's bias and ReLU, a gradient's
+ * zeroing), which would otherwise each need a job struct and a run2 of their own. */
 void dlt_worker_split(void (*fn)(void *ctx, int64_t lo, int64_t hi), void *ctx, int64_t n, int64_t align,
                       int64_t grain, bool threads);
 /* Starts fn(arg) on the helper and returns at once; false (nothing started) when there
