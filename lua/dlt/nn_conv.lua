@@ -18,7 +18,6 @@ local function reraise(e, f, name)
   raise((tostring(e):gsub("^[^:]+:%d+: ", ""):gsub("^" .. f .. ":", name .. ":")))
 end
 
-
 -- a size given as a number or a list of D numbers, as a list of D integers
 local function tuple(fn, what, v, D)
   local out = {}

@@ -486,9 +486,9 @@ DLT_VEC_CLONES static void weight_grad4(float *dw, const float *dU, int64_t OC, 
   int64_t ld = OC * C;
   for (int64_t d0 = 0; d0 < ld; d0 += KB) {
     int64_t nd = ld - d0 < KB ? ld - d0 : KB;
-    double x[6][6][KB] = {{{0}}}, t[6][3][KB], col[6][KB], r[3][KB];
+    double x[6][6][KB], t[6][3][KB], col[6][KB], r[3][KB];
     for (int xi = 0; xi < 36; xi++)
-      for (int64_t i = 0; i < nd; i++) x[xi / 6][xi % 6][i] = dU[xi * ld + d0 + i];
+      for (int64_t i = 0; i < KB; i++) x[xi / 6][xi % 6][i] = i < nd ? dU[xi * ld + d0 + i] : 0;
     for (int k = 0; k < 6; k++) gt6(t[k], x[k]); /* t[k] = (x G)[k] */
     for (int e = 0; e < 3; e++) {
       for (int k = 0; k < 6; k++) memcpy(col[k], t[k][e], sizeof col[k]);
