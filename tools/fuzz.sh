@@ -53,49 +53,39 @@ work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
 failed=0
 
-for ((i = 1; i <= seeds; i++)); do
-  s=$((seed_base + i))
-  dir="$work/api$s"
-  mkdir -p "$dir/figures"
-  log="$dir/log.txt"
-  if (cd "$dir" && DLT_FIGDIR="$dir/figures" DLT_FUZZ_TRACE="$dir/trace.txt" \
-      timeout 1800 "$root/build-asan/dltlua" "$root/tests/fuzz/fuzz_api.lua" "$s" "$calls" 2 >/dev/null 2>"$log"); then
-    tail -n 1 "$log"
-  else
-    failed=1
-    echo "fuzz: FAILED seed $s; the last call was:"
-    grep -v '^  ->' "$dir/trace.txt" | tail -n 1
-    grep -m1 -A25 -E 'ERROR: |runtime error|SUMMARY' "$log" || tail -n 30 "$log"
-    mkdir -p "$root/build-asan/fuzz-failures"
-    cp "$log" "$root/build-asan/fuzz-failures/api_seed$s.log"
-    cp "$dir/trace.txt" "$root/build-asan/fuzz-failures/api_seed$s.trace"
-    echo "fuzz: reproduce with: cd \$(mktemp -d) && $root/build-asan/dltlua $root/tests/fuzz/fuzz_api.lua $s $calls"
-  fi
-done
+# run_seeds TREE VMEM: the API fuzzer for each seed in TREE/dltlua, under ulimit -v VMEM
+# (kB, or unlimited); a failure prints the last call and the report, and keeps the log
+# and trace in TREE/fuzz-failures/
+run_seeds() {
+  local tree=$1 vmem=$2 i s dir log
+  for ((i = 1; i <= seeds; i++)); do
+    s=$((seed_base + i))
+    dir="$work/$tree-$s"
+    mkdir -p "$dir/figures"
+    log="$dir/log.txt"
+    if (cd "$dir" && ulimit -v "$vmem" && DLT_FIGDIR="$dir/figures" DLT_FUZZ_TRACE="$dir/trace.txt" \
+        timeout 1800 "$root/$tree/dltlua" "$root/tests/fuzz/fuzz_api.lua" "$s" "$calls" 2 >/dev/null 2>"$log"); then
+      tail -n 1 "$log" | sed "s/^/$tree: /"
+    else
+      failed=1
+      echo "fuzz: FAILED seed $s in $tree; the last call was:"
+      grep -v '^  ->' "$dir/trace.txt" | tail -n 1
+      grep -m1 -A25 -E 'ERROR: |runtime error|SUMMARY' "$log" || tail -n 30 "$log"
+      mkdir -p "$root/$tree/fuzz-failures"
+      cp "$log" "$root/$tree/fuzz-failures/api_seed$s.log"
+      cp "$dir/trace.txt" "$root/$tree/fuzz-failures/api_seed$s.trace"
+      echo "fuzz: reproduce with: cd \$(mktemp -d) && (ulimit -v $vmem; $root/$tree/dltlua $root/tests/fuzz/fuzz_api.lua $s $calls)"
+    fi
+  done
+}
+
+run_seeds build-asan unlimited
 
 if [ "$release" -eq 1 ]; then
   echo "fuzz: building the release tree (build) and running the same seeds there, ulimit -v 4 GB"
   cmake -S . -B build >/dev/null
   cmake --build build -j"$jobs" --target dltlua >/dev/null
-  for ((i = 1; i <= seeds; i++)); do
-    s=$((seed_base + i))
-    dir="$work/rel$s"
-    mkdir -p "$dir/figures"
-    log="$dir/log.txt"
-    if (cd "$dir" && ulimit -v 4000000 && DLT_FIGDIR="$dir/figures" DLT_FUZZ_TRACE="$dir/trace.txt" \
-        timeout 1800 "$root/build/dltlua" "$root/tests/fuzz/fuzz_api.lua" "$s" "$calls" 2 >/dev/null 2>"$log"); then
-      tail -n 1 "$log" | sed 's/^/release: /'
-    else
-      failed=1
-      echo "fuzz: FAILED seed $s in the release build; the last call was:"
-      grep -v '^  ->' "$dir/trace.txt" | tail -n 1
-      tail -n 30 "$log"
-      mkdir -p "$root/build/fuzz-failures"
-      cp "$log" "$root/build/fuzz-failures/api_seed$s.log"
-      cp "$dir/trace.txt" "$root/build/fuzz-failures/api_seed$s.trace"
-      echo "fuzz: reproduce with: cd \$(mktemp -d) && (ulimit -v 4000000; $root/build/dltlua $root/tests/fuzz/fuzz_api.lua $s $calls)"
-    fi
-  done
+  run_seeds build 4000000
 fi
 
 if [ "$libfuzzer" -eq 1 ] && ! command -v clang >/dev/null && [ "$(id -u)" -eq 0 ]; then
