@@ -661,16 +661,29 @@ int dlt_winograd_bwd_data(float *dx, const float *dy, const float *w, const floa
   return conv(dx, dy, w, b, g->N, g->OC, g->C, g->H, g->W, true);
 }
 
+/* dU += the helper's dU (when there is one); returns 0, or NaN when a value of dU is not
+ * finite (as output_tiles' flag), in one vector pass: a float sum the compiler must not
+ * reorder would be one chain of scalar additions */
+DLT_VEC_CLONES static float du_sum(float *dU, const float *helper, int64_t n) {
+  v8 bad = {0};
+  int64_t i = 0;
+  for (; i + VL <= n; i += VL) {
+    v8 v = ld8(dU + i);
+    if (helper) st8(dU + i, v += ld8(helper + i));
+    bad += v * 0;
+  }
+  float tail = 0;
+  for (; i < n; i++) tail += (helper ? (dU[i] += helper[i]) : dU[i]) * 0;
+  return lane_or(bad) + tail;
+}
+
 int dlt_winograd_bwd_weight(float *dw, const float *dy, const float *x, const dlt_conv_geom *g) {
   tiling q = tiling_of(g->H, g->W, tile_m(g->C, g->OC));
   float *dU = get_scratch(0, (size_t)(q.nx * g->OC * g->C)), *helper = NULL;
   if (!dU) return -1;
   wjob j = {.grad = true, .out = dU, .in = x, .dy = dy, .CI = g->C, .CO = g->OC, .q = q};
   if (run(&j, g->N, &helper)) return -1;
-  for (int64_t i = 0; helper && i < q.nx * g->OC * g->C; i++) dU[i] += helper[i];
-  float bad = 0;
-  for (int64_t i = 0; i < q.nx * g->OC * g->C; i++) bad += dU[i] * 0;
-  if (bad != 0) return 1; /* dw untouched */
+  if (du_sum(dU, helper, q.nx * g->OC * g->C) != 0) return 1; /* not finite: dw untouched */
   if (q.m == 4) weight_grad4(dw, dU, g->OC, g->C);
   else weight_grad(dw, dU, g->OC, g->C);
   return 0;
