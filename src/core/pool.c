@@ -5,7 +5,16 @@
 
 #include "core/ops.h"
 #include "core/pool.h"
+#include "core/strided.h" /* DLT_VEC_CLONES */
 #include "core/worker.h"
+
+/* lane lists for pool.inc's POOL_MAXN */
+#define POOL_EVEN4 0, 2, 4, 6
+#define POOL_ODD4 1, 3, 5, 7
+#define POOL_ZERO4 0, 0, 0, 0
+#define POOL_EVEN8 0, 2, 4, 6, 8, 10, 12, 14
+#define POOL_ODD8 1, 3, 5, 7, 9, 11, 13, 15
+#define POOL_ZERO8 0, 0, 0, 0, 0, 0, 0, 0
 
 #define R float
 #define RI int32_t /* an integer as wide as R, for masks */

@@ -408,31 +408,34 @@ T.test("max_pool2d(2)'s input gradient on odd sizes: each window's gradient at i
   end
 end)
 
-T.test("max_pool2d(2) on rows of 4 windows or more (four at a time) keeps the one-window rule: first maximum, last NaN", function()
+T.test("max_pool2d(2) on rows of 4 and of 8 windows or more (in vector lanes) keeps the one-window rule: first maximum, last NaN", function()
   for _, dtype in ipairs({ "float32", "float64" }) do
-    dlt.manual_seed(14)
-    local x = dlt.randint(-2, 3, { 2, 3, 6, 11 }):to(dtype) -- ties everywhere; rows of 5 windows, the last column in none
-    x[{ 1, 1, 1, 3 }] = 0 / 0
-    x[{ 1, 1, 2, 4 }] = 0 / 0 -- two NaNs in one window: the later one's index
-    x[{ 2, 3, 3, 9 }] = 0 / 0
-    x[{ 1, 2, 1, 1 }], x[{ 1, 2, 1, 2 }] = -0.0, 0.0
-    local y, idx = F.max_pool2d(x, 2, { return_indices = true })
-    local xt, wy, wi = x:reshape({ -1 }):totable(), {}, {}
-    for p = 0, 5 do
-      for oh = 0, 2 do
-        for ow = 0, 4 do
-          local m, bi
-          for _, d in ipairs({ { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } }) do
-            local pos = (2 * oh + d[1]) * 11 + 2 * ow + d[2]
-            local v = xt[p * 66 + pos + 1]
-            if not m or v > m or v ~= v then m, bi = v, pos + 1 end
+    for _, W in ipairs({ 11, 23, 34 }) do -- rows of 5, 11 and 17 windows (the last column of 11 and 23 in none)
+      dlt.manual_seed(14)
+      local x = dlt.randint(-2, 3, { 2, 3, 6, W }):to(dtype) -- ties everywhere
+      x[{ 1, 1, 1, 3 }] = 0 / 0
+      x[{ 1, 1, 2, 4 }] = 0 / 0 -- two NaNs in one window: the later one's index
+      x[{ 2, 3, 3, 9 }] = 0 / 0
+      x[{ 2, 1, 5, W - 1 }] = 0 / 0
+      x[{ 1, 2, 1, 1 }], x[{ 1, 2, 1, 2 }] = -0.0, 0.0
+      local y, idx = F.max_pool2d(x, 2, { return_indices = true })
+      local xt, wy, wi, OW = x:reshape({ -1 }):totable(), {}, {}, W // 2
+      for p = 0, 5 do
+        for oh = 0, 2 do
+          for ow = 0, OW - 1 do
+            local m, bi
+            for _, d in ipairs({ { 0, 0 }, { 0, 1 }, { 1, 0 }, { 1, 1 } }) do
+              local pos = (2 * oh + d[1]) * W + 2 * ow + d[2]
+              local v = xt[p * 6 * W + pos + 1]
+              if not m or v > m or v ~= v then m, bi = v, pos + 1 end
+            end
+            wy[#wy + 1], wi[#wi + 1] = m, bi
           end
-          wy[#wy + 1], wi[#wi + 1] = m, bi
         end
       end
+      T.close(y, wy, 0, 0, dtype .. ", width " .. W .. ": maxima")
+      T.close(idx, wi, 0, 0, dtype .. ", width " .. W .. ": indices")
     end
-    T.close(y, wy, 0, 0, dtype .. ": maxima")
-    T.close(idx, wi, 0, 0, dtype .. ": indices")
   end
 end)
 
