@@ -62,11 +62,12 @@ void dlt_blas_done(void) {
  * of core/worker.c does the lower part, the caller the upper, each a single-threaded
  * sgemm (the CNN's first linear layer, 64 rows, went from one thread to two this way).
  * OpenBLAS's own threads did not pay at these sizes (a 100x256x256 product ran slower
- * on two); the split nearly halves the wall time. The split depends on the shape alone (with no helper the caller computes both
- * parts), so results do not depend on the machine's load. sgemm gave every element the
- * same bits split or whole here (tests/c/test_blas_split.c); dgemm did not for some
- * shapes (its kernel changes with the size), so double products are never split. With
- * one thread set (dlt.num_threads(1)) nothing is split: one thread means one core. */
+ * on two); the split nearly halves the wall time. The split depends on the shape alone
+ * (with no helper the caller computes both parts), so results do not depend on the
+ * machine's load. sgemm gave every element the same bits split or whole here
+ * (tests/c/test_blas_split.c); dgemm did not for some shapes (its kernel changes with the
+ * size), so double products are never split. With one thread set (dlt.num_threads(1))
+ * nothing is split: one thread means one core. */
 #define DLT_BLAS_SPLIT_MNK (2.0 * 1024 * 1024)
 
 typedef struct {
